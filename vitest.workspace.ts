@@ -1,0 +1,39 @@
+// The one list of test projects. vitest 4 no longer reads this file by itself:
+// vitest.config.ts imports it into `test.projects`.
+import { cloudflareTest } from '@cloudflare/vitest-plugin';
+import { defineProject, type TestProjectInlineConfiguration } from 'vitest/config';
+import { testServices } from './scripts/test/services.ts';
+
+export const projects: TestProjectInlineConfiguration[] = [
+  // The Worker and its Durable Objects, inside workerd, against real Postgres and Redis.
+  defineProject({
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: './wrangler.toml' },
+        miniflare: { bindings: testServices.workerBindings },
+      }),
+    ],
+    test: {
+      name: 'workers',
+      include: ['workers/test/**/*.test.ts'],
+      globalSetup: ['scripts/test/global-setup.ts'],
+    },
+  }),
+  // Node-side code: the local stack, migrations, RLS, protocol schemas.
+  defineProject({
+    test: {
+      name: 'node',
+      include: ['schema/test/**/*.test.ts', 'scripts/test/**/*.test.ts'],
+      globalSetup: ['scripts/test/global-setup.ts'],
+    },
+  }),
+  // The media node and its engine conformance suite (`npm run test:media`).
+  defineProject({
+    test: {
+      name: 'media',
+      include: ['media-node/test/**/*.test.ts'],
+      testTimeout: 60_000,
+      hookTimeout: 60_000,
+    },
+  }),
+];
