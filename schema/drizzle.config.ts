@@ -1,0 +1,8 @@
+import { defineConfig } from 'drizzle-kit';
+
+export default defineConfig({
+  dialect: 'postgresql',
+  schema: './schema/src/db/tables.ts',
+  out: './schema/migrations',
+  entities: { roles: { provider: '' } },
+});

@@ -1,0 +1,383 @@
+// Every Postgres table. Tenant tables carry `organization_id` and a row-level security policy
+// keyed on the per-transaction setting `app.organization_id` (set by the API from the
+// authenticated principal), so a query that forgets its tenant filter still sees nothing of
+// another tenant. Global tables (users, sessions, plans, stripe_events) have no tenant.
+import { sql, type SQL } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgPolicy,
+  pgRole,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+  type AnyPgColumn,
+} from 'drizzle-orm/pg-core';
+import { ROLES } from '../permissions.ts';
+
+/** The API's login role: not the table owner, so it cannot bypass the policies. */
+export const appRole = pgRole('roomcast_app').existing();
+
+export const currentOrganization = sql`nullif(current_setting('app.organization_id', true), '')::uuid`;
+export const currentUser = sql`nullif(current_setting('app.user_id', true), '')::uuid`;
+
+function tenantPolicy(organizationId: AnyPgColumn) {
+  const own: SQL = sql`${organizationId} = ${currentOrganization}`;
+  return pgPolicy('tenant_isolation', { as: 'permissive', for: 'all', to: appRole, using: own, withCheck: own });
+}
+
+const id = () => uuid('id').primaryKey().defaultRandom();
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
+const organizationRef = () =>
+  uuid('organization_id')
+    .notNull()
+    .references(() => organizations.id, { onDelete: 'cascade' });
+
+export const roleEnum = pgEnum('member_role', ROLES);
+export const visibilityEnum = pgEnum('room_visibility', ['public', 'members', 'invite']);
+export const subscriptionStatusEnum = pgEnum('subscription_status', [
+  'trialing',
+  'active',
+  'past_due',
+  'canceled',
+]);
+
+// ── Identity (global) ─────────────────────────────────────────────────────────
+
+export const users = pgTable('users', {
+  id: id(),
+  email: text('email').notNull().unique(), // stored lower-cased
+  name: text('name').notNull(),
+  passwordHash: text('password_hash').notNull(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: uuid('id').primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    secretHash: text('secret_hash').notNull(), // sha-256 of the secret half of `id|secret`
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    ip: text('ip'),
+    userAgent: text('user_agent'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('sessions_user_idx').on(t.userId)],
+);
+
+// ── Plans (global) ────────────────────────────────────────────────────────────
+
+export const plans = pgTable('plans', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  priceCents: integer('price_cents'),
+  maxWorkspaces: integer('max_workspaces'),
+  maxRooms: integer('max_rooms'),
+  maxHosts: integer('max_hosts'),
+  maxViewersPerRoom: integer('max_viewers_per_room'),
+  storageBytes: bigint('storage_bytes', { mode: 'number' }).notNull(),
+  recording: boolean('recording').notNull(),
+  sso: boolean('sso').notNull(),
+  apiAccess: boolean('api_access').notNull(),
+  stripePriceId: text('stripe_price_id'),
+  sortOrder: integer('sort_order').notNull(),
+});
+
+// ── Tenancy ───────────────────────────────────────────────────────────────────
+
+export const organizations = pgTable(
+  'organizations',
+  {
+    id: id(),
+    name: text('name').notNull(),
+    slug: text('slug').notNull().unique(),
+    stripeCustomerId: text('stripe_customer_id').unique(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    tenantPolicy(t.id),
+    // A user lists the organizations they belong to before choosing one.
+    pgPolicy('member_read', {
+      as: 'permissive',
+      for: 'select',
+      to: appRole,
+      using: sql`exists (select 1 from memberships m where m.organization_id = ${t.id} and m.user_id = ${currentUser})`,
+    }),
+  ],
+);
+
+
+export const workspaces = pgTable(
+  'workspaces',
+  {
+    id: id(),
+    organizationId: organizationRef(),
+    name: text('name').notNull(),
+    slug: text('slug').notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('workspaces_org_slug_key').on(t.organizationId, t.slug), tenantPolicy(t.organizationId)],
+);
+
+export const memberships = pgTable(
+  'memberships',
+  {
+    id: id(),
+    organizationId: organizationRef(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    role: roleEnum('role').notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('memberships_org_user_key').on(t.organizationId, t.userId),
+    index('memberships_user_idx').on(t.userId),
+    tenantPolicy(t.organizationId),
+    pgPolicy('own_memberships_read', { as: 'permissive', for: 'select', to: appRole, using: sql`${t.userId} = ${currentUser}` }),
+  ],
+);
+
+export const invitations = pgTable(
+  'invitations',
+  {
+    id: id(),
+    organizationId: organizationRef(),
+    email: text('email').notNull(),
+    role: roleEnum('role').notNull(),
+    tokenHash: text('token_hash').notNull().unique(),
+    invitedBy: uuid('invited_by').references(() => users.id, { onDelete: 'set null' }),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    acceptedAt: timestamp('accepted_at', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('invitations_pending_email_key')
+      .on(t.organizationId, t.email)
+      .where(sql`accepted_at is null and revoked_at is null`),
+    tenantPolicy(t.organizationId),
+  ],
+);
+
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: uuid('id').primaryKey(),
+    organizationId: organizationRef(),
+    name: text('name').notNull(),
+    prefix: text('prefix').notNull(), // the first characters, shown in lists
+    secretHash: text('secret_hash').notNull(),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('api_keys_org_idx').on(t.organizationId), tenantPolicy(t.organizationId)],
+);
+
+// ── Money ─────────────────────────────────────────────────────────────────────
+
+export const subscriptions = pgTable(
+  'subscriptions',
+  {
+    id: id(),
+    organizationId: organizationRef().unique(),
+    planId: text('plan_id')
+      .notNull()
+      .references(() => plans.id),
+    status: subscriptionStatusEnum('status').notNull(),
+    stripeSubscriptionId: text('stripe_subscription_id').unique(),
+    currentPeriodStart: timestamp('current_period_start', { withTimezone: true }),
+    currentPeriodEnd: timestamp('current_period_end', { withTimezone: true }),
+    cancelAtPeriodEnd: boolean('cancel_at_period_end').notNull().default(false),
+    pastDueSince: timestamp('past_due_since', { withTimezone: true }),
+    // Stripe's `created` of the last event applied, so an older event never rolls state back.
+    lastEventAt: timestamp('last_event_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [tenantPolicy(t.organizationId)],
+);
+
+export const stripeEvents = pgTable('stripe_events', {
+  id: text('id').primaryKey(), // evt_...
+  type: text('type').notNull(),
+  organizationId: uuid('organization_id').references(() => organizations.id, { onDelete: 'set null' }),
+  stripeCreatedAt: timestamp('stripe_created_at', { withTimezone: true }).notNull(),
+  processedAt: timestamp('processed_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+// ── Rooms ─────────────────────────────────────────────────────────────────────
+
+export const rooms = pgTable(
+  'rooms',
+  {
+    id: id(),
+    organizationId: organizationRef(),
+    workspaceId: uuid('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    title: text('title').notNull(),
+    slug: text('slug').notNull(),
+    visibility: visibilityEnum('visibility').notNull().default('members'),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('rooms_org_slug_key').on(t.organizationId, t.slug),
+    index('rooms_workspace_idx').on(t.workspaceId),
+    tenantPolicy(t.organizationId),
+  ],
+);
+
+export const roomSessions = pgTable(
+  'room_sessions',
+  {
+    id: id(),
+    organizationId: organizationRef(),
+    roomId: uuid('room_id')
+      .notNull()
+      .references(() => rooms.id, { onDelete: 'cascade' }),
+    startedBy: uuid('started_by').references(() => users.id, { onDelete: 'set null' }),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
+    endedAt: timestamp('ended_at', { withTimezone: true }),
+  },
+  (t) => [
+    // At most one live session per room, even under concurrent starts.
+    uniqueIndex('room_sessions_live_key').on(t.roomId).where(sql`ended_at is null`),
+    index('room_sessions_org_started_idx').on(t.organizationId, t.startedAt),
+    tenantPolicy(t.organizationId),
+  ],
+);
+
+export const participantSessions = pgTable(
+  'participant_sessions',
+  {
+    id: id(),
+    organizationId: organizationRef(),
+    roomId: uuid('room_id')
+      .notNull()
+      .references(() => rooms.id, { onDelete: 'cascade' }),
+    roomSessionId: uuid('room_session_id').references(() => roomSessions.id, { onDelete: 'cascade' }),
+    identity: text('identity').notNull(),
+    userId: uuid('user_id').references(() => users.id, { onDelete: 'set null' }),
+    name: text('name').notNull(),
+    role: roleEnum('role').notNull(),
+    joinedAt: timestamp('joined_at', { withTimezone: true }).notNull().defaultNow(),
+    leftAt: timestamp('left_at', { withTimezone: true }),
+  },
+  (t) => [
+    index('participant_sessions_room_session_idx').on(t.roomSessionId),
+    index('participant_sessions_org_joined_idx').on(t.organizationId, t.joinedAt),
+    tenantPolicy(t.organizationId),
+  ],
+);
+
+export const recordings = pgTable(
+  'recordings',
+  {
+    id: id(),
+    organizationId: organizationRef(),
+    roomId: uuid('room_id')
+      .notNull()
+      .references(() => rooms.id, { onDelete: 'cascade' }),
+    roomSessionId: uuid('room_session_id').references(() => roomSessions.id, { onDelete: 'set null' }),
+    status: text('status', { enum: ['recording', 'uploading', 'ready', 'failed'] }).notNull(),
+    objectKey: text('object_key'),
+    durationMs: integer('duration_ms'),
+    sizeBytes: bigint('size_bytes', { mode: 'number' }),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
+    endedAt: timestamp('ended_at', { withTimezone: true }),
+  },
+  (t) => [index('recordings_room_idx').on(t.roomId), tenantPolicy(t.organizationId)],
+);
+
+export const files = pgTable(
+  'files',
+  {
+    id: id(),
+    organizationId: organizationRef(),
+    workspaceId: uuid('workspace_id').references(() => workspaces.id, { onDelete: 'set null' }),
+    objectKey: text('object_key').notNull().unique(),
+    name: text('name').notNull(),
+    contentType: text('content_type').notNull(),
+    sizeBytes: bigint('size_bytes', { mode: 'number' }).notNull(),
+    status: text('status', { enum: ['pending', 'uploaded', 'deleted'] }).notNull().default('pending'),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('files_org_idx').on(t.organizationId), tenantPolicy(t.organizationId)],
+);
+
+// ── Integration ───────────────────────────────────────────────────────────────
+
+export const webhookEndpoints = pgTable(
+  'webhook_endpoints',
+  {
+    id: id(),
+    organizationId: organizationRef(),
+    url: text('url').notNull(),
+    secret: text('secret').notNull(),
+    events: text('events').array().notNull(),
+    enabled: boolean('enabled').notNull().default(true),
+    createdAt: createdAt(),
+  },
+  (t) => [index('webhook_endpoints_org_idx').on(t.organizationId), tenantPolicy(t.organizationId)],
+);
+
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: id(),
+    organizationId: organizationRef(),
+    endpointId: uuid('endpoint_id')
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: 'cascade' }),
+    eventType: text('event_type').notNull(),
+    payload: jsonb('payload').notNull(),
+    status: text('status', { enum: ['pending', 'delivered', 'failed'] }).notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }),
+    responseStatus: integer('response_status'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('webhook_deliveries_endpoint_idx').on(t.endpointId, t.createdAt),
+    index('webhook_deliveries_due_idx').on(t.status, t.nextAttemptAt),
+    tenantPolicy(t.organizationId),
+  ],
+);
+
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: id(),
+    organizationId: organizationRef(),
+    actorUserId: uuid('actor_user_id').references(() => users.id, { onDelete: 'set null' }),
+    actorApiKeyId: uuid('actor_api_key_id'),
+    action: text('action').notNull(),
+    targetType: text('target_type'),
+    targetId: text('target_id'),
+    data: jsonb('data'),
+    ip: text('ip'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('audit_log_org_created_idx').on(t.organizationId, t.createdAt), tenantPolicy(t.organizationId)],
+);

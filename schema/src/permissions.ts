@@ -1,0 +1,64 @@
+// The one permission matrix. The API, the RoomDO and the web app all ask `can(role, permission)`;
+// nothing else decides what a role may do.
+
+export const ROLES = ['owner', 'admin', 'host', 'cohost', 'moderator', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const PERMISSIONS = {
+  'organization.update': ['owner', 'admin'],
+  'workspace.read': ['owner', 'admin', 'host', 'cohost', 'moderator', 'viewer'],
+  'workspace.manage': ['owner', 'admin'],
+  'member.read': ['owner', 'admin', 'host', 'cohost', 'moderator', 'viewer'],
+  'member.manage': ['owner', 'admin'],
+  'room.read': ['owner', 'admin', 'host', 'cohost', 'moderator', 'viewer'],
+  'room.manage': ['owner', 'admin', 'host'],
+  'room.start': ['owner', 'admin', 'host', 'cohost'],
+  'room.end': ['owner', 'admin', 'host'],
+  'room.join': ['owner', 'admin', 'host', 'cohost', 'moderator', 'viewer'],
+  'apikey.manage': ['owner', 'admin'],
+  'billing.manage': ['owner', 'admin'],
+  'usage.read': ['owner', 'admin'],
+} as const satisfies Record<string, readonly Role[]>;
+export type Permission = keyof typeof PERMISSIONS;
+
+export function can(role: Role, permission: Permission): boolean {
+  return (PERMISSIONS[permission] as readonly Role[]).includes(role);
+}
+
+/** What an API key may do inside its organization: provisioning, not people or keys. */
+export const API_KEY_PERMISSIONS: readonly Permission[] = [
+  'workspace.read',
+  'workspace.manage',
+  'member.read',
+  'room.read',
+  'room.manage',
+  'room.start',
+  'room.end',
+  'room.join',
+  'usage.read',
+];
+
+/** Grants carried in a room token and enforced by the RoomDO. */
+export const ROOM_GRANTS = {
+  publish: ['owner', 'admin', 'host', 'cohost'],
+  chat: ['owner', 'admin', 'host', 'cohost', 'moderator', 'viewer'],
+  'alerts.post': ['owner', 'admin', 'host', 'cohost', 'moderator'],
+  moderate: ['owner', 'admin', 'host', 'cohost', 'moderator'],
+  'room.end': ['owner', 'admin', 'host'],
+} as const satisfies Record<string, readonly Role[]>;
+export type RoomGrant = keyof typeof ROOM_GRANTS;
+
+export function grantsFor(role: Role): RoomGrant[] {
+  return (Object.keys(ROOM_GRANTS) as RoomGrant[]).filter((g) =>
+    (ROOM_GRANTS[g] as readonly Role[]).includes(role),
+  );
+}
+
+/** Roles that count against the plan's "hosts" limit: everyone who may go live. */
+export const HOST_ROLES: readonly Role[] = ROOM_GRANTS.publish;
+
+/** Who may hand out which role: only an owner makes owners. */
+export function canAssignRole(actor: Role, target: Role): boolean {
+  if (!can(actor, 'member.manage')) return false;
+  return target !== 'owner' || actor === 'owner';
+}
