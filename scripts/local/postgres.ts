@@ -47,8 +47,11 @@ export async function resolvePostgres(databaseUrl: string, log: (line: string) =
   return startPglite(target, probe.message, log);
 }
 
-/** The URL the application role uses: same server and database, user `roomcast_app`. */
-export function appDatabaseUrl(adminUrl: string, role = 'roomcast_app', password = 'roomcast_app'): string {
+/**
+ * The URL the API role uses: same server and database, user `roomcast_app` (created by the
+ * migrations without a password: local servers use trust auth).
+ */
+export function appDatabaseUrl(adminUrl: string, role = 'roomcast_app', password = ''): string {
   const url = new URL(adminUrl);
   url.username = role;
   url.password = password;

@@ -1,0 +1,40 @@
+// Where the test run's services live. Read by vitest.workspace.ts at config time (the Worker's
+// bindings under test) and by global-setup.ts (which starts them), so both agree on fixed ports.
+// The ports differ from `npm run dev`'s so tests and a dev stack can run side by side; each one
+// can be moved with an environment variable.
+import { appDatabaseUrl } from '../local/postgres.ts';
+
+const env = process.env;
+
+function port(name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 65535) throw new Error(`${name} must be a TCP port, got "${raw}"`);
+  return value;
+}
+
+const neonProxyPort = port('TEST_NEON_PROXY_PORT', 18789);
+const upstashPort = port('TEST_UPSTASH_PORT', 18079);
+const adminDatabaseUrl = env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/roomcast_test';
+const upstashToken = 'roomcast-test-upstash-token';
+
+export const testServices = {
+  /** Superuser URL of the test database: recreated and migrated by global-setup. */
+  adminDatabaseUrl,
+  /** The real redis-server behind the Upstash adapter. Tests share it with dev: never flush it. */
+  redisUrl: env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+  neonProxyPort,
+  upstashPort,
+  upstashToken,
+  /** Variables the Worker sees under test, the same names `npm run dev` passes to wrangler. */
+  workerBindings: {
+    APP_ENV: 'test',
+    DATABASE_URL: appDatabaseUrl(adminDatabaseUrl),
+    NEON_WS_PROXY: `127.0.0.1:${neonProxyPort}`,
+    UPSTASH_REDIS_REST_URL: `http://127.0.0.1:${upstashPort}`,
+    UPSTASH_REDIS_REST_TOKEN: upstashToken,
+    ROOM_TOKEN_SECRET: 'test-room-token-secret-0123456789abcdef',
+    FLEET_SECRET: 'test-fleet-secret-0123456789abcdef',
+  },
+} as const;
