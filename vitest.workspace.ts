@@ -16,6 +16,8 @@ export const projects: TestProjectInlineConfiguration[] = [
     test: {
       name: 'workers',
       include: ['workers/test/**/*.test.ts'],
+      // Each signup spends ~50 ms in Argon2id by design; some tests sign up a whole team.
+      testTimeout: 30_000,
       globalSetup: ['scripts/test/global-setup.ts'],
     },
   }),

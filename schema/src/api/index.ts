@@ -1,0 +1,150 @@
+// REST request and response shapes, shared by the Worker (validation + OpenAPI) and the web app.
+import { z } from 'zod';
+import { ROLES } from '../permissions.ts';
+
+const slug = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, 'lower-case letters, digits and inner hyphens only');
+const email = z
+  .email()
+  .max(254)
+  .transform((v) => v.toLowerCase());
+const name = z.string().trim().min(1).max(120);
+
+export const Role = z.enum(ROLES);
+export const Visibility = z.enum(['public', 'members', 'invite']);
+
+export const ErrorBody = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+});
+
+// ── Auth ──
+export const SignupInput = z.object({
+  email,
+  password: z.string().min(10, 'at least 10 characters').max(256),
+  name,
+  organizationName: name,
+});
+export const LoginInput = z.object({ email, password: z.string().min(1).max(256) });
+
+export const User = z.object({ id: z.uuid(), email: z.string(), name: z.string(), createdAt: z.string() });
+
+// ── Tenancy ──
+export const Organization = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  slug: z.string(),
+  role: Role.optional(),
+  planId: z.string().optional(),
+  createdAt: z.string(),
+});
+export const CreateOrganizationInput = z.object({ name, slug: slug.optional() });
+export const UpdateOrganizationInput = z
+  .object({ name: name.optional(), slug: slug.optional() })
+  .refine((v) => Object.keys(v).length > 0, 'nothing to update');
+
+export const Workspace = z.object({
+  id: z.uuid(),
+  organizationId: z.uuid(),
+  name: z.string(),
+  slug: z.string(),
+  createdAt: z.string(),
+});
+export const CreateWorkspaceInput = z.object({ name, slug: slug.optional() });
+export const UpdateWorkspaceInput = z
+  .object({ name: name.optional(), slug: slug.optional() })
+  .refine((v) => Object.keys(v).length > 0, 'nothing to update');
+
+export const Member = z.object({
+  userId: z.uuid(),
+  email: z.string(),
+  name: z.string(),
+  role: Role,
+  joinedAt: z.string(),
+});
+export const UpdateMemberInput = z.object({ role: Role });
+export const CreateInvitationInput = z.object({ email, role: Role });
+export const Invitation = z.object({
+  id: z.uuid(),
+  organizationId: z.uuid(),
+  email: z.string(),
+  role: Role,
+  expiresAt: z.string(),
+  acceptedAt: z.string().nullable(),
+  createdAt: z.string(),
+});
+export const AcceptInvitationInput = z.object({ token: z.string().min(1).max(200) });
+
+// ── Rooms ──
+export const Room = z.object({
+  id: z.uuid(),
+  organizationId: z.uuid(),
+  workspaceId: z.uuid(),
+  title: z.string(),
+  slug: z.string(),
+  visibility: Visibility,
+  status: z.enum(['idle', 'live']),
+  liveSessionId: z.uuid().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export const CreateRoomInput = z.object({
+  workspaceId: z.uuid(),
+  title: z.string().trim().min(1).max(200),
+  slug: slug.optional(),
+  visibility: Visibility.default('members'),
+});
+export const UpdateRoomInput = z
+  .object({
+    title: z.string().trim().min(1).max(200).optional(),
+    slug: slug.optional(),
+    visibility: Visibility.optional(),
+    workspaceId: z.uuid().optional(),
+  })
+  .refine((v) => Object.keys(v).length > 0, 'nothing to update');
+export const RoomSession = z.object({
+  id: z.uuid(),
+  roomId: z.uuid(),
+  startedAt: z.string(),
+  endedAt: z.string().nullable(),
+});
+export const JoinRoomInput = z.object({
+  // API keys mint tokens for their own users; a signed-in member always joins as themself.
+  identity: z.string().trim().min(1).max(128).optional(),
+  name: name.optional(),
+  role: Role.exclude(['owner']).optional(),
+});
+export const RoomJoin = z.object({
+  token: z.string(),
+  signalingUrl: z.string(),
+  role: Role,
+  expiresAt: z.string(),
+});
+
+// ── API keys ──
+export const CreateApiKeyInput = z.object({ name });
+export const ApiKey = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  prefix: z.string(),
+  createdAt: z.string(),
+  lastUsedAt: z.string().nullable(),
+  revokedAt: z.string().nullable(),
+});
+
+// ── Plans ──
+export const Plan = z.object({
+  id: z.string(),
+  name: z.string(),
+  priceCents: z.number().nullable(),
+  limits: z.object({
+    workspaces: z.number().nullable(),
+    rooms: z.number().nullable(),
+    hosts: z.number().nullable(),
+    viewersPerRoom: z.number().nullable(),
+    storageBytes: z.number(),
+  }),
+  features: z.object({ recording: z.boolean(), sso: z.boolean(), apiAccess: z.boolean() }),
+});

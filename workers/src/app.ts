@@ -1,0 +1,80 @@
+// The Worker's HTTP surface: /health, and /api/v1 with one sub-app per resource.
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { HTTPException } from 'hono/http-exception';
+import { createMiddleware } from 'hono/factory';
+import { apiKeyRoutes } from './api-keys/api-key-routes.ts';
+import { resolvePrincipal } from './auth/principal.ts';
+import { authRoutes } from './auth/routes.ts';
+import { loadConfig } from './config.ts';
+import { Database } from './db/database.ts';
+import { ApiError } from './errors.ts';
+import { createRouter, type AppEnv } from './http.ts';
+import { health } from './platform/health.ts';
+import { createRedis } from './platform/redis.ts';
+import { roomRoutes } from './rooms/room-routes.ts';
+import { invitationAcceptRoutes, memberRoutes } from './tenancy/member-routes.ts';
+import { organizationRoutes } from './tenancy/organization-routes.ts';
+import { workspaceRoutes } from './tenancy/workspace-routes.ts';
+
+const requestContext = createMiddleware<AppEnv>(async (c, next) => {
+  const config = loadConfig(c.env);
+  const db = new Database(config);
+  c.set('config', config);
+  c.set('db', db);
+  c.set('redis', createRedis(config));
+  c.set('principal', null);
+  try {
+    await next();
+  } finally {
+    c.executionCtx.waitUntil(db.close());
+  }
+});
+
+const api = createRouter();
+api.use('*', resolvePrincipal);
+api.route('/auth', authRoutes);
+api.route('/organizations', organizationRoutes);
+api.route('/organizations', workspaceRoutes);
+api.route('/organizations', memberRoutes);
+api.route('/organizations', roomRoutes);
+api.route('/organizations', apiKeyRoutes);
+api.route('/invitations', invitationAcceptRoutes);
+
+api.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+  type: 'http',
+  scheme: 'bearer',
+  description: 'A session token (`id|secret`) or an API key (`rck_...`)',
+});
+api.openAPIRegistry.registerComponent('securitySchemes', 'cookie', { type: 'apiKey', in: 'cookie', name: 'rc_session' });
+api.doc31('/openapi.json', {
+  openapi: '3.1.0',
+  info: {
+    title: 'Roomcast API',
+    version: '1.0.0',
+    description: 'Errors always have the shape {"error": {"code", "message", "details"}}.',
+  },
+  servers: [{ url: '/api/v1' }],
+});
+
+export const app = new OpenAPIHono<AppEnv>();
+app.use('*', requestContext);
+app.get('/health', health);
+app.route('/api/v1', api);
+
+app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${new URL(c.req.url).pathname}` } }, 404));
+
+app.onError((error, c) => {
+  if (error instanceof ApiError) {
+    if (error.status === 429) c.header('Retry-After', '60');
+    return c.json({ error: { code: error.code, message: error.message, details: error.details } }, error.status);
+  }
+  if (error instanceof HTTPException) {
+    // hono raises these for malformed JSON bodies and similar request-level problems.
+    const code = error.status === 400 ? 'invalid_json' : error.status === 415 ? 'unsupported_media_type' : 'http_error';
+    return c.json({ error: { code, message: error.message || 'Bad request' } }, error.status);
+  }
+  console.error('unhandled error', error);
+  return c.json({ error: { code: 'internal', message: 'Something went wrong on our side' } }, 500);
+});
+
+export type AppType = typeof api;

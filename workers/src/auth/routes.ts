@@ -1,0 +1,145 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { and, eq, sql } from 'drizzle-orm';
+import { deleteCookie, setCookie } from 'hono/cookie';
+import type { Context } from 'hono';
+import { LoginInput, Organization, SignupInput, User } from '@roomcast/schema/api';
+import { memberships, organizations, sessions, users } from '@roomcast/schema/db';
+import { ApiError, isUniqueViolation } from '../errors.ts';
+import { bearerSecurity, createRouter, errorResponses, jsonBody, jsonContent, type AppEnv } from '../http.ts';
+import { enforceRateLimit } from '../platform/rate-limit.ts';
+import { createOrganization, toOrganization } from '../tenancy/create-organization.ts';
+import type { Tx } from '../db/database.ts';
+import { burnPasswordCheck, hashPassword, verifyPassword } from './password.ts';
+import { requireUser, SESSION_COOKIE } from './principal.ts';
+import { issueSessionToken } from './tokens.ts';
+
+export const authRoutes = createRouter();
+
+const toUser = (u: typeof users.$inferSelect) => ({ id: u.id, email: u.email, name: u.name, createdAt: u.createdAt.toISOString() });
+
+async function limitAuthAttempts(c: Context<AppEnv>, action: string, email: string) {
+  const { redis, config } = c.var;
+  const ip = c.req.header('cf-connecting-ip') ?? 'unknown';
+  await enforceRateLimit(redis, `${action}:ip:${ip}`, config.authRateLimit.perIp, 60);
+  await enforceRateLimit(redis, `${action}:email:${email}`, config.authRateLimit.perEmail, 60);
+}
+
+async function startSession(c: Context<AppEnv>, tx: Tx, userId: string) {
+  const issued = await issueSessionToken();
+  const expiresAt = new Date(Date.now() + c.var.config.sessionTtlMs);
+  await tx.insert(sessions).values({
+    id: issued.id,
+    userId,
+    secretHash: issued.secretHash,
+    expiresAt,
+    ip: c.req.header('cf-connecting-ip') ?? null,
+    userAgent: c.req.header('user-agent')?.slice(0, 512) ?? null,
+  });
+  setCookie(c, SESSION_COOKIE, issued.token, { httpOnly: true, secure: true, sameSite: 'Lax', path: '/', expires: expiresAt });
+  return issued.token;
+}
+
+authRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/signup',
+    tags: ['auth'],
+    summary: 'Create a user, their organization, its default workspace and owner membership',
+    request: jsonBody(SignupInput),
+    responses: {
+      201: jsonContent(z.object({ user: User, organization: Organization, token: z.string() }), 'Signed up and signed in'),
+      ...errorResponses(400, 409, 429),
+    },
+  }),
+  async (c) => {
+    const input = c.req.valid('json');
+    await limitAuthAttempts(c, 'signup', input.email);
+    const passwordHash = await hashPassword(input.password);
+    const organizationId = crypto.randomUUID();
+    const userId = crypto.randomUUID();
+    try {
+      const result = await c.var.db.scoped({ organizationId, userId }, async (tx) => {
+        const [user] = await tx.insert(users).values({ id: userId, email: input.email, name: input.name, passwordHash }).returning();
+        const { organization } = await createOrganization(tx, { organizationId, name: input.organizationName, ownerId: userId });
+        const token = await startSession(c, tx, userId);
+        return { user: toUser(user!), organization: toOrganization(organization, { role: 'owner', planId: 'starter' }), token };
+      });
+      return c.json(result, 201);
+    } catch (error) {
+      if (isUniqueViolation(error, 'users_email_unique')) {
+        throw new ApiError(409, 'email_taken', 'An account with this email already exists');
+      }
+      throw error;
+    }
+  },
+);
+
+authRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/login',
+    tags: ['auth'],
+    summary: 'Sign in with email and password',
+    request: jsonBody(LoginInput),
+    responses: {
+      200: jsonContent(z.object({ user: User, token: z.string() }), 'Signed in'),
+      ...errorResponses(400, 401, 429),
+    },
+  }),
+  async (c) => {
+    const input = c.req.valid('json');
+    await limitAuthAttempts(c, 'login', input.email);
+    const [user] = await c.var.db.global((tx) => tx.select().from(users).where(eq(users.email, input.email)));
+    const valid = user ? await verifyPassword(input.password, user.passwordHash) : (await burnPasswordCheck(input.password), false);
+    if (!user || !valid) throw new ApiError(401, 'invalid_credentials', 'Email or password is incorrect');
+    const token = await c.var.db.global((tx) => startSession(c, tx, user.id));
+    return c.json({ user: toUser(user), token }, 200);
+  },
+);
+
+authRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/logout',
+    tags: ['auth'],
+    summary: 'Revoke the current session',
+    security: bearerSecurity,
+    responses: { 204: { description: 'Signed out' }, ...errorResponses(401, 403) },
+  }),
+  async (c) => {
+    const principal = requireUser(c.var.principal);
+    await c.var.db.global((tx) =>
+      tx.update(sessions).set({ revokedAt: sql`now()` }).where(and(eq(sessions.id, principal.sessionId))),
+    );
+    deleteCookie(c, SESSION_COOKIE, { path: '/', secure: true });
+    return c.body(null, 204);
+  },
+);
+
+authRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/me',
+    tags: ['auth'],
+    summary: 'The signed-in user and their organizations',
+    security: bearerSecurity,
+    responses: {
+      200: jsonContent(z.object({ user: User, organizations: z.array(Organization) }), 'The current user'),
+      ...errorResponses(401, 403),
+    },
+  }),
+  async (c) => {
+    const principal = requireUser(c.var.principal);
+    const result = await c.var.db.scoped({ userId: principal.userId }, async (tx) => {
+      const [user] = await tx.select().from(users).where(eq(users.id, principal.userId));
+      const orgs = await tx
+        .select({ organization: organizations, role: memberships.role })
+        .from(memberships)
+        .innerJoin(organizations, eq(organizations.id, memberships.organizationId))
+        .where(eq(memberships.userId, principal.userId))
+        .orderBy(organizations.createdAt);
+      return { user: toUser(user!), organizations: orgs.map((o) => toOrganization(o.organization, { role: o.role })) };
+    });
+    return c.json(result, 200);
+  },
+);

@@ -1,0 +1,17 @@
+/** Bindings and variables the Worker receives. Only config.ts reads the string values. */
+export interface Env {
+  ROOM: DurableObjectNamespace;
+  FILES: R2Bucket;
+  APP_ENV?: string;
+  DATABASE_URL?: string;
+  NEON_WS_PROXY?: string;
+  UPSTASH_REDIS_REST_URL?: string;
+  UPSTASH_REDIS_REST_TOKEN?: string;
+  ROOM_TOKEN_SECRET?: string;
+  FLEET_SECRET?: string;
+  PUBLIC_URL?: string;
+  SESSION_TTL_HOURS?: string;
+  ROOM_TOKEN_TTL_SECONDS?: string;
+  AUTH_RATE_LIMIT_PER_IP?: string;
+  AUTH_RATE_LIMIT_PER_EMAIL?: string;
+}

@@ -1,0 +1,290 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { and, count, eq, isNull, sql } from 'drizzle-orm';
+import type { Context } from 'hono';
+import { CreateRoomInput, JoinRoomInput, Room, RoomJoin, RoomSession, UpdateRoomInput } from '@roomcast/schema/api';
+import { rooms, roomSessions, workspaces } from '@roomcast/schema/db';
+import { isUuid } from '../auth/tokens.ts';
+import type { Tx } from '../db/database.ts';
+import { ApiError, conflict, isUniqueViolation, notFound } from '../errors.ts';
+import { bearerSecurity, createRouter, errorResponses, iso, jsonBody, jsonContent, type AppEnv } from '../http.ts';
+import { assertWithinLimit } from '../plans/limits.ts';
+import { withOrganization, type OrganizationAccess } from '../tenancy/access.ts';
+import { audit } from '../tenancy/audit.ts';
+import { slugify } from '../tenancy/create-organization.ts';
+import { signRoomToken } from './room-token.ts';
+
+export const roomRoutes = createRouter();
+const OrgParam = z.object({ org: z.string() });
+const RoomParam = z.object({ org: z.string(), room: z.string() });
+
+type RoomRow = typeof rooms.$inferSelect;
+const toRoom = (r: RoomRow, liveSessionId: string | null) => ({
+  id: r.id,
+  organizationId: r.organizationId,
+  workspaceId: r.workspaceId,
+  title: r.title,
+  slug: r.slug,
+  visibility: r.visibility,
+  status: liveSessionId ? ('live' as const) : ('idle' as const),
+  liveSessionId,
+  createdAt: r.createdAt.toISOString(),
+  updatedAt: r.updatedAt.toISOString(),
+});
+const toSession = (s: typeof roomSessions.$inferSelect) => ({
+  id: s.id,
+  roomId: s.roomId,
+  startedAt: s.startedAt.toISOString(),
+  endedAt: iso(s.endedAt),
+});
+
+const roomWithLiveSession = (tx: Tx) =>
+  tx
+    .select({ room: rooms, liveSessionId: roomSessions.id })
+    .from(rooms)
+    .leftJoin(roomSessions, and(eq(roomSessions.roomId, rooms.id), isNull(roomSessions.endedAt)));
+
+async function findRoom(tx: Tx, organizationId: string, roomId: string) {
+  if (!isUuid(roomId)) throw notFound('Room');
+  const [row] = await roomWithLiveSession(tx).where(and(eq(rooms.id, roomId), eq(rooms.organizationId, organizationId)));
+  if (!row) throw notFound('Room');
+  return row;
+}
+
+async function assertWorkspace(tx: Tx, organizationId: string, workspaceId: string) {
+  const [w] = await tx.select({ id: workspaces.id }).from(workspaces).where(and(eq(workspaces.id, workspaceId), eq(workspaces.organizationId, organizationId)));
+  if (!w) throw notFound('Workspace');
+}
+
+function slugTaken(error: unknown, slug: string | undefined): never {
+  if (isUniqueViolation(error, 'rooms_org_slug_key')) throw conflict(`A room with slug "${slug}" already exists`, 'slug_taken');
+  throw error;
+}
+
+function signalingUrl(c: Context<AppEnv>, roomId: string) {
+  const base = new URL(c.var.config.publicUrl ?? c.req.url);
+  base.protocol = base.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${base.origin}/api/v1/rooms/${roomId}/signal`;
+}
+
+/** Who the token names: a member is always themself; an API key speaks for its own users. */
+function participantFor(access: OrganizationAccess, input: z.infer<typeof JoinRoomInput>) {
+  if (access.principal.kind === 'user') {
+    return { identity: `user:${access.principal.userId}`, name: access.principal.name, role: access.role, userId: access.principal.userId };
+  }
+  return {
+    identity: input.identity ?? `guest:${crypto.randomUUID()}`,
+    name: input.name ?? input.identity ?? 'Guest',
+    role: input.role ?? ('viewer' as const),
+    userId: null,
+  };
+}
+
+async function issueJoin(c: Context<AppEnv>, room: RoomRow, liveSessionId: string | null, participant: ReturnType<typeof participantFor>) {
+  const { token, expiresAt } = await signRoomToken(
+    c.var.config.roomTokenSecret,
+    { ...participant, roomId: room.id, organizationId: room.organizationId, roomSessionId: liveSessionId },
+    c.var.config.roomTokenTtlSeconds,
+  );
+  return { token, signalingUrl: signalingUrl(c, room.id), role: participant.role, expiresAt: expiresAt.toISOString() };
+}
+
+roomRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/{org}/rooms',
+    tags: ['rooms'],
+    summary: 'List rooms, optionally in one workspace',
+    security: bearerSecurity,
+    request: { params: OrgParam, query: z.object({ workspaceId: z.uuid().optional() }) },
+    responses: { 200: jsonContent(z.object({ rooms: z.array(Room) }), 'Rooms'), ...errorResponses(400, 401, 404) },
+  }),
+  async (c) => {
+    const { org } = c.req.valid('param');
+    const { workspaceId } = c.req.valid('query');
+    const list = await withOrganization(c.var.db, c.var.principal, org, 'room.read', (tx) =>
+      roomWithLiveSession(tx)
+        .where(and(eq(rooms.organizationId, org), workspaceId ? eq(rooms.workspaceId, workspaceId) : undefined))
+        .orderBy(rooms.createdAt),
+    );
+    return c.json({ rooms: list.map((r) => toRoom(r.room, r.liveSessionId)) }, 200);
+  },
+);
+
+roomRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/{org}/rooms',
+    tags: ['rooms'],
+    summary: 'Create a room (owner, admin, host; plan limit: rooms)',
+    security: bearerSecurity,
+    request: { params: OrgParam, ...jsonBody(CreateRoomInput) },
+    responses: { 201: jsonContent(Room, 'Created'), ...errorResponses(400, 401, 403, 404, 409) },
+  }),
+  async (c) => {
+    const { org } = c.req.valid('param');
+    const input = c.req.valid('json');
+    const slug = input.slug ?? slugify(input.title);
+    const room = await withOrganization(c.var.db, c.var.principal, org, 'room.manage', async (tx, access) => {
+      await assertWorkspace(tx, org, input.workspaceId);
+      await assertWithinLimit(tx, org, 'rooms', async () => {
+        const [row] = await tx.select({ n: count() }).from(rooms).where(eq(rooms.organizationId, org));
+        return row!.n;
+      });
+      const [created] = await tx
+        .insert(rooms)
+        .values({ organizationId: org, workspaceId: input.workspaceId, title: input.title, slug, visibility: input.visibility, createdBy: access.userId })
+        .returning();
+      await audit(tx, access, 'room.created', { type: 'room', id: created!.id });
+      return created!;
+    }).catch((error: unknown) => slugTaken(error, slug));
+    return c.json(toRoom(room, null), 201);
+  },
+);
+
+roomRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/{org}/rooms/{room}',
+    tags: ['rooms'],
+    summary: 'One room with its live status',
+    security: bearerSecurity,
+    request: { params: RoomParam },
+    responses: { 200: jsonContent(Room, 'The room'), ...errorResponses(401, 404) },
+  }),
+  async (c) => {
+    const { org, room: id } = c.req.valid('param');
+    const row = await withOrganization(c.var.db, c.var.principal, org, 'room.read', (tx) => findRoom(tx, org, id));
+    return c.json(toRoom(row.room, row.liveSessionId), 200);
+  },
+);
+
+roomRoutes.openapi(
+  createRoute({
+    method: 'patch',
+    path: '/{org}/rooms/{room}',
+    tags: ['rooms'],
+    summary: 'Update a room (owner, admin, host)',
+    security: bearerSecurity,
+    request: { params: RoomParam, ...jsonBody(UpdateRoomInput) },
+    responses: { 200: jsonContent(Room, 'Updated'), ...errorResponses(400, 401, 403, 404, 409) },
+  }),
+  async (c) => {
+    const { org, room: id } = c.req.valid('param');
+    const input = c.req.valid('json');
+    const row = await withOrganization(c.var.db, c.var.principal, org, 'room.manage', async (tx, access) => {
+      const current = await findRoom(tx, org, id);
+      if (input.workspaceId) await assertWorkspace(tx, org, input.workspaceId);
+      const [updated] = await tx.update(rooms).set({ ...input, updatedAt: new Date() }).where(eq(rooms.id, id)).returning();
+      await audit(tx, access, 'room.updated', { type: 'room', id }, input);
+      return { room: updated!, liveSessionId: current.liveSessionId };
+    }).catch((error: unknown) => slugTaken(error, input.slug));
+    return c.json(toRoom(row.room, row.liveSessionId), 200);
+  },
+);
+
+roomRoutes.openapi(
+  createRoute({
+    method: 'delete',
+    path: '/{org}/rooms/{room}',
+    tags: ['rooms'],
+    summary: 'Delete a room that is not live (owner, admin, host)',
+    security: bearerSecurity,
+    request: { params: RoomParam },
+    responses: { 204: { description: 'Deleted' }, ...errorResponses(401, 403, 404, 409) },
+  }),
+  async (c) => {
+    const { org, room: id } = c.req.valid('param');
+    await withOrganization(c.var.db, c.var.principal, org, 'room.manage', async (tx, access) => {
+      const current = await findRoom(tx, org, id);
+      if (current.liveSessionId) throw conflict('The room is live; end it before deleting it', 'room_live');
+      await tx.delete(rooms).where(eq(rooms.id, id));
+      await audit(tx, access, 'room.deleted', { type: 'room', id }, { slug: current.room.slug });
+    });
+    return c.body(null, 204);
+  },
+);
+
+roomRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/{org}/rooms/{room}/start',
+    tags: ['rooms'],
+    summary: 'Open a live session (idempotent while live) and return a host token',
+    security: bearerSecurity,
+    request: { params: RoomParam },
+    responses: {
+      201: jsonContent(z.object({ room: Room, session: RoomSession, join: RoomJoin }), 'Started'),
+      200: jsonContent(z.object({ room: Room, session: RoomSession, join: RoomJoin }), 'Already live'),
+      ...errorResponses(401, 403, 404),
+    },
+  }),
+  async (c) => {
+    const { org, room: id } = c.req.valid('param');
+    const result = await withOrganization(c.var.db, c.var.principal, org, 'room.start', async (tx, access) => {
+      const { room } = await findRoom(tx, org, id);
+      // The partial unique index keeps one live session per room even under concurrent starts.
+      const [created] = await tx
+        .insert(roomSessions)
+        .values({ organizationId: org, roomId: id, startedBy: access.userId })
+        .onConflictDoNothing({ target: roomSessions.roomId, where: sql`ended_at is null` })
+        .returning();
+      const [session] = created ? [created] : await tx.select().from(roomSessions).where(and(eq(roomSessions.roomId, id), isNull(roomSessions.endedAt)));
+      if (created) await audit(tx, access, 'room.started', { type: 'room', id }, { sessionId: created.id });
+      return { room, session: session!, created: Boolean(created), participant: participantFor(access, {}) };
+    });
+    const join = await issueJoin(c, result.room, result.session.id, result.participant);
+    return c.json({ room: toRoom(result.room, result.session.id), session: toSession(result.session), join }, result.created ? 201 : 200);
+  },
+);
+
+roomRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/{org}/rooms/{room}/join',
+    tags: ['rooms'],
+    summary: 'Mint a room token. Members join as themselves; API keys name identity, name and role.',
+    security: bearerSecurity,
+    request: {
+      params: RoomParam,
+      body: { required: false, content: { 'application/json': { schema: JoinRoomInput } } },
+    },
+    responses: { 200: jsonContent(RoomJoin, 'Token for the signaling socket'), ...errorResponses(400, 401, 403, 404) },
+  }),
+  async (c) => {
+    const { org, room: id } = c.req.valid('param');
+    // The body is optional: a member needs none; an API key may name the participant.
+    const input = c.req.valid('json') ?? {};
+    const result = await withOrganization(c.var.db, c.var.principal, org, 'room.join', async (tx, access) => {
+      const row = await findRoom(tx, org, id);
+      return { ...row, participant: participantFor(access, input) };
+    });
+    return c.json(await issueJoin(c, result.room, result.liveSessionId, result.participant), 200);
+  },
+);
+
+roomRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/{org}/rooms/{room}/end',
+    tags: ['rooms'],
+    summary: 'Close the live session (owner, admin, host)',
+    security: bearerSecurity,
+    request: { params: RoomParam },
+    responses: { 200: jsonContent(z.object({ room: Room, session: RoomSession }), 'Ended'), ...errorResponses(401, 403, 404, 409) },
+  }),
+  async (c) => {
+    const { org, room: id } = c.req.valid('param');
+    const result = await withOrganization(c.var.db, c.var.principal, org, 'room.end', async (tx, access) => {
+      const { room } = await findRoom(tx, org, id);
+      const [ended] = await tx
+        .update(roomSessions)
+        .set({ endedAt: new Date() })
+        .where(and(eq(roomSessions.roomId, id), isNull(roomSessions.endedAt)))
+        .returning();
+      if (!ended) throw new ApiError(409, 'room_not_live', 'The room is not live');
+      await audit(tx, access, 'room.ended', { type: 'room', id }, { sessionId: ended.id });
+      return { room, session: ended };
+    });
+    return c.json({ room: toRoom(result.room, null), session: toSession(result.session) }, 200);
+  },
+);

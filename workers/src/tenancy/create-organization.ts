@@ -1,0 +1,51 @@
+// A new organization always comes with a default workspace, its owner's membership and a Starter
+// subscription (DESIGN.md, flow 1). Used by signup and by POST /organizations.
+import { memberships, organizations, subscriptions, workspaces } from '@roomcast/schema/db';
+import { DEFAULT_PLAN } from '@roomcast/schema';
+import type { Tx } from '../db/database.ts';
+import { conflict } from '../errors.ts';
+import { randomToken } from '../auth/crypto.ts';
+
+export function slugify(text: string): string {
+  const slug = text
+    .normalize('NFKD')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 48)
+    .replace(/-+$/, '');
+  return slug || 'org';
+}
+
+/** Must run in a transaction scoped to `organizationId` (the RLS check on insert). */
+export async function createOrganization(
+  tx: Tx,
+  input: { organizationId: string; name: string; slug?: string | undefined; ownerId: string },
+) {
+  const base = input.slug ?? slugify(input.name);
+  let organization: typeof organizations.$inferSelect | undefined;
+  // Other tenants' slugs are invisible under RLS, so detect a taken slug with ON CONFLICT.
+  for (let attempt = 0; attempt < 4 && !organization; attempt++) {
+    const slug = attempt === 0 ? base : `${base}-${randomToken(4).toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 4) || attempt}`;
+    [organization] = await tx
+      .insert(organizations)
+      .values({ id: input.organizationId, name: input.name, slug })
+      .onConflictDoNothing({ target: organizations.slug })
+      .returning();
+    if (input.slug && !organization) throw conflict(`The slug "${input.slug}" is taken`, 'slug_taken');
+  }
+  if (!organization) throw conflict('Could not find a free slug; choose one', 'slug_taken');
+
+  const [workspace] = await tx
+    .insert(workspaces)
+    .values({ organizationId: organization.id, name: 'Default', slug: 'default' })
+    .returning();
+  await tx.insert(memberships).values({ organizationId: organization.id, userId: input.ownerId, role: 'owner' });
+  await tx.insert(subscriptions).values({ organizationId: organization.id, planId: DEFAULT_PLAN, status: 'trialing' });
+  return { organization, workspace: workspace! };
+}
+
+export const toOrganization = (
+  o: typeof organizations.$inferSelect,
+  extra: { role?: (typeof memberships.$inferSelect)['role']; planId?: string } = {},
+) => ({ id: o.id, name: o.name, slug: o.slug, createdAt: o.createdAt.toISOString(), ...extra });

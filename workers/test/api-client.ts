@@ -1,0 +1,85 @@
+// Test client for the Worker under workerd. Every call gets its own client IP unless a test pins
+// one, so the auth rate limits only bite in the tests about rate limits.
+import { env, exports } from 'cloudflare:workers';
+import { eq } from 'drizzle-orm';
+import { subscriptions } from '@roomcast/schema/db';
+import { loadConfig } from '../src/config.ts';
+import { Database } from '../src/db/database.ts';
+import type { Env } from '../src/env.ts';
+
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export interface CallOptions {
+  body?: unknown;
+  rawBody?: string;
+  token?: string;
+  ip?: string;
+  headers?: Record<string, string>;
+}
+
+export async function api<T = any>(method: string, path: string, options: CallOptions = {}): Promise<ApiResponse<T>> {
+  const headers: Record<string, string> = {
+    'cf-connecting-ip': options.ip ?? `10.${rand()}.${rand()}.${rand()}`,
+    ...options.headers,
+  };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  let body: string | undefined;
+  if (options.rawBody !== undefined) {
+    body = options.rawBody;
+    headers['content-type'] ??= 'application/json';
+  } else if (options.body !== undefined) {
+    body = JSON.stringify(options.body);
+    headers['content-type'] = 'application/json';
+  }
+  const url = path.startsWith('/health') ? `http://roomcast.test${path}` : `http://roomcast.test/api/v1${path}`;
+  const response = await exports.default.fetch(new Request(url, { method, headers, body }));
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : null, headers: response.headers };
+}
+
+const rand = () => Math.floor(Math.random() * 250) + 1;
+export const unique = (label: string) => `${label}-${crypto.randomUUID().slice(0, 8)}`;
+
+export interface Tenant {
+  token: string;
+  userId: string;
+  email: string;
+  organizationId: string;
+  workspaceId: string;
+}
+
+/** A fresh user with their own organization (on Starter) and its default workspace. */
+export async function signUp(label = 'owner'): Promise<Tenant> {
+  const email = `${unique(label)}@example.test`;
+  const res = await api('POST', '/auth/signup', {
+    body: { email, password: 'correct horse battery', name: `${label} user`, organizationName: `${label} org` },
+  });
+  if (res.status !== 201) throw new Error(`signup failed: ${res.status} ${JSON.stringify(res.body)}`);
+  const workspaces = await api('GET', `/organizations/${res.body.organization.id}/workspaces`, { token: res.body.token });
+  return {
+    token: res.body.token,
+    userId: res.body.user.id,
+    email,
+    organizationId: res.body.organization.id,
+    workspaceId: workspaces.body.workspaces[0].id,
+  };
+}
+
+/**
+ * Moves an organization to another plan the way billing does: an update of its subscription row,
+ * made through the API's own database role under the tenant's RLS scope.
+ */
+export async function setPlan(tenant: Tenant, planId: 'starter' | 'professional' | 'business' | 'enterprise', status: 'active' | 'past_due' | 'canceled' = 'active', pastDueSince?: Date) {
+  const db = new Database(loadConfig(env as unknown as Env));
+  try {
+    await db.scoped({ organizationId: tenant.organizationId }, (tx) =>
+      tx.update(subscriptions).set({ planId, status, pastDueSince: pastDueSince ?? null }).where(eq(subscriptions.organizationId, tenant.organizationId)),
+    );
+  } finally {
+    await db.close();
+  }
+}
