@@ -11,7 +11,8 @@
 //     a single local server is always consistent, so any token will do).
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { Redis } from 'ioredis';
+// Default import: ioredis is CommonJS, and vitest's SSR loader exposes only its module object.
+import ioredis from 'ioredis';
 
 export interface UpstashAdapterOptions {
   /** 0 picks a free port; the real one is returned. */
@@ -60,7 +61,7 @@ export async function startUpstashAdapter(opts: UpstashAdapterOptions): Promise<
   const expectedAuth = Buffer.from(`Bearer ${opts.token}`);
   if (!opts.token) throw new Error('upstash adapter: a token is required');
 
-  const redis = new Redis(redisUrl, {
+  const redis = new ioredis.Redis(redisUrl, {
     lazyConnect: true,
     maxRetriesPerRequest: 2,
     connectTimeout: 3000,
