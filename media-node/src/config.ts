@@ -1,0 +1,77 @@
+// The node's configuration: parsed once at start from the environment, validated, then passed
+// down explicitly. Nothing else in media-node reads process.env.
+import os from 'node:os';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(1).max(65535);
+
+export const engineChoice = z.enum(['auto', 'mediasoup', 'embedded']);
+export type EngineChoice = z.infer<typeof engineChoice>;
+
+const configSchema = z
+  .object({
+    nodeId: z.string().min(1).default(() => `media-${os.hostname()}`),
+    region: z.string().min(1).default('local'),
+    /** Address that clients are told to send media to (public IP or DNS name). */
+    announcedAddress: z.string().min(1).default('127.0.0.1'),
+    /** Local address the RTC sockets bind to. */
+    listenIp: z.string().min(1).default('0.0.0.0'),
+    /** One UDP port per engine worker, taken from this range in order. */
+    rtcMinPort: port.default(40000),
+    rtcMaxPort: port.default(40999),
+    engine: engineChoice.default('auto'),
+    workers: z.coerce.number().int().min(1).max(256).default(() => os.availableParallelism()),
+    logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+    limits: z.object({
+      maxRoutersPerWorker: z.coerce.number().int().min(1).default(500),
+      maxTransportsPerWorker: z.coerce.number().int().min(1).default(2000),
+      /** Cap on what one publisher may send, applied as the estimate fed back to it. */
+      maxIncomingBitrate: z.coerce.number().int().min(100_000).default(3_000_000),
+      initialAvailableOutgoingBitrate: z.coerce.number().int().min(100_000).default(1_000_000),
+    }),
+  })
+  .refine((c) => c.rtcMaxPort >= c.rtcMinPort, { message: 'rtcMaxPort must be >= rtcMinPort' })
+  .refine((c) => c.rtcMaxPort - c.rtcMinPort + 1 >= c.workers, {
+    message: 'the RTC port range must hold one port per worker',
+  });
+
+export type MediaNodeConfig = z.infer<typeof configSchema>;
+
+type Env = Record<string, string | undefined>;
+
+/** Reads MEDIA_* variables. Throws a readable error listing every invalid setting. */
+export function loadConfig(env: Env): MediaNodeConfig {
+  const raw = {
+    nodeId: env.MEDIA_NODE_ID,
+    region: env.MEDIA_REGION,
+    announcedAddress: env.MEDIA_ANNOUNCED_ADDRESS,
+    listenIp: env.MEDIA_LISTEN_IP,
+    rtcMinPort: env.MEDIA_RTC_MIN_PORT,
+    rtcMaxPort: env.MEDIA_RTC_MAX_PORT,
+    engine: env.MEDIA_ENGINE,
+    workers: env.MEDIA_WORKERS,
+    logLevel: env.MEDIA_LOG_LEVEL,
+    limits: {
+      maxRoutersPerWorker: env.MEDIA_MAX_ROUTERS_PER_WORKER,
+      maxTransportsPerWorker: env.MEDIA_MAX_TRANSPORTS_PER_WORKER,
+      maxIncomingBitrate: env.MEDIA_MAX_INCOMING_BITRATE,
+      initialAvailableOutgoingBitrate: env.MEDIA_INITIAL_OUTGOING_BITRATE,
+    },
+  };
+  const parsed = configSchema.safeParse(stripUndefined(raw));
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`);
+    throw new Error(`invalid media-node configuration:\n  ${issues.join('\n  ')}`);
+  }
+  return parsed.data;
+}
+
+// Empty strings count as unset, so `MEDIA_ENGINE=` falls back to the default.
+function stripUndefined(o: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) {
+    if (v === undefined || v === '') continue;
+    out[k] = v !== null && typeof v === 'object' ? stripUndefined(v as Record<string, unknown>) : v;
+  }
+  return out;
+}

@@ -1,0 +1,242 @@
+// A producer: the publisher's streams (one per encoding; simulcast layers are encodings ordered
+// low to high), their receive statistics, and fan-out of every packet to the consumers.
+import { randomUUID } from 'node:crypto';
+import type { RtpPacket } from 'werift';
+import { Emitter } from '../emitter.ts';
+import type { MediaKind, Producer, ProducerEvents, ProducerScore, RtpParameters, RtpStreamStat } from '../types.ts';
+import { keyframeDetector } from './keyframe.ts';
+import type { ProducerMapping } from './ortc.ts';
+import { buildFir, buildPli, ntpMiddle } from './rtcp.ts';
+
+/** What a consumer receives from its producer. */
+export interface ProducerSink {
+  onPacket(packet: RtpPacket, layer: number, keyframe: boolean, now: number): void;
+  onProducerPause(): void;
+  onProducerResume(): void;
+  onProducerClose(): void;
+}
+
+/** The transport the producer arrived on, for feedback to the publisher. */
+export interface PublisherLink {
+  sendRtcp(data: Buffer): void;
+  readonly rtcpSsrc: number;
+  /** The publisher answers FIR (not only PLI). */
+  readonly supportsFir: boolean;
+}
+
+const KEYFRAME_REQUEST_INTERVAL_MS = 400;
+const ACTIVE_WINDOW_MS = 1500;
+
+export class RecvStream {
+  ssrc: number | undefined;
+  packets = 0;
+  bytes = 0;
+  paddingPackets = 0;
+  discarded = 0;
+  lastPacketAt = 0;
+  baseSeq: number | undefined;
+  cycles = 0;
+  maxSeq = 0;
+  expectedPrior = 0;
+  receivedPrior = 0;
+  lastSrMiddle = 0;
+  lastSrAt = 0;
+  lastKeyframeRequestAt = 0;
+  pliCount = 0;
+  firCount = 0;
+  firSeq = 0;
+  #bitrateWindow: { at: number; bytes: number }[] = [];
+
+  constructor(
+    readonly layer: number,
+    readonly rid: string | undefined,
+    ssrc: number | undefined,
+  ) {
+    this.ssrc = ssrc;
+  }
+
+  record(seq: number, size: number, now: number): void {
+    this.packets++;
+    this.bytes += size;
+    this.lastPacketAt = now;
+    this.#bitrateWindow.push({ at: now, bytes: size });
+    if (this.#bitrateWindow.length > 2000) this.#bitrateWindow.splice(0, 1000);
+    if (this.baseSeq === undefined) {
+      this.baseSeq = seq;
+      this.maxSeq = seq;
+      return;
+    }
+    const delta = (seq - this.maxSeq) & 0xffff;
+    if (delta > 0 && delta < 0x8000) {
+      if (seq < this.maxSeq) this.cycles += 0x10000;
+      this.maxSeq = seq;
+    }
+  }
+
+  get extendedMaxSeq(): number {
+    return this.cycles + this.maxSeq;
+  }
+
+  get expected(): number {
+    return this.baseSeq === undefined ? 0 : this.extendedMaxSeq - this.baseSeq + 1;
+  }
+
+  get lost(): number {
+    return Math.max(0, this.expected - this.packets);
+  }
+
+  bitrate(now: number): number {
+    const from = now - 1000;
+    let bytes = 0;
+    for (let i = this.#bitrateWindow.length - 1; i >= 0 && this.#bitrateWindow[i]!.at >= from; i--) bytes += this.#bitrateWindow[i]!.bytes;
+    return bytes * 8;
+  }
+
+  active(now: number): boolean {
+    return now - this.lastPacketAt < ACTIVE_WINDOW_MS && this.packets > 0;
+  }
+}
+
+export class EmbeddedProducer extends Emitter<ProducerEvents> implements Producer {
+  readonly id = randomUUID();
+  readonly type: 'simple' | 'simulcast';
+  readonly streams: RecvStream[];
+  readonly sinks = new Set<ProducerSink>();
+  readonly isKeyframe: ((payload: Buffer) => boolean) | undefined;
+  closed = false;
+  paused: boolean;
+  score: ProducerScore[] = [];
+
+  constructor(
+    readonly kind: MediaKind,
+    readonly rtpParameters: RtpParameters,
+    readonly mapping: ProducerMapping,
+    private readonly link: PublisherLink,
+    paused: boolean,
+    readonly appData: Record<string, unknown>,
+    private readonly onClosed: (producer: EmbeddedProducer) => void,
+  ) {
+    super();
+    this.paused = paused;
+    this.streams = mapping.encodings.map((e, i) => new RecvStream(i, e.rid, e.ssrc));
+    this.type = this.streams.length > 1 ? 'simulcast' : 'simple';
+    this.isKeyframe = keyframeDetector(mapping.routerCodec.mimeType);
+  }
+
+  get clockRate(): number {
+    return this.mapping.routerCodec.clockRate;
+  }
+
+  receive(packet: RtpPacket, stream: RecvStream, now: number): void {
+    const header = packet.header;
+    stream.record(header.sequenceNumber, packet.payload.length + 12, now);
+    if (packet.payload.length > 0 && !this.mapping.payloadTypes.has(header.payloadType)) {
+      stream.discarded++;
+      return;
+    }
+    if (packet.payload.length === 0) stream.paddingPackets++;
+    if (this.paused) return;
+    const keyframe = packet.payload.length > 0 && this.isKeyframe !== undefined && this.isKeyframe(packet.payload);
+    for (const sink of this.sinks) sink.onPacket(packet, stream.layer, keyframe, now);
+  }
+
+  /** Asks the publisher for a keyframe on one layer, at most every 400 ms per layer. */
+  requestKeyFrameOn(layer: number, now = performance.now()): void {
+    const stream = this.streams[layer];
+    if (!stream?.ssrc || this.kind !== 'video' || this.closed) return;
+    if (now - stream.lastKeyframeRequestAt < KEYFRAME_REQUEST_INTERVAL_MS) return;
+    stream.lastKeyframeRequestAt = now;
+    if (this.link.supportsFir) {
+      stream.firCount++;
+      this.link.sendRtcp(buildFir(this.link.rtcpSsrc, stream.ssrc, ++stream.firSeq));
+    } else {
+      stream.pliCount++;
+      this.link.sendRtcp(buildPli(this.link.rtcpSsrc, stream.ssrc));
+    }
+  }
+
+  activeLayers(now: number): number[] {
+    return this.streams.filter((s) => s.active(now)).map((s) => s.layer);
+  }
+
+  onSenderReport(stream: RecvStream, ntp: bigint, now: number): void {
+    stream.lastSrMiddle = ntpMiddle(ntp);
+    stream.lastSrAt = now;
+  }
+
+  /** Recomputes per-stream scores (10: flowing without loss, 0: silent); emits when they change. */
+  updateScore(now: number): void {
+    const score = this.streams.flatMap((s, encodingIdx) => {
+        if (s.ssrc === undefined) return [];
+        const expected = s.expected - s.expectedPrior;
+        const received = s.packets - s.receivedPrior;
+        s.expectedPrior = s.expected;
+        s.receivedPrior = s.packets;
+        const loss = expected > 0 ? Math.max(0, expected - received) / expected : 0;
+        const value = !s.active(now) ? 0 : Math.max(0, Math.round(10 - loss * 20));
+        return [{ encodingIdx, ssrc: s.ssrc, ...(s.rid ? { rid: s.rid } : {}), score: value }];
+      });
+    const changed = JSON.stringify(score) !== JSON.stringify(this.score);
+    this.score = score;
+    if (changed) this.emit('score', score);
+  }
+
+  async pause(): Promise<void> {
+    if (this.paused || this.closed) return;
+    this.paused = true;
+    for (const sink of this.sinks) sink.onProducerPause();
+  }
+
+  async resume(): Promise<void> {
+    if (!this.paused || this.closed) return;
+    this.paused = false;
+    for (const sink of this.sinks) sink.onProducerResume();
+  }
+
+  async getStats(): Promise<RtpStreamStat[]> {
+    const now = performance.now();
+    return this.streams
+      .filter((s) => s.ssrc !== undefined)
+      .map((s, i) => ({
+        type: 'inbound-rtp' as const,
+        timestamp: Date.now(),
+        ssrc: s.ssrc!,
+        ...(s.rid ? { rid: s.rid } : {}),
+        kind: this.kind,
+        mimeType: this.mapping.routerCodec.mimeType,
+        packetsLost: s.lost,
+        fractionLost: 0,
+        packetsDiscarded: s.discarded,
+        packetsRetransmitted: 0,
+        packetsRepaired: 0,
+        nackCount: 0,
+        nackPacketCount: 0,
+        pliCount: s.pliCount,
+        firCount: s.firCount,
+        score: this.score[i]?.score ?? 0,
+        packetCount: s.packets,
+        byteCount: s.bytes,
+        bitrate: s.bitrate(now),
+      }));
+  }
+
+  close(): void {
+    this.#close(false);
+  }
+
+  /** The transport closed under it. */
+  transportClosed(): void {
+    this.#close(true);
+  }
+
+  #close(byTransport: boolean): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const sink of [...this.sinks]) sink.onProducerClose();
+    this.sinks.clear();
+    this.onClosed(this);
+    if (byTransport) this.emit('transportclose');
+    this.emit('close');
+    this.removeAllListeners();
+  }
+}

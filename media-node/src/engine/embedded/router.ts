@@ -1,0 +1,120 @@
+// A router: the producers of one room and the transports that carry them.
+import { randomUUID } from 'node:crypto';
+import { Emitter } from '../emitter.ts';
+import { EngineError, unsupported } from '../errors.ts';
+import type {
+  RouterEvents,
+  Router,
+  RtpCapabilities,
+  RtpCodecCapability,
+  Transport,
+  WebRtcTransport,
+  WebRtcTransportOptions,
+} from '../types.ts';
+import { routerCapabilities } from './capabilities.ts';
+import type { DtlsCertificate } from './certificate.ts';
+import { canConsume } from './ortc.ts';
+import type { EmbeddedProducer } from './producer.ts';
+import type { UdpMux } from './udp-mux.ts';
+import { EmbeddedWebRtcTransport } from './webrtc-transport.ts';
+
+/** What a transport needs from its router and worker. */
+export interface RouterContext {
+  readonly mux: UdpMux;
+  readonly certificate: DtlsCertificate;
+  readonly announcedAddress: string;
+  readonly rtpCapabilities: RtpCapabilities;
+  readonly maxIncomingBitrate: number;
+  readonly consentTimeoutMs: number;
+  getProducer(id: string): EmbeddedProducer | undefined;
+  producerCreated(producer: EmbeddedProducer): void;
+  producerClosed(producer: EmbeddedProducer): void;
+  transportClosed(transport: EmbeddedWebRtcTransport): void;
+}
+
+export interface WorkerContext {
+  readonly mux: UdpMux;
+  readonly certificate: DtlsCertificate;
+  readonly announcedAddress: string;
+  readonly maxIncomingBitrate: number;
+  readonly consentTimeoutMs: number;
+  reserveTransport(): void;
+  releaseTransport(): void;
+}
+
+export class EmbeddedRouter extends Emitter<RouterEvents> implements Router {
+  readonly id = randomUUID();
+  readonly rtpCapabilities: RtpCapabilities;
+  closed = false;
+  readonly #producers = new Map<string, EmbeddedProducer>();
+  readonly #transports = new Set<EmbeddedWebRtcTransport>();
+  readonly #context: RouterContext;
+
+  constructor(
+    worker: WorkerContext,
+    mediaCodecs: RtpCodecCapability[],
+    readonly appData: Record<string, unknown>,
+    private readonly onClosed: (router: EmbeddedRouter) => void,
+  ) {
+    super();
+    this.rtpCapabilities = routerCapabilities(mediaCodecs);
+    this.#context = {
+      mux: worker.mux,
+      certificate: worker.certificate,
+      announcedAddress: worker.announcedAddress,
+      rtpCapabilities: this.rtpCapabilities,
+      maxIncomingBitrate: worker.maxIncomingBitrate,
+      consentTimeoutMs: worker.consentTimeoutMs,
+      getProducer: (id) => this.#producers.get(id),
+      producerCreated: (p) => this.#producers.set(p.id, p),
+      producerClosed: (p) => this.#producers.delete(p.id),
+      transportClosed: (t) => {
+        this.#transports.delete(t);
+        worker.releaseTransport();
+      },
+    };
+    this.#reserve = () => worker.reserveTransport();
+  }
+
+  readonly #reserve: () => void;
+
+  canConsume({ producerId, rtpCapabilities }: { producerId: string; rtpCapabilities: RtpCapabilities }): boolean {
+    const producer = this.#producers.get(producerId);
+    return producer !== undefined && canConsume(producer.mapping.routerCodec, rtpCapabilities);
+  }
+
+  async createWebRtcTransport(options: WebRtcTransportOptions = {}): Promise<WebRtcTransport> {
+    if (this.closed) throw new EngineError('invalid_state', 'router closed');
+    if (options.enableUdp === false) throw unsupported('a WebRTC transport without UDP', 'embedded');
+    this.#reserve();
+    const transport = new EmbeddedWebRtcTransport(this.#context, options.appData ?? {});
+    this.#transports.add(transport);
+    return transport;
+  }
+
+  async createPipeTransport(): Promise<Transport> {
+    throw unsupported('createPipeTransport', 'embedded');
+  }
+
+  async createPlainTransport(): Promise<Transport> {
+    throw unsupported('createPlainTransport', 'embedded');
+  }
+
+  close(): void {
+    this.#close(false);
+  }
+
+  workerClosed(): void {
+    this.#close(true);
+  }
+
+  #close(byWorker: boolean): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const t of [...this.#transports]) t.routerClosed();
+    this.onClosed(this);
+    if (byWorker) this.emit('workerclose');
+    this.emit('close');
+    this.removeAllListeners();
+  }
+}

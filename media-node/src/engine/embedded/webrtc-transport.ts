@@ -1,0 +1,456 @@
+// A WebRTC transport: ICE-lite + DTLS + SRTP on the worker's shared UDP port, carrying the
+// producers and consumers created on it, and the RTCP between them and the peer.
+import { randomInt, randomUUID } from 'node:crypto';
+import { RtpPacket, type RtpHeader, type SrtcpSession, type SrtpSession } from 'werift';
+import { Emitter } from '../emitter.ts';
+import { EngineError, unsupported } from '../errors.ts';
+import type {
+  Consumer,
+  ConsumerOptions,
+  DtlsParameters,
+  DtlsState,
+  IceCandidate,
+  IceParameters,
+  IceState,
+  Producer,
+  ProducerOptions,
+  TransportEvents,
+  TransportStat,
+  TransportTuple,
+  WebRtcTransport,
+} from '../types.ts';
+import { EXT } from './capabilities.ts';
+import { EmbeddedConsumer } from './consumer.ts';
+import { classifyDatagram } from './demux.ts';
+import { DtlsSession } from './dtls-session.ts';
+import { IceLite } from './ice-lite.ts';
+import { canConsume, consumerParameters, mapProducer } from './ortc.ts';
+import { EmbeddedProducer, type RecvStream } from './producer.ts';
+import { buildRemb, buildRr, parseRtcp } from './rtcp.ts';
+import { TwccFeedback } from './twcc-feedback.ts';
+import type { MuxEndpoint, RemoteAddress } from './udp-mux.ts';
+import type { RouterContext } from './router.ts';
+
+const TICK_MS = 100;
+const REPORT_EVERY_TICKS = 10;
+
+export interface TransportCounters {
+  /** Datagrams that failed to decrypt, parse, or belonged to nothing. */
+  dropped: number;
+  srtpErrors: number;
+  unknownSsrc: number;
+}
+
+export class EmbeddedWebRtcTransport extends Emitter<TransportEvents> implements WebRtcTransport, MuxEndpoint {
+  readonly id = randomUUID();
+  readonly iceRole = 'controlled' as const;
+  readonly counters: TransportCounters = { dropped: 0, srtpErrors: 0, unknownSsrc: 0 };
+  readonly rtcpSsrc = randomInt(1, 0xffffffff);
+  readonly supportsFir = false;
+  closed = false;
+  maxIncomingBitrate: number;
+
+  readonly #ice: IceLite;
+  readonly #dtls: DtlsSession;
+  #srtp: SrtpSession | undefined;
+  #srtcp: SrtcpSession | undefined;
+  #connectCalled = false;
+  readonly #producers = new Map<string, EmbeddedProducer>();
+  readonly #consumers = new Map<string, EmbeddedConsumer>();
+  readonly #consumersBySsrc = new Map<number, EmbeddedConsumer>();
+  readonly #streamsBySsrc = new Map<number, { producer: EmbeddedProducer; stream: RecvStream }>();
+  readonly #twcc = new TwccFeedback(this.rtcpSsrc);
+  #twccExtId: number | undefined;
+  #nextMid = 0;
+  readonly #timer: NodeJS.Timeout;
+  #ticks = 0;
+  readonly #traffic = { bytesReceived: 0, bytesSent: 0, recvWindow: 0, sendWindow: 0, recvBitrate: 0, sendBitrate: 0 };
+
+  constructor(
+    private readonly ctx: RouterContext,
+    readonly appData: Record<string, unknown>,
+  ) {
+    super();
+    this.maxIncomingBitrate = ctx.maxIncomingBitrate;
+    this.#ice = new IceLite(
+      {
+        send: (data, to) => this.#sendRaw(data, to),
+        selectedTuple: (tuple) => this.#onSelectedTuple(tuple),
+        stateChange: (state) => this.#onIceState(state),
+      },
+      ctx.consentTimeoutMs,
+    );
+    this.#dtls = new DtlsSession(ctx.certificate, {
+      send: (data) => this.#sendToPeer(data),
+      stateChange: (state) => this.#onDtlsState(state),
+      connected: ({ srtp, srtcp }) => {
+        this.#srtp = srtp;
+        this.#srtcp = srtcp;
+      },
+    });
+    ctx.mux.addUfrag(this.#ice.ufrag, this);
+    this.#timer = setInterval(() => this.#tick(), TICK_MS);
+    this.#timer.unref();
+  }
+
+  get iceParameters(): IceParameters {
+    return this.#ice.parameters;
+  }
+
+  get iceCandidates(): IceCandidate[] {
+    const address = this.ctx.announcedAddress;
+    return [
+      { foundation: 'udpcandidate', priority: 1076302079, address, ip: address, protocol: 'udp', port: this.ctx.mux.port, type: 'host' },
+    ];
+  }
+
+  get iceState(): IceState {
+    return this.#ice.state;
+  }
+
+  get iceSelectedTuple(): TransportTuple | undefined {
+    const s = this.#ice.selected;
+    return s && { localAddress: this.ctx.announcedAddress, localPort: this.ctx.mux.port, remoteIp: s.address, remotePort: s.port, protocol: 'udp' };
+  }
+
+  get dtlsParameters(): DtlsParameters {
+    return { role: 'auto', fingerprints: [{ algorithm: 'sha-256', value: this.ctx.certificate.fingerprint }] };
+  }
+
+  get dtlsState(): DtlsState {
+    return this.#dtls.state;
+  }
+
+  /** Why DTLS failed, when it did (a certificate that does not match, for one). */
+  get dtlsFailureReason(): string | undefined {
+    return this.#dtls.failureReason;
+  }
+
+  get iceRejectedRequests(): number {
+    return this.#ice.rejectedRequests;
+  }
+
+  async connect({ dtlsParameters }: { dtlsParameters: DtlsParameters }): Promise<void> {
+    this.#assertOpen();
+    if (this.#connectCalled) throw new EngineError('invalid_state', 'connect() already called');
+    const fingerprints = dtlsParameters?.fingerprints;
+    if (!Array.isArray(fingerprints) || fingerprints.length === 0) {
+      throw new EngineError('invalid_parameters', 'dtlsParameters.fingerprints is empty');
+    }
+    this.#connectCalled = true;
+    this.#dtls.start(dtlsParameters.role ?? 'auto', fingerprints);
+    if (this.#ice.selected) this.#dtls.beginHandshakeIfClient();
+  }
+
+  async restartIce(): Promise<IceParameters> {
+    this.#assertOpen();
+    this.ctx.mux.removeUfrag(this.#ice.ufrag);
+    const parameters = this.#ice.restart();
+    this.ctx.mux.addUfrag(this.#ice.ufrag, this);
+    return parameters;
+  }
+
+  async setMaxIncomingBitrate(bitrate: number): Promise<void> {
+    this.maxIncomingBitrate = Math.max(10_000, bitrate);
+  }
+
+  async produce(options: ProducerOptions): Promise<Producer> {
+    this.#assertOpen();
+    const { kind, rtpParameters } = options;
+    if (kind !== 'audio' && kind !== 'video') throw new EngineError('invalid_parameters', `invalid kind ${String(kind)}`);
+    const mapping = mapProducer(kind, rtpParameters, this.ctx.rtpCapabilities);
+    for (const e of mapping.encodings) {
+      if (e.ssrc !== undefined && this.#streamsBySsrc.has(e.ssrc)) throw new EngineError('invalid_parameters', `ssrc ${e.ssrc} already in use`);
+    }
+    const producer = new EmbeddedProducer(kind, rtpParameters, mapping, this, options.paused ?? false, options.appData ?? {}, (p) => {
+      this.#producers.delete(p.id);
+      for (const [ssrc, entry] of this.#streamsBySsrc) if (entry.producer === p) this.#streamsBySsrc.delete(ssrc);
+      this.ctx.producerClosed(p);
+    });
+    for (const stream of producer.streams) if (stream.ssrc !== undefined) this.#streamsBySsrc.set(stream.ssrc, { producer, stream });
+    for (const [id, uri] of mapping.extensionUris) if (uri === EXT.transportCc) this.#twccExtId = id;
+    this.#producers.set(producer.id, producer);
+    this.ctx.producerCreated(producer);
+    return producer;
+  }
+
+  async consume(options: ConsumerOptions): Promise<Consumer> {
+    this.#assertOpen();
+    const producer = this.ctx.getProducer(options.producerId);
+    if (!producer) throw new EngineError('not_found', `producer ${options.producerId} not found`);
+    if (!canConsume(producer.mapping.routerCodec, options.rtpCapabilities)) {
+      throw new EngineError('cannot_consume', 'the given rtpCapabilities cannot consume this producer');
+    }
+    const rtpParameters = consumerParameters(producer.mapping, options.rtpCapabilities, {
+      cname: `roomcast-${this.id.slice(0, 8)}`,
+      layers: producer.streams.length,
+    });
+    rtpParameters.mid = String(this.#nextMid++);
+    const consumer = new EmbeddedConsumer(
+      producer,
+      rtpParameters,
+      this,
+      { paused: options.paused ?? true, preferredLayers: options.preferredLayers, appData: options.appData ?? {} },
+      (c) => {
+        this.#consumers.delete(c.id);
+        this.#consumersBySsrc.delete(c.ssrc);
+      },
+    );
+    this.#consumers.set(consumer.id, consumer);
+    this.#consumersBySsrc.set(consumer.ssrc, consumer);
+    return consumer;
+  }
+
+  async getStats(): Promise<TransportStat[]> {
+    return [
+      {
+        type: 'webrtc-transport',
+        transportId: this.id,
+        timestamp: Date.now(),
+        iceRole: this.iceRole,
+        iceState: this.iceState,
+        ...(this.iceSelectedTuple ? { iceSelectedTuple: this.iceSelectedTuple } : {}),
+        dtlsState: this.dtlsState,
+        bytesReceived: this.#traffic.bytesReceived,
+        recvBitrate: this.#traffic.recvBitrate,
+        bytesSent: this.#traffic.bytesSent,
+        sendBitrate: this.#traffic.sendBitrate,
+      },
+    ];
+  }
+
+  close(): void {
+    this.#close(false);
+  }
+
+  routerClosed(): void {
+    this.#close(true);
+  }
+
+  // ---- wire side ----
+
+  onDatagram(data: Buffer, from: RemoteAddress): void {
+    if (this.closed) return;
+    this.#traffic.bytesReceived += data.length;
+    this.#traffic.recvWindow += data.length;
+    try {
+      switch (classifyDatagram(data)) {
+        case 'stun':
+          this.#ice.handleStun(data, from);
+          return;
+        case 'dtls':
+          if (this.#isSelected(from)) this.#dtls.handleDatagram(data);
+          else this.counters.dropped++;
+          return;
+        case 'rtp':
+          this.#onRtp(data);
+          return;
+        case 'rtcp':
+          this.#onRtcp(data);
+          return;
+        default:
+          this.counters.dropped++;
+      }
+    } catch {
+      this.counters.dropped++;
+    }
+  }
+
+  sendRtp(header: RtpHeader, payload: Buffer): number {
+    if (!this.#srtp || !this.#ice.selected) return 0;
+    const packet = this.#srtp.encrypt(payload, header);
+    this.#sendToPeer(packet);
+    return packet.length;
+  }
+
+  sendRtcp(data: Buffer): void {
+    if (!this.#srtcp || !this.#ice.selected) return;
+    this.#sendToPeer(this.#srtcp.encrypt(data));
+  }
+
+  #onRtp(data: Buffer): void {
+    if (!this.#srtp) return void this.counters.dropped++;
+    let plain: Buffer;
+    try {
+      plain = this.#srtp.decrypt(data);
+    } catch {
+      this.counters.srtpErrors++;
+      return;
+    }
+    const packet = RtpPacket.deSerialize(plain);
+    const now = performance.now();
+    if (this.#twccExtId !== undefined) {
+      const ext = packet.header.extensions.find((e) => e.id === this.#twccExtId);
+      if (ext && ext.payload.length >= 2) this.#twcc.onPacket(ext.payload.readUInt16BE(0));
+    }
+    const entry = this.#streamsBySsrc.get(packet.header.ssrc) ?? this.#learnSsrc(packet);
+    if (!entry) {
+      this.counters.unknownSsrc++;
+      return;
+    }
+    entry.producer.receive(packet, entry.stream, now);
+  }
+
+  // Simulcast streams are signaled by RID; learn their SSRC from the first packets, which carry
+  // the MID and RID header extensions.
+  #learnSsrc(packet: RtpPacket): { producer: EmbeddedProducer; stream: RecvStream } | undefined {
+    for (const producer of this.#producers.values()) {
+      let mid: string | undefined;
+      let rid: string | undefined;
+      for (const e of packet.header.extensions) {
+        const uri = producer.mapping.extensionUris.get(e.id);
+        if (uri === EXT.mid) mid = e.payload.toString('latin1');
+        else if (uri === EXT.rid) rid = e.payload.toString('latin1');
+      }
+      if (mid === undefined || mid !== producer.rtpParameters.mid) continue;
+      const stream = rid !== undefined ? producer.streams.find((s) => s.rid === rid) : producer.streams.length === 1 ? producer.streams[0] : undefined;
+      if (!stream || stream.ssrc !== undefined) return undefined;
+      stream.ssrc = packet.header.ssrc;
+      const entry = { producer, stream };
+      this.#streamsBySsrc.set(packet.header.ssrc, entry);
+      return entry;
+    }
+    return undefined;
+  }
+
+  #onRtcp(data: Buffer): void {
+    if (!this.#srtcp) return void this.counters.dropped++;
+    let plain: Buffer;
+    try {
+      plain = this.#srtcp.decrypt(data);
+    } catch {
+      this.counters.srtpErrors++;
+      return;
+    }
+    const now = performance.now();
+    for (const m of parseRtcp(plain)) {
+      switch (m.type) {
+        case 'sr': {
+          const entry = this.#streamsBySsrc.get(m.ssrc);
+          if (entry) entry.producer.onSenderReport(entry.stream, m.ntp, now);
+          break;
+        }
+        case 'rr':
+          for (const r of m.reports) this.#consumersBySsrc.get(r.ssrc)?.onReceiverReport(r, now);
+          break;
+        case 'nack':
+          this.#consumersBySsrc.get(m.mediaSsrc)?.onNack(m.lost, now);
+          break;
+        case 'pli':
+          this.#consumersBySsrc.get(m.mediaSsrc)?.onKeyFrameRequest('pli', now);
+          break;
+        case 'fir':
+          for (const ssrc of m.mediaSsrcs) this.#consumersBySsrc.get(ssrc)?.onKeyFrameRequest('fir', now);
+          break;
+        case 'remb':
+          break;
+      }
+    }
+  }
+
+  #tick(): void {
+    if (this.closed) return;
+    const now = performance.now();
+    this.#ticks++;
+    for (const consumer of this.#consumers.values()) consumer.tick(now);
+    if (!this.#srtcp) return;
+    const feedback = this.#twcc.build(this.#firstProducerSsrc() ?? 0);
+    if (feedback) this.sendRtcp(feedback);
+    if (this.#ticks % REPORT_EVERY_TICKS !== 0) return;
+    this.#traffic.recvBitrate = this.#traffic.recvWindow * 8;
+    this.#traffic.sendBitrate = this.#traffic.sendWindow * 8;
+    this.#traffic.recvWindow = 0;
+    this.#traffic.sendWindow = 0;
+    this.#sendReceiverReports(now);
+    for (const consumer of this.#consumers.values()) consumer.sendSenderReport(now);
+    for (const producer of this.#producers.values()) producer.updateScore(now);
+  }
+
+  #sendReceiverReports(now: number): void {
+    const reports = [];
+    for (const [ssrc, { stream }] of this.#streamsBySsrc) {
+      if (stream.baseSeq === undefined) continue;
+      const dlsr = stream.lastSrAt ? Math.round(((now - stream.lastSrAt) / 1000) * 65536) : 0;
+      reports.push({
+        ssrc,
+        fractionLost: 0,
+        totalLost: stream.lost,
+        highestSeq: stream.extendedMaxSeq,
+        jitter: 0,
+        lsr: stream.lastSrMiddle,
+        dlsr,
+      });
+    }
+    if (reports.length === 0) return;
+    const videoSsrcs = [...this.#streamsBySsrc.entries()].filter(([, e]) => e.producer.kind === 'video').map(([s]) => s);
+    const parts = [buildRr(this.rtcpSsrc, reports.slice(0, 31))];
+    if (videoSsrcs.length) parts.push(buildRemb(this.rtcpSsrc, this.maxIncomingBitrate, videoSsrcs));
+    this.sendRtcp(Buffer.concat(parts));
+  }
+
+  #firstProducerSsrc(): number | undefined {
+    return this.#streamsBySsrc.keys().next().value;
+  }
+
+  #onSelectedTuple(tuple: RemoteAddress): void {
+    const previous = this.#selectedForMux;
+    if (previous) this.ctx.mux.removeRemote(previous, this);
+    this.#selectedForMux = { ...tuple };
+    this.ctx.mux.addRemote(tuple, this);
+    this.emit('iceselectedtuplechange', this.iceSelectedTuple!);
+    if (this.#connectCalled) this.#dtls.beginHandshakeIfClient();
+  }
+
+  #selectedForMux: RemoteAddress | undefined;
+
+  #onIceState(state: IceState): void {
+    this.emit('icestatechange', state);
+  }
+
+  #onDtlsState(state: DtlsState): void {
+    if (state !== 'connected') {
+      this.#srtp = undefined;
+      this.#srtcp = undefined;
+    }
+    this.emit('dtlsstatechange', state);
+  }
+
+  #isSelected(from: RemoteAddress): boolean {
+    const s = this.#ice.selected;
+    return s !== undefined && s.address === from.address && s.port === from.port;
+  }
+
+  #sendToPeer(data: Buffer): void {
+    const to = this.#ice.selected;
+    if (!to) return;
+    this.#sendRaw(data, to);
+  }
+
+  #sendRaw(data: Buffer, to: RemoteAddress): void {
+    this.#traffic.bytesSent += data.length;
+    this.#traffic.sendWindow += data.length;
+    this.ctx.mux.send(data, to);
+  }
+
+  #assertOpen(): void {
+    if (this.closed) throw new EngineError('invalid_state', 'transport closed');
+  }
+
+  #close(byRouter: boolean): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.#timer);
+    for (const consumer of [...this.#consumers.values()]) consumer.transportClosed();
+    for (const producer of [...this.#producers.values()]) producer.transportClosed();
+    this.#dtls.close();
+    this.#ice.close();
+    this.ctx.mux.removeUfrag(this.#ice.ufrag);
+    if (this.#selectedForMux) this.ctx.mux.removeRemote(this.#selectedForMux, this);
+    this.ctx.transportClosed(this);
+    if (byRouter) this.emit('routerclose');
+    this.emit('close');
+    this.removeAllListeners();
+  }
+}
+
+export const pipeUnsupported = () => unsupported('pipe transport', 'embedded');

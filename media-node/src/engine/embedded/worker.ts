@@ -1,0 +1,81 @@
+// An embedded worker: one UDP port, one DTLS certificate, and the routers on them. It runs in the
+// node's own process, so `pid` is the process's and resource usage is the process's.
+import { Emitter } from '../emitter.ts';
+import { EngineError } from '../errors.ts';
+import type { EngineWorker, Router, RtpCodecCapability, WorkerEvents, WorkerOptions, WorkerResourceUsage } from '../types.ts';
+import { type DtlsCertificate, createCertificate } from './certificate.ts';
+import { CONSENT_TIMEOUT_MS } from './ice-lite.ts';
+import { EmbeddedRouter, type WorkerContext } from './router.ts';
+import { UdpMux } from './udp-mux.ts';
+
+export interface EmbeddedWorkerOptions extends WorkerOptions {
+  maxTransports?: number;
+  /** Shorter in tests, to prove consent expiry without waiting 30 s. */
+  consentTimeoutMs?: number;
+}
+
+export class EmbeddedWorker extends Emitter<WorkerEvents> implements EngineWorker {
+  readonly pid = process.pid;
+  closed = false;
+  readonly #routers = new Set<EmbeddedRouter>();
+  readonly #context: WorkerContext;
+  #transports = 0;
+
+  private constructor(
+    readonly mux: UdpMux,
+    certificate: DtlsCertificate,
+    options: EmbeddedWorkerOptions,
+  ) {
+    super();
+    const maxTransports = options.maxTransports ?? Number.POSITIVE_INFINITY;
+    this.#context = {
+      mux,
+      certificate,
+      announcedAddress: options.announcedAddress,
+      maxIncomingBitrate: options.maxIncomingBitrate ?? 3_000_000,
+      consentTimeoutMs: options.consentTimeoutMs ?? CONSENT_TIMEOUT_MS,
+      reserveTransport: () => {
+        if (this.#transports >= maxTransports) throw new EngineError('limit_reached', 'worker transport limit reached');
+        this.#transports++;
+      },
+      releaseTransport: () => {
+        this.#transports--;
+      },
+    };
+  }
+
+  static async create(options: EmbeddedWorkerOptions): Promise<EmbeddedWorker> {
+    const [mux, certificate] = await Promise.all([UdpMux.bind(options.listenIp, options.port), createCertificate()]);
+    return new EmbeddedWorker(mux, certificate, options);
+  }
+
+  get port(): number {
+    return this.mux.port;
+  }
+
+  /** Datagrams received on the worker's port, and those dropped as garbage or unroutable. */
+  get datagramStats() {
+    return { ...this.mux.stats };
+  }
+
+  async createRouter({ mediaCodecs, appData }: { mediaCodecs: RtpCodecCapability[]; appData?: Record<string, unknown> }): Promise<Router> {
+    if (this.closed) throw new EngineError('invalid_state', 'worker closed');
+    const router = new EmbeddedRouter(this.#context, mediaCodecs, appData ?? {}, (r) => this.#routers.delete(r));
+    this.#routers.add(router);
+    return router;
+  }
+
+  async getResourceUsage(): Promise<WorkerResourceUsage> {
+    const u = process.cpuUsage();
+    return { ru_utime: u.user / 1000, ru_stime: u.system / 1000 };
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const r of [...this.#routers]) r.workerClosed();
+    this.mux.close();
+    this.emit('close');
+    this.removeAllListeners();
+  }
+}

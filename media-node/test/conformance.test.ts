@@ -1,0 +1,272 @@
+// The engine contract: every engine present on this machine must pass this, end to end, with
+// real WebRTC bots (mediasoup-client over libwebrtc) on loopback.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { engineAvailability } from '../src/engine/load.ts';
+import type { EngineWorker, Router } from '../src/engine/types.ts';
+import { ConsumerBot, PublisherBot, mediaCodecs } from './support/bots.ts';
+import { RawPeer } from './support/raw-peer.ts';
+import { waitFor, waitForEvent } from './support/wait.ts';
+
+const engines = await engineAvailability();
+
+/** Loss tolerated at a consumer on loopback, as a fraction of packets received. */
+const MAX_LOSS = 0.02;
+/** First decoded frame after resume; the bench measures the real figure (target 300 ms). */
+const MAX_FIRST_FRAME_MS = 1500;
+
+for (const { name, engine, reason } of engines) {
+  if (!engine) {
+    console.warn(`conformance: ${name} engine skipped: ${reason}`);
+    describe.skip(`${name} engine: SKIPPED, ${reason}`, () => {
+      it('runs the conformance suite where installed', () => {});
+    });
+    continue;
+  }
+
+  describe(`${name} engine conformance`, () => {
+    let worker: EngineWorker;
+    let router: Router;
+    let publisher: PublisherBot;
+    const bots: ConsumerBot[] = [];
+    const consumerBot = async () => {
+      const bot = await ConsumerBot.start(router);
+      bots.push(bot);
+      return bot;
+    };
+    const framesOf = async (bot: ConsumerBot) => (await bot.inboundVideo())?.framesDecoded ?? 0;
+
+    beforeAll(async () => {
+      worker = await engine.createWorker({ listenIp: '127.0.0.1', announcedAddress: '127.0.0.1', port: 0 });
+      router = await worker.createRouter({ mediaCodecs });
+      publisher = await PublisherBot.start(router, { width: 960, height: 540, fps: 30, layers: [150_000, 500_000, 1_500_000], audio: true });
+      // All three simulcast layers reach the engine once the publisher's bandwidth estimate ramps up.
+      await waitFor('three simulcast layers at the engine', async () => {
+        const stats = await publisher.videoProducer.getStats();
+        return stats.length === 3 && stats.every((s) => s.packetCount > 10);
+      }, { timeoutMs: 20_000 });
+    });
+
+    // A failed test must not leave its viewers decoding (and loading the CPU) for the next ones.
+    afterEach(() => {
+      for (const bot of bots.splice(0)) bot.close();
+    });
+
+    afterAll(() => {
+      publisher?.close();
+      worker?.close();
+    });
+
+    it('advertises only what it implements, and mediasoup-client accepts it', () => {
+      const mimeTypes = router.rtpCapabilities.codecs!.map((c) => c.mimeType.toLowerCase());
+      expect(mimeTypes).toEqual(expect.arrayContaining(['audio/opus', 'video/vp8']));
+      expect(publisher.videoProducer.type).toBe('simulcast');
+      expect(publisher.audioProducer?.kind).toBe('audio');
+    });
+
+    it('several consumers decode the simulcast video and receive the audio, with loss bounded', async () => {
+      const viewers = await Promise.all([consumerBot(), consumerBot(), consumerBot()]);
+      await Promise.all(viewers.map((v, i) => v.consume(publisher.videoProducer, i === 2 ? { preferredLayers: { spatialLayer: 0 } } : {})));
+      await Promise.all(viewers.map((v) => v.consume(publisher.audioProducer!)));
+      for (const v of viewers) await waitFor('60 decoded frames', async () => (await framesOf(v)) >= 60, { timeoutMs: 20_000 });
+      for (const v of viewers) {
+        const video = (await v.inboundVideo())!;
+        const audio = (await v.inboundAudio())!;
+        expect(video.packetsLost / video.packetsReceived).toBeLessThanOrEqual(MAX_LOSS);
+        expect(audio.packetsReceived).toBeGreaterThan(20);
+        expect(audio.packetsLost / audio.packetsReceived).toBeLessThanOrEqual(MAX_LOSS);
+      }
+      const [top, , low] = await Promise.all(viewers.map(async (v) => (await v.inboundVideo())!.frameWidth));
+      expect(top).toBeGreaterThan(low!);
+      for (const v of viewers) v.close();
+    });
+
+    it('preferred layers switch the received resolution, both ways', async () => {
+      const viewer = await consumerBot();
+      const { server } = await viewer.consume(publisher.videoProducer);
+      const width = async () => (await viewer.inboundVideo())?.frameWidth ?? 0;
+      // The sender may scale layers under CPU load: compare with what it sends right now.
+      const receiving = (layer: number) => async () => {
+        const widths = await publisher.layerWidths();
+        return widths.length === 3 && (await width()) === widths[layer] && server.currentLayers?.spatialLayer === layer;
+      };
+      await waitFor('the top layer', receiving(2), { timeoutMs: 20_000 });
+      await server.setPreferredLayers({ spatialLayer: 0 });
+      await waitFor('the lowest layer', receiving(0));
+      await server.setPreferredLayers({ spatialLayer: 1 });
+      await waitFor('the middle layer', receiving(1));
+      const widths = await publisher.layerWidths();
+      expect(widths[0]).toBeLessThan(widths[1]!);
+      expect(widths[1]).toBeLessThan(widths[2]!);
+      viewer.close();
+    });
+
+    it('a new consumer gets a keyframe quickly', async () => {
+      const viewer = await consumerBot();
+      const { server } = await viewer.consume(publisher.videoProducer, { resume: false });
+      const t0 = performance.now();
+      await server.resume();
+      await waitFor('the first decoded frame', async () => (await framesOf(viewer)) > 0, { timeoutMs: 5_000, intervalMs: 10 });
+      const firstFrameMs = performance.now() - t0;
+      expect(firstFrameMs).toBeLessThan(MAX_FIRST_FRAME_MS);
+      expect((await viewer.inboundVideo())!.keyFramesDecoded).toBeGreaterThanOrEqual(1);
+      viewer.close();
+    });
+
+    it('pause stops the flow and resume restarts it', async () => {
+      const viewer = await consumerBot();
+      const { server } = await viewer.consume(publisher.videoProducer);
+      await waitFor('frames', async () => (await framesOf(viewer)) >= 10);
+      await server.pause();
+      expect(server.paused).toBe(true);
+      // Stopped: no packet arrives during two consecutive 300 ms windows.
+      await waitFor('the flow to stop', async () => {
+        const a = (await viewer.inboundVideo())!.packetsReceived;
+        await new Promise((r) => setTimeout(r, 300));
+        return (await viewer.inboundVideo())!.packetsReceived === a;
+      });
+      const frozen = await framesOf(viewer);
+      await server.resume();
+      await waitFor('frames after resume', async () => (await framesOf(viewer)) >= frozen + 15);
+      const video = (await viewer.inboundVideo())!;
+      expect(video.packetsLost).toBeLessThanOrEqual(Math.ceil(video.packetsReceived * MAX_LOSS));
+      viewer.close();
+    });
+
+    it('closing a transport closes its producers and consumers, and the peers are told', async () => {
+      const second = await PublisherBot.start(router, { width: 320, height: 180, fps: 15, layers: [300_000], audio: false });
+      const viewer = await consumerBot();
+      const { server: consumer, client } = await viewer.consume(second.videoProducer);
+      await waitFor('frames from the second publisher', async () => (await framesOf(viewer)) >= 5);
+      const producerClosed = waitForEvent(second.videoProducer, 'transportclose');
+      const consumerTold = waitForEvent(consumer, 'producerclose');
+      const transportClosed = waitForEvent(second.serverTransport, 'close');
+      second.serverTransport.close();
+      await Promise.all([producerClosed, consumerTold, transportClosed]);
+      expect(second.videoProducer.closed).toBe(true);
+      expect(consumer.closed).toBe(true);
+      await waitFor('the viewer to be told', () => client.closed);
+      expect(router.canConsume({ producerId: second.videoProducer.id, rtpCapabilities: viewer.rtpCapabilities })).toBe(false);
+      second.close();
+
+      // The viewer side: its transport's consumers close with it.
+      const { server: other } = await viewer.consume(publisher.videoProducer);
+      const otherClosed = waitForEvent(other, 'transportclose');
+      viewer.serverTransport.close();
+      await otherClosed;
+      expect(other.closed).toBe(true);
+      viewer.close();
+    });
+
+    it('ICE restart recovers the media path', async () => {
+      const viewer = await consumerBot();
+      const { server } = await viewer.consume(publisher.videoProducer);
+      await waitFor('frames', async () => (await framesOf(viewer)) >= 10);
+      const oldParameters = viewer.serverTransport.iceParameters;
+      const iceParameters = await viewer.serverTransport.restartIce();
+      expect(iceParameters.usernameFragment).not.toBe(oldParameters.usernameFragment);
+      await viewer.clientTransport.restartIce({ iceParameters: iceParameters as never });
+      const before = await framesOf(viewer);
+      await waitFor('frames after the restart', async () => (await framesOf(viewer)) >= before + 30);
+      expect(viewer.clientTransport.connectionState).toBe('connected');
+      expect(viewer.serverTransport.iceState).toMatch(/connected|completed/);
+      // The old credentials no longer open the transport.
+      const peer = await RawPeer.open();
+      try {
+        expect(await peer.bindingRequest(viewer.serverTransport.iceCandidates[0]!, oldParameters, { nominate: false, timeoutMs: 400 })).toBeUndefined();
+      } finally {
+        peer.close();
+      }
+      expect(server.closed).toBe(false);
+      viewer.close();
+    });
+
+    describe('hostile input', () => {
+      it('ignores STUN with a bad MESSAGE-INTEGRITY and answers a good one', async () => {
+        const transport = await router.createWebRtcTransport();
+        const peer = await RawPeer.open();
+        try {
+          const candidate = transport.iceCandidates.find((c) => c.protocol === 'udp')!;
+          const bad = await peer.bindingRequest(candidate, transport.iceParameters, { password: 'not-the-password', timeoutMs: 500 });
+          expect(bad).toBeUndefined();
+          expect(transport.iceState).toBe('new');
+          const good = await peer.bindingRequest(candidate, transport.iceParameters);
+          expect(good?.getAttributeValue('XOR-MAPPED-ADDRESS')).toBeDefined();
+        } finally {
+          peer.close();
+          transport.close();
+        }
+      });
+
+      it('refuses a DTLS peer whose certificate does not match the fingerprint from connect()', async () => {
+        const transport = await router.createWebRtcTransport();
+        const peer = await RawPeer.open();
+        try {
+          const candidate = transport.iceCandidates.find((c) => c.protocol === 'udp')!;
+          // connect() names one certificate; the peer then presents another.
+          await transport.connect({ dtlsParameters: { role: 'client', fingerprints: [{ algorithm: 'sha-256', value: 'AB:'.repeat(31) + 'AB' }] } });
+          expect(await peer.bindingRequest(candidate, transport.iceParameters)).toBeDefined();
+          const failed = waitForEvent(transport, 'dtlsstatechange', 10_000);
+          const states: string[] = [];
+          transport.on('dtlsstatechange', (s) => states.push(s));
+          await peer.dtlsHandshake(candidate);
+          await failed;
+          await waitFor('DTLS to fail', () => transport.dtlsState === 'failed');
+          expect(states).not.toContain('connected');
+          if ('dtlsFailureReason' in transport) expect(String(transport.dtlsFailureReason)).toMatch(/fingerprint/);
+        } finally {
+          peer.close();
+          transport.close();
+        }
+      });
+
+      it('accepts the same DTLS peer when the fingerprint matches (control)', async () => {
+        const transport = await router.createWebRtcTransport();
+        const peer = await RawPeer.open();
+        try {
+          const candidate = transport.iceCandidates.find((c) => c.protocol === 'udp')!;
+          const { createCertificate } = await import('../src/engine/embedded/certificate.ts');
+          const certificate = await createCertificate();
+          await transport.connect({ dtlsParameters: { role: 'client', fingerprints: [{ algorithm: 'sha-256', value: certificate.fingerprint }] } });
+          expect(await peer.bindingRequest(candidate, transport.iceParameters)).toBeDefined();
+          await peer.dtlsHandshake(candidate, certificate);
+          await waitFor('DTLS to connect', () => transport.dtlsState === 'connected');
+        } finally {
+          peer.close();
+          transport.close();
+        }
+      });
+
+      it('drops garbage datagrams and keeps forwarding', async () => {
+        const viewer = await consumerBot();
+        await viewer.consume(publisher.videoProducer);
+        await waitFor('frames', async () => (await framesOf(viewer)) >= 10);
+        const target = viewer.serverTransport.iceCandidates.find((c) => c.protocol === 'udp')!;
+        const peer = await RawPeer.open();
+        try {
+          const samples = [
+            Buffer.alloc(0),
+            Buffer.from([0x00]),
+            Buffer.from([0x00, 0x01, 0x00, 0x08, 0x21, 0x12, 0xa4, 0x42, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 0xff, 0xff]),
+            Buffer.concat([Buffer.from([0x16, 0xfe, 0xfd]), Buffer.alloc(40, 0xff)]),
+            Buffer.concat([Buffer.from([0x80, 0x60]), Buffer.alloc(30, 0x55)]),
+            Buffer.concat([Buffer.from([0x80, 0xc8]), Buffer.alloc(30, 0x55)]),
+          ];
+          for (let i = 0; i < 200; i++) {
+            peer.send(samples[i % samples.length]!, target);
+            peer.send(Buffer.from(Array.from({ length: 1 + (i % 300) }, () => Math.floor(Math.random() * 256))), target);
+          }
+          const before = await framesOf(viewer);
+          await waitFor('frames after the garbage', async () => (await framesOf(viewer)) >= before + 20);
+        } finally {
+          peer.close();
+        }
+        expect(worker.closed).toBe(false);
+        if ('datagramStats' in worker) {
+          const stats = (worker as unknown as { datagramStats: { datagramsDropped: number } }).datagramStats;
+          expect(stats.datagramsDropped).toBeGreaterThanOrEqual(200);
+        }
+        viewer.close();
+      });
+    });
+  });
+}
