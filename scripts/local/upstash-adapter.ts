@@ -11,8 +11,13 @@
 //     a single local server is always consistent, so any token will do).
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-// Default import: ioredis is CommonJS, and vitest's SSR loader exposes only its module object.
-import ioredis from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis as RedisClient } from 'ioredis';
+
+// ioredis is CommonJS. Loaded through require's cache on purpose: an ESM import under vitest sees
+// only its module object, and vitest imports global-setup once per project, where a second ESM
+// import re-runs ioredis's entry file, which then throws "Cannot redefine property: default".
+const { Redis } = createRequire(import.meta.url)('ioredis') as { Redis: typeof RedisClient };
 
 export interface UpstashAdapterOptions {
   /** 0 picks a free port; the real one is returned. */
@@ -61,7 +66,7 @@ export async function startUpstashAdapter(opts: UpstashAdapterOptions): Promise<
   const expectedAuth = Buffer.from(`Bearer ${opts.token}`);
   if (!opts.token) throw new Error('upstash adapter: a token is required');
 
-  const redis = new ioredis.Redis(redisUrl, {
+  const redis = new Redis(redisUrl, {
     lazyConnect: true,
     maxRetriesPerRequest: 2,
     connectTimeout: 3000,

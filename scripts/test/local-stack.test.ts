@@ -157,7 +157,7 @@ describe('Neon WebSocket proxy with @neondatabase/serverless', () => {
       await expect(pool.query('SELECT 1 FROM proxy_probe')).rejects.toThrow(/does not exist/);
       const [a, b] = await Promise.all([pool.query('SELECT 1 AS n'), pool.query('SELECT current_database() AS db')]);
       expect(a.rows[0]).toEqual({ n: 1 });
-      expect(b.rows[0]).toEqual({ db: 'roomcast_test' });
+      expect(b.rows[0]).toEqual({ db: new URL(testServices.adminDatabaseUrl).pathname.slice(1) });
     } finally {
       await pool.end();
     }
