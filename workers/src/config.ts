@@ -18,6 +18,12 @@ const ConfigSchema = z.object({
   ROOM_TOKEN_TTL_SECONDS: intFrom(15 * 60),
   AUTH_RATE_LIMIT_PER_IP: intFrom(30),
   AUTH_RATE_LIMIT_PER_EMAIL: intFrom(10),
+  ROOM_CHAT_HISTORY: intFrom(500),
+  ROOM_CHAT_RATE_PER_10S: intFrom(10),
+  ROOM_HEARTBEAT_SECONDS: intFrom(15),
+  ROOM_RESUME_WINDOW_SECONDS: intFrom(30),
+  ROOM_EMPTY_TIMEOUT_SECONDS: intFrom(300),
+  ROOM_PLAN_CACHE_SECONDS: intFrom(30),
 });
 
 export interface Config {
@@ -31,6 +37,22 @@ export interface Config {
   roomTokenTtlSeconds: number;
   /** Attempts per minute on signup and login. */
   authRateLimit: { perIp: number; perEmail: number };
+  room: RoomConfig;
+}
+
+export interface RoomConfig {
+  /** Chat messages each room keeps; older ones are deleted. */
+  chatHistory: number;
+  /** Chat messages one participant may send per 10 seconds. */
+  chatRatePer10s: number;
+  /** How often clients ping; a connection silent for three intervals is dropped. */
+  heartbeatMs: number;
+  /** How long a dropped participant may come back with their resumeId before they have left. */
+  resumeWindowMs: number;
+  /** How long a room may stay empty before the alarm closes it. */
+  emptyTimeoutMs: number;
+  /** How long the RoomDO trusts the plan it read for the viewers limit. */
+  planCacheMs: number;
 }
 
 let cached: { env: Env; config: Config } | undefined;
@@ -53,6 +75,14 @@ export function loadConfig(env: Env): Config {
     sessionTtlMs: v.SESSION_TTL_HOURS * 3600_000,
     roomTokenTtlSeconds: v.ROOM_TOKEN_TTL_SECONDS,
     authRateLimit: { perIp: v.AUTH_RATE_LIMIT_PER_IP, perEmail: v.AUTH_RATE_LIMIT_PER_EMAIL },
+    room: {
+      chatHistory: v.ROOM_CHAT_HISTORY,
+      chatRatePer10s: v.ROOM_CHAT_RATE_PER_10S,
+      heartbeatMs: v.ROOM_HEARTBEAT_SECONDS * 1000,
+      resumeWindowMs: v.ROOM_RESUME_WINDOW_SECONDS * 1000,
+      emptyTimeoutMs: v.ROOM_EMPTY_TIMEOUT_SECONDS * 1000,
+      planCacheMs: v.ROOM_PLAN_CACHE_SECONDS * 1000,
+    },
   };
   cached = { env, config };
   return config;

@@ -14,4 +14,10 @@ export interface Env {
   ROOM_TOKEN_TTL_SECONDS?: string;
   AUTH_RATE_LIMIT_PER_IP?: string;
   AUTH_RATE_LIMIT_PER_EMAIL?: string;
+  ROOM_CHAT_HISTORY?: string;
+  ROOM_CHAT_RATE_PER_10S?: string;
+  ROOM_HEARTBEAT_SECONDS?: string;
+  ROOM_RESUME_WINDOW_SECONDS?: string;
+  ROOM_EMPTY_TIMEOUT_SECONDS?: string;
+  ROOM_PLAN_CACHE_SECONDS?: string;
 }

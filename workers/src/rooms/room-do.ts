@@ -1,9 +1,582 @@
+// One RoomDO per room (named by the room id): the live hub for signaling, presence, chat, alerts
+// and moderation. Sockets are hibernatable (ctx.acceptWebSocket) and carry their state in the
+// attachment; chat, alerts, presence, moderation and the usage outbox live in the object's SQLite,
+// so eviction loses nothing but short-lived rate-limit windows.
 import { DurableObject } from 'cloudflare:workers';
+import { errors as joseErrors } from 'jose';
+import { CLOSE_CODES, PROTOCOL_VERSION, type ClientMessage, type ServerMessage } from '@roomcast/schema/protocol';
+import { grantsFor } from '@roomcast/schema';
+import { loadConfig, type Config } from '../config.ts';
 import type { Env } from '../env.ts';
+import { AlertStore } from './realtime/alert-store.ts';
+import { ChatLimits } from './realtime/chat-limits.ts';
+import { ChatStore } from './realtime/chat-store.ts';
+import { closeSocket, RoomError, send, sendError, sendRaw, type Attachment, type Joined } from './realtime/connection.ts';
+import { decodeFrame } from './realtime/decode.ts';
+import { hasGrant, requireGrant, requireOutranks } from './realtime/moderation.ts';
+import { endRoomSession, PlanCache } from './realtime/postgres.ts';
+import { PresenceStore, toParticipant, type ParticipantRow } from './realtime/presence.ts';
+import { RoomStateStore } from './realtime/room-state.ts';
+import { UsageOutbox } from './realtime/usage.ts';
+import { verifyRoomToken, type RoomTokenClaims } from './room-token.ts';
 
-/** One per live room: signaling, presence, chat and moderation (built out in the RoomDO issue). */
+type Of<T extends ClientMessage['type']> = Extract<ClientMessage, { type: T }>;
+type LeaveReason = Extract<ServerMessage, { type: 'participant.left' }>['reason'];
+
+const SIGNAL_PATH = /^\/api\/v1\/rooms\/([^/]+)\/signal$/;
+/** How many heartbeat intervals a joined socket may stay silent before the alarm drops it. */
+const STALE_AFTER_HEARTBEATS = 3;
+/** Attachments are rewritten at most this often per socket just to record activity. */
+const LAST_SEEN_PERSIST_MS = 5_000;
+
+function assertNever(value: never): never {
+  throw new Error(`unhandled message ${JSON.stringify(value)}`);
+}
+
 export class RoomDO extends DurableObject<Env> {
-  override async fetch(): Promise<Response> {
-    return new Response('room signaling is not available yet', { status: 501 });
+  readonly #config: Config;
+  readonly #state: RoomStateStore;
+  readonly #presence: PresenceStore;
+  readonly #chat: ChatStore;
+  readonly #alerts: AlertStore;
+  readonly #usage: UsageOutbox;
+  readonly #plans: PlanCache;
+  readonly #limits: ChatLimits;
+  /** Live sockets and their attachments, rebuilt from the runtime after a wake. */
+  #sockets: Map<WebSocket, Attachment> | undefined;
+  readonly #persistedAt = new WeakMap<WebSocket, number>();
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#config = loadConfig(env);
+    const sql = ctx.storage.sql;
+    this.#state = new RoomStateStore(sql);
+    this.#presence = new PresenceStore(sql);
+    this.#chat = new ChatStore(sql, this.#config.room.chatHistory);
+    this.#alerts = new AlertStore(sql);
+    this.#usage = new UsageOutbox(sql, this.#config);
+    this.#plans = new PlanCache(this.#config);
+    this.#limits = new ChatLimits(this.#config.room.chatRatePer10s);
+  }
+
+  // ── Entry points ──────────────────────────────────────────────────────────────
+
+  /** The Worker forwards the signaling upgrade here after checking the room token. */
+  override async fetch(request: Request): Promise<Response> {
+    const match = SIGNAL_PATH.exec(new URL(request.url).pathname);
+    if (!match) return new Response('not found', { status: 404 });
+    if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') return new Response('expected a WebSocket upgrade', { status: 426 });
+    this.#state.bindRoom(decodeURIComponent(match[1]!));
+    const { 0: client, 1: server } = new WebSocketPair();
+    this.ctx.acceptWebSocket(server);
+    const now = Date.now();
+    this.#setAttachment(server, { phase: 'pending', connectedAt: now, lastSeen: now });
+    await this.#ensureAlarm(now + this.#config.room.heartbeatMs);
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  /** Called by the REST `end` route after it closed the room session in Postgres. */
+  async endRoom(): Promise<void> {
+    await this.#closeRoom('ended');
+  }
+
+  override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
+    let id: string | undefined;
+    try {
+      const decoded = decodeFrame(data);
+      if (!decoded.ok) {
+        id = decoded.id;
+        throw decoded.error;
+      }
+      id = decoded.message.id;
+      await this.#handle(ws, decoded.message);
+    } catch (error) {
+      this.#reportError(ws, error, id);
+    }
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    try {
+      await this.#onSocketGone(ws, code === CLOSE_CODES.normal && reason === 'leave' ? 'left' : 'dropped');
+    } catch (error) {
+      console.error('room: close handler failed', error);
+    }
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    try {
+      await this.#onSocketGone(ws, 'dropped');
+    } catch (error) {
+      console.error('room: error handler failed', error);
+    }
+  }
+
+  /** Reaps silent sockets, ends expired resume windows, closes a room left empty, retries usage. */
+  override async alarm(): Promise<void> {
+    try {
+      await this.#sweep(Date.now());
+    } catch (error) {
+      console.error('room: alarm failed', error);
+      await this.ctx.storage.setAlarm(Date.now() + this.#config.room.heartbeatMs);
+    }
+  }
+
+  // ── Dispatch ──────────────────────────────────────────────────────────────────
+
+  async #handle(ws: WebSocket, message: ClientMessage): Promise<void> {
+    const att = this.#attachment(ws);
+    const now = Date.now();
+    att.lastSeen = now;
+    if (att.phase === 'closed') return;
+    if (att.phase === 'pending') {
+      if (message.type === 'ping') return send(ws, { type: 'pong', ts: message.ts, serverTime: now });
+      if (message.type !== 'hello') throw new RoomError('hello_required', 'Send hello first');
+      return this.#hello(ws, message);
+    }
+    this.#persistLastSeen(ws, att);
+    switch (message.type) {
+      case 'hello':
+        throw new RoomError('already_joined', 'This connection has already joined');
+      case 'ping':
+        return send(ws, { type: 'pong', ts: message.ts, serverTime: now });
+      case 'leave':
+        return this.#leaveBySocket(ws, att);
+      case 'chat.send':
+        return this.#chatSend(ws, att, message, now);
+      case 'chat.delete':
+        return this.#chatDelete(att, message);
+      case 'chat.history': {
+        const page = this.#chat.page(message.limit, message.before);
+        return send(ws, { type: 'chat.history', ...(message.id ? { id: message.id } : {}), ...page });
+      }
+      case 'alert.post':
+        return this.#alertPost(att, message, now);
+      case 'alert.pin':
+      case 'alert.unpin':
+        return this.#alertPin(att, message);
+      case 'hand.raise':
+        return this.#updateParticipant(att.identity, { handRaised: true });
+      case 'hand.lower':
+        return this.#handLower(att, message);
+      case 'moderation.mute':
+        return this.#mute(att, message);
+      case 'moderation.kick':
+      case 'moderation.ban':
+        return this.#remove(att, message, now);
+      case 'moderation.slow_mode':
+        requireGrant(att.role, 'moderate');
+        this.#state.setSlowMode(message.seconds);
+        return this.#broadcast({ type: 'room.updated', room: this.#state.view() });
+      case 'moderation.chat':
+        requireGrant(att.role, 'moderate');
+        this.#state.setChatEnabled(message.enabled);
+        return this.#broadcast({ type: 'room.updated', room: this.#state.view() });
+      case 'room.end':
+        return this.#endFromSocket(att);
+      case 'request':
+        // Reserved for media signaling (transports, produce, consume) in the go-live issue.
+        return send(ws, {
+          type: 'response',
+          id: message.id,
+          ok: false,
+          error: { code: 'not_implemented', message: `"${message.method}" is not available in this room yet` },
+        });
+      default:
+        return assertNever(message);
+    }
+  }
+
+  #reportError(ws: WebSocket, error: unknown, id: string | undefined): void {
+    if (error instanceof RoomError) {
+      sendError(ws, error.code, error.message, id);
+      if (error.close) {
+        this.#markClosed(ws);
+        closeSocket(ws, CLOSE_CODES.policy, error.code);
+      }
+      return;
+    }
+    console.error('room: handler failed', error);
+    sendError(ws, 'internal', 'Something went wrong in the room; the connection is still usable', id);
+  }
+
+  // ── Joining ───────────────────────────────────────────────────────────────────
+
+  async #hello(ws: WebSocket, hello: Of<'hello'>): Promise<void> {
+    if (hello.protocol !== PROTOCOL_VERSION) {
+      throw new RoomError('unsupported_protocol', `Protocol ${hello.protocol} is not supported; this room speaks protocol ${PROTOCOL_VERSION}`, true);
+    }
+    const meta = this.#state.meta;
+    const roomId = meta.room_id ?? '';
+    const claims = await this.#verify(hello.token, roomId);
+    if (meta.organization_id && meta.organization_id !== claims.organizationId) {
+      throw new RoomError('invalid_token', 'The token belongs to another organization', true);
+    }
+    if (claims.roomSessionId && claims.roomSessionId === meta.ended_session_id) {
+      throw new RoomError('room_ended', 'This live session has ended', true);
+    }
+    // Await everything before reading presence, so the admission decision and the insert that
+    // follows run without another event in between.
+    const limit = claims.role === 'viewer' ? await this.#plans.viewerLimit(claims.organizationId, Date.now()) : undefined;
+
+    if (this.#attachment(ws).phase !== 'pending') return;
+    const now = Date.now();
+    if (!meta.organization_id) this.#state.bindOrganization(claims.organizationId);
+    if (claims.roomSessionId && claims.roomSessionId !== this.#state.meta.session_id) this.#state.startSession(claims.roomSessionId);
+    if (this.#state.isBanned(claims.identity)) throw new RoomError('banned', 'You were removed from this room for the rest of the session', true);
+
+    const existing = this.#presence.get(claims.identity);
+    if (existing && hello.resumeId !== undefined && hello.resumeId === existing.resume_id) {
+      return this.#admit(ws, claims, existing, true, now);
+    }
+    if (existing) {
+      // Same identity without its resumeId: the old presence ends and a new one begins.
+      this.#closeSocketsOf(existing.identity, CLOSE_CODES.replaced, 'replaced');
+      this.#finishLeave(existing, 'replaced', now);
+    }
+    if (limit && limit.max !== null && this.#presence.viewerCount() >= limit.max) {
+      throw new RoomError('room_full', `This room is full: the ${limit.planName} plan allows ${limit.max} viewers per room`, true);
+    }
+    const row = this.#presence.add({
+      identity: claims.identity,
+      name: claims.name,
+      role: claims.role,
+      userId: claims.userId,
+      joinedAt: now,
+      resumeId: crypto.randomUUID(),
+      usageId: crypto.randomUUID(),
+    });
+    this.#usage.joined({
+      id: row.usage_id,
+      organizationId: claims.organizationId,
+      roomId,
+      roomSessionId: this.#state.meta.session_id,
+      identity: claims.identity,
+      userId: claims.userId,
+      name: claims.name,
+      role: claims.role,
+      joinedAt: now,
+    });
+    this.#admit(ws, claims, row, false, now);
+    this.#broadcast({ type: 'participant.joined', participant: toParticipant(row) }, ws);
+    this.#flushUsage();
+  }
+
+  async #verify(token: string, roomId: string): Promise<RoomTokenClaims> {
+    try {
+      return await verifyRoomToken(this.#config.roomTokenSecret, token, roomId);
+    } catch (error) {
+      if (error instanceof joseErrors.JWTExpired) throw new RoomError('token_expired', 'The room token has expired; ask for a new one', true);
+      throw new RoomError('invalid_token', 'The room token is not valid for this room', true);
+    }
+  }
+
+  #admit(ws: WebSocket, claims: RoomTokenClaims, row: ParticipantRow, resumed: boolean, now: number): void {
+    if (resumed) {
+      // An older socket of the same participant (a half-open connection) gives way silently.
+      for (const [other, att] of this.#live()) {
+        if (other !== ws && att.phase === 'joined' && att.identity === row.identity) {
+          this.#markClosed(other);
+          closeSocket(other, CLOSE_CODES.replaced, 'resumed elsewhere');
+        }
+      }
+    }
+    this.#presence.setConnected(row.identity, true, now);
+    this.#state.setEmptySince(null);
+    this.#setAttachment(ws, {
+      phase: 'joined',
+      connectedAt: now,
+      lastSeen: now,
+      identity: claims.identity,
+      name: claims.name,
+      role: claims.role,
+      organizationId: claims.organizationId,
+    });
+    const self = toParticipant(row);
+    send(ws, {
+      type: 'welcome',
+      protocol: PROTOCOL_VERSION,
+      self: { ...self, grants: grantsFor(claims.role) },
+      participants: this.#presence.all().map(toParticipant),
+      room: this.#state.view(),
+      chat: this.#chat.page(50),
+      pinnedAlerts: this.#alerts.pinned(),
+      resumeId: row.resume_id,
+      resumed,
+      heartbeatMs: this.#config.room.heartbeatMs,
+    });
+  }
+
+  // ── Leaving ───────────────────────────────────────────────────────────────────
+
+  async #onSocketGone(ws: WebSocket, how: 'left' | 'dropped'): Promise<void> {
+    const att = this.#attachment(ws);
+    this.#sockets?.delete(ws);
+    // Completes the closing handshake; harmless when the runtime already answered it.
+    closeSocket(ws);
+    if (att.phase !== 'joined') return;
+    const row = this.#presence.get(att.identity);
+    if (!row) return;
+    const now = Date.now();
+    if (how === 'left') {
+      this.#finishLeave(row, 'left', now);
+    } else if (!this.#hasOtherSocket(att.identity, ws)) {
+      this.#presence.setConnected(att.identity, false, now);
+      await this.#ensureAlarm(now + this.#config.room.resumeWindowMs);
+    }
+  }
+
+  #leaveBySocket(ws: WebSocket, att: Joined): void {
+    this.#markClosed(ws);
+    const row = this.#presence.get(att.identity);
+    if (row) this.#finishLeave(row, 'left', Date.now());
+    closeSocket(ws, CLOSE_CODES.normal, 'leave');
+  }
+
+  /** The participant has left for good: one left event, one left_at. */
+  #finishLeave(row: ParticipantRow, reason: LeaveReason, now: number): void {
+    this.#presence.remove(row.identity);
+    this.#limits.forget(row.identity);
+    const org = this.#state.meta.organization_id;
+    if (org) this.#usage.left(row.usage_id, org, now);
+    this.#broadcast({ type: 'participant.left', identity: row.identity, reason });
+    if (this.#presence.count() === 0) {
+      this.#state.setEmptySince(now);
+      void this.#ensureAlarm(now + this.#config.room.emptyTimeoutMs);
+    }
+    this.#flushUsage();
+  }
+
+  // ── Chat and alerts ───────────────────────────────────────────────────────────
+
+  #chatSend(ws: WebSocket, att: Joined, message: Of<'chat.send'>, now: number): void {
+    requireGrant(att.role, 'chat');
+    if (message.clientId) {
+      const earlier = this.#chat.byClientId(att.identity, message.clientId);
+      if (earlier) return send(ws, { type: 'chat.message', ...earlier });
+    }
+    const moderator = hasGrant(att.role, 'moderate');
+    const state = this.#state.view();
+    if (!moderator) {
+      if (!state.chatEnabled) throw new RoomError('chat_disabled', 'Chat is turned off in this room');
+      if (this.#presence.get(att.identity)?.muted === 1) throw new RoomError('muted', 'A moderator has muted you');
+    }
+    this.#limits.check(att.identity, now, moderator ? 0 : state.slowModeSeconds);
+    const stored = this.#chat.add(att, message.text, message.clientId, now);
+    this.#broadcast({ type: 'chat.message', ...stored });
+  }
+
+  #chatDelete(att: Joined, message: Of<'chat.delete'>): void {
+    const target = this.#chat.get(message.messageId);
+    if (!target) throw new RoomError('not_found', `No message ${message.messageId}`);
+    if (target.author.identity !== att.identity) requireGrant(att.role, 'moderate');
+    this.#chat.delete(message.messageId);
+    this.#broadcast({ type: 'chat.deleted', messageId: message.messageId, by: att.identity });
+  }
+
+  #alertPost(att: Joined, message: Of<'alert.post'>, now: number): void {
+    requireGrant(att.role, 'alerts.post');
+    this.#limits.check(att.identity, now, 0);
+    const alert = this.#alerts.add(att, message, now);
+    this.#broadcast({ type: 'alert.posted', alert });
+  }
+
+  #alertPin(att: Joined, message: Of<'alert.pin'> | Of<'alert.unpin'>): void {
+    requireGrant(att.role, 'alerts.post');
+    const alert = this.#alerts.setPinned(message.alertId, message.type === 'alert.pin');
+    if (!alert) throw new RoomError('not_found', `No alert ${message.alertId}`);
+    this.#broadcast(alert.pinned ? { type: 'alert.pinned', alert } : { type: 'alert.unpinned', alertId: alert.id });
+  }
+
+  // ── Hands and moderation ──────────────────────────────────────────────────────
+
+  #updateParticipant(identity: string, change: { handRaised?: boolean; muted?: boolean }): void {
+    const row = this.#presence.update(identity, change);
+    if (!row) throw new RoomError('not_found', `${identity} is not in this room`);
+    this.#broadcast({ type: 'participant.updated', participant: toParticipant(row) });
+  }
+
+  #target(identity: string): ParticipantRow {
+    const row = this.#presence.get(identity);
+    if (!row) throw new RoomError('not_found', `${identity} is not in this room`);
+    return row;
+  }
+
+  #handLower(att: Joined, message: Of<'hand.lower'>): void {
+    const identity = message.identity ?? att.identity;
+    if (identity !== att.identity) requireGrant(att.role, 'moderate');
+    this.#updateParticipant(identity, { handRaised: false });
+  }
+
+  #mute(att: Joined, message: Of<'moderation.mute'>): void {
+    requireGrant(att.role, 'moderate');
+    const target = this.#target(message.identity);
+    requireOutranks(att, { identity: target.identity, role: target.role as Joined['role'] });
+    this.#updateParticipant(target.identity, { muted: message.muted });
+  }
+
+  #remove(att: Joined, message: Of<'moderation.kick'> | Of<'moderation.ban'>, now: number): void {
+    requireGrant(att.role, 'moderate');
+    const ban = message.type === 'moderation.ban';
+    const target = this.#presence.get(message.identity);
+    if (!target && !ban) throw new RoomError('not_found', `${message.identity} is not in this room`);
+    if (target) requireOutranks(att, { identity: target.identity, role: target.role as Joined['role'] });
+    if (ban) this.#state.ban(message.identity, now);
+    if (!target) return;
+    const code = ban ? 'banned' : 'kicked';
+    const text = `${ban ? 'Banned' : 'Removed'} by a moderator${message.reason ? `: ${message.reason}` : ''}`;
+    for (const [ws, a] of this.#live()) {
+      if (a.phase === 'joined' && a.identity === target.identity) {
+        sendError(ws, code, text);
+        this.#markClosed(ws);
+        closeSocket(ws, CLOSE_CODES.policy, code);
+      }
+    }
+    this.#finishLeave(target, code, now);
+  }
+
+  // ── Ending ────────────────────────────────────────────────────────────────────
+
+  async #endFromSocket(att: Joined): Promise<void> {
+    requireGrant(att.role, 'room.end');
+    const { room_id, session_id } = this.#state.meta;
+    if (session_id && room_id) await endRoomSession(this.#config, att.organizationId, room_id, session_id);
+    await this.#closeRoom('ended');
+  }
+
+  async #closeRoom(reason: 'ended' | 'empty'): Promise<void> {
+    const now = Date.now();
+    const frame = JSON.stringify({ type: 'room.ended', reason } satisfies ServerMessage);
+    for (const [ws] of this.#live()) {
+      sendRaw(ws, frame);
+      this.#markClosed(ws);
+      closeSocket(ws, CLOSE_CODES.normal, 'room ended');
+    }
+    const org = this.#state.meta.organization_id;
+    for (const row of this.#presence.all()) {
+      this.#presence.remove(row.identity);
+      if (org) this.#usage.left(row.usage_id, org, now);
+    }
+    this.#state.endSession();
+    await this.#usage.flush().catch((error: unknown) => console.error('room: usage flush failed; the alarm retries', error));
+    await this.#scheduleNext(now);
+  }
+
+  // ── Presence sweep (alarm) ────────────────────────────────────────────────────
+
+  async #sweep(now: number): Promise<void> {
+    const { heartbeatMs, resumeWindowMs, emptyTimeoutMs } = this.#config.room;
+    for (const [ws, att] of this.#live()) {
+      if (att.phase === 'pending' && now - att.connectedAt > heartbeatMs) {
+        sendError(ws, 'hello_required', 'No hello in time');
+        this.#markClosed(ws);
+        closeSocket(ws, CLOSE_CODES.policy, 'hello_required');
+      } else if (att.phase === 'joined' && now - att.lastSeen > STALE_AFTER_HEARTBEATS * heartbeatMs) {
+        this.#markClosed(ws);
+        closeSocket(ws, CLOSE_CODES.stale, 'no heartbeat');
+      }
+    }
+    // Participants without a live socket (dropped, reaped, or a close event that never came) enter
+    // their resume window; those whose window ran out leave.
+    const connected = new Set<string>();
+    for (const att of this.#live().values()) if (att.phase === 'joined') connected.add(att.identity);
+    for (const identity of this.#presence.connectedIdentities()) {
+      if (!connected.has(identity)) this.#presence.setConnected(identity, false, now);
+    }
+    for (const row of this.#presence.expired(now - resumeWindowMs)) this.#finishLeave(row, 'timeout', now);
+
+    const meta = this.#state.meta;
+    if (this.#presence.count() === 0 && this.#live().size === 0 && meta.empty_since !== null && now - meta.empty_since >= emptyTimeoutMs) {
+      if (meta.session_id && meta.room_id && meta.organization_id) {
+        await endRoomSession(this.#config, meta.organization_id, meta.room_id, meta.session_id);
+      }
+      await this.#closeRoom('empty');
+      return;
+    }
+    await this.#usage.flush().catch((error: unknown) => console.error('room: usage flush failed; retrying', error));
+    await this.#scheduleNext(now);
+  }
+
+  async #scheduleNext(now: number): Promise<void> {
+    const { heartbeatMs, emptyTimeoutMs } = this.#config.room;
+    const emptySince = this.#state.meta.empty_since;
+    let next: number | undefined;
+    if (this.#live().size > 0 || this.#presence.count() > 0) next = now + heartbeatMs;
+    else if (emptySince !== null) next = emptySince + emptyTimeoutMs;
+    if (this.#usage.pending() > 0) next = Math.min(next ?? Infinity, now + heartbeatMs);
+    if (next === undefined) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(Math.max(next, now + 10));
+  }
+
+  async #ensureAlarm(at: number): Promise<void> {
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+  }
+
+  // ── Sockets ───────────────────────────────────────────────────────────────────
+
+  #live(): Map<WebSocket, Attachment> {
+    if (!this.#sockets) {
+      this.#sockets = new Map();
+      for (const ws of this.ctx.getWebSockets()) {
+        const att = ws.deserializeAttachment() as Attachment | null;
+        if (att && att.phase !== 'closed') this.#sockets.set(ws, att);
+      }
+    }
+    return this.#sockets;
+  }
+
+  #attachment(ws: WebSocket): Attachment {
+    const live = this.#live().get(ws);
+    if (live) return live;
+    const stored = ws.deserializeAttachment() as Attachment | null;
+    return stored ?? { phase: 'closed', connectedAt: 0, lastSeen: 0 };
+  }
+
+  #setAttachment(ws: WebSocket, att: Attachment): void {
+    try {
+      ws.serializeAttachment(att);
+    } catch {
+      // The socket is already closed; only the in-memory view matters now.
+    }
+    if (att.phase === 'closed') this.#live().delete(ws);
+    else this.#live().set(ws, att);
+  }
+
+  /** Writes the activity time into the attachment now and then, so the reaper survives a wake. */
+  #persistLastSeen(ws: WebSocket, att: Attachment): void {
+    const persisted = this.#persistedAt.get(ws) ?? att.connectedAt;
+    if (att.lastSeen - persisted > LAST_SEEN_PERSIST_MS) {
+      ws.serializeAttachment(att);
+      this.#persistedAt.set(ws, att.lastSeen);
+    }
+  }
+
+  #markClosed(ws: WebSocket): void {
+    const att = this.#attachment(ws);
+    this.#setAttachment(ws, { phase: 'closed', connectedAt: att.connectedAt, lastSeen: att.lastSeen });
+  }
+
+  #hasOtherSocket(identity: string, except: WebSocket): boolean {
+    for (const [ws, att] of this.#live()) if (ws !== except && att.phase === 'joined' && att.identity === identity) return true;
+    return false;
+  }
+
+  #closeSocketsOf(identity: string, code: number, reason: string): void {
+    for (const [ws, att] of this.#live()) {
+      if (att.phase === 'joined' && att.identity === identity) {
+        this.#markClosed(ws);
+        closeSocket(ws, code, reason);
+      }
+    }
+  }
+
+  /** Sends one serialized frame to every joined socket (except one, when given). */
+  #broadcast(message: ServerMessage, except?: WebSocket): void {
+    const frame = JSON.stringify(message);
+    for (const [ws, att] of this.#live()) if (att.phase === 'joined' && ws !== except) sendRaw(ws, frame);
+  }
+
+  #flushUsage(): void {
+    this.ctx.waitUntil(this.#usage.flush().catch((error: unknown) => console.error('room: usage flush failed; the alarm retries', error)));
   }
 }

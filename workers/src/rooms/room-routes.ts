@@ -285,6 +285,8 @@ roomRoutes.openapi(
       await audit(tx, access, 'room.ended', { type: 'room', id }, { sessionId: ended.id });
       return { room, session: ended };
     });
+    // The RoomDO tells everyone, closes their sockets and ends their participant sessions.
+    await (c.env.ROOM.get(c.env.ROOM.idFromName(id)) as unknown as { endRoom(): Promise<void> }).endRoom();
     return c.json({ room: toRoom(result.room, null), session: toSession(result.session) }, 200);
   },
 );

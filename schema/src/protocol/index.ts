@@ -1,0 +1,6 @@
+// Every message that crosses the room socket, one union per direction. Shared by the Worker
+// (RoomDO validates what arrives) and the web app.
+export * from './limits.ts';
+export * from './envelope.ts';
+export * from './client.ts';
+export * from './server.ts';

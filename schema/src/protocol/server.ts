@@ -1,0 +1,81 @@
+// Room -> client: one discriminated union on `type`. The RoomDO builds frames from these types;
+// clients validate them on arrival.
+import { z } from 'zod';
+import { Role } from '../api/index.ts';
+import { AlertKind } from './client.ts';
+import { ErrorFrame, FrameId, ResponseFrame } from './envelope.ts';
+
+export const Participant = z.object({
+  identity: z.string(),
+  name: z.string(),
+  role: Role,
+  handRaised: z.boolean(),
+  mutedByModerator: z.boolean(),
+  joinedAt: z.string(),
+});
+export type Participant = z.infer<typeof Participant>;
+
+export const ChatMessage = z.object({
+  id: z.number().int(),
+  author: z.object({ identity: z.string(), name: z.string() }),
+  role: Role,
+  text: z.string(),
+  sentAt: z.string(),
+  clientId: z.string().optional(),
+});
+export type ChatMessage = z.infer<typeof ChatMessage>;
+
+export const Alert = z.object({
+  id: z.number().int(),
+  kind: AlertKind,
+  text: z.string(),
+  symbol: z.string().nullable(),
+  price: z.number().nullable(),
+  pinned: z.boolean(),
+  author: z.object({ identity: z.string(), name: z.string() }),
+  postedAt: z.string(),
+});
+export type Alert = z.infer<typeof Alert>;
+
+export const RoomState = z.object({
+  roomId: z.string(),
+  sessionId: z.string().nullable(),
+  chatEnabled: z.boolean(),
+  slowModeSeconds: z.number().int(),
+});
+export type RoomState = z.infer<typeof RoomState>;
+
+const ChatPage = z.object({ messages: z.array(ChatMessage), hasMore: z.boolean() });
+
+const frame = <T extends z.ZodRawShape>(type: string, shape: T) => z.object({ type: z.literal(type), ...shape });
+
+export const ServerMessage = z.discriminatedUnion('type', [
+  frame('welcome', {
+    protocol: z.number().int(),
+    self: Participant.extend({ grants: z.array(z.string()) }),
+    participants: z.array(Participant),
+    room: RoomState,
+    chat: ChatPage,
+    pinnedAlerts: z.array(Alert),
+    resumeId: z.string(),
+    resumed: z.boolean(),
+    /** Send a ping at least this often; silent connections are dropped after a few intervals. */
+    heartbeatMs: z.number().int(),
+  }),
+  frame('pong', { ts: z.number().optional(), serverTime: z.number() }),
+  frame('participant.joined', { participant: Participant }),
+  frame('participant.left', { identity: z.string(), reason: z.enum(['left', 'timeout', 'kicked', 'banned', 'replaced']) }),
+  frame('participant.updated', { participant: Participant }),
+  frame('chat.message', ChatMessage.shape),
+  frame('chat.deleted', { messageId: z.number().int(), by: z.string() }),
+  frame('chat.history', { id: FrameId.optional(), ...ChatPage.shape }),
+  frame('alert.posted', { alert: Alert }),
+  frame('alert.pinned', { alert: Alert }),
+  frame('alert.unpinned', { alertId: z.number().int() }),
+  frame('room.updated', { room: RoomState }),
+  frame('room.ended', { reason: z.enum(['ended', 'empty']) }),
+  ErrorFrame,
+  ResponseFrame,
+]);
+export type ServerMessage = z.infer<typeof ServerMessage>;
+export type ServerMessageOf<T extends ServerMessage['type']> = Extract<ServerMessage, { type: T }>;

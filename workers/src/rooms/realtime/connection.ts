@@ -1,0 +1,56 @@
+// Per-connection state lives in the socket attachment (serializeAttachment), so it survives the
+// object hibernating or being evicted while the socket stays open.
+import { CLOSE_CODES, type ErrorCode, type ServerMessage } from '@roomcast/schema/protocol';
+import type { Role } from '@roomcast/schema';
+
+export type Attachment =
+  | { phase: 'pending'; connectedAt: number; lastSeen: number }
+  | {
+      phase: 'joined';
+      connectedAt: number;
+      lastSeen: number;
+      identity: string;
+      name: string;
+      role: Role;
+      organizationId: string;
+    }
+  /** The server is closing it (kick, replace, stale, end): its close event changes nothing. */
+  | { phase: 'closed'; connectedAt: number; lastSeen: number };
+
+export type Joined = Extract<Attachment, { phase: 'joined' }>;
+
+/** A failure a handler reports to the client as an error frame; `close` ends the connection. */
+export class RoomError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly close = false,
+  ) {
+    super(message);
+  }
+}
+
+export function send(ws: WebSocket, message: ServerMessage): void {
+  sendRaw(ws, JSON.stringify(message));
+}
+
+export function sendRaw(ws: WebSocket, frame: string): void {
+  try {
+    ws.send(frame);
+  } catch {
+    // The peer is gone; its close event does the cleanup.
+  }
+}
+
+export function sendError(ws: WebSocket, code: ErrorCode, message: string, id?: string): void {
+  send(ws, id === undefined ? { type: 'error', code, message } : { type: 'error', code, message, id });
+}
+
+export function closeSocket(ws: WebSocket, code: number = CLOSE_CODES.normal, reason = ''): void {
+  try {
+    // Close reasons are limited to 123 bytes.
+    ws.close(code, reason.slice(0, 120));
+  } catch {
+    // Already closed.
+  }
+}

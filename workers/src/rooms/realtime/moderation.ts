@@ -1,0 +1,27 @@
+// Who may act on whom. Grants come from the permission matrix (grantsFor); on top of that a
+// moderator acts only on roles ranked below their own, so a moderator cannot kick a host.
+import { grantsFor, ROLES, type Role, type RoomGrant } from '@roomcast/schema';
+import { RoomError } from './connection.ts';
+
+const GRANT_LABELS: Record<RoomGrant, string> = {
+  publish: 'publish media',
+  chat: 'chat',
+  'alerts.post': 'post or pin alerts',
+  moderate: 'moderate',
+  'room.end': 'end the room',
+};
+
+export function requireGrant(role: Role, grant: RoomGrant): void {
+  if (!grantsFor(role).includes(grant)) throw new RoomError('forbidden', `A ${role} may not ${GRANT_LABELS[grant]}`);
+}
+
+export function hasGrant(role: Role, grant: RoomGrant): boolean {
+  return grantsFor(role).includes(grant);
+}
+
+export function requireOutranks(actor: { identity: string; role: Role }, target: { identity: string; role: Role }): void {
+  if (actor.identity === target.identity) throw new RoomError('forbidden', 'You cannot moderate yourself');
+  if (ROLES.indexOf(target.role) <= ROLES.indexOf(actor.role)) {
+    throw new RoomError('forbidden', `A ${actor.role} cannot moderate a ${target.role}`);
+  }
+}

@@ -1,0 +1,73 @@
+// The room's own settings and moderation state, in the object's SQLite: which room and tenant it
+// is, the live session, chat on/off, slow mode, bans for the session, and when it became empty.
+import type { RoomState } from '@roomcast/schema/protocol';
+
+interface Meta {
+  room_id: string | null;
+  organization_id: string | null;
+  session_id: string | null;
+  ended_session_id: string | null;
+  chat_enabled: number;
+  slow_mode_seconds: number;
+  empty_since: number | null;
+}
+
+export class RoomStateStore {
+  constructor(private readonly sql: SqlStorage) {
+    sql.exec(`CREATE TABLE IF NOT EXISTS room_meta (
+      singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+      room_id TEXT, organization_id TEXT, session_id TEXT, ended_session_id TEXT,
+      chat_enabled INTEGER NOT NULL DEFAULT 1, slow_mode_seconds INTEGER NOT NULL DEFAULT 0,
+      empty_since INTEGER)`);
+    sql.exec(`CREATE TABLE IF NOT EXISTS bans (identity TEXT PRIMARY KEY, banned_at INTEGER NOT NULL)`);
+    sql.exec(`INSERT OR IGNORE INTO room_meta (singleton) VALUES (1)`);
+  }
+
+  get meta(): Meta {
+    return this.sql.exec<Meta & Record<string, SqlStorageValue>>(`SELECT * FROM room_meta WHERE singleton = 1`).one();
+  }
+
+  #set(column: keyof Meta, value: string | number | null) {
+    this.sql.exec(`UPDATE room_meta SET ${column} = ? WHERE singleton = 1`, value);
+  }
+
+  bindRoom(roomId: string) {
+    if (!this.meta.room_id) this.#set('room_id', roomId);
+  }
+  bindOrganization(organizationId: string) {
+    this.#set('organization_id', organizationId);
+  }
+  setSession(sessionId: string | null) {
+    this.#set('session_id', sessionId);
+  }
+  /** A new live session starts with chat on, no slow mode and no bans. */
+  startSession(sessionId: string) {
+    this.sql.exec(`UPDATE room_meta SET session_id = ?, chat_enabled = 1, slow_mode_seconds = 0 WHERE singleton = 1`, sessionId);
+    this.sql.exec(`DELETE FROM bans`);
+  }
+  endSession() {
+    this.sql.exec(`UPDATE room_meta SET ended_session_id = session_id, session_id = NULL, empty_since = NULL WHERE singleton = 1`);
+    this.sql.exec(`DELETE FROM bans`);
+  }
+  setChatEnabled(enabled: boolean) {
+    this.#set('chat_enabled', enabled ? 1 : 0);
+  }
+  setSlowMode(seconds: number) {
+    this.#set('slow_mode_seconds', seconds);
+  }
+  setEmptySince(at: number | null) {
+    this.#set('empty_since', at);
+  }
+
+  ban(identity: string, at: number) {
+    this.sql.exec(`INSERT OR REPLACE INTO bans (identity, banned_at) VALUES (?, ?)`, identity, at);
+  }
+  isBanned(identity: string): boolean {
+    return this.sql.exec(`SELECT 1 FROM bans WHERE identity = ?`, identity).toArray().length > 0;
+  }
+
+  view(): RoomState {
+    const m = this.meta;
+    return { roomId: m.room_id ?? '', sessionId: m.session_id, chatEnabled: m.chat_enabled === 1, slowModeSeconds: m.slow_mode_seconds };
+  }
+}
