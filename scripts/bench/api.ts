@@ -25,7 +25,7 @@ async function main() {
   const stack = await ensureStack({
     url: process.env.BENCH_API_URL,
     port: 8797,
-    env: { AUTH_RATE_LIMIT_PER_IP: '100000', AUTH_RATE_LIMIT_PER_EMAIL: '100000' },
+    env: { NEON_PROXY_PORT: '8798', UPSTASH_ADAPTER_PORT: '8799', AUTH_RATE_LIMIT_PER_IP: '100000', AUTH_RATE_LIMIT_PER_EMAIL: '100000' },
   });
   try {
     const run = Date.now().toString(36);
