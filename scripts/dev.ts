@@ -1,0 +1,435 @@
+// `npm run dev`: the whole product on one machine with no cloud account. Starts, in order and
+// each only once the previous one is ready: Postgres (the local server, or embedded PGlite) with
+// migrations applied, the Neon WebSocket proxy, the Upstash REST adapter over the local Redis,
+// and the Worker under `wrangler dev`. Ctrl-C (or SIGTERM) stops everything it started, child
+// process trees included.
+//
+// A service is one entry in `services` below: in-process ones are started by a function, child
+// processes through `childProcess()`; more (the media node, the web app) are further entries.
+//
+// Environment (all optional):
+//   DATABASE_URL          owner URL of the local database (default postgres://postgres@127.0.0.1:5432/roomcast).
+//                         Not on this machine (e.g. Neon): taken as the API role's URL and passed
+//                         to the Worker as is; no proxy; migrations run only if DATABASE_ADMIN_URL is set.
+//   DATABASE_ADMIN_URL    owner URL for migrations (default: DATABASE_URL when local)
+//   UPSTASH_REDIS_REST_URL / _TOKEN   a real Upstash database: the local adapter is not started
+//   REDIS_URL             Redis behind the adapter (default redis://127.0.0.1:6379)
+//   PORT (8787)  NEON_PROXY_PORT (8789)  UPSTASH_ADAPTER_PORT (8079)
+//   ROOM_TOKEN_SECRET, FLEET_SECRET, PUBLIC_URL, SESSION_TTL_HOURS, ROOM_TOKEN_TTL_SECONDS,
+//   AUTH_RATE_LIMIT_PER_IP, AUTH_RATE_LIMIT_PER_EMAIL   passed to the Worker (local defaults for the secrets)
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { isLoopback, startNeonWsProxy } from './local/neon-ws-proxy.ts';
+import { appDatabaseUrl, resolvePostgres } from './local/postgres.ts';
+import { startUpstashAdapter } from './local/upstash-adapter.ts';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const env = process.env;
+
+// ---------------------------------------------------------------------------------------------
+// Configuration, read once.
+
+function portFrom(name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 65535) fail(`${name} must be a TCP port, got "${raw}"`);
+  return value;
+}
+
+const config = {
+  databaseUrl: env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/roomcast',
+  adminDatabaseUrl: env.DATABASE_ADMIN_URL || undefined,
+  redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
+  upstash: env.UPSTASH_REDIS_REST_URL
+    ? { url: env.UPSTASH_REDIS_REST_URL, token: env.UPSTASH_REDIS_REST_TOKEN ?? '' }
+    : undefined,
+  localUpstashToken: env.UPSTASH_REDIS_REST_TOKEN || 'roomcast-dev-upstash-token',
+  workerPort: portFrom('PORT', 8787),
+  neonProxyPort: portFrom('NEON_PROXY_PORT', 8789),
+  upstashPort: portFrom('UPSTASH_ADAPTER_PORT', 8079),
+  secrets: {
+    ROOM_TOKEN_SECRET: env.ROOM_TOKEN_SECRET || 'dev-only-room-token-secret-0123456789abcdef',
+    FLEET_SECRET: env.FLEET_SECRET || 'dev-only-fleet-secret-0123456789abcdef',
+  },
+  /** Optional Worker settings passed through when set. */
+  passThrough: ['SESSION_TTL_HOURS', 'ROOM_TOKEN_TTL_SECONDS', 'AUTH_RATE_LIMIT_PER_IP', 'AUTH_RATE_LIMIT_PER_EMAIL'],
+};
+const localDatabase = isLoopback(new URL(config.databaseUrl).hostname);
+if (config.upstash && !config.upstash.token) fail('UPSTASH_REDIS_REST_URL is set but UPSTASH_REDIS_REST_TOKEN is not');
+
+// ---------------------------------------------------------------------------------------------
+// Logging: one coloured prefix per service.
+
+const COLORS = [36, 35, 33, 32, 34, 91, 96, 95];
+const useColor = process.stdout.isTTY && !('NO_COLOR' in env);
+const PAD = 12;
+function logger(name: string, index: number) {
+  const label = `[${name}]`.padEnd(PAD);
+  const prefix = useColor ? `\x1b[${COLORS[index % COLORS.length]}m${label}\x1b[0m` : label;
+  return (line: string) => {
+    for (const l of line.replace(/\s+$/, '').split('\n')) process.stdout.write(`${prefix} ${l}\n`);
+  };
+}
+const devLog = logger('dev', 7);
+
+function fail(message: string): never {
+  process.stderr.write(`[dev] ${message}\n`);
+  process.exit(1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// What a service is, and the two kinds: in process, and child process.
+
+/** Facts earlier services hand to later ones (URLs the Worker needs, for instance). */
+interface Context {
+  databaseUrl: string;
+  appDatabaseUrl: string;
+  neonWsProxy?: string;
+  upstash: { url: string; token: string };
+}
+
+interface Running {
+  /** Shown in the final summary. */
+  url?: string;
+  stop(): Promise<void>;
+  /** Resolves if the service ends on its own (a crashed child). */
+  exited?: Promise<string>;
+}
+
+interface Service {
+  name: string;
+  /** Why it is skipped, if it is. */
+  skip?: (ctx: Context) => string | undefined;
+  start(ctx: Context, log: (line: string) => void): Promise<Running>;
+}
+
+/** Aborted on shutdown, so a child still starting up is stopped too. */
+const shutdown = new AbortController();
+/** Process groups of every child still running: a second Ctrl-C SIGKILLs them synchronously. */
+const childGroups = new Set<number>();
+
+interface ChildSpec {
+  command: string;
+  args: string[];
+  env?: Record<string, string>;
+  /** Ready once this URL answers HTTP at all (any status). */
+  healthUrl: string;
+  readyTimeoutMs: number;
+  url: string;
+}
+
+/**
+ * A child process in its own process group (so the whole tree can be signalled), with its
+ * output prefixed, ready once its health URL answers.
+ */
+function childProcess(spec: ChildSpec) {
+  return async (log: (line: string) => void): Promise<Running> => {
+    const child = spawn(spec.command, spec.args, {
+      cwd: ROOT,
+      env: { ...env, ...spec.env, FORCE_COLOR: useColor ? '1' : '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    if (child.pid !== undefined) childGroups.add(child.pid);
+    pipeLines(child, log);
+    const exited = new Promise<string>((resolveExit) => {
+      child.once('exit', (code, signal) => resolveExit(signal ? `killed by ${signal}` : `exited with code ${code}`));
+      child.once('error', (err) => resolveExit(`failed to start: ${err.message}`));
+    });
+    const stop = async () => {
+      await stopGroup(child, exited);
+      if (child.pid !== undefined) childGroups.delete(child.pid);
+    };
+    const aborted = new Promise<never>((_, reject) => {
+      const onAbort = () => reject(new Error('shutting down'));
+      if (shutdown.signal.aborted) onAbort();
+      else shutdown.signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      await Promise.race([
+        waitForHttp(spec.healthUrl, spec.readyTimeoutMs, shutdown.signal),
+        aborted,
+        exited.then((how) => {
+          throw new Error(`${how} before it was ready`);
+        }),
+      ]);
+    } catch (err) {
+      await stop();
+      throw err;
+    }
+    return { url: spec.url, stop, exited };
+  };
+}
+
+function pipeLines(child: ChildProcess, log: (line: string) => void) {
+  for (const stream of [child.stdout, child.stderr]) {
+    let pending = '';
+    stream?.setEncoding('utf8');
+    stream?.on('data', (chunk: string) => {
+      pending += chunk;
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) if (line.trim()) log(line);
+    });
+    stream?.on('end', () => pending.trim() && log(pending));
+  }
+}
+
+/** SIGTERM to the child's whole process group, SIGKILL after a grace period. */
+async function stopGroup(child: ChildProcess, exited: Promise<string>): Promise<void> {
+  if (child.pid === undefined) return;
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, sig);
+    } catch {
+      // The group is already gone.
+    }
+  };
+  signal('SIGTERM');
+  const graceful = await Promise.race([exited.then(() => true), sleep(5000).then(() => false)]);
+  // The leader may exit before its children (workerd under wrangler): sweep the group either way.
+  signal(graceful ? 'SIGTERM' : 'SIGKILL');
+  await sleep(200);
+  signal('SIGKILL');
+}
+
+async function waitForHttp(url: string, timeoutMs: number, signal: AbortSignal): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (signal.aborted) throw new Error('shutting down');
+    try {
+      await fetch(url, { signal: AbortSignal.timeout(2000) });
+      return;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`${url} did not answer within ${timeoutMs / 1000}s`);
+      await sleep(300);
+    }
+  }
+}
+
+function sleep(ms: number) {
+  return new Promise<void>((r) => setTimeout(r, ms));
+}
+
+async function assertPortFree(port: number, variable: string): Promise<void> {
+  await new Promise<void>((resolveFree, reject) => {
+    const probe = createServer();
+    probe.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new Error(`port ${port} is already in use (another npm run dev?); set ${variable} to move it`)
+          : err,
+      ),
+    );
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolveFree()));
+  });
+}
+
+function withPortHint<T>(promise: Promise<T>, port: number, variable: string): Promise<T> {
+  return promise.catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'EADDRINUSE') throw new Error(`port ${port} is already in use (another npm run dev?); set ${variable} to move it`);
+    throw err;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The services, in start order.
+
+const wranglerBin = join(ROOT, 'node_modules/.bin/wrangler');
+
+const services: Service[] = [
+  {
+    name: 'postgres',
+    async start(ctx, log) {
+      let stop = async () => {};
+      if (localDatabase) {
+        const pg = await resolvePostgres(config.adminDatabaseUrl ?? config.databaseUrl, log);
+        stop = () => pg.close();
+        ctx.databaseUrl = pg.url;
+        ctx.appDatabaseUrl = appDatabaseUrl(pg.url);
+      } else {
+        ctx.databaseUrl = config.adminDatabaseUrl ?? config.databaseUrl;
+        ctx.appDatabaseUrl = config.databaseUrl;
+        log(`using the database at ${new URL(config.databaseUrl).host} (not local: no proxy, no embedded fallback)`);
+      }
+      if (localDatabase || config.adminDatabaseUrl) {
+        try {
+          await runMigrations(ctx.databaseUrl, log);
+        } catch (err) {
+          await stop();
+          throw err;
+        }
+      } else {
+        log('DATABASE_ADMIN_URL is not set: migrations skipped');
+      }
+      return { url: redact(ctx.appDatabaseUrl), stop };
+    },
+  },
+  {
+    name: 'neon-proxy',
+    skip: () => (localDatabase ? undefined : 'DATABASE_URL is not local: the Worker talks to Neon directly'),
+    async start(ctx, log) {
+      const proxy = await withPortHint(startNeonWsProxy({ port: config.neonProxyPort, log }), config.neonProxyPort, 'NEON_PROXY_PORT');
+      ctx.neonWsProxy = `127.0.0.1:${proxy.port}`;
+      log(`ws://127.0.0.1:${proxy.port}/v2 -> loopback Postgres`);
+      return { url: `ws://127.0.0.1:${proxy.port}/v2`, stop: () => proxy.close() };
+    },
+  },
+  {
+    name: 'upstash',
+    skip: () => (config.upstash ? 'UPSTASH_REDIS_REST_URL is set: using that Upstash database' : undefined),
+    async start(ctx, log) {
+      const adapter = await withPortHint(
+        startUpstashAdapter({ port: config.upstashPort, redisUrl: config.redisUrl, token: config.localUpstashToken, log }),
+        config.upstashPort,
+        'UPSTASH_ADAPTER_PORT',
+      );
+      ctx.upstash = { url: adapter.url, token: config.localUpstashToken };
+      log(`${adapter.url} -> ${config.redisUrl}`);
+      return { url: adapter.url, stop: () => adapter.close() };
+    },
+  },
+  {
+    name: 'worker',
+    async start(ctx, log) {
+      if (!existsSync(join(ROOT, 'workers/src/index.ts'))) throw new Error('workers/src/index.ts does not exist yet');
+      await assertPortFree(config.workerPort, 'PORT');
+      const origin = `http://127.0.0.1:${config.workerPort}`;
+      const vars: Record<string, string> = {
+        APP_ENV: 'development',
+        DATABASE_URL: ctx.appDatabaseUrl,
+        ...(ctx.neonWsProxy ? { NEON_WS_PROXY: ctx.neonWsProxy } : {}),
+        UPSTASH_REDIS_REST_URL: ctx.upstash.url,
+        UPSTASH_REDIS_REST_TOKEN: ctx.upstash.token,
+        ...config.secrets,
+        PUBLIC_URL: env.PUBLIC_URL || origin,
+        ...Object.fromEntries(config.passThrough.flatMap((k) => (env[k] ? [[k, env[k]]] : []))),
+      };
+      const args = ['dev', '--ip', '127.0.0.1', '--port', String(config.workerPort), '--show-interactive-dev-session=false'];
+      for (const [key, value] of Object.entries(vars)) args.push('--var', `${key}:${value}`);
+      return childProcess({ command: wranglerBin, args, healthUrl: `${origin}/health`, readyTimeoutMs: 120_000, url: origin })(log);
+    },
+  },
+];
+
+async function runMigrations(adminUrl: string, log: (line: string) => void): Promise<void> {
+  const file = join(ROOT, 'scripts/db/migrate.ts');
+  if (!existsSync(file)) throw new Error('scripts/db/migrate.ts is missing');
+  const { migrate } = (await import(pathToFileURL(file).href)) as {
+    migrate: (adminDatabaseUrl: string, log?: (s: string) => void) => Promise<void>;
+  };
+  await migrate(adminUrl, log);
+}
+
+function redact(url: string): string {
+  const u = new URL(url);
+  if (u.password) u.password = '***';
+  return u.toString();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Orchestration: start in order, report, stop in reverse on a signal or a crash.
+
+const started: { name: string; running: Running; log: (line: string) => void }[] = [];
+/** The service being started right now, if any. */
+let starting: Promise<unknown> | undefined;
+let stopping: Promise<void> | undefined;
+
+function stopAll(reason: string, exitCode: number): Promise<void> {
+  stopping ??= (async () => {
+    devLog(`${reason}: stopping`);
+    shutdown.abort();
+    // Let a start in flight finish or fail (children abort at once); main() records what started.
+    await starting?.catch(() => {});
+    for (const { name, running, log } of [...started].reverse()) {
+      try {
+        await running.stop();
+      } catch (err) {
+        log(`stop failed: ${(err as Error).message}`);
+      }
+      devLog(`${name} stopped`);
+    }
+    process.exit(exitCode);
+  })();
+  return stopping;
+}
+
+function killChildGroups(): void {
+  for (const pid of childGroups) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+// Children run in their own process groups, so nothing else would stop them if this process died.
+process.on('exit', killChildGroups);
+process.on('uncaughtException', (err) => {
+  devLog(`unexpected error: ${err.stack ?? err.message}`);
+  void stopAll('crash', 1);
+});
+process.on('unhandledRejection', (err) => {
+  devLog(`unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  void stopAll('crash', 1);
+});
+
+// Ctrl-C reaches this process twice (the terminal signals the whole foreground group, and tsx
+// relays it again), so only a signal well after the first one means "stop waiting".
+let firstSignalAt: number | undefined;
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(sig, () => {
+    const now = Date.now();
+    firstSignalAt ??= now;
+    if (now - firstSignalAt > 1000) {
+      // A second Ctrl-C: do not wait for graceful shutdowns (the exit handler SIGKILLs children).
+      process.exit(130);
+    }
+    void stopAll(sig, 0);
+  });
+}
+
+async function main() {
+  const ctx: Context = {
+    databaseUrl: config.databaseUrl,
+    appDatabaseUrl: config.databaseUrl,
+    upstash: config.upstash ?? { url: '', token: '' },
+  };
+  for (const [index, service] of services.entries()) {
+    const log = logger(service.name, index);
+    const skipped = service.skip?.(ctx);
+    if (skipped) {
+      log(`skipped: ${skipped}`);
+      continue;
+    }
+    if (stopping) return;
+    let running: Running;
+    try {
+      const attempt = service.start(ctx, log);
+      starting = attempt;
+      running = await attempt;
+    } catch (err) {
+      if (stopping) return;
+      log(`failed to start: ${(err as Error).message}`);
+      await stopAll(`${service.name} did not start`, 1);
+      return;
+    } finally {
+      starting = undefined;
+    }
+    started.push({ name: service.name, running, log });
+    running.exited?.then((how) => void stopAll(`${service.name} ${how}`, 1));
+    if (stopping) return;
+  }
+  const width = Math.max(...started.map((s) => s.name.length));
+  devLog('ready:');
+  for (const { name, running } of started) if (running.url) devLog(`  ${name.padEnd(width)}  ${running.url}`);
+  devLog(`  ${'api'.padEnd(width)}  http://127.0.0.1:${config.workerPort}/api/v1  (health: /health)`);
+  devLog('Ctrl-C stops everything');
+}
+
+void main();
