@@ -34,6 +34,14 @@ for (const { name, engine, reason } of engines) {
       return bot;
     };
     const framesOf = async (bot: ConsumerBot) => (await bot.inboundVideo())?.framesDecoded ?? 0;
+    const diagnose = (bot: ConsumerBot) => async () => ({
+      client: await bot.clientStats(),
+      server: { ice: bot.serverTransport.iceState, dtls: bot.serverTransport.dtlsState, tuple: bot.serverTransport.iceSelectedTuple },
+      consumers: await Promise.all([...bot.consumers.values()].map(async ({ server }) => ({ paused: server.paused, layers: server.currentLayers, stats: await server.getStats() }))),
+      counters: (bot.serverTransport as unknown as { counters?: unknown }).counters,
+    });
+    const waitForFrames = (bot: ConsumerBot, what: string, n: number, timeoutMs = 15_000) =>
+      waitFor(what, async () => (await framesOf(bot)) >= n, { timeoutMs, diagnose: diagnose(bot) });
 
     beforeAll(async () => {
       worker = await engine.createWorker({ listenIp: '127.0.0.1', announcedAddress: '127.0.0.1', port: 0 });
@@ -67,7 +75,7 @@ for (const { name, engine, reason } of engines) {
       const viewers = await Promise.all([consumerBot(), consumerBot(), consumerBot()]);
       await Promise.all(viewers.map((v, i) => v.consume(publisher.videoProducer, i === 2 ? { preferredLayers: { spatialLayer: 0 } } : {})));
       await Promise.all(viewers.map((v) => v.consume(publisher.audioProducer!)));
-      for (const v of viewers) await waitFor('60 decoded frames', async () => (await framesOf(v)) >= 60, { timeoutMs: 20_000 });
+      for (const v of viewers) await waitForFrames(v, '60 decoded frames', 60, 20_000);
       for (const v of viewers) {
         const video = (await v.inboundVideo())!;
         const audio = (await v.inboundAudio())!;
@@ -105,7 +113,7 @@ for (const { name, engine, reason } of engines) {
       const { server } = await viewer.consume(publisher.videoProducer, { resume: false });
       const t0 = performance.now();
       await server.resume();
-      await waitFor('the first decoded frame', async () => (await framesOf(viewer)) > 0, { timeoutMs: 5_000, intervalMs: 10 });
+      await waitFor('the first decoded frame', async () => (await framesOf(viewer)) > 0, { timeoutMs: 5_000, intervalMs: 10, diagnose: diagnose(viewer) });
       const firstFrameMs = performance.now() - t0;
       expect(firstFrameMs).toBeLessThan(MAX_FIRST_FRAME_MS);
       expect((await viewer.inboundVideo())!.keyFramesDecoded).toBeGreaterThanOrEqual(1);
@@ -115,7 +123,7 @@ for (const { name, engine, reason } of engines) {
     it('pause stops the flow and resume restarts it', async () => {
       const viewer = await consumerBot();
       const { server } = await viewer.consume(publisher.videoProducer);
-      await waitFor('frames', async () => (await framesOf(viewer)) >= 10);
+      await waitForFrames(viewer, 'frames', 10);
       await server.pause();
       expect(server.paused).toBe(true);
       // Stopped: no packet arrives during two consecutive 300 ms windows.
@@ -126,7 +134,7 @@ for (const { name, engine, reason } of engines) {
       });
       const frozen = await framesOf(viewer);
       await server.resume();
-      await waitFor('frames after resume', async () => (await framesOf(viewer)) >= frozen + 15);
+      await waitForFrames(viewer, 'frames after resume', frozen + 15);
       const video = (await viewer.inboundVideo())!;
       expect(video.packetsLost).toBeLessThanOrEqual(Math.ceil(video.packetsReceived * MAX_LOSS));
       viewer.close();
@@ -136,7 +144,16 @@ for (const { name, engine, reason } of engines) {
       const second = await PublisherBot.start(router, { width: 320, height: 180, fps: 15, layers: [300_000], audio: false });
       const viewer = await consumerBot();
       const { server: consumer, client } = await viewer.consume(second.videoProducer);
-      await waitFor('frames from the second publisher', async () => (await framesOf(viewer)) >= 5);
+      await waitFor('frames from the second publisher', async () => (await framesOf(viewer)) >= 5, {
+        diagnose: async () => ({
+          producer: await second.videoProducer.getStats(),
+          consumer: await consumer.getStats(),
+          viewer: await viewer.inboundVideo(),
+          publisherOut: await second.outbound(),
+          viewerTransport: { ice: viewer.serverTransport.iceState, dtls: viewer.serverTransport.dtlsState, client: viewer.clientTransport.connectionState },
+          publisherTransport: { ice: second.serverTransport.iceState, dtls: second.serverTransport.dtlsState, client: second.clientTransport.connectionState },
+        }),
+      });
       const producerClosed = waitForEvent(second.videoProducer, 'transportclose');
       const consumerTold = waitForEvent(consumer, 'producerclose');
       const transportClosed = waitForEvent(second.serverTransport, 'close');
@@ -160,13 +177,13 @@ for (const { name, engine, reason } of engines) {
     it('ICE restart recovers the media path', async () => {
       const viewer = await consumerBot();
       const { server } = await viewer.consume(publisher.videoProducer);
-      await waitFor('frames', async () => (await framesOf(viewer)) >= 10);
+      await waitForFrames(viewer, 'frames', 10);
       const oldParameters = viewer.serverTransport.iceParameters;
       const iceParameters = await viewer.serverTransport.restartIce();
       expect(iceParameters.usernameFragment).not.toBe(oldParameters.usernameFragment);
       await viewer.clientTransport.restartIce({ iceParameters: iceParameters as never });
       const before = await framesOf(viewer);
-      await waitFor('frames after the restart', async () => (await framesOf(viewer)) >= before + 30);
+      await waitForFrames(viewer, 'frames after the restart', before + 30);
       expect(viewer.clientTransport.connectionState).toBe('connected');
       expect(viewer.serverTransport.iceState).toMatch(/connected|completed/);
       // The old credentials no longer open the transport.
@@ -239,7 +256,7 @@ for (const { name, engine, reason } of engines) {
       it('drops garbage datagrams and keeps forwarding', async () => {
         const viewer = await consumerBot();
         await viewer.consume(publisher.videoProducer);
-        await waitFor('frames', async () => (await framesOf(viewer)) >= 10);
+        await waitForFrames(viewer, 'frames', 10);
         const target = viewer.serverTransport.iceCandidates.find((c) => c.protocol === 'udp')!;
         const peer = await RawPeer.open();
         try {
@@ -256,7 +273,7 @@ for (const { name, engine, reason } of engines) {
             peer.send(Buffer.from(Array.from({ length: 1 + (i % 300) }, () => Math.floor(Math.random() * 256))), target);
           }
           const before = await framesOf(viewer);
-          await waitFor('frames after the garbage', async () => (await framesOf(viewer)) >= before + 20);
+          await waitForFrames(viewer, 'frames after the garbage', before + 20);
         } finally {
           peer.close();
         }

@@ -80,7 +80,7 @@ export class PublisherBot {
     );
     const scale = (i: number) => 2 ** (o.layers.length - 1 - i);
     await send.produce({
-      track: video.createTrack(),
+      track: video.createTrack() as never,
       encodings: o.layers.map((maxBitrate, i) => ({ maxBitrate, scaleResolutionDownBy: scale(i), scalabilityMode: 'L1T1' })),
     });
     if (o.audio) {
@@ -93,7 +93,7 @@ export class PublisherBot {
           audio.onData({ samples, sampleRate: 48000, bitsPerSample: 16, channelCount: 1, numberOfFrames: 480 });
         }, 10),
       );
-      await send.produce({ track: audio.createTrack() });
+      await send.produce({ track: audio.createTrack() as never });
     }
   }
 
@@ -171,10 +171,14 @@ export class ConsumerBot {
     return { server, client };
   }
 
-  async inboundVideo(): Promise<InboundVideo | undefined> {
+  /**
+   * The client's inbound-rtp stats for a consumer (by default the newest video one). Matched by
+   * SSRC: mediasoup-client also creates a "probator" receiver (ssrc 1234) that never decodes.
+   */
+  async inboundVideo(ssrc = this.#newestSsrc('video')): Promise<InboundVideo | undefined> {
     let found: InboundVideo | undefined;
     (await this.clientTransport.getStats()).forEach((s: Record<string, unknown>) => {
-      if (s.type === 'inbound-rtp' && s.kind === 'video') {
+      if (s.type === 'inbound-rtp' && s.kind === 'video' && s.ssrc === ssrc) {
         found = {
           framesDecoded: Number(s.framesDecoded ?? 0),
           frameWidth: Number(s.frameWidth ?? 0),
@@ -187,10 +191,24 @@ export class ConsumerBot {
     return found;
   }
 
+  #newestSsrc(kind: 'audio' | 'video'): number | undefined {
+    const ofKind = [...this.consumers.values()].filter((c) => c.server.kind === kind);
+    return ofKind[ofKind.length - 1]?.server.rtpParameters.encodings?.[0]?.ssrc;
+  }
+
+  /** The client's view, for failure messages: transport, candidate pair, inbound streams. */
+  async clientStats(): Promise<Record<string, unknown>[]> {
+    const out: Record<string, unknown>[] = [];
+    (await this.clientTransport.getStats()).forEach((s: Record<string, unknown>) => {
+      if (s.type === 'transport' || s.type === 'inbound-rtp' || (s.type === 'candidate-pair' && s.nominated)) out.push(s);
+    });
+    return out;
+  }
+
   async inboundAudio(): Promise<{ packetsReceived: number; packetsLost: number } | undefined> {
     let found: { packetsReceived: number; packetsLost: number } | undefined;
     (await this.clientTransport.getStats()).forEach((s: Record<string, unknown>) => {
-      if (s.type === 'inbound-rtp' && s.kind === 'audio') found = { packetsReceived: Number(s.packetsReceived ?? 0), packetsLost: Number(s.packetsLost ?? 0) };
+      if (s.type === 'inbound-rtp' && s.kind === 'audio' && s.ssrc === this.#newestSsrc('audio')) found = { packetsReceived: Number(s.packetsReceived ?? 0), packetsLost: Number(s.packetsLost ?? 0) };
     });
     return found;
   }

@@ -2,7 +2,11 @@
 export async function waitFor<T>(
   what: string,
   check: () => T | undefined | false | Promise<T | undefined | false>,
-  { timeoutMs = 15_000, intervalMs = 50 } = {},
+  {
+    timeoutMs = 15_000,
+    intervalMs = 50,
+    diagnose,
+  }: { timeoutMs?: number; intervalMs?: number; diagnose?: () => Promise<unknown> } = {},
 ): Promise<T> {
   const deadline = performance.now() + timeoutMs;
   let last: unknown;
@@ -14,7 +18,8 @@ export async function waitFor<T>(
       last = error;
     }
     if (performance.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
+      const state = diagnose ? `; state: ${JSON.stringify(await diagnose().catch(String))}` : '';
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}${state}`);
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }

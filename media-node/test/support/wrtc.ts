@@ -7,13 +7,19 @@ const require = createRequire(import.meta.url);
 export interface Wrtc {
   RTCPeerConnection: unknown;
   nonstandard: {
-    RTCVideoSource: new () => { onFrame(frame: { width: number; height: number; data: Uint8ClampedArray }): void; createTrack(): MediaStreamTrack };
+    RTCVideoSource: new () => { onFrame(frame: { width: number; height: number; data: Uint8ClampedArray }): void; createTrack(): WrtcTrack };
     RTCAudioSource: new () => {
       onData(data: { samples: Int16Array; sampleRate: number; bitsPerSample: number; channelCount: number; numberOfFrames: number }): void;
-      createTrack(): MediaStreamTrack;
+      createTrack(): WrtcTrack;
     };
-    RTCVideoSink: new (track: MediaStreamTrack) => { onframe: ((e: { frame: { width: number; height: number } }) => void) | null; stop(): void };
+    RTCVideoSink: new (track: WrtcTrack) => { onframe: ((e: { frame: { width: number; height: number } }) => void) | null; stop(): void };
   };
+}
+
+/** A libwebrtc MediaStreamTrack; mediasoup-client takes it as the DOM type. */
+export interface WrtcTrack {
+  readonly kind: string;
+  stop(): void;
 }
 
 let installed: Wrtc | undefined;

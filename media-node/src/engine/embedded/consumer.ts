@@ -21,6 +21,8 @@ import { SeqRewriter } from './seq-rewriter.ts';
 
 /** The transport a consumer sends on. */
 export interface ConsumerLink {
+  /** ICE and DTLS are up: what is sent now can arrive. */
+  readonly ready: boolean;
   sendRtp(header: RtpHeader, payload: Buffer): number;
   sendRtcp(data: Buffer): void;
 }
@@ -96,7 +98,8 @@ export class EmbeddedConsumer extends Emitter<ConsumerEvents> implements Consume
   }
 
   onPacket(packet: RtpPacket, layer: number, keyframe: boolean, now: number): void {
-    if (!this.active) return;
+    // Until the transport is up a keyframe would be lost, and the decoder would wait for the next.
+    if (!this.active || !this.link.ready) return;
     if (this.#target === undefined) this.#chooseTarget(now);
     if (layer !== this.#current) {
       if (layer !== this.#target || !keyframe) return;
@@ -203,6 +206,11 @@ export class EmbeddedConsumer extends Emitter<ConsumerEvents> implements Consume
     }
   }
 
+  /** The transport just became able to carry media. */
+  onTransportReady(): void {
+    this.#startFlow();
+  }
+
   onProducerPause(): void {
     this.producerPaused = true;
     this.emit('producerpause');
@@ -301,7 +309,7 @@ export class EmbeddedConsumer extends Emitter<ConsumerEvents> implements Consume
   // After a pause the receiver needs a keyframe to decode again, and the stream must continue
   // without a jump.
   #startFlow(): void {
-    if (!this.active) return;
+    if (!this.active || !this.link.ready) return;
     const now = performance.now();
     this.#rewriter.resync();
     if (this.kind !== 'video') return;

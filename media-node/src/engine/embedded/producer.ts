@@ -24,7 +24,7 @@ export interface PublisherLink {
   readonly supportsFir: boolean;
 }
 
-const KEYFRAME_REQUEST_INTERVAL_MS = 400;
+const KEYFRAME_REQUEST_INTERVAL_MS = 300;
 const ACTIVE_WINDOW_MS = 1500;
 
 export class RecvStream {
@@ -41,7 +41,9 @@ export class RecvStream {
   receivedPrior = 0;
   lastSrMiddle = 0;
   lastSrAt = 0;
-  lastKeyframeRequestAt = 0;
+  lastKeyframeRequestAt = -Infinity;
+  lastKeyframeAt = -Infinity;
+  deferredRequest: NodeJS.Timeout | undefined;
   pliCount = 0;
   firCount = 0;
   firSeq = 0;
@@ -137,14 +139,29 @@ export class EmbeddedProducer extends Emitter<ProducerEvents> implements Produce
     if (packet.payload.length === 0) stream.paddingPackets++;
     if (this.paused) return;
     const keyframe = packet.payload.length > 0 && this.isKeyframe !== undefined && this.isKeyframe(packet.payload);
+    if (keyframe) stream.lastKeyframeAt = now;
     for (const sink of this.sinks) sink.onPacket(packet, stream.layer, keyframe, now);
   }
 
-  /** Asks the publisher for a keyframe on one layer, at most every 400 ms per layer. */
+  /**
+   * Asks the publisher for a keyframe on one layer. libwebrtc ignores requests that come within
+   * 300 ms of the previous one, so: while a request is outstanding (no keyframe since) the coming
+   * keyframe serves everyone; otherwise a request that is too early is deferred, not lost.
+   */
   requestKeyFrameOn(layer: number, now = performance.now()): void {
     const stream = this.streams[layer];
     if (!stream?.ssrc || this.kind !== 'video' || this.closed) return;
-    if (now - stream.lastKeyframeRequestAt < KEYFRAME_REQUEST_INTERVAL_MS) return;
+    const sinceLast = now - stream.lastKeyframeRequestAt;
+    if (sinceLast < KEYFRAME_REQUEST_INTERVAL_MS) {
+      const outstanding = stream.lastKeyframeRequestAt > stream.lastKeyframeAt;
+      if (!outstanding && !stream.deferredRequest) {
+        stream.deferredRequest = setTimeout(() => {
+          stream.deferredRequest = undefined;
+          this.requestKeyFrameOn(layer);
+        }, KEYFRAME_REQUEST_INTERVAL_MS - sinceLast + 10);
+      }
+      return;
+    }
     stream.lastKeyframeRequestAt = now;
     if (this.link.supportsFir) {
       stream.firCount++;
@@ -232,6 +249,7 @@ export class EmbeddedProducer extends Emitter<ProducerEvents> implements Produce
   #close(byTransport: boolean): void {
     if (this.closed) return;
     this.closed = true;
+    for (const s of this.streams) clearTimeout(s.deferredRequest);
     for (const sink of [...this.sinks]) sink.onProducerClose();
     this.sinks.clear();
     this.onClosed(this);

@@ -86,6 +86,7 @@ export class EmbeddedWebRtcTransport extends Emitter<TransportEvents> implements
       connected: ({ srtp, srtcp }) => {
         this.#srtp = srtp;
         this.#srtcp = srtcp;
+        for (const consumer of this.#consumers.values()) consumer.onTransportReady();
       },
     });
     ctx.mux.addUfrag(this.#ice.ufrag, this);
@@ -254,6 +255,10 @@ export class EmbeddedWebRtcTransport extends Emitter<TransportEvents> implements
     } catch {
       this.counters.dropped++;
     }
+  }
+
+  get ready(): boolean {
+    return this.#srtp !== undefined && this.#ice.selected !== undefined && !this.closed;
   }
 
   sendRtp(header: RtpHeader, payload: Buffer): number {
