@@ -206,6 +206,7 @@ class TerminateWatcher {
   private awaitingEncryptionAnswer = false;
   private opaque = false;
   private pending = Buffer.alloc(0);
+  private skip = 0;
 
   /** The first byte the server sends after an SSLRequest/GSSENCRequest is its answer. */
   serverData(chunk: Buffer): void {
@@ -216,7 +217,14 @@ class TerminateWatcher {
 
   feed(chunk: Buffer): boolean {
     if (this.opaque) return false;
-    let buf = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+    // The rest of a long message (a bulk INSERT, COPY data) is skipped without being buffered.
+    if (this.skip >= chunk.length) {
+      this.skip -= chunk.length;
+      return false;
+    }
+    let buf = chunk.subarray(this.skip);
+    this.skip = 0;
+    if (this.pending.length) buf = Buffer.concat([this.pending, buf]);
     let saw = false;
     for (;;) {
       if (this.startup) {
@@ -236,8 +244,12 @@ class TerminateWatcher {
         const type = buf[0];
         const len = buf.readInt32BE(1);
         if (len < 4) return this.giveUp();
-        if (buf.length < 1 + len) break;
         if (type === 0x58 && len === 4) saw = true;
+        if (buf.length < 1 + len) {
+          this.skip = 1 + len - buf.length;
+          buf = buf.subarray(buf.length);
+          break;
+        }
         buf = buf.subarray(1 + len);
       }
     }

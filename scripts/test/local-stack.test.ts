@@ -214,9 +214,15 @@ describe('Neon WebSocket proxy on its own', () => {
       await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
       const startup = startupMessage({ user: 'postgres', database: 'postgres' });
       // A query whose parameters happen to contain the Terminate bytes must not end the session.
-      const tricky = typedMessage('Q', Buffer.concat([Buffer.from('SELECT '), Buffer.from([0x58, 0, 0, 0, 4]), Buffer.from([0])]));
+      // It is long and split across frames, the way a bulk INSERT arrives.
+      const tricky = typedMessage(
+        'Q',
+        Buffer.concat([Buffer.from('SELECT '), Buffer.from([0x58, 0, 0, 0, 4]), Buffer.alloc(100_000, 0x20), Buffer.from([0])]),
+      );
       ws.send(Buffer.concat([startup, tricky.subarray(0, 3)]));
-      ws.send(tricky.subarray(3));
+      ws.send(tricky.subarray(3, 9));
+      ws.send(tricky.subarray(9, 50_000));
+      ws.send(tricky.subarray(50_000));
       await waitFor(() => Buffer.concat(received).length === startup.length + tricky.length);
       let endedEarly = false;
       void ended.then(() => (endedEarly = true));
