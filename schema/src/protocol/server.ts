@@ -53,7 +53,9 @@ export const ServerMessage = z.discriminatedUnion('type', [
   frame('welcome', {
     protocol: z.number().int(),
     self: Participant.extend({ grants: z.array(z.string()) }),
+    /** Staff first, then viewers; in a large room only the first few hundred (see participantCount). */
     participants: z.array(Participant),
+    participantCount: z.number().int(),
     room: RoomState,
     chat: ChatPage,
     pinnedAlerts: z.array(Alert),
@@ -63,6 +65,7 @@ export const ServerMessage = z.discriminatedUnion('type', [
     heartbeatMs: z.number().int(),
   }),
   frame('pong', { ts: z.number().optional(), serverTime: z.number() }),
+  /** In a large room, viewers' joins and leaves reach only moderators. */
   frame('participant.joined', { participant: Participant }),
   frame('participant.left', { identity: z.string(), reason: z.enum(['left', 'timeout', 'kicked', 'banned', 'replaced']) }),
   frame('participant.updated', { participant: Participant }),

@@ -26,6 +26,12 @@ type LeaveReason = Extract<ServerMessage, { type: 'participant.left' }>['reason'
 const SIGNAL_PATH = /^\/api\/v1\/rooms\/([^/]+)\/signal$/;
 /** How many heartbeat intervals a joined socket may stay silent before the alarm drops it. */
 const STALE_AFTER_HEARTBEATS = 3;
+/**
+ * Above this many participants, viewers' comings and goings go only to moderators and the welcome
+ * lists staff first and at most this many people: per-viewer presence to every viewer is O(N^2)
+ * frames and would dominate a large room's traffic.
+ */
+export const PRESENCE_FANOUT_LIMIT = 200;
 /** Attachments are rewritten at most this often per socket just to record activity. */
 const LAST_SEEN_PERSIST_MS = 5_000;
 
@@ -257,7 +263,7 @@ export class RoomDO extends DurableObject<Env> {
       joinedAt: now,
     });
     this.#admit(ws, claims, row, false, now);
-    this.#broadcast({ type: 'participant.joined', participant: toParticipant(row) }, ws);
+    this.#broadcastPresence({ type: 'participant.joined', participant: toParticipant(row) }, row.role, ws);
     this.#flushUsage();
   }
 
@@ -296,7 +302,8 @@ export class RoomDO extends DurableObject<Env> {
       type: 'welcome',
       protocol: PROTOCOL_VERSION,
       self: { ...self, grants: grantsFor(claims.role) },
-      participants: this.#presence.all().map(toParticipant),
+      participants: this.#presence.listed(PRESENCE_FANOUT_LIMIT).map(toParticipant),
+      participantCount: this.#presence.count(),
       room: this.#state.view(),
       chat: this.#chat.page(50),
       pinnedAlerts: this.#alerts.pinned(),
@@ -338,7 +345,7 @@ export class RoomDO extends DurableObject<Env> {
     this.#limits.forget(row.identity);
     const org = this.#state.meta.organization_id;
     if (org) this.#usage.left(row.usage_id, org, now);
-    this.#broadcast({ type: 'participant.left', identity: row.identity, reason });
+    this.#broadcastPresence({ type: 'participant.left', identity: row.identity, reason }, row.role);
     if (this.#presence.count() === 0) {
       this.#state.setEmptySince(now);
       void this.#ensureAlarm(now + this.#config.room.emptyTimeoutMs);
@@ -574,6 +581,15 @@ export class RoomDO extends DurableObject<Env> {
   #broadcast(message: ServerMessage, except?: WebSocket): void {
     const frame = JSON.stringify(message);
     for (const [ws, att] of this.#live()) if (att.phase === 'joined' && ws !== except) sendRaw(ws, frame);
+  }
+
+  /** Presence of staff goes to everyone; presence of viewers only to moderators in a big room. */
+  #broadcastPresence(message: ServerMessage, role: string, except?: WebSocket): void {
+    if (role !== 'viewer' || this.#presence.count() <= PRESENCE_FANOUT_LIMIT) return this.#broadcast(message, except);
+    const frame = JSON.stringify(message);
+    for (const [ws, att] of this.#live()) {
+      if (att.phase === 'joined' && ws !== except && hasGrant(att.role, 'moderate')) sendRaw(ws, frame);
+    }
   }
 
   #flushUsage(): void {

@@ -43,6 +43,13 @@ export class PresenceStore {
     return this.sql.exec<ParticipantRow>(`SELECT * FROM participants ORDER BY joined_at, identity`).toArray();
   }
 
+  /** Staff first, then viewers, in join order, at most `limit`. */
+  listed(limit: number): ParticipantRow[] {
+    return this.sql
+      .exec<ParticipantRow>(`SELECT * FROM participants ORDER BY role = 'viewer', joined_at, identity LIMIT ?`, limit)
+      .toArray();
+  }
+
   count(): number {
     return this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM participants`).one().n;
   }
