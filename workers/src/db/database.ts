@@ -5,9 +5,11 @@ import { Client, neonConfig } from '@neondatabase/serverless';
 import { sql } from 'drizzle-orm';
 import { drizzle, type NeonDatabase } from 'drizzle-orm/neon-serverless';
 import * as tables from '@roomcast/schema/db';
+import { isUuid } from '../auth/tokens.ts';
 import type { Config } from '../config.ts';
 
-export type Tx = Parameters<Parameters<NeonDatabase<typeof tables>['transaction']>[0]>[0];
+/** What handlers query through: drizzle over this request's connection, inside `scoped()`. */
+export type Tx = NeonDatabase<typeof tables>;
 export interface Scope {
   organizationId?: string | undefined;
   userId?: string | undefined;
@@ -27,6 +29,7 @@ function configureDriver(config: Config) {
 export class Database {
   #client: Client | undefined;
   #db: Promise<NeonDatabase<typeof tables>> | undefined;
+  #queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly config: Config) {}
 
@@ -43,20 +46,43 @@ export class Database {
     return this.#db;
   }
 
-  /** Runs `work` in one transaction scoped to a tenant and/or user for RLS. */
-  async scoped<T>(scope: Scope, work: (tx: Tx) => Promise<T>): Promise<T> {
-    const db = await this.#connect();
-    return db.transaction(async (tx) => {
-      await tx.execute(
-        sql`select set_config('app.organization_id', ${scope.organizationId ?? ''}, true), set_config('app.user_id', ${scope.userId ?? ''}, true)`,
-      );
-      return work(tx);
-    });
+  /**
+   * Runs `work` in one transaction scoped to a tenant and/or user for RLS. Calls on one request's
+   * connection are serialized, so two transactions can never interleave on it.
+   */
+  scoped<T>(scope: Scope, work: (tx: Tx) => Promise<T>): Promise<T> {
+    const run = this.#queue.then(() => this.#transaction(scope, work));
+    this.#queue = run.catch(() => {});
+    return run;
   }
 
-  /** Global tables only (users, sessions, plans, stripe_events): no tenant setting. */
-  global<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.scoped({}, work);
+  async #transaction<T>(scope: Scope, work: (tx: Tx) => Promise<T>): Promise<T> {
+    const organizationId = scope.organizationId ?? '';
+    const userId = scope.userId ?? '';
+    if ((organizationId && !isUuid(organizationId)) || (userId && !isUuid(userId))) {
+      throw new Error('RLS scope ids must be UUIDs');
+    }
+    const db = await this.#connect();
+    const client = this.#client!;
+    // BEGIN and the RLS settings share one round trip. A multi-statement query cannot take bind
+    // parameters; the values were just checked to be UUIDs, so inlining them is safe.
+    await client.query(
+      `begin; select set_config('app.organization_id', '${organizationId}', true), set_config('app.user_id', '${userId}', true)`,
+    );
+    try {
+      const result = await work(db);
+      await client.query('commit');
+      return result;
+    } catch (error) {
+      await client.query('rollback').catch(() => {});
+      throw error;
+    }
+  }
+
+  /** One statement on global tables (users, sessions, plans, stripe_events): no tenant, no transaction. */
+  async global<T>(work: (db: Tx) => Promise<T>): Promise<T> {
+    await this.#queue;
+    return work(await this.#connect());
   }
 
   async ping(): Promise<void> {
