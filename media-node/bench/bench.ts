@@ -5,13 +5,13 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { engineAvailability } from '../src/engine/load.ts';
-import type { Consumer, Engine, EngineWorker, Router, WebRtcTransport } from '../src/engine/types.ts';
-import { ConsumerBot, PublisherBot, mediaCodecs } from '../test/support/bots.ts';
+import type { Consumer, Engine, EngineWorker, Producer, Router, WebRtcTransport } from '../src/engine/types.ts';
+import { ConsumerBot, type OutboundLayer, PublisherBot, mediaCodecs } from '../test/support/bots.ts';
 import { waitFor } from '../test/support/wait.ts';
-import type { BenchEnvelope } from './rpc.ts';
+import type { BenchEnvelope, BenchRequest } from './rpc.ts';
 
 const TOTAL_BUDGET_MS = 150_000;
-const FIRST_FRAME_RUNS = 7;
+const FIRST_FRAME_RUNS = Number(process.argv[2] ?? 7);
 const STEPS = [0, 25, 50, 100, 150, 200, 300, 400];
 const WINDOW_MS = 3000;
 const started = performance.now();
@@ -54,18 +54,16 @@ async function firstFrame(engine: Engine) {
 interface Step {
   consumers: number;
   receiving: number;
+  onTopLayer: number;
+  topLayerPps: number;
   cpu: number;
   forwardedPps: number;
   receivedPps: number;
 }
 
-/** The engine in this process, publisher and receivers in a child process. */
-async function load(engine: Engine) {
-  const w = await worker(engine);
-  const router: Router = await w.createRouter({ mediaCodecs });
-  const transports = new Map<string, WebRtcTransport>();
-  const consumers: Consumer[] = [];
-  const child = fork(fileURLToPath(new URL('./load-client.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+/** A load process speaking the bench signaling, with its events queued for `next()`. */
+function spawnLoad(file: string, serve: (m: BenchEnvelope & { request: BenchRequest }) => Promise<unknown>) {
+  const child = fork(fileURLToPath(new URL(file, import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
   const events: { event: string; [k: string]: unknown }[] = [];
   let wake: (() => void) | undefined;
   child.on('message', async (m: BenchEnvelope | { event: string }) => {
@@ -75,33 +73,8 @@ async function load(engine: Engine) {
       return;
     }
     if (!('request' in m)) return;
-    const r = m.request;
     try {
-      let result: unknown;
-      switch (r.method) {
-        case 'routerCapabilities':
-          result = router.rtpCapabilities;
-          break;
-        case 'createTransport': {
-          const t = await router.createWebRtcTransport();
-          transports.set(t.id, t);
-          result = { id: t.id, iceParameters: t.iceParameters, iceCandidates: t.iceCandidates, dtlsParameters: t.dtlsParameters };
-          break;
-        }
-        case 'connect':
-          await transports.get(r.transportId)!.connect({ dtlsParameters: r.dtlsParameters as never });
-          break;
-        case 'produce':
-          result = (await transports.get(r.transportId)!.produce({ kind: r.kind, rtpParameters: r.rtpParameters as never })).id;
-          break;
-        case 'consume': {
-          const c = await transports.get(r.transportId)!.consume({ producerId: r.producerId, rtpCapabilities: r.rtpCapabilities as never, paused: true });
-          await c.resume();
-          consumers.push(c);
-          break;
-        }
-      }
-      child.send({ id: m.id, result });
+      child.send({ id: m.id, result: await serve(m) });
     } catch (error) {
       child.send({ id: m.id, error: String(error) });
     }
@@ -111,69 +84,135 @@ async function load(engine: Engine) {
     for (;;) {
       const i = events.findIndex((e) => e.event === name);
       if (i >= 0) return events.splice(i, 1)[0]!;
-      if (performance.now() > deadline) throw new Error(`bench: no "${name}" from the load process`);
+      if (performance.now() > deadline) throw new Error(`bench: no "${name}" from ${file}`);
       await new Promise<void>((r) => {
         wake = r;
         setTimeout(r, 200);
       });
     }
   };
+  const ask = async (command: Record<string, unknown>, answer: string, timeoutMs?: number) => {
+    child.send(command);
+    return next(answer, timeoutMs);
+  };
+  const stop = async () => {
+    if (child.exitCode !== null) return;
+    child.send({ command: 'stop' });
+    await new Promise((r) => child.once('exit', r));
+  };
+  return { next, ask, stop };
+}
+
+/** The engine alone in this process; the publisher and the receivers each in their own. */
+async function load(engine: Engine) {
+  const w = await worker(engine);
+  const router: Router = await w.createRouter({ mediaCodecs });
+  const transports = new Map<string, WebRtcTransport>();
+  const consumers: Consumer[] = [];
+  const producerRef: { current?: Producer } = {};
+  const serve = async ({ request: r }: { request: BenchRequest }): Promise<unknown> => {
+    switch (r.method) {
+      case 'routerCapabilities':
+        return router.rtpCapabilities;
+      case 'createTransport': {
+        const t = await router.createWebRtcTransport();
+        transports.set(t.id, t);
+        return { id: t.id, iceParameters: t.iceParameters, iceCandidates: t.iceCandidates, dtlsParameters: t.dtlsParameters };
+      }
+      case 'connect':
+        return transports.get(r.transportId)!.connect({ dtlsParameters: r.dtlsParameters as never });
+      case 'produce': {
+        const producer = await transports.get(r.transportId)!.produce({ kind: r.kind, rtpParameters: r.rtpParameters as never });
+        producerRef.current = producer;
+        return producer.id;
+      }
+      case 'consume': {
+        const c = await transports.get(r.transportId)!.consume({ producerId: r.producerId, rtpCapabilities: r.rtpCapabilities as never, paused: true });
+        await c.resume();
+        consumers.push(c);
+        return undefined;
+      }
+    }
+  };
+  const publisher = spawnLoad('./publisher.ts', serve);
+  const receivers = spawnLoad('./receivers.ts', serve);
   const steps: Step[] = [];
   try {
-    await next('ready', 30_000);
-    const producer = () => router;
-    void producer;
+    const { producerId } = await publisher.next('ready', 30_000);
+    await receivers.next('ready', 30_000);
     // Let the publisher's bandwidth estimate bring up the top layer.
     await waitFor('the top layer from the publisher', async () => {
-      child.send({ command: 'publisher' });
-      const p = await next('publisher');
-      const layers = p.layers as { rid?: string; width?: number; bytesSent: number }[];
-      return layers.length === 3 && layers.every((l) => l.width);
+      const { layers } = await publisher.ask({ command: 'layers' }, 'layers');
+      return (layers as { width?: number }[]).filter((l) => l.width).length === 3;
     }, { timeoutMs: 20_000, intervalMs: 500 });
-    const pktCount = () => consumers.reduce(async (acc, c) => (await acc) + ((await c.getStats())[0]?.packetCount ?? 0), Promise.resolve(0));
+    const pktCount = async () => {
+      let n = 0;
+      for (const c of consumers) n += (await c.getStats())[0]?.packetCount ?? 0;
+      return n;
+    };
+    const topPackets = async () => (await producerRef.current?.getStats())?.find((x) => x.rid === 'r2')?.packetCount ?? 0;
+    const onTop = () => consumers.filter((c) => c.currentLayers?.spatialLayer === 2).length;
     for (const n of STEPS) {
       if (performance.now() - started > TOTAL_BUDGET_MS - 20_000) break;
-      if (n > consumers.length) {
-        child.send({ command: 'add', count: n - consumers.length });
-        await next('added', 90_000);
-      }
-      await waitFor('receivers to settle', async () => {
-        child.send({ command: 'count' });
-        return (await next('count')).receiving === n;
-      }, { timeoutMs: 10_000, intervalMs: 200 });
-      child.send({ command: 'count' });
-      const r0 = (await next('count')).packets as number;
+      if (n > consumers.length) await receivers.ask({ command: 'add', count: n - consumers.length, producerId }, 'added', 90_000);
+      const receiving = async () => Number((await receivers.ask({ command: 'count' }, 'count')).receiving);
+      await waitFor('receivers to settle', async () => (await receiving()) === n, { timeoutMs: 20_000, intervalMs: 200 }).catch(() => undefined);
+      const r0 = (await receivers.ask({ command: 'count' }, 'count')).packets as number;
+      const top0 = await topPackets();
       const [c0, p0, t0] = [await cpuMs(w), await pktCount(), performance.now()];
       await new Promise((r) => setTimeout(r, WINDOW_MS)); // a measurement window, not a wait for a condition
       const [c1, p1, t1] = [await cpuMs(w), await pktCount(), performance.now()];
-      child.send({ command: 'count' });
-      const r1 = (await next('count')).packets as number;
+      const top1 = await topPackets();
+      const r1 = (await receivers.ask({ command: 'count' }, 'count')).packets as number;
       const seconds = (t1 - t0) / 1000;
-      const step = { consumers: n, receiving: n, cpu: (c1 - c0) / (t1 - t0), forwardedPps: (p1 - p0) / seconds, receivedPps: (r1 - r0) / seconds };
+      const { layers, bwe } = await publisher.ask({ command: 'layers' }, 'layers');
+      const top = (layers as OutboundLayer[]).find((l) => l.rid === 'r2');
+      const inStats = await producerRef.current?.getStats();
+      say(`      publisher: bwe ${Math.round(Number(bwe) / 1000)} kbps, top ${top?.width}px ${top?.fps}fps (${top?.limitation}); engine in: ${inStats?.map((x) => `${x.rid} ${Math.round(x.bitrate / 1000)}kbps`).join(', ')}`);
+      const step = {
+        consumers: n,
+        receiving: await receiving(),
+        onTopLayer: onTop(),
+        cpu: (c1 - c0) / (t1 - t0),
+        forwardedPps: (p1 - p0) / seconds,
+        receivedPps: (r1 - r0) / seconds,
+        topLayerPps: (top1 - top0) / seconds,
+      };
       steps.push(step);
-      say(`  ${String(n).padStart(4)} consumers: engine CPU ${(step.cpu * 100).toFixed(1).padStart(5)}% of a core, forwarded ${Math.round(step.forwardedPps)} pkt/s, received ${Math.round(step.receivedPps)} pkt/s`);
+      say(
+        `  ${String(n).padStart(4)} consumers (${step.receiving} receiving, ${step.onTopLayer} on the top layer, top layer in: ${Math.round(step.topLayerPps)} pkt/s): engine CPU ${(step.cpu * 100).toFixed(1).padStart(5)}% of a core, ` +
+          `forwarded ${Math.round(step.forwardedPps)} pkt/s, received ${Math.round(step.receivedPps)} pkt/s`,
+      );
       if (step.cpu > 0.95) break;
     }
   } finally {
-    child.send({ command: 'stop' });
-    await new Promise((r) => child.once('exit', r));
+    await receivers.stop();
+    await publisher.stop();
     w.close();
   }
   return steps;
 }
 
+/**
+ * CPU per forwarded packet comes from the busiest step (the least noise); a consumer of the top
+ * layer costs that times the top layer's packet rate as the publisher sends it unloaded (step 0).
+ */
 function summarize(steps: Step[]) {
-  const base = steps.find((s) => s.consumers === 0)?.cpu ?? 0;
-  const loaded = steps.filter((s) => s.consumers > 0);
-  const last = loaded[loaded.length - 1];
-  if (!last) return { cpuPerConsumer: NaN, consumersPerCore: 0, saturatedAt: undefined as number | undefined, pps: 0 };
-  const cpuPerConsumer = (last.cpu - base) / last.consumers;
-  const saturated = loaded.find((s) => s.cpu > 0.95);
+  const idle = steps.find((s) => s.consumers === 0);
+  const base = idle?.cpu ?? 0;
+  const nominalTopPps = idle?.topLayerPps ?? 0;
+  const busiest = steps.filter((s) => s.consumers > 0).sort((a, b) => b.forwardedPps - a.forwardedPps)[0];
+  if (!busiest || !busiest.forwardedPps) return { cpuPerPacketUs: NaN, cpuPerConsumer: NaN, consumersPerCore: 0, saturatedAt: undefined as number | undefined, busiest, nominalTopPps };
+  const cpuPerPacket = (busiest.cpu - base) / busiest.forwardedPps;
+  const cpuPerConsumer = cpuPerPacket * nominalTopPps;
+  const saturated = steps.find((s) => s.cpu > 0.95);
   return {
+    cpuPerPacketUs: cpuPerPacket * 1e6,
     cpuPerConsumer,
     consumersPerCore: saturated ? saturated.consumers : Math.floor((1 - base) / cpuPerConsumer),
     saturatedAt: saturated?.consumers,
-    pps: last.forwardedPps,
+    busiest,
+    nominalTopPps,
   };
 }
 
@@ -189,7 +228,13 @@ for (const { name, engine, reason } of await engineAvailability()) {
   say(`${name}: load on one worker`);
   const steps = await load(engine);
   const s = summarize(steps);
-  say(`  CPU per consumer: ${(s.cpuPerConsumer * 100).toFixed(3)}% of a core; one core saturates at ${s.saturatedAt ? `${s.saturatedAt} consumers (measured)` : `~${s.consumersPerCore} consumers (extrapolated from ${steps[steps.length - 1]?.consumers})`}`);
+  say(
+    `  forwarding cost: ${s.cpuPerPacketUs.toFixed(1)} µs of CPU per packet (busiest step: ${s.busiest?.consumers} consumers, ${Math.round(s.busiest?.forwardedPps ?? 0)} pkt/s at ${((s.busiest?.cpu ?? 0) * 100).toFixed(0)}% of a core)`,
+  );
+  say(
+    `  CPU per top-layer consumer (${Math.round(s.nominalTopPps)} pkt/s): ${(s.cpuPerConsumer * 100).toFixed(2)}% of a core; one core saturates at ` +
+      (s.saturatedAt ? `${s.saturatedAt} consumers (measured)` : `~${s.consumersPerCore} consumers (extrapolated)`),
+  );
   results.push({
     engine: name,
     consumers_per_core: s.consumersPerCore,
@@ -197,7 +242,9 @@ for (const { name, engine, reason } of await engineAvailability()) {
     first_frame_ms: Math.round(ff.fromResume),
     consume_to_first_frame_ms: Math.round(ff.fromConsume),
     cpu_per_consumer_pct: Number((s.cpuPerConsumer * 100).toFixed(3)),
-    forwarded_pps: Math.round(s.pps),
+    cpu_per_packet_us: Number(s.cpuPerPacketUs.toFixed(2)),
+    top_layer_pps: Math.round(s.nominalTopPps),
+    max_forwarded_pps: Math.round(s.busiest?.forwardedPps ?? 0),
     max_consumers_tested: steps[steps.length - 1]?.consumers ?? 0,
     elapsed_s: Math.round((performance.now() - started) / 1000),
   });

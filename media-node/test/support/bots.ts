@@ -34,6 +34,14 @@ export interface PublisherOptions {
   audio: boolean;
 }
 
+export interface OutboundLayer {
+  rid?: string;
+  width?: number;
+  bytesSent: number;
+  fps?: number;
+  limitation?: string;
+}
+
 export class PublisherBot {
   serverTransport!: WebRtcTransport;
   clientTransport!: types.Transport;
@@ -98,12 +106,29 @@ export class PublisherBot {
   }
 
   /** What the client sends, per simulcast layer (outbound-rtp stats). */
-  async outbound(): Promise<{ rid?: string; width?: number; bytesSent: number }[]> {
-    const out: { rid?: string; width?: number; bytesSent: number }[] = [];
+  async outbound(): Promise<OutboundLayer[]> {
+    const out: OutboundLayer[] = [];
     (await this.clientTransport.getStats()).forEach((s: Record<string, unknown>) => {
-      if (s.type === 'outbound-rtp' && s.kind === 'video') out.push({ rid: s.rid as string, width: s.frameWidth as number, bytesSent: s.bytesSent as number });
+      if (s.type === 'outbound-rtp' && s.kind === 'video') {
+        out.push({
+          rid: s.rid as string,
+          width: s.frameWidth as number,
+          bytesSent: s.bytesSent as number,
+          fps: s.framesPerSecond as number,
+          limitation: s.qualityLimitationReason as string,
+        });
+      }
     });
     return out;
+  }
+
+  /** The sender's bandwidth estimate (bps), from the selected candidate pair. */
+  async availableOutgoingBitrate(): Promise<number | undefined> {
+    let bps: number | undefined;
+    (await this.clientTransport.getStats()).forEach((s: Record<string, unknown>) => {
+      if (s.type === 'candidate-pair' && s.nominated && s.availableOutgoingBitrate) bps = s.availableOutgoingBitrate as number;
+    });
+    return bps;
   }
 
   /** Frame width the client currently sends on each simulcast layer, low to high. */

@@ -88,7 +88,7 @@ export class EmbeddedConsumer extends Emitter<ConsumerEvents> implements Consume
       const top = producer.streams.length - 1;
       this.preferredLayers = { spatialLayer: Math.min(options.preferredLayers?.spatialLayer ?? top, top), temporalLayer: 0 };
     }
-    producer.sinks.add(this);
+    producer.addSink(this);
   }
 
   readonly appData: Record<string, unknown>;
@@ -301,7 +301,7 @@ export class EmbeddedConsumer extends Emitter<ConsumerEvents> implements Consume
 
   #close(): void {
     this.closed = true;
-    this.producer.sinks.delete(this);
+    this.producer.removeSink(this);
     this.#buffer.clear();
     this.onClosed(this);
   }

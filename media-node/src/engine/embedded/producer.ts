@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { RtpPacket } from 'werift';
 import { Emitter } from '../emitter.ts';
 import type { MediaKind, Producer, ProducerEvents, ProducerScore, RtpParameters, RtpStreamStat } from '../types.ts';
+import type { Fanout } from './fanout.ts';
 import { keyframeDetector } from './keyframe.ts';
 import type { ProducerMapping } from './ortc.ts';
 import { buildFir, buildPli, ntpMiddle } from './rtcp.ts';
@@ -103,7 +104,9 @@ export class EmbeddedProducer extends Emitter<ProducerEvents> implements Produce
   readonly id = randomUUID();
   readonly type: 'simple' | 'simulcast';
   readonly streams: RecvStream[];
-  readonly sinks = new Set<ProducerSink>();
+  readonly #sinks = new Set<ProducerSink>();
+  /** Rebuilt on change, never mutated: queued fan-out tasks keep the list they started with. */
+  #sinkList: readonly ProducerSink[] = [];
   readonly isKeyframe: ((payload: Buffer) => boolean) | undefined;
   closed = false;
   paused: boolean;
@@ -114,6 +117,7 @@ export class EmbeddedProducer extends Emitter<ProducerEvents> implements Produce
     readonly rtpParameters: RtpParameters,
     readonly mapping: ProducerMapping,
     private readonly link: PublisherLink,
+    private readonly fanout: Fanout,
     paused: boolean,
     readonly appData: Record<string, unknown>,
     private readonly onClosed: (producer: EmbeddedProducer) => void,
@@ -140,7 +144,7 @@ export class EmbeddedProducer extends Emitter<ProducerEvents> implements Produce
     if (this.paused) return;
     const keyframe = packet.payload.length > 0 && this.isKeyframe !== undefined && this.isKeyframe(packet.payload);
     if (keyframe) stream.lastKeyframeAt = now;
-    for (const sink of this.sinks) sink.onPacket(packet, stream.layer, keyframe, now);
+    this.fanout.push(this.#sinkList, packet, stream.layer, keyframe, now);
   }
 
   /**
@@ -172,6 +176,16 @@ export class EmbeddedProducer extends Emitter<ProducerEvents> implements Produce
     }
   }
 
+  addSink(sink: ProducerSink): void {
+    this.#sinks.add(sink);
+    this.#sinkList = [...this.#sinks];
+  }
+
+  removeSink(sink: ProducerSink): void {
+    this.#sinks.delete(sink);
+    this.#sinkList = [...this.#sinks];
+  }
+
   activeLayers(now: number): number[] {
     return this.streams.filter((s) => s.active(now)).map((s) => s.layer);
   }
@@ -201,13 +215,13 @@ export class EmbeddedProducer extends Emitter<ProducerEvents> implements Produce
   async pause(): Promise<void> {
     if (this.paused || this.closed) return;
     this.paused = true;
-    for (const sink of this.sinks) sink.onProducerPause();
+    for (const sink of this.#sinkList) sink.onProducerPause();
   }
 
   async resume(): Promise<void> {
     if (!this.paused || this.closed) return;
     this.paused = false;
-    for (const sink of this.sinks) sink.onProducerResume();
+    for (const sink of this.#sinkList) sink.onProducerResume();
   }
 
   async getStats(): Promise<RtpStreamStat[]> {
@@ -250,8 +264,9 @@ export class EmbeddedProducer extends Emitter<ProducerEvents> implements Produce
     if (this.closed) return;
     this.closed = true;
     for (const s of this.streams) clearTimeout(s.deferredRequest);
-    for (const sink of [...this.sinks]) sink.onProducerClose();
-    this.sinks.clear();
+    for (const sink of this.#sinkList) sink.onProducerClose();
+    this.#sinks.clear();
+    this.#sinkList = [];
     this.onClosed(this);
     if (byTransport) this.emit('transportclose');
     this.emit('close');

@@ -13,6 +13,7 @@ import type {
 } from '../types.ts';
 import { routerCapabilities } from './capabilities.ts';
 import type { DtlsCertificate } from './certificate.ts';
+import type { Fanout } from './fanout.ts';
 import { canConsume } from './ortc.ts';
 import type { EmbeddedProducer } from './producer.ts';
 import type { UdpMux } from './udp-mux.ts';
@@ -21,6 +22,7 @@ import { EmbeddedWebRtcTransport } from './webrtc-transport.ts';
 /** What a transport needs from its router and worker. */
 export interface RouterContext {
   readonly mux: UdpMux;
+  readonly fanout: Fanout;
   readonly certificate: DtlsCertificate;
   readonly announcedAddress: string;
   readonly rtpCapabilities: RtpCapabilities;
@@ -34,6 +36,7 @@ export interface RouterContext {
 
 export interface WorkerContext {
   readonly mux: UdpMux;
+  readonly fanout: Fanout;
   readonly certificate: DtlsCertificate;
   readonly announcedAddress: string;
   readonly maxIncomingBitrate: number;
@@ -60,6 +63,7 @@ export class EmbeddedRouter extends Emitter<RouterEvents> implements Router {
     this.rtpCapabilities = routerCapabilities(mediaCodecs);
     this.#context = {
       mux: worker.mux,
+      fanout: worker.fanout,
       certificate: worker.certificate,
       announcedAddress: worker.announcedAddress,
       rtpCapabilities: this.rtpCapabilities,

@@ -163,7 +163,7 @@ export class EmbeddedWebRtcTransport extends Emitter<TransportEvents> implements
     for (const e of mapping.encodings) {
       if (e.ssrc !== undefined && this.#streamsBySsrc.has(e.ssrc)) throw new EngineError('invalid_parameters', `ssrc ${e.ssrc} already in use`);
     }
-    const producer = new EmbeddedProducer(kind, rtpParameters, mapping, this, options.paused ?? false, options.appData ?? {}, (p) => {
+    const producer = new EmbeddedProducer(kind, rtpParameters, mapping, this, this.ctx.fanout, options.paused ?? false, options.appData ?? {}, (p) => {
       this.#producers.delete(p.id);
       for (const [ssrc, entry] of this.#streamsBySsrc) if (entry.producer === p) this.#streamsBySsrc.delete(ssrc);
       this.ctx.producerClosed(p);

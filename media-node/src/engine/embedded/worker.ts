@@ -4,6 +4,7 @@ import { Emitter } from '../emitter.ts';
 import { EngineError } from '../errors.ts';
 import type { EngineWorker, Router, RtpCodecCapability, WorkerEvents, WorkerOptions, WorkerResourceUsage } from '../types.ts';
 import { type DtlsCertificate, createCertificate } from './certificate.ts';
+import { Fanout } from './fanout.ts';
 import { CONSENT_TIMEOUT_MS } from './ice-lite.ts';
 import { EmbeddedRouter, type WorkerContext } from './router.ts';
 import { UdpMux } from './udp-mux.ts';
@@ -30,6 +31,7 @@ export class EmbeddedWorker extends Emitter<WorkerEvents> implements EngineWorke
     const maxTransports = options.maxTransports ?? Number.POSITIVE_INFINITY;
     this.#context = {
       mux,
+      fanout: new Fanout(),
       certificate,
       announcedAddress: options.announcedAddress,
       maxIncomingBitrate: options.maxIncomingBitrate ?? 3_000_000,

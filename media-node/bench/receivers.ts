@@ -1,55 +1,11 @@
-// The bench's load process: one real publisher (mediasoup-client over libwebrtc, 3-layer simulcast
-// VP8, top layer ~1.5 Mbps) and N light receivers (ICE + DTLS + counting SRTP datagrams, no
+// The bench's receivers process: N light receivers (ICE + DTLS + counting SRTP datagrams, no
 // decoding), so the engine process measures only the engine.
 import dgram from 'node:dgram';
 import { randomBytes } from 'node:crypto';
 import { DtlsClient, Message, ProtectionProfileAeadAes128Gcm, ProtectionProfileAes128CmHmacSha1_80, classes, methods } from 'werift';
 import { createCertificate } from '../src/engine/embedded/certificate.ts';
-import type { IceCandidate, IceParameters, Producer, Router, RtpCapabilities } from '../src/engine/types.ts';
-import { PublisherBot } from '../test/support/bots.ts';
-import type { BenchEnvelope, BenchRequest } from './rpc.ts';
-
-let nextId = 1;
-const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
-process.on('message', (m: BenchEnvelope) => {
-  if ('request' in m) return;
-  const p = pending.get(m.id);
-  pending.delete(m.id);
-  if (m.error) p?.reject(new Error(m.error));
-  else p?.resolve(m.result);
-});
-function call<T>(request: BenchRequest): Promise<T> {
-  const id = nextId++;
-  return new Promise<T>((resolve, reject) => {
-    pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-    process.send!({ id, request });
-  });
-}
-
-interface ServerTransportInfo {
-  id: string;
-  iceParameters: IceParameters;
-  iceCandidates: IceCandidate[];
-  dtlsParameters: unknown;
-}
-
-// Just enough of a Router for PublisherBot, over IPC.
-async function remoteRouter(): Promise<Router> {
-  const rtpCapabilities = await call<RtpCapabilities>({ method: 'routerCapabilities' });
-  return {
-    rtpCapabilities,
-    async createWebRtcTransport() {
-      const t = await call<ServerTransportInfo>({ method: 'createTransport' });
-      return {
-        ...t,
-        connect: ({ dtlsParameters }: { dtlsParameters: unknown }) => call<void>({ method: 'connect', transportId: t.id, dtlsParameters }),
-        produce: async ({ kind, rtpParameters }: { kind: 'audio' | 'video'; rtpParameters: unknown }) =>
-          ({ id: await call<string>({ method: 'produce', transportId: t.id, kind, rtpParameters }), kind }) as unknown as Producer,
-        close() {},
-      };
-    },
-  } as unknown as Router;
-}
+import type { RtpCapabilities } from '../src/engine/types.ts';
+import { type ServerTransportInfo, call } from './child-rpc.ts';
 
 class LightReceiver {
   readonly socket = dgram.createSocket('udp4');
@@ -114,26 +70,24 @@ class LightReceiver {
   }
 }
 
-const router = await remoteRouter();
-const publisher = await PublisherBot.start(router, { width: 960, height: 540, fps: 30, layers: [150_000, 500_000, 1_500_000], audio: false });
+const rtpCapabilities = await call<RtpCapabilities>({ method: 'routerCapabilities' });
 const receivers: LightReceiver[] = [];
 
-process.on('message', async (m: { command?: string; count?: number }) => {
+let producerId: string | undefined;
+process.on('message', async (m: { command?: string; count?: number; producerId?: string }) => {
   if (m.command === 'add') {
+    producerId = m.producerId;
     const batch = Array.from({ length: m.count! }, () => new LightReceiver());
     receivers.push(...batch);
     for (let i = 0; i < batch.length; i += 10) {
-      await Promise.all(batch.slice(i, i + 10).map((r) => r.start(router.rtpCapabilities, publisher.videoProducer.id)));
+      await Promise.all(batch.slice(i, i + 10).map((r) => r.start(rtpCapabilities, producerId!)));
     }
     process.send!({ event: 'added', total: receivers.length });
   } else if (m.command === 'count') {
     process.send!({ event: 'count', packets: receivers.reduce((n, r) => n + r.packets, 0), receiving: receivers.filter((r) => r.packets > 0).length });
-  } else if (m.command === 'publisher') {
-    process.send!({ event: 'publisher', layers: await publisher.outbound() });
   } else if (m.command === 'stop') {
     for (const r of receivers) r.close();
-    publisher.close();
     process.exit(0);
   }
 });
-process.send!({ event: 'ready', producerId: publisher.videoProducer.id });
+process.send!({ event: 'ready' });
