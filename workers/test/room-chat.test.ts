@@ -21,7 +21,7 @@ describe('room chat', () => {
     const seen = await Promise.all(
       people.map(async (p) => {
         const got: { id: number; text: string }[] = [];
-        for (let k = 0; k < total; k++) got.push(await p.socket.next('chat.message'));
+        for (let k = 0; k < total; k++) got.push((await p.socket.next('chat.message')) as unknown as { id: number; text: string });
         return got;
       }),
     );

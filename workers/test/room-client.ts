@@ -184,7 +184,7 @@ export async function withTimeout<T>(promise: Promise<T>, ms: number, what: stri
       }),
     ]);
   } finally {
-    clearTimeout(timer);
+    if (timer !== undefined) clearTimeout(timer);
   }
 }
 

@@ -13,7 +13,7 @@ const plainText = (max: number) =>
     .pipe(z.string().min(1, 'must not be empty').max(max, `at most ${max} characters`));
 
 const identity = z.string().min(1).max(200);
-const frame = <T extends z.ZodRawShape>(type: string, shape: T) =>
+const frame = <K extends string, T extends z.ZodRawShape>(type: K, shape: T) =>
   z.object({ type: z.literal(type), id: FrameId.optional(), ...shape });
 
 export const Hello = z.object({

@@ -47,7 +47,7 @@ export type RoomState = z.infer<typeof RoomState>;
 
 const ChatPage = z.object({ messages: z.array(ChatMessage), hasMore: z.boolean() });
 
-const frame = <T extends z.ZodRawShape>(type: string, shape: T) => z.object({ type: z.literal(type), ...shape });
+const frame = <K extends string, T extends z.ZodRawShape>(type: K, shape: T) => z.object({ type: z.literal(type), ...shape });
 
 export const ServerMessage = z.discriminatedUnion('type', [
   frame('welcome', {
