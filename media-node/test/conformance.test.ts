@@ -253,6 +253,26 @@ for (const { name, engine, reason } of engines) {
         }
       });
 
+      it('takes the DTLS client role when the peer says it is the server', async () => {
+        const transport = await router.createWebRtcTransport();
+        const peer = await RawPeer.open();
+        try {
+          const candidate = transport.iceCandidates.find((c) => c.protocol === 'udp')!;
+          const { createCertificate } = await import('../src/engine/embedded/certificate.ts');
+          const certificate = await createCertificate();
+          const { socket } = await peer.dtlsHandshake(candidate, certificate, 'server');
+          const peerConnected = new Promise<void>((resolve) => socket.onConnect.once(() => resolve()));
+          await transport.connect({ dtlsParameters: { role: 'server', fingerprints: [{ algorithm: 'sha-256', value: certificate.fingerprint }] } });
+          // ICE first: the engine, as DTLS client, starts once it has a path.
+          expect(await peer.bindingRequest(candidate, transport.iceParameters)).toBeDefined();
+          await waitFor('DTLS to connect', () => transport.dtlsState === 'connected');
+          await peerConnected;
+        } finally {
+          peer.close();
+          transport.close();
+        }
+      });
+
       it('drops garbage datagrams and keeps forwarding', async () => {
         const viewer = await consumerBot();
         await viewer.consume(publisher.videoProducer);

@@ -2,7 +2,7 @@
 // and garbage.
 import dgram from 'node:dgram';
 import { randomBytes } from 'node:crypto';
-import { DtlsClient, Message, ProtectionProfileAes128CmHmacSha1_80, ProtectionProfileAeadAes128Gcm, classes, methods, parseMessage } from 'werift';
+import { DtlsClient, DtlsServer, Message, ProtectionProfileAes128CmHmacSha1_80, ProtectionProfileAeadAes128Gcm, classes, methods, parseMessage } from 'werift';
 import { createCertificate, type DtlsCertificate } from '../../src/engine/embedded/certificate.ts';
 import type { IceCandidate, IceParameters } from '../../src/engine/types.ts';
 
@@ -27,18 +27,24 @@ export class RawPeer {
     this.#socket.send(data, to.port, to.address ?? to.ip);
   }
 
-  /** A Binding request signed with `password`; resolves with the verified response, or undefined after `timeoutMs`. */
+  /** A controlling agent's Binding request for `ice`, signed with `password`. */
+  static bindingRequest(ice: IceParameters, { password = ice.password, nominate = true, ufrag = 'peer' } = {}): Message {
+    let request = new Message(methods.BINDING, classes.REQUEST)
+      .setAttribute('USERNAME', `${ice.usernameFragment}:${ufrag}`)
+      .setAttribute('PRIORITY', 1853824767)
+      .setAttribute('ICE-CONTROLLING', randomBytes(8).readBigUInt64BE());
+    if (nominate) request = request.setAttribute('USE-CANDIDATE', null);
+    return request.addMessageIntegrity(Buffer.from(password)).addFingerprint();
+  }
+
+  /** Sends a Binding request; resolves with the verified response, or undefined after `timeoutMs`. */
   async bindingRequest(
     to: IceCandidate,
     ice: IceParameters,
     { password = ice.password, nominate = true, timeoutMs = 1000 } = {},
   ): Promise<Message | undefined> {
-    let request = new Message(methods.BINDING, classes.REQUEST)
-      .setAttribute('USERNAME', `${ice.usernameFragment}:${this.ufrag}`)
-      .setAttribute('PRIORITY', 1853824767)
-      .setAttribute('ICE-CONTROLLING', randomBytes(8).readBigUInt64BE());
-    if (nominate) request = request.setAttribute('USE-CANDIDATE', null);
-    const bytes = request.addMessageIntegrity(Buffer.from(password)).addFingerprint().bytes;
+    const request = RawPeer.bindingRequest(ice, { password, nominate, ufrag: this.ufrag });
+    const bytes = request.bytes;
     return new Promise((resolve) => {
       const done = (value: Message | undefined) => {
         clearTimeout(timer);
@@ -55,8 +61,12 @@ export class RawPeer {
     });
   }
 
-  /** Runs a DTLS client handshake (with its own fresh certificate) over this socket. */
-  async dtlsHandshake(to: IceCandidate, certificate?: DtlsCertificate): Promise<{ certificate: DtlsCertificate; client: DtlsClient }> {
+  /** Runs a DTLS handshake over this socket, as the client (default) or as the server. */
+  async dtlsHandshake(
+    to: IceCandidate,
+    certificate?: DtlsCertificate,
+    role: 'client' | 'server' = 'client',
+  ): Promise<{ certificate: DtlsCertificate; socket: DtlsClient | DtlsServer }> {
     const cert = certificate ?? (await createCertificate());
     const transport = {
       type: 'udp',
@@ -70,16 +80,19 @@ export class RawPeer {
       if (data[0]! >= 20 && data[0]! <= 63) transport.onData(data, [to.address, to.port]);
     };
     this.#listeners.add(onData);
-    const client = new DtlsClient({
+    const options = {
       transport: transport as never,
       cert: cert.certPem,
       key: cert.keyPem,
       signatureHash: cert.signatureHash as never,
       srtpProfiles: [ProtectionProfileAeadAes128Gcm, ProtectionProfileAes128CmHmacSha1_80],
       extendedMasterSecret: true,
-    });
+      certificateRequest: true,
+    };
+    if (role === 'server') return { certificate: cert, socket: new DtlsServer(options) };
+    const client = new DtlsClient(options);
     void client.connect().catch(() => {});
-    return { certificate: cert, client };
+    return { certificate: cert, socket: client };
   }
 
   close(): void {
