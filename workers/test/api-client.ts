@@ -83,3 +83,13 @@ export async function setPlan(tenant: Tenant, planId: 'starter' | 'professional'
     await db.close();
   }
 }
+
+/** Invites a fresh user into the tenant's organization with `role` and accepts as them. */
+export async function addMember(owner: Tenant, role: string): Promise<Tenant> {
+  const member = await signUp(role);
+  const invite = await api('POST', `/organizations/${owner.organizationId}/invitations`, { token: owner.token, body: { email: member.email, role } });
+  if (invite.status !== 201) throw new Error(`invite failed: ${JSON.stringify(invite.body)}`);
+  const accepted = await api('POST', '/invitations/accept', { token: member.token, body: { token: invite.body.token } });
+  if (accepted.status !== 200) throw new Error(`accept failed: ${JSON.stringify(accepted.body)}`);
+  return member;
+}

@@ -1,13 +1,7 @@
 import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { api, setPlan, signUp, unique, type Tenant } from './api-client.ts';
+import { addMember, api, setPlan, signUp, unique, type Tenant } from './api-client.ts';
 
-async function addMember(owner: Tenant, role: string) {
-  const member = await signUp(role);
-  const invite = await api('POST', `/organizations/${owner.organizationId}/invitations`, { token: owner.token, body: { email: member.email, role } });
-  await api('POST', '/invitations/accept', { token: member.token, body: { token: invite.body.token } });
-  return member;
-}
 
 const roomsPath = (t: Tenant) => `/organizations/${t.organizationId}/rooms`;
 const createRoom = (t: Tenant, body: Record<string, unknown> = {}) =>

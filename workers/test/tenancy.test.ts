@@ -1,18 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { api, signUp, unique, type Tenant } from './api-client.ts';
+import { addMember, api, signUp, unique } from './api-client.ts';
 
-/** Invites `email` with `role` into the tenant's organization and accepts as a new user. */
-async function addMember(owner: Tenant, role: string) {
-  const member = await signUp(role);
-  const invite = await api('POST', `/organizations/${owner.organizationId}/invitations`, {
-    token: owner.token,
-    body: { email: member.email, role },
-  });
-  if (invite.status !== 201) throw new Error(`invite failed: ${JSON.stringify(invite.body)}`);
-  const accepted = await api('POST', '/invitations/accept', { token: member.token, body: { token: invite.body.token } });
-  if (accepted.status !== 200) throw new Error(`accept failed: ${JSON.stringify(accepted.body)}`);
-  return member;
-}
 
 
 describe('organizations', () => {

@@ -3,11 +3,11 @@ import { and, eq, sql } from 'drizzle-orm';
 import { deleteCookie, setCookie } from 'hono/cookie';
 import type { Context } from 'hono';
 import { LoginInput, Organization, SignupInput, User } from '@roomcast/schema/api';
-import { memberships, organizations, sessions, users } from '@roomcast/schema/db';
+import { sessions, users } from '@roomcast/schema/db';
 import { ApiError, isUniqueViolation } from '../errors.ts';
 import { bearerSecurity, createRouter, errorResponses, jsonBody, jsonContent, type AppEnv } from '../http.ts';
 import { enforceRateLimit } from '../platform/rate-limit.ts';
-import { createOrganization, toOrganization } from '../tenancy/create-organization.ts';
+import { createOrganization, listUserOrganizations, toOrganization } from '../tenancy/create-organization.ts';
 import type { Tx } from '../db/database.ts';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './password.ts';
 import { requireUser, SESSION_COOKIE } from './principal.ts';
@@ -132,13 +132,7 @@ authRoutes.openapi(
     const principal = requireUser(c.var.principal);
     const result = await c.var.db.scoped({ userId: principal.userId }, async (tx) => {
       const [user] = await tx.select().from(users).where(eq(users.id, principal.userId));
-      const orgs = await tx
-        .select({ organization: organizations, role: memberships.role })
-        .from(memberships)
-        .innerJoin(organizations, eq(organizations.id, memberships.organizationId))
-        .where(eq(memberships.userId, principal.userId))
-        .orderBy(organizations.createdAt);
-      return { user: toUser(user!), organizations: orgs.map((o) => toOrganization(o.organization, { role: o.role })) };
+      return { user: toUser(user!), organizations: await listUserOrganizations(tx, principal.userId) };
     });
     return c.json(result, 200);
   },

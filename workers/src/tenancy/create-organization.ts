@@ -1,5 +1,6 @@
 // A new organization always comes with a default workspace, its owner's membership and a Starter
 // subscription (DESIGN.md, flow 1). Used by signup and by POST /organizations.
+import { eq } from 'drizzle-orm';
 import { memberships, organizations, subscriptions, workspaces } from '@roomcast/schema/db';
 import { DEFAULT_PLAN } from '@roomcast/schema';
 import type { Tx } from '../db/database.ts';
@@ -49,3 +50,14 @@ export const toOrganization = (
   o: typeof organizations.$inferSelect,
   extra: { role?: (typeof memberships.$inferSelect)['role']; planId?: string } = {},
 ) => ({ id: o.id, name: o.name, slug: o.slug, createdAt: o.createdAt.toISOString(), ...extra });
+
+/** The organizations a user belongs to, with their role in each (needs the user's RLS scope). */
+export async function listUserOrganizations(tx: Tx, userId: string) {
+  const rows = await tx
+    .select({ organization: organizations, role: memberships.role })
+    .from(memberships)
+    .innerJoin(organizations, eq(organizations.id, memberships.organizationId))
+    .where(eq(memberships.userId, userId))
+    .orderBy(organizations.createdAt);
+  return rows.map((o) => toOrganization(o.organization, { role: o.role }));
+}

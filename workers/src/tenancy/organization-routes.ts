@@ -1,14 +1,14 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
 import { CreateOrganizationInput, Organization, UpdateOrganizationInput } from '@roomcast/schema/api';
-import { memberships, organizations } from '@roomcast/schema/db';
+import { organizations } from '@roomcast/schema/db';
 import { requireUser } from '../auth/principal.ts';
 import { conflict, isUniqueViolation, unauthenticated } from '../errors.ts';
 import { bearerSecurity, createRouter, errorResponses, jsonBody, jsonContent } from '../http.ts';
 import { effectivePlan } from '../plans/limits.ts';
 import { withOrganization } from './access.ts';
 import { audit } from './audit.ts';
-import { createOrganization, toOrganization } from './create-organization.ts';
+import { createOrganization, listUserOrganizations, toOrganization } from './create-organization.ts';
 
 export const organizationRoutes = createRouter();
 const OrgParam = z.object({ org: z.string() });
@@ -32,13 +32,7 @@ organizationRoutes.openapi(
           const orgs = await tx.select().from(organizations);
           return orgs.map((o) => toOrganization(o, { role: 'admin' }));
         }
-        const orgs = await tx
-          .select({ organization: organizations, role: memberships.role })
-          .from(memberships)
-          .innerJoin(organizations, eq(organizations.id, memberships.organizationId))
-          .where(eq(memberships.userId, principal.userId))
-          .orderBy(organizations.createdAt);
-        return orgs.map((o) => toOrganization(o.organization, { role: o.role }));
+        return listUserOrganizations(tx, principal.userId);
       },
     );
     return c.json({ organizations: rows }, 200);
