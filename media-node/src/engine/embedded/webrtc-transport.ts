@@ -3,7 +3,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { RtpPacket, type RtpHeader, type SrtcpSession, type SrtpSession } from 'werift';
 import { Emitter } from '../emitter.ts';
-import { EngineError, unsupported } from '../errors.ts';
+import { EngineError } from '../errors.ts';
 import type {
   Consumer,
   ConsumerOptions,
@@ -25,9 +25,10 @@ import { classifyDatagram } from './demux.ts';
 import { DtlsSession } from './dtls-session.ts';
 import { IceLite } from './ice-lite.ts';
 import { canConsume, consumerParameters, mapProducer } from './ortc.ts';
-import { EmbeddedProducer, type RecvStream } from './producer.ts';
-import { buildRemb, buildRr, parseRtcp } from './rtcp.ts';
-import { TwccFeedback } from './twcc-feedback.ts';
+import { EmbeddedProducer } from './producer.ts';
+import type { RecvStream } from './recv-stream.ts';
+import { PublisherFeedback } from './publisher-feedback.ts';
+import { parseRtcp } from './rtcp.ts';
 import type { MuxEndpoint, RemoteAddress } from './udp-mux.ts';
 import type { RouterContext } from './router.ts';
 
@@ -59,8 +60,7 @@ export class EmbeddedWebRtcTransport extends Emitter<TransportEvents> implements
   readonly #consumers = new Map<string, EmbeddedConsumer>();
   readonly #consumersBySsrc = new Map<number, EmbeddedConsumer>();
   readonly #streamsBySsrc = new Map<number, { producer: EmbeddedProducer; stream: RecvStream }>();
-  readonly #twcc = new TwccFeedback(this.rtcpSsrc);
-  #twccExtId: number | undefined;
+  readonly #feedback = new PublisherFeedback(this.rtcpSsrc);
   #nextMid = 0;
   readonly #timer: NodeJS.Timeout;
   #ticks = 0;
@@ -169,7 +169,7 @@ export class EmbeddedWebRtcTransport extends Emitter<TransportEvents> implements
       this.ctx.producerClosed(p);
     });
     for (const stream of producer.streams) if (stream.ssrc !== undefined) this.#streamsBySsrc.set(stream.ssrc, { producer, stream });
-    for (const [id, uri] of mapping.extensionUris) if (uri === EXT.transportCc) this.#twccExtId = id;
+    for (const [id, uri] of mapping.extensionUris) if (uri === EXT.transportCc) this.#feedback.useTransportCcExtension(id);
     this.#producers.set(producer.id, producer);
     this.ctx.producerCreated(producer);
     return producer;
@@ -284,10 +284,7 @@ export class EmbeddedWebRtcTransport extends Emitter<TransportEvents> implements
     }
     const packet = RtpPacket.deSerialize(plain);
     const now = performance.now();
-    if (this.#twccExtId !== undefined) {
-      const ext = packet.header.extensions.find((e) => e.id === this.#twccExtId);
-      if (ext && ext.payload.length >= 2) this.#twcc.onPacket(ext.payload.readUInt16BE(0));
-    }
+    this.#feedback.onRtp(packet);
     const entry = this.#streamsBySsrc.get(packet.header.ssrc) ?? this.#learnSsrc(packet);
     if (!entry) {
       this.counters.unknownSsrc++;
@@ -359,38 +356,17 @@ export class EmbeddedWebRtcTransport extends Emitter<TransportEvents> implements
     this.#ticks++;
     for (const consumer of this.#consumers.values()) consumer.tick(now);
     if (!this.#srtcp) return;
-    const feedback = this.#twcc.build(this.#firstProducerSsrc() ?? 0);
+    const feedback = this.#feedback.transportCc(this.#firstProducerSsrc() ?? 0);
     if (feedback) this.sendRtcp(feedback);
     if (this.#ticks % REPORT_EVERY_TICKS !== 0) return;
     this.#traffic.recvBitrate = this.#traffic.recvWindow * 8;
     this.#traffic.sendBitrate = this.#traffic.sendWindow * 8;
     this.#traffic.recvWindow = 0;
     this.#traffic.sendWindow = 0;
-    this.#sendReceiverReports(now);
+    const reports = this.#feedback.reports(this.#streamsBySsrc, this.maxIncomingBitrate, now);
+    if (reports) this.sendRtcp(reports);
     for (const consumer of this.#consumers.values()) consumer.sendSenderReport(now);
     for (const producer of this.#producers.values()) producer.updateScore(now);
-  }
-
-  #sendReceiverReports(now: number): void {
-    const reports = [];
-    for (const [ssrc, { stream }] of this.#streamsBySsrc) {
-      if (stream.baseSeq === undefined) continue;
-      const dlsr = stream.lastSrAt ? Math.round(((now - stream.lastSrAt) / 1000) * 65536) : 0;
-      reports.push({
-        ssrc,
-        fractionLost: 0,
-        totalLost: stream.lost,
-        highestSeq: stream.extendedMaxSeq,
-        jitter: 0,
-        lsr: stream.lastSrMiddle,
-        dlsr,
-      });
-    }
-    if (reports.length === 0) return;
-    const videoSsrcs = [...this.#streamsBySsrc.entries()].filter(([, e]) => e.producer.kind === 'video').map(([s]) => s);
-    const parts = [buildRr(this.rtcpSsrc, reports.slice(0, 31))];
-    if (videoSsrcs.length) parts.push(buildRemb(this.rtcpSsrc, this.maxIncomingBitrate, videoSsrcs));
-    this.sendRtcp(Buffer.concat(parts));
   }
 
   #firstProducerSsrc(): number | undefined {
@@ -458,4 +434,3 @@ export class EmbeddedWebRtcTransport extends Emitter<TransportEvents> implements
   }
 }
 
-export const pipeUnsupported = () => unsupported('pipe transport', 'embedded');
