@@ -1,0 +1,122 @@
+// The embedded consumer against a producer fed by hand: what a loopback call never provokes
+// (loss reports, NACKs) and exactly what goes on the wire.
+import { RtpHeader, RtpPacket } from 'werift';
+import { describe, expect, it } from 'vitest';
+import { EmbeddedConsumer } from '../src/engine/embedded/consumer.ts';
+import { Fanout } from '../src/engine/embedded/fanout.ts';
+import type { ProducerMapping } from '../src/engine/embedded/ortc.ts';
+import { EmbeddedProducer } from '../src/engine/embedded/producer.ts';
+import { parseRtcp } from '../src/engine/embedded/rtcp.ts';
+import { waitFor } from './support/wait.ts';
+
+const KEY = Buffer.from([0x10, 0x00, 0x9d, 0x01, 0x2a]);
+const DELTA = Buffer.from([0x10, 0x01, 0x00]);
+const flush = () => new Promise((r) => setImmediate(r));
+
+function setup(layers: number) {
+  const ssrcs = Array.from({ length: layers }, (_, i) => 1000 + i);
+  const mapping: ProducerMapping = {
+    payloadTypes: new Map([[96, 101]]),
+    routerCodec: { kind: 'video', mimeType: 'video/VP8', clockRate: 90000, preferredPayloadType: 101 },
+    extensionUris: new Map([[3, 'urn:3gpp:video-orientation']]),
+    encodings: ssrcs.map((ssrc, i) => ({ ssrc, ...(layers > 1 ? { rid: `r${i}` } : {}) })),
+  };
+  const toPublisher: Buffer[] = [];
+  const producer = new EmbeddedProducer(
+    'video',
+    { codecs: [{ mimeType: 'video/VP8', payloadType: 96, clockRate: 90000 }], encodings: mapping.encodings },
+    mapping,
+    { sendRtcp: (b) => void toPublisher.push(b), rtcpSsrc: 9, supportsFir: false },
+    new Fanout(),
+    false,
+    {},
+    () => {},
+  );
+  const wire: { header: RtpHeader; payload: Buffer }[] = [];
+  const consumer = new EmbeddedConsumer(
+    producer,
+    {
+      codecs: [{ mimeType: 'video/VP8', payloadType: 101, clockRate: 90000 }],
+      headerExtensions: [{ uri: 'urn:3gpp:video-orientation', id: 11 }],
+      encodings: [{ ssrc: 2222 }],
+    },
+    { ready: true, sendRtp: (header, payload) => (wire.push({ header, payload }), 12 + payload.length), sendRtcp: () => {} },
+    { paused: false, appData: {} },
+    () => {},
+  );
+  const seq = ssrcs.map(() => 100);
+  const send = (layer: number, payload: Buffer, ts: number) => {
+    const header = new RtpHeader({ payloadType: 96, ssrc: ssrcs[layer]!, sequenceNumber: seq[layer]!++, timestamp: ts, extension: true, extensions: [{ id: 3, payload: Buffer.from([1]) }] });
+    producer.receive(new RtpPacket(header, payload), producer.streams[layer]!, performance.now());
+  };
+  const plisFor = (layer: number) =>
+    toPublisher.flatMap((b) => parseRtcp(b)).filter((m) => m.type === 'pli' && m.mediaSsrc === ssrcs[layer]).length;
+  return { producer, consumer, wire, send, plisFor };
+}
+
+describe('embedded consumer', () => {
+  it('waits for a keyframe, then forwards with its own SSRC, payload type and extension ids', async () => {
+    const { consumer, wire, send } = setup(1);
+    send(0, DELTA, 0);
+    await flush();
+    expect(wire).toHaveLength(0); // nothing decodable before a keyframe
+    send(0, KEY, 3000);
+    send(0, DELTA, 6000);
+    await flush();
+    expect(wire.map((w) => w.header.ssrc)).toEqual([2222, 2222]);
+    expect(wire.map((w) => w.header.payloadType)).toEqual([101, 101]);
+    expect(wire[0]!.header.extensions).toEqual([{ id: 11, payload: Buffer.from([1]) }]);
+    expect((wire[1]!.header.sequenceNumber - wire[0]!.header.sequenceNumber) & 0xffff).toBe(1);
+    expect(consumer.kind).toBe('video');
+  });
+
+  it('answers a NACK by resending the packet from its buffer', async () => {
+    const { consumer, wire, send } = setup(1);
+    send(0, KEY, 0);
+    send(0, DELTA, 3000);
+    send(0, DELTA, 6000);
+    await flush();
+    const lost = wire[1]!;
+    consumer.onNack([lost.header.sequenceNumber], performance.now());
+    expect(wire).toHaveLength(4);
+    expect(wire[3]!.header.sequenceNumber).toBe(lost.header.sequenceNumber);
+    expect(wire[3]!.payload).toBe(lost.payload);
+    expect((await consumer.getStats())[0]).toMatchObject({ nackCount: 1, nackPacketCount: 1, packetsRetransmitted: 1 });
+  });
+
+  it('steps down a simulcast layer when its receiver keeps reporting loss, on a keyframe', async () => {
+    const { consumer, wire, send, plisFor } = setup(3);
+    for (let layer = 0; layer < 3; layer++) send(layer, KEY, 0);
+    await flush();
+    expect(consumer.currentLayers?.spatialLayer).toBe(2);
+    const report = { ssrc: 2222, fractionLost: 64, totalLost: 10, highestSeq: 0, jitter: 0, lsr: 0, dlsr: 0 };
+    consumer.onReceiverReport(report, performance.now());
+    consumer.onReceiverReport(report, performance.now());
+    expect(plisFor(1)).toBeGreaterThanOrEqual(1); // keyframe asked on the layer below
+    send(2, DELTA, 3000);
+    send(1, KEY, 3000);
+    send(1, DELTA, 6000);
+    await flush();
+    expect(consumer.currentLayers?.spatialLayer).toBe(1);
+    const seqs = wire.map((w) => w.header.sequenceNumber);
+    for (let i = 1; i < seqs.length; i++) expect((seqs[i]! - seqs[i - 1]!) & 0xffff).toBe(1);
+  });
+
+  it('stops on pause and restarts on resume with a fresh keyframe request', async () => {
+    const { consumer, wire, send, plisFor } = setup(1);
+    send(0, KEY, 0);
+    await flush();
+    await consumer.pause();
+    send(0, DELTA, 3000);
+    await flush();
+    expect(wire).toHaveLength(1);
+    const before = plisFor(0);
+    await consumer.resume();
+    // Asked at once, or deferred until libwebrtc's 300 ms window since the last request has passed.
+    await waitFor('a keyframe request', () => plisFor(0) > before, { timeoutMs: 1000, intervalMs: 10 });
+    send(0, DELTA, 6000);
+    send(0, KEY, 9000);
+    await flush();
+    expect(wire).toHaveLength(2); // the delta after resume is held back, the keyframe goes
+  });
+});
