@@ -45,13 +45,15 @@ function setup(layers: number) {
     () => {},
   );
   const seq = ssrcs.map(() => 100);
-  const send = (layer: number, payload: Buffer, ts: number) => {
-    const header = new RtpHeader({ payloadType: 96, ssrc: ssrcs[layer]!, sequenceNumber: seq[layer]!++, timestamp: ts, extension: true, extensions: [{ id: 3, payload: Buffer.from([1]) }] });
+  const send = (layer: number, payload: Buffer, ts: number, sequenceNumber = seq[layer]!++) => {
+    const header = new RtpHeader({ payloadType: 96, ssrc: ssrcs[layer]!, sequenceNumber, timestamp: ts, extension: true, extensions: [{ id: 3, payload: Buffer.from([1]) }] });
     producer.receive(new RtpPacket(header, payload), producer.streams[layer]!, performance.now());
   };
   const plisFor = (layer: number) =>
     toPublisher.flatMap((b) => parseRtcp(b)).filter((m) => m.type === 'pli' && m.mediaSsrc === ssrcs[layer]).length;
-  return { producer, consumer, wire, send, plisFor };
+  const nacksFor = (layer: number) =>
+    toPublisher.flatMap((b) => parseRtcp(b)).flatMap((m) => (m.type === 'nack' && m.mediaSsrc === ssrcs[layer] ? m.lost : []));
+  return { producer, consumer, wire, send, plisFor, nacksFor, seq };
 }
 
 describe('embedded consumer', () => {
@@ -82,6 +84,22 @@ describe('embedded consumer', () => {
     expect(wire[3]!.header.sequenceNumber).toBe(lost.header.sequenceNumber);
     expect(wire[3]!.payload).toBe(lost.payload);
     expect((await consumer.getStats())[0]).toMatchObject({ nackCount: 1, nackPacketCount: 1, packetsRetransmitted: 1 });
+  });
+
+  it('NACKs what the publisher lost and forwards the repair in its original slot', async () => {
+    const { producer, wire, send, nacksFor, seq } = setup(1);
+    send(0, KEY, 0); // 100
+    seq[0] = 103;
+    send(0, DELTA, 9000); // 103: 101 and 102 are missing
+    await flush();
+    producer.sendNacks(performance.now());
+    expect(nacksFor(0)).toEqual([101, 102]);
+    send(0, DELTA, 3000, 101);
+    await flush();
+    const out = wire.map((w) => w.header.sequenceNumber);
+    expect((out[2]! - out[0]!) & 0xffff).toBe(1); // 101 lands right after 100
+    expect((out[1]! - out[0]!) & 0xffff).toBe(3); // 103 three after
+    expect((await producer.getStats())[0]).toMatchObject({ nackCount: 1, nackPacketCount: 2, packetsRepaired: 1 });
   });
 
   it('steps down a simulcast layer when its receiver keeps reporting loss, on a keyframe', async () => {

@@ -8,7 +8,7 @@ import type { Fanout } from './fanout.ts';
 import { keyframeDetector } from './keyframe.ts';
 import type { ProducerMapping } from './ortc.ts';
 import { RecvStream } from './recv-stream.ts';
-import { buildFir, buildPli, ntpMiddle } from './rtcp.ts';
+import { buildFir, buildNack, buildPli, ntpMiddle } from './rtcp.ts';
 
 /** What a consumer receives from its producer. */
 export interface ProducerSink {
@@ -114,6 +114,16 @@ export class EmbeddedProducer extends Emitter<ProducerEvents> implements Produce
     this.#sinkList = [...this.#sinks];
   }
 
+  /** NACKs for what is missing from the publisher (video only: Opus is not retransmitted). */
+  sendNacks(now: number): void {
+    if (this.kind !== 'video' || this.closed) return;
+    for (const stream of this.streams) {
+      if (stream.ssrc === undefined) continue;
+      const lost = stream.loss.due(now);
+      for (let i = 0; i < lost.length; i += 64) this.link.sendRtcp(buildNack(this.link.rtcpSsrc, stream.ssrc, lost.slice(i, i + 64)));
+    }
+  }
+
   activeLayers(now: number): number[] {
     return this.streams.filter((s) => s.active(now)).map((s) => s.layer);
   }
@@ -167,9 +177,9 @@ export class EmbeddedProducer extends Emitter<ProducerEvents> implements Produce
         fractionLost: 0,
         packetsDiscarded: s.discarded,
         packetsRetransmitted: 0,
-        packetsRepaired: 0,
-        nackCount: 0,
-        nackPacketCount: 0,
+        packetsRepaired: s.loss.repaired,
+        nackCount: s.loss.nackCount,
+        nackPacketCount: s.loss.nackPacketCount,
         pliCount: s.pliCount,
         firCount: s.firCount,
         score: this.score[i]?.score ?? 0,

@@ -1,5 +1,6 @@
 // One stream a publisher sends (one simulcast layer): what arrived, what was lost (RFC 3550
 // extended sequence numbers), bitrate, and the keyframe requests made for it.
+import { LossTracker } from './loss-tracker.ts';
 
 /** A layer counts as flowing if a packet arrived this recently. */
 const ACTIVE_WINDOW_MS = 1500;
@@ -24,6 +25,7 @@ export class RecvStream {
   pliCount = 0;
   firCount = 0;
   firSeq = 0;
+  readonly loss = new LossTracker();
   #bitrateWindow: { at: number; bytes: number }[] = [];
 
   constructor(
@@ -45,6 +47,7 @@ export class RecvStream {
       this.maxSeq = seq;
       return;
     }
+    this.loss.onPacket(seq, this.maxSeq, now);
     const delta = (seq - this.maxSeq) & 0xffff;
     if (delta > 0 && delta < 0x8000) {
       if (seq < this.maxSeq) this.cycles += 0x10000;

@@ -356,6 +356,7 @@ export class EmbeddedWebRtcTransport extends Emitter<TransportEvents> implements
     this.#ticks++;
     for (const consumer of this.#consumers.values()) consumer.tick(now);
     if (!this.#srtcp) return;
+    for (const producer of this.#producers.values()) producer.sendNacks(now);
     const feedback = this.#feedback.transportCc(this.#firstProducerSsrc() ?? 0);
     if (feedback) this.sendRtcp(feedback);
     if (this.#ticks % REPORT_EVERY_TICKS !== 0) return;
