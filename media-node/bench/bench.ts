@@ -12,7 +12,7 @@ import type { BenchEnvelope, BenchRequest } from './rpc.ts';
 
 const TOTAL_BUDGET_MS = 150_000;
 const FIRST_FRAME_RUNS = Number(process.argv[2] ?? 7);
-const STEPS = [0, 25, 50, 100, 150, 200, 300, 400];
+const STEPS = [0, 25, 50, 100, 150, 175, 200, 225, 250, 300, 400];
 const WINDOW_MS = 3000;
 const started = performance.now();
 const say = (line: string) => console.log(line);
@@ -195,13 +195,14 @@ async function load(engine: Engine) {
 
 /**
  * CPU per forwarded packet comes from the busiest step (the least noise); a consumer of the top
- * layer costs that times the top layer's packet rate as the publisher sends it unloaded (step 0).
+ * layer costs that times the top layer's packet rate, averaged over the loaded steps.
  */
 function summarize(steps: Step[]) {
   const idle = steps.find((s) => s.consumers === 0);
   const base = idle?.cpu ?? 0;
-  const nominalTopPps = idle?.topLayerPps ?? 0;
-  const busiest = steps.filter((s) => s.consumers > 0).sort((a, b) => b.forwardedPps - a.forwardedPps)[0];
+  const loaded = steps.filter((s) => s.consumers > 0);
+  const nominalTopPps = loaded.reduce((n, s) => n + s.topLayerPps, 0) / Math.max(1, loaded.length);
+  const busiest = [...loaded].sort((a, b) => b.forwardedPps - a.forwardedPps)[0];
   if (!busiest || !busiest.forwardedPps) return { cpuPerPacketUs: NaN, cpuPerConsumer: NaN, consumersPerCore: 0, saturatedAt: undefined as number | undefined, busiest, nominalTopPps };
   const cpuPerPacket = (busiest.cpu - base) / busiest.forwardedPps;
   const cpuPerConsumer = cpuPerPacket * nominalTopPps;

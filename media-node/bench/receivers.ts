@@ -19,7 +19,7 @@ class LightReceiver {
     const t = await call<ServerTransportInfo>({ method: 'createTransport' });
     const cert = await createCertificate();
     await call({ method: 'connect', transportId: t.id, dtlsParameters: { role: 'client', fingerprints: [{ algorithm: 'sha-256', value: cert.fingerprint }] } });
-    const to = t.iceCandidates[0]!;
+    const to = t.iceCandidates.find((c) => c.protocol === 'udp')!;
     const ufrag = randomBytes(4).toString('hex');
     const binding = () =>
       this.socket.send(
