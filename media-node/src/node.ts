@@ -32,6 +32,8 @@ export class MediaNode {
           port: config.rtcMinPort + i,
           maxIncomingBitrate: config.limits.maxIncomingBitrate,
           initialAvailableOutgoingBitrate: config.limits.initialAvailableOutgoingBitrate,
+          maxRouters: config.limits.maxRoutersPerWorker,
+          maxTransports: config.limits.maxTransportsPerWorker,
           appData: { index: i },
         });
         worker.on('died', (error) => log.error('engine worker died', { index: i, pid: worker.pid, error: String(error) }));

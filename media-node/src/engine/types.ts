@@ -38,6 +38,9 @@ export interface WorkerOptions {
   /** Worker-level cap on what each publisher may send (bps). */
   maxIncomingBitrate?: number;
   initialAvailableOutgoingBitrate?: number;
+  /** Past these, createRouter / createWebRtcTransport fail with `limit_reached`. */
+  maxRouters?: number;
+  maxTransports?: number;
   appData?: Record<string, unknown>;
 }
 

@@ -10,7 +10,6 @@ import { EmbeddedRouter, type WorkerContext } from './router.ts';
 import { UdpMux } from './udp-mux.ts';
 
 export interface EmbeddedWorkerOptions extends WorkerOptions {
-  maxTransports?: number;
   /** Shorter in tests, to prove consent expiry without waiting 30 s. */
   consentTimeoutMs?: number;
 }
@@ -21,6 +20,7 @@ export class EmbeddedWorker extends Emitter<WorkerEvents> implements EngineWorke
   readonly #routers = new Set<EmbeddedRouter>();
   readonly #context: WorkerContext;
   #transports = 0;
+  readonly #maxRouters: number;
 
   private constructor(
     readonly mux: UdpMux,
@@ -28,6 +28,7 @@ export class EmbeddedWorker extends Emitter<WorkerEvents> implements EngineWorke
     options: EmbeddedWorkerOptions,
   ) {
     super();
+    this.#maxRouters = options.maxRouters ?? Number.POSITIVE_INFINITY;
     const maxTransports = options.maxTransports ?? Number.POSITIVE_INFINITY;
     this.#context = {
       mux,
@@ -62,6 +63,7 @@ export class EmbeddedWorker extends Emitter<WorkerEvents> implements EngineWorke
 
   async createRouter({ mediaCodecs, appData }: { mediaCodecs: RtpCodecCapability[]; appData?: Record<string, unknown> }): Promise<Router> {
     if (this.closed) throw new EngineError('invalid_state', 'worker closed');
+    if (this.#routers.size >= this.#maxRouters) throw new EngineError('limit_reached', 'worker router limit reached');
     const router = new EmbeddedRouter(this.#context, mediaCodecs, appData ?? {}, (r) => this.#routers.delete(r));
     this.#routers.add(router);
     return router;

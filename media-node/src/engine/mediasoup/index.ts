@@ -1,19 +1,21 @@
 // The mediasoup engine. mediasoup's API is the shape of the engine interface, so the adapter only
 // (1) gives every worker one WebRtcServer on the configured port, as the embedded engine does,
-// (2) routes `on('close')` to mediasoup's observer, where mediasoup emits it, and
-// (3) wraps the objects that factory methods return.
+// (2) routes `on('close')` to mediasoup's observer, where mediasoup emits it,
+// (3) wraps the objects that factory methods return, and (4) enforces the worker limits.
 // mediasoup is an optional dependency: this module receives the loaded module and never imports it.
+import { EngineError } from '../errors.ts';
 import type { Engine, EngineWorker, WorkerOptions } from '../types.ts';
 
 /** The structural part of mediasoup's module that the adapter touches. */
 export interface MediasoupModule {
   version: string;
   workerBin?: string;
-  createWorker(options: { rtcMinPort?: number; rtcMaxPort?: number; logLevel?: string; appData?: Record<string, unknown> }): Promise<MsObject>;
+  createWorker(options: { logLevel?: string; appData?: Record<string, unknown> }): Promise<MsObject>;
 }
 
 type Listener = (...args: unknown[]) => void;
-interface MsObject {
+type Method = (...args: unknown[]) => Promise<MsObject>;
+export interface MsObject {
   observer?: { on(event: string, l: Listener): unknown; once(event: string, l: Listener): unknown; off(event: string, l: Listener): unknown };
   on(event: string, l: Listener): unknown;
   once(event: string, l: Listener): unknown;
@@ -24,10 +26,10 @@ interface MsObject {
 // Methods whose result is itself an engine object and must be adapted too.
 const FACTORIES = new Set(['createRouter', 'createWebRtcTransport', 'createPipeTransport', 'createPlainTransport', 'produce', 'consume']);
 
-function adapt<T>(target: MsObject, extra: Record<string, unknown> = {}): T {
+function adapt<T>(target: MsObject, overrides: Record<string, unknown> = {}): T {
   const proxy: unknown = new Proxy(target, {
     get(obj, prop, receiver) {
-      if (typeof prop === 'string' && prop in extra) return extra[prop];
+      if (typeof prop === 'string' && prop in overrides) return overrides[prop];
       if (prop === 'on' || prop === 'once' || prop === 'off') {
         return (event: string, listener: Listener) => {
           const source = event === 'close' && obj.observer ? obj.observer : obj;
@@ -38,7 +40,7 @@ function adapt<T>(target: MsObject, extra: Record<string, unknown> = {}): T {
       const value = Reflect.get(obj, prop, receiver);
       if (typeof value !== 'function') return value;
       if (typeof prop === 'string' && FACTORIES.has(prop)) {
-        return async (...args: unknown[]) => adapt(await (value as (...a: unknown[]) => Promise<MsObject>).apply(obj, args));
+        return async (...args: unknown[]) => adapt(await (value as Method).apply(obj, args));
       }
       return (value as (...a: unknown[]) => unknown).bind(obj);
     },
@@ -46,42 +48,72 @@ function adapt<T>(target: MsObject, extra: Record<string, unknown> = {}): T {
   return proxy as T;
 }
 
+/** Counts live objects against a limit; an object frees its slot when its observer says close. */
+function limiter(max: number | undefined, what: string) {
+  let live = 0;
+  return {
+    reserve() {
+      if (max !== undefined && live >= max) throw new EngineError('limit_reached', `worker ${what} limit reached`);
+      live++;
+    },
+    track(object: MsObject) {
+      (object.observer ?? object).once('close', () => void live--);
+    },
+    release() {
+      live--;
+    },
+  };
+}
+
 export function createMediasoupEngine(mediasoup: MediasoupModule): Engine {
   return {
     name: 'mediasoup',
     async createWorker(options: WorkerOptions): Promise<EngineWorker> {
       const worker = await mediasoup.createWorker({ logLevel: 'warn', appData: options.appData ?? {} });
-      const createWebRtcServer = worker.createWebRtcServer as (o: unknown) => Promise<MsObject>;
-      const server = await createWebRtcServer.call(worker, {
+      const server = await (worker.createWebRtcServer as Method).call(worker, {
         listenInfos: [
-          { protocol: 'udp', ip: options.listenIp, announcedAddress: options.announcedAddress, port: options.port },
-          { protocol: 'tcp', ip: options.listenIp, announcedAddress: options.announcedAddress, port: options.port },
+          { protocol: 'udp', ip: options.listenIp, announcedAddress: options.announcedAddress, port: options.port || undefined },
+          { protocol: 'tcp', ip: options.listenIp, announcedAddress: options.announcedAddress, port: options.port || undefined },
         ],
       });
-      const udp = (server.getDump as () => Promise<{ udpSockets?: { port: number }[] }>).call(server);
-      const port = (await udp).udpSockets?.[0]?.port ?? options.port;
-      const createRouter = worker.createRouter as (o: unknown) => Promise<MsObject>;
-      return adapt<EngineWorker>(worker, {
-        port,
-        createRouter: async (routerOptions: unknown) => {
-          const router = await createRouter.call(worker, routerOptions);
-          const createWebRtcTransport = router.createWebRtcTransport as (o: unknown) => Promise<MsObject>;
-          return adapt(router, {
-            createWebRtcTransport: async (o: Record<string, unknown> = {}) => {
-              const transport = adapt(
-                await createWebRtcTransport.call(router, {
-                  webRtcServer: server,
-                  enableUdp: o.enableUdp ?? true,
-                  enableTcp: o.enableTcp ?? true,
-                  preferUdp: o.preferUdp ?? true,
-                  initialAvailableOutgoingBitrate: o.initialAvailableOutgoingBitrate ?? options.initialAvailableOutgoingBitrate,
-                  appData: o.appData ?? {},
-                }) as MsObject,
-              );
-              if (options.maxIncomingBitrate) await (transport as { setMaxIncomingBitrate(b: number): Promise<void> }).setMaxIncomingBitrate(options.maxIncomingBitrate);
-              return transport;
-            },
+      const dump = (await (server.getDump as () => Promise<unknown>).call(server)) as { udpSockets?: { port: number }[] };
+      const routers = limiter(options.maxRouters, 'router');
+      const transports = limiter(options.maxTransports, 'transport');
+
+      const createWebRtcTransport = (router: MsObject) => async (o: Record<string, unknown> = {}) => {
+        transports.reserve();
+        let transport: MsObject;
+        try {
+          transport = await (router.createWebRtcTransport as Method).call(router, {
+            webRtcServer: server,
+            enableUdp: o.enableUdp ?? true,
+            enableTcp: o.enableTcp ?? true,
+            preferUdp: o.preferUdp ?? true,
+            initialAvailableOutgoingBitrate: o.initialAvailableOutgoingBitrate ?? options.initialAvailableOutgoingBitrate,
+            appData: o.appData ?? {},
           });
+        } catch (error) {
+          transports.release();
+          throw error;
+        }
+        transports.track(transport);
+        if (options.maxIncomingBitrate) await (transport.setMaxIncomingBitrate as Method).call(transport, options.maxIncomingBitrate);
+        return adapt(transport);
+      };
+
+      return adapt<EngineWorker>(worker, {
+        port: dump.udpSockets?.[0]?.port ?? options.port,
+        createRouter: async (routerOptions: unknown) => {
+          routers.reserve();
+          let router: MsObject;
+          try {
+            router = await (worker.createRouter as Method).call(worker, routerOptions);
+          } catch (error) {
+            routers.release();
+            throw error;
+          }
+          routers.track(router);
+          return adapt(router, { createWebRtcTransport: createWebRtcTransport(router) });
         },
       });
     },

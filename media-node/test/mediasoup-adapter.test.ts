@@ -1,0 +1,80 @@
+// The mediasoup adapter against a stand-in with mediasoup's shape (mediasoup itself cannot be
+// installed without internet; where it is, the conformance suite runs against the real thing).
+import { EventEmitter } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { createMediasoupEngine, type MediasoupModule, type MsObject } from '../src/engine/mediasoup/index.ts';
+
+function fakeMediasoup() {
+  const calls: { method: string; options: unknown }[] = [];
+  const object = (fields: Record<string, unknown>) => Object.assign(new EventEmitter(), { observer: new EventEmitter() }, fields) as unknown as MsObject;
+  const closeable = (o: MsObject) => {
+    o.close = () => (o.observer as unknown as EventEmitter).emit('close');
+    return o;
+  };
+  const producer = closeable(object({ id: 'p1', kind: 'video' }));
+  const transport = closeable(
+    object({
+      id: 't1',
+      produce: async (options: unknown) => (calls.push({ method: 'produce', options }), producer),
+      setMaxIncomingBitrate: async (bps: number) => void calls.push({ method: 'setMaxIncomingBitrate', options: bps }),
+    }),
+  );
+  const router = closeable(
+    object({ id: 'r1', createWebRtcTransport: async (options: unknown) => (calls.push({ method: 'createWebRtcTransport', options }), transport) }),
+  );
+  const server = object({ getDump: async () => ({ udpSockets: [{ ip: '127.0.0.1', port: 41234 }] }) });
+  const worker = object({
+    pid: 4242,
+    createWebRtcServer: async (options: unknown) => (calls.push({ method: 'createWebRtcServer', options }), server),
+    createRouter: async (options: unknown) => (calls.push({ method: 'createRouter', options }), closeable(object({ ...router }))),
+  });
+  const module: MediasoupModule = { version: '3.99.0-fake', createWorker: async () => worker };
+  return { module, calls, worker, server, producer };
+}
+
+describe('mediasoup adapter', () => {
+  it('gives each worker one WebRtcServer on its port and creates transports on it', async () => {
+    const { module, calls, server } = fakeMediasoup();
+    const engine = createMediasoupEngine(module);
+    const worker = await engine.createWorker({ listenIp: '0.0.0.0', announcedAddress: '203.0.113.7', port: 41234, maxIncomingBitrate: 2_000_000 });
+    expect(engine.name).toBe('mediasoup');
+    expect(worker.port).toBe(41234);
+    expect(worker.pid).toBe(4242);
+    const listenInfos = (calls.find((c) => c.method === 'createWebRtcServer')!.options as { listenInfos: unknown[] }).listenInfos;
+    expect(listenInfos).toEqual([
+      { protocol: 'udp', ip: '0.0.0.0', announcedAddress: '203.0.113.7', port: 41234 },
+      { protocol: 'tcp', ip: '0.0.0.0', announcedAddress: '203.0.113.7', port: 41234 },
+    ]);
+    const router = await worker.createRouter({ mediaCodecs: [] });
+    await router.createWebRtcTransport();
+    expect(calls.find((c) => c.method === 'createWebRtcTransport')!.options).toMatchObject({ webRtcServer: server, enableUdp: true, enableTcp: true, preferUdp: true });
+    expect(calls.find((c) => c.method === 'setMaxIncomingBitrate')!.options).toBe(2_000_000);
+  });
+
+  it("routes on('close') to mediasoup's observer, for objects from factory methods too", async () => {
+    const { module } = fakeMediasoup();
+    const worker = await createMediasoupEngine(module).createWorker({ listenIp: '127.0.0.1', announcedAddress: '127.0.0.1', port: 0 });
+    const router = await worker.createRouter({ mediaCodecs: [] });
+    const transport = await router.createWebRtcTransport();
+    const producer = await transport.produce({ kind: 'video', rtpParameters: { codecs: [] } });
+    const closed: string[] = [];
+    transport.on('close', () => closed.push('transport'));
+    producer.on('close', () => closed.push('producer')).on('transportclose', () => closed.push('producer:transportclose'));
+    transport.close();
+    producer.close();
+    expect(closed).toEqual(['transport', 'producer']);
+  });
+
+  it('enforces the router and transport limits, and frees a slot on close', async () => {
+    const { module } = fakeMediasoup();
+    const worker = await createMediasoupEngine(module).createWorker({ listenIp: '127.0.0.1', announcedAddress: '127.0.0.1', port: 0, maxRouters: 1, maxTransports: 1 });
+    const router = await worker.createRouter({ mediaCodecs: [] });
+    await expect(worker.createRouter({ mediaCodecs: [] })).rejects.toMatchObject({ code: 'limit_reached' });
+    const transport = await router.createWebRtcTransport();
+    await expect(router.createWebRtcTransport()).rejects.toMatchObject({ code: 'limit_reached' });
+    transport.close();
+    await expect(router.createWebRtcTransport()).resolves.toBeDefined();
+    router.close();
+    await expect(worker.createRouter({ mediaCodecs: [] })).resolves.toBeDefined();
+  });
+});
