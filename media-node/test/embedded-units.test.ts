@@ -9,6 +9,7 @@ import { RetransmissionBuffer } from '../src/engine/embedded/retransmission-buff
 import { buildFir, buildNack, buildPli, buildRemb, buildRr, buildSr, ntpNow, parseRtcp } from '../src/engine/embedded/rtcp.ts';
 import { SeqRewriter } from '../src/engine/embedded/seq-rewriter.ts';
 import { TwccFeedback } from '../src/engine/embedded/twcc-feedback.ts';
+import { Vp8Rewriter } from '../src/engine/embedded/vp8-rewriter.ts';
 import { RawPeer } from './support/raw-peer.ts';
 import { waitFor } from './support/wait.ts';
 
@@ -30,6 +31,33 @@ describe('sequence and timestamp rewriting', () => {
     r.drop(7, 0xffff);
     const next = r.rewrite(7, 0x0000, 3000, 33).seq;
     expect((next - first) & 0xffff).toBe(1);
+  });
+});
+
+describe('VP8 descriptor rewriting', () => {
+  // X=1, S=1; I=1, L=1; 15-bit picture id; TL0PICIDX; then a payload byte.
+  const vp8 = (pictureId: number, tl0: number) => Buffer.from([0x90, 0xc0, 0x80 | (pictureId >> 8), pictureId & 0xff, tl0, 0x00]);
+  const read = (b: Buffer) => ({ pictureId: b.readUInt16BE(2) & 0x7fff, tl0: b[4] });
+
+  it('passes payloads untouched until a switch, then keeps picture id and TL0PICIDX continuous', () => {
+    const r = new Vp8Rewriter();
+    const first = vp8(30000, 7);
+    expect(r.rewrite(first)).toBe(first);
+    r.rewrite(vp8(30001, 8));
+    r.resync();
+    const switched = vp8(500, 200);
+    const out = r.rewrite(switched);
+    expect(read(out)).toEqual({ pictureId: 30002, tl0: 9 });
+    expect(read(switched)).toEqual({ pictureId: 500, tl0: 200 }); // the shared payload is not changed
+    expect(read(r.rewrite(vp8(501, 201)))).toEqual({ pictureId: 30003, tl0: 10 });
+    expect(read(r.rewrite(vp8(0x8000 - (30002 - 500), 202))).pictureId).toBe(0); // wraps at 15 bits
+  });
+
+  it('ignores payloads without the extension byte', () => {
+    const r = new Vp8Rewriter();
+    const plain = Buffer.from([0x10, 0x00, 0x9d]);
+    r.resync();
+    expect(r.rewrite(plain)).toBe(plain);
   });
 });
 

@@ -18,6 +18,7 @@ import type { EmbeddedProducer, ProducerSink } from './producer.ts';
 import { RetransmissionBuffer } from './retransmission-buffer.ts';
 import { type ReceiverReport, buildSr, ntpNow } from './rtcp.ts';
 import { SeqRewriter } from './seq-rewriter.ts';
+import { Vp8Rewriter } from './vp8-rewriter.ts';
 
 /** The transport a consumer sends on. */
 export interface ConsumerLink {
@@ -55,6 +56,7 @@ export class EmbeddedConsumer extends Emitter<ConsumerEvents> implements Consume
   #maxLayerUntil = 0;
   #congestedReports = 0;
   readonly #rewriter: SeqRewriter;
+  readonly #vp8: Vp8Rewriter | undefined;
   readonly #buffer = new RetransmissionBuffer();
   readonly #extensionIds: Map<number, number>;
   readonly #stats = { packets: 0, bytes: 0, retransmitted: 0, nackCount: 0, nackPackets: 0, pli: 0, fir: 0, lost: 0, fractionLost: 0, rtt: 0 };
@@ -78,6 +80,7 @@ export class EmbeddedConsumer extends Emitter<ConsumerEvents> implements Consume
     this.producerPaused = producer.paused;
     this.#needKeyframe = this.kind === 'video';
     this.#rewriter = new SeqRewriter(producer.clockRate);
+    if (producer.mapping.routerCodec.mimeType.toLowerCase() === 'video/vp8') this.#vp8 = new Vp8Rewriter();
     const consumerIds = new Map((rtpParameters.headerExtensions ?? []).map((e) => [e.uri, e.id]));
     this.#extensionIds = new Map();
     for (const [id, uri] of producer.mapping.extensionUris) {
@@ -106,12 +109,14 @@ export class EmbeddedConsumer extends Emitter<ConsumerEvents> implements Consume
       this.#current = layer;
       this.#needKeyframe = false;
       this.#rewriter.resync();
+      this.#vp8?.resync();
       this.currentLayers = this.type === 'simulcast' ? { spatialLayer: layer, temporalLayer: 0 } : undefined;
       if (this.type === 'simulcast') this.emit('layerschange', this.currentLayers);
     } else if (this.#needKeyframe) {
       if (!keyframe) return;
       this.#needKeyframe = false;
       this.#rewriter.resync();
+      this.#vp8?.resync();
     }
     const h = packet.header;
     if (packet.payload.length === 0) {
@@ -133,8 +138,9 @@ export class EmbeddedConsumer extends Emitter<ConsumerEvents> implements Consume
       extension: extensions.length > 0,
       extensions,
     });
-    const size = this.link.sendRtp(out, packet.payload);
-    this.#buffer.store(out, packet.payload, now);
+    const payload = this.#vp8 ? this.#vp8.rewrite(packet.payload) : packet.payload;
+    const size = this.link.sendRtp(out, payload);
+    this.#buffer.store(out, payload, now);
     this.#stats.packets++;
     this.#stats.bytes += size;
     this.#lastRtpAt = now;
@@ -312,6 +318,7 @@ export class EmbeddedConsumer extends Emitter<ConsumerEvents> implements Consume
     if (!this.active || !this.link.ready) return;
     const now = performance.now();
     this.#rewriter.resync();
+    this.#vp8?.resync();
     if (this.kind !== 'video') return;
     this.#needKeyframe = true;
     this.#target = undefined;
