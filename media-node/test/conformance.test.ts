@@ -64,6 +64,14 @@ for (const { name, engine, reason } of engines) {
       worker?.close();
     });
 
+    it('reports producer scores per simulcast layer', async () => {
+      const scores = await waitFor('a score for every layer', () => {
+        const s = publisher.videoProducer.score;
+        return s.length === 3 && s.every((x) => x.score > 0) && s;
+      });
+      expect(scores.map((s) => s.rid)).toEqual(['r0', 'r1', 'r2']);
+    });
+
     it('advertises only what it implements, and mediasoup-client accepts it', () => {
       const mimeTypes = router.rtpCapabilities.codecs!.map((c) => c.mimeType.toLowerCase());
       expect(mimeTypes).toEqual(expect.arrayContaining(['audio/opus', 'video/vp8']));
@@ -195,6 +203,24 @@ for (const { name, engine, reason } of engines) {
       }
       expect(server.closed).toBe(false);
       viewer.close();
+    });
+
+    it('closing a router or a worker closes everything under it', async () => {
+      const other = await engine.createWorker({ listenIp: '127.0.0.1', announcedAddress: '127.0.0.1', port: 0 });
+      const r1 = await other.createRouter({ mediaCodecs });
+      const r2 = await other.createRouter({ mediaCodecs });
+      const t1 = await r1.createWebRtcTransport();
+      const t2 = await r2.createWebRtcTransport();
+      const routerClosed = waitForEvent(t1, 'routerclose');
+      r1.close();
+      await routerClosed;
+      expect(t1.closed).toBe(true);
+      const workerClosed = waitForEvent(r2, 'workerclose');
+      const transportClosed = waitForEvent(t2, 'close');
+      other.close();
+      await Promise.all([workerClosed, transportClosed]);
+      expect(r2.closed).toBe(true);
+      expect(t2.closed).toBe(true);
     });
 
     describe('hostile input', () => {
