@@ -26,9 +26,9 @@ import { DtlsSession } from './dtls-session.ts';
 import { IceLite } from './ice-lite.ts';
 import { canConsume, consumerParameters, mapProducer } from './ortc.ts';
 import { EmbeddedProducer } from './producer.ts';
-import type { RecvStream } from './recv-stream.ts';
 import { PublisherFeedback } from './publisher-feedback.ts';
 import { parseRtcp } from './rtcp.ts';
+import { SsrcTable } from './ssrc-table.ts';
 import type { MuxEndpoint, RemoteAddress } from './udp-mux.ts';
 import type { RouterContext } from './router.ts';
 
@@ -58,8 +58,7 @@ export class EmbeddedWebRtcTransport extends Emitter<TransportEvents> implements
   #connectCalled = false;
   readonly #producers = new Map<string, EmbeddedProducer>();
   readonly #consumers = new Map<string, EmbeddedConsumer>();
-  readonly #consumersBySsrc = new Map<number, EmbeddedConsumer>();
-  readonly #streamsBySsrc = new Map<number, { producer: EmbeddedProducer; stream: RecvStream }>();
+  readonly #ssrcs = new SsrcTable();
   readonly #feedback = new PublisherFeedback(this.rtcpSsrc);
   #nextMid = 0;
   readonly #timer: NodeJS.Timeout;
@@ -160,15 +159,12 @@ export class EmbeddedWebRtcTransport extends Emitter<TransportEvents> implements
     const { kind, rtpParameters } = options;
     if (kind !== 'audio' && kind !== 'video') throw new EngineError('invalid_parameters', `invalid kind ${String(kind)}`);
     const mapping = mapProducer(kind, rtpParameters, this.ctx.rtpCapabilities);
-    for (const e of mapping.encodings) {
-      if (e.ssrc !== undefined && this.#streamsBySsrc.has(e.ssrc)) throw new EngineError('invalid_parameters', `ssrc ${e.ssrc} already in use`);
-    }
     const producer = new EmbeddedProducer(kind, rtpParameters, mapping, this, this.ctx.fanout, options.paused ?? false, options.appData ?? {}, (p) => {
       this.#producers.delete(p.id);
-      for (const [ssrc, entry] of this.#streamsBySsrc) if (entry.producer === p) this.#streamsBySsrc.delete(ssrc);
+      this.#ssrcs.removeProducer(p);
       this.ctx.producerClosed(p);
     });
-    for (const stream of producer.streams) if (stream.ssrc !== undefined) this.#streamsBySsrc.set(stream.ssrc, { producer, stream });
+    this.#ssrcs.addProducer(producer);
     for (const [id, uri] of mapping.extensionUris) if (uri === EXT.transportCc) this.#feedback.useTransportCcExtension(id);
     this.#producers.set(producer.id, producer);
     this.ctx.producerCreated(producer);
@@ -194,11 +190,11 @@ export class EmbeddedWebRtcTransport extends Emitter<TransportEvents> implements
       { paused: options.paused ?? true, preferredLayers: options.preferredLayers, appData: options.appData ?? {} },
       (c) => {
         this.#consumers.delete(c.id);
-        this.#consumersBySsrc.delete(c.ssrc);
+        this.#ssrcs.removeConsumer(c);
       },
     );
     this.#consumers.set(consumer.id, consumer);
-    this.#consumersBySsrc.set(consumer.ssrc, consumer);
+    this.#ssrcs.addConsumer(consumer);
     return consumer;
   }
 
@@ -285,34 +281,12 @@ export class EmbeddedWebRtcTransport extends Emitter<TransportEvents> implements
     const packet = RtpPacket.deSerialize(plain);
     const now = performance.now();
     this.#feedback.onRtp(packet);
-    const entry = this.#streamsBySsrc.get(packet.header.ssrc) ?? this.#learnSsrc(packet);
+    const entry = this.#ssrcs.streamFor(packet);
     if (!entry) {
       this.counters.unknownSsrc++;
       return;
     }
     entry.producer.receive(packet, entry.stream, now);
-  }
-
-  // Simulcast streams are signaled by RID; learn their SSRC from the first packets, which carry
-  // the MID and RID header extensions.
-  #learnSsrc(packet: RtpPacket): { producer: EmbeddedProducer; stream: RecvStream } | undefined {
-    for (const producer of this.#producers.values()) {
-      let mid: string | undefined;
-      let rid: string | undefined;
-      for (const e of packet.header.extensions) {
-        const uri = producer.mapping.extensionUris.get(e.id);
-        if (uri === EXT.mid) mid = e.payload.toString('latin1');
-        else if (uri === EXT.rid) rid = e.payload.toString('latin1');
-      }
-      if (mid === undefined || mid !== producer.rtpParameters.mid) continue;
-      const stream = rid !== undefined ? producer.streams.find((s) => s.rid === rid) : producer.streams.length === 1 ? producer.streams[0] : undefined;
-      if (!stream || stream.ssrc !== undefined) return undefined;
-      stream.ssrc = packet.header.ssrc;
-      const entry = { producer, stream };
-      this.#streamsBySsrc.set(packet.header.ssrc, entry);
-      return entry;
-    }
-    return undefined;
   }
 
   #onRtcp(data: Buffer): void {
@@ -325,29 +299,7 @@ export class EmbeddedWebRtcTransport extends Emitter<TransportEvents> implements
       return;
     }
     const now = performance.now();
-    for (const m of parseRtcp(plain)) {
-      switch (m.type) {
-        case 'sr': {
-          const entry = this.#streamsBySsrc.get(m.ssrc);
-          if (entry) entry.producer.onSenderReport(entry.stream, m.ntp, now);
-          break;
-        }
-        case 'rr':
-          for (const r of m.reports) this.#consumersBySsrc.get(r.ssrc)?.onReceiverReport(r, now);
-          break;
-        case 'nack':
-          this.#consumersBySsrc.get(m.mediaSsrc)?.onNack(m.lost, now);
-          break;
-        case 'pli':
-          this.#consumersBySsrc.get(m.mediaSsrc)?.onKeyFrameRequest('pli', now);
-          break;
-        case 'fir':
-          for (const ssrc of m.mediaSsrcs) this.#consumersBySsrc.get(ssrc)?.onKeyFrameRequest('fir', now);
-          break;
-        case 'remb':
-          break;
-      }
-    }
+    for (const m of parseRtcp(plain)) this.#ssrcs.deliver(m, now);
   }
 
   #tick(): void {
@@ -357,21 +309,17 @@ export class EmbeddedWebRtcTransport extends Emitter<TransportEvents> implements
     for (const consumer of this.#consumers.values()) consumer.tick(now);
     if (!this.#srtcp) return;
     for (const producer of this.#producers.values()) producer.sendNacks(now);
-    const feedback = this.#feedback.transportCc(this.#firstProducerSsrc() ?? 0);
+    const feedback = this.#feedback.transportCc(this.#ssrcs.anyStreamSsrc ?? 0);
     if (feedback) this.sendRtcp(feedback);
     if (this.#ticks % REPORT_EVERY_TICKS !== 0) return;
     this.#traffic.recvBitrate = this.#traffic.recvWindow * 8;
     this.#traffic.sendBitrate = this.#traffic.sendWindow * 8;
     this.#traffic.recvWindow = 0;
     this.#traffic.sendWindow = 0;
-    const reports = this.#feedback.reports(this.#streamsBySsrc, this.maxIncomingBitrate, now);
+    const reports = this.#feedback.reports(this.#ssrcs.streams, this.maxIncomingBitrate, now);
     if (reports) this.sendRtcp(reports);
     for (const consumer of this.#consumers.values()) consumer.sendSenderReport(now);
     for (const producer of this.#producers.values()) producer.updateScore(now);
-  }
-
-  #firstProducerSsrc(): number | undefined {
-    return this.#streamsBySsrc.keys().next().value;
   }
 
   #onSelectedTuple(tuple: RemoteAddress): void {
