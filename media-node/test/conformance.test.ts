@@ -27,6 +27,7 @@ for (const { name, engine, reason } of engines) {
     let worker: EngineWorker;
     let router: Router;
     let publisher: PublisherBot;
+    let publishedAt = 0;
     const bots: ConsumerBot[] = [];
     const consumerBot = async () => {
       const bot = await ConsumerBot.start(router);
@@ -46,6 +47,7 @@ for (const { name, engine, reason } of engines) {
     beforeAll(async () => {
       worker = await engine.createWorker({ listenIp: '127.0.0.1', announcedAddress: '127.0.0.1', port: 0 });
       router = await worker.createRouter({ mediaCodecs });
+      publishedAt = performance.now();
       publisher = await PublisherBot.start(router, { width: 960, height: 540, fps: 30, layers: [150_000, 500_000, 1_500_000], audio: true });
       // All three simulcast layers reach the engine once the publisher's bandwidth estimate ramps up.
       await waitFor('three simulcast layers at the engine', async () => {
@@ -62,6 +64,17 @@ for (const { name, engine, reason } of engines) {
     afterAll(() => {
       publisher?.close();
       worker?.close();
+    });
+
+    it('feeds back enough for the publisher to ramp up to its top layer within seconds', async () => {
+      // Top layer capped at 1.5 Mbps: more than 700 kbps of it means the estimate has ramped up.
+      await waitFor('the top layer above 700 kbps', async () => {
+        const top = (await publisher.videoProducer.getStats()).find((s) => s.rid === 'r2');
+        return (top?.bitrate ?? 0) > 700_000;
+      }, { timeoutMs: 10_000, intervalMs: 100 });
+      const rampUpMs = performance.now() - publishedAt;
+      console.info(`${name}: top simulcast layer above 700 kbps ${Math.round(rampUpMs)} ms after publishing`);
+      expect(rampUpMs).toBeLessThan(10_000);
     });
 
     it('reports producer scores per simulcast layer', async () => {
