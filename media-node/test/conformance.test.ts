@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { engineAvailability } from '../src/engine/load.ts';
 import type { EngineWorker, Router } from '../src/engine/types.ts';
 import { ConsumerBot, PublisherBot, mediaCodecs } from './support/bots.ts';
+import { LossyProxy } from './support/lossy-proxy.ts';
 import { RawPeer } from './support/raw-peer.ts';
 import { waitFor, waitForEvent } from './support/wait.ts';
 
@@ -107,6 +108,30 @@ for (const { name, engine, reason } of engines) {
       const [top, , low] = await Promise.all(viewers.map(async (v) => (await v.inboundVideo())!.frameWidth));
       expect(top).toBeGreaterThan(low!);
       for (const v of viewers) v.close();
+    });
+
+    it('repairs 5 % downstream packet loss with NACKs', async () => {
+      let proxy: LossyProxy | undefined;
+      const viewer = await ConsumerBot.start(router, async (candidates) => {
+        proxy = await LossyProxy.open(candidates.find((c) => c.protocol === 'udp')!, 0.05);
+        return [proxy.candidate];
+      });
+      bots.push(viewer);
+      try {
+        const { server } = await viewer.consume(publisher.videoProducer);
+        await waitForFrames(viewer, '150 decoded frames through the lossy relay', 150, 30_000);
+        const video = (await viewer.inboundVideo())!;
+        const [sent] = await server.getStats();
+        console.info(`${name}: relay dropped ${proxy!.dropped} of ${proxy!.dropped + proxy!.relayed} datagrams; engine resent ${sent!.packetsRetransmitted}; receiver lost ${video.packetsLost} of ${video.packetsReceived}`);
+        expect(proxy!.dropped).toBeGreaterThan(10);
+        expect(sent!.nackCount).toBeGreaterThan(0);
+        expect(sent!.packetsRetransmitted).toBeGreaterThan(0);
+        // What was dropped came back: the receiver counts far fewer losses than the relay made.
+        expect(video.packetsLost).toBeLessThan(proxy!.dropped / 4);
+      } finally {
+        viewer.close();
+        proxy?.close();
+      }
     });
 
     it('preferred layers switch the received resolution, both ways', async () => {

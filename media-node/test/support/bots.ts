@@ -1,7 +1,7 @@
 // Headless WebRTC bots: mediasoup-client over libwebrtc, signaling straight into a router (the
 // RoomDO's part is played by plain function calls).
 import { Device, type types } from 'mediasoup-client';
-import type { Consumer, Producer, Router, RtpCapabilities, WebRtcTransport } from '../../src/engine/types.ts';
+import type { Consumer, IceCandidate, Producer, Router, RtpCapabilities, WebRtcTransport } from '../../src/engine/types.ts';
 import { installWrtcGlobals } from './wrtc.ts';
 
 export const mediaCodecs = [
@@ -16,11 +16,11 @@ async function loadDevice(router: Router): Promise<Device> {
   return device;
 }
 
-function clientParams(t: WebRtcTransport) {
+function clientParams(t: WebRtcTransport, candidates: (c: IceCandidate[]) => IceCandidate[] = (c) => c) {
   return {
     id: t.id,
     iceParameters: t.iceParameters,
-    iceCandidates: t.iceCandidates as types.IceCandidate[],
+    iceCandidates: candidates(t.iceCandidates) as types.IceCandidate[],
     dtlsParameters: t.dtlsParameters as types.DtlsParameters,
   };
 }
@@ -161,12 +161,14 @@ export class ConsumerBot {
   readonly consumers = new Map<string, { server: Consumer; client: types.Consumer }>();
   device!: Device;
 
-  static async start(router: Router): Promise<ConsumerBot> {
+  /** `candidates` rewrites the ICE candidates the client is given (to put a relay in the path). */
+  static async start(router: Router, candidates?: (c: IceCandidate[]) => IceCandidate[] | Promise<IceCandidate[]>): Promise<ConsumerBot> {
     const bot = new ConsumerBot();
     bot.device = await loadDevice(router);
     bot.serverTransport = await router.createWebRtcTransport();
     const server = bot.serverTransport;
-    bot.clientTransport = bot.device.createRecvTransport(clientParams(server));
+    const given = candidates ? await candidates(server.iceCandidates) : server.iceCandidates;
+    bot.clientTransport = bot.device.createRecvTransport(clientParams(server, () => given));
     bot.clientTransport.on('connect', ({ dtlsParameters }, ok, fail) => server.connect({ dtlsParameters }).then(ok, fail));
     return bot;
   }
