@@ -113,7 +113,7 @@ for (const { name, engine, reason } of engines) {
     it('repairs 5 % downstream packet loss with NACKs', async () => {
       let proxy: LossyProxy | undefined;
       const viewer = await ConsumerBot.start(router, async (candidates) => {
-        proxy = await LossyProxy.open(candidates.find((c) => c.protocol === 'udp')!, 0.05);
+        proxy = await LossyProxy.open(candidates.find((c) => c.protocol === 'udp')!, { down: 0.05 });
         return [proxy.candidate];
       });
       bots.push(viewer);
@@ -130,6 +130,35 @@ for (const { name, engine, reason } of engines) {
         expect(video.packetsLost).toBeLessThan(proxy!.dropped / 4);
       } finally {
         viewer.close();
+        proxy?.close();
+      }
+    });
+
+    it('repairs 5 % upstream packet loss by NACKing the publisher', async () => {
+      let proxy: LossyProxy | undefined;
+      const lossy = await PublisherBot.start(router, {
+        width: 640,
+        height: 360,
+        fps: 30,
+        layers: [800_000],
+        audio: false,
+        candidates: async (candidates) => {
+          proxy = await LossyProxy.open(candidates.find((c) => c.protocol === 'udp')!, { up: 0.05 });
+          return [proxy.candidate];
+        },
+      });
+      try {
+        const viewer = await consumerBot();
+        await viewer.consume(lossy.videoProducer);
+        await waitForFrames(viewer, '150 decoded frames from the lossy publisher', 150, 30_000);
+        const video = (await viewer.inboundVideo())!;
+        const [received] = await lossy.videoProducer.getStats();
+        console.info(`${name}: relay dropped ${proxy!.dropped} of ${proxy!.dropped + proxy!.relayed} datagrams from the publisher; engine NACKed ${received!.nackPacketCount}, repaired ${received!.packetsRepaired}; viewer lost ${video.packetsLost} of ${video.packetsReceived}`);
+        expect(proxy!.dropped).toBeGreaterThan(10);
+        expect(received!.nackCount).toBeGreaterThan(0);
+        expect(video.packetsLost).toBeLessThan(proxy!.dropped / 4);
+      } finally {
+        lossy.close();
         proxy?.close();
       }
     });

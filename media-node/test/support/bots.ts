@@ -32,6 +32,8 @@ export interface PublisherOptions {
   /** Bitrates of the simulcast layers, low to high. */
   layers: number[];
   audio: boolean;
+  /** Rewrites the ICE candidates the client is given (to put a relay in the path). */
+  candidates?: (c: IceCandidate[]) => IceCandidate[] | Promise<IceCandidate[]>;
 }
 
 export interface OutboundLayer {
@@ -61,7 +63,8 @@ export class PublisherBot {
     const device = await loadDevice(router);
     this.serverTransport = await router.createWebRtcTransport();
     const server = this.serverTransport;
-    const send = device.createSendTransport(clientParams(server));
+    const given = o.candidates ? await o.candidates(server.iceCandidates) : server.iceCandidates;
+    const send = device.createSendTransport(clientParams(server, () => given));
     this.clientTransport = send;
     send.on('connect', ({ dtlsParameters }, ok, fail) => server.connect({ dtlsParameters }).then(ok, fail));
     send.on('produce', ({ kind, rtpParameters }, ok, fail) =>

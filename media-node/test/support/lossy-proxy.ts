@@ -1,7 +1,9 @@
-// A UDP relay between one client and the engine that drops a share of the engine's RTP on the
-// way to the client (STUN, DTLS and RTCP pass), to prove losses are repaired.
+// A UDP relay between one client and the engine that drops a share of the RTP in either direction
+// (STUN, DTLS and RTCP pass), to prove losses are repaired.
 import dgram from 'node:dgram';
 import type { IceCandidate } from '../../src/engine/types.ts';
+
+const isRtp = (data: Buffer) => data[0]! >= 128 && data[0]! <= 191 && !(data[1]! >= 192 && data[1]! <= 223);
 
 export class LossyProxy {
   readonly #clientSide = dgram.createSocket('udp4');
@@ -12,16 +14,20 @@ export class LossyProxy {
 
   private constructor(
     private readonly engine: IceCandidate,
-    private readonly downLoss: number,
+    private readonly loss: { down: number; up: number },
   ) {
     this.#clientSide.on('message', (data, from) => {
       this.#client = { address: from.address, port: from.port };
+      if (isRtp(data) && Math.random() < loss.up) {
+        this.dropped++;
+        return;
+      }
+      this.relayed++;
       this.#engineSide.send(data, engine.port, engine.address);
     });
     this.#engineSide.on('message', (data) => {
       if (!this.#client) return;
-      const isRtp = data[0]! >= 128 && data[0]! <= 191 && !(data[1]! >= 192 && data[1]! <= 223);
-      if (isRtp && Math.random() < this.downLoss) {
+      if (isRtp(data) && Math.random() < loss.down) {
         this.dropped++;
         return;
       }
@@ -30,8 +36,8 @@ export class LossyProxy {
     });
   }
 
-  static async open(engine: IceCandidate, downLoss: number): Promise<LossyProxy> {
-    const proxy = new LossyProxy(engine, downLoss);
+  static async open(engine: IceCandidate, loss: { down?: number; up?: number }): Promise<LossyProxy> {
+    const proxy = new LossyProxy(engine, { down: loss.down ?? 0, up: loss.up ?? 0 });
     const bind = (s: dgram.Socket) => new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
     await Promise.all([bind(proxy.#clientSide), bind(proxy.#engineSide)]);
     return proxy;
