@@ -14,10 +14,14 @@ import {
 } from 'werift';
 import type { DtlsFingerprint, DtlsState } from '../rtp-parameters.ts';
 import { type DtlsCertificate, normalizeFingerprint } from './certificate.ts';
+import { SrtpSender } from './srtp-sender.ts';
 
 export interface SrtpContexts {
+  /** Incoming SRTP, and SRTCP both ways. */
   srtp: SrtpSession;
   srtcp: SrtcpSession;
+  /** Outgoing RTP. */
+  sender: SrtpSender;
   profile: number;
 }
 
@@ -120,7 +124,12 @@ export class DtlsSession {
       keys: { localMasterKey: k.localKey, localMasterSalt: k.localSalt, remoteMasterKey: k.remoteKey, remoteMasterSalt: k.remoteSalt },
     };
     this.#setState('connected');
-    this.events.connected({ srtp: new SrtpSession(config), srtcp: new SrtcpSession(config), profile });
+    this.events.connected({
+      srtp: new SrtpSession(config),
+      srtcp: new SrtcpSession(config),
+      sender: new SrtpSender(profile, k.localKey, k.localSalt),
+      profile,
+    });
   }
 
   #fingerprintMatches(der: Buffer): boolean {

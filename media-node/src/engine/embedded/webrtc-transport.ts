@@ -28,6 +28,7 @@ import { canConsume, consumerParameters, mapProducer } from './ortc.ts';
 import { EmbeddedProducer } from './producer.ts';
 import { PublisherFeedback } from './publisher-feedback.ts';
 import { parseRtcp } from './rtcp.ts';
+import type { SrtpSender } from './srtp-sender.ts';
 import { SsrcTable } from './ssrc-table.ts';
 import type { MuxEndpoint, RemoteAddress } from './udp-mux.ts';
 import type { RouterContext } from './router.ts';
@@ -55,6 +56,7 @@ export class EmbeddedWebRtcTransport extends Emitter<TransportEvents> implements
   readonly #dtls: DtlsSession;
   #srtp: SrtpSession | undefined;
   #srtcp: SrtcpSession | undefined;
+  #sender: SrtpSender | undefined;
   #connectCalled = false;
   readonly #producers = new Map<string, EmbeddedProducer>();
   readonly #consumers = new Map<string, EmbeddedConsumer>();
@@ -82,9 +84,10 @@ export class EmbeddedWebRtcTransport extends Emitter<TransportEvents> implements
     this.#dtls = new DtlsSession(ctx.certificate, {
       send: (data) => this.#sendToPeer(data),
       stateChange: (state) => this.#onDtlsState(state),
-      connected: ({ srtp, srtcp }) => {
+      connected: ({ srtp, srtcp, sender }) => {
         this.#srtp = srtp;
         this.#srtcp = srtcp;
+        this.#sender = sender;
         for (const consumer of this.#consumers.values()) consumer.onTransportReady();
       },
     });
@@ -254,12 +257,12 @@ export class EmbeddedWebRtcTransport extends Emitter<TransportEvents> implements
   }
 
   get ready(): boolean {
-    return this.#srtp !== undefined && this.#ice.selected !== undefined && !this.closed;
+    return this.#sender !== undefined && this.#ice.selected !== undefined && !this.closed;
   }
 
   sendRtp(header: RtpHeader, payload: Buffer): number {
-    if (!this.#srtp || !this.#ice.selected) return 0;
-    const packet = this.#srtp.encrypt(payload, header);
+    if (!this.#sender || !this.#ice.selected) return 0;
+    const packet = this.#sender.protect(header, payload);
     this.#sendToPeer(packet);
     return packet.length;
   }
@@ -341,6 +344,7 @@ export class EmbeddedWebRtcTransport extends Emitter<TransportEvents> implements
     if (state !== 'connected') {
       this.#srtp = undefined;
       this.#srtcp = undefined;
+      this.#sender = undefined;
     }
     this.emit('dtlsstatechange', state);
   }
