@@ -197,7 +197,7 @@ async function load(engine: Engine) {
 /**
  * CPU per forwarded packet comes from the busiest step that still forwarded everything (the least
  * noise); a consumer of the top layer costs that times the top layer's packet rate, averaged over
- * the loaded steps. consumers_per_core is what one core (less the idle cost) pays for at that
+ * the loaded steps. The extrapolated count is what one core (less the idle cost) pays for at that
  * rate; the measured saturation step is reported beside it.
  */
 function summarize(steps: Step[]) {
@@ -242,7 +242,9 @@ for (const { name, engine, reason } of await engineAvailability()) {
   );
   results.push({
     engine: name,
-    consumers_per_core: s.consumersPerCore,
+    // Conservative: the lower of the extrapolation and the step that saturated a core.
+    consumers_per_core: Math.min(s.saturatedAt ?? Number.POSITIVE_INFINITY, s.consumersPerCore),
+    consumers_per_core_extrapolated: s.consumersPerCore,
     saturated_at_step: s.saturatedAt ?? null,
     first_frame_ms: Math.round(ff.fromResume),
     consume_to_first_frame_ms: Math.round(ff.fromConsume),
