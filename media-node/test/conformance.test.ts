@@ -329,7 +329,7 @@ for (const { name, engine, reason } of engines) {
         }
       });
 
-      it('accepts the same DTLS peer when the fingerprint matches (control)', async () => {
+      it('accepts the same DTLS peer when the fingerprint matches, and ignores forged records after', async () => {
         const transport = await router.createWebRtcTransport();
         const peer = await RawPeer.open();
         try {
@@ -340,6 +340,12 @@ for (const { name, engine, reason } of engines) {
           expect(await peer.bindingRequest(candidate, transport.iceParameters)).toBeDefined();
           await peer.dtlsHandshake(candidate, certificate);
           await waitFor('DTLS to connect', () => transport.dtlsState === 'connected');
+          // Forged plaintext alerts (close_notify) and handshake records do not end the session.
+          peer.send(Buffer.from([21, 0xfe, 0xfd, 0, 1, 0, 0, 0, 0, 0, 50, 0, 2, 2, 0]), candidate);
+          peer.send(Buffer.concat([Buffer.from([22, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 60, 0, 12]), Buffer.alloc(12, 1)]), candidate);
+          // Then a binding request, answered only after both records were processed in order.
+          expect(await peer.bindingRequest(candidate, transport.iceParameters, { nominate: false })).toBeDefined();
+          expect(transport.dtlsState).toBe('connected');
         } finally {
           peer.close();
           transport.close();

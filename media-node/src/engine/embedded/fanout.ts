@@ -16,11 +16,15 @@ interface Task {
 }
 
 const CHECK_EVERY = 8;
+/** Past this many waiting packets the worker is overloaded: new ones are dropped, not queued. */
+const MAX_BACKLOG = 20_000;
 
 export class Fanout {
   #queue: Task[] = [];
   #head = 0;
   #scheduled = false;
+  /** Packets dropped because the backlog was full. */
+  dropped = 0;
   /** Packets waiting; a growing backlog means the worker is past its capacity. */
   get backlog(): number {
     return this.#queue.length - this.#head;
@@ -30,6 +34,10 @@ export class Fanout {
 
   push(sinks: readonly ProducerSink[], packet: RtpPacket, layer: number, keyframe: boolean, at: number): void {
     if (sinks.length === 0) return;
+    if (this.backlog >= MAX_BACKLOG) {
+      this.dropped++;
+      return;
+    }
     this.#queue.push({ sinks, packet, layer, keyframe, at, next: 0 });
     if (!this.#scheduled) {
       this.#scheduled = true;

@@ -56,9 +56,9 @@ export class EmbeddedWorker extends Emitter<WorkerEvents> implements EngineWorke
     return this.mux.port;
   }
 
-  /** Datagrams received on the worker's port, and those dropped as garbage or unroutable. */
+  /** Datagrams received on the worker's port, dropped as garbage or unroutable, and packets dropped for overload. */
   get datagramStats() {
-    return { ...this.mux.stats };
+    return { ...this.mux.stats, overloadDropped: this.#context.fanout.dropped, fanoutBacklog: this.#context.fanout.backlog };
   }
 
   async createRouter({ mediaCodecs, appData }: { mediaCodecs: RtpCodecCapability[]; appData?: Record<string, unknown> }): Promise<Router> {
