@@ -7,7 +7,6 @@ import type { RtcpFeedback, RtpCapabilities, RtpCodecCapability, RtpHeaderExtens
 export const EXT = {
   mid: 'urn:ietf:params:rtp-hdrext:sdes:mid',
   rid: 'urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id',
-  absSendTime: 'http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time',
   transportCc: 'http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01',
   audioLevel: 'urn:ietf:params:rtp-hdrext:ssrc-audio-level',
   videoOrientation: 'urn:3gpp:video-orientation',
@@ -37,13 +36,15 @@ export const SUPPORTED_CODECS: SupportedCodec[] = [
   { kind: 'video', mimeType: 'video/H264', clockRate: 90000, rtcpFeedback: videoFeedback, matchParameters: ['packetization-mode'] },
 ];
 
-/** Forwarded to consumers are only the extensions the engine rewrites or copies faithfully. */
+/**
+ * Received: MID and RID (to learn simulcast SSRCs), transport-wide sequence numbers (for the
+ * feedback). Forwarded to consumers: only the extensions the engine copies faithfully.
+ * abs-send-time is not offered: nothing here would use it.
+ */
 export const SUPPORTED_HEADER_EXTENSIONS: RtpHeaderExtension[] = [
   { kind: 'audio', uri: EXT.mid, preferredId: 1, preferredEncrypt: false, direction: 'recvonly' },
   { kind: 'video', uri: EXT.mid, preferredId: 1, preferredEncrypt: false, direction: 'recvonly' },
   { kind: 'video', uri: EXT.rid, preferredId: 2, preferredEncrypt: false, direction: 'recvonly' },
-  { kind: 'audio', uri: EXT.absSendTime, preferredId: 4, preferredEncrypt: false, direction: 'recvonly' },
-  { kind: 'video', uri: EXT.absSendTime, preferredId: 4, preferredEncrypt: false, direction: 'recvonly' },
   { kind: 'audio', uri: EXT.transportCc, preferredId: 5, preferredEncrypt: false, direction: 'recvonly' },
   { kind: 'video', uri: EXT.transportCc, preferredId: 5, preferredEncrypt: false, direction: 'recvonly' },
   { kind: 'audio', uri: EXT.audioLevel, preferredId: 10, preferredEncrypt: false, direction: 'sendrecv' },
