@@ -1,5 +1,6 @@
 // The engine contract: every engine present on this machine must pass this, end to end, with
 // real WebRTC bots (mediasoup-client over libwebrtc) on loopback.
+import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { engineAvailability } from '../src/engine/load.ts';
 import type { EngineWorker, Router } from '../src/engine/types.ts';
@@ -161,6 +162,16 @@ for (const { name, engine, reason } of engines) {
         lossy.close();
         proxy?.close();
       }
+    });
+
+    it('carries media over ICE-TCP when the client is given only the TCP candidate', async () => {
+      const viewer = await ConsumerBot.start(router, (candidates) => candidates.filter((c) => c.protocol === 'tcp'));
+      bots.push(viewer);
+      await viewer.consume(publisher.videoProducer, { preferredLayers: { spatialLayer: 1 } });
+      await viewer.consume(publisher.audioProducer!);
+      await waitForFrames(viewer, '30 decoded frames over TCP', 30, 20_000);
+      expect(viewer.serverTransport.iceSelectedTuple?.protocol).toBe('tcp');
+      expect((await viewer.inboundAudio())?.packetsReceived).toBeGreaterThan(0);
     });
 
     it('preferred layers switch the received resolution, both ways', async () => {
@@ -390,6 +401,16 @@ for (const { name, engine, reason } of engines) {
           for (let i = 0; i < 200; i++) {
             peer.send(samples[i % samples.length]!, target);
             peer.send(Buffer.from(Array.from({ length: 1 + (i % 300) }, () => Math.floor(Math.random() * 256))), target);
+          }
+          // The same over ICE-TCP: random bytes, then a framed non-STUN packet.
+          const tcpCandidate = viewer.serverTransport.iceCandidates.find((c) => c.protocol === 'tcp');
+          if (tcpCandidate) {
+            const socket = net.connect(tcpCandidate.port, tcpCandidate.address);
+            socket.on('error', () => {});
+            await new Promise((r) => socket.once('connect', r));
+            socket.write(Buffer.from([0x00, 0x05, 1, 2, 3, 4, 5]));
+            socket.write(Buffer.alloc(3000, 0x42));
+            await waitFor('the engine to drop the TCP connection', () => socket.destroyed || socket.readableEnded, { timeoutMs: 5_000 }).catch(() => socket.destroy());
           }
           const before = await framesOf(viewer);
           await waitForFrames(viewer, 'frames after the garbage', before + 20);

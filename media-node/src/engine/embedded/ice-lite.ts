@@ -62,7 +62,7 @@ export class IceLite {
     this.events.send(response.bytes, from);
 
     const nominated = request.attributesKeys.includes('USE-CANDIDATE');
-    const isSelected = this.selected?.address === from.address && this.selected.port === from.port;
+    const isSelected = this.selected?.address === from.address && this.selected.port === from.port && this.selected.tcp?.id === from.tcp?.id;
     if (isSelected) this.#lastConsent = Date.now();
     if (nominated && !isSelected) {
       this.selected = { ...from };

@@ -22,6 +22,8 @@ import { EmbeddedWebRtcTransport } from './webrtc-transport.ts';
 /** What a transport needs from its router and worker. */
 export interface RouterContext {
   readonly mux: UdpMux;
+  /** ICE-TCP is listening on the worker's port too. */
+  readonly tcp: boolean;
   readonly fanout: Fanout;
   readonly certificate: DtlsCertificate;
   readonly announcedAddress: string;
@@ -36,6 +38,7 @@ export interface RouterContext {
 
 export interface WorkerContext {
   readonly mux: UdpMux;
+  readonly tcp: boolean;
   readonly fanout: Fanout;
   readonly certificate: DtlsCertificate;
   readonly announcedAddress: string;
@@ -63,6 +66,7 @@ export class EmbeddedRouter extends Emitter<RouterEvents> implements Router {
     this.rtpCapabilities = routerCapabilities(mediaCodecs);
     this.#context = {
       mux: worker.mux,
+      tcp: worker.tcp,
       fanout: worker.fanout,
       certificate: worker.certificate,
       announcedAddress: worker.announcedAddress,
@@ -89,9 +93,11 @@ export class EmbeddedRouter extends Emitter<RouterEvents> implements Router {
 
   async createWebRtcTransport(options: WebRtcTransportOptions = {}): Promise<WebRtcTransport> {
     if (this.closed) throw new EngineError('invalid_state', 'router closed');
-    if (options.enableUdp === false) throw unsupported('a WebRTC transport without UDP', 'embedded');
+    const udp = options.enableUdp ?? true;
+    const tcp = (options.enableTcp ?? true) && this.#context.tcp;
+    if (!udp && !tcp) throw unsupported('a WebRTC transport without UDP or TCP', 'embedded');
     this.#reserve();
-    const transport = new EmbeddedWebRtcTransport(this.#context, options.appData ?? {});
+    const transport = new EmbeddedWebRtcTransport(this.#context, { udp, tcp }, options.appData ?? {});
     this.#transports.add(transport);
     return transport;
   }

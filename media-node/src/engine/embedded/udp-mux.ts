@@ -12,6 +12,8 @@ export interface MuxEndpoint {
 export interface RemoteAddress {
   address: string;
   port: number;
+  /** Set when the peer reached us over ICE-TCP: replies go back on this connection. */
+  tcp?: { write(frame: Buffer): void; readonly id: number };
 }
 
 export interface UdpMuxStats {
@@ -63,7 +65,8 @@ export class UdpMux {
   }
 
   send(data: Buffer, to: RemoteAddress): void {
-    this.#socket.send(data, to.port, to.address);
+    if (to.tcp) to.tcp.write(data);
+    else this.#socket.send(data, to.port, to.address);
   }
 
   addUfrag(ufrag: string, endpoint: MuxEndpoint): void {
@@ -74,13 +77,13 @@ export class UdpMux {
     this.#byUfrag.delete(ufrag);
   }
 
-  /** Called once ICE has validated a remote address for the endpoint. */
+  /** Called once ICE has validated a remote address for the endpoint (TCP peers are bound per connection). */
   addRemote(remote: RemoteAddress, endpoint: MuxEndpoint): void {
-    this.#byRemote.set(key(remote), endpoint);
+    if (!remote.tcp) this.#byRemote.set(key(remote), endpoint);
   }
 
   removeRemote(remote: RemoteAddress, endpoint: MuxEndpoint): void {
-    if (this.#byRemote.get(key(remote)) === endpoint) this.#byRemote.delete(key(remote));
+    if (!remote.tcp && this.#byRemote.get(key(remote)) === endpoint) this.#byRemote.delete(key(remote));
   }
 
   close(): void {
@@ -105,6 +108,10 @@ export class UdpMux {
 
   // The USERNAME attribute is "<our ufrag>:<their ufrag>"; reading it does not need the
   // password, the endpoint then checks MESSAGE-INTEGRITY.
+  endpointForStun(data: Buffer): MuxEndpoint | undefined {
+    return this.#endpointForStun(data);
+  }
+
   #endpointForStun(data: Buffer): MuxEndpoint | undefined {
     const username = readStunUsername(data);
     if (!username) return undefined;

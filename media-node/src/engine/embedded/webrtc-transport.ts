@@ -69,6 +69,7 @@ export class EmbeddedWebRtcTransport extends Emitter<TransportEvents> implements
 
   constructor(
     private readonly ctx: RouterContext,
+    private readonly protocols: { udp: boolean; tcp: boolean },
     readonly appData: Record<string, unknown>,
   ) {
     super();
@@ -102,9 +103,14 @@ export class EmbeddedWebRtcTransport extends Emitter<TransportEvents> implements
 
   get iceCandidates(): IceCandidate[] {
     const address = this.ctx.announcedAddress;
-    return [
-      { foundation: 'udpcandidate', priority: 1076302079, address, ip: address, protocol: 'udp', port: this.ctx.mux.port, type: 'host' },
-    ];
+    const port = this.ctx.mux.port;
+    const candidates: IceCandidate[] = [];
+    // UDP first and with the higher priority, as mediasoup orders them with preferUdp.
+    if (this.protocols.udp) candidates.push({ foundation: 'udpcandidate', priority: 1076302079, address, ip: address, protocol: 'udp', port, type: 'host' });
+    if (this.protocols.tcp) {
+      candidates.push({ foundation: 'tcpcandidate', priority: 1076276479, address, ip: address, protocol: 'tcp', port, type: 'host', tcpType: 'passive' });
+    }
+    return candidates;
   }
 
   get iceState(): IceState {
@@ -113,7 +119,7 @@ export class EmbeddedWebRtcTransport extends Emitter<TransportEvents> implements
 
   get iceSelectedTuple(): TransportTuple | undefined {
     const s = this.#ice.selected;
-    return s && { localAddress: this.ctx.announcedAddress, localPort: this.ctx.mux.port, remoteIp: s.address, remotePort: s.port, protocol: 'udp' };
+    return s && { localAddress: this.ctx.announcedAddress, localPort: this.ctx.mux.port, remoteIp: s.address, remotePort: s.port, protocol: s.tcp ? 'tcp' : 'udp' };
   }
 
   get dtlsParameters(): DtlsParameters {
@@ -351,7 +357,7 @@ export class EmbeddedWebRtcTransport extends Emitter<TransportEvents> implements
 
   #isSelected(from: RemoteAddress): boolean {
     const s = this.#ice.selected;
-    return s !== undefined && s.address === from.address && s.port === from.port;
+    return s !== undefined && s.address === from.address && s.port === from.port && s.tcp?.id === from.tcp?.id;
   }
 
   #sendToPeer(data: Buffer): void {

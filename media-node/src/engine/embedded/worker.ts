@@ -7,6 +7,7 @@ import { type DtlsCertificate, createCertificate } from './certificate.ts';
 import { Fanout } from './fanout.ts';
 import { CONSENT_TIMEOUT_MS } from './ice-lite.ts';
 import { EmbeddedRouter, type WorkerContext } from './router.ts';
+import { TcpListener } from './tcp-listener.ts';
 import { UdpMux } from './udp-mux.ts';
 
 export interface EmbeddedWorkerOptions extends WorkerOptions {
@@ -24,6 +25,7 @@ export class EmbeddedWorker extends Emitter<WorkerEvents> implements EngineWorke
 
   private constructor(
     readonly mux: UdpMux,
+    private readonly tcp: TcpListener | undefined,
     certificate: DtlsCertificate,
     options: EmbeddedWorkerOptions,
   ) {
@@ -32,6 +34,7 @@ export class EmbeddedWorker extends Emitter<WorkerEvents> implements EngineWorke
     const maxTransports = options.maxTransports ?? Number.POSITIVE_INFINITY;
     this.#context = {
       mux,
+      tcp: tcp !== undefined,
       fanout: new Fanout(),
       certificate,
       announcedAddress: options.announcedAddress,
@@ -49,7 +52,8 @@ export class EmbeddedWorker extends Emitter<WorkerEvents> implements EngineWorke
 
   static async create(options: EmbeddedWorkerOptions): Promise<EmbeddedWorker> {
     const [mux, certificate] = await Promise.all([UdpMux.bind(options.listenIp, options.port), createCertificate()]);
-    return new EmbeddedWorker(mux, certificate, options);
+    const tcp = await TcpListener.listen(options.listenIp, mux);
+    return new EmbeddedWorker(mux, tcp, certificate, options);
   }
 
   get port(): number {
@@ -79,6 +83,7 @@ export class EmbeddedWorker extends Emitter<WorkerEvents> implements EngineWorke
     this.closed = true;
     for (const r of [...this.#routers]) r.workerClosed();
     this.mux.close();
+    this.tcp?.close();
     this.emit('close');
     this.removeAllListeners();
   }
