@@ -4,28 +4,17 @@
 //   BENCH_CONCURRENCY  clients in flight (default 50)
 import pg from 'pg';
 import { DEFAULT_ADMIN_DATABASE_URL } from '../db/migrate.ts';
-import { ensureStack, runConcurrent } from './stack.ts';
+import { apiCall as call, ensureStack, runConcurrent } from './stack.ts';
 
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 50);
 const adminUrl = process.env.DATABASE_ADMIN_URL ?? DEFAULT_ADMIN_DATABASE_URL;
 const password = 'bench password 123';
 
-async function call(url: string, method: string, path: string, body?: unknown, token?: string, ip?: string) {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (token) headers.authorization = `Bearer ${token}`;
-  if (ip) headers['cf-connecting-ip'] = ip;
-  const res = await fetch(`${url}/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const json = (await res.json().catch(() => null)) as any;
-  if (!res.ok) throw new Error(`${method} ${path} -> ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
 async function main() {
-  // Bench clients all come from one address: raise the per-IP auth limit for a stack we start.
   const stack = await ensureStack({
     url: process.env.BENCH_API_URL,
     port: 8797,
-    env: { NEON_PROXY_PORT: '8798', UPSTASH_ADAPTER_PORT: '8799', AUTH_RATE_LIMIT_PER_IP: '100000', AUTH_RATE_LIMIT_PER_EMAIL: '100000' },
+    env: { NEON_PROXY_PORT: '8798', UPSTASH_ADAPTER_PORT: '8799' },
   });
   try {
     const run = Date.now().toString(36);

@@ -10,7 +10,7 @@
 import pg from 'pg';
 import WebSocket from 'ws';
 import { DEFAULT_ADMIN_DATABASE_URL } from '../db/migrate.ts';
-import { ensureStack, percentile, round, runConcurrent } from './stack.ts';
+import { apiCall as call, ensureStack, percentile, round, runConcurrent } from './stack.ts';
 
 const SOCKET_COUNTS = (process.env.BENCH_ROOM_SOCKETS ?? '100,500,1000').split(',').map(Number);
 const RATES = (process.env.BENCH_ROOM_RATES ?? '20,50,100,200,400').split(',').map(Number);
@@ -20,15 +20,6 @@ const DRAIN_MS = 2000;
 const BUDGET_MS = 170_000;
 const adminUrl = process.env.DATABASE_ADMIN_URL ?? DEFAULT_ADMIN_DATABASE_URL;
 const started = Date.now();
-
-async function call(url: string, method: string, path: string, body?: unknown, token?: string) {
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'cf-connecting-ip': '127.0.0.9' };
-  if (token) headers.authorization = `Bearer ${token}`;
-  const res = await fetch(`${url}/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const json = (await res.json().catch(() => null)) as any;
-  if (!res.ok) throw new Error(`${method} ${path} -> ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
 
 interface Client {
   ws: WebSocket;
@@ -140,7 +131,7 @@ async function main() {
   const stack = await ensureStack({
     url: process.env.BENCH_ROOM_URL,
     port: 8807,
-    env: { NEON_PROXY_PORT: '8808', UPSTASH_ADAPTER_PORT: '8809', AUTH_RATE_LIMIT_PER_IP: '100000', AUTH_RATE_LIMIT_PER_EMAIL: '100000' },
+    env: { NEON_PROXY_PORT: '8808', UPSTASH_ADAPTER_PORT: '8809' },
   });
   try {
     const run = crypto.randomUUID().slice(0, 8);

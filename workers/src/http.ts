@@ -2,7 +2,7 @@
 // same way), and OpenAPI helpers that keep route definitions short.
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Redis } from '@upstash/redis/cloudflare';
-import type { z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { ErrorBody } from '@roomcast/schema/api';
 import type { Principal } from './auth/principal.ts';
 import type { Config } from './config.ts';
@@ -57,8 +57,11 @@ export function errorResponses<S extends keyof typeof ERROR_DESCRIPTIONS>(...sta
   };
 }
 
+/** Path parameters. Ids stay plain strings: a malformed id answers 404 like any unknown id. */
+export const OrgParam = z.object({ org: z.string() });
+export const orgParamWith = <K extends string>(name: K) => OrgParam.extend({ [name]: z.string() } as { [P in K]: z.ZodString });
+
 export const bearerSecurity: Record<string, string[]>[] = [{ bearer: [] }, { cookie: [] }];
 
 export const iso = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);
-export const isoNow = (d: Date) => d.toISOString();
 

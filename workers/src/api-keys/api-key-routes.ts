@@ -4,14 +4,13 @@ import { ApiKey, CreateApiKeyInput } from '@roomcast/schema/api';
 import { apiKeys } from '@roomcast/schema/db';
 import { issueApiKey, isUuid } from '../auth/tokens.ts';
 import { notFound } from '../errors.ts';
-import { bearerSecurity, createRouter, errorResponses, iso, jsonBody, jsonContent } from '../http.ts';
+import { bearerSecurity, createRouter, OrgParam, orgParamWith, errorResponses, iso, jsonBody, jsonContent } from '../http.ts';
 import { assertFeature, effectivePlan } from '../plans/limits.ts';
 import { withOrganization } from '../tenancy/access.ts';
 import { audit } from '../tenancy/audit.ts';
 
 export const apiKeyRoutes = createRouter();
-const OrgParam = z.object({ org: z.string() });
-const KeyParam = z.object({ org: z.string(), key: z.string() });
+const KeyParam = orgParamWith('key');
 
 const toApiKey = (k: typeof apiKeys.$inferSelect) => ({
   id: k.id,

@@ -6,7 +6,7 @@ import { rooms, roomSessions, workspaces } from '@roomcast/schema/db';
 import { isUuid } from '../auth/tokens.ts';
 import type { Tx } from '../db/database.ts';
 import { ApiError, conflict, isUniqueViolation, notFound } from '../errors.ts';
-import { bearerSecurity, createRouter, errorResponses, iso, jsonBody, jsonContent, type AppEnv } from '../http.ts';
+import { bearerSecurity, createRouter, OrgParam, orgParamWith, errorResponses, iso, jsonBody, jsonContent, type AppEnv } from '../http.ts';
 import { assertWithinLimit } from '../plans/limits.ts';
 import { withOrganization, type OrganizationAccess } from '../tenancy/access.ts';
 import { audit } from '../tenancy/audit.ts';
@@ -14,8 +14,7 @@ import { slugify } from '../tenancy/create-organization.ts';
 import { signRoomToken } from './room-token.ts';
 
 export const roomRoutes = createRouter();
-const OrgParam = z.object({ org: z.string() });
-const RoomParam = z.object({ org: z.string(), room: z.string() });
+const RoomParam = orgParamWith('room');
 
 type RoomRow = typeof rooms.$inferSelect;
 const toRoom = (r: RoomRow, liveSessionId: string | null) => ({

@@ -5,7 +5,6 @@ import { memberships, organizations, subscriptions, workspaces } from '@roomcast
 import { DEFAULT_PLAN } from '@roomcast/schema';
 import type { Tx } from '../db/database.ts';
 import { conflict } from '../errors.ts';
-import { randomToken } from '../auth/crypto.ts';
 
 export function slugify(text: string): string {
   const slug = text
@@ -27,7 +26,7 @@ export async function createOrganization(
   let organization: typeof organizations.$inferSelect | undefined;
   // Other tenants' slugs are invisible under RLS, so detect a taken slug with ON CONFLICT.
   for (let attempt = 0; attempt < 4 && !organization; attempt++) {
-    const slug = attempt === 0 ? base : `${base}-${randomToken(4).toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 4) || attempt}`;
+    const slug = attempt === 0 ? base : `${base}-${crypto.randomUUID().slice(0, 4)}`;
     [organization] = await tx
       .insert(organizations)
       .values({ id: input.organizationId, name: input.name, slug })

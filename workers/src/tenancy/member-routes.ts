@@ -8,7 +8,7 @@ import { requireUser } from '../auth/principal.ts';
 import { isUuid } from '../auth/tokens.ts';
 import type { Tx } from '../db/database.ts';
 import { ApiError, conflict, forbidden, isUniqueViolation, notFound } from '../errors.ts';
-import { bearerSecurity, createRouter, errorResponses, iso, jsonBody, jsonContent } from '../http.ts';
+import { bearerSecurity, createRouter, OrgParam, orgParamWith, errorResponses, iso, jsonBody, jsonContent } from '../http.ts';
 import { assertWithinLimit } from '../plans/limits.ts';
 import { withOrganization, type OrganizationAccess } from './access.ts';
 import { audit } from './audit.ts';
@@ -18,9 +18,8 @@ export const memberRoutes = createRouter();
 export const invitationAcceptRoutes = createRouter();
 
 const INVITATION_TTL_MS = 7 * 24 * 3600_000;
-const OrgParam = z.object({ org: z.string() });
-const MemberParam = z.object({ org: z.string(), user: z.string() });
-const InvitationParam = z.object({ org: z.string(), invitation: z.string() });
+const MemberParam = orgParamWith('user');
+const InvitationParam = orgParamWith('invitation');
 
 const toInvitation = (i: typeof invitations.$inferSelect) => ({
   id: i.id,

@@ -4,14 +4,13 @@ import { CreateOrganizationInput, Organization, UpdateOrganizationInput } from '
 import { organizations } from '@roomcast/schema/db';
 import { requireUser } from '../auth/principal.ts';
 import { conflict, isUniqueViolation, unauthenticated } from '../errors.ts';
-import { bearerSecurity, createRouter, errorResponses, jsonBody, jsonContent } from '../http.ts';
+import { bearerSecurity, createRouter, OrgParam, errorResponses, jsonBody, jsonContent } from '../http.ts';
 import { effectivePlan } from '../plans/limits.ts';
 import { withOrganization } from './access.ts';
 import { audit } from './audit.ts';
 import { createOrganization, listUserOrganizations, toOrganization } from './create-organization.ts';
 
 export const organizationRoutes = createRouter();
-const OrgParam = z.object({ org: z.string() });
 
 organizationRoutes.openapi(
   createRoute({

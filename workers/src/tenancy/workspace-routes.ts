@@ -3,7 +3,7 @@ import { and, count, eq } from 'drizzle-orm';
 import { CreateWorkspaceInput, UpdateWorkspaceInput, Workspace } from '@roomcast/schema/api';
 import { rooms, workspaces } from '@roomcast/schema/db';
 import { conflict, isUniqueViolation, notFound } from '../errors.ts';
-import { bearerSecurity, createRouter, errorResponses, jsonBody, jsonContent } from '../http.ts';
+import { bearerSecurity, createRouter, OrgParam, orgParamWith, errorResponses, jsonBody, jsonContent } from '../http.ts';
 import { assertWithinLimit } from '../plans/limits.ts';
 import { isUuid } from '../auth/tokens.ts';
 import { withOrganization } from './access.ts';
@@ -11,8 +11,7 @@ import { audit } from './audit.ts';
 import { slugify } from './create-organization.ts';
 
 export const workspaceRoutes = createRouter();
-const OrgParam = z.object({ org: z.string() });
-const WorkspaceParam = z.object({ org: z.string(), workspace: z.string() });
+const WorkspaceParam = orgParamWith('workspace');
 
 const toWorkspace = (w: typeof workspaces.$inferSelect) => ({
   id: w.id,
