@@ -1,5 +1,6 @@
-// Fixed-window rate limits in Redis (Upstash). One round trip: a pipeline that creates the window
-// key with its expiry if missing, then counts.
+// Sliding-window rate limits in Redis (Upstash), as Upstash's own ratelimit does: the current
+// window's count plus the previous window's, weighted by how much of it still overlaps. Unlike a
+// fixed window, a burst cannot double the limit by straddling a window boundary. One round trip.
 import type { Redis } from '@upstash/redis/cloudflare';
 import { ApiError } from '../errors.ts';
 
@@ -9,9 +10,18 @@ export async function enforceRateLimit(
   limit: number,
   windowSeconds: number,
 ): Promise<void> {
-  const key = `ratelimit:${bucket}:${Math.floor(Date.now() / 1000 / windowSeconds)}`;
-  const [, count] = await redis.pipeline().set(key, 0, { nx: true, ex: windowSeconds }).incr(key).exec<[unknown, number]>();
-  if (count > limit) {
+  const now = Date.now() / 1000;
+  const window = Math.floor(now / windowSeconds);
+  const currentKey = `ratelimit:${bucket}:${window}`;
+  const previousKey = `ratelimit:${bucket}:${window - 1}`;
+  const [current, , previous] = await redis
+    .pipeline()
+    .incr(currentKey)
+    .expire(currentKey, windowSeconds * 2)
+    .get<number>(previousKey)
+    .exec<[number, unknown, number | null]>();
+  const overlap = 1 - (now / windowSeconds - window);
+  if (current + (previous ?? 0) * overlap > limit) {
     throw new ApiError(429, 'rate_limited', 'Too many attempts; try again in a minute', {
       retryAfterSeconds: windowSeconds,
     });
