@@ -4,3 +4,5 @@ export * from './limits.ts';
 export * from './envelope.ts';
 export * from './client.ts';
 export * from './server.ts';
+export * from './media.ts';
+export * from './fleet.ts';

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { Role } from '../api/index.ts';
 import { AlertKind } from './client.ts';
 import { ErrorFrame, FrameId, ResponseFrame } from './envelope.ts';
+import { MediaProducer, MediaResetReason, MediaState } from './media.ts';
 
 export const Participant = z.object({
   identity: z.string(),
@@ -77,6 +78,25 @@ export const ServerMessage = z.discriminatedUnion('type', [
   frame('alert.unpinned', { alertId: z.number().int() }),
   frame('room.updated', { room: RoomState }),
   frame('room.ended', { reason: z.enum(['ended', 'empty']) }),
+  // Media (see media.ts for the call sequence).
+  /** Every producer in the room now: after welcome, after a reset, and on request. */
+  frame('media.producers', { producers: z.array(MediaProducer) }),
+  frame('media.producer_added', { producer: MediaProducer }),
+  frame('media.producer_closed', { producerId: z.string() }),
+  /** A producer was paused or resumed by its publisher. */
+  frame('media.producer_updated', { producer: MediaProducer }),
+  /** One of this client's consumers was closed by the room or the node (its producer went away). */
+  frame('media.consumer_closed', { consumerId: z.string(), producerId: z.string() }),
+  /** One of this client's transports was closed by the node. */
+  frame('media.transport_closed', { transportId: z.string() }),
+  /** Optional quality scores (0-10) for this client's producers and consumers. */
+  frame('media.scores', {
+    producers: z.array(z.object({ producerId: z.string(), score: z.number() })).optional(),
+    consumers: z.array(z.object({ consumerId: z.string(), score: z.number(), producerScore: z.number() })).optional(),
+  }),
+  /** Drop every transport, producer and consumer and rebuild once `media.status` is ready. */
+  frame('media.reset', { reason: MediaResetReason }),
+  frame('media.status', { state: MediaState, error: z.string().optional() }),
   ErrorFrame,
   ResponseFrame,
 ]);

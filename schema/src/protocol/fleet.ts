@@ -1,0 +1,138 @@
+// The media fleet's two sockets, both dialed OUT by the media node:
+//
+//   node -> FleetDO  (GET /api/v1/fleet/connect, Authorization: Bearer <node JWT>, aud roomcast-fleet)
+//     node: node.register (first frame, names the protocol), then node.load every few seconds.
+//     fleet: room.assign (dial this room), room.release (close that room's router), node.drain.
+//   node -> RoomDO   (GET /api/v1/rooms/{room}/media-node, Authorization: Bearer <room-node JWT>)
+//     node: node.ready (first frame: protocol, router capabilities), then responses and events.
+//     room: requests mapped 1:1 onto the engine (NODE_REQUESTS), answered with `response`.
+// Every frame is validated on arrival; an invalid one gets an error frame, never a crash.
+import { z } from 'zod';
+import { ErrorFrame, FrameId, ResponseFrame } from './envelope.ts';
+import { ConsumerInfo, DtlsParameters, IceParameters, MediaKind, MediaSource, RtpCapabilities, RtpParameters, TransportInfo } from './media.ts';
+
+/** Bumped only for incompatible changes of the fleet and node sockets. */
+export const FLEET_PROTOCOL_VERSION = 1;
+/** JWT audiences: the node's fleet credential, and the per-room credential FleetDO hands out. */
+export const FLEET_AUDIENCE = 'roomcast-fleet';
+export const ROOM_NODE_AUDIENCE = 'roomcast-room-node';
+
+const Id = z.string().min(1).max(128);
+const frame = <K extends string, T extends z.ZodRawShape>(type: K, shape: T) => z.object({ type: z.literal(type), ...shape });
+
+export const NODE_STATES = ['serving', 'draining'] as const;
+export const NodeState = z.enum(NODE_STATES);
+export type NodeState = z.infer<typeof NodeState>;
+
+export const NodeCapacity = z.object({
+  maxConsumers: z.number().int().min(0),
+  maxRouters: z.number().int().min(0),
+});
+export type NodeCapacity = z.infer<typeof NodeCapacity>;
+
+export const NodeLoad = z.object({
+  routers: z.number().int().min(0),
+  transports: z.number().int().min(0),
+  producers: z.number().int().min(0),
+  consumers: z.number().int().min(0),
+  /** 0..1 over all cores. */
+  cpu: z.number().min(0).max(64),
+  bitrateKbps: z.number().min(0),
+  state: NodeState,
+});
+export type NodeLoad = z.infer<typeof NodeLoad>;
+
+// ── node <-> FleetDO ────────────────────────────────────────────────────────────
+
+export const NodeRegister = frame('node.register', {
+  protocol: z.number().int(),
+  nodeId: Id,
+  region: z.string().min(1).max(64),
+  announcedAddress: z.string().min(1).max(255),
+  engine: z.enum(['mediasoup', 'embedded']),
+  workers: z.number().int().min(1).max(1024),
+  capacity: NodeCapacity,
+  /** Rooms the node still hosts (after a reconnect to FleetDO), so placement stays sticky. */
+  rooms: z.array(Id).max(10_000).default([]),
+});
+export type NodeRegister = z.infer<typeof NodeRegister>;
+
+export const NodeToFleet = z.discriminatedUnion('type', [
+  NodeRegister,
+  frame('node.load', NodeLoad.shape),
+  /** The node stopped hosting a room on its own (router closed, room socket gone for good). */
+  frame('room.released', { roomId: Id }),
+]);
+export type NodeToFleet = z.infer<typeof NodeToFleet>;
+
+export const FleetToNode = z.discriminatedUnion('type', [
+  frame('node.registered', { protocol: z.number().int(), heartbeatMs: z.number().int() }),
+  /** Dial `roomUrl` (ws/wss) with `Authorization: Bearer <token>` and create the room's router. */
+  frame('room.assign', { roomId: Id, roomUrl: z.string().min(1), token: z.string().min(1) }),
+  /** Close the room's router and its socket. */
+  frame('room.release', { roomId: Id }),
+  /** Draining: keep the rooms you host, expect no new ones. `draining: false` undoes it. */
+  frame('node.drain', { draining: z.boolean() }),
+  ErrorFrame,
+]);
+export type FleetToNode = z.infer<typeof FleetToNode>;
+
+// ── RoomDO <-> node ─────────────────────────────────────────────────────────────
+
+/** What RoomDO asks the node, 1:1 onto the engine; `result` is an ok response's `data`. */
+export const NODE_REQUESTS = {
+  'router.capabilities': { data: z.object({}), result: z.object({ rtpCapabilities: RtpCapabilities }) },
+  'transport.create': { data: z.object({ direction: z.enum(['send', 'recv']), owner: z.string() }), result: TransportInfo },
+  'transport.connect': { data: z.object({ transportId: Id, dtlsParameters: DtlsParameters }), result: z.object({}) },
+  'transport.restartIce': { data: z.object({ transportId: Id }), result: z.object({ iceParameters: IceParameters }) },
+  'transport.close': { data: z.object({ transportId: Id }), result: z.object({}) },
+  'transport.produce': {
+    data: z.object({ transportId: Id, kind: MediaKind, rtpParameters: RtpParameters, paused: z.boolean().optional(), identity: z.string(), source: MediaSource }),
+    result: z.object({ id: Id }),
+  },
+  'transport.consume': {
+    data: z.object({ transportId: Id, producerId: Id, rtpCapabilities: RtpCapabilities }),
+    result: ConsumerInfo,
+  },
+  'producer.pause': { data: z.object({ producerId: Id }), result: z.object({}) },
+  'producer.resume': { data: z.object({ producerId: Id }), result: z.object({}) },
+  'producer.close': { data: z.object({ producerId: Id }), result: z.object({}) },
+  'consumer.pause': { data: z.object({ consumerId: Id }), result: z.object({}) },
+  'consumer.resume': { data: z.object({ consumerId: Id }), result: z.object({}) },
+  'consumer.close': { data: z.object({ consumerId: Id }), result: z.object({}) },
+  'consumer.setPreferredLayers': {
+    data: z.object({ consumerId: Id, spatialLayer: z.number().int().min(0), temporalLayer: z.number().int().min(0).optional() }),
+    result: z.object({}),
+  },
+  /** The room ended: close the router (everything in it) and then the socket. */
+  'router.close': { data: z.object({}), result: z.object({}) },
+} as const satisfies Record<string, { data: z.ZodType; result: z.ZodType }>;
+
+export type NodeMethod = keyof typeof NODE_REQUESTS;
+export type NodeRequestData<M extends NodeMethod> = z.infer<(typeof NODE_REQUESTS)[M]['data']>;
+export type NodeResult<M extends NodeMethod> = z.infer<(typeof NODE_REQUESTS)[M]['result']>;
+
+export const RoomToNode = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('request'),
+    id: FrameId,
+    method: z.enum(Object.keys(NODE_REQUESTS) as [NodeMethod, ...NodeMethod[]]),
+    data: z.unknown().optional(),
+  }),
+  ErrorFrame,
+]);
+export type RoomToNode = z.infer<typeof RoomToNode>;
+
+export const NodeToRoom = z.discriminatedUnion('type', [
+  frame('node.ready', { protocol: z.number().int(), nodeId: Id, rtpCapabilities: RtpCapabilities }),
+  ResponseFrame,
+  frame('producer.closed', { producerId: Id }),
+  frame('transport.closed', { transportId: Id }),
+  frame('consumer.closed', { consumerId: Id, producerId: Id }),
+  frame('scores', {
+    producers: z.array(z.object({ producerId: Id, score: z.number() })).optional(),
+    consumers: z.array(z.object({ consumerId: Id, score: z.number(), producerScore: z.number() })).optional(),
+  }),
+  ErrorFrame,
+]);
+export type NodeToRoom = z.infer<typeof NodeToRoom>;
