@@ -13,6 +13,7 @@ import {
   pgPolicy,
   pgRole,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -236,12 +237,17 @@ export const rooms = pgTable(
     title: text('title').notNull(),
     slug: text('slug').notNull(),
     visibility: visibilityEnum('visibility').notNull().default('members'),
+    // Record live sessions (a plan feature: Professional and up).
+    recording: boolean('recording').notNull().default(false),
     createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
+    // Soft delete: a deleted room keeps its sessions, so billed usage is never lost with it.
+    deletedAt: timestamp('deleted_at', { withTimezone: true }),
   },
   (t) => [
-    uniqueIndex('rooms_org_slug_key').on(t.organizationId, t.slug),
+    // Slugs are unique among live rooms only: a deleted room's slug can be reused.
+    uniqueIndex('rooms_org_slug_key').on(t.organizationId, t.slug).where(sql`deleted_at is null`),
     index('rooms_workspace_idx').on(t.workspaceId),
     tenantPolicy(t.organizationId),
   ],
@@ -324,6 +330,21 @@ export const files = pgTable(
     createdAt: createdAt(),
   },
   (t) => [index('files_org_idx').on(t.organizationId), tenantPolicy(t.organizationId)],
+);
+
+// Usage slices reported to Stripe as meter events: one row per organization, meter and closed
+// hour, written after Stripe accepted it, so a rerun of the reporter sends nothing twice.
+export const usageReports = pgTable(
+  'usage_reports',
+  {
+    organizationId: organizationRef(),
+    meter: text('meter').notNull(),
+    sliceStart: timestamp('slice_start', { withTimezone: true }).notNull(),
+    quantity: integer('quantity').notNull(),
+    identifier: text('identifier').notNull(),
+    reportedAt: timestamp('reported_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.organizationId, t.meter, t.sliceStart] }), tenantPolicy(t.organizationId)],
 );
 
 // ── Integration ───────────────────────────────────────────────────────────────
