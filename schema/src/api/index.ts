@@ -85,6 +85,7 @@ export const Room = z.object({
   title: z.string(),
   slug: z.string(),
   visibility: Visibility,
+  recording: z.boolean(),
   status: z.enum(['idle', 'live']),
   liveSessionId: z.uuid().nullable(),
   createdAt: z.string(),
@@ -95,12 +96,15 @@ export const CreateRoomInput = z.object({
   title: z.string().trim().min(1).max(200),
   slug: slug.optional(),
   visibility: Visibility.default('members'),
+  // Record live sessions: a plan feature (Professional and up).
+  recording: z.boolean().default(false),
 });
 export const UpdateRoomInput = z
   .object({
     title: z.string().trim().min(1).max(200).optional(),
     slug: slug.optional(),
     visibility: Visibility.optional(),
+    recording: z.boolean().optional(),
     workspaceId: z.uuid().optional(),
   })
   .refine((v) => Object.keys(v).length > 0, 'nothing to update');

@@ -7,7 +7,7 @@ import { isUuid } from '../auth/tokens.ts';
 import type { Tx } from '../db/database.ts';
 import { ApiError, conflict, isUniqueViolation, notFound } from '../errors.ts';
 import { bearerSecurity, createRouter, OrgParam, orgParamWith, errorResponses, iso, jsonBody, jsonContent, type AppEnv } from '../http.ts';
-import { assertWithinLimit } from '../plans/limits.ts';
+import { assertFeature, assertWithinLimit, effectivePlan } from '../plans/limits.ts';
 import { withOrganization, type OrganizationAccess } from '../tenancy/access.ts';
 import { audit } from '../tenancy/audit.ts';
 import { slugify } from '../tenancy/create-organization.ts';
@@ -24,6 +24,7 @@ const toRoom = (r: RoomRow, liveSessionId: string | null) => ({
   title: r.title,
   slug: r.slug,
   visibility: r.visibility,
+  recording: r.recording,
   status: liveSessionId ? ('live' as const) : ('idle' as const),
   liveSessionId,
   createdAt: r.createdAt.toISOString(),
@@ -36,6 +37,7 @@ const toSession = (s: typeof roomSessions.$inferSelect) => ({
   endedAt: iso(s.endedAt),
 });
 
+// Deleted rooms are kept (their sessions carry billed usage) but are invisible to every route.
 const roomWithLiveSession = (tx: Tx) =>
   tx
     .select({ room: rooms, liveSessionId: roomSessions.id })
@@ -44,7 +46,7 @@ const roomWithLiveSession = (tx: Tx) =>
 
 async function findRoom(tx: Tx, organizationId: string, roomId: string) {
   if (!isUuid(roomId)) throw notFound('Room');
-  const [row] = await roomWithLiveSession(tx).where(and(eq(rooms.id, roomId), eq(rooms.organizationId, organizationId)));
+  const [row] = await roomWithLiveSession(tx).where(and(eq(rooms.id, roomId), eq(rooms.organizationId, organizationId), isNull(rooms.deletedAt)));
   if (!row) throw notFound('Room');
   return row;
 }
@@ -102,7 +104,7 @@ roomRoutes.openapi(
     const { workspaceId } = c.req.valid('query');
     const list = await withOrganization(c.var.db, c.var.principal, org, 'room.read', (tx) =>
       roomWithLiveSession(tx)
-        .where(and(eq(rooms.organizationId, org), workspaceId ? eq(rooms.workspaceId, workspaceId) : undefined))
+        .where(and(eq(rooms.organizationId, org), isNull(rooms.deletedAt), workspaceId ? eq(rooms.workspaceId, workspaceId) : undefined))
         .orderBy(rooms.createdAt),
     );
     return c.json({ rooms: list.map((r) => toRoom(r.room, r.liveSessionId)) }, 200);
@@ -125,13 +127,14 @@ roomRoutes.openapi(
     const slug = input.slug ?? slugify(input.title);
     const room = await withOrganization(c.var.db, c.var.principal, org, 'room.manage', async (tx, access) => {
       await assertWorkspace(tx, org, input.workspaceId);
+      if (input.recording) assertFeature(await effectivePlan(tx, org), 'recording');
       await assertWithinLimit(tx, org, 'rooms', async () => {
-        const [row] = await tx.select({ n: count() }).from(rooms).where(eq(rooms.organizationId, org));
+        const [row] = await tx.select({ n: count() }).from(rooms).where(and(eq(rooms.organizationId, org), isNull(rooms.deletedAt)));
         return row!.n;
       });
       const [created] = await tx
         .insert(rooms)
-        .values({ organizationId: org, workspaceId: input.workspaceId, title: input.title, slug, visibility: input.visibility, createdBy: access.userId })
+        .values({ organizationId: org, workspaceId: input.workspaceId, title: input.title, slug, visibility: input.visibility, recording: input.recording, createdBy: access.userId })
         .returning();
       await audit(tx, access, 'room.created', { type: 'room', id: created!.id });
       return created!;
@@ -173,6 +176,8 @@ roomRoutes.openapi(
     const row = await withOrganization(c.var.db, c.var.principal, org, 'room.manage', async (tx, access) => {
       const current = await findRoom(tx, org, id);
       if (input.workspaceId) await assertWorkspace(tx, org, input.workspaceId);
+      // Turning recording on needs the plan feature; turning it off never does (a downgrade).
+      if (input.recording) assertFeature(await effectivePlan(tx, org), 'recording');
       const [updated] = await tx.update(rooms).set({ ...input, updatedAt: new Date() }).where(eq(rooms.id, id)).returning();
       await audit(tx, access, 'room.updated', { type: 'room', id }, input);
       return { room: updated!, liveSessionId: current.liveSessionId };
@@ -196,7 +201,8 @@ roomRoutes.openapi(
     await withOrganization(c.var.db, c.var.principal, org, 'room.manage', async (tx, access) => {
       const current = await findRoom(tx, org, id);
       if (current.liveSessionId) throw conflict('The room is live; end it before deleting it', 'room_live');
-      await tx.delete(rooms).where(eq(rooms.id, id));
+      // Soft delete: the room's sessions stay for usage billing; its slug becomes free again.
+      await tx.update(rooms).set({ deletedAt: new Date(), updatedAt: new Date() }).where(eq(rooms.id, id));
       await audit(tx, access, 'room.deleted', { type: 'room', id }, { slug: current.room.slug });
     });
     return c.body(null, 204);

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { and, count, eq } from 'drizzle-orm';
+import { and, count, eq, isNotNull, isNull, ne } from 'drizzle-orm';
 import { CreateWorkspaceInput, UpdateWorkspaceInput, Workspace } from '@roomcast/schema/api';
 import { rooms, workspaces } from '@roomcast/schema/db';
 import { conflict, isUniqueViolation, notFound } from '../errors.ts';
@@ -137,10 +137,14 @@ workspaceRoutes.openapi(
       if (!isUuid(id)) throw notFound('Workspace');
       const [w] = await tx.select().from(workspaces).where(and(eq(workspaces.id, id), eq(workspaces.organizationId, org)));
       if (!w) throw notFound('Workspace');
-      const [roomCount] = await tx.select({ n: count() }).from(rooms).where(eq(rooms.workspaceId, id));
+      const [roomCount] = await tx.select({ n: count() }).from(rooms).where(and(eq(rooms.workspaceId, id), isNull(rooms.deletedAt)));
       if (roomCount!.n > 0) throw conflict(`The workspace still holds ${roomCount!.n} room(s); move or delete them first`, 'workspace_not_empty');
       const [total] = await tx.select({ n: count() }).from(workspaces).where(eq(workspaces.organizationId, org));
       if (total!.n <= 1) throw conflict('An organization keeps at least one workspace', 'last_workspace');
+      // Deleted rooms keep their sessions (billed usage): move them to a remaining workspace so
+      // the workspace's cascade does not take them along.
+      const [keep] = await tx.select({ id: workspaces.id }).from(workspaces).where(and(eq(workspaces.organizationId, org), ne(workspaces.id, id))).limit(1);
+      await tx.update(rooms).set({ workspaceId: keep!.id }).where(and(eq(rooms.workspaceId, id), isNotNull(rooms.deletedAt)));
       await tx.delete(workspaces).where(eq(workspaces.id, id));
       await audit(tx, access, 'workspace.deleted', { type: 'workspace', id });
     });
