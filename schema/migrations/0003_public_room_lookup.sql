@@ -1,4 +1,5 @@
--- Custom SQL migration file, put your code below! ---- Public room pages (`/r/{org}/{room}`, `/embed/{room}`) must find a room before any tenant is
+-- Custom SQL migration file, put your code below! --
+-- Public room pages (`/r/{org}/{room}`, `/embed/{room}`) must find a room before any tenant is
 -- known. These lookups answer exactly what such a page needs and nothing more; the API decides
 -- who may see the answer (public rooms: anyone; other rooms: only members).
 CREATE FUNCTION app_find_room_by_slugs(p_org_slug text, p_room_slug text)

@@ -11,6 +11,7 @@ import { ApiError } from './errors.ts';
 import { createRouter, type AppEnv } from './http.ts';
 import { health } from './platform/health.ts';
 import { createRedis } from './platform/redis.ts';
+import { publicRoomRoutes } from './rooms/public-room-routes.ts';
 import { signalRoutes } from './rooms/realtime/signal-route.ts';
 import { roomRoutes } from './rooms/room-routes.ts';
 import { invitationAcceptRoutes, memberRoutes } from './tenancy/member-routes.ts';
@@ -39,6 +40,7 @@ api.route('/organizations', workspaceRoutes);
 api.route('/organizations', memberRoutes);
 api.route('/organizations', roomRoutes);
 api.route('/rooms', signalRoutes);
+api.route('/public', publicRoomRoutes);
 api.route('/organizations', apiKeyRoutes);
 api.route('/invitations', invitationAcceptRoutes);
 

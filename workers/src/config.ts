@@ -18,6 +18,7 @@ const ConfigSchema = z.object({
   ROOM_TOKEN_TTL_SECONDS: intFrom(15 * 60),
   AUTH_RATE_LIMIT_PER_IP: intFrom(30),
   AUTH_RATE_LIMIT_PER_EMAIL: intFrom(10),
+  PUBLIC_JOIN_RATE_LIMIT_PER_IP: intFrom(60),
   ROOM_CHAT_HISTORY: intFrom(500),
   ROOM_CHAT_RATE_PER_10S: intFrom(10),
   ROOM_HEARTBEAT_SECONDS: intFrom(15),
@@ -37,6 +38,8 @@ export interface Config {
   roomTokenTtlSeconds: number;
   /** Attempts per minute on signup and login. */
   authRateLimit: { perIp: number; perEmail: number };
+  /** Anonymous joins of public rooms per minute from one address. */
+  publicJoinRateLimitPerIp: number;
   room: RoomConfig;
 }
 
@@ -75,6 +78,7 @@ export function loadConfig(env: Env): Config {
     sessionTtlMs: v.SESSION_TTL_HOURS * 3600_000,
     roomTokenTtlSeconds: v.ROOM_TOKEN_TTL_SECONDS,
     authRateLimit: { perIp: v.AUTH_RATE_LIMIT_PER_IP, perEmail: v.AUTH_RATE_LIMIT_PER_EMAIL },
+    publicJoinRateLimitPerIp: v.PUBLIC_JOIN_RATE_LIMIT_PER_IP,
     room: {
       chatHistory: v.ROOM_CHAT_HISTORY,
       chatRatePer10s: v.ROOM_CHAT_RATE_PER_10S,

@@ -14,6 +14,7 @@ export interface Env {
   ROOM_TOKEN_TTL_SECONDS?: string;
   AUTH_RATE_LIMIT_PER_IP?: string;
   AUTH_RATE_LIMIT_PER_EMAIL?: string;
+  PUBLIC_JOIN_RATE_LIMIT_PER_IP?: string;
   ROOM_CHAT_HISTORY?: string;
   ROOM_CHAT_RATE_PER_10S?: string;
   ROOM_HEARTBEAT_SECONDS?: string;

@@ -80,7 +80,13 @@ function participantFor(access: OrganizationAccess, input: z.infer<typeof JoinRo
   };
 }
 
-async function issueJoin(c: Context<AppEnv>, room: RoomRow, liveSessionId: string | null, participant: ReturnType<typeof participantFor>) {
+/** Signs a room token for `participant` (also used by the public join for anonymous viewers). */
+export async function issueJoin(
+  c: Context<AppEnv>,
+  room: Pick<RoomRow, 'id' | 'organizationId'>,
+  liveSessionId: string | null,
+  participant: ReturnType<typeof participantFor>,
+) {
   const { token, expiresAt } = await signRoomToken(
     c.var.config.roomTokenSecret,
     { ...participant, roomId: room.id, organizationId: room.organizationId, roomSessionId: liveSessionId },
