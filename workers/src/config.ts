@@ -1,6 +1,7 @@
 // Configuration is parsed once per isolate from the bindings, with a schema; nothing else in the
 // Worker reads `env.X` strings. Local and production differ only in these values.
 import { z } from 'zod';
+import type { PlanId } from '@roomcast/schema';
 import type { Env } from './env.ts';
 
 const intFrom = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -25,6 +26,17 @@ const ConfigSchema = z.object({
   ROOM_RESUME_WINDOW_SECONDS: intFrom(30),
   ROOM_EMPTY_TIMEOUT_SECONDS: intFrom(300),
   ROOM_PLAN_CACHE_SECONDS: intFrom(30),
+  // Billing. Without STRIPE_SECRET_KEY billing runs in local mode (refused in production).
+  STRIPE_SECRET_KEY: z.string().min(1).optional(),
+  STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
+  // Tests and local runs only: the FAKE Stripe (scripts/local/fake-stripe.ts), e.g. http://127.0.0.1:18111.
+  STRIPE_API_BASE: z.url().optional(),
+  STRIPE_PRICE_STARTER: z.string().min(1).optional(),
+  STRIPE_PRICE_PROFESSIONAL: z.string().min(1).optional(),
+  STRIPE_PRICE_BUSINESS: z.string().min(1).optional(),
+  STRIPE_PRICE_ENTERPRISE: z.string().min(1).optional(),
+  STRIPE_METER_PARTICIPANT_MINUTES: z.string().min(1).default('participant_minutes'),
+  STRIPE_METER_STREAM_MINUTES: z.string().min(1).default('stream_minutes'),
 });
 
 export interface Config {
@@ -41,7 +53,23 @@ export interface Config {
   /** Anonymous joins of public rooms per minute from one address. */
   publicJoinRateLimitPerIp: number;
   room: RoomConfig;
+  billing: BillingConfig;
 }
+
+/** `local`: no Stripe keys; an owner switches plans directly (never in production). */
+export type BillingConfig =
+  | { mode: 'local' }
+  | {
+      mode: 'stripe';
+      secretKey: string;
+      webhookSecret: string;
+      /** Where stripe-node sends requests; undefined means api.stripe.com. */
+      api: { host: string; port: number; protocol: 'http' | 'https' } | undefined;
+      /** Stripe price id of each self-serve plan (a plan without one cannot be bought online). */
+      priceIds: Partial<Record<PlanId, string>>;
+      /** Event names of the Stripe billing meters usage is reported to. */
+      meters: { participantMinutes: string; streamMinutes: string };
+    };
 
 export interface RoomConfig {
   /** Chat messages each room keeps; older ones are deleted. */
@@ -68,6 +96,12 @@ export function loadConfig(env: Env): Config {
     throw new Error(`Invalid Worker configuration: ${problems}`);
   }
   const v = parsed.data;
+  if (v.APP_ENV === 'production' && !v.STRIPE_SECRET_KEY) {
+    throw new Error('Invalid Worker configuration: STRIPE_SECRET_KEY is required in production (billing local mode is for local runs only)');
+  }
+  if (v.STRIPE_SECRET_KEY && !v.STRIPE_WEBHOOK_SECRET) {
+    throw new Error('Invalid Worker configuration: STRIPE_WEBHOOK_SECRET is required with STRIPE_SECRET_KEY');
+  }
   const config: Config = {
     env: v.APP_ENV,
     databaseUrl: v.DATABASE_URL,
@@ -87,7 +121,28 @@ export function loadConfig(env: Env): Config {
       emptyTimeoutMs: v.ROOM_EMPTY_TIMEOUT_SECONDS * 1000,
       planCacheMs: v.ROOM_PLAN_CACHE_SECONDS * 1000,
     },
+    billing: v.STRIPE_SECRET_KEY
+      ? {
+          mode: 'stripe',
+          secretKey: v.STRIPE_SECRET_KEY,
+          webhookSecret: v.STRIPE_WEBHOOK_SECRET!,
+          api: v.STRIPE_API_BASE ? stripeApi(v.STRIPE_API_BASE) : undefined,
+          priceIds: {
+            starter: v.STRIPE_PRICE_STARTER,
+            professional: v.STRIPE_PRICE_PROFESSIONAL,
+            business: v.STRIPE_PRICE_BUSINESS,
+            enterprise: v.STRIPE_PRICE_ENTERPRISE,
+          },
+          meters: { participantMinutes: v.STRIPE_METER_PARTICIPANT_MINUTES, streamMinutes: v.STRIPE_METER_STREAM_MINUTES },
+        }
+      : { mode: 'local' },
   };
   cached = { env, config };
   return config;
+}
+
+function stripeApi(base: string) {
+  const url = new URL(base);
+  const protocol = url.protocol === 'http:' ? 'http' : 'https';
+  return { host: url.hostname, port: Number(url.port || (protocol === 'http' ? 80 : 443)), protocol } as const;
 }
