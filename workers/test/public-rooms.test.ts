@@ -29,6 +29,10 @@ describe('public room API', () => {
     expect(await api('GET', `/public/rooms-by-id/${r.id}`)).toMatchObject({ status: 200, body: { ...expected, status: 'live' } });
     await end(owner, r.id);
     expect((await bySlugs()).body.status).toBe('ended');
+    // A deleted room is gone for the public pages too.
+    expect((await api('DELETE', `/organizations/${owner.organizationId}/rooms/${r.id}`, { token: owner.token })).status).toBe(204);
+    expect((await bySlugs()).status).toBe(404);
+    expect((await api('GET', `/public/rooms-by-id/${r.id}`)).status).toBe(404);
   });
 
   it('hides members rooms from anonymous visitors and other tenants (404), and shows them to members', async () => {
