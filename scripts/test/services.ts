@@ -16,6 +16,8 @@ function port(name: string, fallback: number): number {
 
 const neonProxyPort = port('TEST_NEON_PROXY_PORT', 18789);
 const upstashPort = port('TEST_UPSTASH_PORT', 18079);
+const fakeStripePort = port('TEST_FAKE_STRIPE_PORT', 18111);
+const stripeSecretKey = 'sk_test_roomcast_FAKE_stripe';
 const adminDatabaseUrl = env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/roomcast_test';
 const upstashToken = 'roomcast-test-upstash-token';
 
@@ -27,6 +29,22 @@ export const testServices = {
   neonProxyPort,
   upstashPort,
   upstashToken,
+  /** The FAKE Stripe API (scripts/local/fake-stripe.ts), started by global-setup. */
+  fakeStripePort,
+  stripeSecretKey,
+  /**
+   * Added to workerBindings for the `workers-stripe` test project only: billing against the FAKE
+   * Stripe. Every other workers test runs without Stripe keys, in billing's local mode, exactly
+   * like `npm run dev` without keys.
+   */
+  stripeBindings: {
+    STRIPE_SECRET_KEY: stripeSecretKey,
+    STRIPE_WEBHOOK_SECRET: 'whsec_roomcast_test_webhook_secret',
+    STRIPE_API_BASE: `http://127.0.0.1:${fakeStripePort}`,
+    STRIPE_PRICE_STARTER: 'price_test_starter',
+    STRIPE_PRICE_PROFESSIONAL: 'price_test_professional',
+    STRIPE_PRICE_BUSINESS: 'price_test_business',
+  },
   /** Variables the Worker sees under test, the same names `npm run dev` passes to wrangler. */
   workerBindings: {
     APP_ENV: 'test',
@@ -36,5 +54,6 @@ export const testServices = {
     UPSTASH_REDIS_REST_TOKEN: upstashToken,
     ROOM_TOKEN_SECRET: 'test-room-token-secret-0123456789abcdef',
     FLEET_SECRET: 'test-fleet-secret-0123456789abcdef',
+    ADMIN_TOKEN: 'test-admin-token-0123456789abcdef0123',
   },
 } as const;

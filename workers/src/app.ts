@@ -8,9 +8,11 @@ import { authRoutes } from './auth/routes.ts';
 import { loadConfig } from './config.ts';
 import { Database } from './db/database.ts';
 import { ApiError } from './errors.ts';
+import { fleetRoutes } from './fleet/fleet-routes.ts';
 import { createRouter, type AppEnv } from './http.ts';
 import { health } from './platform/health.ts';
 import { createRedis } from './platform/redis.ts';
+import { mediaNodeRoutes } from './rooms/media/media-node-route.ts';
 import { publicRoomRoutes } from './rooms/public-room-routes.ts';
 import { signalRoutes } from './rooms/realtime/signal-route.ts';
 import { roomRoutes } from './rooms/room-routes.ts';
@@ -63,6 +65,9 @@ api.doc31('/openapi.json', {
 export const app = new OpenAPIHono<AppEnv>();
 app.use('*', requestContext);
 app.get('/health', health);
+// Node and operator credentials, not sessions: mounted ahead of `api` and its session middleware.
+app.route('/api/v1', fleetRoutes);
+app.route('/api/v1/rooms', mediaNodeRoutes);
 app.route('/api/v1', api);
 
 app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${new URL(c.req.url).pathname}` } }, 404));

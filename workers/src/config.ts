@@ -37,6 +37,11 @@ const ConfigSchema = z.object({
   STRIPE_PRICE_ENTERPRISE: z.string().min(1).optional(),
   STRIPE_METER_PARTICIPANT_MINUTES: z.string().min(1).default('participant_minutes'),
   STRIPE_METER_STREAM_MINUTES: z.string().min(1).default('stream_minutes'),
+  // Media fleet. ADMIN_TOKEN is the operator's bearer token for /api/v1/admin (required in production).
+  FLEET_SECRET: z.string().min(32, 'must be at least 32 characters'),
+  ADMIN_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
+  FLEET_HEARTBEAT_SECONDS: intFrom(5),
+  FLEET_NODE_STALE_SECONDS: intFrom(15),
 });
 
 export interface Config {
@@ -54,6 +59,18 @@ export interface Config {
   publicJoinRateLimitPerIp: number;
   room: RoomConfig;
   billing: BillingConfig;
+  fleet: FleetConfig;
+}
+
+export interface FleetConfig {
+  /** Signs node credentials and room-node credentials (HS256). */
+  secret: string;
+  /** Operator bearer token for the admin API; undefined refuses every admin call. */
+  adminToken: string | undefined;
+  /** How often nodes report load. */
+  heartbeatMs: number;
+  /** A node silent for longer than this is dead: no new rooms, its rooms are re-placed on request. */
+  staleAfterMs: number;
 }
 
 /** `local`: no Stripe keys; an owner switches plans directly (never in production). */
@@ -99,6 +116,9 @@ export function loadConfig(env: Env): Config {
   if (v.APP_ENV === 'production' && !v.STRIPE_SECRET_KEY) {
     throw new Error('Invalid Worker configuration: STRIPE_SECRET_KEY is required in production (billing local mode is for local runs only)');
   }
+  if (v.APP_ENV === 'production' && !v.ADMIN_TOKEN) {
+    throw new Error('Invalid Worker configuration: ADMIN_TOKEN is required in production');
+  }
   if (v.STRIPE_SECRET_KEY && !v.STRIPE_WEBHOOK_SECRET) {
     throw new Error('Invalid Worker configuration: STRIPE_WEBHOOK_SECRET is required with STRIPE_SECRET_KEY');
   }
@@ -136,6 +156,12 @@ export function loadConfig(env: Env): Config {
           meters: { participantMinutes: v.STRIPE_METER_PARTICIPANT_MINUTES, streamMinutes: v.STRIPE_METER_STREAM_MINUTES },
         }
       : { mode: 'local' },
+    fleet: {
+      secret: v.FLEET_SECRET,
+      adminToken: v.ADMIN_TOKEN,
+      heartbeatMs: v.FLEET_HEARTBEAT_SECONDS * 1000,
+      staleAfterMs: v.FLEET_NODE_STALE_SECONDS * 1000,
+    },
   };
   cached = { env, config };
   return config;

@@ -1,6 +1,7 @@
 /** Bindings and variables the Worker receives. Only config.ts reads the string values. */
 export interface Env {
   ROOM: DurableObjectNamespace;
+  FLEET: DurableObjectNamespace;
   FILES: R2Bucket;
   APP_ENV?: string;
   DATABASE_URL?: string;
@@ -9,6 +10,9 @@ export interface Env {
   UPSTASH_REDIS_REST_TOKEN?: string;
   ROOM_TOKEN_SECRET?: string;
   FLEET_SECRET?: string;
+  ADMIN_TOKEN?: string;
+  FLEET_HEARTBEAT_SECONDS?: string;
+  FLEET_NODE_STALE_SECONDS?: string;
   PUBLIC_URL?: string;
   SESSION_TTL_HOURS?: string;
   ROOM_TOKEN_TTL_SECONDS?: string;

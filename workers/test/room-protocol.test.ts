@@ -102,8 +102,8 @@ describe('room protocol boundary', () => {
   it('answers requests in the envelope with a response carrying the same id', async () => {
     const room = await liveRoom(tenant);
     const { socket } = await join(room);
-    socket.send({ type: 'request', id: 'r1', method: 'media.capabilities' });
-    expect(await socket.next('response')).toMatchObject({ type: 'response', id: 'r1', ok: false, error: { code: 'not_implemented' } });
+    socket.send({ type: 'request', id: 'r1', method: 'media.unknown' });
+    expect(await socket.next('response')).toMatchObject({ type: 'response', id: 'r1', ok: false, error: { code: 'not_found' } });
   });
 
   it('documents the signaling route in the OpenAPI document', async () => {

@@ -13,6 +13,7 @@ import { ChatLimits } from './realtime/chat-limits.ts';
 import { ChatStore } from './realtime/chat-store.ts';
 import { closeSocket, RoomError, send, sendError, sendRaw, type Attachment, type Joined } from './realtime/connection.ts';
 import { decodeFrame } from './realtime/decode.ts';
+import { isNodeAttachment, MediaRelay } from './media/media-relay.ts';
 import { hasGrant, requireGrant, requireOutranks } from './realtime/moderation.ts';
 import { endRoomSession, PlanCache } from './realtime/postgres.ts';
 import { PresenceStore, toParticipant, type ParticipantRow } from './realtime/presence.ts';
@@ -24,6 +25,7 @@ type Of<T extends ClientMessage['type']> = Extract<ClientMessage, { type: T }>;
 type LeaveReason = Extract<ServerMessage, { type: 'participant.left' }>['reason'];
 
 const SIGNAL_PATH = /^\/api\/v1\/rooms\/([^/]+)\/signal$/;
+const MEDIA_NODE_PATH = /^\/api\/v1\/rooms\/([^/]+)\/media-node$/;
 /** How many heartbeat intervals a joined socket may stay silent before the alarm drops it. */
 const STALE_AFTER_HEARTBEATS = 3;
 /**
@@ -48,6 +50,7 @@ export class RoomDO extends DurableObject<Env> {
   readonly #usage: UsageOutbox;
   readonly #plans: PlanCache;
   readonly #limits: ChatLimits;
+  readonly #media: MediaRelay;
   /** Live sockets and their attachments, rebuilt from the runtime after a wake. */
   #sockets: Map<WebSocket, Attachment> | undefined;
   readonly #persistedAt = new WeakMap<WebSocket, number>();
@@ -63,13 +66,26 @@ export class RoomDO extends DurableObject<Env> {
     this.#usage = new UsageOutbox(sql, this.#config);
     this.#plans = new PlanCache(this.#config);
     this.#limits = new ChatLimits(this.#config.room.chatRatePer10s);
+    this.#media = new MediaRelay(ctx, env, this.#config.fleet, {
+      roomId: () => this.#state.meta.room_id,
+      clients: () => [...this.#live()].filter((e): e is [WebSocket, Joined] => e[1].phase === 'joined'),
+      occupied: () => this.#presence.count() > 0,
+    });
   }
 
   // ── Entry points ──────────────────────────────────────────────────────────────
 
   /** The Worker forwards the signaling upgrade here after checking the room token. */
   override async fetch(request: Request): Promise<Response> {
-    const match = SIGNAL_PATH.exec(new URL(request.url).pathname);
+    const path = new URL(request.url).pathname;
+    const node = MEDIA_NODE_PATH.exec(path);
+    if (node) {
+      if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') return new Response('expected a WebSocket upgrade', { status: 426 });
+      const roomId = decodeURIComponent(node[1]!);
+      this.#state.bindRoom(roomId);
+      return this.#media.acceptNode(request, roomId);
+    }
+    const match = SIGNAL_PATH.exec(path);
     if (!match) return new Response('not found', { status: 404 });
     if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') return new Response('expected a WebSocket upgrade', { status: 426 });
     this.#state.bindRoom(decodeURIComponent(match[1]!));
@@ -87,6 +103,7 @@ export class RoomDO extends DurableObject<Env> {
   }
 
   override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
+    if (this.#media.isNodeSocket(ws)) return this.#media.onNodeMessage(ws, data);
     let id: string | undefined;
     try {
       const decoded = decodeFrame(data);
@@ -102,6 +119,7 @@ export class RoomDO extends DurableObject<Env> {
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    if (this.#media.isNodeSocket(ws)) return this.#media.onNodeGone(ws);
     try {
       await this.#onSocketGone(ws, code === CLOSE_CODES.normal && reason === 'leave' ? 'left' : 'dropped');
     } catch (error) {
@@ -110,6 +128,7 @@ export class RoomDO extends DurableObject<Env> {
   }
 
   override async webSocketError(ws: WebSocket): Promise<void> {
+    if (this.#media.isNodeSocket(ws)) return this.#media.onNodeGone(ws);
     try {
       await this.#onSocketGone(ws, 'dropped');
     } catch (error) {
@@ -180,13 +199,7 @@ export class RoomDO extends DurableObject<Env> {
       case 'room.end':
         return this.#endFromSocket(att);
       case 'request':
-        // Reserved for media signaling (transports, produce, consume) in the go-live issue.
-        return send(ws, {
-          type: 'response',
-          id: message.id,
-          ok: false,
-          error: { code: 'not_implemented', message: `"${message.method}" is not available in this room yet` },
-        });
+        return this.#media.handleRequest(ws, att, message);
       default:
         return assertNever(message);
     }
@@ -311,6 +324,7 @@ export class RoomDO extends DurableObject<Env> {
       resumed,
       heartbeatMs: this.#config.room.heartbeatMs,
     });
+    this.#media.onJoined(ws);
   }
 
   // ── Leaving ───────────────────────────────────────────────────────────────────
@@ -343,6 +357,7 @@ export class RoomDO extends DurableObject<Env> {
   #finishLeave(row: ParticipantRow, reason: LeaveReason, now: number): void {
     this.#presence.remove(row.identity);
     this.#limits.forget(row.identity);
+    this.#media.onLeft(row.identity);
     const org = this.#state.meta.organization_id;
     if (org) this.#usage.left(row.usage_id, org, now);
     this.#broadcastPresence({ type: 'participant.left', identity: row.identity, reason }, row.role);
@@ -464,6 +479,7 @@ export class RoomDO extends DurableObject<Env> {
       if (org) this.#usage.left(row.usage_id, org, now);
     }
     this.#state.endSession();
+    await this.#media.endRoom();
     await this.#usage.flush().catch((error: unknown) => console.error('room: usage flush failed; the alarm retries', error));
     await this.#scheduleNext(now);
   }
@@ -499,6 +515,7 @@ export class RoomDO extends DurableObject<Env> {
       await this.#closeRoom('empty');
       return;
     }
+    this.#media.retry();
     await this.#usage.flush().catch((error: unknown) => console.error('room: usage flush failed; retrying', error));
     await this.#scheduleNext(now);
   }
@@ -526,7 +543,8 @@ export class RoomDO extends DurableObject<Env> {
       this.#sockets = new Map();
       for (const ws of this.ctx.getWebSockets()) {
         const att = ws.deserializeAttachment() as Attachment | null;
-        if (att && att.phase !== 'closed') this.#sockets.set(ws, att);
+        // The media node's socket is the relay's, not a participant.
+        if (att && att.phase !== 'closed' && !isNodeAttachment(att)) this.#sockets.set(ws, att);
       }
     }
     return this.#sockets;

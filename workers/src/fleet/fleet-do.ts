@@ -1,0 +1,246 @@
+// FleetDO: the media fleet's registry and placement. One global instance to start
+// (`idFromName('global')`); the design allows one per region later. Media nodes dial in over a
+// hibernatable WebSocket (tagged with the node id), register, report load every few seconds and
+// receive `room.assign` / `room.release` / `node.drain`. RoomDOs call placeRoom / releaseRoom over
+// RPC; the admin API calls listNodes / setDrained. Node state lives in SQLite (node-store.ts).
+import { DurableObject } from 'cloudflare:workers';
+import {
+  CLOSE_CODES,
+  FLEET_PROTOCOL_VERSION,
+  NodeToFleet,
+  type FleetToNode,
+  type NodeLoad,
+} from '@roomcast/schema/protocol';
+import { loadConfig, type Config } from '../config.ts';
+import type { Env } from '../env.ts';
+import { bearerOf, signRoomNodeToken, verifyNodeToken } from './fleet-token.ts';
+import { NodeStore, type NodeView } from './node-store.ts';
+import { isHealthy, placeRoom, type Placement } from './placement.ts';
+
+/** The one FleetDO instance's name until the fleet is split per region. */
+export const GLOBAL_FLEET = 'global';
+
+interface NodeAttachment {
+  nodeId: string;
+  region: string;
+  /** ws(s)://host of the Worker as the node reached it: rooms are dialed at the same origin. */
+  origin: string;
+  registered: boolean;
+}
+
+/** Nodes silent this long are forgotten entirely (the admin list stops showing them). */
+const FORGET_AFTER_MS = 24 * 3600_000;
+
+export interface FleetApi {
+  placeRoom(roomId: string, region?: string, excludeNodeId?: string): Promise<Placement>;
+  releaseRoom(roomId: string): Promise<void>;
+  listNodes(): Promise<NodeView[]>;
+  setDrained(nodeId: string, drained: boolean): Promise<NodeView | null>;
+}
+
+/** The global FleetDO as a typed RPC stub. */
+export function fleetStub(env: Env): FleetApi {
+  return env.FLEET.get(env.FLEET.idFromName(GLOBAL_FLEET)) as unknown as FleetApi;
+}
+
+export class FleetDO extends DurableObject<Env> implements FleetApi {
+  readonly #config: Config;
+  readonly #nodes: NodeStore;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#config = loadConfig(env);
+    this.#nodes = new NodeStore(ctx.storage.sql);
+  }
+
+  /** The Worker forwards `GET /api/v1/fleet/connect` here; the credential is checked again. */
+  override async fetch(request: Request): Promise<Response> {
+    if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') return new Response('expected a WebSocket upgrade', { status: 426 });
+    const token = bearerOf(request);
+    let claims;
+    try {
+      claims = token ? await verifyNodeToken(this.#config.fleet.secret, token) : undefined;
+    } catch {
+      claims = undefined;
+    }
+    if (!claims) return new Response('invalid node credential', { status: 401 });
+    const url = new URL(request.url);
+    const origin = `${url.protocol === 'https:' ? 'wss:' : 'ws:'}//${url.host}`;
+    const { 0: client, 1: server } = new WebSocketPair();
+    this.ctx.acceptWebSocket(server, [nodeTag(claims.nodeId)]);
+    server.serializeAttachment({ nodeId: claims.nodeId, region: claims.region, origin, registered: false } satisfies NodeAttachment);
+    await this.#ensureAlarm();
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
+    const att = ws.deserializeAttachment() as NodeAttachment;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(typeof data === 'string' ? data : new TextDecoder().decode(data));
+    } catch {
+      return sendTo(ws, { type: 'error', code: 'invalid_json', message: 'The frame is not valid JSON' });
+    }
+    const parsed = NodeToFleet.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      return sendTo(ws, { type: 'error', code: 'invalid_message', message: `${issue?.path.join('.') || 'frame'}: ${issue?.message ?? 'invalid'}` });
+    }
+    const message = parsed.data;
+    const now = Date.now();
+    if (!att.registered) {
+      if (message.type !== 'node.register') return refuse(ws, 'hello_required', 'Send node.register first');
+      if (message.protocol !== FLEET_PROTOCOL_VERSION) {
+        return refuse(ws, 'unsupported_protocol', `Fleet protocol ${message.protocol} is not supported; this fleet speaks ${FLEET_PROTOCOL_VERSION}`);
+      }
+      if (message.nodeId !== att.nodeId || message.region !== att.region) {
+        return refuse(ws, 'forbidden', 'node.register must name the node id and region of the credential');
+      }
+      // A node that reconnects replaces its older socket (a half-open connection).
+      for (const other of this.ctx.getWebSockets(nodeTag(att.nodeId))) {
+        if (other !== ws) closeQuietly(other, CLOSE_CODES.replaced, 'replaced by a newer connection');
+      }
+      this.#nodes.register(message, now);
+      ws.serializeAttachment({ ...att, registered: true } satisfies NodeAttachment);
+      sendTo(ws, { type: 'node.registered', protocol: FLEET_PROTOCOL_VERSION, heartbeatMs: this.#config.fleet.heartbeatMs });
+      if (this.#nodes.get(att.nodeId)?.drained === 1) sendTo(ws, { type: 'node.drain', draining: true });
+      return;
+    }
+    switch (message.type) {
+      case 'node.register':
+        return sendTo(ws, { type: 'error', code: 'already_joined', message: 'This connection has already registered' });
+      case 'node.load': {
+        const { type: _type, ...load } = message;
+        return this.#nodes.reportLoad(att.nodeId, load, now);
+      }
+      case 'room.released':
+        this.#nodes.releaseRoom(message.roomId, att.nodeId);
+        return;
+    }
+  }
+
+  override async webSocketClose(ws: WebSocket): Promise<void> {
+    this.#onGone(ws);
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    this.#onGone(ws);
+  }
+
+  /** Drops the sockets of nodes that stopped reporting, so they reconnect or count as dead. */
+  override async alarm(): Promise<void> {
+    const now = Date.now();
+    const { staleAfterMs } = this.#config.fleet;
+    for (const row of this.#nodes.all()) {
+      if (row.connected === 1 && now - row.last_seen > staleAfterMs) {
+        this.#nodes.setConnected(row.node_id, false);
+        for (const ws of this.ctx.getWebSockets(nodeTag(row.node_id))) closeQuietly(ws, CLOSE_CODES.stale, 'no load report');
+      }
+    }
+    this.#nodes.forgetSilentSince(now - FORGET_AFTER_MS);
+    if (this.ctx.getWebSockets().length > 0) await this.ctx.storage.setAlarm(now + staleAfterMs / 2);
+  }
+
+  // ── RPC (RoomDO, admin API) ─────────────────────────────────────────────────────
+
+  async placeRoom(roomId: string, region?: string, excludeNodeId?: string): Promise<Placement> {
+    const now = Date.now();
+    const nodes = this.#nodes.all().map(NodeStore.toPlacement);
+    const current = this.#nodes.roomNode(roomId);
+    const placement = placeRoom({ roomId, region, nodes, current, exclude: excludeNodeId, now, staleAfterMs: this.#config.fleet.staleAfterMs });
+    if ('error' in placement) return placement;
+    const socket = this.#registeredSocket(placement.nodeId);
+    if (!socket) return { error: 'no_media_capacity' };
+    const token = await signRoomNodeToken(this.#config.fleet.secret, { nodeId: placement.nodeId, roomId });
+    const roomUrl = `${socket.att.origin}/api/v1/rooms/${encodeURIComponent(roomId)}/media-node`;
+    this.#nodes.assignRoom(roomId, placement.nodeId, region, now);
+    // When the room moves, its old node (if it is still around) lets go of it.
+    if (current && current !== placement.nodeId) this.#send(current, { type: 'room.release', roomId });
+    sendTo(socket.ws, { type: 'room.assign', roomId, roomUrl, token });
+    return placement;
+  }
+
+  async releaseRoom(roomId: string): Promise<void> {
+    const nodeId = this.#nodes.releaseRoom(roomId);
+    if (nodeId) this.#send(nodeId, { type: 'room.release', roomId });
+  }
+
+  async listNodes(): Promise<NodeView[]> {
+    const now = Date.now();
+    const rooms = this.#nodes.roomCounts();
+    return this.#nodes.all().map((row) => {
+      const p = NodeStore.toPlacement(row);
+      return {
+        nodeId: row.node_id,
+        region: row.region,
+        announcedAddress: row.announced_address,
+        engine: row.engine,
+        workers: row.workers,
+        capacity: p.capacity,
+        load: p.load ? (p.load as NodeLoad) : null,
+        drained: p.drained,
+        connected: p.connected,
+        healthy: isHealthy(p, now, this.#config.fleet.staleAfterMs),
+        lastSeen: new Date(row.last_seen).toISOString(),
+        rooms: rooms.get(row.node_id) ?? 0,
+      };
+    });
+  }
+
+  async setDrained(nodeId: string, drained: boolean): Promise<NodeView | null> {
+    if (!this.#nodes.setDrained(nodeId, drained)) return null;
+    this.#send(nodeId, { type: 'node.drain', draining: drained });
+    return (await this.listNodes()).find((n) => n.nodeId === nodeId) ?? null;
+  }
+
+  // ── Sockets ───────────────────────────────────────────────────────────────────
+
+  #registeredSocket(nodeId: string): { ws: WebSocket; att: NodeAttachment } | undefined {
+    for (const ws of this.ctx.getWebSockets(nodeTag(nodeId))) {
+      const att = ws.deserializeAttachment() as NodeAttachment | null;
+      if (att?.registered && ws.readyState === WebSocket.OPEN) return { ws, att };
+    }
+    return undefined;
+  }
+
+  #send(nodeId: string, message: FleetToNode): void {
+    const socket = this.#registeredSocket(nodeId);
+    if (socket) sendTo(socket.ws, message);
+  }
+
+  #onGone(ws: WebSocket): void {
+    const att = ws.deserializeAttachment() as NodeAttachment | null;
+    closeQuietly(ws);
+    if (!att?.registered) return;
+    // Another (newer) socket of the same node keeps it connected.
+    const others = this.ctx.getWebSockets(nodeTag(att.nodeId)).filter((o) => o !== ws && o.readyState === WebSocket.OPEN);
+    if (others.length === 0) this.#nodes.setConnected(att.nodeId, false);
+  }
+
+  async #ensureAlarm(): Promise<void> {
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + this.#config.fleet.staleAfterMs / 2);
+  }
+}
+
+const nodeTag = (nodeId: string) => `node:${nodeId}`;
+
+function sendTo(ws: WebSocket, message: FleetToNode): void {
+  try {
+    ws.send(JSON.stringify(message));
+  } catch {
+    // Gone; the close event cleans up.
+  }
+}
+
+function refuse(ws: WebSocket, code: 'hello_required' | 'unsupported_protocol' | 'forbidden', message: string): void {
+  sendTo(ws, { type: 'error', code, message });
+  closeQuietly(ws, CLOSE_CODES.policy, code);
+}
+
+function closeQuietly(ws: WebSocket, code: number = CLOSE_CODES.normal, reason = ''): void {
+  try {
+    ws.close(code, reason.slice(0, 120));
+  } catch {
+    // Already closed.
+  }
+}

@@ -1,0 +1,537 @@
+// The room's half of media: it gets the room a media node from FleetDO, accepts that node's
+// socket, relays clients' media requests to it (with ids and timeouts, after checking grants and
+// ownership), announces the room's producers, and relays the node's events back. When the node
+// is lost it asks FleetDO again (excluding the lost node) and tells clients to rebuild
+// (`media.reset`); chat and presence never notice. See schema/src/protocol/media.ts and fleet.ts.
+import {
+  CLOSE_CODES,
+  FLEET_PROTOCOL_VERSION,
+  MEDIA_REQUEST_TIMEOUT_MS,
+  NODE_REQUESTS,
+  NodeToRoom,
+  isMediaMethod,
+  parseMediaRequest,
+  type ErrorCode,
+  type MediaRequest,
+  type MediaState,
+  type NodeMethod,
+  type NodeRequestData,
+  type NodeResult,
+  type RequestFrame,
+  type RoomToNode,
+  type ServerMessage,
+} from '@roomcast/schema/protocol';
+import type { FleetConfig } from '../../config.ts';
+import { fleetStub } from '../../fleet/fleet-do.ts';
+import { bearerOf, verifyRoomNodeToken } from '../../fleet/fleet-token.ts';
+import type { Env } from '../../env.ts';
+import { closeSocket, send, sendRaw, type Joined } from '../realtime/connection.ts';
+import { hasGrant } from '../realtime/moderation.ts';
+import { MediaStore, toProducer } from './media-store.ts';
+
+export const MEDIA_NODE_TAG = 'media-node';
+
+export interface NodeAttachment {
+  media: 'node';
+  nodeId: string;
+  ready: boolean;
+  /** The room closed it on purpose (room ended, replaced): its close is not a loss. */
+  closing: boolean;
+}
+
+/** What the relay needs from the RoomDO. */
+export interface MediaHost {
+  roomId(): string | null;
+  /** Joined client sockets. */
+  clients(): Iterable<[WebSocket, Joined]>;
+  /** Someone is in the room (joined or within a resume window). */
+  occupied(): boolean;
+}
+
+class MediaFailure extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface Pending {
+  method: NodeMethod;
+  resolve(data: unknown): void;
+  reject(error: MediaFailure): void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+interface Waiter {
+  resolve(ws: WebSocket): void;
+  reject(error: MediaFailure): void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+export function isNodeAttachment(att: unknown): att is NodeAttachment {
+  return typeof att === 'object' && att !== null && (att as { media?: unknown }).media === 'node';
+}
+
+export class MediaRelay {
+  readonly #store: MediaStore;
+  readonly #pending = new Map<string, Pending>();
+  readonly #waiters = new Set<Waiter>();
+  #nextId = 1;
+  /** A placement is in flight (FleetDO asked, node not ready yet). */
+  #placing = false;
+  #placingTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The node lost last, never chosen again by this room's next placement. */
+  #lostNode: string | undefined;
+
+  constructor(
+    private readonly ctx: DurableObjectState,
+    private readonly env: Env,
+    private readonly config: FleetConfig,
+    private readonly host: MediaHost,
+  ) {
+    this.#store = new MediaStore(ctx.storage.sql);
+  }
+
+  // ── Hooks the RoomDO calls ────────────────────────────────────────────────────
+
+  isNodeSocket(ws: WebSocket): boolean {
+    return isNodeAttachment(ws.deserializeAttachment());
+  }
+
+  /** After `welcome`: where media stands and what is being published; placement starts here. */
+  onJoined(ws: WebSocket): void {
+    this.#sendStatusTo(ws);
+    send(ws, { type: 'media.producers', producers: this.#store.producers() });
+    if (!this.#nodeSocket() && !this.#placing) this.ctx.waitUntil(this.#place().catch((e: unknown) => console.error('media: placement failed', e)));
+  }
+
+  /** The participant left for good: their transports (and with them producers, consumers) close. */
+  onLeft(identity: string): void {
+    const node = this.#nodeSocket();
+    for (const transport of this.#store.transportsOf(identity)) {
+      this.#dropTransport(transport.id);
+      if (node) this.#fireAndForget(node, 'transport.close', { transportId: transport.id });
+    }
+  }
+
+  /** The alarm: a room left without a node (no capacity earlier) tries again. */
+  retry(): void {
+    if (this.host.occupied() && !this.#nodeSocket() && !this.#placing) {
+      this.ctx.waitUntil(this.#place().catch((e: unknown) => console.error('media: placement retry failed', e)));
+    }
+  }
+
+  /** The room ended: the node closes the room's router, FleetDO forgets the assignment. */
+  async endRoom(): Promise<void> {
+    const node = this.#nodeSocket();
+    if (node) {
+      this.#fireAndForget(node, 'router.close', {});
+      this.#markClosing(node);
+      closeSocket(node, CLOSE_CODES.normal, 'room ended');
+    }
+    this.#failAll(new MediaFailure('room_ended', 'The room has ended'));
+    this.#store.clearNode();
+    this.#store.setState('unavailable', null);
+    await fleetStub(this.env)
+      .releaseRoom(this.host.roomId() ?? '')
+      .catch((e: unknown) => console.error('media: release failed', e));
+  }
+
+  // ── The node socket ───────────────────────────────────────────────────────────
+
+  /** `GET /api/v1/rooms/{room}/media-node`, credential checked again here. */
+  async acceptNode(request: Request, roomId: string): Promise<Response> {
+    const token = bearerOf(request);
+    let nodeId: string;
+    try {
+      if (!token) throw new Error('no token');
+      nodeId = (await verifyRoomNodeToken(this.config.secret, token, roomId)).nodeId;
+    } catch {
+      return new Response('invalid room-node credential', { status: 401 });
+    }
+    // The newest assignment wins: an older node socket (a previous placement) is let go.
+    for (const old of this.ctx.getWebSockets(MEDIA_NODE_TAG)) {
+      this.#markClosing(old);
+      closeSocket(old, CLOSE_CODES.replaced, 'another node took the room');
+    }
+    const { 0: client, 1: server } = new WebSocketPair();
+    this.ctx.acceptWebSocket(server, [MEDIA_NODE_TAG]);
+    server.serializeAttachment({ media: 'node', nodeId, ready: false, closing: false } satisfies NodeAttachment);
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  onNodeMessage(ws: WebSocket, data: string | ArrayBuffer): void {
+    const att = ws.deserializeAttachment() as NodeAttachment;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(typeof data === 'string' ? data : new TextDecoder().decode(data));
+    } catch {
+      return sendToNode(ws, { type: 'error', code: 'invalid_json', message: 'The frame is not valid JSON' });
+    }
+    const parsed = NodeToRoom.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      return sendToNode(ws, { type: 'error', code: 'invalid_message', message: `${issue?.path.join('.') || 'frame'}: ${issue?.message ?? 'invalid'}` });
+    }
+    const message = parsed.data;
+    if (att.closing) return;
+    if (!att.ready) {
+      if (message.type !== 'node.ready') return sendToNode(ws, { type: 'error', code: 'hello_required', message: 'Send node.ready first' });
+      if (message.protocol !== FLEET_PROTOCOL_VERSION || message.nodeId !== att.nodeId) {
+        sendToNode(ws, { type: 'error', code: 'unsupported_protocol', message: 'Wrong protocol or node id' });
+        this.#markClosing(ws);
+        return closeSocket(ws, CLOSE_CODES.policy, 'unsupported_protocol');
+      }
+      return this.#nodeReady(ws, att, message.rtpCapabilities);
+    }
+    switch (message.type) {
+      case 'node.ready':
+        return;
+      case 'response': {
+        const pending = this.#pending.get(message.id);
+        if (!pending) return;
+        this.#pending.delete(message.id);
+        clearTimeout(pending.timer);
+        if (!message.ok) return pending.reject(new MediaFailure(message.error?.code ?? 'internal', message.error?.message ?? 'The media node refused'));
+        const result = NODE_REQUESTS[pending.method].result.safeParse(message.data ?? {});
+        if (!result.success) return pending.reject(new MediaFailure('internal', `The media node answered ${pending.method} with an invalid result`));
+        return pending.resolve(result.data);
+      }
+      case 'producer.closed':
+        return this.#dropProducer(message.producerId);
+      case 'consumer.closed': {
+        const row = this.#store.remove(message.consumerId);
+        if (row) this.#sendTo(row.identity, { type: 'media.consumer_closed', consumerId: row.id, producerId: message.producerId });
+        return;
+      }
+      case 'transport.closed': {
+        const row = this.#store.get(message.transportId);
+        this.#dropTransport(message.transportId);
+        if (row) this.#sendTo(row.identity, { type: 'media.transport_closed', transportId: row.id });
+        return;
+      }
+      case 'scores':
+        return this.#relayScores(message);
+      case 'error':
+        console.error('media: node reported', message.code, message.message);
+        return;
+    }
+  }
+
+  /** The node socket closed or failed. Unless the room closed it, media is lost: re-place. */
+  onNodeGone(ws: WebSocket): void {
+    const att = ws.deserializeAttachment() as NodeAttachment | null;
+    closeSocket(ws);
+    if (!att || att.closing) return;
+    this.#markClosing(ws);
+    this.#lostNode = att.nodeId;
+    this.#failAll(new MediaFailure('unavailable', 'The media node was lost; rebuild after media.reset'));
+    const hadMedia = att.ready;
+    this.#store.clearNode();
+    if (hadMedia) this.#broadcast({ type: 'media.reset', reason: 'node_lost' });
+    this.#broadcast({ type: 'media.producers', producers: [] });
+    if (this.host.occupied()) {
+      this.ctx.waitUntil(this.#place().catch((e: unknown) => console.error('media: re-placement failed', e)));
+    } else {
+      this.#setState('unavailable', null);
+    }
+  }
+
+  // ── Client requests ───────────────────────────────────────────────────────────
+
+  /** A `request` frame from a joined client: answered with exactly one `response`. */
+  async handleRequest(ws: WebSocket, att: Joined, frame: RequestFrame): Promise<void> {
+    try {
+      if (!isMediaMethod(frame.method)) throw new MediaFailure('not_found', `Unknown method "${frame.method}"`);
+      const parsed = parseMediaRequest(frame.method, frame.data);
+      if (!parsed.ok) throw new MediaFailure('invalid_message', parsed.message);
+      const data = await this.#serve(att, parsed.request);
+      send(ws, { type: 'response', id: frame.id, ok: true, data });
+    } catch (error) {
+      const failure = error instanceof MediaFailure ? error : new MediaFailure('internal', 'The media request failed');
+      if (!(error instanceof MediaFailure)) console.error('media: request failed', error);
+      send(ws, { type: 'response', id: frame.id, ok: false, error: { code: failure.code, message: failure.message } });
+    }
+  }
+
+  async #serve(att: Joined, request: MediaRequest): Promise<unknown> {
+    const me = att.identity;
+    switch (request.method) {
+      case 'media.producers':
+        return { producers: this.#store.producers() };
+      case 'media.capabilities': {
+        await this.#ready();
+        return { routerRtpCapabilities: JSON.parse(this.#store.node.rtp_capabilities ?? '{}') as unknown };
+      }
+      case 'media.createTransport': {
+        if (request.data.direction === 'send') this.#requirePublish(att);
+        const created = await this.#call('transport.create', { direction: request.data.direction, owner: me });
+        this.#store.addTransport(created.id, me, request.data.direction);
+        return created;
+      }
+      case 'media.connectTransport': {
+        this.#ownTransport(request.data.transportId, me);
+        return this.#call('transport.connect', request.data);
+      }
+      case 'media.restartIce': {
+        this.#ownTransport(request.data.transportId, me);
+        return this.#call('transport.restartIce', request.data);
+      }
+      case 'media.closeTransport': {
+        this.#ownTransport(request.data.transportId, me);
+        await this.#call('transport.close', request.data);
+        this.#dropTransport(request.data.transportId);
+        return {};
+      }
+      case 'media.produce': {
+        this.#requirePublish(att);
+        const transport = this.#ownTransport(request.data.transportId, me);
+        if (transport.direction !== 'send') throw new MediaFailure('invalid_message', 'Produce on a send transport');
+        const { transportId, kind, rtpParameters, source, paused } = request.data;
+        const produced = await this.#call('transport.produce', { transportId, kind, rtpParameters, paused, identity: me, source });
+        this.#store.addProducer(produced.id, me, transportId, kind, source, paused ?? false);
+        const row = this.#store.get(produced.id);
+        if (row) this.#broadcast({ type: 'media.producer_added', producer: toProducer(row) });
+        return produced;
+      }
+      case 'media.consume': {
+        const transport = this.#ownTransport(request.data.transportId, me);
+        if (transport.direction !== 'recv') throw new MediaFailure('invalid_message', 'Consume on a recv transport');
+        const producer = this.#store.get(request.data.producerId);
+        if (producer?.kind !== 'producer') throw new MediaFailure('not_found', `No producer ${request.data.producerId} in this room`);
+        const consumed = await this.#call('transport.consume', request.data);
+        this.#store.addConsumer(consumed.id, me, request.data.transportId, producer.id, consumed.kind);
+        return consumed;
+      }
+      case 'media.pause':
+      case 'media.resume': {
+        const action = request.method === 'media.pause' ? 'pause' : 'resume';
+        if ('consumerId' in request.data) {
+          this.#own('consumer', request.data.consumerId, me);
+          return this.#call(`consumer.${action}`, { consumerId: request.data.consumerId });
+        }
+        const producerId = request.data.producerId;
+        this.#own('producer', producerId, me);
+        await this.#call(`producer.${action}`, { producerId });
+        this.#store.setPaused(producerId, action === 'pause');
+        const row = this.#store.get(producerId);
+        if (row) this.#broadcast({ type: 'media.producer_updated', producer: toProducer(row) });
+        return {};
+      }
+      case 'media.setPreferredLayers': {
+        this.#own('consumer', request.data.consumerId, me);
+        return this.#call('consumer.setPreferredLayers', request.data);
+      }
+      case 'media.closeProducer': {
+        this.#own('producer', request.data.producerId, me);
+        await this.#call('producer.close', request.data);
+        this.#dropProducer(request.data.producerId);
+        return {};
+      }
+      case 'media.closeConsumer': {
+        this.#own('consumer', request.data.consumerId, me);
+        await this.#call('consumer.close', request.data);
+        this.#store.remove(request.data.consumerId);
+        return {};
+      }
+    }
+  }
+
+  #requirePublish(att: Joined): void {
+    if (!hasGrant(att.role, 'publish')) throw new MediaFailure('forbidden', 'Your role may watch but not publish');
+  }
+
+  #own(kind: 'transport' | 'producer' | 'consumer', id: string, identity: string) {
+    const row = this.#store.owned(kind, id, identity);
+    // Someone else's object answers exactly like a missing one.
+    if (!row) throw new MediaFailure('not_found', `No ${kind} ${id} of yours`);
+    return row;
+  }
+
+  #ownTransport(id: string, identity: string) {
+    return this.#own('transport', id, identity);
+  }
+
+  // ── Talking to the node ───────────────────────────────────────────────────────
+
+  async #call<M extends NodeMethod>(method: M, data: NodeRequestData<M>): Promise<NodeResult<M>> {
+    const node = await this.#ready();
+    const id = `r${this.#nextId++}`;
+    return new Promise<NodeResult<M>>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        reject(new MediaFailure('unavailable', `The media node did not answer ${method} in time`));
+      }, MEDIA_REQUEST_TIMEOUT_MS);
+      this.#pending.set(id, { method, resolve: resolve as (d: unknown) => void, reject, timer });
+      sendToNode(node, { type: 'request', id, method, data });
+    });
+  }
+
+  #fireAndForget<M extends NodeMethod>(node: WebSocket, method: M, data: NodeRequestData<M>): void {
+    sendToNode(node, { type: 'request', id: `f${this.#nextId++}`, method, data });
+  }
+
+  /** The ready node socket; waits while placing, at most MEDIA_REQUEST_TIMEOUT_MS. */
+  #ready(): Promise<WebSocket> {
+    const node = this.#nodeSocket();
+    if (node) return Promise.resolve(node);
+    return new Promise<WebSocket>((resolve, reject) => {
+      const waiter: Waiter = {
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.#waiters.delete(waiter);
+          reject(new MediaFailure('unavailable', 'Media is not available in this room right now; retry after media.status ready'));
+        }, MEDIA_REQUEST_TIMEOUT_MS),
+      };
+      this.#waiters.add(waiter);
+      if (!this.#placing) this.ctx.waitUntil(this.#place().catch((e: unknown) => console.error('media: placement failed', e)));
+    });
+  }
+
+  /** The ready node socket, if there is one. */
+  #nodeSocket(): WebSocket | undefined {
+    for (const ws of this.ctx.getWebSockets(MEDIA_NODE_TAG)) {
+      const att = ws.deserializeAttachment() as NodeAttachment | null;
+      if (att?.ready && !att.closing && ws.readyState === WebSocket.OPEN) return ws;
+    }
+    return undefined;
+  }
+
+  async #place(): Promise<void> {
+    const roomId = this.host.roomId();
+    if (this.#placing || !roomId) return;
+    this.#placing = true;
+    this.#setState('placing', null);
+    let result;
+    try {
+      result = await fleetStub(this.env).placeRoom(roomId, undefined, this.#lostNode);
+    } catch (error) {
+      console.error('media: FleetDO unreachable', error);
+      result = { error: 'fleet_unreachable' as const };
+    }
+    if ('error' in result) return this.#placementFailed(result.error);
+    // FleetDO told the node; it dials in and says node.ready (#nodeReady ends the placement).
+    clearTimeout(this.#placingTimer);
+    this.#placingTimer = setTimeout(() => {
+      if (this.#placing) this.#placementFailed('node_timeout');
+    }, MEDIA_REQUEST_TIMEOUT_MS);
+  }
+
+  #placementFailed(error: string): void {
+    this.#placing = false;
+    clearTimeout(this.#placingTimer);
+    this.#setState('unavailable', error);
+    const failure = new MediaFailure('unavailable', error === 'no_media_capacity' ? 'No media node has capacity for this room right now' : `Media placement failed (${error})`);
+    for (const w of this.#waiters) {
+      clearTimeout(w.timer);
+      w.reject(failure);
+    }
+    this.#waiters.clear();
+  }
+
+  #nodeReady(ws: WebSocket, att: NodeAttachment, rtpCapabilities: unknown): void {
+    const previous = this.#store.node.node_id;
+    ws.serializeAttachment({ ...att, ready: true } satisfies NodeAttachment);
+    this.#placing = false;
+    clearTimeout(this.#placingTimer);
+    this.#lostNode = undefined;
+    // A different node replacing a live one (a re-placement the clients did not see as a loss).
+    if (previous && previous !== att.nodeId && this.#store.producers().length > 0) {
+      this.#store.clearNode();
+      this.#broadcast({ type: 'media.reset', reason: 'node_changed' });
+      this.#broadcast({ type: 'media.producers', producers: [] });
+    }
+    this.#store.setReady(att.nodeId, rtpCapabilities);
+    this.#broadcast({ type: 'media.status', state: 'ready' });
+    for (const w of this.#waiters) {
+      clearTimeout(w.timer);
+      w.resolve(ws);
+    }
+    this.#waiters.clear();
+  }
+
+  #failAll(failure: MediaFailure): void {
+    for (const [id, p] of this.#pending) {
+      clearTimeout(p.timer);
+      p.reject(failure);
+      this.#pending.delete(id);
+    }
+  }
+
+  #markClosing(ws: WebSocket): void {
+    const att = ws.deserializeAttachment() as NodeAttachment | null;
+    if (!att) return;
+    try {
+      ws.serializeAttachment({ ...att, closing: true } satisfies NodeAttachment);
+    } catch {
+      // Already closed.
+    }
+  }
+
+  // ── Bookkeeping and fan-out ───────────────────────────────────────────────────
+
+  #dropProducer(producerId: string): void {
+    const row = this.#store.remove(producerId);
+    if (row?.kind === 'producer') this.#broadcast({ type: 'media.producer_closed', producerId });
+  }
+
+  /** Forgets a transport and what lived on it; its producers are announced as closed. */
+  #dropTransport(transportId: string): void {
+    for (const child of this.#store.onTransport(transportId)) {
+      if (child.kind === 'producer') this.#dropProducer(child.id);
+      else this.#store.remove(child.id);
+    }
+    this.#store.remove(transportId);
+  }
+
+  #relayScores(message: Extract<NodeToRoom, { type: 'scores' }>): void {
+    const byIdentity = new Map<string, Extract<ServerMessage, { type: 'media.scores' }>>();
+    const entry = (identity: string) => {
+      let e = byIdentity.get(identity);
+      if (!e) byIdentity.set(identity, (e = { type: 'media.scores' }));
+      return e;
+    };
+    for (const p of message.producers ?? []) {
+      const row = this.#store.get(p.producerId);
+      if (row?.kind === 'producer') (entry(row.identity).producers ??= []).push(p);
+    }
+    for (const c of message.consumers ?? []) {
+      const row = this.#store.get(c.consumerId);
+      if (row?.kind === 'consumer') (entry(row.identity).consumers ??= []).push(c);
+    }
+    for (const [identity, frame] of byIdentity) this.#sendTo(identity, frame);
+  }
+
+  #setState(state: MediaState, error: string | null): void {
+    this.#store.setState(state, error);
+    this.#broadcast(error ? { type: 'media.status', state, error } : { type: 'media.status', state });
+  }
+
+  #sendStatusTo(ws: WebSocket): void {
+    const ready = this.#nodeSocket() !== undefined;
+    const { state, error } = this.#store.node;
+    const now: MediaState = ready ? 'ready' : state === 'ready' ? 'placing' : state;
+    send(ws, error && now === 'unavailable' ? { type: 'media.status', state: now, error } : { type: 'media.status', state: now });
+  }
+
+  #broadcast(message: ServerMessage): void {
+    const frame = JSON.stringify(message);
+    for (const [ws] of this.host.clients()) sendRaw(ws, frame);
+  }
+
+  #sendTo(identity: string, message: ServerMessage): void {
+    const frame = JSON.stringify(message);
+    for (const [ws, att] of this.host.clients()) if (att.identity === identity) sendRaw(ws, frame);
+  }
+}
+
+function sendToNode(ws: WebSocket, message: RoomToNode): void {
+  try {
+    ws.send(JSON.stringify(message));
+  } catch {
+    // Gone; its close event handles the loss.
+  }
+}
