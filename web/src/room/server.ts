@@ -1,0 +1,105 @@
+// Server functions of the room pages (BFF): they call the API with the signed-in user's session
+// (from the httpOnly cookie, never given to the page) or anonymously for public rooms, and hand the
+// page only what it needs: the room's public facts and short-lived room credentials.
+import { query } from '@solidjs/router';
+import { api, ApiRequestError, type RoomJoin, type RoomSession } from '~/server/api';
+import { readSessionToken } from '~/server/session';
+import type { RoomCredentials } from './signaling';
+
+export interface PublicRoom {
+  roomId: string;
+  organizationId: string;
+  title: string;
+  status: 'idle' | 'live' | 'ended';
+  visibility: 'public' | 'members' | 'invite';
+}
+
+export interface RoomPage {
+  room: PublicRoom | null;
+  /** The signed-in user (display name for chat), if any. */
+  viewer: { name: string } | null;
+}
+
+export type JoinResult = { ok: true; credentials: RoomCredentials } | { ok: false; code: string; message: string };
+
+const credentialsOf = (join: RoomJoin): RoomCredentials => ({ token: join.token, signalingUrl: join.signalingUrl, expiresAt: join.expiresAt });
+
+function failure(error: unknown): { ok: false; code: string; message: string } {
+  if (error instanceof ApiRequestError) return { ok: false, code: error.code, message: error.message };
+  throw error;
+}
+
+async function me(): Promise<{ name: string } | null> {
+  if (!readSessionToken()) return null;
+  return api
+    .get<{ user: { name: string } }>('/auth/me')
+    .then((r) => ({ name: r.user.name }))
+    .catch(() => null);
+}
+
+/** The room behind `/r/{org}/{room}` (or `/embed/{roomId}`), as this visitor may see it. */
+export const getRoomPage = query(async (by: { orgSlug: string; roomSlug: string } | { roomId: string }): Promise<RoomPage> => {
+  'use server';
+  const path = 'roomId' in by ? `/public/rooms-by-id/${encodeURIComponent(by.roomId)}` : `/public/rooms/${encodeURIComponent(by.orgSlug)}/${encodeURIComponent(by.roomSlug)}`;
+  const [room, viewer] = await Promise.all([
+    api.get<PublicRoom>(path).catch((error: unknown) => {
+      if (error instanceof ApiRequestError && error.status === 404) return null;
+      throw error;
+    }),
+    me(),
+  ]);
+  return { room, viewer };
+}, 'room-page');
+
+/**
+ * Viewer credentials: a signed-in member joins as themself; anyone else joins a public live room
+ * as a guest under the name they typed.
+ */
+export async function joinRoom(room: { organizationId: string; roomId: string }, guestName: string | undefined): Promise<JoinResult> {
+  'use server';
+  try {
+    if (readSessionToken()) {
+      try {
+        return { ok: true, credentials: credentialsOf(await api.post<RoomJoin>(`/organizations/${room.organizationId}/rooms/${room.roomId}/join`)) };
+      } catch (error) {
+        // Not a member of this organization (or a stale session): a public room still admits guests.
+        if (!(error instanceof ApiRequestError && (error.status === 404 || error.status === 401 || error.status === 403))) throw error;
+      }
+    }
+    const name = guestName ?? (await me())?.name ?? '';
+    return { ok: true, credentials: credentialsOf(await api.post<RoomJoin>(`/public/rooms-by-id/${room.roomId}/join`, { name }, { token: null })) };
+  } catch (error) {
+    return failure(error);
+  }
+}
+
+/** Host: opens the live session (idempotent while live) and returns the host's credentials. */
+export async function startRoom(room: { organizationId: string; roomId: string }): Promise<JoinResult> {
+  'use server';
+  try {
+    const started = await api.post<{ join: RoomJoin; session: RoomSession }>(`/organizations/${room.organizationId}/rooms/${room.roomId}/start`);
+    return { ok: true, credentials: credentialsOf(started.join) };
+  } catch (error) {
+    return failure(error);
+  }
+}
+
+/** Host: fresh credentials for a reconnect after the token ran out (the session stays open). */
+export async function rejoinRoom(room: { organizationId: string; roomId: string }): Promise<JoinResult> {
+  'use server';
+  try {
+    return { ok: true, credentials: credentialsOf(await api.post<RoomJoin>(`/organizations/${room.organizationId}/rooms/${room.roomId}/join`)) };
+  } catch (error) {
+    return failure(error);
+  }
+}
+
+export async function endRoom(room: { organizationId: string; roomId: string }): Promise<{ ok: true } | { ok: false; code: string; message: string }> {
+  'use server';
+  try {
+    await api.post(`/organizations/${room.organizationId}/rooms/${room.roomId}/end`);
+    return { ok: true };
+  } catch (error) {
+    return failure(error);
+  }
+}

@@ -1,0 +1,115 @@
+// The viewer's page body, shared by `/r/{org}/{room}` and the embeddable player: join (as a
+// member, or as a named guest of a public room), wait while the room is not live, then the player
+// and (unless embedded) the room's panels.
+import { useSearchParams } from '@solidjs/router';
+import { createSignal, onCleanup, onMount, Show } from 'solid-js';
+import { joinRoom, type PublicRoom } from '../server';
+import type { RoomCredentials } from '../signaling';
+import { Player } from './Player';
+import { RoomSidebar } from './RoomSidebar';
+import { useRoom } from './use-room';
+
+const NAME_KEY = 'roomcast:name';
+const RETRY_MS = 3000;
+
+export function ViewerRoom(props: { room: PublicRoom; signedInName: string | null; embedded?: boolean }) {
+  const [params] = useSearchParams();
+  const room = useRoom();
+  const [needName, setNeedName] = createSignal(false);
+  const [name, setName] = createSignal('');
+  const [problem, setProblem] = createSignal<string>();
+  const [notLive, setNotLive] = createSignal(false);
+  let retry: ReturnType<typeof setTimeout> | undefined;
+  onCleanup(() => clearTimeout(retry));
+
+  const ids = { organizationId: props.room.organizationId, roomId: props.room.roomId };
+  const credentials = async (guestName: string | undefined): Promise<RoomCredentials> => {
+    const result = await joinRoom(ids, guestName);
+    if (!result.ok) throw Object.assign(new Error(result.message), { code: result.code });
+    return result.credentials;
+  };
+
+  const join = async (guestName: string | undefined) => {
+    setProblem(undefined);
+    try {
+      const creds = await credentials(guestName);
+      setNotLive(false);
+      await room.open({ credentials: creds, refresh: () => credentials(guestName) });
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === 'room_not_live') {
+        // Public rooms admit guests only while live: check again in a moment.
+        setNotLive(true);
+        retry = setTimeout(() => void join(guestName), RETRY_MS);
+      } else {
+        setProblem((error as Error).message);
+        if (!props.signedInName) setNeedName(true);
+      }
+    }
+  };
+
+  onMount(() => {
+    const fromUrl = typeof params.name === 'string' ? params.name : undefined;
+    const remembered = localStorage.getItem(NAME_KEY) ?? '';
+    if (props.signedInName) void join(undefined);
+    else if (fromUrl?.trim()) void join(fromUrl.trim());
+    // The embedded player has no room for a form: its guests are "Guest" unless the URL names them.
+    else if (props.embedded) void join('Guest');
+    else {
+      setName(remembered);
+      setNeedName(true);
+    }
+  });
+
+  const submitName = (event: SubmitEvent) => {
+    event.preventDefault();
+    const n = name().trim();
+    if (!n) return;
+    localStorage.setItem(NAME_KEY, n);
+    setNeedName(false);
+    void join(n);
+  };
+
+  return (
+    <Show
+      when={room.state() && room.client()}
+      fallback={
+        <div class="flex aspect-video w-full flex-col items-center justify-center gap-3 rounded-lg bg-slate-900 p-6 text-center text-white">
+          <h1 class="text-lg font-semibold">{props.room.title}</h1>
+          <Show when={needName()} fallback={<p role="status" data-testid="room-phase" data-phase={notLive() ? 'waiting' : 'connecting'}>{notLive() ? 'Waiting for the host to go live' : 'Joining…'}</p>}>
+            <form onSubmit={submitName} class="flex w-full max-w-sm flex-col gap-2 sm:flex-row">
+              <label for="guest-name" class="sr-only">Your name</label>
+              <input
+                id="guest-name"
+                data-testid="guest-name"
+                class="min-w-0 flex-1 rounded-md px-3 py-2 text-slate-900"
+                placeholder="Your name"
+                maxLength={60}
+                required
+                value={name()}
+                onInput={(e) => setName(e.currentTarget.value)}
+              />
+              <button type="submit" class="rounded-md bg-indigo-500 px-4 py-2 font-semibold hover:bg-indigo-400">Join</button>
+            </form>
+          </Show>
+          <Show when={problem()}>
+            <p role="alert" class="text-sm text-amber-200">{problem()}</p>
+          </Show>
+        </div>
+      }
+    >
+      <Show
+        when={!props.embedded}
+        fallback={<Player state={room.state()!} client={room.client()!} title={props.room.title} />}
+      >
+        <div class="grid gap-4 lg:h-[calc(100vh-6rem)] lg:grid-cols-[minmax(0,1fr)_22rem]">
+          <div class="flex flex-col gap-3">
+            <Player state={room.state()!} client={room.client()!} title={props.room.title} />
+            <p class="text-sm text-slate-600">{room.state()!.participantCount} watching</p>
+          </div>
+          <RoomSidebar state={room.state()!} client={room.client()!} />
+        </div>
+      </Show>
+    </Show>
+  );
+}

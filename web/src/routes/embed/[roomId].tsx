@@ -1,0 +1,32 @@
+// The embeddable player: /embed/{roomId}, for an <iframe>. Video, unmute and state; no chrome.
+// Anonymous visitors of a public room join as guests (`?name=` names them, default "Guest").
+import { Title } from '@solidjs/meta';
+import { createAsync, useParams, type RouteDefinition } from '@solidjs/router';
+import { Show } from 'solid-js';
+import { getRoomPage } from '~/room/server';
+import { ViewerRoom } from '~/room/ui/ViewerRoom';
+
+export const route = {
+  preload: ({ params }) => getRoomPage({ roomId: params.roomId! }),
+} satisfies RouteDefinition;
+
+export default function EmbedPage() {
+  const params = useParams();
+  const page = createAsync(() => getRoomPage({ roomId: params.roomId! }));
+  return (
+    <main class="h-screen w-screen bg-black">
+      <Show when={page()}>
+        {(p) => (
+          <Show when={p().room} fallback={<p class="p-4 text-center text-white">This room is not available.</p>}>
+            {(room) => (
+              <>
+                <Title>{room().title}</Title>
+                <ViewerRoom room={room()} signedInName={p().viewer?.name ?? null} embedded />
+              </>
+            )}
+          </Show>
+        )}
+      </Show>
+    </main>
+  );
+}

@@ -1,0 +1,41 @@
+// The viewer page: /r/{organization-slug}/{room-slug}.
+import { Title } from '@solidjs/meta';
+import { createAsync, useParams, type RouteDefinition } from '@solidjs/router';
+import { Show } from 'solid-js';
+import { getRoomPage } from '~/room/server';
+import { ViewerRoom } from '~/room/ui/ViewerRoom';
+
+export const route = {
+  preload: ({ params }) => getRoomPage({ orgSlug: params.orgSlug!, roomSlug: params.roomSlug! }),
+} satisfies RouteDefinition;
+
+export default function ViewerPage() {
+  const params = useParams();
+  const page = createAsync(() => getRoomPage({ orgSlug: params.orgSlug!, roomSlug: params.roomSlug! }));
+  return (
+    <main class="mx-auto max-w-7xl p-3 sm:p-4">
+      <Show when={page()}>
+        {(p) => (
+          <Show
+            when={p().room}
+            fallback={
+              <div class="mx-auto mt-24 max-w-md text-center">
+                <Title>Room not found · Roomcast</Title>
+                <h1 class="text-xl font-semibold text-slate-900">Room not found</h1>
+                <p class="mt-2 text-slate-600">This room does not exist, or you need to sign in to see it.</p>
+                <a class="mt-4 inline-block text-indigo-600 underline" href={`/login?next=${encodeURIComponent(`/r/${params.orgSlug}/${params.roomSlug}`)}`}>Sign in</a>
+              </div>
+            }
+          >
+            {(room) => (
+              <>
+                <Title>{room().title} · Roomcast</Title>
+                <ViewerRoom room={room()} signedInName={p().viewer?.name ?? null} />
+              </>
+            )}
+          </Show>
+        )}
+      </Show>
+    </main>
+  );
+}
