@@ -4,6 +4,9 @@ import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineProject, type TestProjectInlineConfiguration } from 'vitest/config';
 import { testServices } from './scripts/test/services.ts';
 
+/** Workers tests that need Stripe keys (the `workers-stripe` project). */
+const STRIPE_TESTS = ['workers/test/billing-stripe*.test.ts', 'workers/test/usage-report*.test.ts'];
+
 export const projects: TestProjectInlineConfiguration[] = [
   // The Worker and its Durable Objects, inside workerd, against real Postgres and Redis.
   defineProject({
@@ -16,7 +19,24 @@ export const projects: TestProjectInlineConfiguration[] = [
     test: {
       name: 'workers',
       include: ['workers/test/**/*.test.ts'],
+      exclude: STRIPE_TESTS,
       // Each signup spends ~50 ms in Argon2id by design; some tests sign up a whole team.
+      testTimeout: 30_000,
+      globalSetup: ['scripts/test/global-setup.ts'],
+    },
+  }),
+  // Billing against the FAKE Stripe API (scripts/local/fake-stripe.ts): the same Worker with
+  // Stripe keys bound. The project above runs without keys, in billing's local mode.
+  defineProject({
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: './wrangler.toml' },
+        miniflare: { bindings: { ...testServices.workerBindings, ...testServices.stripeBindings } },
+      }),
+    ],
+    test: {
+      name: 'workers-stripe',
+      include: STRIPE_TESTS,
       testTimeout: 30_000,
       globalSetup: ['scripts/test/global-setup.ts'],
     },

@@ -11,6 +11,7 @@
 import pg from 'pg';
 import { migrate } from '../db/migrate.ts';
 import { NEON_PROXY_HEALTH, startNeonWsProxy } from '../local/neon-ws-proxy.ts';
+import { FAKE_STRIPE_HEALTH, startFakeStripe } from '../local/fake-stripe.ts';
 import { maintenanceUrl } from '../local/postgres.ts';
 import { UPSTASH_ADAPTER_HEALTH, startUpstashAdapter } from '../local/upstash-adapter.ts';
 import { testServices } from './services.ts';
@@ -71,6 +72,10 @@ async function start(): Promise<Running> {
       }),
     );
     if (adapter) owned.push(adapter);
+    const stripe = await ownOrReuse('FAKE Stripe', testServices.fakeStripePort, FAKE_STRIPE_HEALTH, () =>
+      startFakeStripe({ port: testServices.fakeStripePort, secretKey: testServices.stripeSecretKey, log: () => {} }),
+    );
+    if (stripe) owned.push(stripe);
 
     const anotherRunIsActive = !proxy || !adapter;
     await prepareDatabase(testServices.adminDatabaseUrl, { recreate: !anotherRunIsActive });

@@ -4,6 +4,8 @@ import { HTTPException } from 'hono/http-exception';
 import { createMiddleware } from 'hono/factory';
 import { apiKeyRoutes } from './api-keys/api-key-routes.ts';
 import { resolvePrincipal } from './auth/principal.ts';
+import { organizationBillingRoutes, subscriptionRoutes } from './billing/billing-routes.ts';
+import { webhookRoutes } from './billing/webhook-routes.ts';
 import { authRoutes } from './auth/routes.ts';
 import { loadConfig } from './config.ts';
 import { Database } from './db/database.ts';
@@ -45,6 +47,9 @@ api.route('/rooms', signalRoutes);
 api.route('/public', publicRoomRoutes);
 api.route('/organizations', apiKeyRoutes);
 api.route('/invitations', invitationAcceptRoutes);
+api.route('/subscriptions', subscriptionRoutes);
+api.route('/organizations', organizationBillingRoutes);
+api.route('/webhooks', webhookRoutes);
 
 api.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
   type: 'http',

@@ -138,17 +138,5 @@ export const ApiKey = z.object({
   revokedAt: z.string().nullable(),
 });
 
-// ── Plans ──
-export const Plan = z.object({
-  id: z.string(),
-  name: z.string(),
-  priceCents: z.number().nullable(),
-  limits: z.object({
-    workspaces: z.number().nullable(),
-    rooms: z.number().nullable(),
-    hosts: z.number().nullable(),
-    viewersPerRoom: z.number().nullable(),
-    storageBytes: z.number(),
-  }),
-  features: z.object({ recording: z.boolean(), sso: z.boolean(), apiAccess: z.boolean() }),
-});
+// ── Plans and billing ──
+export * from './billing.ts';
