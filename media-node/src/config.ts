@@ -22,7 +22,16 @@ const configSchema = z
     engine: engineChoice.default('auto'),
     workers: z.coerce.number().int().min(1).max(256).default(() => os.availableParallelism()),
     logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+    /**
+     * The fleet: ws(s) URL of the Worker's /api/v1/fleet/connect and this node's credential (npm run
+     * fleet:token). Without a URL the node runs standalone (no rooms are assigned to it).
+     */
+    fleet: z
+      .object({ url: z.string().regex(/^wss?:\/\//, 'must be a ws:// or wss:// URL'), token: z.string().min(1, 'MEDIA_FLEET_TOKEN is required with MEDIA_FLEET_URL') })
+      .optional(),
     limits: z.object({
+      /** Consumers one worker (core) is offered for; the node's capacity is workers x this. */
+      maxConsumersPerWorker: z.coerce.number().int().min(1).default(400),
       maxRoutersPerWorker: z.coerce.number().int().min(1).default(500),
       maxTransportsPerWorker: z.coerce.number().int().min(1).default(2000),
       /** Cap on what one publisher may send, applied as the estimate fed back to it. */
@@ -51,7 +60,9 @@ export function loadConfig(env: Env): MediaNodeConfig {
     engine: env.MEDIA_ENGINE,
     workers: env.MEDIA_WORKERS,
     logLevel: env.MEDIA_LOG_LEVEL,
+    fleet: env.MEDIA_FLEET_URL ? { url: env.MEDIA_FLEET_URL, token: env.MEDIA_FLEET_TOKEN ?? '' } : undefined,
     limits: {
+      maxConsumersPerWorker: env.MEDIA_MAX_CONSUMERS_PER_WORKER,
       maxRoutersPerWorker: env.MEDIA_MAX_ROUTERS_PER_WORKER,
       maxTransportsPerWorker: env.MEDIA_MAX_TRANSPORTS_PER_WORKER,
       maxIncomingBitrate: env.MEDIA_MAX_INCOMING_BITRATE,

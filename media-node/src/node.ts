@@ -1,5 +1,5 @@
 // The media node: the engine's workers, one per core, each on its own RTC port. The fleet
-// connection (a later issue) attaches here: it gets `workers` and `info`, and calls `close()`.
+// connection (fleet/fleet-client.ts) uses `engine` and `workers`; main.ts calls `close()`.
 import type { MediaNodeConfig } from './config.ts';
 import { selectEngine } from './engine/load.ts';
 import type { Engine, EngineWorker } from './engine/types.ts';

@@ -1,0 +1,204 @@
+// The node's line to FleetDO: dialed out (nothing dials in to a node except media), re-dialed
+// with backoff when it drops. Registers, reports load every few seconds, and follows FleetDO's
+// orders: room.assign (dial that room and create its router), room.release, node.drain.
+import os from 'node:os';
+import WebSocket from 'ws';
+import { FLEET_PROTOCOL_VERSION, FleetToNode, type NodeLoad, type NodeToFleet } from '@roomcast/schema/protocol';
+import type { MediaNodeConfig } from '../config.ts';
+import type { Logger } from '../log.ts';
+import type { MediaNode } from '../node.ts';
+import { RoomSession } from './room-session.ts';
+
+const BACKOFF_MIN_MS = 500;
+const BACKOFF_MAX_MS = 15_000;
+/** Until FleetDO says otherwise in node.registered. */
+const DEFAULT_LOAD_EVERY_MS = 3_000;
+
+export class FleetClient {
+  readonly #rooms = new Map<string, RoomSession>();
+  /** Rooms being dialed right now (an assign repeated meanwhile is ignored). */
+  readonly #opening = new Set<string>();
+  #socket: WebSocket | undefined;
+  #loadTimer: NodeJS.Timeout | undefined;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #backoff = BACKOFF_MIN_MS;
+  #draining = false;
+  #stopped = false;
+  #cpu = { at: process.hrtime.bigint(), usage: process.cpuUsage() };
+
+  constructor(
+    private readonly node: MediaNode,
+    private readonly config: MediaNodeConfig,
+    private readonly fleet: { url: string; token: string },
+    private readonly log: Logger,
+  ) {}
+
+  start(): void {
+    this.#connect();
+  }
+
+  get rooms(): ReadonlyMap<string, RoomSession> {
+    return this.#rooms;
+  }
+
+  /** Stops dialing and closes every room (the process is shutting down). */
+  stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#retryTimer);
+    clearInterval(this.#loadTimer);
+    for (const room of this.#rooms.values()) room.close('node stopping');
+    this.#socket?.close(1000, 'node stopping');
+  }
+
+  /** Draining from this side (SIGTERM on a managed node): keep rooms, take no new ones. */
+  drain(): void {
+    this.#draining = true;
+    void this.#reportLoad();
+  }
+
+  #connect(): void {
+    if (this.#stopped) return;
+    const socket = new WebSocket(this.fleet.url, { headers: { authorization: `Bearer ${this.fleet.token}` }, handshakeTimeout: 10_000 });
+    this.#socket = socket;
+    socket.on('open', () => {
+      this.log.info('fleet connected', { url: this.fleet.url });
+      this.#send({
+        type: 'node.register',
+        protocol: FLEET_PROTOCOL_VERSION,
+        nodeId: this.config.nodeId,
+        region: this.config.region,
+        announcedAddress: this.config.announcedAddress,
+        engine: this.node.engine.name,
+        workers: this.node.workers.length,
+        capacity: {
+          maxConsumers: this.node.workers.length * this.config.limits.maxConsumersPerWorker,
+          maxRouters: this.node.workers.length * this.config.limits.maxRoutersPerWorker,
+        },
+        rooms: [...this.#rooms.keys()],
+      });
+    });
+    socket.on('message', (data) => this.#onMessage(data.toString()));
+    socket.on('unexpected-response', (_req, res) => {
+      this.log.error('fleet refused the node', { status: res.statusCode });
+      socket.terminate();
+    });
+    socket.on('error', (error) => this.log.warn('fleet socket error', { error: String(error) }));
+    socket.on('close', (code, reason) => {
+      clearInterval(this.#loadTimer);
+      if (this.#socket !== socket || this.#stopped) return;
+      this.log.warn('fleet disconnected; redialing', { code, reason: reason.toString(), inMs: this.#backoff });
+      this.#retryTimer = setTimeout(() => this.#connect(), this.#backoff);
+      this.#backoff = Math.min(this.#backoff * 2, BACKOFF_MAX_MS);
+    });
+  }
+
+  #onMessage(text: string): void {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      return this.log.warn('fleet sent invalid JSON');
+    }
+    const parsed = FleetToNode.safeParse(raw);
+    if (!parsed.success) return this.log.warn('fleet sent an invalid frame', { issue: parsed.error.issues[0]?.message });
+    const message = parsed.data;
+    switch (message.type) {
+      case 'node.registered':
+        this.#backoff = BACKOFF_MIN_MS;
+        clearInterval(this.#loadTimer);
+        void this.#reportLoad();
+        this.#loadTimer = setInterval(() => void this.#reportLoad(), Math.min(message.heartbeatMs || DEFAULT_LOAD_EVERY_MS, 5_000));
+        this.log.info('registered with the fleet', { nodeId: this.config.nodeId, region: this.config.region });
+        return;
+      case 'room.assign':
+        return void this.#assign(message.roomId, message.roomUrl, message.token);
+      case 'room.release':
+        this.#rooms.get(message.roomId)?.close('released by the fleet');
+        return;
+      case 'node.drain':
+        this.#draining = message.draining;
+        this.log.info(message.draining ? 'draining: keeping rooms, taking no new ones' : 'drain lifted');
+        return void this.#reportLoad();
+      case 'error':
+        return this.log.error('fleet reported an error', { code: message.code, message: message.message });
+    }
+  }
+
+  async #assign(roomId: string, roomUrl: string, token: string): Promise<void> {
+    const existing = this.#rooms.get(roomId);
+    if (existing && !existing.closed) {
+      // The room asked again (it lost our socket): start over with a fresh router and socket.
+      // Forgotten first, so its close does not tell FleetDO the room was released.
+      this.#rooms.delete(roomId);
+      existing.close('reassigned');
+    }
+    if (this.#opening.has(roomId)) return;
+    this.#opening.add(roomId);
+    try {
+      const session = await RoomSession.open({
+        roomId,
+        roomUrl,
+        token,
+        nodeId: this.config.nodeId,
+        worker: this.#leastBusyWorker(),
+        log: this.log.child('room'),
+        onClosed: (s) => {
+          if (this.#rooms.get(roomId) !== s) return;
+          this.#rooms.delete(roomId);
+          this.#send({ type: 'room.released', roomId });
+        },
+      });
+      this.#rooms.set(roomId, session);
+    } catch (error) {
+      this.log.error('could not open the room', { roomId, error: String(error) });
+      this.#send({ type: 'room.released', roomId });
+    } finally {
+      this.#opening.delete(roomId);
+    }
+  }
+
+  /** Rooms are spread over the engine workers: the one with the fewest rooms gets the next. */
+  #leastBusyWorker() {
+    const perWorker = new Map(this.node.workers.map((w) => [w, 0]));
+    for (const room of this.#rooms.values()) perWorker.set(room.worker, (perWorker.get(room.worker) ?? 0) + 1);
+    return [...perWorker].sort((a, b) => a[1] - b[1])[0]![0];
+  }
+
+  async #reportLoad(): Promise<void> {
+    const load = await this.#load();
+    this.#send({ type: 'node.load', ...load });
+  }
+
+  async #load(): Promise<NodeLoad> {
+    let transports = 0;
+    let producers = 0;
+    let consumers = 0;
+    let bps = 0;
+    for (const room of this.#rooms.values()) {
+      const c = room.counts;
+      transports += c.transports;
+      producers += c.producers;
+      consumers += c.consumers;
+      for (const t of room.transports()) {
+        const stats = await t.getStats().catch(() => []);
+        for (const s of stats) bps += (s.recvBitrate ?? 0) + (s.sendBitrate ?? 0);
+      }
+    }
+    return { routers: this.#rooms.size, transports, producers, consumers, cpu: this.#cpuShare(), bitrateKbps: Math.round(bps / 1000), state: this.#draining ? 'draining' : 'serving' };
+  }
+
+  /** Share of all cores this process used since the last report (the embedded engine runs in-process). */
+  #cpuShare(): number {
+    const now = process.hrtime.bigint();
+    const usage = process.cpuUsage();
+    const wallUs = Number(now - this.#cpu.at) / 1000;
+    const cpuUs = usage.user - this.#cpu.usage.user + (usage.system - this.#cpu.usage.system);
+    this.#cpu = { at: now, usage };
+    if (wallUs <= 0) return 0;
+    return Math.min(1, cpuUs / wallUs / os.availableParallelism());
+  }
+
+  #send(message: NodeToFleet): void {
+    if (this.#socket?.readyState === WebSocket.OPEN) this.#socket.send(JSON.stringify(message));
+  }
+}

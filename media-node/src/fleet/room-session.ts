@@ -1,0 +1,267 @@
+// One room on this node: the socket this node dialed to the room's RoomDO, and the room's router.
+// RoomDO's requests map 1:1 onto the engine (NODE_REQUESTS in @roomcast/schema/protocol fleet.ts);
+// closes of producers, consumers and transports go back as events, whatever caused them.
+import WebSocket from 'ws';
+import { FLEET_PROTOCOL_VERSION, NODE_REQUESTS, RoomToNode, type NodeMethod, type NodeToRoom, type RtpCapabilities as RtpCapabilitiesWire } from '@roomcast/schema/protocol';
+import { EngineError } from '../engine/errors.ts';
+import type { Consumer, EngineWorker, Producer, Router, RtpCodecCapability, Transport, WebRtcTransport } from '../engine/types.ts';
+import type { Logger } from '../log.ts';
+
+/** What every room's router offers: Opus and VP8 (what both engines and every browser share). */
+export const ROOM_MEDIA_CODECS: RtpCodecCapability[] = [
+  { kind: 'audio', mimeType: 'audio/opus', clockRate: 48000, channels: 2 },
+  { kind: 'video', mimeType: 'video/VP8', clockRate: 90000, parameters: {} },
+];
+
+/** Scores are batched and sent at most this often. */
+const SCORES_EVERY_MS = 2_000;
+const OPEN_TIMEOUT_MS = 10_000;
+
+/** Engine failures as the room protocol's error codes. */
+function engineErrorCode(error: EngineError): 'not_found' | 'invalid_message' | 'unavailable' | 'internal' {
+  switch (error.code) {
+    case 'not_found':
+      return 'not_found';
+    case 'invalid_parameters':
+    case 'cannot_consume':
+    case 'unsupported':
+    case 'invalid_state':
+      return 'invalid_message';
+    case 'limit_reached':
+    case 'engine_unavailable':
+      return 'unavailable';
+  }
+}
+
+export interface RoomCounts {
+  transports: number;
+  producers: number;
+  consumers: number;
+}
+
+class RequestError extends Error {
+  constructor(
+    readonly code: 'not_found' | 'invalid_message' | 'internal' | 'unavailable',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class RoomSession {
+  readonly #transports = new Map<string, WebRtcTransport>();
+  readonly #producers = new Map<string, Producer>();
+  readonly #consumers = new Map<string, Consumer>();
+  readonly #producerScores = new Map<string, number>();
+  readonly #consumerScores = new Map<string, { score: number; producerScore: number }>();
+  #scoreTimer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  private constructor(
+    readonly roomId: string,
+    /** The engine worker the room's router lives on. */
+    readonly worker: EngineWorker,
+    private readonly router: Router,
+    private readonly socket: WebSocket,
+    private readonly log: Logger,
+    private readonly onClosed: (session: RoomSession) => void,
+  ) {}
+
+  /** Dials the room with its credential, creates the router, says node.ready. */
+  static async open(options: {
+    roomId: string;
+    roomUrl: string;
+    token: string;
+    nodeId: string;
+    worker: EngineWorker;
+    log: Logger;
+    onClosed: (session: RoomSession) => void;
+  }): Promise<RoomSession> {
+    const { roomId, roomUrl, token, nodeId, worker, log } = options;
+    const socket = new WebSocket(roomUrl, { headers: { authorization: `Bearer ${token}` }, handshakeTimeout: OPEN_TIMEOUT_MS });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('error', reject);
+      socket.once('unexpected-response', (_req, res) => reject(new Error(`room refused the node: HTTP ${res.statusCode}`)));
+    });
+    let router: Router;
+    try {
+      router = await worker.createRouter({ mediaCodecs: ROOM_MEDIA_CODECS, appData: { roomId } });
+    } catch (error) {
+      socket.close(1011, 'router failed');
+      throw error;
+    }
+    const session = new RoomSession(roomId, worker, router, socket, log, options.onClosed);
+    socket.on('message', (data) => session.#onMessage(data.toString()));
+    socket.on('close', () => session.close('room socket closed'));
+    socket.on('error', (error) => log.warn('room socket error', { roomId, error: String(error) }));
+    router.on('workerclose', () => session.close('engine worker closed'));
+    session.#send({ type: 'node.ready', protocol: FLEET_PROTOCOL_VERSION, nodeId, rtpCapabilities: router.rtpCapabilities as RtpCapabilitiesWire });
+    session.#scoreTimer = setInterval(() => session.#flushScores(), SCORES_EVERY_MS);
+    log.info('room opened', { roomId, routerId: router.id });
+    return session;
+  }
+
+  get counts(): RoomCounts {
+    return { transports: this.#transports.size, producers: this.#producers.size, consumers: this.#consumers.size };
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Transports, for bitrate totals. */
+  transports(): WebRtcTransport[] {
+    return [...this.#transports.values()];
+  }
+
+  /** Closes the router (and everything in it) and the room socket. Idempotent. */
+  close(reason: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#scoreTimer);
+    this.router.close();
+    if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) this.socket.close(1000, reason.slice(0, 120));
+    this.log.info('room closed', { roomId: this.roomId, reason });
+    this.onClosed(this);
+  }
+
+  // ── Requests from the RoomDO ──────────────────────────────────────────────────
+
+  async #onMessage(text: string): Promise<void> {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      return this.#send({ type: 'error', code: 'invalid_json', message: 'The frame is not valid JSON' });
+    }
+    const parsed = RoomToNode.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      return this.#send({ type: 'error', code: 'invalid_message', message: `${issue?.path.join('.') || 'frame'}: ${issue?.message ?? 'invalid'}` });
+    }
+    const message = parsed.data;
+    if (message.type === 'error') return this.log.warn('room reported an error', { roomId: this.roomId, code: message.code, message: message.message });
+    const spec = NODE_REQUESTS[message.method];
+    const data = spec.data.safeParse(message.data ?? {});
+    if (!data.success) {
+      return this.#send({ type: 'response', id: message.id, ok: false, error: { code: 'invalid_message', message: `${message.method}: ${data.error.issues[0]?.message ?? 'invalid'}` } });
+    }
+    try {
+      const result = await this.#handle(message.method, data.data as never);
+      this.#send({ type: 'response', id: message.id, ok: true, data: result ?? {} });
+    } catch (error) {
+      const code = error instanceof RequestError ? error.code : error instanceof EngineError ? engineErrorCode(error) : 'internal';
+      const text = error instanceof Error ? error.message : String(error);
+      if (!(error instanceof RequestError || error instanceof EngineError)) this.log.warn('request failed', { roomId: this.roomId, method: message.method, error: text });
+      this.#send({ type: 'response', id: message.id, ok: false, error: { code, message: text } });
+    }
+  }
+
+  async #handle(method: NodeMethod, data: Record<string, any>): Promise<unknown> {
+    switch (method) {
+      case 'router.capabilities':
+        return { rtpCapabilities: this.router.rtpCapabilities };
+      case 'transport.create': {
+        const transport = await this.router.createWebRtcTransport({ enableUdp: true, enableTcp: true, preferUdp: true, appData: { owner: data.owner, direction: data.direction } });
+        this.#track(this.#transports, transport, () => this.#send({ type: 'transport.closed', transportId: transport.id }));
+        return { id: transport.id, iceParameters: transport.iceParameters, iceCandidates: transport.iceCandidates, dtlsParameters: transport.dtlsParameters };
+      }
+      case 'transport.connect':
+        await this.#transport(data.transportId).connect({ dtlsParameters: data.dtlsParameters });
+        return {};
+      case 'transport.restartIce':
+        return { iceParameters: await this.#transport(data.transportId).restartIce() };
+      case 'transport.close':
+        this.#transport(data.transportId).close();
+        return {};
+      case 'transport.produce': {
+        const producer = await this.#transport(data.transportId).produce({
+          kind: data.kind,
+          rtpParameters: data.rtpParameters,
+          paused: data.paused,
+          appData: { identity: data.identity, source: data.source },
+        });
+        this.#track(this.#producers, producer, () => {
+          this.#producerScores.delete(producer.id);
+          this.#send({ type: 'producer.closed', producerId: producer.id });
+        });
+        producer.on('score', (scores) => this.#producerScores.set(producer.id, Math.min(...scores.map((s) => s.score), 10)));
+        return { id: producer.id };
+      }
+      case 'transport.consume': {
+        if (!this.router.canConsume({ producerId: data.producerId, rtpCapabilities: data.rtpCapabilities })) {
+          throw new RequestError('invalid_message', 'These capabilities cannot receive that producer');
+        }
+        const consumer = await this.#transport(data.transportId).consume({ producerId: data.producerId, rtpCapabilities: data.rtpCapabilities, paused: true });
+        this.#track(this.#consumers, consumer, () => {
+          this.#consumerScores.delete(consumer.id);
+          this.#send({ type: 'consumer.closed', consumerId: consumer.id, producerId: consumer.producerId });
+        });
+        consumer.on('score', (s) => this.#consumerScores.set(consumer.id, { score: s.score, producerScore: s.producerScore }));
+        return { id: consumer.id, producerId: consumer.producerId, kind: consumer.kind, rtpParameters: consumer.rtpParameters, type: consumer.type, producerPaused: consumer.producerPaused };
+      }
+      case 'producer.pause':
+        return this.#producer(data.producerId).pause().then(() => ({}));
+      case 'producer.resume':
+        return this.#producer(data.producerId).resume().then(() => ({}));
+      case 'producer.close':
+        this.#producer(data.producerId).close();
+        return {};
+      case 'consumer.pause':
+        return this.#consumer(data.consumerId).pause().then(() => ({}));
+      case 'consumer.resume':
+        return this.#consumer(data.consumerId).resume().then(() => ({}));
+      case 'consumer.close':
+        this.#consumer(data.consumerId).close();
+        return {};
+      case 'consumer.setPreferredLayers':
+        return this.#consumer(data.consumerId)
+          .setPreferredLayers({ spatialLayer: data.spatialLayer, temporalLayer: data.temporalLayer })
+          .then(() => ({}));
+      case 'router.close':
+        // Answer first: closing also closes the socket the answer travels on.
+        setImmediate(() => this.close('room ended'));
+        return {};
+    }
+  }
+
+  #track<T extends Transport | Producer | Consumer>(map: Map<string, T>, object: T, onClose: () => void): void {
+    map.set(object.id, object);
+    (object as unknown as { once(e: 'close', l: () => void): void }).once('close', () => {
+      map.delete(object.id);
+      if (!this.#closed) onClose();
+    });
+  }
+
+  #transport(id: string): WebRtcTransport {
+    const t = this.#transports.get(id);
+    if (!t) throw new RequestError('not_found', `No transport ${id}`);
+    return t;
+  }
+
+  #producer(id: string): Producer {
+    const p = this.#producers.get(id);
+    if (!p) throw new RequestError('not_found', `No producer ${id}`);
+    return p;
+  }
+
+  #consumer(id: string): Consumer {
+    const c = this.#consumers.get(id);
+    if (!c) throw new RequestError('not_found', `No consumer ${id}`);
+    return c;
+  }
+
+  #flushScores(): void {
+    if (this.#producerScores.size === 0 && this.#consumerScores.size === 0) return;
+    const producers = [...this.#producerScores].map(([producerId, score]) => ({ producerId, score }));
+    const consumers = [...this.#consumerScores].map(([consumerId, s]) => ({ consumerId, ...s }));
+    this.#producerScores.clear();
+    this.#consumerScores.clear();
+    this.#send({ type: 'scores', ...(producers.length ? { producers } : {}), ...(consumers.length ? { consumers } : {}) });
+  }
+
+  #send(message: NodeToRoom): void {
+    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
+  }
+}
