@@ -1,0 +1,176 @@
+// FleetDO: node credentials, registration, load reports, the admin API, staleness and placement.
+import { env } from 'cloudflare:workers';
+import { runInDurableObject } from 'cloudflare:test';
+import { decodeJwt } from 'jose';
+import { describe, expect, it } from 'vitest';
+import type { Env } from '../src/env.ts';
+import type { FleetDO } from '../src/fleet/fleet-do.ts';
+import { signRoomNodeToken, verifyRoomNodeToken } from '../src/fleet/fleet-token.ts';
+import { api, unique } from './api-client.ts';
+import { accept, ADMIN, dialFleet, nodeToken, TestNode } from './fleet-test-node.ts';
+import { config } from './room-client.ts';
+
+const ns = () => (env as unknown as Env).FLEET;
+/** A FleetDO of the test's own, so nodes of other tests never take part in its placements. */
+const ownFleet = () => ns().get(ns().idFromName(unique('fleet'))) as DurableObjectStub<FleetDO>;
+
+describe('fleet connect: node credentials', () => {
+  it('refuses a connect without a credential, with a bad one, or with another audience', async () => {
+    expect((await dialFleet(undefined)).status).toBe(401);
+    expect((await dialFleet('not-a-jwt')).status).toBe(401);
+    expect((await dialFleet(await nodeToken('n1', 'eu', 'another-secret-0123456789abcdef0123456'))).status).toBe(401);
+    expect((await dialFleet(await nodeToken('n1', 'eu', config.fleet.secret, -10))).status).toBe(401);
+    const roomNode = await signRoomNodeToken(config.fleet.secret, { nodeId: 'n1', roomId: 'r1' });
+    const refused = await dialFleet(roomNode);
+    expect(refused.status).toBe(401);
+    expect(await refused.json()).toMatchObject({ error: { code: 'invalid_node_token' } });
+  });
+
+  it('asks for a WebSocket upgrade once the credential is good', async () => {
+    const res = await api('GET', '/fleet/connect', { headers: { authorization: `Bearer ${await nodeToken('n1', 'eu')}` } });
+    expect(res.status).toBe(426);
+  });
+
+  it('closes a socket whose node.register names another node or region than the credential', async () => {
+    const fleet = ownFleet();
+    for (const [nodeId, region] of [['other', 'eu'], ['n1', 'us']]) {
+      const peer = accept(await dialFleet(await nodeToken('n1', 'eu'), fleet));
+      peer.send({ type: 'node.register', protocol: 1, nodeId, region, announcedAddress: '1.2.3.4', engine: 'embedded', workers: 1, capacity: { maxConsumers: 10, maxRouters: 10 } });
+      expect(await peer.next('error')).toMatchObject({ code: 'forbidden' });
+      expect((await peer.closed).code).toBe(1008);
+    }
+    expect(await fleet.listNodes()).toEqual([]);
+  });
+
+  it('wants node.register first, in its protocol version, and rejects invalid frames without closing', async () => {
+    const fleet = ownFleet();
+    const early = accept(await dialFleet(await nodeToken('n1', 'eu'), fleet));
+    early.send({ type: 'node.load', routers: 0, transports: 0, producers: 0, consumers: 0, cpu: 0, bitrateKbps: 0, state: 'serving' });
+    expect(await early.next('error')).toMatchObject({ code: 'hello_required' });
+    expect((await early.closed).code).toBe(1008);
+
+    const old = accept(await dialFleet(await nodeToken('n1', 'eu'), fleet));
+    old.send({ type: 'node.register', protocol: 99, nodeId: 'n1', region: 'eu', announcedAddress: 'x', engine: 'embedded', workers: 1, capacity: { maxConsumers: 1, maxRouters: 1 } });
+    expect(await old.next('error')).toMatchObject({ code: 'unsupported_protocol' });
+
+    const node = await TestNode.register({ nodeId: 'n1', region: 'eu', target: fleet });
+    node.fleet.send({ type: 'node.load', routers: -1 });
+    expect(await node.fleet.next('error')).toMatchObject({ code: 'invalid_message' });
+    node.fleet.ws.send('{nope');
+    expect(await node.fleet.next('error')).toMatchObject({ code: 'invalid_json' });
+    node.load({ routers: 2, consumers: 7 });
+    await expect.poll(async () => (await fleet.listNodes())[0]?.load?.consumers).toBe(7);
+    node.close();
+  });
+});
+
+describe('fleet registry and placement', () => {
+  it('registers a node, records its load and marks it disconnected when the socket closes', async () => {
+    const fleet = ownFleet();
+    const node = await TestNode.register({ nodeId: 'eu-1', region: 'eu', maxConsumers: 400, target: fleet });
+    node.load({ routers: 3, consumers: 120 });
+    await expect.poll(async () => (await fleet.listNodes())[0]?.load?.consumers).toBe(120);
+    const [view] = await fleet.listNodes();
+    expect(view).toMatchObject({ nodeId: 'eu-1', region: 'eu', engine: 'embedded', workers: 2, capacity: { maxConsumers: 400, maxRouters: 100 }, connected: true, healthy: true, drained: false });
+    node.close();
+    await expect.poll(async () => (await fleet.listNodes())[0]?.connected).toBe(false);
+    expect(await fleet.placeRoom('room-x')).toEqual({ error: 'no_media_capacity' });
+  });
+
+  it('assigns a room to the least loaded node with a room-node credential, and keeps it there (sticky)', async () => {
+    const fleet = ownFleet();
+    const busy = await TestNode.register({ nodeId: 'a-busy', target: fleet });
+    const idle = await TestNode.register({ nodeId: 'b-idle', target: fleet });
+    busy.load({ consumers: 500 });
+    idle.load({ consumers: 10 });
+    await expect.poll(async () => (await fleet.listNodes()).map((n) => n.load?.consumers)).toEqual([500, 10]);
+
+    expect(await fleet.placeRoom('room-1')).toEqual({ nodeId: 'b-idle' });
+    const assign = await idle.fleet.next('room.assign');
+    expect(assign.roomId).toBe('room-1');
+    expect(assign.roomUrl).toBe('ws://roomcast.test/api/v1/rooms/room-1/media-node');
+    expect(await verifyRoomNodeToken(config.fleet.secret, assign.token, 'room-1')).toEqual({ nodeId: 'b-idle', roomId: 'room-1' });
+    expect(decodeJwt(assign.token).aud).toBe('roomcast-room-node');
+    await expect(verifyRoomNodeToken(config.fleet.secret, assign.token, 'room-2')).rejects.toThrow();
+
+    // Now the idle node is the busy one, but the room stays where it is.
+    idle.load({ consumers: 790 });
+    busy.load({ consumers: 0 });
+    await expect.poll(async () => (await fleet.listNodes()).map((n) => n.load?.consumers)).toEqual([0, 790]);
+    expect(await fleet.placeRoom('room-1')).toEqual({ nodeId: 'b-idle' });
+    expect(await fleet.placeRoom('room-2')).toEqual({ nodeId: 'a-busy' });
+    // Asked again without the lost node: the room moves, and its old node is told to let go.
+    expect(await fleet.placeRoom('room-1', undefined, 'b-idle')).toEqual({ nodeId: 'a-busy' });
+    expect(await idle.fleet.next((m) => m.type === 'room.release' && m.roomId === 'room-1')).toBeTruthy();
+    await fleet.releaseRoom('room-2');
+    expect(await busy.fleet.next((m) => m.type === 'room.release' && m.roomId === 'room-2')).toBeTruthy();
+    busy.close();
+    idle.close();
+  });
+
+  it('prefers the requested region and falls back to another', async () => {
+    const fleet = ownFleet();
+    const eu = await TestNode.register({ nodeId: 'eu-node', region: 'eu', target: fleet });
+    const us = await TestNode.register({ nodeId: 'us-node', region: 'us', target: fleet });
+    us.load({ consumers: 600 });
+    await expect.poll(async () => (await fleet.listNodes()).find((n) => n.nodeId === 'us-node')?.load?.consumers).toBe(600);
+    expect(await fleet.placeRoom('r-us', 'us')).toEqual({ nodeId: 'us-node' });
+    expect(await fleet.placeRoom('r-ap', 'ap')).toEqual({ nodeId: 'eu-node' });
+    eu.close();
+    us.close();
+  });
+
+  it('does not place rooms on a node whose heartbeat is stale; a load report revives it', async () => {
+    const fleet = ownFleet();
+    const node = await TestNode.register({ nodeId: 'stale-1', target: fleet });
+    await expect.poll(async () => (await fleet.listNodes())[0]?.load).not.toBeNull();
+    await runInDurableObject(fleet, async (_instance, state) => {
+      state.storage.sql.exec(`UPDATE nodes SET last_seen = ?`, Date.now() - config.fleet.staleAfterMs - 1000);
+    });
+    expect((await fleet.listNodes())[0]).toMatchObject({ healthy: false, connected: true });
+    expect(await fleet.placeRoom('room-s')).toEqual({ error: 'no_media_capacity' });
+    node.load({ consumers: 1 });
+    await expect.poll(async () => (await fleet.listNodes())[0]?.healthy).toBe(true);
+    expect(await fleet.placeRoom('room-s')).toEqual({ nodeId: 'stale-1' });
+    node.close();
+  });
+
+  it('answers no_media_capacity when every node is full', async () => {
+    const fleet = ownFleet();
+    const node = await TestNode.register({ nodeId: 'full-1', maxConsumers: 100, target: fleet });
+    node.load({ consumers: 100 });
+    await expect.poll(async () => (await fleet.listNodes())[0]?.load?.consumers).toBe(100);
+    expect(await fleet.placeRoom('room-f')).toEqual({ error: 'no_media_capacity' });
+    node.close();
+  });
+});
+
+describe('admin API', () => {
+  it('refuses calls without the operator token or with a wrong one', async () => {
+    expect((await api('GET', '/admin/fleet/nodes')).status).toBe(401);
+    expect((await api('GET', '/admin/fleet/nodes', { token: 'wrong-token' })).status).toBe(401);
+    expect((await api('POST', '/admin/fleet/nodes/x/drain', { token: `${ADMIN}x` })).status).toBe(401);
+  });
+
+  it('lists nodes, drains one (it keeps its rooms, gets no new ones, is told) and undrains it', async () => {
+    const nodeId = unique('adm');
+    const node = await TestNode.register({ nodeId, region: unique('region') });
+    const list = await api('GET', '/admin/fleet/nodes', { token: ADMIN });
+    expect(list.status).toBe(200);
+    expect(list.body.nodes.find((n: { nodeId: string }) => n.nodeId === nodeId)).toMatchObject({ connected: true, drained: false, capacity: { maxConsumers: 800 } });
+
+    const drained = await api('POST', `/admin/fleet/nodes/${nodeId}/drain`, { token: ADMIN });
+    expect(drained.status).toBe(200);
+    expect(drained.body.node).toMatchObject({ nodeId, drained: true });
+    expect(await node.fleet.next('node.drain')).toMatchObject({ draining: true });
+    const fleet = ns().get(ns().idFromName('global')) as DurableObjectStub<FleetDO>;
+    const placed = await fleet.placeRoom(unique('room'), undefined, undefined);
+    expect('nodeId' in placed ? placed.nodeId : placed.error).not.toBe(nodeId);
+
+    const undrained = await api('POST', `/admin/fleet/nodes/${nodeId}/undrain`, { token: ADMIN });
+    expect(undrained.body.node).toMatchObject({ drained: false });
+    expect(await node.fleet.next('node.drain')).toMatchObject({ draining: false });
+    expect((await api('POST', `/admin/fleet/nodes/${unique('nobody')}/drain`, { token: ADMIN })).status).toBe(404);
+    node.close();
+  });
+});

@@ -1,0 +1,174 @@
+// A scripted media node for the workerd tests: real WebSockets into FleetDO and RoomDO, speaking
+// the fleet protocol, answering the room's requests with schema-valid results it makes up (no
+// engine runs inside workerd; the real node and engine are exercised by the fleet integration
+// test in scripts/test/fleet-it).
+import { env, exports } from 'cloudflare:workers';
+import { FLEET_PROTOCOL_VERSION, type FleetToNode, type NodeToRoom, type RoomToNode } from '@roomcast/schema/protocol';
+import type { Env } from '../src/env.ts';
+import { signNodeToken } from '../src/fleet/fleet-token.ts';
+import { config, RoomSocket, withTimeout } from './room-client.ts';
+
+export const ADMIN = (env as unknown as Env).ADMIN_TOKEN!;
+
+type Frame = Record<string, any>;
+
+/** A WebSocket with waits that time out, for either direction's frames. */
+export class Peer {
+  readonly received: Frame[] = [];
+  #unread: Frame[] = [];
+  #waiters: { match: (m: Frame) => boolean; resolve: (m: Frame) => void }[] = [];
+  readonly closed: Promise<{ code: number; reason: string }>;
+
+  constructor(readonly ws: WebSocket) {
+    this.closed = new Promise((resolve) => ws.addEventListener('close', (e) => resolve({ code: e.code, reason: e.reason })));
+    ws.addEventListener('message', (e) => {
+      const m = JSON.parse(e.data as string) as Frame;
+      this.received.push(m);
+      const i = this.#waiters.findIndex((w) => w.match(m));
+      if (i >= 0) this.#waiters.splice(i, 1)[0]!.resolve(m);
+      else this.#unread.push(m);
+    });
+  }
+
+  send(frame: unknown): void {
+    this.ws.send(JSON.stringify(frame));
+  }
+
+  next(match: string | ((m: Frame) => boolean), timeoutMs = 5000): Promise<Frame> {
+    const fn = typeof match === 'string' ? (m: Frame) => m.type === match : match;
+    const i = this.#unread.findIndex(fn);
+    if (i >= 0) return Promise.resolve(this.#unread.splice(i, 1)[0]!);
+    return new Promise((resolve, reject) => {
+      const waiter = { match: fn, resolve: (m: Frame) => (clearTimeout(timer), resolve(m)) };
+      const timer = setTimeout(() => {
+        this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
+        reject(new Error(`no ${typeof match === 'string' ? match : 'matching'} frame within ${timeoutMs} ms; unread: ${JSON.stringify(this.#unread.slice(-5))}`));
+      }, timeoutMs);
+      this.#waiters.push(waiter);
+    });
+  }
+
+  close(code = 1000, reason = 'done'): void {
+    try {
+      this.ws.close(code, reason);
+    } catch {
+      // already closed
+    }
+  }
+}
+
+export const nodeToken = (nodeId: string, region: string, secret = config.fleet.secret, ttl = 600) => signNodeToken(secret, { nodeId, region }, ttl);
+
+/** Opens `/api/v1/fleet/connect` through the Worker (or straight into one FleetDO instance). */
+export async function dialFleet(token: string | undefined, target?: DurableObjectStub): Promise<Response> {
+  const headers: Record<string, string> = { Upgrade: 'websocket' };
+  if (token !== undefined) headers.authorization = `Bearer ${token}`;
+  const request = new Request('http://roomcast.test/api/v1/fleet/connect', { headers });
+  return target ? target.fetch(request) : exports.default.fetch(request);
+}
+
+export function accept(res: Response): Peer {
+  if (res.status !== 101 || !res.webSocket) throw new Error(`upgrade refused: ${res.status}`);
+  res.webSocket.accept();
+  return new Peer(res.webSocket);
+}
+
+export interface TestNodeOptions {
+  nodeId: string;
+  region?: string;
+  maxConsumers?: number;
+  /** Dial this FleetDO instance directly instead of the global one through the Worker. */
+  target?: DurableObjectStub;
+}
+
+/** A registered node. `serveRooms()` makes it dial every assigned room and answer its requests. */
+export class TestNode {
+  readonly rooms = new Map<string, Peer>();
+  #counter = 0;
+  /** Requests the rooms sent, in order. */
+  readonly requests: RoomToNode[] = [];
+
+  private constructor(
+    readonly nodeId: string,
+    readonly fleet: Peer,
+  ) {}
+
+  static async register(o: TestNodeOptions): Promise<TestNode> {
+    const region = o.region ?? 'local';
+    const fleet = accept(await dialFleet(await nodeToken(o.nodeId, region), o.target));
+    fleet.send({
+      type: 'node.register',
+      protocol: FLEET_PROTOCOL_VERSION,
+      nodeId: o.nodeId,
+      region,
+      announcedAddress: '127.0.0.1',
+      engine: 'embedded',
+      workers: 2,
+      capacity: { maxConsumers: o.maxConsumers ?? 800, maxRouters: 100 },
+    });
+    await fleet.next('node.registered');
+    const node = new TestNode(o.nodeId, fleet);
+    node.load({});
+    return node;
+  }
+
+  load(over: Partial<{ routers: number; consumers: number; state: 'serving' | 'draining' }>): void {
+    this.fleet.send({ type: 'node.load', routers: 0, transports: 0, producers: 0, consumers: 0, cpu: 0.1, bitrateKbps: 0, state: 'serving', ...over });
+  }
+
+  /** Waits for FleetDO's next room.assign and dials that room. */
+  async acceptAssignment(timeoutMs = 5000): Promise<{ roomId: string; room: Peer }> {
+    const assign = (await this.fleet.next('room.assign', timeoutMs)) as Extract<FleetToNode, { type: 'room.assign' }>;
+    const url = new URL(assign.roomUrl.replace(/^ws/, 'http'));
+    const res = await exports.default.fetch(new Request(`http://roomcast.test${url.pathname}`, { headers: { Upgrade: 'websocket', authorization: `Bearer ${assign.token}` } }));
+    const room = accept(res);
+    this.rooms.set(assign.roomId, room);
+    room.ws.addEventListener('message', (e) => this.#answer(room, JSON.parse(e.data as string)));
+    room.send({
+      type: 'node.ready',
+      protocol: FLEET_PROTOCOL_VERSION,
+      nodeId: this.nodeId,
+      rtpCapabilities: { codecs: [{ kind: 'video', mimeType: 'video/VP8', clockRate: 90000, preferredPayloadType: 96 }], headerExtensions: [] },
+    } satisfies NodeToRoom);
+    return { roomId: assign.roomId, room };
+  }
+
+  /** Plays the engine: every request gets an answer shaped like NODE_REQUESTS' result. */
+  #answer(room: Peer, frame: RoomToNode): void {
+    if (frame.type !== 'request') return;
+    this.requests.push(frame);
+    const id = () => `${this.nodeId}-${frame.method.split('.')[0]}-${++this.#counter}`;
+    const data = (frame.data ?? {}) as Record<string, any>;
+    let result: unknown = {};
+    switch (frame.method) {
+      case 'transport.create':
+        result = {
+          id: id(),
+          iceParameters: { usernameFragment: 'u', password: 'p', iceLite: true },
+          iceCandidates: [{ foundation: 'udp', priority: 1, ip: '127.0.0.1', address: '127.0.0.1', protocol: 'udp', port: 41000, type: 'host' }],
+          dtlsParameters: { role: 'auto', fingerprints: [{ algorithm: 'sha-256', value: 'AA:BB' }] },
+        };
+        break;
+      case 'transport.produce':
+        result = { id: id() };
+        break;
+      case 'transport.consume':
+        result = { id: id(), producerId: data.producerId, kind: 'video', rtpParameters: { codecs: [{ mimeType: 'video/VP8', payloadType: 96, clockRate: 90000 }] }, type: 'simple' };
+        break;
+      case 'transport.restartIce':
+        result = { iceParameters: { usernameFragment: 'u2', password: 'p2', iceLite: true } };
+        break;
+    }
+    room.send({ type: 'response', id: frame.id, ok: true, data: result } satisfies NodeToRoom);
+  }
+
+  close(): void {
+    for (const room of this.rooms.values()) room.close(1000, 'node closing');
+    this.fleet.close(1000, 'node closing');
+  }
+}
+
+/** Waits for an unread frame on a client socket, with a larger default timeout for placement. */
+export const nextOf = (socket: RoomSocket, type: string, timeoutMs = 8000) => socket.next(type as never, timeoutMs);
+
+export { withTimeout };
