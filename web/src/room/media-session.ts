@@ -112,7 +112,7 @@ export class MediaSession {
     switch (message.type) {
       case 'media.status':
         this.#status = message.state;
-        this.#error = message.state === 'unavailable' ? (message.error ?? 'No media server is available right now') : undefined;
+        this.#error = message.state === 'unavailable' ? `No media server is available right now${message.error ? ` (${message.error})` : ''}` : undefined;
         if (message.state === 'ready') void this.#start();
         break;
       case 'media.producers':

@@ -24,7 +24,7 @@ export function ParticipantsPanel(props: { state: RoomViewState; client: RoomCli
             <li class="flex flex-wrap items-center gap-2 px-3 py-1.5">
               <span class="min-w-0 flex-1 truncate">
                 <Show when={p.handRaised}>
-                  <span role="img" aria-label="Hand raised" class="mr-1">✋</span>
+                  <span class="mr-1 rounded bg-amber-100 px-1 text-[10px] font-semibold uppercase text-amber-800">Hand up</span>
                 </Show>
                 {p.name}
                 <Show when={p.identity === props.state.self?.identity}>

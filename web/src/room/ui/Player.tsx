@@ -85,7 +85,7 @@ export function Player(props: { state: RoomViewState; client: RoomClient; title:
             aria-pressed={!muted()}
             onClick={() => setMuted(!muted())}
           >
-            {muted() ? '🔇 Unmute' : '🔊 Mute'}
+            {muted() ? 'Unmute' : 'Mute'}
           </button>
         </Show>
         <button type="button" class="rounded-md bg-white/90 px-3 py-1.5 text-sm font-semibold text-slate-900 hover:bg-white" onClick={() => void toggleFullscreen()}>

@@ -21,7 +21,7 @@ export function RoomSidebar(props: { state: RoomViewState; client: RoomClient })
           class="rounded-md bg-white px-3 py-1.5 text-sm font-semibold text-slate-800 ring-1 ring-slate-300 hover:bg-slate-50"
           onClick={() => props.client.send(handRaised() ? { type: 'hand.lower' } : { type: 'hand.raise' })}
         >
-          {handRaised() ? 'Lower hand' : '✋ Raise hand'}
+          {handRaised() ? 'Lower hand' : 'Raise hand'}
         </button>
         <Show when={moderate()}>
           <label class="text-xs text-slate-600" for="slow-mode">Slow mode</label>

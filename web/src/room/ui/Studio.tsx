@@ -1,7 +1,7 @@
 // The host studio: camera, microphone and screen with device pickers and mute toggles, a local
 // preview, Go live (opens the session through the BFF and publishes: camera as 3-layer simulcast)
 // and End, the connection status, and the room's panels.
-import { createEffect, createSignal, For, on, onCleanup, onMount, Show } from 'solid-js';
+import { createEffect, createMemo, createSignal, For, on, onCleanup, onMount, Show } from 'solid-js';
 import type { MediaSource } from '@roomcast/schema/protocol';
 import { endRoom, rejoinRoom, startRoom, type PublicRoom } from '../server';
 import { MediaView } from './MediaView';
@@ -66,9 +66,11 @@ export function Studio(props: { room: PublicRoom }) {
 
   // Publish what the studio captures as soon as the room has welcomed us (and after every
   // reconnect the media session re-produces them itself).
+  // A memo, so the effect runs when the identity changes, not on every state update.
+  const identity = createMemo(() => state()?.self?.identity);
   createEffect(
     on(
-      () => state()?.self?.identity,
+      identity,
       (identity) => {
         if (!identity) return;
         for (const [source, track] of Object.entries(tracks()) as [MediaSource, MediaStreamTrack][]) {
