@@ -117,8 +117,8 @@ export class TestNode {
   }
 
   /** Waits for FleetDO's next room.assign and dials that room. */
-  async acceptAssignment(timeoutMs = 5000): Promise<{ roomId: string; room: Peer }> {
-    const assign = (await this.fleet.next('room.assign', timeoutMs)) as Extract<FleetToNode, { type: 'room.assign' }>;
+  async acceptAssignment(roomId: string, timeoutMs = 5000): Promise<{ roomId: string; room: Peer }> {
+    const assign = (await this.fleet.next((m) => m.type === 'room.assign' && m.roomId === roomId, timeoutMs)) as Extract<FleetToNode, { type: 'room.assign' }>;
     const url = new URL(assign.roomUrl.replace(/^ws/, 'http'));
     const res = await exports.default.fetch(new Request(`http://roomcast.test${url.pathname}`, { headers: { Upgrade: 'websocket', authorization: `Bearer ${assign.token}` } }));
     const room = accept(res);

@@ -102,9 +102,13 @@ export class MediaRelay {
 
   /** After `welcome`: where media stands and what is being published; placement starts here. */
   onJoined(ws: WebSocket): void {
-    this.#sendStatusTo(ws);
+    if (!this.#nodeSocket() && !this.#placing) {
+      // Starting a placement broadcasts `placing` (to this client too) before its first await.
+      this.ctx.waitUntil(this.#place().catch((e: unknown) => console.error('media: placement failed', e)));
+    } else {
+      this.#sendStatusTo(ws);
+    }
     send(ws, { type: 'media.producers', producers: this.#store.producers() });
-    if (!this.#nodeSocket() && !this.#placing) this.ctx.waitUntil(this.#place().catch((e: unknown) => console.error('media: placement failed', e)));
   }
 
   /** The participant left for good: their transports (and with them producers, consumers) close. */

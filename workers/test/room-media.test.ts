@@ -1,0 +1,171 @@
+// The RoomDO media relay against a node socket opened from the test (the scripted TestNode):
+// placement on join, grants, ownership, producer announcements, node events, failover, room end.
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Tenant } from './api-client.ts';
+import { unique } from './api-client.ts';
+import { TestNode } from './fleet-test-node.ts';
+import { join, liveRoom, roomTenant, type RoomSocket, type TestRoom } from './room-client.ts';
+
+let tenant: Tenant;
+beforeAll(async () => {
+  tenant = await roomTenant('media');
+});
+
+let seq = 0;
+async function request(socket: RoomSocket, method: string, data?: unknown, timeoutMs = 12_000) {
+  const id = `m${++seq}`;
+  socket.send({ type: 'request', id, method, ...(data === undefined ? {} : { data }) });
+  return socket.next((m) => m.type === 'response' && m.id === id, timeoutMs);
+}
+
+const rtpParameters = { mid: '0', codecs: [{ mimeType: 'video/VP8', payloadType: 96, clockRate: 90000 }], encodings: [{ ssrc: 1111 }] };
+const dtlsParameters = { role: 'client', fingerprints: [{ algorithm: 'sha-256', value: 'CC:DD' }] };
+
+/** A room on a fresh node: the host joined, the node dialed in, media is ready. */
+async function roomOnNode(node: TestNode): Promise<{ room: TestRoom; host: Awaited<ReturnType<typeof join>> }> {
+  const room = await liveRoom(tenant);
+  const host = await join(room, { role: 'host', name: 'Hana' });
+  await node.acceptAssignment(room.roomId);
+  await host.socket.next((m) => m.type === 'media.status' && m.state === 'ready', 8000);
+  return { room, host };
+}
+
+async function publish(socket: RoomSocket) {
+  const transport = await request(socket, 'media.createTransport', { direction: 'send' });
+  expect(transport).toMatchObject({ ok: true, data: { id: expect.any(String), iceCandidates: [expect.any(Object)] } });
+  expect(await request(socket, 'media.connectTransport', { transportId: transport.data.id, dtlsParameters })).toMatchObject({ ok: true });
+  const produced = await request(socket, 'media.produce', { transportId: transport.data.id, kind: 'video', rtpParameters, source: 'camera' });
+  expect(produced).toMatchObject({ ok: true, data: { id: expect.any(String) } });
+  return { transportId: transport.data.id as string, producerId: produced.data.id as string };
+}
+
+describe('room media relay', () => {
+  it('gets a node on the first join, answers capabilities from it, and tells late joiners the status and producers', async () => {
+    const node = await TestNode.register({ nodeId: unique('a-node') });
+    const { room, host } = await roomOnNode(node);
+    expect(host.socket.received.map((m) => m.type)).toContain('media.producers');
+    const caps = await request(host.socket, 'media.capabilities');
+    expect(caps).toMatchObject({ ok: true, data: { routerRtpCapabilities: { codecs: [{ mimeType: 'video/VP8' }] } } });
+    const { producerId } = await publish(host.socket);
+    const added = await host.socket.next('media.producer_added');
+    expect(added.producer).toEqual({ producerId, identity: host.identity, kind: 'video', source: 'camera', paused: false });
+
+    const viewer = await join(room, { role: 'viewer' });
+    expect(await viewer.socket.next('media.status')).toMatchObject({ state: 'ready' });
+    expect((await viewer.socket.next('media.producers')).producers).toEqual([added.producer]);
+    const listed = await request(viewer.socket, 'media.producers');
+    expect(listed.data.producers).toHaveLength(1);
+    // What the node was asked, with the owner and source it needs.
+    expect(node.requests.find((r) => r.type === 'request' && r.method === 'transport.produce')).toMatchObject({ data: { identity: host.identity, source: 'camera' } });
+    node.close();
+  });
+
+  it('lets only roles with the publish grant send, and validates every request', async () => {
+    const node = await TestNode.register({ nodeId: unique('a-node') });
+    const { room } = await roomOnNode(node);
+    for (const role of ['viewer', 'moderator'] as const) {
+      const { socket } = await join(room, { role });
+      expect(await request(socket, 'media.createTransport', { direction: 'send' })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+      const recv = await request(socket, 'media.createTransport', { direction: 'recv' });
+      expect(recv.ok).toBe(true);
+      expect(await request(socket, 'media.produce', { transportId: recv.data.id, kind: 'video', rtpParameters, source: 'camera' })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    }
+    const cohost = await join(room, { role: 'cohost' });
+    await publish(cohost.socket);
+
+    const { socket } = await join(room, { role: 'viewer' });
+    expect(await request(socket, 'media.createTransport', { direction: 'sideways' })).toMatchObject({ ok: false, error: { code: 'invalid_message' } });
+    expect(await request(socket, 'media.createTransport')).toMatchObject({ ok: false, error: { code: 'invalid_message' } });
+    expect(await request(socket, 'media.setPreferredLayers', { consumerId: 'c', spatialLayer: 9 })).toMatchObject({ ok: false, error: { code: 'invalid_message' } });
+    expect(await request(socket, 'media.teleport', {})).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    node.close();
+  });
+
+  it('lets a client touch only its own transports and consumers, and consume any producer', async () => {
+    const node = await TestNode.register({ nodeId: unique('a-node') });
+    const { room, host } = await roomOnNode(node);
+    const { transportId: hostTransport, producerId } = await publish(host.socket);
+    const alice = await join(room, { role: 'viewer' });
+    const bob = await join(room, { role: 'viewer' });
+    expect(await request(bob.socket, 'media.connectTransport', { transportId: hostTransport, dtlsParameters })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    expect(await request(bob.socket, 'media.pause', { producerId })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+
+    const recv = await request(alice.socket, 'media.createTransport', { direction: 'recv' });
+    expect(await request(alice.socket, 'media.consume', { transportId: recv.data.id, producerId: 'nope', rtpCapabilities: {} })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    expect(await request(alice.socket, 'media.consume', { transportId: hostTransport, producerId, rtpCapabilities: {} })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    const consumed = await request(alice.socket, 'media.consume', { transportId: recv.data.id, producerId, rtpCapabilities: { codecs: [] } });
+    expect(consumed).toMatchObject({ ok: true, data: { producerId, kind: 'video', id: expect.any(String) } });
+    const consumerId = consumed.data.id as string;
+    expect(await request(bob.socket, 'media.resume', { consumerId })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    expect(await request(alice.socket, 'media.resume', { consumerId })).toMatchObject({ ok: true });
+    expect(await request(alice.socket, 'media.setPreferredLayers', { consumerId, spatialLayer: 1 })).toMatchObject({ ok: true });
+    expect(await request(alice.socket, 'media.restartIce', { transportId: recv.data.id })).toMatchObject({ ok: true, data: { iceParameters: { usernameFragment: 'u2' } } });
+
+    // The publisher mutes: everyone sees the producer paused.
+    expect(await request(host.socket, 'media.pause', { producerId })).toMatchObject({ ok: true });
+    expect((await bob.socket.next('media.producer_updated')).producer).toMatchObject({ producerId, paused: true });
+
+    // The node closes the consumer (its producer went away): only its owner hears of it, everyone of the producer.
+    const nodeRoom = node.rooms.get(room.roomId)!;
+    nodeRoom.send({ type: 'consumer.closed', consumerId, producerId });
+    nodeRoom.send({ type: 'producer.closed', producerId });
+    expect(await alice.socket.next('media.consumer_closed')).toMatchObject({ consumerId, producerId });
+    expect(await bob.socket.next('media.producer_closed')).toMatchObject({ producerId });
+    await bob.socket.sync();
+    expect(bob.socket.unreadOf('media.consumer_closed')).toEqual([]);
+    expect((await request(bob.socket, 'media.producers')).data.producers).toEqual([]);
+    node.close();
+  });
+
+  it('closes a departing participant’s transports on the node and announces their producers closed', async () => {
+    const node = await TestNode.register({ nodeId: unique('a-node') });
+    const { room, host } = await roomOnNode(node);
+    const cohost = await join(room, { role: 'cohost' });
+    const { transportId, producerId } = await publish(cohost.socket);
+    cohost.socket.send({ type: 'leave' });
+    expect(await host.socket.next((m) => m.type === 'media.producer_closed' && m.producerId === producerId)).toBeTruthy();
+    await expect.poll(() => node.requests.some((r) => r.type === 'request' && r.method === 'transport.close' && (r.data as { transportId: string }).transportId === transportId)).toBe(true);
+    node.close();
+  });
+
+  it('on losing its node, resets clients’ media, re-places on another node and keeps chat working', async () => {
+    const first = await TestNode.register({ nodeId: unique('a-first') });
+    const second = await TestNode.register({ nodeId: unique('z-second') });
+    second.load({ consumers: 400 });
+    await new Promise((r) => setTimeout(r, 100));
+    const { room, host } = await roomOnNode(first);
+    const viewer = await join(room, { role: 'viewer' });
+    await publish(host.socket);
+
+    first.close(); // the node process dies: its room and fleet sockets drop
+    expect(await viewer.socket.next('media.reset')).toMatchObject({ reason: 'node_lost' });
+    expect(await viewer.socket.next((m) => m.type === 'media.producers' && m.producers.length === 0)).toBeTruthy();
+    await second.acceptAssignment(room.roomId);
+    expect(await viewer.socket.next((m) => m.type === 'media.status' && m.state === 'ready', 8000)).toBeTruthy();
+
+    // Chat and presence never noticed.
+    viewer.socket.send({ type: 'chat.send', text: 'still here?' });
+    expect(await host.socket.next('chat.message')).toMatchObject({ text: 'still here?' });
+    // Media works again, on the new node.
+    const { producerId } = await publish(host.socket);
+    expect(producerId.startsWith(second.nodeId)).toBe(true);
+    second.close();
+  });
+
+  it('when the room ends, tells the node to close the router and releases the room', async () => {
+    const node = await TestNode.register({ nodeId: unique('a-node') });
+    const { room, host } = await roomOnNode(node);
+    host.socket.send({ type: 'room.end' });
+    await host.socket.next('room.ended');
+    await expect.poll(() => node.requests.some((r) => r.type === 'request' && r.method === 'router.close')).toBe(true);
+    expect(await node.fleet.next((m) => m.type === 'room.release' && m.roomId === room.roomId)).toBeTruthy();
+    node.close();
+  });
+
+  it('says media is unavailable when no node has capacity, and requests fail with unavailable', async () => {
+    const room = await liveRoom(tenant);
+    const host = await join(room, { role: 'host' });
+    expect(await host.socket.next((m) => m.type === 'media.status' && m.state === 'unavailable', 8000)).toMatchObject({ error: 'no_media_capacity' });
+    expect(await request(host.socket, 'media.createTransport', { direction: 'send' })).toMatchObject({ ok: false, error: { code: 'unavailable' } });
+  });
+});
