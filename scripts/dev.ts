@@ -14,11 +14,12 @@
 //   DATABASE_ADMIN_URL    owner URL for migrations (default: DATABASE_URL when local)
 //   UPSTASH_REDIS_REST_URL / _TOKEN   a real Upstash database: the local adapter is not started
 //   REDIS_URL             Redis behind the adapter (default redis://127.0.0.1:6379)
-//   PORT (8787)  NEON_PROXY_PORT (8789)  UPSTASH_ADAPTER_PORT (8079)
+//   PORT (8787)  NEON_PROXY_PORT (8789)  UPSTASH_ADAPTER_PORT (8079)  WEB_PORT (3000)
+//   WEB_BUILD             `always` rebuilds the web app on start (default: only when web/src is newer than the build)
 //   ROOM_TOKEN_SECRET, FLEET_SECRET, PUBLIC_URL, SESSION_TTL_HOURS, ROOM_TOKEN_TTL_SECONDS,
 //   AUTH_RATE_LIMIT_PER_IP, AUTH_RATE_LIMIT_PER_EMAIL   passed to the Worker (local defaults for the secrets)
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -51,6 +52,8 @@ const config = {
   workerPort: portFrom('PORT', 8787),
   neonProxyPort: portFrom('NEON_PROXY_PORT', 8789),
   upstashPort: portFrom('UPSTASH_ADAPTER_PORT', 8079),
+  webPort: portFrom('WEB_PORT', 3000),
+  webBuild: env.WEB_BUILD === 'always' ? ('always' as const) : ('if-stale' as const),
   secrets: {
     ROOM_TOKEN_SECRET: env.ROOM_TOKEN_SECRET || 'dev-only-room-token-secret-0123456789abcdef',
     FLEET_SECRET: env.FLEET_SECRET || 'dev-only-fleet-secret-0123456789abcdef',
@@ -314,7 +317,47 @@ const services: Service[] = [
       return childProcess({ command: wranglerBin, args, healthUrl: `${origin}/health`, readyTimeoutMs: 120_000, url: origin })(log);
     },
   },
+  {
+    // The web app as in production: the built SolidStart output under wrangler (web/wrangler.toml).
+    name: 'web',
+    skip: () => (existsSync(join(WEB_DIR, 'app.config.ts')) ? undefined : 'web/app.config.ts does not exist yet'),
+    async start(_ctx, log) {
+      await assertPortFree(config.webPort, 'WEB_PORT');
+      if (config.webBuild === 'always' || webBuildIsStale()) await buildWeb(log);
+      const origin = `http://127.0.0.1:${config.webPort}`;
+      const args = ['dev', '--config', 'web/wrangler.toml', '--assets', 'web/.output/public', '--ip', '127.0.0.1', '--port', String(config.webPort)];
+      args.push('--show-interactive-dev-session=false', '--var', `API_URL:http://127.0.0.1:${config.workerPort}`);
+      return childProcess({ command: wranglerBin, args, healthUrl: `${origin}/login`, readyTimeoutMs: 120_000, url: origin })(log);
+    },
+  },
 ];
+
+const WEB_DIR = join(ROOT, 'web');
+const WEB_BUILD_OUTPUT = join(WEB_DIR, '.output/server/index.mjs');
+
+/** The build is stale when it is missing or any web source is newer than it. */
+function webBuildIsStale(): boolean {
+  if (!existsSync(WEB_BUILD_OUTPUT)) return true;
+  const built = statSync(WEB_BUILD_OUTPUT).mtimeMs;
+  const newer = (path: string): boolean =>
+    statSync(path).isDirectory()
+      ? readdirSync(path).some((name) => newer(join(path, name)))
+      : statSync(path).mtimeMs > built;
+  return ['src', 'public', 'app.config.ts', 'package.json'].some((p) => existsSync(join(WEB_DIR, p)) && newer(join(WEB_DIR, p)));
+}
+
+async function buildWeb(log: (line: string) => void): Promise<void> {
+  log('building the web app (vinxi build)...');
+  const child = spawn(join(ROOT, 'node_modules/.bin/vinxi'), ['build'], { cwd: WEB_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output: string[] = [];
+  pipeLines(child, (line) => output.push(line));
+  const code = await new Promise<number | null>((resolveExit) => child.once('exit', resolveExit));
+  if (code !== 0) {
+    for (const line of output.slice(-40)) log(line);
+    throw new Error(`vinxi build exited with code ${code}`);
+  }
+  log('web app built');
+}
 
 async function runMigrations(adminUrl: string, log: (line: string) => void): Promise<void> {
   const file = join(ROOT, 'scripts/db/migrate.ts');

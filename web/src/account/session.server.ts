@@ -1,0 +1,80 @@
+'use server';
+// Server half of account/session.ts: runs only on the web server (each export is an RPC endpoint
+// the page calls). The API token goes into the httpOnly `rc_web` cookie; the page only ever gets
+// the user and their organizations.
+import { redirect } from '@solidjs/router';
+import { LoginInput, SignupInput } from '@roomcast/schema/api';
+import { api, ApiRequestError } from '~/server/api';
+// Types in their own `import type` line: an inline `type` specifier leaves an empty import behind
+// in the client bundle, which would drag server-only modules into the browser.
+import type { Organization, User } from '~/server/api';
+import { failure, field, parseForm } from '~/server/forms';
+import { clearSessionToken, readSessionToken, writeSessionToken } from '~/server/session';
+
+export interface Me {
+  user: User;
+  organizations: Organization[];
+}
+
+/** Only same-site paths may be a post-login destination (no open redirects). */
+function safeNext(next: unknown): string {
+  return typeof next === 'string' && next.startsWith('/') && !next.startsWith('//') ? next : '/app';
+}
+
+/** The signed-in user, or null. A stale cookie counts as signed out. */
+export async function loadMe(): Promise<Me | null> {
+  if (!readSessionToken()) return null;
+  try {
+    return await api.get<Me>('/auth/me');
+  } catch (error) {
+    if (error instanceof ApiRequestError && error.status === 401) return null;
+    throw error;
+  }
+}
+
+export async function loadMeOrLogin(path?: string): Promise<Me> {
+  const me = await loadMe();
+  if (!me) throw redirect(`/login${path ? `?next=${encodeURIComponent(path)}` : ''}`);
+  return me;
+}
+
+export async function login(form: FormData) {
+  try {
+    const input = parseForm(LoginInput, { email: field(form, 'email'), password: form.get('password') });
+    const result = await api.post<{ token: string }>('/auth/login', input, { token: null });
+    writeSessionToken(result.token);
+  } catch (error) {
+    return failure(error);
+  }
+  throw redirect(safeNext(form.get('next')));
+}
+
+export async function signup(form: FormData) {
+  let slug: string;
+  try {
+    const input = parseForm(SignupInput, {
+      name: field(form, 'name'),
+      email: field(form, 'email'),
+      password: form.get('password'),
+      organizationName: field(form, 'organizationName'),
+    });
+    const result = await api.post<{ token: string; organization: Organization }>('/auth/signup', input, { token: null });
+    writeSessionToken(result.token);
+    slug = result.organization.slug;
+  } catch (error) {
+    return failure(error);
+  }
+  const next = form.get('next');
+  throw redirect(typeof next === 'string' && next ? safeNext(next) : `/app/${slug}`);
+}
+
+export async function logout() {
+  if (readSessionToken()) {
+    // Revoke server-side too; a session the API no longer knows is already as good as gone.
+    await api.post('/auth/logout').catch((error: unknown) => {
+      if (!(error instanceof ApiRequestError && error.status === 401)) throw error;
+    });
+  }
+  clearSessionToken();
+  throw redirect('/login');
+}
