@@ -49,6 +49,16 @@ export const projects: TestProjectInlineConfiguration[] = [
       globalSetup: ['scripts/test/global-setup.ts'],
     },
   }),
+  // The media fleet end to end (`npm run test:fleet`): wrangler dev, media node processes and
+  // WebRTC bots on its own ports (28787/28789/28079, RTC 41000-41100), database roomcast_fleet_it.
+  defineProject({
+    test: {
+      name: 'fleet',
+      include: ['integration/**/*.test.ts'],
+      testTimeout: 120_000,
+      hookTimeout: 180_000,
+    },
+  }),
   // The media node and its engine conformance suite (`npm run test:media`).
   defineProject({
     test: {

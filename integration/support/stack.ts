@@ -1,0 +1,201 @@
+// The real stack for the fleet integration test, on its own ports so it runs beside `npm run dev`
+// and the other test projects: a fresh database, the Neon proxy and Upstash adapter
+// (scripts/local), the Worker under `wrangler dev` (own state directory), and media node
+// processes (media-node/src/main.ts, embedded engine) dialing out to the Worker's FleetDO.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { migrate } from '../../scripts/db/migrate.ts';
+import { startNeonWsProxy } from '../../scripts/local/neon-ws-proxy.ts';
+import { appDatabaseUrl, maintenanceUrl } from '../../scripts/local/postgres.ts';
+import { startUpstashAdapter } from '../../scripts/local/upstash-adapter.ts';
+import { signNodeToken } from '../../workers/src/fleet/fleet-token.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const env = process.env;
+const num = (name: string, fallback: number) => Number(env[name] || fallback);
+
+export const PORTS = {
+  api: num('FLEET_IT_API_PORT', 28787),
+  neonProxy: num('FLEET_IT_NEON_PROXY_PORT', 28789),
+  upstash: num('FLEET_IT_UPSTASH_PORT', 28079),
+  inspector: num('FLEET_IT_INSPECTOR_PORT', 28229),
+  /** RTC ports of the media nodes: 10 per node from here (41000-41100). */
+  rtcBase: num('FLEET_IT_RTC_BASE', 41000),
+};
+const ADMIN_DATABASE_URL = env.FLEET_IT_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/roomcast_fleet_it';
+const SECRETS = {
+  ROOM_TOKEN_SECRET: 'fleet-it-room-token-secret-0123456789abcdef',
+  FLEET_SECRET: 'fleet-it-fleet-secret-0123456789abcdef',
+  ADMIN_TOKEN: 'fleet-it-admin-token-0123456789abcdef0123',
+};
+
+export interface MediaNodeProcess {
+  nodeId: string;
+  /** Lines the node logged (JSON). */
+  lines: string[];
+  /** SIGKILL: the node dies without saying goodbye, as a crashed VM would. */
+  kill(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface FleetStack {
+  url: string;
+  adminToken: string;
+  startNode(nodeId: string, index: number): Promise<MediaNodeProcess>;
+  stop(): Promise<void>;
+}
+
+export async function startFleetStack(log: (line: string) => void = () => {}): Promise<FleetStack> {
+  const cleanup: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const c of cleanup.reverse()) await c().catch(() => {});
+  };
+  try {
+    await recreateDatabase(ADMIN_DATABASE_URL);
+    await migrate(ADMIN_DATABASE_URL, log);
+    const proxy = await startNeonWsProxy({ port: PORTS.neonProxy });
+    cleanup.push(() => proxy.close());
+    const upstashToken = 'fleet-it-upstash-token';
+    const adapter = await startUpstashAdapter({ port: PORTS.upstash, redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379', token: upstashToken });
+    cleanup.push(() => adapter.close());
+
+    const url = `http://127.0.0.1:${PORTS.api}`;
+    const state = mkdtempSync(join(tmpdir(), 'roomcast-fleet-it-'));
+    cleanup.push(async () => rmSync(state, { recursive: true, force: true }));
+    const vars: Record<string, string> = {
+      APP_ENV: 'development',
+      DATABASE_URL: appDatabaseUrl(ADMIN_DATABASE_URL),
+      NEON_WS_PROXY: `127.0.0.1:${PORTS.neonProxy}`,
+      UPSTASH_REDIS_REST_URL: adapter.url,
+      UPSTASH_REDIS_REST_TOKEN: upstashToken,
+      ...SECRETS,
+      PUBLIC_URL: url,
+      AUTH_RATE_LIMIT_PER_IP: '10000',
+      AUTH_RATE_LIMIT_PER_EMAIL: '10000',
+      FLEET_HEARTBEAT_SECONDS: '2',
+      FLEET_NODE_STALE_SECONDS: '6',
+    };
+    const args = ['dev', '--ip', '127.0.0.1', '--port', String(PORTS.api), '--inspector-port', String(PORTS.inspector), '--persist-to', state, '--show-interactive-dev-session=false'];
+    for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`);
+    const worker = spawnGroup(join(ROOT, 'node_modules/.bin/wrangler'), args, {}, (l) => log(`[worker] ${l}`));
+    cleanup.push(() => worker.stop());
+    await waitFor(async () => (await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) })).status > 0, 120_000, 'the Worker', worker.child);
+
+    const nodes: MediaNodeProcess[] = [];
+    cleanup.push(async () => {
+      for (const n of nodes) await n.stop();
+    });
+    return {
+      url,
+      adminToken: SECRETS.ADMIN_TOKEN,
+      stop,
+      async startNode(nodeId, index) {
+        const token = await signNodeToken(SECRETS.FLEET_SECRET, { nodeId, region: 'local' }, 3600);
+        const lines: string[] = [];
+        const port = PORTS.rtcBase + index * 10;
+        const proc = spawnGroup(process.execPath, ['--import', 'tsx', 'media-node/src/main.ts'], {
+          MEDIA_NODE_ID: nodeId,
+          MEDIA_REGION: 'local',
+          MEDIA_ENGINE: 'embedded',
+          MEDIA_WORKERS: '1',
+          MEDIA_LISTEN_IP: '127.0.0.1',
+          MEDIA_ANNOUNCED_ADDRESS: '127.0.0.1',
+          MEDIA_RTC_MIN_PORT: String(port),
+          MEDIA_RTC_MAX_PORT: String(port + 9),
+          MEDIA_FLEET_URL: `ws://127.0.0.1:${PORTS.api}/api/v1/fleet/connect`,
+          MEDIA_FLEET_TOKEN: token,
+        }, (l) => {
+          lines.push(l);
+          log(`[${nodeId}] ${l}`);
+        });
+        const node: MediaNodeProcess = {
+          nodeId,
+          lines,
+          kill: () => proc.kill(),
+          stop: () => proc.stop(),
+        };
+        nodes.push(node);
+        await waitFor(async () => lines.some((l) => l.includes('registered with the fleet')), 30_000, `media node ${nodeId}`, proc.child);
+        return node;
+      },
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function recreateDatabase(adminUrl: string): Promise<void> {
+  const name = decodeURIComponent(new URL(adminUrl).pathname.slice(1));
+  const client = new pg.Client({ connectionString: maintenanceUrl(adminUrl), connectionTimeoutMillis: 5000 });
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
+    await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/** A child in its own process group, so stop/kill reach its whole tree (workerd under wrangler). */
+function spawnGroup(command: string, args: string[], extraEnv: Record<string, string>, log: (line: string) => void) {
+  const child = spawn(command, args, { cwd: ROOT, env: { ...env, ...extraEnv, FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  for (const stream of [child.stdout, child.stderr]) {
+    let pending = '';
+    stream?.setEncoding('utf8');
+    stream?.on('data', (chunk: string) => {
+      pending += chunk;
+      const parts = pending.split('\n');
+      pending = parts.pop() ?? '';
+      for (const p of parts) if (p.trim()) log(p);
+    });
+  }
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      if (child.pid) process.kill(-child.pid, sig);
+    } catch {
+      // gone
+    }
+  };
+  return {
+    child,
+    async kill() {
+      signal('SIGKILL');
+      await Promise.race([exited, sleep(3000)]);
+    },
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return signal('SIGKILL');
+      signal('SIGTERM');
+      await Promise.race([exited, sleep(5000)]);
+      signal('SIGKILL');
+    },
+  };
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string, child?: ChildProcess): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child && child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode} before it was ready`);
+    if (await check().catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`${what} was not ready within ${timeoutMs / 1000}s`);
+    await sleep(300);
+  }
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** One REST call; throws with the API's error body on a non-2xx answer. */
+export async function rest(url: string, method: string, path: string, body?: unknown, token?: string): Promise<any> {
+  const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const res = await fetch(`${url}/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const json = (await res.json().catch(() => null)) as unknown;
+  if (!res.ok) throw new Error(`${method} ${path} -> ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
