@@ -59,7 +59,12 @@ const config = {
     FLEET_SECRET: env.FLEET_SECRET || 'dev-only-fleet-secret-0123456789abcdef',
   },
   /** Optional Worker settings passed through when set. */
-  passThrough: ['SESSION_TTL_HOURS', 'ROOM_TOKEN_TTL_SECONDS', 'AUTH_RATE_LIMIT_PER_IP', 'AUTH_RATE_LIMIT_PER_EMAIL'],
+  passThrough: [
+    'SESSION_TTL_HOURS', 'ROOM_TOKEN_TTL_SECONDS', 'AUTH_RATE_LIMIT_PER_IP', 'AUTH_RATE_LIMIT_PER_EMAIL',
+    // Billing: without STRIPE_SECRET_KEY the Worker runs billing in LOCAL MODE (README: Billing).
+    'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'STRIPE_API_BASE', 'STRIPE_PRICE_STARTER', 'STRIPE_PRICE_PROFESSIONAL',
+    'STRIPE_PRICE_BUSINESS', 'STRIPE_PRICE_ENTERPRISE', 'STRIPE_METER_PARTICIPANT_MINUTES', 'STRIPE_METER_STREAM_MINUTES',
+  ],
 };
 const localDatabase = isLoopback(new URL(config.databaseUrl).hostname);
 if (config.upstash && !config.upstash.token) fail('UPSTASH_REDIS_REST_URL is set but UPSTASH_REDIS_REST_TOKEN is not');
