@@ -16,8 +16,10 @@
 //   REDIS_URL             Redis behind the adapter (default redis://127.0.0.1:6379)
 //   PORT (8787)  NEON_PROXY_PORT (8789)  UPSTASH_ADAPTER_PORT (8079)  WEB_PORT (3000)
 //   WEB_BUILD             `always` rebuilds the web app on start (default: only when web/src is newer than the build)
-//   ROOM_TOKEN_SECRET, FLEET_SECRET, PUBLIC_URL, SESSION_TTL_HOURS, ROOM_TOKEN_TTL_SECONDS,
+//   ROOM_TOKEN_SECRET, FLEET_SECRET, ADMIN_TOKEN, PUBLIC_URL, SESSION_TTL_HOURS, ROOM_TOKEN_TTL_SECONDS,
 //   AUTH_RATE_LIMIT_PER_IP, AUTH_RATE_LIMIT_PER_EMAIL   passed to the Worker (local defaults for the secrets)
+//   MEDIA_*               the media node's settings (media-node/src/config.ts); its fleet URL and
+//                         credential are set here (node id MEDIA_NODE_ID, default media-local)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -26,6 +28,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isLoopback, startNeonWsProxy } from './local/neon-ws-proxy.ts';
 import { appDatabaseUrl, resolvePostgres } from './local/postgres.ts';
 import { startUpstashAdapter } from './local/upstash-adapter.ts';
+import { signNodeToken } from '../workers/src/fleet/fleet-token.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const env = process.env;
@@ -57,6 +60,7 @@ const config = {
   secrets: {
     ROOM_TOKEN_SECRET: env.ROOM_TOKEN_SECRET || 'dev-only-room-token-secret-0123456789abcdef',
     FLEET_SECRET: env.FLEET_SECRET || 'dev-only-fleet-secret-0123456789abcdef',
+    ADMIN_TOKEN: env.ADMIN_TOKEN || 'dev-only-admin-token-0123456789abcdef0123',
   },
   /** Optional Worker settings passed through when set. */
   passThrough: [
@@ -320,6 +324,25 @@ const services: Service[] = [
       const args = ['dev', '--ip', '127.0.0.1', '--port', String(config.workerPort), '--show-interactive-dev-session=false'];
       for (const [key, value] of Object.entries(vars)) args.push('--var', `${key}:${value}`);
       return childProcess({ command: wranglerBin, args, healthUrl: `${origin}/health`, readyTimeoutMs: 120_000, url: origin })(log);
+    },
+  },
+  {
+    // One media node (engine auto), dialing out to the Worker's FleetDO with a credential minted
+    // from FLEET_SECRET. It has no HTTP port: it counts as started once the Worker answers.
+    name: 'media-node',
+    async start(_ctx, log) {
+      const nodeId = env.MEDIA_NODE_ID || 'media-local';
+      const region = env.MEDIA_REGION || 'local';
+      const token = await signNodeToken(config.secrets.FLEET_SECRET, { nodeId, region }, 30 * 86_400);
+      const origin = `http://127.0.0.1:${config.workerPort}`;
+      return childProcess({
+        command: process.execPath,
+        args: ['--import', 'tsx', 'media-node/src/main.ts'],
+        env: { MEDIA_NODE_ID: nodeId, MEDIA_REGION: region, MEDIA_FLEET_URL: `ws://127.0.0.1:${config.workerPort}/api/v1/fleet/connect`, MEDIA_FLEET_TOKEN: token },
+        healthUrl: `${origin}/health`,
+        readyTimeoutMs: 30_000,
+        url: `node ${nodeId} (${region}) -> ${origin}/api/v1/fleet/connect`,
+      })(log);
     },
   },
   {

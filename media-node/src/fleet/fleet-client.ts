@@ -195,7 +195,7 @@ export class FleetClient {
     const cpuUs = usage.user - this.#cpu.usage.user + (usage.system - this.#cpu.usage.system);
     this.#cpu = { at: now, usage };
     if (wallUs <= 0) return 0;
-    return Math.min(1, cpuUs / wallUs / os.availableParallelism());
+    return Math.round(Math.min(1, cpuUs / wallUs / os.availableParallelism()) * 1000) / 1000;
   }
 
   #send(message: NodeToFleet): void {
