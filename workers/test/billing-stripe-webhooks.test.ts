@@ -92,6 +92,7 @@ describe('Stripe webhook', () => {
     const done = checkoutCompleted({ customer, subscription: 'sub_life', organizationId: owner.organizationId, plan: 'professional', created: t0 });
     expect((await deliver(done)).body.outcome).toBe('applied');
     expect(await subscriptionRow(owner)).toMatchObject({ planId: 'professional', status: 'active', stripeSubscriptionId: 'sub_life' });
+    expect((await api('GET', `/organizations/${owner.organizationId}/subscription`, { token: owner.token })).body.stripeSubscription).toBe(true);
 
     const periodStart = t0;
     const periodEnd = t0 + 30 * DAY;
@@ -112,7 +113,7 @@ describe('Stripe webhook', () => {
 
     await deliver(subscriptionEvent('customer.subscription.deleted', { customer, subscription: 'sub_life', price: PRICE.business, status: 'canceled', created: t0 + 30 }));
     const after = await api('GET', `/organizations/${owner.organizationId}/subscription`, { token: owner.token });
-    expect(after.body).toMatchObject({ status: 'canceled', plan: { id: 'business' }, effectivePlan: { id: 'starter' }, cancelAtPeriodEnd: false });
+    expect(after.body).toMatchObject({ status: 'canceled', plan: { id: 'business' }, effectivePlan: { id: 'starter' }, cancelAtPeriodEnd: false, stripeSubscription: false });
   });
 
   it('past due keeps the paid limits through the grace period, then falls back to Starter; invoice.paid restores', async () => {

@@ -60,6 +60,8 @@ export const OrganizationSubscription = z.object({
   /** The plan whose limits apply now: Starter once a past-due grace period is over or after cancelation. */
   effectivePlan: Plan,
   status: SubscriptionStatus,
+  /** A live (not canceled) Stripe subscription exists: plan changes go through the Billing Portal. */
+  stripeSubscription: z.boolean(),
   currentPeriodStart: z.string().nullable(),
   currentPeriodEnd: z.string().nullable(),
   cancelAtPeriodEnd: z.boolean(),

@@ -166,6 +166,7 @@ organizationBillingRoutes.openapi(
         plan: toPlan(plan),
         effectivePlan: toPlan(effective),
         status: s.status,
+        stripeSubscription: Boolean(s.stripeSubscriptionId) && s.status !== 'canceled',
         currentPeriodStart: iso(s.currentPeriodStart),
         currentPeriodEnd: iso(s.currentPeriodEnd),
         cancelAtPeriodEnd: s.cancelAtPeriodEnd,
