@@ -49,6 +49,18 @@ export const projects: TestProjectInlineConfiguration[] = [
       globalSetup: ['scripts/test/global-setup.ts'],
     },
   }),
+  // The product in a real browser (`npm run test:e2e`): web/test/e2e against the full local stack
+  // (scripts/dev.ts on ports 38787/38789/38079/33000, database roomcast_e2e), started once per run.
+  defineProject({
+    test: {
+      name: 'e2e',
+      include: ['web/test/e2e/**/*.test.ts'],
+      fileParallelism: false,
+      testTimeout: 120_000,
+      hookTimeout: 120_000,
+      globalSetup: ['web/test/e2e/global-setup.ts'],
+    },
+  }),
   // The media fleet end to end (`npm run test:fleet`): wrangler dev, media node processes and
   // WebRTC bots on its own ports (28787/28789/28079, RTC 41000-41100), database roomcast_fleet_it.
   defineProject({

@@ -1,0 +1,108 @@
+// Starts the whole local stack once per e2e run by spawning `scripts/dev.ts` (the same code as
+// `npm run dev`) with the e2e ports and a freshly recreated database. The web app is rebuilt once
+// per run (WEB_BUILD=always) so tests never see a stale build. URLs reach tests via inject().
+import { spawn } from 'node:child_process';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import type { TestProject } from 'vitest/node';
+import { maintenanceUrl } from '../../../scripts/local/postgres.ts';
+import { e2eStack } from './stack.ts';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const READY_TIMEOUT_MS = 300_000;
+
+async function recreateDatabase(adminUrl: string): Promise<void> {
+  const name = decodeURIComponent(new URL(adminUrl).pathname.slice(1));
+  const client = new pg.Client({ connectionString: maintenanceUrl(adminUrl), connectionTimeoutMillis: 5000 });
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
+    await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+async function answers(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
+    return res.status < 500;
+  } catch {
+    return false;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const apiUrl = `http://127.0.0.1:${e2eStack.apiPort}`;
+  const webUrl = `http://127.0.0.1:${e2eStack.webPort}`;
+  if ((await answers(`${apiUrl}/health`)) || (await answers(`${webUrl}/login`))) {
+    throw new Error(`e2e ports ${e2eStack.apiPort}/${e2eStack.webPort} are already in use (another e2e run?); set E2E_API_PORT / E2E_WEB_PORT`);
+  }
+  await recreateDatabase(e2eStack.adminDatabaseUrl);
+
+  const started = Date.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/dev.ts'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      DATABASE_URL: e2eStack.adminDatabaseUrl,
+      PORT: String(e2eStack.apiPort),
+      NEON_PROXY_PORT: String(e2eStack.neonProxyPort),
+      UPSTASH_ADAPTER_PORT: String(e2eStack.upstashPort),
+      WEB_PORT: String(e2eStack.webPort),
+      WEB_BUILD: 'always',
+      // Every browser in the run comes from 127.0.0.1: keep the per-IP auth limit out of the way
+      // (the per-email limit stays on).
+      AUTH_RATE_LIMIT_PER_IP: '10000',
+      NO_COLOR: '1',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-20_000);
+    if (process.env.E2E_STACK_LOG) process.stdout.write(chunk);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+
+  const stop = async () => {
+    if (child.exitCode !== null || child.pid === undefined) return;
+    const stopping = Date.now();
+    const exited = new Promise((r) => child.once('exit', r));
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      return;
+    }
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+    console.log(`[e2e] stack stopped in ${((Date.now() - stopping) / 1000).toFixed(1)}s`);
+  };
+
+  try {
+    for (;;) {
+      if (output.includes('Ctrl-C stops everything') && (await answers(`${webUrl}/login`))) break;
+      if (child.exitCode !== null) throw new Error(`the e2e stack exited with code ${child.exitCode}`);
+      if (Date.now() - started > READY_TIMEOUT_MS) throw new Error(`the e2e stack was not ready within ${READY_TIMEOUT_MS / 1000}s`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  } catch (err) {
+    process.stderr.write(output);
+    await stop();
+    throw err;
+  }
+  console.log(`[e2e] stack ready in ${((Date.now() - started) / 1000).toFixed(1)}s: web ${webUrl}, api ${apiUrl}`);
+
+  project.provide('webUrl', webUrl);
+  project.provide('apiUrl', apiUrl);
+  project.provide('adminDatabaseUrl', e2eStack.adminDatabaseUrl);
+  return stop;
+}

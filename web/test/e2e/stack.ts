@@ -1,0 +1,32 @@
+// Where the e2e run's local stack lives: fixed ports apart from `npm run dev` (3000/8787) and the
+// unit test services (18xxx), so all three can run side by side. Read by global-setup.ts (which
+// starts the stack) and handed to tests through vitest's provide/inject.
+const env = process.env;
+
+function port(name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 65535) throw new Error(`${name} must be a TCP port, got "${raw}"`);
+  return value;
+}
+
+export const e2eStack = {
+  apiPort: port('E2E_API_PORT', 38787),
+  neonProxyPort: port('E2E_NEON_PROXY_PORT', 38789),
+  upstashPort: port('E2E_UPSTASH_PORT', 38079),
+  webPort: port('E2E_WEB_PORT', 33000),
+  /** Owner URL of the e2e database: dropped and recreated each run; dev.ts migrates it. */
+  adminDatabaseUrl: env.E2E_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/roomcast_e2e',
+};
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The web app, e.g. http://127.0.0.1:33000 */
+    webUrl: string;
+    /** The API Worker's origin, e.g. http://127.0.0.1:38787 (routes under /api/v1) */
+    apiUrl: string;
+    /** Owner URL of the e2e database, for fixtures the product has no UI for (e.g. a paid plan). */
+    adminDatabaseUrl: string;
+  }
+}
