@@ -84,6 +84,8 @@ export class MediaRelay {
   #placingTimer: ReturnType<typeof setTimeout> | undefined;
   /** The node lost last, never chosen again by this room's next placement. */
   #lostNode: string | undefined;
+  /** A liveness probe of the node is in flight. */
+  #probing = false;
 
   constructor(
     private readonly ctx: DurableObjectState,
@@ -120,9 +122,24 @@ export class MediaRelay {
     }
   }
 
-  /** The alarm: a room left without a node (no capacity earlier) tries again. */
+  /**
+   * The alarm: a room left without a node (no capacity earlier) tries again, and a node that
+   * stopped answering (a partition leaves its socket half-open) is treated as lost.
+   */
   retry(): void {
-    if (this.host.occupied() && !this.#nodeSocket() && !this.#placing) {
+    const node = this.#nodeSocket();
+    if (node && !this.#probing) {
+      this.#probing = true;
+      this.ctx.waitUntil(
+        this.#call('router.capabilities', {})
+          .catch((error: unknown) => {
+            if (!(error instanceof MediaFailure) || error.code !== 'unavailable' || this.#nodeSocket() !== node) return;
+            console.error('media: node stopped answering; treating it as lost');
+            this.onNodeGone(node);
+          })
+          .finally(() => (this.#probing = false)),
+      );
+    } else if (!node && this.host.occupied() && !this.#placing) {
       this.ctx.waitUntil(this.#place().catch((e: unknown) => console.error('media: placement retry failed', e)));
     }
   }
