@@ -12,6 +12,7 @@ import { Database } from './db/database.ts';
 import { ApiError } from './errors.ts';
 import { fleetRoutes } from './fleet/fleet-routes.ts';
 import { createRouter, type AppEnv } from './http.ts';
+import { limitRoutes } from './plans/limit-routes.ts';
 import { health } from './platform/health.ts';
 import { createRedis } from './platform/redis.ts';
 import { mediaNodeRoutes } from './rooms/media/media-node-route.ts';
@@ -49,6 +50,7 @@ api.route('/organizations', apiKeyRoutes);
 api.route('/invitations', invitationAcceptRoutes);
 api.route('/subscriptions', subscriptionRoutes);
 api.route('/organizations', organizationBillingRoutes);
+api.route('/organizations', limitRoutes);
 api.route('/webhooks', webhookRoutes);
 
 api.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
