@@ -13,7 +13,8 @@
 // unique: a second event with a used identifier is refused (400, code `resource_already_exists`).
 // Errors have Stripe's shape {"error": {"type", "code", "message"}}.
 // For tests only (not Stripe): GET /__fake/requests (every API request: method, path, parsed
-// body, idempotency key, replayed, response), GET /health.
+// body, idempotency key, replayed, response), GET /__fake/checkout|portal/{id} (a plain page the
+// returned session URLs lead to), GET /health.
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 
@@ -177,6 +178,12 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
     const url = new URL(req.url ?? '/', 'http://fake');
     if (req.method === 'GET' && url.pathname === '/health') return void res.end(FAKE_STRIPE_HEALTH);
     if (req.method === 'GET' && url.pathname === '/__fake/requests') return send(res, 200, { requests });
+    // Where the Checkout / Portal URLs lead: a plain page, so a browser run shows where it landed.
+    const hosted = url.pathname.match(/^\/__fake\/(checkout|portal)\/([\w-]+)$/);
+    if (req.method === 'GET' && hosted) {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      return void res.end(`<!doctype html><title>FAKE Stripe ${hosted[1]}</title><h1>FAKE Stripe ${hosted[1]} page</h1><p>Session ${hosted[2]}. This is not Stripe: tests and local runs only.</p>`);
+    }
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');

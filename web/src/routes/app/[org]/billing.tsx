@@ -119,7 +119,7 @@ function CurrentPlan(props: { page: BillingPage }) {
         </>
       }
       actions={
-        <Show when={props.page.mode === 'stripe'}>
+        <Show when={props.page.mode === 'stripe' && (s().stripeSubscription || s().status === 'canceled')}>
           <form action={portalAction} method="post">
             <input type="hidden" name="organizationId" value={props.page.organization.id} />
             <input type="hidden" name="orgSlug" value={props.page.organization.slug} />
