@@ -44,6 +44,8 @@ export const testServices = {
     STRIPE_PRICE_STARTER: 'price_test_starter',
     STRIPE_PRICE_PROFESSIONAL: 'price_test_professional',
     STRIPE_PRICE_BUSINESS: 'price_test_business',
+    // Rooms re-read the plan after 1 s (30 s by default), so a test sees a plan change reach them.
+    ROOM_PLAN_CACHE_SECONDS: '1',
   },
   /** Variables the Worker sees under test, the same names `npm run dev` passes to wrangler. */
   workerBindings: {
