@@ -1,10 +1,14 @@
 // Usage metering: participant minutes and stream minutes per closed hour are reported to Stripe
 // (the FAKE) as meter events, each slice exactly once, including usage of rooms deleted since.
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { participantSessions, roomSessions, usageReports } from '@roomcast/schema/db';
 import { reportUsage } from '../src/billing/usage-reporter.ts';
 import { Database } from '../src/db/database.ts';
+import type { Env } from '../src/env.ts';
+import worker from '../src/index.ts';
 import { api, signUp, type Tenant } from './api-client.ts';
 import { config, fakeRequests, withCustomer } from './billing-helpers.ts';
 
@@ -99,5 +103,18 @@ describe('Usage reporting to Stripe', () => {
     expect(resent.every((r) => r.replayed)).toBe(true);
     const reported = await asTenant(owner, (db) => db.scoped({ organizationId: owner.organizationId }, (tx) => tx.select().from(usageReports).where(eq(usageReports.organizationId, owner.organizationId))));
     expect(reported).toHaveLength(7);
+  });
+
+  it('runs from the cron trigger (the Worker\'s scheduled handler)', async () => {
+    const owner = await signUp('usage-cron');
+    const customer = await withCustomer(owner);
+    const room = await api('POST', `/organizations/${owner.organizationId}/rooms`, { token: owner.token, body: { workspaceId: owner.workspaceId, title: 'Cron' } });
+    const twoHoursAgo = Math.floor(Date.now() / HOUR) * HOUR - 2 * HOUR;
+    await insertUsage(owner, room.body.id, [[new Date(twoHoursAgo), new Date(twoHoursAgo + 45 * MIN)]], []);
+    const ctx = createExecutionContext();
+    await worker.scheduled(createScheduledController({ cron: '*/5 * * * *', scheduledTime: Date.now() }), env as unknown as Env, ctx);
+    await waitOnExecutionContext(ctx);
+    const events = await meterEventsFor(customer);
+    expect(events.map((r) => r.body.payload.value)).toEqual(['45']);
   });
 });
