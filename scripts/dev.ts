@@ -16,7 +16,7 @@
 //   REDIS_URL             Redis behind the adapter (default redis://127.0.0.1:6379)
 //   PORT (8787)  NEON_PROXY_PORT (8789)  UPSTASH_ADAPTER_PORT (8079)  WEB_PORT (3000)
 //   WEB_BUILD             `always` rebuilds the web app on start (default: only when web/src is newer than the build)
-//   ROOM_TOKEN_SECRET, FLEET_SECRET, ADMIN_TOKEN, PUBLIC_URL, SESSION_TTL_HOURS, ROOM_TOKEN_TTL_SECONDS,
+//   ROOM_TOKEN_SECRET, FLEET_SECRET, ADMIN_TOKEN, PUBLIC_URL, WEB_URL, SESSION_TTL_HOURS, ROOM_TOKEN_TTL_SECONDS,
 //   AUTH_RATE_LIMIT_PER_IP, AUTH_RATE_LIMIT_PER_EMAIL   passed to the Worker (local defaults for the secrets)
 //   MEDIA_*               the media node's settings (media-node/src/config.ts); its fleet URL and
 //                         credential are set here (node id MEDIA_NODE_ID, default media-local)
@@ -319,6 +319,7 @@ const services: Service[] = [
         UPSTASH_REDIS_REST_TOKEN: ctx.upstash.token,
         ...config.secrets,
         PUBLIC_URL: env.PUBLIC_URL || origin,
+        WEB_URL: env.WEB_URL || `http://127.0.0.1:${config.webPort}`,
         ...Object.fromEntries(config.passThrough.flatMap((k) => (env[k] ? [[k, env[k]]] : []))),
       };
       const args = ['dev', '--ip', '127.0.0.1', '--port', String(config.workerPort), '--show-interactive-dev-session=false'];

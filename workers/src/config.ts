@@ -15,6 +15,8 @@ const ConfigSchema = z.object({
   UPSTASH_REDIS_REST_TOKEN: z.string().min(1),
   ROOM_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters'),
   PUBLIC_URL: z.url().optional(),
+  // The web app's public origin (Stripe Checkout/Portal return there); default PUBLIC_URL.
+  WEB_URL: z.url().optional(),
   SESSION_TTL_HOURS: intFrom(24 * 30),
   ROOM_TOKEN_TTL_SECONDS: intFrom(15 * 60),
   AUTH_RATE_LIMIT_PER_IP: intFrom(30),
@@ -51,6 +53,8 @@ export interface Config {
   redis: { url: string; token: string };
   roomTokenSecret: Uint8Array;
   publicUrl: string | undefined;
+  /** Origin of the web app (where Stripe sends the browser back); falls back to publicUrl. */
+  webUrl: string | undefined;
   sessionTtlMs: number;
   roomTokenTtlSeconds: number;
   /** Attempts per minute on signup and login. */
@@ -129,6 +133,7 @@ export function loadConfig(env: Env): Config {
     redis: { url: v.UPSTASH_REDIS_REST_URL, token: v.UPSTASH_REDIS_REST_TOKEN },
     roomTokenSecret: new TextEncoder().encode(v.ROOM_TOKEN_SECRET),
     publicUrl: v.PUBLIC_URL,
+    webUrl: v.WEB_URL ?? v.PUBLIC_URL,
     sessionTtlMs: v.SESSION_TTL_HOURS * 3600_000,
     roomTokenTtlSeconds: v.ROOM_TOKEN_TTL_SECONDS,
     authRateLimit: { perIp: v.AUTH_RATE_LIMIT_PER_IP, perEmail: v.AUTH_RATE_LIMIT_PER_EMAIL },

@@ -14,6 +14,7 @@ export interface Env {
   FLEET_HEARTBEAT_SECONDS?: string;
   FLEET_NODE_STALE_SECONDS?: string;
   PUBLIC_URL?: string;
+  WEB_URL?: string;
   SESSION_TTL_HOURS?: string;
   ROOM_TOKEN_TTL_SECONDS?: string;
   AUTH_RATE_LIMIT_PER_IP?: string;

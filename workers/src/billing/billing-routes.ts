@@ -47,7 +47,7 @@ subscriptionRoutes.openapi(
 
 /** Where Stripe sends the browser back: a path on our own origin, never a caller-chosen host. */
 function returnUrl(c: Context<AppEnv>, organizationId: string, path: string | undefined, outcome?: string) {
-  const url = new URL(path ?? `/app/${organizationId}/billing`, c.var.config.publicUrl ?? c.req.url);
+  const url = new URL(path ?? `/app/${organizationId}/billing`, c.var.config.webUrl ?? c.req.url);
   if (outcome) url.searchParams.set('checkout', outcome);
   return url.toString();
 }
