@@ -25,6 +25,17 @@ describe('Billing in local mode', () => {
     expect((await api('POST', '/webhooks/stripe', { rawBody: '{}', headers: { 'stripe-signature': 't=1,v1=x' } })).status).toBe(404);
   });
 
+  it('is refused in production: there, missing Stripe keys are a configuration error', () => {
+    const base = env as unknown as Env;
+    expect(() => loadConfig({ ...base, APP_ENV: 'production' })).toThrow(/STRIPE_SECRET_KEY is required in production/);
+    expect(() => loadConfig({ ...base, APP_ENV: 'production', STRIPE_SECRET_KEY: 'sk_live_x' })).toThrow(/STRIPE_WEBHOOK_SECRET/);
+    const stripe = loadConfig({ ...base, APP_ENV: 'production', STRIPE_SECRET_KEY: 'sk_live_x', STRIPE_WEBHOOK_SECRET: 'whsec_x', STRIPE_PRICE_BUSINESS: 'price_b' });
+    expect(stripe.billing).toMatchObject({ mode: 'stripe', api: undefined, priceIds: { business: 'price_b' } });
+    expect(loadConfig({ ...base, STRIPE_SECRET_KEY: 'sk_test_x', STRIPE_WEBHOOK_SECRET: 'whsec_x', STRIPE_API_BASE: 'http://127.0.0.1:18111' }).billing).toMatchObject({
+      api: { host: '127.0.0.1', port: 18111, protocol: 'http' },
+    });
+  });
+
   it('lets only the owner switch plans; limits follow at once', async () => {
     const owner = await signUp('local-switch');
     const stranger = await signUp('local-stranger');
