@@ -29,6 +29,7 @@ import { isLoopback, startNeonWsProxy } from './local/neon-ws-proxy.ts';
 import { appDatabaseUrl, resolvePostgres } from './local/postgres.ts';
 import { startUpstashAdapter } from './local/upstash-adapter.ts';
 import { signNodeToken } from '../workers/src/fleet/fleet-token.ts';
+import { DEV_FLEET_SECRET } from './fleet/node-token.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const env = process.env;
@@ -59,7 +60,7 @@ const config = {
   webBuild: env.WEB_BUILD === 'always' ? ('always' as const) : ('if-stale' as const),
   secrets: {
     ROOM_TOKEN_SECRET: env.ROOM_TOKEN_SECRET || 'dev-only-room-token-secret-0123456789abcdef',
-    FLEET_SECRET: env.FLEET_SECRET || 'dev-only-fleet-secret-0123456789abcdef',
+    FLEET_SECRET: env.FLEET_SECRET || DEV_FLEET_SECRET,
     ADMIN_TOKEN: env.ADMIN_TOKEN || 'dev-only-admin-token-0123456789abcdef0123',
   },
   /** Optional Worker settings passed through when set. */

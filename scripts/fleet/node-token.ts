@@ -1,6 +1,7 @@
 // `npm run fleet:token -- --node <id> --region <region> [--days 365]`: mints a media node's fleet
 // credential (an HS256 JWT signed with FLEET_SECRET, aud roomcast-fleet). Give it to the node as
 // MEDIA_FLEET_TOKEN. FLEET_SECRET comes from the environment (the local dev default otherwise).
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { signNodeToken } from '../../workers/src/fleet/fleet-token.ts';
 
@@ -22,7 +23,7 @@ async function main(): Promise<void> {
   process.stdout.write(`${await signNodeToken(secret, { nodeId: values.node, region: values.region }, Math.round(days * 86_400))}\n`);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main().catch((error: unknown) => {
     process.stderr.write(`${String(error)}\n`);
     process.exit(1);

@@ -454,13 +454,13 @@ export class MediaRelay {
   }
 
   #nodeReady(ws: WebSocket, att: NodeAttachment, rtpCapabilities: unknown): void {
-    const previous = this.#store.node.node_id;
     ws.serializeAttachment({ ...att, ready: true } satisfies NodeAttachment);
     this.#placing = false;
     clearTimeout(this.#placingTimer);
     this.#lostNode = undefined;
-    // A different node replacing a live one (a re-placement the clients did not see as a loss).
-    if (previous && previous !== att.nodeId && this.#store.producers().length > 0) {
+    // Every node socket comes with a fresh router: whatever the room still lists belonged to a
+    // socket that was replaced without being lost (a reassignment), so clients rebuild.
+    if (this.#store.hasObjects()) {
       this.#store.clearNode();
       this.#broadcast({ type: 'media.reset', reason: 'node_changed' });
       this.#broadcast({ type: 'media.producers', producers: [] });

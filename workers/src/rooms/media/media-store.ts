@@ -69,6 +69,10 @@ export class MediaStore {
     this.sql.exec(`DELETE FROM media_objects`);
   }
 
+  hasObjects(): boolean {
+    return this.sql.exec(`SELECT 1 FROM media_objects LIMIT 1`).toArray().length > 0;
+  }
+
   get(id: string): MediaObjectRow | undefined {
     return this.sql.exec<Row<MediaObjectRow>>(`SELECT * FROM media_objects WHERE id = ?`, id).toArray()[0];
   }
