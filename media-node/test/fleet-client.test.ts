@@ -1,0 +1,192 @@
+// The node's fleet side against local WebSocket servers playing FleetDO and a RoomDO, with the
+// real embedded engine: register, load reports, room.assign -> dial the room with its credential
+// and create the router, requests onto the engine, drain, release, and redial after a drop.
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { loadConfig } from '../src/config.ts';
+import { FleetClient } from '../src/fleet/fleet-client.ts';
+import { silentLogger } from '../src/log.ts';
+import { MediaNode } from '../src/node.ts';
+
+type Frame = Record<string, any>;
+
+/** One accepted socket with a queue of frames and waits that time out. */
+class Conn {
+  readonly #unread: Frame[] = [];
+  readonly #waiters: { match: (m: Frame) => boolean; resolve: (m: Frame) => void }[] = [];
+  constructor(
+    readonly ws: WebSocket,
+    readonly authorization: string | undefined,
+  ) {
+    ws.on('message', (d) => {
+      const m = JSON.parse(d.toString()) as Frame;
+      const i = this.#waiters.findIndex((w) => w.match(m));
+      if (i >= 0) this.#waiters.splice(i, 1)[0]!.resolve(m);
+      else this.#unread.push(m);
+    });
+  }
+  send(m: Frame) {
+    this.ws.send(JSON.stringify(m));
+  }
+  next(match: string | ((m: Frame) => boolean), timeoutMs = 5000): Promise<Frame> {
+    const fn = typeof match === 'string' ? (m: Frame) => m.type === match : match;
+    const i = this.#unread.findIndex(fn);
+    if (i >= 0) return Promise.resolve(this.#unread.splice(i, 1)[0]!);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${String(match)} within ${timeoutMs} ms`)), timeoutMs);
+      this.#waiters.push({ match: fn, resolve: (m) => (clearTimeout(timer), resolve(m)) });
+    });
+  }
+}
+
+/** A WebSocket server handing out each accepted connection in order. */
+class Server {
+  readonly wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  readonly #accepted: Conn[] = [];
+  readonly #waiting: ((c: Conn) => void)[] = [];
+  constructor() {
+    this.wss.on('connection', (ws, req) => {
+      const conn = new Conn(ws, req.headers.authorization);
+      const w = this.#waiting.shift();
+      if (w) w(conn);
+      else this.#accepted.push(conn);
+    });
+  }
+  get url() {
+    return `ws://127.0.0.1:${(this.wss.address() as AddressInfo).port}`;
+  }
+  accept(timeoutMs = 5000): Promise<Conn> {
+    const c = this.#accepted.shift();
+    if (c) return Promise.resolve(c);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no connection')), timeoutMs);
+      this.#waiting.push((conn) => (clearTimeout(timer), resolve(conn)));
+    });
+  }
+}
+
+let fleet: Server;
+let rooms: Server;
+let node: MediaNode;
+let client: FleetClient;
+
+beforeAll(async () => {
+  fleet = new Server();
+  rooms = new Server();
+  await Promise.all([once(fleet.wss, 'listening'), once(rooms.wss, 'listening')]);
+  const config = loadConfig({
+    MEDIA_NODE_ID: 'node-t1',
+    MEDIA_REGION: 'eu',
+    MEDIA_ENGINE: 'embedded',
+    MEDIA_WORKERS: '1',
+    MEDIA_LISTEN_IP: '127.0.0.1',
+    MEDIA_RTC_MIN_PORT: '41080',
+    MEDIA_RTC_MAX_PORT: '41089',
+    MEDIA_MAX_CONSUMERS_PER_WORKER: '250',
+    MEDIA_FLEET_URL: `${fleet.url}/api/v1/fleet/connect`,
+    MEDIA_FLEET_TOKEN: 'node-credential',
+  });
+  node = await MediaNode.start(config, silentLogger);
+  client = new FleetClient(node, config, config.fleet!, silentLogger);
+  client.start();
+});
+
+afterAll(async () => {
+  client?.stop();
+  node?.close();
+  fleet?.wss.close();
+  rooms?.wss.close();
+});
+
+describe('media node fleet client', () => {
+  let fleetConn: Conn;
+
+  it('dials FleetDO with its credential, registers in the protocol version and reports load', async () => {
+    fleetConn = await fleet.accept();
+    expect(fleetConn.authorization).toBe('Bearer node-credential');
+    const register = await fleetConn.next('node.register');
+    expect(register).toEqual({
+      type: 'node.register',
+      protocol: 1,
+      nodeId: 'node-t1',
+      region: 'eu',
+      announcedAddress: '127.0.0.1',
+      engine: 'embedded',
+      workers: 1,
+      capacity: { maxConsumers: 250, maxRouters: 500 },
+      rooms: [],
+    });
+    fleetConn.send({ type: 'node.registered', protocol: 1, heartbeatMs: 200 });
+    const load = await fleetConn.next('node.load');
+    expect(load).toMatchObject({ routers: 0, transports: 0, producers: 0, consumers: 0, state: 'serving' });
+    // Then again every heartbeat.
+    await fleetConn.next('node.load', 1000);
+  });
+
+  it('on room.assign dials the room with the room credential, creates the router and serves requests on the engine', async () => {
+    fleetConn.send({ type: 'room.assign', roomId: 'room-1', roomUrl: `${rooms.url}/api/v1/rooms/room-1/media-node`, token: 'room-credential' });
+    const room = await rooms.accept();
+    expect(room.authorization).toBe('Bearer room-credential');
+    const ready = await room.next('node.ready');
+    expect(ready).toMatchObject({ protocol: 1, nodeId: 'node-t1' });
+    expect(ready.rtpCapabilities.codecs.map((c: { mimeType: string }) => c.mimeType)).toEqual(expect.arrayContaining(['audio/opus', 'video/VP8']));
+
+    room.send({ type: 'request', id: '1', method: 'transport.create', data: { direction: 'recv', owner: 'guest:v1' } });
+    const created = await room.next((m) => m.type === 'response' && m.id === '1');
+    expect(created).toMatchObject({ ok: true, data: { id: expect.any(String), iceParameters: { usernameFragment: expect.any(String) }, dtlsParameters: { fingerprints: [expect.any(Object)] } } });
+    expect(created.data.iceCandidates[0]).toMatchObject({ port: 41080 });
+
+    room.send({ type: 'request', id: '2', method: 'transport.connect', data: { transportId: 'nope', dtlsParameters: { fingerprints: [{ algorithm: 'sha-256', value: 'AA' }] } } });
+    expect(await room.next((m) => m.id === '2')).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    room.send({ type: 'request', id: '3', method: 'transport.produce', data: { transportId: created.data.id } });
+    expect(await room.next((m) => m.id === '3')).toMatchObject({ ok: false, error: { code: 'invalid_message' } });
+    room.send({ type: 'request', id: '4', method: 'router.explode', data: {} });
+    expect(await room.next('error')).toMatchObject({ code: 'invalid_message' });
+    room.ws.send('{not json');
+    expect(await room.next('error')).toMatchObject({ code: 'invalid_json' });
+
+    await expect.poll(async () => (await fleetConn.next('node.load')).transports, { timeout: 3000 }).toBe(1);
+    const load = await fleetConn.next('node.load');
+    expect(load).toMatchObject({ routers: 1, transports: 1 });
+
+    // A close the room asked for is confirmed, and reported as an event like any other close.
+    room.send({ type: 'request', id: '5', method: 'transport.close', data: { transportId: created.data.id } });
+    expect(await room.next((m) => m.id === '5')).toMatchObject({ ok: true });
+    expect(await room.next('transport.closed')).toEqual({ type: 'transport.closed', transportId: created.data.id });
+
+    // Drain: the node keeps the room and says it is draining.
+    fleetConn.send({ type: 'node.drain', draining: true });
+    expect(await fleetConn.next((m) => m.type === 'node.load' && m.state === 'draining')).toMatchObject({ routers: 1 });
+    expect(client.rooms.has('room-1')).toBe(true);
+    fleetConn.send({ type: 'node.drain', draining: false });
+    await fleetConn.next((m) => m.type === 'node.load' && m.state === 'serving');
+
+    // Release: router closed, room socket closed, FleetDO told.
+    fleetConn.send({ type: 'room.release', roomId: 'room-1' });
+    await once(room.ws, 'close');
+    expect(await fleetConn.next('room.released')).toEqual({ type: 'room.released', roomId: 'room-1' });
+    expect(client.rooms.size).toBe(0);
+  });
+
+  it('closes the router when the room asks (room ended)', async () => {
+    fleetConn.send({ type: 'room.assign', roomId: 'room-2', roomUrl: `${rooms.url}/api/v1/rooms/room-2/media-node`, token: 't' });
+    const room = await rooms.accept();
+    await room.next('node.ready');
+    room.send({ type: 'request', id: 'end', method: 'router.close', data: {} });
+    expect(await room.next((m) => m.id === 'end')).toMatchObject({ ok: true });
+    await once(room.ws, 'close');
+    expect(await fleetConn.next((m) => m.type === 'room.released' && m.roomId === 'room-2')).toBeTruthy();
+  });
+
+  it('redials FleetDO after the connection drops and registers again with the rooms it still hosts', async () => {
+    fleetConn.send({ type: 'room.assign', roomId: 'room-3', roomUrl: `${rooms.url}/api/v1/rooms/room-3/media-node`, token: 't' });
+    const room = await rooms.accept();
+    await room.next('node.ready');
+    fleetConn.ws.close(4000, 'bye');
+    const again = await fleet.accept(5000);
+    expect(await again.next('node.register')).toMatchObject({ nodeId: 'node-t1', rooms: ['room-3'] });
+    room.ws.close();
+  });
+});
