@@ -1,6 +1,6 @@
 // FleetDO: node credentials, registration, load reports, the admin API, staleness and placement.
 import { env } from 'cloudflare:workers';
-import { runInDurableObject } from 'cloudflare:test';
+import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
 import type { Env } from '../src/env.ts';
@@ -133,6 +133,18 @@ describe('fleet registry and placement', () => {
     await expect.poll(async () => (await fleet.listNodes())[0]?.healthy).toBe(true);
     expect(await fleet.placeRoom('room-s')).toEqual({ nodeId: 'stale-1' });
     node.close();
+  });
+
+  it('closes the socket of a node that stopped reporting when the alarm runs', async () => {
+    const fleet = ownFleet();
+    const node = await TestNode.register({ nodeId: 'silent-1', target: fleet });
+    await expect.poll(async () => (await fleet.listNodes())[0]?.load).not.toBeNull();
+    await runInDurableObject(fleet, async (_instance, state) => {
+      state.storage.sql.exec(`UPDATE nodes SET last_seen = ?`, Date.now() - config.fleet.staleAfterMs - 1000);
+    });
+    expect(await runDurableObjectAlarm(fleet)).toBe(true);
+    expect((await node.fleet.closed).code).toBe(4000);
+    expect((await fleet.listNodes())[0]).toMatchObject({ connected: false, healthy: false });
   });
 
   it('answers no_media_capacity when every node is full', async () => {
