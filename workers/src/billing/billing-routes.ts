@@ -19,7 +19,7 @@ import { bearerSecurity, createRouter, errorResponses, iso, jsonBody, jsonConten
 import { withOrganization } from '../tenancy/access.ts';
 import { audit } from '../tenancy/audit.ts';
 import { currentPeriod, limitUsage, loadSubscription, toPlan, usageSeconds } from './plan-usage.ts';
-import { requireStripe, stripeClient, type StripeBilling } from './stripe.ts';
+import { callStripe, requireStripe, stripeClient, type StripeBilling } from './stripe.ts';
 
 export const subscriptionRoutes = createRouter();
 export const organizationBillingRoutes = createRouter();
@@ -59,9 +59,8 @@ function returnUrl(c: Context<AppEnv>, organizationId: string, path: string | un
  */
 async function ensureCustomer(c: Context<AppEnv>, billing: StripeBilling, organizationId: string, known: { name: string; customerId: string | null }) {
   if (known.customerId) return known.customerId;
-  const customer = await stripeClient(billing).customers.create(
-    { name: known.name, metadata: { organization_id: organizationId } },
-    { idempotencyKey: `customer-${organizationId}` },
+  const customer = await callStripe('create the customer', () =>
+    stripeClient(billing).customers.create({ name: known.name, metadata: { organization_id: organizationId } }, { idempotencyKey: `customer-${organizationId}` }),
   );
   return c.var.db.scoped({ organizationId }, async (tx) => {
     const [stored] = await tx
@@ -104,16 +103,18 @@ subscriptionRoutes.openapi(
       throw conflict('This organization already has a Stripe subscription; change its plan in the billing portal', 'subscription_exists');
     }
     const customer = await ensureCustomer(c, billing, org, known);
-    const session = await stripeClient(billing).checkout.sessions.create({
-      mode: 'subscription',
-      customer,
-      line_items: [{ price: priceId, quantity: 1 }],
-      client_reference_id: org,
-      metadata: { organization_id: org, plan: input.plan },
-      subscription_data: { metadata: { organization_id: org, plan: input.plan } },
-      success_url: returnUrl(c, org, input.returnPath, 'success'),
-      cancel_url: returnUrl(c, org, input.returnPath, 'canceled'),
-    });
+    const session = await callStripe('start Checkout', () =>
+      stripeClient(billing).checkout.sessions.create({
+        mode: 'subscription',
+        customer,
+        line_items: [{ price: priceId, quantity: 1 }],
+        client_reference_id: org,
+        metadata: { organization_id: org, plan: input.plan },
+        subscription_data: { metadata: { organization_id: org, plan: input.plan } },
+        success_url: returnUrl(c, org, input.returnPath, 'success'),
+        cancel_url: returnUrl(c, org, input.returnPath, 'canceled'),
+      }),
+    );
     if (!session.url) throw new Error('Stripe returned a Checkout session without a URL');
     return c.json({ url: session.url }, 200);
   },
@@ -137,10 +138,9 @@ subscriptionRoutes.openapi(
       return row!.customerId;
     });
     if (!customerId) throw conflict('This organization has no Stripe customer yet; subscribe to a plan first', 'no_customer');
-    const session = await stripeClient(billing).billingPortal.sessions.create({
-      customer: customerId,
-      return_url: returnUrl(c, input.organizationId, input.returnPath),
-    });
+    const session = await callStripe('open the billing portal', () =>
+      stripeClient(billing).billingPortal.sessions.create({ customer: customerId, return_url: returnUrl(c, input.organizationId, input.returnPath) }),
+    );
     return c.json({ url: session.url }, 200);
   },
 );

@@ -44,6 +44,19 @@ export async function verifyWebhook(billing: StripeBilling, payload: string, sig
   }
 }
 
+/** Runs a Stripe API call; a Stripe failure becomes a 502 the caller can show, not a 500. */
+export async function callStripe<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof Stripe.errors.StripeError) {
+      console.error(`Stripe ${what} failed`, error.type, error.code, error.message);
+      throw new ApiError(502, 'stripe_error', `Stripe could not ${what} right now; try again in a moment`, { type: error.type, code: error.code });
+    }
+    throw error;
+  }
+}
+
 /** Which plan a Stripe price id buys (the reverse of STRIPE_PRICE_*). */
 export function planForPrice(billing: StripeBilling, priceId: string | undefined) {
   if (!priceId) return undefined;
