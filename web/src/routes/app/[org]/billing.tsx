@@ -30,7 +30,8 @@ export default function Billing() {
   const [search] = useSearchParams();
   const page = createAsync(() => getBilling(params.org!));
   return (
-    <main class="mx-auto max-w-6xl px-4 py-8">
+    // The organization shell (routes/app/[org].tsx) provides the page frame and navigation.
+    <div>
       <PageHeader
         title="Billing"
         description={
@@ -69,7 +70,7 @@ export default function Billing() {
           </div>
         )}
       </Show>
-    </main>
+    </div>
   );
 }
 
