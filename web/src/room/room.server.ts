@@ -1,8 +1,11 @@
-// Server functions of the room pages (BFF): they call the API with the signed-in user's session
-// (from the httpOnly cookie, never given to the page) or anonymously for public rooms, and hand the
-// page only what it needs: the room's public facts and short-lived room credentials.
-import { query } from '@solidjs/router';
-import { api, ApiRequestError, type RoomJoin, type RoomSession } from '~/server/api';
+'use server';
+// Server functions of the room pages (BFF; each export is an RPC endpoint the page calls): they
+// call the API with the signed-in user's session (from the httpOnly cookie, never given to the
+// page) or anonymously for public rooms, and hand the page only what it needs: the room's public
+// facts and short-lived room credentials.
+import { api, ApiRequestError } from '~/server/api';
+// Types in their own `import type` lines, so no server module is dragged into the client bundle.
+import type { RoomJoin, RoomSession } from '~/server/api';
 import { readSessionToken } from '~/server/session';
 import type { RoomCredentials } from './signaling';
 
@@ -38,8 +41,7 @@ async function me(): Promise<{ name: string } | null> {
 }
 
 /** The room behind `/r/{org}/{room}` (or `/embed/{roomId}`), as this visitor may see it. */
-export const getRoomPage = query(async (by: { orgSlug: string; roomSlug: string } | { roomId: string }): Promise<RoomPage> => {
-  'use server';
+export async function loadRoomPage(by: { orgSlug: string; roomSlug: string } | { roomId: string }): Promise<RoomPage> {
   const path = 'roomId' in by ? `/public/rooms-by-id/${encodeURIComponent(by.roomId)}` : `/public/rooms/${encodeURIComponent(by.orgSlug)}/${encodeURIComponent(by.roomSlug)}`;
   const [room, viewer] = await Promise.all([
     api.get<PublicRoom>(path).catch((error: unknown) => {
@@ -49,14 +51,13 @@ export const getRoomPage = query(async (by: { orgSlug: string; roomSlug: string 
     me(),
   ]);
   return { room, viewer };
-}, 'room-page');
+}
 
 /**
  * Viewer credentials: a signed-in member joins as themself; anyone else joins a public live room
  * as a guest under the name they typed.
  */
 export async function joinRoom(room: { organizationId: string; roomId: string }, guestName: string | undefined): Promise<JoinResult> {
-  'use server';
   try {
     if (readSessionToken()) {
       try {
@@ -75,7 +76,6 @@ export async function joinRoom(room: { organizationId: string; roomId: string },
 
 /** Host: opens the live session (idempotent while live) and returns the host's credentials. */
 export async function startRoom(room: { organizationId: string; roomId: string }): Promise<JoinResult> {
-  'use server';
   try {
     const started = await api.post<{ join: RoomJoin; session: RoomSession }>(`/organizations/${room.organizationId}/rooms/${room.roomId}/start`);
     return { ok: true, credentials: credentialsOf(started.join) };
@@ -86,7 +86,6 @@ export async function startRoom(room: { organizationId: string; roomId: string }
 
 /** Host: fresh credentials for a reconnect after the token ran out (the session stays open). */
 export async function rejoinRoom(room: { organizationId: string; roomId: string }): Promise<JoinResult> {
-  'use server';
   try {
     return { ok: true, credentials: credentialsOf(await api.post<RoomJoin>(`/organizations/${room.organizationId}/rooms/${room.roomId}/join`)) };
   } catch (error) {
@@ -95,7 +94,6 @@ export async function rejoinRoom(room: { organizationId: string; roomId: string 
 }
 
 export async function endRoom(room: { organizationId: string; roomId: string }): Promise<{ ok: true } | { ok: false; code: string; message: string }> {
-  'use server';
   try {
     await api.post(`/organizations/${room.organizationId}/rooms/${room.roomId}/end`);
     return { ok: true };

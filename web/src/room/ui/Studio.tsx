@@ -3,7 +3,8 @@
 // and End, the connection status, and the room's panels.
 import { createEffect, createMemo, createSignal, For, on, onCleanup, onMount, Show } from 'solid-js';
 import type { MediaSource } from '@roomcast/schema/protocol';
-import { endRoom, rejoinRoom, startRoom, type PublicRoom } from '../server';
+import { endRoom, rejoinRoom, startRoom } from '../queries';
+import type { PublicRoom } from '../queries';
 import { MediaView } from './MediaView';
 import { RoomBadge } from './RoomBadge';
 import { RoomSidebar } from './RoomSidebar';

@@ -3,7 +3,8 @@
 // and (unless embedded) the room's panels.
 import { useSearchParams } from '@solidjs/router';
 import { createSignal, onCleanup, onMount, Show } from 'solid-js';
-import { joinRoom, type PublicRoom } from '../server';
+import { joinRoom } from '../queries';
+import type { PublicRoom } from '../queries';
 import type { RoomCredentials } from '../signaling';
 import { Player } from './Player';
 import { RoomSidebar } from './RoomSidebar';

@@ -2,9 +2,12 @@
 // Anonymous visitors of a public room join as guests (`?name=` names them, default "Guest").
 import { Title } from '@solidjs/meta';
 import { createAsync, useParams, type RouteDefinition } from '@solidjs/router';
+import { clientOnly } from '@solidjs/start';
 import { Show } from 'solid-js';
-import { getRoomPage } from '~/room/server';
-import { ViewerRoom } from '~/room/ui/ViewerRoom';
+import { getRoomPage } from '~/room/queries';
+
+// Browser-only (WebRTC, WebSocket, devices): rendered on the client; the server sends the shell.
+const ViewerRoom = clientOnly(() => import('~/room/ui/ViewerRoom').then((m) => ({ default: m.ViewerRoom })));
 
 export const route = {
   preload: ({ params }) => getRoomPage({ roomId: params.roomId! }),
@@ -21,7 +24,7 @@ export default function EmbedPage() {
             {(room) => (
               <>
                 <Title>{room().title}</Title>
-                <ViewerRoom room={room()} signedInName={p().viewer?.name ?? null} embedded />
+                <ViewerRoom fallback={<p class="p-4 text-center text-white">Loading…</p>} room={room()} signedInName={p().viewer?.name ?? null} embedded />
               </>
             )}
           </Show>

@@ -1,10 +1,13 @@
 // The host studio: /r/{organization-slug}/{room-slug}/host (signed-in members who may go live).
 import { Title } from '@solidjs/meta';
 import { createAsync, useParams, type RouteDefinition } from '@solidjs/router';
+import { clientOnly } from '@solidjs/start';
 import { Show } from 'solid-js';
 import { requireMe } from '~/account/session';
-import { getRoomPage } from '~/room/server';
-import { Studio } from '~/room/ui/Studio';
+import { getRoomPage } from '~/room/queries';
+
+// Browser-only (WebRTC, WebSocket, devices): rendered on the client; the server sends the shell.
+const Studio = clientOnly(() => import('~/room/ui/Studio').then((m) => ({ default: m.Studio })));
 
 const path = (p: { orgSlug?: string; roomSlug?: string }) => `/r/${p.orgSlug}/${p.roomSlug}/host`;
 
@@ -34,7 +37,7 @@ export default function HostPage() {
           {(room) => (
             <>
               <Title>Studio · {room().title} · Roomcast</Title>
-              <Studio room={room()} />
+              <Studio fallback={<p class="p-6 text-center text-slate-500">Loading the studio…</p>} room={room()} />
             </>
           )}
         </Show>

@@ -1,9 +1,12 @@
 // The viewer page: /r/{organization-slug}/{room-slug}.
 import { Title } from '@solidjs/meta';
 import { createAsync, useParams, type RouteDefinition } from '@solidjs/router';
+import { clientOnly } from '@solidjs/start';
 import { Show } from 'solid-js';
-import { getRoomPage } from '~/room/server';
-import { ViewerRoom } from '~/room/ui/ViewerRoom';
+import { getRoomPage } from '~/room/queries';
+
+// Browser-only (WebRTC, WebSocket, devices): rendered on the client; the server sends the shell.
+const ViewerRoom = clientOnly(() => import('~/room/ui/ViewerRoom').then((m) => ({ default: m.ViewerRoom })));
 
 export const route = {
   preload: ({ params }) => getRoomPage({ orgSlug: params.orgSlug!, roomSlug: params.roomSlug! }),
@@ -30,7 +33,7 @@ export default function ViewerPage() {
             {(room) => (
               <>
                 <Title>{room().title} · Roomcast</Title>
-                <ViewerRoom room={room()} signedInName={p().viewer?.name ?? null} />
+                <ViewerRoom fallback={<p class="p-6 text-center text-slate-500">Loading the room…</p>} room={room()} signedInName={p().viewer?.name ?? null} />
               </>
             )}
           </Show>

@@ -1,0 +1,9 @@
+// The room pages' router queries and server calls (the server half is room.server.ts).
+import { query } from '@solidjs/router';
+import { loadRoomPage } from './room.server';
+
+export type { JoinResult, PublicRoom, RoomPage } from './room.server';
+export { endRoom, joinRoom, rejoinRoom, startRoom } from './room.server';
+
+/** The room behind `/r/{org}/{room}` (or `/embed/{roomId}`), as this visitor may see it. */
+export const getRoomPage = query(loadRoomPage, 'room-page');
