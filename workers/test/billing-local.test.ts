@@ -105,5 +105,32 @@ describe('Billing in local mode', () => {
       expect(usage.body.participantMinutes).toBeLessThan(15);
     }
     expect(usage.body.limits).toEqual(expect.arrayContaining([{ limit: 'rooms', max: 3, current: 1, exceeded: false }]));
+
+    // Deleting the workspace that held the deleted room does not take its usage along either.
+    const before = usage.body.participantMinutes;
+    await api('POST', `/organizations/${owner.organizationId}/subscription/local-plan`, { token: owner.token, body: { plan: 'business' } });
+    const second = await api('POST', `/organizations/${owner.organizationId}/workspaces`, { token: owner.token, body: { name: 'Second' } });
+    const moved = await api('POST', `/organizations/${owner.organizationId}/rooms`, { token: owner.token, body: { workspaceId: second.body.id, title: 'Moved' } });
+    const db2 = new Database(loadConfig(env as unknown as Env));
+    try {
+      await db2.scoped({ organizationId: owner.organizationId }, (tx) =>
+        tx.insert(participantSessions).values({
+          organizationId: owner.organizationId,
+          roomId: moved.body.id,
+          identity: 'guest:moved',
+          name: 'Guest',
+          role: 'viewer',
+          joinedAt: new Date(now - 9 * MIN),
+          leftAt: new Date(now - 2 * MIN),
+        }),
+      );
+    } finally {
+      await db2.close();
+    }
+    expect((await api('DELETE', `/organizations/${owner.organizationId}/workspaces/${second.body.id}`, { token: owner.token })).status).toBe(409);
+    expect((await api('DELETE', `/organizations/${owner.organizationId}/rooms/${moved.body.id}`, { token: owner.token })).status).toBe(204);
+    expect((await api('DELETE', `/organizations/${owner.organizationId}/workspaces/${second.body.id}`, { token: owner.token })).status).toBe(204);
+    const after = await api('GET', `/organizations/${owner.organizationId}/usage`, { token: owner.token });
+    expect(after.body.participantMinutes - before).toBeCloseTo(7, 1);
   });
 });
