@@ -6,7 +6,7 @@ import { and, eq, like } from 'drizzle-orm';
 import Stripe from 'stripe';
 import { auditLog, organizations, stripeEvents, subscriptions } from '@roomcast/schema/db';
 import { loadConfig } from '../src/config.ts';
-import { Database } from '../src/db/database.ts';
+import { Database, type Tx } from '../src/db/database.ts';
 import type { Env } from '../src/env.ts';
 import { api, type Tenant } from './api-client.ts';
 
@@ -123,35 +123,35 @@ export async function fakeRequests(path?: string): Promise<FakeRequest[]> {
   return path ? requests.filter((r) => r.path === path) : requests;
 }
 
-async function scoped<T>(organizationId: string, work: (db: Database) => Promise<T>): Promise<T> {
+/** Runs `work` on a fresh connection as the API's database role, scoped to one organization for RLS. */
+async function asTenant<T>(organizationId: string, work: (tx: Tx) => Promise<T>): Promise<T> {
   const db = new Database(config());
   try {
-    return await work(db);
+    return await db.scoped({ organizationId }, work);
   } finally {
     await db.close();
   }
 }
 
-export const subscriptionRow = (t: Tenant) =>
-  scoped(t.organizationId, (db) => db.scoped({ organizationId: t.organizationId }, (tx) => tx.select().from(subscriptions).where(eq(subscriptions.organizationId, t.organizationId)))).then(
-    (rows) => rows[0]!,
-  );
+export const subscriptionRow = async (t: Tenant) =>
+  (await asTenant(t.organizationId, (tx) => tx.select().from(subscriptions).where(eq(subscriptions.organizationId, t.organizationId))))[0]!;
 
-export const customerOf = (t: Tenant) =>
-  scoped(t.organizationId, (db) =>
-    db.scoped({ organizationId: t.organizationId }, (tx) => tx.select({ id: organizations.stripeCustomerId }).from(organizations).where(eq(organizations.id, t.organizationId))),
-  ).then((rows) => rows[0]!.id);
+export const customerOf = async (t: Tenant) =>
+  (await asTenant(t.organizationId, (tx) => tx.select({ id: organizations.stripeCustomerId }).from(organizations).where(eq(organizations.id, t.organizationId))))[0]!.id;
 
 /** Billing audit entries written by webhooks: one per applied event. */
 export const billingAudit = (t: Tenant) =>
-  scoped(t.organizationId, (db) =>
-    db.scoped({ organizationId: t.organizationId }, (tx) =>
-      tx.select().from(auditLog).where(and(eq(auditLog.organizationId, t.organizationId), like(auditLog.action, 'billing.%'))),
-    ),
-  );
+  asTenant(t.organizationId, (tx) => tx.select().from(auditLog).where(and(eq(auditLog.organizationId, t.organizationId), like(auditLog.action, 'billing.%'))));
 
-export const recordedEvent = (id: string) =>
-  scoped('', (db) => db.global((g) => g.select().from(stripeEvents).where(eq(stripeEvents.id, id)))).then((rows) => rows[0]);
+/** stripe_events is global (no tenant): read without a scope. */
+export async function recordedEvent(id: string) {
+  const db = new Database(config());
+  try {
+    return (await db.global((g) => g.select().from(stripeEvents).where(eq(stripeEvents.id, id))))[0];
+  } finally {
+    await db.close();
+  }
+}
 
 /** An organization with a Stripe customer, made the way the app makes one: by starting Checkout. */
 export async function withCustomer(t: Tenant, plan = 'professional'): Promise<string> {
