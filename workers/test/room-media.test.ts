@@ -117,6 +117,26 @@ describe('room media relay', () => {
     node.close();
   });
 
+  it('relays scores to the owner of each producer and consumer only', async () => {
+    const node = await TestNode.register({ nodeId: unique('a-node') });
+    const { room, host } = await roomOnNode(node);
+    const { producerId } = await publish(host.socket);
+    const viewer = await join(room, { role: 'viewer' });
+    const other = await join(room, { role: 'viewer' });
+    const recv = await request(viewer.socket, 'media.createTransport', { direction: 'recv' });
+    const consumed = await request(viewer.socket, 'media.consume', { transportId: recv.data.id, producerId, rtpCapabilities: {} });
+    node.rooms.get(room.roomId)!.send({
+      type: 'scores',
+      producers: [{ producerId, score: 9 }],
+      consumers: [{ consumerId: consumed.data.id, score: 7, producerScore: 9 }, { consumerId: 'unknown', score: 1, producerScore: 1 }],
+    });
+    expect(await host.socket.next('media.scores')).toEqual({ type: 'media.scores', producers: [{ producerId, score: 9 }] });
+    expect(await viewer.socket.next('media.scores')).toEqual({ type: 'media.scores', consumers: [{ consumerId: consumed.data.id, score: 7, producerScore: 9 }] });
+    await other.socket.sync();
+    expect(other.socket.unreadOf('media.scores')).toEqual([]);
+    node.close();
+  });
+
   it('closes a departing participant’s transports on the node and announces their producers closed', async () => {
     const node = await TestNode.register({ nodeId: unique('a-node') });
     const { room, host } = await roomOnNode(node);
