@@ -124,7 +124,7 @@ export async function fakeRequests(path?: string): Promise<FakeRequest[]> {
 }
 
 /** Runs `work` on a fresh connection as the API's database role, scoped to one organization for RLS. */
-async function asTenant<T>(organizationId: string, work: (tx: Tx) => Promise<T>): Promise<T> {
+export async function asTenant<T>(organizationId: string, work: (tx: Tx) => Promise<T>): Promise<T> {
   const db = new Database(config());
   try {
     return await db.scoped({ organizationId }, work);

@@ -4,9 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { participantSessions, roomSessions } from '@roomcast/schema/db';
 import { env } from 'cloudflare:workers';
 import { loadConfig } from '../src/config.ts';
-import { Database } from '../src/db/database.ts';
 import type { Env } from '../src/env.ts';
 import { addMember, api, signUp } from './api-client.ts';
+import { asTenant } from './billing-helpers.ts';
 
 const MIN = 60_000;
 
@@ -69,25 +69,20 @@ describe('Billing in local mode', () => {
     const owner = await signUp('local-usage');
     const room = await api('POST', `/organizations/${owner.organizationId}/rooms`, { token: owner.token, body: { workspaceId: owner.workspaceId, title: 'Desk', slug: 'desk' } });
     const now = Date.now();
-    const db = new Database(loadConfig(env as unknown as Env));
-    try {
-      await db.scoped({ organizationId: owner.organizationId }, async (tx) => {
-        await tx.insert(roomSessions).values({ organizationId: owner.organizationId, roomId: room.body.id, startedAt: new Date(now - 30 * MIN), endedAt: new Date(now - 12 * MIN) });
-        for (const minutes of [10, 5]) {
-          await tx.insert(participantSessions).values({
-            organizationId: owner.organizationId,
-            roomId: room.body.id,
-            identity: `guest:${minutes}`,
-            name: 'Guest',
-            role: 'viewer',
-            joinedAt: new Date(now - 25 * MIN),
-            leftAt: new Date(now - 25 * MIN + minutes * MIN),
-          });
-        }
-      });
-    } finally {
-      await db.close();
-    }
+    await asTenant(owner.organizationId, async (tx) => {
+      await tx.insert(roomSessions).values({ organizationId: owner.organizationId, roomId: room.body.id, startedAt: new Date(now - 30 * MIN), endedAt: new Date(now - 12 * MIN) });
+      for (const minutes of [10, 5]) {
+        await tx.insert(participantSessions).values({
+          organizationId: owner.organizationId,
+          roomId: room.body.id,
+          identity: `guest:${minutes}`,
+          name: 'Guest',
+          role: 'viewer',
+          joinedAt: new Date(now - 25 * MIN),
+          leftAt: new Date(now - 25 * MIN + minutes * MIN),
+        });
+      }
+    });
     expect((await api('DELETE', `/organizations/${owner.organizationId}/rooms/${room.body.id}`, { token: owner.token })).status).toBe(204);
     expect((await api('GET', `/organizations/${owner.organizationId}/rooms/${room.body.id}`, { token: owner.token })).status).toBe(404);
     expect((await api('GET', `/organizations/${owner.organizationId}/rooms`, { token: owner.token })).body.rooms).toHaveLength(0);
@@ -111,22 +106,17 @@ describe('Billing in local mode', () => {
     await api('POST', `/organizations/${owner.organizationId}/subscription/local-plan`, { token: owner.token, body: { plan: 'business' } });
     const second = await api('POST', `/organizations/${owner.organizationId}/workspaces`, { token: owner.token, body: { name: 'Second' } });
     const moved = await api('POST', `/organizations/${owner.organizationId}/rooms`, { token: owner.token, body: { workspaceId: second.body.id, title: 'Moved' } });
-    const db2 = new Database(loadConfig(env as unknown as Env));
-    try {
-      await db2.scoped({ organizationId: owner.organizationId }, (tx) =>
-        tx.insert(participantSessions).values({
-          organizationId: owner.organizationId,
-          roomId: moved.body.id,
-          identity: 'guest:moved',
-          name: 'Guest',
-          role: 'viewer',
-          joinedAt: new Date(now - 9 * MIN),
-          leftAt: new Date(now - 2 * MIN),
-        }),
-      );
-    } finally {
-      await db2.close();
-    }
+    await asTenant(owner.organizationId, (tx) =>
+      tx.insert(participantSessions).values({
+        organizationId: owner.organizationId,
+        roomId: moved.body.id,
+        identity: 'guest:moved',
+        name: 'Guest',
+        role: 'viewer',
+        joinedAt: new Date(now - 9 * MIN),
+        leftAt: new Date(now - 2 * MIN),
+      }),
+    );
     expect((await api('DELETE', `/organizations/${owner.organizationId}/workspaces/${second.body.id}`, { token: owner.token })).status).toBe(409);
     expect((await api('DELETE', `/organizations/${owner.organizationId}/rooms/${moved.body.id}`, { token: owner.token })).status).toBe(204);
     expect((await api('DELETE', `/organizations/${owner.organizationId}/workspaces/${second.body.id}`, { token: owner.token })).status).toBe(204);

@@ -6,34 +6,22 @@ import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { participantSessions, roomSessions, usageReports } from '@roomcast/schema/db';
 import { reportUsage } from '../src/billing/usage-reporter.ts';
-import { Database } from '../src/db/database.ts';
 import type { Env } from '../src/env.ts';
 import worker from '../src/index.ts';
 import { api, signUp, type Tenant } from './api-client.ts';
-import { config, fakeRequests, withCustomer } from './billing-helpers.ts';
+import { asTenant, config, fakeRequests, withCustomer } from './billing-helpers.ts';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 
-async function asTenant<T>(t: Tenant, work: (db: Database) => Promise<T>) {
-  const db = new Database(config());
-  try {
-    return await work(db);
-  } finally {
-    await db.close();
-  }
-}
-
 /** Sessions as the RoomDO would have written them, at chosen times. */
 async function insertUsage(t: Tenant, roomId: string, room: [Date, Date][], participants: [Date, Date | null][]) {
-  await asTenant(t, (db) =>
-    db.scoped({ organizationId: t.organizationId }, async (tx) => {
-      for (const [startedAt, endedAt] of room) await tx.insert(roomSessions).values({ organizationId: t.organizationId, roomId, startedAt, endedAt });
-      for (const [joinedAt, leftAt] of participants) {
-        await tx.insert(participantSessions).values({ organizationId: t.organizationId, roomId, identity: `guest:${crypto.randomUUID()}`, name: 'Guest', role: 'viewer', joinedAt, leftAt });
-      }
-    }),
-  );
+  await asTenant(t.organizationId, async (tx) => {
+    for (const [startedAt, endedAt] of room) await tx.insert(roomSessions).values({ organizationId: t.organizationId, roomId, startedAt, endedAt });
+    for (const [joinedAt, leftAt] of participants) {
+      await tx.insert(participantSessions).values({ organizationId: t.organizationId, roomId, identity: `guest:${crypto.randomUUID()}`, name: 'Guest', role: 'viewer', joinedAt, leftAt });
+    }
+  });
 }
 
 const meterEventsFor = async (customer: string) => (await fakeRequests('/v1/billing/meter_events')).filter((r) => r.body.payload?.stripe_customer_id === customer);
@@ -95,13 +83,13 @@ describe('Usage reporting to Stripe', () => {
 
     // Crash after Stripe accepted a slice but before it was recorded: the rerun sends the same
     // identifier and idempotency key, Stripe replays its answer, and no second event exists.
-    await asTenant(owner, (db) => db.scoped({ organizationId: owner.organizationId }, (tx) => tx.delete(usageReports).where(eq(usageReports.sliceStart, at(-3 * HOUR)))));
+    await asTenant(owner.organizationId, (tx) => tx.delete(usageReports).where(eq(usageReports.sliceStart, at(-3 * HOUR))));
     await reportUsage(cfg, at(HOUR + 20 * MIN));
     const afterCrash = await meterEventsFor(customer);
     const resent = afterCrash.slice(7);
     expect(resent).toHaveLength(2);
     expect(resent.every((r) => r.replayed)).toBe(true);
-    const reported = await asTenant(owner, (db) => db.scoped({ organizationId: owner.organizationId }, (tx) => tx.select().from(usageReports).where(eq(usageReports.organizationId, owner.organizationId))));
+    const reported = await asTenant(owner.organizationId, (tx) => tx.select().from(usageReports).where(eq(usageReports.organizationId, owner.organizationId)));
     expect(reported).toHaveLength(7);
   });
 
