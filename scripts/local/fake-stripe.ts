@@ -17,6 +17,7 @@
 // returned session URLs lead to), GET /health.
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { fileURLToPath } from 'node:url';
 
 export const FAKE_STRIPE_HEALTH = 'roomcast-FAKE-stripe';
 
@@ -257,4 +258,18 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
         server.close(() => resolve());
       }),
   };
+}
+
+// `npx tsx scripts/local/fake-stripe.ts`: the FAKE on its own, to try billing's Stripe mode with
+// `npm run dev` (README: Billing). Port FAKE_STRIPE_PORT (12111), key STRIPE_SECRET_KEY.
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const port = Number(process.env.FAKE_STRIPE_PORT || 12111);
+  const secretKey = process.env.STRIPE_SECRET_KEY || 'sk_test_roomcast_local_FAKE';
+  startFakeStripe({ port, secretKey }).then(
+    (fake) => console.log(`[FAKE stripe] use STRIPE_API_BASE=${fake.url} STRIPE_SECRET_KEY=${secretKey}`),
+    (error: unknown) => {
+      console.error('[FAKE stripe] failed to start:', error instanceof Error ? error.message : error);
+      process.exit(1);
+    },
+  );
 }
