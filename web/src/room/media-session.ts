@@ -392,6 +392,11 @@ export class MediaSession {
     return out;
   }
 
+  /** ICE/DTLS state of this page's transports (diagnostics, tests). */
+  transportStates(): { send: string | undefined; recv: string | undefined } {
+    return { send: this.#send?.connectionState, recv: this.#recv?.connectionState };
+  }
+
   close(): void {
     this.#closed = true;
     this.#teardown();
