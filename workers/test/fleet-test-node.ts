@@ -87,6 +87,8 @@ export class TestNode {
   #counter = 0;
   /** Requests the rooms sent, in order. */
   readonly requests: RoomToNode[] = [];
+  /** A hung node: sockets stay open, requests get no answer. */
+  silent = false;
 
   private constructor(
     readonly nodeId: string,
@@ -137,6 +139,7 @@ export class TestNode {
   #answer(room: Peer, frame: RoomToNode): void {
     if (frame.type !== 'request') return;
     this.requests.push(frame);
+    if (this.silent) return;
     const id = () => `${this.nodeId}-${frame.method.split('.')[0]}-${++this.#counter}`;
     const data = (frame.data ?? {}) as Record<string, any>;
     let result: unknown = {};

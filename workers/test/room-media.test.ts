@@ -1,10 +1,12 @@
 // The RoomDO media relay against a node socket opened from the test (the scripted TestNode):
 // placement on join, grants, ownership, producer announcements, node events, failover, room end.
+import { runDurableObjectAlarm } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { MEDIA_REQUEST_TIMEOUT_MS } from '@roomcast/schema/protocol';
 import type { Tenant } from './api-client.ts';
 import { unique } from './api-client.ts';
 import { TestNode } from './fleet-test-node.ts';
-import { join, liveRoom, roomTenant, type RoomSocket, type TestRoom } from './room-client.ts';
+import { join, liveRoom, roomTenant, stubFor, type RoomSocket, type TestRoom } from './room-client.ts';
 
 let tenant: Tenant;
 beforeAll(async () => {
@@ -170,6 +172,26 @@ describe('room media relay', () => {
     const { producerId } = await publish(host.socket);
     expect(producerId.startsWith(second.nodeId)).toBe(true);
     second.close();
+  });
+
+  it('treats a node that stops answering as lost once the alarm probes it', async () => {
+    const hung = await TestNode.register({ nodeId: unique('a-hung') });
+    const { room, host } = await roomOnNode(hung);
+    const spare = await TestNode.register({ nodeId: unique('z-spare') });
+    hung.silent = true;
+    while (host.socket.unreadOf('media.status').length > 0) await host.socket.next('media.status');
+    expect(await runDurableObjectAlarm(stubFor(room.roomId))).toBe(true);
+    await expect.poll(() => hung.requests.some((r) => r.type === 'request' && r.method === 'router.capabilities')).toBe(true);
+    // The probe times out after MEDIA_REQUEST_TIMEOUT_MS; then the room moves on.
+    expect(await host.socket.next((m) => m.type === 'media.status' && m.state === 'placing', MEDIA_REQUEST_TIMEOUT_MS + 5000)).toBeTruthy();
+    await spare.acceptAssignment(room.roomId);
+    expect(await host.socket.next((m) => m.type === 'media.status' && m.state === 'ready', 8000)).toBeTruthy();
+    // Handled once, although the socket the room gave up on also reports its close.
+    await hung.rooms.get(room.roomId)!.closed;
+    await host.socket.sync();
+    expect(host.socket.received.filter((m) => m.type === 'media.reset')).toEqual([{ type: 'media.reset', reason: 'node_lost' }]);
+    hung.close();
+    spare.close();
   });
 
   it('when the room ends, tells the node to close the router and releases the room', async () => {

@@ -86,6 +86,8 @@ export class MediaRelay {
   #lostNode: string | undefined;
   /** A liveness probe of the node is in flight. */
   #probing = false;
+  /** Node sockets whose loss was handled (their attachment may no longer be writable). */
+  readonly #gone = new WeakSet<WebSocket>();
 
   constructor(
     private readonly ctx: DurableObjectState,
@@ -244,9 +246,12 @@ export class MediaRelay {
   /** The node socket closed or failed. Unless the room closed it, media is lost: re-place. */
   onNodeGone(ws: WebSocket): void {
     const att = ws.deserializeAttachment() as NodeAttachment | null;
-    closeSocket(ws);
-    if (!att || att.closing) return;
+    // Handled once: the close event of a socket the room itself gave up on (probe) changes nothing.
+    const first = att !== null && !att.closing && !this.#gone.has(ws);
+    this.#gone.add(ws);
     this.#markClosing(ws);
+    closeSocket(ws);
+    if (!first) return;
     this.#lostNode = att.nodeId;
     this.#failAll(new MediaFailure('unavailable', 'The media node was lost; rebuild after media.reset'));
     const hadMedia = att.ready;
