@@ -2,7 +2,7 @@
 import { env } from 'cloudflare:workers';
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { decodeJwt } from 'jose';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { Env } from '../src/env.ts';
 import type { FleetDO } from '../src/fleet/fleet-do.ts';
 import { signRoomNodeToken, verifyRoomNodeToken } from '../src/fleet/fleet-token.ts';
@@ -12,6 +12,7 @@ import { config } from './room-client.ts';
 
 const ns = () => (env as unknown as Env).FLEET;
 /** A FleetDO of the test's own, so nodes of other tests never take part in its placements. */
+afterEach(() => TestNode.closeAll());
 const ownFleet = () => ns().get(ns().idFromName(unique('fleet'))) as DurableObjectStub<FleetDO>;
 
 describe('fleet connect: node credentials', () => {

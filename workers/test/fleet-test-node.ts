@@ -83,6 +83,8 @@ export interface TestNodeOptions {
 
 /** A registered node. `serveRooms()` makes it dial every assigned room and answer its requests. */
 export class TestNode {
+  /** Every node still open, so a failed test cannot leave one behind for the next (closeAll). */
+  static readonly open = new Set<TestNode>();
   readonly rooms = new Map<string, Peer>();
   #counter = 0;
   /** Requests the rooms sent, in order. */
@@ -110,6 +112,7 @@ export class TestNode {
     });
     await fleet.next('node.registered');
     const node = new TestNode(o.nodeId, fleet);
+    TestNode.open.add(node);
     node.load({});
     return node;
   }
@@ -165,7 +168,12 @@ export class TestNode {
     room.send({ type: 'response', id: frame.id, ok: true, data: result } satisfies NodeToRoom);
   }
 
+  static closeAll(): void {
+    for (const node of TestNode.open) node.close();
+  }
+
   close(): void {
+    TestNode.open.delete(this);
     for (const room of this.rooms.values()) room.close(1000, 'node closing');
     this.fleet.close(1000, 'node closing');
   }

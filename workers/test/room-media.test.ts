@@ -1,7 +1,7 @@
 // The RoomDO media relay against a node socket opened from the test (the scripted TestNode):
 // placement on join, grants, ownership, producer announcements, node events, failover, room end.
 import { runDurableObjectAlarm } from 'cloudflare:test';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MEDIA_REQUEST_TIMEOUT_MS } from '@roomcast/schema/protocol';
 import type { Tenant } from './api-client.ts';
 import { unique } from './api-client.ts';
@@ -12,6 +12,8 @@ let tenant: Tenant;
 beforeAll(async () => {
   tenant = await roomTenant('media');
 });
+// Rooms are placed on the global FleetDO: no test may leave a node behind for the next one.
+afterEach(() => TestNode.closeAll());
 
 let seq = 0;
 async function request(socket: RoomSocket, method: string, data?: unknown, timeoutMs = 12_000) {
