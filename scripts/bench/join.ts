@@ -1,0 +1,118 @@
+// `npm run bench:join`: how long a viewer waits for the picture. A host publishes from the studio
+// (Chromium, fake camera, 3-layer simulcast); then viewers open the room URL one after another in
+// fresh Chromium contexts (cold cache, anonymous guests of a public room), and each join is timed
+// from the navigation start of the room page to the first decoded video frame, measured inside
+// the page (performance.now() is relative to navigation start). The last line is one JSON object.
+//   BENCH_API_URL / BENCH_WEB_URL   use a running stack (default: start one, API 8817, web 8818)
+//   BENCH_JOINS                     viewers (default 20)
+import { ensureStack, apiCall as call, percentile, round } from './stack.ts';
+import { launchBrowser } from '../../web/test/e2e/browser.ts';
+
+const joins = Number(process.env.BENCH_JOINS ?? 20);
+
+/**
+ * Runs in the viewer's page (a string: this program has no DOM types): resolves with
+ * performance.now() (ms since navigation start) at the first decoded frame of the host's camera,
+ * seen by requestVideoFrameCallback on the player or the decoder's own frame counter.
+ */
+const FIRST_FRAME_IN_PAGE = `new Promise((resolve, reject) => {
+  const started = performance.now();
+  const done = () => { clearInterval(timer); resolve(performance.now()); };
+  const timer = setInterval(() => {
+    const video = document.querySelector('[data-testid=video-camera]');
+    if (video && !video.dataset.benchWatched) {
+      video.dataset.benchWatched = '1';
+      if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(done);
+    }
+    if (video && video.getVideoPlaybackQuality().totalVideoFrames > 0) done();
+    if (performance.now() - started > 30000) { clearInterval(timer); reject(new Error('no decoded frame within 30 s')); }
+  }, 5);
+})`;
+const WEB_PORT = 8818;
+
+async function waitForWeb(url: string) {
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    const ok = await fetch(`${url}/login`, { signal: AbortSignal.timeout(3000) }).then((r) => r.ok, () => false);
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`the web app did not answer at ${url}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+async function main() {
+  const stack = await ensureStack({
+    url: process.env.BENCH_API_URL,
+    port: 8817,
+    env: {
+      WEB_PORT: String(WEB_PORT),
+      NEON_PROXY_PORT: '8827',
+      UPSTASH_ADAPTER_PORT: '8837',
+      MEDIA_NODE_ID: 'bench-join-node',
+      MEDIA_RTC_MIN_PORT: '41800',
+      MEDIA_RTC_MAX_PORT: '41809',
+    },
+  });
+  const webUrl = process.env.BENCH_WEB_URL ?? `http://127.0.0.1:${WEB_PORT}`;
+  const chromium = await launchBrowser();
+  try {
+    await waitForWeb(webUrl);
+    const run = Date.now().toString(36);
+    const host = await call(stack.url, 'POST', '/auth/signup', {
+      email: `bench-join-${run}@example.test`,
+      password: 'bench password 123',
+      name: 'Bench Host',
+      organizationName: `Bench join ${run}`,
+    });
+    const orgId = host.organization.id as string;
+    const { workspaces } = await call(stack.url, 'GET', `/organizations/${orgId}/workspaces`, undefined, host.token);
+    await call(stack.url, 'POST', `/organizations/${orgId}/rooms`, { workspaceId: workspaces[0].id, title: 'Join bench', slug: 'join-bench', visibility: 'public' }, host.token);
+    const roomUrl = `${webUrl}/r/${host.organization.slug}/join-bench`;
+
+    console.log(`host going live at ${roomUrl}/host ...`);
+    const hostContext = await chromium.newContext({ permissions: ['camera', 'microphone'] });
+    await hostContext.addCookies([{ name: 'rc_web', value: host.token, url: webUrl }]);
+    const studio = await hostContext.newPage();
+    await studio.goto(`${roomUrl}/host`);
+    await studio.getByTestId('go-live').click();
+    await studio.waitForFunction('(window.__roomcast?.state().media.local ?? []).filter((l) => l.producerId).length === 2', null, { timeout: 60_000 });
+
+    const times: number[] = [];
+    let failures = 0;
+    for (let i = 0; i < joins; i++) {
+      const context = await chromium.newContext();
+      const page = await context.newPage();
+      try {
+        await page.goto(`${roomUrl}?name=${encodeURIComponent(`Bench viewer ${i + 1}`)}`, { waitUntil: 'commit' });
+        const ms = (await page.evaluate(FIRST_FRAME_IN_PAGE)) as number;
+        times.push(ms);
+        console.log(`join ${i + 1}/${joins}: first frame after ${Math.round(ms)} ms`);
+      } catch (error) {
+        failures++;
+        console.log(`join ${i + 1}/${joins}: FAILED ${(error as Error).message}`);
+      } finally {
+        await context.close();
+      }
+    }
+    await hostContext.close();
+    const sorted = [...times].sort((a, b) => a - b);
+    console.log(
+      JSON.stringify({
+        join_p50_ms: round(percentile(sorted, 50)),
+        join_p95_ms: round(percentile(sorted, 95)),
+        join_min_ms: round(sorted[0] ?? NaN),
+        join_max_ms: round(sorted.at(-1) ?? NaN),
+        joins: times.length,
+        failures,
+      }),
+    );
+  } finally {
+    await chromium.close();
+    await stack.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
