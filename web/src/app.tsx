@@ -1,7 +1,8 @@
 import { MetaProvider, Title } from '@solidjs/meta';
 import { Router } from '@solidjs/router';
 import { FileRoutes } from '@solidjs/start/router';
-import { Suspense } from 'solid-js';
+import { ErrorBoundary, Suspense } from 'solid-js';
+import { ErrorState } from './components/ErrorState';
 import { Spinner } from './components/Spinner';
 import './app.css';
 
@@ -11,9 +12,11 @@ export default function App() {
       root={(props) => (
         <MetaProvider>
           <Title>Roomcast</Title>
-          <Suspense fallback={<div class="flex min-h-screen items-center justify-center"><Spinner label="Loading" /></div>}>
-            {props.children}
-          </Suspense>
+          <ErrorBoundary fallback={(error, reset) => <ErrorState error={error} reset={reset} />}>
+            <Suspense fallback={<div class="flex min-h-screen items-center justify-center"><Spinner label="Loading" /></div>}>
+              {props.children}
+            </Suspense>
+          </ErrorBoundary>
         </MetaProvider>
       )}
     >

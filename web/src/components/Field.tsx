@@ -44,7 +44,8 @@ type SelectProps = JSX.SelectHTMLAttributes<HTMLSelectElement> & {
 };
 
 export function SelectField(props: SelectProps) {
-  const [local, rest] = splitProps(props, ['label', 'error', 'options', 'class', 'id']);
+  // `value` becomes `selected` on the matching option, so server-rendered HTML shows it too.
+  const [local, rest] = splitProps(props, ['label', 'error', 'options', 'class', 'id', 'value']);
   const id = local.id ?? `field-${props.name}-${++counter}`;
   return (
     <div class={local.class}>
@@ -60,7 +61,13 @@ export function SelectField(props: SelectProps) {
         aria-describedby={local.error ? `${id}-error` : undefined}
         {...rest}
       >
-        <For each={local.options}>{(o) => <option value={o.value}>{o.label}</option>}</For>
+        <For each={local.options}>
+          {(o) => (
+            <option value={o.value} selected={o.value === local.value}>
+              {o.label}
+            </option>
+          )}
+        </For>
       </select>
       <Show when={local.error}>
         <p id={`${id}-error`} class="mt-1 text-sm text-red-600" data-field-error={props.name}>

@@ -6,7 +6,7 @@
 // The one owner of mediasoup objects on the page; the UI only reads `snapshot()`.
 import { Device, type types } from 'mediasoup-client';
 import type { MediaMethod, MediaProducer, MediaRequestInput, MediaResult, MediaSource, MediaState, ServerMessage } from '@roomcast/schema/protocol';
-import { RequestError } from './signaling';
+import { mark, RequestError } from './signaling';
 
 export type Requester = <M extends MediaMethod>(method: M, data: MediaRequestInput<M>) => Promise<MediaResult<M>>;
 
@@ -200,6 +200,7 @@ export class MediaSession {
     const device = new Device();
     await device.load({ routerRtpCapabilities: routerRtpCapabilities as types.RtpCapabilities });
     check();
+    mark('media:device-loaded');
     this.#device = device;
     if (this.#o.receive) {
       const info = await this.#o.request('media.createTransport', { direction: 'recv' });
@@ -221,6 +222,7 @@ export class MediaSession {
           .then(({ id }) => callback({ id }), errback);
       });
     }
+    mark('media:transports');
     this.#ready = true;
     this.#error = undefined;
     this.#changed();
@@ -232,6 +234,7 @@ export class MediaSession {
       this.#o.request('media.connectTransport', { transportId: transport.id, dtlsParameters: dtlsParameters as never }).then(() => callback(), errback);
     });
     transport.on('connectionstatechange', (state) => {
+      mark(`media:${transport.direction}-${state}`);
       if (generation !== this.#generation) return;
       if (state === 'disconnected' || state === 'failed') {
         this.#o
@@ -270,6 +273,7 @@ export class MediaSession {
         consumer.close();
         return;
       }
+      mark(`media:consumed-${producer.kind}`);
       this.#remote.set(producer.producerId, { producer, consumer, track: consumer.track });
       this.#changed();
       const layer = this.#layers.get(producer.source);
@@ -277,6 +281,7 @@ export class MediaSession {
         await this.#o.request('media.setPreferredLayers', { consumerId: consumer.id, spatialLayer: layer }).catch(() => {});
       }
       await this.#o.request('media.resume', { consumerId: consumer.id });
+      mark(`media:resumed-${producer.kind}`);
     } catch (error) {
       if (!(error instanceof RequestError && error.code === 'disconnected')) console.warn('[media] consume failed', producer, error);
     } finally {

@@ -32,6 +32,11 @@ export interface ClosedInfo {
   message: string;
 }
 
+/** A User Timing mark (join timeline in devtools and in `npm run bench:join`). */
+export function mark(name: string): void {
+  globalThis.performance?.mark?.(name);
+}
+
 export class RequestError extends Error {
   constructor(
     readonly code: ErrorCode | 'timeout' | 'disconnected',
@@ -117,6 +122,7 @@ export class SignalingClient {
     const ws = new WebSocket(`${this.#credentials.signalingUrl}?token=${encodeURIComponent(this.#credentials.token)}`);
     this.#ws = ws;
     ws.addEventListener('open', () => {
+      mark('room:socket-open');
       this.#lastHeard = Date.now();
       this.#sendRaw({ type: 'hello', protocol: PROTOCOL_VERSION, token: this.#credentials.token, ...(this.#resumeId ? { resumeId: this.#resumeId } : {}) });
     });
@@ -147,6 +153,7 @@ export class SignalingClient {
     const message = parsed.data;
     switch (message.type) {
       case 'welcome': {
+        mark('room:welcome');
         const reconnected = this.welcome !== undefined;
         this.welcome = message;
         this.#resumeId = message.resumeId;

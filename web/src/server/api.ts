@@ -18,6 +18,7 @@ export type RoomSession = z.infer<typeof Shapes.RoomSession>;
 export type RoomJoin = z.infer<typeof Shapes.RoomJoin>;
 export type ApiKey = z.infer<typeof Shapes.ApiKey>;
 export type Plan = z.infer<typeof Shapes.Plan>;
+export type LimitUsage = z.infer<typeof Shapes.LimitUsage>;
 
 export class ApiRequestError extends Error {
   constructor(

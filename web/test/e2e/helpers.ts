@@ -76,3 +76,18 @@ export async function setPlan(orgSlug: string, planId: 'starter' | 'professional
     await client.end();
   }
 }
+
+/** A session token for `email`, straight from the API (the browser never sees its own). */
+export async function apiToken(email: string): Promise<string> {
+  const res = await callApi('/auth/login', { method: 'POST', body: { email, password: PASSWORD } });
+  expect(res.status).toBe(200);
+  return res.body.token as string;
+}
+
+/** The organization id behind a slug, as the API reports it to a member. */
+export async function organizationId(token: string, slug: string): Promise<string> {
+  const res = await callApi('/organizations', { token });
+  const org = (res.body.organizations as { id: string; slug: string }[]).find((o) => o.slug === slug);
+  expect(org).toBeDefined();
+  return org!.id;
+}

@@ -34,6 +34,7 @@ export function ViewerRoom(props: { room: PublicRoom; signedInName: string | nul
     setProblem(undefined);
     try {
       const creds = await credentials(guestName);
+      performance.mark('room:credentials');
       setNotLive(false);
       await room.open({ credentials: creds, refresh: () => credentials(guestName) });
     } catch (error) {
@@ -50,6 +51,7 @@ export function ViewerRoom(props: { room: PublicRoom; signedInName: string | nul
   };
 
   onMount(() => {
+    performance.mark('room:mounted');
     const fromUrl = typeof params.name === 'string' ? params.name : undefined;
     const remembered = localStorage.getItem(NAME_KEY) ?? '';
     if (props.signedInName) void join(undefined);

@@ -1,0 +1,117 @@
+// The signed-in shell: brand, organization switcher, navigation (only what the role may use),
+// and the user's sign-out. Stacks into a scrollable nav row on a phone.
+import { A, useNavigate } from '@solidjs/router';
+import { For, Show, type JSX } from 'solid-js';
+import { can, type Permission, type Role } from '@roomcast/schema';
+import { logoutAction } from '~/account/session';
+import type { Organization, User } from '~/server/api';
+
+export interface NavItem {
+  href: string;
+  label: string;
+  /** Shown only to roles with this permission. */
+  permission?: Permission;
+  end?: boolean;
+}
+
+export function dashboardNav(slug: string): NavItem[] {
+  const base = `/app/${slug}`;
+  return [
+    { href: base, label: 'Overview', end: true },
+    { href: `${base}/rooms`, label: 'Rooms' },
+    { href: `${base}/workspaces`, label: 'Workspaces' },
+    { href: `${base}/members`, label: 'Members' },
+    { href: `${base}/api-keys`, label: 'API keys', permission: 'apikey.manage' },
+    { href: `${base}/plan`, label: 'Plan & usage' },
+    { href: `${base}/billing`, label: 'Billing', permission: 'billing.manage' },
+  ];
+}
+
+export function OrgSwitcher(props: { organizations: Organization[]; current: string }) {
+  const navigate = useNavigate();
+  return (
+    <div class="flex items-center gap-2">
+      <label for="org-switcher" class="sr-only">
+        Organization
+      </label>
+      <select
+        id="org-switcher"
+        class="max-w-[14rem] truncate rounded-md border-0 bg-white py-1.5 pl-3 pr-8 text-sm font-medium text-slate-900 ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-indigo-500"
+        value={props.current}
+        onChange={(e) => navigate(`/app/${e.currentTarget.value}`)}
+      >
+        <For each={props.organizations}>{(o) => <option value={o.slug}>{o.name}</option>}</For>
+      </select>
+    </div>
+  );
+}
+
+export function Layout(props: {
+  user: User;
+  organizations: Organization[];
+  slug: string;
+  role: Role;
+  children: JSX.Element;
+}) {
+  const nav = () => dashboardNav(props.slug).filter((item) => !item.permission || can(props.role, item.permission));
+  return (
+    <div class="min-h-screen">
+      <header class="border-b border-slate-200 bg-white">
+        <div class="mx-auto flex max-w-6xl flex-wrap items-center justify-between gap-3 px-4 py-3">
+          <div class="flex min-w-0 items-center gap-3">
+            <a href="/app" class="flex items-center gap-2 font-bold text-slate-900">
+              <span class="inline-block h-6 w-6 rounded-md bg-indigo-600" aria-hidden="true" />
+              <span class="hidden sm:inline">Roomcast</span>
+            </a>
+            <span class="text-slate-300" aria-hidden="true">
+              /
+            </span>
+            <OrgSwitcher organizations={props.organizations} current={props.slug} />
+            <span class="rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-600" data-testid="my-role">
+              {props.role}
+            </span>
+          </div>
+          <div class="flex items-center gap-3 text-sm">
+            <span class="hidden text-slate-600 md:inline">{props.user.email}</span>
+            <form action={logoutAction} method="post">
+              <button type="submit" class="rounded-md px-2 py-1 font-medium text-slate-700 hover:bg-slate-100">
+                Sign out
+              </button>
+            </form>
+          </div>
+        </div>
+        <nav aria-label="Dashboard" class="mx-auto max-w-6xl overflow-x-auto px-4">
+          <ul class="flex gap-1 whitespace-nowrap">
+            <For each={nav()}>
+              {(item) => (
+                <li>
+                  <A
+                    href={item.href}
+                    end={item.end ?? false}
+                    class="inline-block border-b-2 px-3 py-2 text-sm font-medium"
+                    activeClass="border-indigo-600 text-indigo-700"
+                    inactiveClass="border-transparent text-slate-600 hover:border-slate-300 hover:text-slate-900"
+                  >
+                    {item.label}
+                  </A>
+                </li>
+              )}
+            </For>
+          </ul>
+        </nav>
+      </header>
+      <div class="mx-auto max-w-6xl px-4 py-6 sm:py-8">{props.children}</div>
+    </div>
+  );
+}
+
+/** Placeholder while a page's data loads, so the layout never jumps. */
+export function PageLoading(props: { label?: string }) {
+  return (
+    <div class="flex justify-center py-16">
+      <Show when={props.label} fallback={<span class="sr-only">Loading</span>}>
+        <span class="text-sm text-slate-500">{props.label}</span>
+      </Show>
+    </div>
+  );
+}

@@ -1,0 +1,35 @@
+'use server';
+// API keys of an organization through the API. The secret exists only in the create answer:
+// it goes to the page once and is never stored or shown again.
+import { CreateApiKeyInput } from '@roomcast/schema/api';
+import { api } from '~/server/api';
+import type { ApiKey } from '~/server/api';
+import { failure, field, parseForm } from '~/server/forms';
+import { loadOrganization } from './organization.server';
+
+export async function loadApiKeys(slug: string): Promise<ApiKey[]> {
+  const { organization, plan } = await loadOrganization(slug);
+  if (!plan.features.apiAccess) return [];
+  return (await api.get<{ apiKeys: ApiKey[] }>(`/organizations/${organization.id}/api-keys`)).apiKeys;
+}
+
+const orgPath = (form: FormData) => `/organizations/${encodeURIComponent(String(form.get('organizationId') ?? ''))}`;
+
+export async function createApiKey(form: FormData) {
+  try {
+    const input = parseForm(CreateApiKeyInput, { name: field(form, 'name') });
+    const result = await api.post<{ apiKey: ApiKey; secret: string }>(`${orgPath(form)}/api-keys`, input);
+    return { ok: true as const, apiKey: result.apiKey, secret: result.secret };
+  } catch (error) {
+    return failure(error);
+  }
+}
+
+export async function revokeApiKey(form: FormData) {
+  try {
+    await api.delete(`${orgPath(form)}/api-keys/${encodeURIComponent(String(form.get('keyId') ?? ''))}`);
+    return { ok: true as const };
+  } catch (error) {
+    return failure(error);
+  }
+}

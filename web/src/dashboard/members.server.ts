@@ -1,0 +1,79 @@
+'use server';
+// Members and invitations of an organization through the API. No mail is sent locally, so an
+// invitation answers with its accept link (on this web app) for the inviter to pass on.
+import { redirect } from '@solidjs/router';
+import { getRequestEvent } from 'solid-js/web';
+import { AcceptInvitationInput, CreateInvitationInput, UpdateMemberInput } from '@roomcast/schema/api';
+import { can } from '@roomcast/schema';
+import { api } from '~/server/api';
+import type { Invitation, Member, Organization } from '~/server/api';
+import { failure, field, parseForm } from '~/server/forms';
+import { loadOrganization } from './organization.server';
+
+export interface MembersPage {
+  members: Member[];
+  /** Pending invitations; only for roles that manage members. */
+  invitations: Invitation[];
+}
+
+export async function loadMembers(slug: string): Promise<MembersPage> {
+  const { organization } = await loadOrganization(slug);
+  const base = `/organizations/${organization.id}`;
+  const [members, invitations] = await Promise.all([
+    api.get<{ members: Member[] }>(`${base}/members`),
+    can(organization.role, 'member.manage') ? api.get<{ invitations: Invitation[] }>(`${base}/invitations`) : { invitations: [] },
+  ]);
+  return { members: members.members, invitations: invitations.invitations };
+}
+
+const orgPath = (form: FormData) => `/organizations/${encodeURIComponent(String(form.get('organizationId') ?? ''))}`;
+
+export async function inviteMember(form: FormData) {
+  try {
+    const input = parseForm(CreateInvitationInput, { email: field(form, 'email'), role: field(form, 'role') });
+    const result = await api.post<{ invitation: Invitation; token: string }>(`${orgPath(form)}/invitations`, input);
+    const origin = new URL(getRequestEvent()!.request.url).origin;
+    return { ok: true as const, invitation: result.invitation, acceptUrl: `${origin}/invite/${encodeURIComponent(result.token)}` };
+  } catch (error) {
+    return failure(error);
+  }
+}
+
+export async function revokeInvitation(form: FormData) {
+  try {
+    await api.delete(`${orgPath(form)}/invitations/${encodeURIComponent(String(form.get('invitationId') ?? ''))}`);
+    return { ok: true as const };
+  } catch (error) {
+    return failure(error);
+  }
+}
+
+export async function changeRole(form: FormData) {
+  try {
+    const input = parseForm(UpdateMemberInput, { role: field(form, 'role') });
+    const member = await api.patch<Member>(`${orgPath(form)}/members/${encodeURIComponent(String(form.get('userId') ?? ''))}`, input);
+    return { ok: true as const, member };
+  } catch (error) {
+    return failure(error);
+  }
+}
+
+export async function removeMember(form: FormData) {
+  try {
+    await api.delete(`${orgPath(form)}/members/${encodeURIComponent(String(form.get('userId') ?? ''))}`);
+    return { ok: true as const };
+  } catch (error) {
+    return failure(error);
+  }
+}
+
+export async function acceptInvitation(form: FormData) {
+  let slug: string;
+  try {
+    const input = parseForm(AcceptInvitationInput, { token: field(form, 'token') });
+    slug = (await api.post<{ organization: Organization }>('/invitations/accept', input)).organization.slug;
+  } catch (error) {
+    return failure(error);
+  }
+  throw redirect(`/app/${slug}`);
+}

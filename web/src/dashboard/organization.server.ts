@@ -1,0 +1,38 @@
+'use server';
+// The organization a dashboard page is about, named by its slug in the URL (/app/{slug}/...):
+// who the caller is there (role), the plan that applies and its usage, and this site's origin
+// (for share links). Every dashboard page starts from this; the API still checks every call.
+import { redirect } from '@solidjs/router';
+import { getRequestEvent } from 'solid-js/web';
+import { loadMeOrLogin } from '~/account/session.server';
+import { api } from '~/server/api';
+import type { LimitUsage, Organization, Plan, User } from '~/server/api';
+import type { Role } from '@roomcast/schema';
+
+export interface OrganizationContext {
+  user: User;
+  organizations: Organization[];
+  organization: { id: string; slug: string; name: string; role: Role };
+  plan: Plan;
+  limits: LimitUsage[];
+  /** This web app's origin, for share links and the embed snippet. */
+  origin: string;
+}
+
+export async function loadOrganization(slug: string): Promise<OrganizationContext> {
+  const me = await loadMeOrLogin(`/app/${slug}`);
+  const found = me.organizations.find((o) => o.slug === slug);
+  if (!found) throw redirect('/app');
+  const [organization, usage] = await Promise.all([
+    api.get<Organization>(`/organizations/${found.id}`),
+    api.get<{ plan: Plan; limits: LimitUsage[] }>(`/organizations/${found.id}/limits`),
+  ]);
+  return {
+    user: me.user,
+    organizations: me.organizations,
+    organization: { id: organization.id, slug: organization.slug, name: organization.name, role: organization.role ?? 'viewer' },
+    plan: usage.plan,
+    limits: usage.limits,
+    origin: new URL(getRequestEvent()!.request.url).origin,
+  };
+}

@@ -1,0 +1,91 @@
+'use server';
+// Rooms of an organization through the API: list, one room, create, edit, delete, start, end.
+import { redirect } from '@solidjs/router';
+import { CreateRoomInput, UpdateRoomInput } from '@roomcast/schema/api';
+import { api } from '~/server/api';
+import type { Room, RoomSession, Workspace } from '~/server/api';
+import { failure, field, parseForm } from '~/server/forms';
+import { loadOrganization } from './organization.server';
+
+export interface RoomsPage {
+  rooms: Room[];
+  workspaces: Workspace[];
+}
+
+export async function loadRooms(slug: string): Promise<RoomsPage> {
+  const { organization } = await loadOrganization(slug);
+  const [rooms, workspaces] = await Promise.all([
+    api.get<{ rooms: Room[] }>(`/organizations/${organization.id}/rooms`),
+    api.get<{ workspaces: Workspace[] }>(`/organizations/${organization.id}/workspaces`),
+  ]);
+  return { rooms: rooms.rooms, workspaces: workspaces.workspaces };
+}
+
+export async function loadRoom(slug: string, roomId: string): Promise<{ room: Room; workspaces: Workspace[] }> {
+  const { organization } = await loadOrganization(slug);
+  const [room, workspaces] = await Promise.all([
+    api.get<Room>(`/organizations/${organization.id}/rooms/${encodeURIComponent(roomId)}`),
+    api.get<{ workspaces: Workspace[] }>(`/organizations/${organization.id}/workspaces`),
+  ]);
+  return { room, workspaces: workspaces.workspaces };
+}
+
+const orgPath = (form: FormData) => `/organizations/${encodeURIComponent(String(form.get('organizationId') ?? ''))}`;
+const roomPath = (form: FormData) => `${orgPath(form)}/rooms/${encodeURIComponent(String(form.get('roomId') ?? ''))}`;
+
+export async function createRoom(form: FormData) {
+  try {
+    const input = parseForm(CreateRoomInput, {
+      workspaceId: field(form, 'workspaceId'),
+      title: field(form, 'title'),
+      slug: field(form, 'slug'),
+      visibility: field(form, 'visibility'),
+    });
+    const room = await api.post<Room>(`${orgPath(form)}/rooms`, input);
+    return { ok: true as const, room };
+  } catch (error) {
+    return failure(error);
+  }
+}
+
+export async function updateRoom(form: FormData) {
+  try {
+    const input = parseForm(UpdateRoomInput, {
+      title: field(form, 'title'),
+      slug: field(form, 'slug'),
+      visibility: field(form, 'visibility'),
+      workspaceId: field(form, 'workspaceId'),
+    });
+    const room = await api.patch<Room>(roomPath(form), input);
+    return { ok: true as const, room };
+  } catch (error) {
+    return failure(error);
+  }
+}
+
+export async function deleteRoom(form: FormData) {
+  try {
+    await api.delete(roomPath(form));
+  } catch (error) {
+    return failure(error);
+  }
+  throw redirect(`/app/${String(form.get('orgSlug') ?? '')}/rooms`);
+}
+
+export async function startRoom(form: FormData) {
+  try {
+    const result = await api.post<{ room: Room; session: RoomSession }>(`${roomPath(form)}/start`);
+    return { ok: true as const, room: result.room };
+  } catch (error) {
+    return failure(error);
+  }
+}
+
+export async function endRoom(form: FormData) {
+  try {
+    const result = await api.post<{ room: Room; session: RoomSession }>(`${roomPath(form)}/end`);
+    return { ok: true as const, room: result.room };
+  } catch (error) {
+    return failure(error);
+  }
+}

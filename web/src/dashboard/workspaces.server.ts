@@ -1,0 +1,42 @@
+'use server';
+// Workspaces of an organization through the API: list, create, rename, delete.
+import { CreateWorkspaceInput, UpdateWorkspaceInput } from '@roomcast/schema/api';
+import { api } from '~/server/api';
+import type { Workspace } from '~/server/api';
+import { failure, field, parseForm } from '~/server/forms';
+import { loadOrganization } from './organization.server';
+
+export async function loadWorkspaces(slug: string): Promise<Workspace[]> {
+  const { organization } = await loadOrganization(slug);
+  return (await api.get<{ workspaces: Workspace[] }>(`/organizations/${organization.id}/workspaces`)).workspaces;
+}
+
+const orgPath = (form: FormData) => `/organizations/${encodeURIComponent(String(form.get('organizationId') ?? ''))}`;
+
+export async function createWorkspace(form: FormData) {
+  try {
+    const input = parseForm(CreateWorkspaceInput, { name: field(form, 'name'), slug: field(form, 'slug') });
+    return { ok: true as const, workspace: await api.post<Workspace>(`${orgPath(form)}/workspaces`, input) };
+  } catch (error) {
+    return failure(error);
+  }
+}
+
+export async function renameWorkspace(form: FormData) {
+  try {
+    const input = parseForm(UpdateWorkspaceInput, { name: field(form, 'name') });
+    const id = encodeURIComponent(String(form.get('workspaceId') ?? ''));
+    return { ok: true as const, workspace: await api.patch<Workspace>(`${orgPath(form)}/workspaces/${id}`, input) };
+  } catch (error) {
+    return failure(error);
+  }
+}
+
+export async function deleteWorkspace(form: FormData) {
+  try {
+    await api.delete(`${orgPath(form)}/workspaces/${encodeURIComponent(String(form.get('workspaceId') ?? ''))}`);
+    return { ok: true as const };
+  } catch (error) {
+    return failure(error);
+  }
+}
