@@ -41,14 +41,18 @@ const HANDLED = new Set([
 
 export async function processStripeEvent(db: Database, redis: Redis, billing: StripeBilling, event: Stripe.Event): Promise<EventOutcome> {
   const claimKey = `stripe-event:${event.id}`;
-  const claimed = await redis.set(claimKey, 'processing', { nx: true, ex: CLAIM_TTL_SECONDS });
+  // Redis down: go on without the fast path; the stripe_events row still applies the event once.
+  const claimed = await redis.set(claimKey, 'processing', { nx: true, ex: CLAIM_TTL_SECONDS }).catch((error: unknown) => {
+    console.error('stripe event claim: Redis unavailable', error);
+    return 'OK' as const;
+  });
   if (claimed !== 'OK') {
     if (await alreadyRecorded(db, event.id)) return 'duplicate';
     throw new ApiError(409, 'event_in_progress', 'This event is being processed by another delivery; Stripe will retry');
   }
   try {
     const outcome = await apply(db, billing, event);
-    await redis.set(claimKey, 'done', { ex: CLAIM_TTL_SECONDS });
+    await redis.set(claimKey, 'done', { ex: CLAIM_TTL_SECONDS }).catch(() => {});
     return outcome;
   } catch (error) {
     // Let the next delivery try at once instead of waiting for the claim to expire.
