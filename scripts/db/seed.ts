@@ -51,7 +51,7 @@ export async function seed(adminDatabaseUrl: string, log: (line: string) => void
     for (const [title, slug, visibility, ws] of roomsToSeed) {
       await client.query(
         `insert into rooms (organization_id, workspace_id, title, slug, visibility) values ($1, $2, $3, $4, $5)
-         on conflict (organization_id, slug) do nothing`,
+         on conflict (organization_id, slug) where deleted_at is null do nothing`,
         [org.id, workspaceIds[ws], title, slug, visibility],
       );
     }
