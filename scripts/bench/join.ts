@@ -86,7 +86,12 @@ async function main() {
         await page.goto(`${roomUrl}?name=${encodeURIComponent(`Bench viewer ${i + 1}`)}`, { waitUntil: 'commit' });
         const ms = (await page.evaluate(FIRST_FRAME_IN_PAGE)) as number;
         times.push(ms);
-        console.log(`join ${i + 1}/${joins}: first frame after ${Math.round(ms)} ms`);
+        // Where the time went: the page's own User Timing marks (web/src/room), ms since navigation.
+        const marks = (await page.evaluate(
+          `[['html', performance.getEntriesByType('navigation')[0]?.responseEnd], ['dom', performance.getEntriesByType('navigation')[0]?.domContentLoadedEventEnd], ...performance.getEntriesByType('mark').map((m) => [m.name, m.startTime])]`,
+        )) as [string, number][];
+        const timeline = marks.map(([name, at]) => `${name.replace(/^(room|media):/, '')} ${Math.round(at)}`).join(', ');
+        console.log(`join ${i + 1}/${joins}: first frame after ${Math.round(ms)} ms (${timeline})`);
       } catch (error) {
         failures++;
         console.log(`join ${i + 1}/${joins}: FAILED ${(error as Error).message}`);

@@ -195,23 +195,39 @@ export class MediaSession {
     const check = () => {
       if (generation !== this.#generation || this.#closed) throw new StaleGeneration();
     };
-    const { routerRtpCapabilities } = await this.#o.request('media.capabilities', {});
-    check();
+    // The router's capabilities and the transports are independent requests: ask for them in one
+    // round trip instead of three (each goes room -> node -> room).
+    const asked = await Promise.allSettled([
+      this.#o.request('media.capabilities', {}),
+      this.#o.receive ? this.#o.request('media.createTransport', { direction: 'recv' }) : Promise.resolve(undefined),
+      this.#o.publish ? this.#o.request('media.createTransport', { direction: 'send' }) : Promise.resolve(undefined),
+    ]);
+    const failed = asked.find((r) => r.status === 'rejected');
+    if (failed || generation !== this.#generation || this.#closed) {
+      // Leave nothing behind on the node for a half-finished start.
+      for (const r of asked.slice(1)) {
+        const transport = r.status === 'fulfilled' ? (r.value as { id: string } | undefined) : undefined;
+        if (transport) void this.#o.request('media.closeTransport', { transportId: transport.id }).catch(() => {});
+      }
+      if (failed) throw (failed as PromiseRejectedResult).reason;
+      check();
+    }
+    const [capabilities, recvInfo, sendInfo] = asked.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
+      MediaResult<'media.capabilities'>,
+      MediaResult<'media.createTransport'> | undefined,
+      MediaResult<'media.createTransport'> | undefined,
+    ];
     const device = new Device();
-    await device.load({ routerRtpCapabilities: routerRtpCapabilities as types.RtpCapabilities });
+    await device.load({ routerRtpCapabilities: capabilities.routerRtpCapabilities as types.RtpCapabilities });
     check();
     mark('media:device-loaded');
     this.#device = device;
-    if (this.#o.receive) {
-      const info = await this.#o.request('media.createTransport', { direction: 'recv' });
-      check();
-      this.#recv = device.createRecvTransport(info as types.TransportOptions);
+    if (recvInfo) {
+      this.#recv = device.createRecvTransport(recvInfo as types.TransportOptions);
       this.#wire(this.#recv, generation);
     }
-    if (this.#o.publish) {
-      const info = await this.#o.request('media.createTransport', { direction: 'send' });
-      check();
-      const send = device.createSendTransport(info as types.TransportOptions);
+    if (sendInfo) {
+      const send = device.createSendTransport(sendInfo as types.TransportOptions);
       this.#send = send;
       this.#wire(send, generation);
       send.on('produce', ({ kind, rtpParameters, appData }, callback, errback) => {

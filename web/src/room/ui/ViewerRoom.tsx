@@ -3,6 +3,7 @@
 // and (unless embedded) the room's panels.
 import { useSearchParams } from '@solidjs/router';
 import { createSignal, onCleanup, onMount, Show } from 'solid-js';
+import { automaticGuestName, takeJoin } from '../early-join';
 import { joinRoom } from '../queries';
 import type { PublicRoom } from '../queries';
 import type { RoomCredentials } from '../signaling';
@@ -25,7 +26,7 @@ export function ViewerRoom(props: { room: PublicRoom; signedInName: string | nul
 
   const ids = { organizationId: props.room.organizationId, roomId: props.room.roomId };
   const credentials = async (guestName: string | undefined): Promise<RoomCredentials> => {
-    const result = await joinRoom(ids, guestName);
+    const result = await (takeJoin(ids.roomId, guestName) ?? joinRoom(ids, guestName));
     if (!result.ok) throw Object.assign(new Error(result.message), { code: result.code });
     return result.credentials;
   };
@@ -52,14 +53,10 @@ export function ViewerRoom(props: { room: PublicRoom; signedInName: string | nul
 
   onMount(() => {
     performance.mark('room:mounted');
-    const fromUrl = typeof params.name === 'string' ? params.name : undefined;
-    const remembered = localStorage.getItem(NAME_KEY) ?? '';
-    if (props.signedInName) void join(undefined);
-    else if (fromUrl?.trim()) void join(fromUrl.trim());
-    // The embedded player has no room for a form: its guests are "Guest" unless the URL names them.
-    else if (props.embedded) void join('Guest');
+    const auto = automaticGuestName(Boolean(props.signedInName), params.name, Boolean(props.embedded));
+    if (auto.join) void join(auto.guestName);
     else {
-      setName(remembered);
+      setName(localStorage.getItem(NAME_KEY) ?? '');
       setNeedName(true);
     }
   });

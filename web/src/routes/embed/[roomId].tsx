@@ -1,9 +1,11 @@
 // The embeddable player: /embed/{roomId}, for an <iframe>. Video, unmute and state; no chrome.
 // Anonymous visitors of a public room join as guests (`?name=` names them, default "Guest").
 import { Title } from '@solidjs/meta';
-import { createAsync, useParams, type RouteDefinition } from '@solidjs/router';
+import { createAsync, useParams, useSearchParams, type RouteDefinition } from '@solidjs/router';
 import { clientOnly } from '@solidjs/start';
-import { Show } from 'solid-js';
+import { createEffect, Show } from 'solid-js';
+import { isServer } from 'solid-js/web';
+import { automaticGuestName, startJoin } from '~/room/early-join';
 import { getRoomPage } from '~/room/queries';
 
 // Browser-only (WebRTC, WebSocket, devices): rendered on the client; the server sends the shell.
@@ -16,6 +18,14 @@ export const route = {
 export default function EmbedPage() {
   const params = useParams();
   const page = createAsync(() => getRoomPage({ roomId: params.roomId! }));
+  const [search] = useSearchParams();
+  // Ask for the room token while the room UI's code is still loading (see early-join.ts).
+  createEffect(() => {
+    const p = page();
+    if (isServer || !p?.room) return;
+    const auto = automaticGuestName(Boolean(p.viewer), search.name, true);
+    if (auto.join) startJoin(p.room, auto.guestName);
+  });
   return (
     <main class="h-screen w-screen bg-black">
       <Show when={page()}>

@@ -1,8 +1,10 @@
 // The viewer page: /r/{organization-slug}/{room-slug}.
 import { Title } from '@solidjs/meta';
-import { createAsync, useParams, type RouteDefinition } from '@solidjs/router';
+import { createAsync, useParams, useSearchParams, type RouteDefinition } from '@solidjs/router';
 import { clientOnly } from '@solidjs/start';
-import { Show } from 'solid-js';
+import { createEffect, Show } from 'solid-js';
+import { isServer } from 'solid-js/web';
+import { automaticGuestName, startJoin } from '~/room/early-join';
 import { getRoomPage } from '~/room/queries';
 
 // Browser-only (WebRTC, WebSocket, devices): rendered on the client; the server sends the shell.
@@ -15,6 +17,14 @@ export const route = {
 export default function ViewerPage() {
   const params = useParams();
   const page = createAsync(() => getRoomPage({ orgSlug: params.orgSlug!, roomSlug: params.roomSlug! }));
+  const [search] = useSearchParams();
+  // Ask for the room token while the room UI's code is still loading (see early-join.ts).
+  createEffect(() => {
+    const p = page();
+    if (isServer || !p?.room) return;
+    const auto = automaticGuestName(Boolean(p.viewer), search.name, false);
+    if (auto.join) startJoin(p.room, auto.guestName);
+  });
   return (
     <main class="mx-auto max-w-7xl p-3 sm:p-4">
       <Show when={page()}>
