@@ -119,7 +119,7 @@ async function phase(page: Page): Promise<string | null> {
 }
 
 describe('going live', () => {
-  it('a host publishes, two viewers watch and hear, chat reaches the host, and ending the room reaches everyone', async () => {
+  it('a host publishes, two viewers (and the embed player) watch and hear, chat reaches the host, and ending the room reaches everyone', async () => {
     const room = await hostGoesLive('live');
     const first = await openViewer(room, 'Viewer One');
     const second = await openViewer(room, 'Viewer Two', true);
@@ -133,6 +133,15 @@ describe('going live', () => {
     // The viewer's player asks for the simulcast layer that fits it, and decodes a real picture.
     const width = await first.page.evaluate(async () => ((await window.__roomcast!.videoStats()) as { frameWidth: number }[])[0]?.frameWidth ?? 0);
     expect(width).toBeGreaterThanOrEqual(320);
+
+    // The embeddable player of the same room (by id, no chrome) plays too, as a guest.
+    const roomId = await room.host.evaluate(() => window.__roomcast!.state().room!.roomId);
+    const embedContext = await chromium.newContext();
+    const embed = await embedContext.newPage();
+    await embed.goto(`${webUrl()}/embed/${roomId}`);
+    await expectDecoding(embed, 45_000);
+    expect(await embed.getByTestId('chat-input').count()).toBe(0);
+    await embedContext.close();
 
     // Chat from a viewer reaches the host, as plain text.
     const message = `Hello from viewer one <b>${Date.now()}</b>`;
