@@ -17,13 +17,15 @@ import {
 } from './billing-helpers.ts';
 
 const DAY = 86400;
+/** Stripe ids are global: a per-run suffix keeps reruns against a kept test database apart. */
+const RUN = crypto.randomUUID().slice(0, 8);
 
 describe('Stripe webhook', () => {
   it('refuses a bad or missing signature with 400 and changes nothing', async () => {
     const owner = await signUp('wh-sig');
     const customer = await withCustomer(owner);
     const before = await subscriptionRow(owner);
-    const e = subscriptionEvent('customer.subscription.created', { customer, subscription: 'sub_forged', price: PRICE.business, created: nowSeconds() });
+    const e = subscriptionEvent('customer.subscription.created', { customer, subscription: `sub_forged_${RUN}`, price: PRICE.business, created: nowSeconds() });
 
     const wrongSecret = await deliver(e, { secret: 'whsec_not_the_endpoint_secret' });
     expect(wrongSecret.status).toBe(400);
@@ -44,7 +46,7 @@ describe('Stripe webhook', () => {
   it('applies a replayed event once', async () => {
     const owner = await signUp('wh-replay');
     const customer = await withCustomer(owner);
-    const e = subscriptionEvent('customer.subscription.created', { customer, subscription: 'sub_replay', price: PRICE.professional, created: nowSeconds() });
+    const e = subscriptionEvent('customer.subscription.created', { customer, subscription: `sub_replay_${RUN}`, price: PRICE.professional, created: nowSeconds() });
     const outcomes = [];
     for (let i = 0; i < 3; i++) outcomes.push((await deliver(e)).body.outcome);
     expect(outcomes).toEqual(['applied', 'duplicate', 'duplicate']);
@@ -55,7 +57,7 @@ describe('Stripe webhook', () => {
   it('applies concurrently duplicated deliveries once', async () => {
     const owner = await signUp('wh-concurrent');
     const customer = await withCustomer(owner);
-    const e = subscriptionEvent('customer.subscription.created', { customer, subscription: 'sub_conc', price: PRICE.business, created: nowSeconds() });
+    const e = subscriptionEvent('customer.subscription.created', { customer, subscription: `sub_conc_${RUN}`, price: PRICE.business, created: nowSeconds() });
     const results = await Promise.all(Array.from({ length: 6 }, () => deliver(e)));
     const applied = results.filter((r) => r.status === 200 && r.body.outcome === 'applied');
     expect(applied).toHaveLength(1);
@@ -89,14 +91,14 @@ describe('Stripe webhook', () => {
     const owner = await signUp('wh-lifecycle');
     const customer = await withCustomer(owner, 'professional');
     const t0 = nowSeconds() - 300;
-    const done = checkoutCompleted({ customer, subscription: 'sub_life', organizationId: owner.organizationId, plan: 'professional', created: t0 });
+    const done = checkoutCompleted({ customer, subscription: `sub_life_${RUN}`, organizationId: owner.organizationId, plan: 'professional', created: t0 });
     expect((await deliver(done)).body.outcome).toBe('applied');
-    expect(await subscriptionRow(owner)).toMatchObject({ planId: 'professional', status: 'active', stripeSubscriptionId: 'sub_life' });
+    expect(await subscriptionRow(owner)).toMatchObject({ planId: 'professional', status: 'active', stripeSubscriptionId: `sub_life_${RUN}` });
     expect((await api('GET', `/organizations/${owner.organizationId}/subscription`, { token: owner.token })).body.stripeSubscription).toBe(true);
 
     const periodStart = t0;
     const periodEnd = t0 + 30 * DAY;
-    await deliver(subscriptionEvent('customer.subscription.updated', { customer, subscription: 'sub_life', price: PRICE.business, created: t0 + 10, periodStart, periodEnd, cancelAtPeriodEnd: true }));
+    await deliver(subscriptionEvent('customer.subscription.updated', { customer, subscription: `sub_life_${RUN}`, price: PRICE.business, created: t0 + 10, periodStart, periodEnd, cancelAtPeriodEnd: true }));
     const sub = await api('GET', `/organizations/${owner.organizationId}/subscription`, { token: owner.token });
     expect(sub.body).toMatchObject({
       mode: 'stripe',
@@ -108,10 +110,10 @@ describe('Stripe webhook', () => {
       currentPeriodEnd: new Date(periodEnd * 1000).toISOString(),
     });
     // An event about some other subscription of the customer leaves the current one alone.
-    const other = subscriptionEvent('customer.subscription.deleted', { customer, subscription: 'sub_someone_else', price: PRICE.business, created: t0 + 20 });
+    const other = subscriptionEvent('customer.subscription.deleted', { customer, subscription: `sub_someone_else_${RUN}`, price: PRICE.business, created: t0 + 20 });
     expect((await deliver(other)).body.outcome).toBe('ignored');
 
-    await deliver(subscriptionEvent('customer.subscription.deleted', { customer, subscription: 'sub_life', price: PRICE.business, status: 'canceled', created: t0 + 30 }));
+    await deliver(subscriptionEvent('customer.subscription.deleted', { customer, subscription: `sub_life_${RUN}`, price: PRICE.business, status: 'canceled', created: t0 + 30 }));
     const after = await api('GET', `/organizations/${owner.organizationId}/subscription`, { token: owner.token });
     expect(after.body).toMatchObject({ status: 'canceled', plan: { id: 'business' }, effectivePlan: { id: 'starter' }, cancelAtPeriodEnd: false, stripeSubscription: false });
   });
@@ -154,7 +156,7 @@ describe('Stripe webhook', () => {
   });
 
   it('ignores events for customers it does not know, once', async () => {
-    const e = subscriptionEvent('customer.subscription.created', { customer: 'cus_unknown_to_us', subscription: 'sub_x', price: PRICE.business, created: nowSeconds() });
+    const e = subscriptionEvent('customer.subscription.created', { customer: 'cus_unknown_to_us', subscription: `sub_x_${RUN}`, price: PRICE.business, created: nowSeconds() });
     expect((await deliver(e)).body.outcome).toBe('ignored');
     expect((await deliver(e)).body.outcome).toBe('duplicate');
   });
