@@ -92,6 +92,12 @@ async function main() {
         )) as [string, number][];
         const timeline = marks.map(([name, at]) => `${name.replace(/^(room|media):/, '')} ${Math.round(at)}`).join(', ');
         console.log(`join ${i + 1}/${joins}: first frame after ${Math.round(ms)} ms (${timeline})`);
+        if (process.env.BENCH_VERBOSE) {
+          const resources = await page.evaluate(
+            `performance.getEntriesByType('resource').map((e) => e.name.split('/').pop().slice(0, 32) + ' ' + Math.round(e.startTime) + '-' + Math.round(e.responseEnd)).join(', ')`,
+          );
+          console.log(`  resources: ${String(resources)}`);
+        }
       } catch (error) {
         failures++;
         console.log(`join ${i + 1}/${joins}: FAILED ${(error as Error).message}`);
@@ -99,6 +105,8 @@ async function main() {
         await context.close();
       }
     }
+    // End the room, so a bench leaves no live room behind on a shared stack.
+    await call(stack.url, 'POST', `/organizations/${orgId}/rooms/${(await call(stack.url, 'GET', `/public/rooms/${host.organization.slug}/join-bench`)).roomId}/end`, undefined, host.token);
     await hostContext.close();
     const sorted = [...times].sort((a, b) => a - b);
     console.log(

@@ -17,6 +17,12 @@ declare global {
   }
 }
 
+/** The room client's code (mediasoup-client, protocol schemas): fetched as soon as a room page mounts. */
+let roomClientModule: Promise<typeof import('../room-client')> | undefined;
+const loadRoomClient = () => (roomClientModule ??= import('../room-client'));
+// In the browser, start as soon as this module runs (it arrives with the room UI's chunk).
+if (typeof window !== 'undefined') void loadRoomClient();
+
 export function useRoom(): RoomConnection {
   const [state, setState] = createSignal<RoomViewState>();
   const [client, setClient] = createSignal<RoomClient>();
@@ -30,7 +36,7 @@ export function useRoom(): RoomConnection {
     client,
     open(options) {
       opened ??= (async () => {
-        const { RoomClient } = await import('../room-client');
+        const { RoomClient } = await loadRoomClient();
         const c = new RoomClient(options);
         c.subscribe((s) => setState(() => s));
         setState(() => c.state);

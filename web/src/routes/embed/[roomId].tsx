@@ -9,7 +9,9 @@ import { automaticGuestName, startJoin } from '~/room/early-join';
 import { getRoomPage } from '~/room/queries';
 
 // Browser-only (WebRTC, WebSocket, devices): rendered on the client; the server sends the shell.
-const ViewerRoom = clientOnly(() => import('~/room/ui/ViewerRoom').then((m) => ({ default: m.ViewerRoom })));
+// Its code starts loading as soon as this route module runs, not after hydration.
+const loadViewerRoom = import.meta.env.SSR ? undefined : import('~/room/ui/ViewerRoom');
+const ViewerRoom = clientOnly(() => (loadViewerRoom ?? import('~/room/ui/ViewerRoom')).then((m) => ({ default: m.ViewerRoom })));
 
 export const route = {
   preload: ({ params }) => getRoomPage({ roomId: params.roomId! }),

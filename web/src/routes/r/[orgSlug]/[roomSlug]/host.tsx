@@ -7,7 +7,9 @@ import { requireMe } from '~/account/session';
 import { getRoomPage } from '~/room/queries';
 
 // Browser-only (WebRTC, WebSocket, devices): rendered on the client; the server sends the shell.
-const Studio = clientOnly(() => import('~/room/ui/Studio').then((m) => ({ default: m.Studio })));
+// Its code starts loading as soon as this route module runs, not after hydration.
+const loadStudio = import.meta.env.SSR ? undefined : import('~/room/ui/Studio');
+const Studio = clientOnly(() => (loadStudio ?? import('~/room/ui/Studio')).then((m) => ({ default: m.Studio })));
 
 const path = (p: { orgSlug?: string; roomSlug?: string }) => `/r/${p.orgSlug}/${p.roomSlug}/host`;
 
