@@ -5,7 +5,7 @@ import { getMe } from '~/account/session';
 export const route = { preload: () => getMe() };
 
 export default function Home() {
-  const me = createAsync(() => getMe());
+  const me = createAsync(() => getMe(), { deferStream: true });
   return (
     <Show when={me() !== undefined}>
       <Navigate href={me() ? '/app' : '/login'} />

@@ -10,7 +10,7 @@ export const route = { preload: ({ params }) => getOrganization(params.org!) } s
 
 export default function OrganizationShell(props: RouteSectionProps) {
   const params = useParams();
-  const ctx = createAsync(() => getOrganization(params.org!));
+  const ctx = createAsync(() => getOrganization(params.org!), { deferStream: true });
   return (
     <Show
       when={ctx()}

@@ -8,7 +8,7 @@ export const route = { preload: () => requireMe('/app') };
 
 /** /app: straight to the first organization. */
 export default function AppIndex() {
-  const me = createAsync(() => requireMe('/app'));
+  const me = createAsync(() => requireMe('/app'), { deferStream: true });
   return (
     <Show when={me()}>
       {(m) => (

@@ -11,7 +11,7 @@ import { acceptInvitationAction } from '~/dashboard/members';
 
 export default function AcceptInvitation() {
   const params = useParams();
-  const me = createAsync(() => getMe());
+  const me = createAsync(() => getMe(), { deferStream: true });
   const accept = useSubmission(acceptInvitationAction);
   const here = () => `/invite/${encodeURIComponent(params.token!)}`;
   return (

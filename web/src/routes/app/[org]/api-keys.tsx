@@ -20,7 +20,7 @@ const day = (iso: string | null) => (iso ? new Date(iso).toLocaleString('en-US',
 
 export default function ApiKeys() {
   const params = useParams();
-  const ctx = createAsync(() => getOrganization(params.org!));
+  const ctx = createAsync(() => getOrganization(params.org!), { deferStream: true });
   const created = useSubmission(createApiKeyAction);
   const revoked = useSubmission(revokeApiKeyAction);
   const secret = () => (created.result as { secret?: string } | undefined)?.secret;

@@ -19,7 +19,7 @@ export const route = {
 
 export default function Overview() {
   const params = useParams();
-  const ctx = createAsync(() => getOrganization(params.org!));
+  const ctx = createAsync(() => getOrganization(params.org!), { deferStream: true });
   const rooms = createAsync(() => getRooms(params.org!));
   const live = () => rooms()?.rooms.filter((r) => r.status === 'live') ?? [];
   return (

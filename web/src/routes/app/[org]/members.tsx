@@ -35,7 +35,7 @@ const day = (iso: string) => new Date(iso).toLocaleDateString('en-US', { year: '
 
 export default function Members() {
   const params = useParams();
-  const ctx = createAsync(() => getOrganization(params.org!));
+  const ctx = createAsync(() => getOrganization(params.org!), { deferStream: true });
   const page = createAsync(() => getMembers(params.org!));
   const invite = useSubmission(inviteAction);
   const roleChange = useSubmission(changeRoleAction);

@@ -14,7 +14,7 @@ const price = (cents: number | null) => (cents === null ? 'Custom pricing' : `$$
 
 export default function PlanPage() {
   const params = useParams();
-  const ctx = createAsync(() => getOrganization(params.org!));
+  const ctx = createAsync(() => getOrganization(params.org!), { deferStream: true });
   return (
     <Show when={ctx()} fallback={<Spinner />}>
       {(c) => (

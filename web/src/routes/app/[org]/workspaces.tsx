@@ -22,7 +22,7 @@ export const route = {
 
 export default function Workspaces() {
   const params = useParams();
-  const ctx = createAsync(() => getOrganization(params.org!));
+  const ctx = createAsync(() => getOrganization(params.org!), { deferStream: true });
   const workspaces = createAsync(() => getWorkspaces(params.org!));
   const created = useSubmission(createWorkspaceAction);
   const renamed = useSubmission(renameWorkspaceAction);

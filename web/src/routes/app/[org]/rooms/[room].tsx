@@ -24,7 +24,7 @@ export const route = {
 
 export default function RoomDetail() {
   const params = useParams();
-  const ctx = createAsync(() => getOrganization(params.org!));
+  const ctx = createAsync(() => getOrganization(params.org!), { deferStream: true });
   const data = createAsync(() => getRoom(params.org!, params.room!));
 
   return (

@@ -24,7 +24,7 @@ export const route = {
 
 export default function Rooms() {
   const params = useParams();
-  const ctx = createAsync(() => getOrganization(params.org!));
+  const ctx = createAsync(() => getOrganization(params.org!), { deferStream: true });
   const page = createAsync(() => getRooms(params.org!));
   const created = useSubmission(createRoomAction);
   const errors = () => (created.result as FormFailure | undefined)?.fields ?? {};
