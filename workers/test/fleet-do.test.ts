@@ -90,7 +90,7 @@ describe('fleet registry and placement', () => {
     const assign = await idle.fleet.next('room.assign');
     expect(assign.roomId).toBe('room-1');
     expect(assign.roomUrl).toBe('ws://roomcast.test/api/v1/rooms/room-1/media-node');
-    expect(await verifyRoomNodeToken(config.fleet.secret, assign.token, 'room-1')).toEqual({ nodeId: 'b-idle', roomId: 'room-1' });
+    expect(await verifyRoomNodeToken(config.fleet.secret, assign.token, 'room-1')).toMatchObject({ nodeId: 'b-idle', roomId: 'room-1' });
     expect(decodeJwt(assign.token).aud).toBe('roomcast-room-node');
     await expect(verifyRoomNodeToken(config.fleet.secret, assign.token, 'room-2')).rejects.toThrow();
 

@@ -20,6 +20,12 @@ export interface RoomNodeClaims {
   roomId: string;
 }
 
+/** A verified room-node credential: its id and expiry let the RoomDO accept it only once. */
+export interface VerifiedRoomNodeToken extends RoomNodeClaims {
+  jti: string;
+  expiresAt: number;
+}
+
 const key = (secret: string) => new TextEncoder().encode(secret);
 
 export async function signNodeToken(secret: string, claims: NodeClaims, ttlSeconds: number): Promise<string> {
@@ -34,7 +40,8 @@ export async function signNodeToken(secret: string, claims: NodeClaims, ttlSecon
 }
 
 export async function verifyNodeToken(secret: string, token: string): Promise<NodeClaims> {
-  const { payload } = await jwtVerify(token, key(secret), { issuer: ISSUER, audience: FLEET_AUDIENCE, algorithms: ['HS256'] });
+  // exp is required: jose only checks it when present, and a credential must never be forever.
+  const { payload } = await jwtVerify(token, key(secret), { issuer: ISSUER, audience: FLEET_AUDIENCE, algorithms: ['HS256'], requiredClaims: ['exp', 'sub'] });
   if (!payload.sub || typeof payload.region !== 'string' || !payload.region) throw new Error('node token lacks node id or region');
   return { nodeId: payload.sub, region: payload.region };
 }
@@ -52,10 +59,15 @@ export async function signRoomNodeToken(secret: string, claims: RoomNodeClaims):
 }
 
 /** Verifies the credential and that it names `roomId`. */
-export async function verifyRoomNodeToken(secret: string, token: string, roomId: string): Promise<RoomNodeClaims> {
-  const { payload } = await jwtVerify(token, key(secret), { issuer: ISSUER, audience: ROOM_NODE_AUDIENCE, algorithms: ['HS256'] });
+export async function verifyRoomNodeToken(secret: string, token: string, roomId: string): Promise<VerifiedRoomNodeToken> {
+  const { payload } = await jwtVerify(token, key(secret), {
+    issuer: ISSUER,
+    audience: ROOM_NODE_AUDIENCE,
+    algorithms: ['HS256'],
+    requiredClaims: ['exp', 'sub', 'jti'],
+  });
   if (!payload.sub || payload.room !== roomId) throw new Error('room-node token is for another room');
-  return { nodeId: payload.sub, roomId };
+  return { nodeId: payload.sub, roomId, jti: payload.jti!, expiresAt: payload.exp! * 1000 };
 }
 
 /** The bearer credential of an `Authorization: Bearer ...` header, if any. */

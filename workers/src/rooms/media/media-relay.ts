@@ -31,6 +31,16 @@ import { MediaStore, toProducer } from './media-store.ts';
 
 export const MEDIA_NODE_TAG = 'media-node';
 
+/**
+ * Per-participant ceilings on what they may hold on the node. Every transport is ports and ICE/DTLS
+ * state on a shared media node: without a ceiling one viewer could create transports (or consume
+ * the same producer) in a loop and exhaust the node for every room on it. A browser needs one send
+ * and one recv transport (two tabs of one member share an identity), a consumer per producer.
+ */
+export const MAX_MEDIA_OBJECTS = { transport: 8, producer: 8, consumer: 64 } as const;
+/** Media requests one socket may have waiting at once (a viewer consumes every producer in parallel); more are refused at once. */
+export const MAX_MEDIA_REQUESTS_IN_FLIGHT = 32;
+
 export interface NodeAttachment {
   media: 'node';
   nodeId: string;
@@ -88,6 +98,8 @@ export class MediaRelay {
   #probing = false;
   /** Node sockets whose loss was handled (their attachment may no longer be writable). */
   readonly #gone = new WeakSet<WebSocket>();
+  /** Media requests of each client socket not answered yet (MAX_MEDIA_REQUESTS_IN_FLIGHT). */
+  readonly #inFlight = new WeakMap<WebSocket, number>();
 
   constructor(
     private readonly ctx: DurableObjectState,
@@ -170,9 +182,16 @@ export class MediaRelay {
     let nodeId: string;
     try {
       if (!token) throw new Error('no token');
-      nodeId = (await verifyRoomNodeToken(this.config.secret, token, roomId)).nodeId;
+      const verified = await verifyRoomNodeToken(this.config.secret, token, roomId);
+      // Single use: a socket opened with it replaces the room's node below, so a replayed (leaked,
+      // logged, or a released node's old) credential must not be able to take the room's media.
+      if (!this.#store.useCredential(verified.jti, verified.expiresAt, Date.now())) throw new Error('credential already used');
+      nodeId = verified.nodeId;
     } catch {
-      return new Response('invalid room-node credential', { status: 401 });
+      return Response.json(
+        { error: { code: 'invalid_room_node_token', message: 'The room-node credential is invalid, expired, already used or for another room' } },
+        { status: 401 },
+      );
     }
     // The newest assignment wins: an older node socket (a previous placement) is let go.
     for (const old of this.ctx.getWebSockets(MEDIA_NODE_TAG)) {
@@ -269,6 +288,12 @@ export class MediaRelay {
 
   /** A `request` frame from a joined client: answered with exactly one `response`. */
   async handleRequest(ws: WebSocket, att: Joined, frame: RequestFrame): Promise<void> {
+    const inFlight = this.#inFlight.get(ws) ?? 0;
+    if (inFlight >= MAX_MEDIA_REQUESTS_IN_FLIGHT) {
+      const message = `At most ${MAX_MEDIA_REQUESTS_IN_FLIGHT} media requests may wait for answers at once`;
+      return send(ws, { type: 'response', id: frame.id, ok: false, error: { code: 'rate_limited', message } });
+    }
+    this.#inFlight.set(ws, inFlight + 1);
     try {
       if (!isMediaMethod(frame.method)) throw new MediaFailure('not_found', `Unknown method "${frame.method}"`);
       const parsed = parseMediaRequest(frame.method, frame.data);
@@ -279,6 +304,8 @@ export class MediaRelay {
       const failure = error instanceof MediaFailure ? error : new MediaFailure('internal', 'The media request failed');
       if (!(error instanceof MediaFailure)) console.error('media: request failed', error);
       send(ws, { type: 'response', id: frame.id, ok: false, error: { code: failure.code, message: failure.message } });
+    } finally {
+      this.#inFlight.set(ws, (this.#inFlight.get(ws) ?? 1) - 1);
     }
   }
 
@@ -293,6 +320,7 @@ export class MediaRelay {
       }
       case 'media.createTransport': {
         if (request.data.direction === 'send') this.#requirePublish(att);
+        this.#requireRoomFor('transport', me);
         const created = await this.#call('transport.create', { direction: request.data.direction, owner: me });
         this.#store.addTransport(created.id, me, request.data.direction);
         return created;
@@ -315,6 +343,7 @@ export class MediaRelay {
         this.#requirePublish(att);
         const transport = this.#ownTransport(request.data.transportId, me);
         if (transport.direction !== 'send') throw new MediaFailure('invalid_message', 'Produce on a send transport');
+        this.#requireRoomFor('producer', me);
         const { transportId, kind, rtpParameters, source, paused } = request.data;
         const produced = await this.#call('transport.produce', { transportId, kind, rtpParameters, paused, identity: me, source });
         this.#store.addProducer(produced.id, me, transportId, kind, source, paused ?? false);
@@ -327,6 +356,7 @@ export class MediaRelay {
         if (transport.direction !== 'recv') throw new MediaFailure('invalid_message', 'Consume on a recv transport');
         const producer = this.#store.get(request.data.producerId);
         if (producer?.kind !== 'producer') throw new MediaFailure('not_found', `No producer ${request.data.producerId} in this room`);
+        this.#requireRoomFor('consumer', me);
         const consumed = await this.#call('transport.consume', request.data);
         this.#store.addConsumer(consumed.id, me, request.data.transportId, producer.id, consumed.kind);
         return consumed;
@@ -367,6 +397,12 @@ export class MediaRelay {
 
   #requirePublish(att: Joined): void {
     if (!hasGrant(att.role, 'publish')) throw new MediaFailure('forbidden', 'Your role may watch but not publish');
+  }
+
+  /** Refuses before the node is asked when the participant already holds their ceiling of `kind`. */
+  #requireRoomFor(kind: keyof typeof MAX_MEDIA_OBJECTS, identity: string): void {
+    const max = MAX_MEDIA_OBJECTS[kind];
+    if (this.#store.countOwned(kind, identity) >= max) throw new MediaFailure('rate_limited', `At most ${max} ${kind}s per participant; close one first`);
   }
 
   #own(kind: 'transport' | 'producer' | 'consumer', id: string, identity: string) {

@@ -48,6 +48,10 @@ export class MediaStore {
         paused INTEGER NOT NULL DEFAULT 0
       );
       CREATE INDEX IF NOT EXISTS media_objects_by_identity ON media_objects (identity);
+      CREATE TABLE IF NOT EXISTS media_node_credentials (
+        jti TEXT PRIMARY KEY,
+        expires_at INTEGER NOT NULL
+      );
     `);
   }
 
@@ -73,6 +77,15 @@ export class MediaStore {
     return this.sql.exec(`SELECT 1 FROM media_objects LIMIT 1`).toArray().length > 0;
   }
 
+  /**
+   * Records a room-node credential as used; false when it was used before. Rows are kept until
+   * the credential expires (after that the signature check refuses it anyway).
+   */
+  useCredential(jti: string, expiresAt: number, now: number): boolean {
+    this.sql.exec(`DELETE FROM media_node_credentials WHERE expires_at < ?`, now);
+    return this.sql.exec(`INSERT INTO media_node_credentials (jti, expires_at) VALUES (?, ?) ON CONFLICT (jti) DO NOTHING`, jti, expiresAt).rowsWritten > 0;
+  }
+
   get(id: string): MediaObjectRow | undefined {
     return this.sql.exec<Row<MediaObjectRow>>(`SELECT * FROM media_objects WHERE id = ?`, id).toArray()[0];
   }
@@ -81,6 +94,11 @@ export class MediaStore {
   owned(kind: MediaObjectRow['kind'], id: string, identity: string): MediaObjectRow | undefined {
     const row = this.get(id);
     return row && row.kind === kind && row.identity === identity ? row : undefined;
+  }
+
+  /** How many objects of `kind` the participant holds (the relay's per-participant ceilings). */
+  countOwned(kind: MediaObjectRow['kind'], identity: string): number {
+    return this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM media_objects WHERE kind = ? AND identity = ?`, kind, identity).one().n;
   }
 
   addTransport(id: string, identity: string, direction: 'send' | 'recv'): void {
