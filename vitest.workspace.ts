@@ -5,7 +5,7 @@ import { defineProject, type TestProjectInlineConfiguration } from 'vitest/confi
 import { testServices } from './scripts/test/services.ts';
 
 /** Workers tests that need Stripe keys (the `workers-stripe` project). */
-const STRIPE_TESTS = ['workers/test/billing-stripe*.test.ts', 'workers/test/usage-report*.test.ts'];
+const STRIPE_TESTS = ['workers/test/billing-stripe*.test.ts', 'workers/test/usage-report*.test.ts', 'workers/test/security-stripe*.test.ts'];
 
 export const projects: TestProjectInlineConfiguration[] = [
   // The Worker and its Durable Objects, inside workerd, against real Postgres and Redis.

@@ -19,6 +19,7 @@
 // itself then runs in a transaction scoped to that organization, so RLS still applies to it and
 // the API role never needs to bypass RLS.
 import { eq, sql } from 'drizzle-orm';
+import { z } from 'zod';
 import type Stripe from 'stripe';
 import type { Redis } from '@upstash/redis/cloudflare';
 import { auditLog, stripeEvents, subscriptions } from '@roomcast/schema/db';
@@ -39,7 +40,33 @@ const HANDLED = new Set([
   'invoice.paid',
 ]);
 
+/**
+ * What the code below reads of an event, checked before anything is claimed or written. A valid
+ * signature proves who sent the bytes, not their shape (a Stripe API version change, a test
+ * event): a malformed event is a 400 with the standard body, never a TypeError turned 500.
+ */
+const EventEnvelope = z.object({
+  id: z.string().min(1).max(255),
+  type: z.string().min(1).max(255),
+  created: z.number().int().positive(),
+  data: z.object({ object: z.looseObject({}) }),
+});
+const SubscriptionObject = z.looseObject({
+  id: z.string().min(1),
+  items: z.looseObject({ data: z.array(z.looseObject({ price: z.looseObject({ id: z.string() }).optional() })) }),
+});
+
+function assertEventShape(event: Stripe.Event): void {
+  const envelope = EventEnvelope.safeParse(event);
+  const object = envelope.success && event.type.startsWith('customer.subscription.') ? SubscriptionObject.safeParse(event.data.object) : envelope;
+  if (!envelope.success || !object.success) {
+    const issue = (envelope.success ? object : envelope).error?.issues[0];
+    throw new ApiError(400, 'invalid_event', `The Stripe event is malformed: ${issue?.path.join('.') || 'event'}: ${issue?.message ?? 'invalid'}`);
+  }
+}
+
 export async function processStripeEvent(db: Database, redis: Redis, billing: StripeBilling, event: Stripe.Event): Promise<EventOutcome> {
+  assertEventShape(event);
   const claimKey = `stripe-event:${event.id}`;
   // Redis down: go on without the fast path; the stripe_events row still applies the event once.
   const claimed = await redis.set(claimKey, 'processing', { nx: true, ex: CLAIM_TTL_SECONDS }).catch((error: unknown) => {
