@@ -5,10 +5,10 @@ import { CreateApiKeyInput } from '@roomcast/schema/api';
 import { api } from '~/server/api';
 import type { ApiKey } from '~/server/api';
 import { failure, field, parseForm } from '~/server/forms';
-import { loadOrganization } from './organization.server';
+import { requireOrganization } from './organization.server';
 
 export async function loadApiKeys(slug: string): Promise<ApiKey[]> {
-  const { organization, plan } = await loadOrganization(slug);
+  const { organization, plan } = await requireOrganization(slug);
   if (!plan.features.apiAccess) return [];
   return (await api.get<{ apiKeys: ApiKey[] }>(`/organizations/${organization.id}/api-keys`)).apiKeys;
 }

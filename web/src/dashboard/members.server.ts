@@ -8,7 +8,7 @@ import { can } from '@roomcast/schema';
 import { api } from '~/server/api';
 import type { Invitation, Member, Organization } from '~/server/api';
 import { failure, field, parseForm } from '~/server/forms';
-import { loadOrganization } from './organization.server';
+import { requireOrganization } from './organization.server';
 
 export interface MembersPage {
   members: Member[];
@@ -17,7 +17,7 @@ export interface MembersPage {
 }
 
 export async function loadMembers(slug: string): Promise<MembersPage> {
-  const { organization } = await loadOrganization(slug);
+  const { organization } = await requireOrganization(slug);
   const base = `/organizations/${organization.id}`;
   const [members, invitations] = await Promise.all([
     api.get<{ members: Member[] }>(`${base}/members`),

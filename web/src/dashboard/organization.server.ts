@@ -2,10 +2,9 @@
 // The organization a dashboard page is about, named by its slug in the URL (/app/{slug}/...):
 // who the caller is there (role), the plan that applies and its usage, and this site's origin
 // (for share links). Every dashboard page starts from this; the API still checks every call.
-import { redirect } from '@solidjs/router';
 import { getRequestEvent } from 'solid-js/web';
 import { loadMeOrLogin } from '~/account/session.server';
-import { api } from '~/server/api';
+import { api, ApiRequestError } from '~/server/api';
 import type { LimitUsage, Organization, Plan, User } from '~/server/api';
 import type { Role } from '@roomcast/schema';
 
@@ -19,10 +18,11 @@ export interface OrganizationContext {
   origin: string;
 }
 
-export async function loadOrganization(slug: string): Promise<OrganizationContext> {
+/** The context, or null when the signed-in user is not a member there (removed, or a wrong link). */
+export async function loadOrganization(slug: string): Promise<OrganizationContext | null> {
   const me = await loadMeOrLogin(`/app/${slug}`);
   const found = me.organizations.find((o) => o.slug === slug);
-  if (!found) throw redirect('/app');
+  if (!found) return null;
   const [organization, usage] = await Promise.all([
     api.get<Organization>(`/organizations/${found.id}`),
     api.get<{ plan: Plan; limits: LimitUsage[] }>(`/organizations/${found.id}/limits`),
@@ -35,4 +35,11 @@ export async function loadOrganization(slug: string): Promise<OrganizationContex
     limits: usage.limits,
     origin: new URL(getRequestEvent()!.request.url).origin,
   };
+}
+
+/** For loaders of one page: the organization, or the API's own 404 when the user is not a member. */
+export async function requireOrganization(slug: string): Promise<OrganizationContext> {
+  const ctx = await loadOrganization(slug);
+  if (!ctx) throw new ApiRequestError(404, 'not_found', 'Organization not found');
+  return ctx;
 }

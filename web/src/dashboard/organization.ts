@@ -9,10 +9,10 @@ export type { OrganizationContext } from './organization.server';
 export const getOrganization = query(loadOrganization, 'organization');
 
 /** May the signed-in member do this here? The same matrix the API enforces (schema/permissions). */
-export const allowed = (ctx: OrganizationContext | undefined, permission: Permission) =>
-  ctx !== undefined && can(ctx.organization.role, permission);
+export const allowed = (ctx: OrganizationContext | null | undefined, permission: Permission) =>
+  !!ctx && can(ctx.organization.role, permission);
 
-export const limitOf = (ctx: OrganizationContext | undefined, name: LimitUsage['limit']) =>
+export const limitOf = (ctx: OrganizationContext | null | undefined, name: LimitUsage['limit']) =>
   ctx?.limits.find((l) => l.limit === name);
 
 /** True when one more would go past the plan's limit. */

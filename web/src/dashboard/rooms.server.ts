@@ -5,7 +5,7 @@ import { CreateRoomInput, UpdateRoomInput } from '@roomcast/schema/api';
 import { api } from '~/server/api';
 import type { Room, RoomSession, Workspace } from '~/server/api';
 import { failure, field, parseForm } from '~/server/forms';
-import { loadOrganization } from './organization.server';
+import { requireOrganization } from './organization.server';
 
 export interface RoomsPage {
   rooms: Room[];
@@ -13,7 +13,7 @@ export interface RoomsPage {
 }
 
 export async function loadRooms(slug: string): Promise<RoomsPage> {
-  const { organization } = await loadOrganization(slug);
+  const { organization } = await requireOrganization(slug);
   const [rooms, workspaces] = await Promise.all([
     api.get<{ rooms: Room[] }>(`/organizations/${organization.id}/rooms`),
     api.get<{ workspaces: Workspace[] }>(`/organizations/${organization.id}/workspaces`),
@@ -22,7 +22,7 @@ export async function loadRooms(slug: string): Promise<RoomsPage> {
 }
 
 export async function loadRoom(slug: string, roomId: string): Promise<{ room: Room; workspaces: Workspace[] }> {
-  const { organization } = await loadOrganization(slug);
+  const { organization } = await requireOrganization(slug);
   const [room, workspaces] = await Promise.all([
     api.get<Room>(`/organizations/${organization.id}/rooms/${encodeURIComponent(roomId)}`),
     api.get<{ workspaces: Workspace[] }>(`/organizations/${organization.id}/workspaces`),

@@ -4,10 +4,10 @@ import { CreateWorkspaceInput, UpdateWorkspaceInput } from '@roomcast/schema/api
 import { api } from '~/server/api';
 import type { Workspace } from '~/server/api';
 import { failure, field, parseForm } from '~/server/forms';
-import { loadOrganization } from './organization.server';
+import { requireOrganization } from './organization.server';
 
 export async function loadWorkspaces(slug: string): Promise<Workspace[]> {
-  const { organization } = await loadOrganization(slug);
+  const { organization } = await requireOrganization(slug);
   return (await api.get<{ workspaces: Workspace[] }>(`/organizations/${organization.id}/workspaces`)).workspaces;
 }
 

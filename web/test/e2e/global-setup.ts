@@ -84,6 +84,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     } catch {
       // Already gone.
     }
+    // Let go of the pipes, so nothing keeps vitest's main process alive after the run.
+    child.stdout?.destroy();
+    child.stderr?.destroy();
     console.log(`[e2e] stack stopped in ${((Date.now() - stopping) / 1000).toFixed(1)}s`);
   };
 
