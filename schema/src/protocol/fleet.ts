@@ -52,7 +52,7 @@ export const NodeRegister = frame('node.register', {
   engine: z.enum(['mediasoup', 'embedded']),
   workers: z.number().int().min(1).max(1024),
   capacity: NodeCapacity,
-  /** Rooms the node still hosts (after a reconnect to FleetDO), so placement stays sticky. */
+  /** Rooms the node still hosts (after a reconnect): FleetDO answers room.release for any it did not assign to this node. */
   rooms: z.array(Id).max(10_000).default([]),
 });
 export type NodeRegister = z.infer<typeof NodeRegister>;

@@ -104,6 +104,7 @@ export class FleetDO extends DurableObject<Env> implements FleetApi {
       ws.serializeAttachment({ ...att, registered: true } satisfies NodeAttachment);
       sendTo(ws, { type: 'node.registered', protocol: FLEET_PROTOCOL_VERSION, heartbeatMs: this.#config.fleet.heartbeatMs });
       if (this.#nodes.get(att.nodeId)?.drained === 1) sendTo(ws, { type: 'node.drain', draining: true });
+      for (const roomId of this.#nodes.foreignRooms(att.nodeId, message.rooms)) sendTo(ws, { type: 'room.release', roomId });
       return;
     }
     switch (message.type) {

@@ -80,10 +80,17 @@ export class NodeStore {
       now,
       now,
     );
-    // Rooms the node still hosts stay with it, unless another node took them meanwhile.
-    for (const roomId of reg.rooms) {
-      this.sql.exec(`INSERT INTO rooms (room_id, node_id, region, assigned_at) VALUES (?, ?, NULL, ?) ON CONFLICT (room_id) DO NOTHING`, roomId, reg.nodeId, now);
-    }
+  }
+
+  /**
+   * The rooms a (re)registering node says it hosts that the fleet did not give it (never assigned,
+   * released, or moved to another node meanwhile): it must let go of them. Its own assignments
+   * outlive its reconnects in the rooms table, so nothing it legitimately hosts is listed here.
+   * Claims are never written: a node naming a room it was not given (a buggy or hostile one)
+   * would otherwise become that room's sticky node and be sent its room-node credential.
+   */
+  foreignRooms(nodeId: string, claimed: readonly string[]): string[] {
+    return claimed.filter((roomId) => this.roomNode(roomId) !== nodeId);
   }
 
   reportLoad(nodeId: string, load: NodeLoad, now: number): void {
