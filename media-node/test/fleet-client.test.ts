@@ -2,70 +2,12 @@
 // real embedded engine: register, load reports, room.assign -> dial the room with its credential
 // and create the router, requests onto the engine, drain, release, and redial after a drop.
 import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocketServer, type WebSocket } from 'ws';
 import { loadConfig } from '../src/config.ts';
 import { FleetClient } from '../src/fleet/fleet-client.ts';
 import { silentLogger } from '../src/log.ts';
 import { MediaNode } from '../src/node.ts';
-
-type Frame = Record<string, any>;
-
-/** One accepted socket with a queue of frames and waits that time out. */
-class Conn {
-  readonly #unread: Frame[] = [];
-  readonly #waiters: { match: (m: Frame) => boolean; resolve: (m: Frame) => void }[] = [];
-  constructor(
-    readonly ws: WebSocket,
-    readonly authorization: string | undefined,
-  ) {
-    ws.on('message', (d) => {
-      const m = JSON.parse(d.toString()) as Frame;
-      const i = this.#waiters.findIndex((w) => w.match(m));
-      if (i >= 0) this.#waiters.splice(i, 1)[0]!.resolve(m);
-      else this.#unread.push(m);
-    });
-  }
-  send(m: Frame) {
-    this.ws.send(JSON.stringify(m));
-  }
-  next(match: string | ((m: Frame) => boolean), timeoutMs = 5000): Promise<Frame> {
-    const fn = typeof match === 'string' ? (m: Frame) => m.type === match : match;
-    const i = this.#unread.findIndex(fn);
-    if (i >= 0) return Promise.resolve(this.#unread.splice(i, 1)[0]!);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ${String(match)} within ${timeoutMs} ms`)), timeoutMs);
-      this.#waiters.push({ match: fn, resolve: (m) => (clearTimeout(timer), resolve(m)) });
-    });
-  }
-}
-
-/** A WebSocket server handing out each accepted connection in order. */
-class Server {
-  readonly wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-  readonly #accepted: Conn[] = [];
-  readonly #waiting: ((c: Conn) => void)[] = [];
-  constructor() {
-    this.wss.on('connection', (ws, req) => {
-      const conn = new Conn(ws, req.headers.authorization);
-      const w = this.#waiting.shift();
-      if (w) w(conn);
-      else this.#accepted.push(conn);
-    });
-  }
-  get url() {
-    return `ws://127.0.0.1:${(this.wss.address() as AddressInfo).port}`;
-  }
-  accept(timeoutMs = 5000): Promise<Conn> {
-    const c = this.#accepted.shift();
-    if (c) return Promise.resolve(c);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no connection')), timeoutMs);
-      this.#waiting.push((conn) => (clearTimeout(timer), resolve(conn)));
-    });
-  }
-}
+import { type Conn, Server } from './support/ws-stand-ins.ts';
 
 let fleet: Server;
 let rooms: Server;
