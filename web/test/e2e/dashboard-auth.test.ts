@@ -2,7 +2,7 @@
 // sign in again, and the CSRF guard on mutations.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshot, type TestBrowser } from './browser.ts';
-import { logIn, newAccount, signUp, webUrl } from './helpers.ts';
+import { logIn, newAccount, PASSWORD, signUp, webUrl } from './helpers.ts';
 
 describe('accounts', () => {
   let chromium: TestBrowser;
@@ -52,6 +52,26 @@ describe('accounts', () => {
 
     await logIn(page, account.email);
     expect(new URL(page.url()).pathname).toMatch(/^\/app\//);
+    await page.close();
+  });
+
+  it('signs in with the keyboard alone (labelled fields, a real submit button)', async () => {
+    const page = await chromium.browser.newPage();
+    const account = newAccount('keyboard');
+    await signUp(page, account);
+    await chromium.browser.clearCookies();
+
+    await page.goto(`${webUrl()}/login`);
+    for (let i = 0; i < 10; i++) {
+      await page.keyboard.press('Tab');
+      if (await page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.name === 'email')) break;
+    }
+    await page.keyboard.type(account.email);
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => (document.activeElement as HTMLInputElement).name)).toBe('password');
+    await page.keyboard.type(PASSWORD);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/app\//);
     await page.close();
   });
 

@@ -87,6 +87,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     // Let go of the pipes, so nothing keeps vitest's main process alive after the run.
     child.stdout?.destroy();
     child.stderr?.destroy();
+    child.unref();
     console.log(`[e2e] stack stopped in ${((Date.now() - stopping) / 1000).toFixed(1)}s`);
   };
 
