@@ -154,3 +154,32 @@ describe('node credentials', () => {
     }
   });
 });
+
+describe('leaving mid-request', () => {
+  it('closes on the node a transport that was still being created when its owner left', async () => {
+    const node = await TestNode.register({ nodeId: unique('a-sec') });
+    const { room } = await roomOnNode(node);
+    const viewer = await join(room, { role: 'viewer' });
+    node.silent = true; // holds the answer until the participant has gone
+    send(viewer.socket, 'media.createTransport', { direction: 'recv' });
+    await expect.poll(() => node.requests.some((r) => r.type === 'request' && r.method === 'transport.create')).toBe(true);
+    const create = node.requests.find((r) => r.type === 'request' && r.method === 'transport.create')!;
+    viewer.socket.send({ type: 'leave' });
+    await viewer.socket.closed();
+    const nodeRoom = node.rooms.get(room.roomId)!;
+    nodeRoom.send({
+      type: 'response',
+      id: (create as { id: string }).id,
+      ok: true,
+      data: {
+        id: 'late-transport',
+        iceParameters: { usernameFragment: 'u', password: 'p', iceLite: true },
+        iceCandidates: [{ foundation: 'udp', priority: 1, ip: '127.0.0.1', address: '127.0.0.1', protocol: 'udp', port: 41000, type: 'host' }],
+        dtlsParameters: { role: 'auto', fingerprints: [{ algorithm: 'sha-256', value: 'AA:BB' }] },
+      },
+    });
+    await expect
+      .poll(() => node.requests.some((r) => r.type === 'request' && r.method === 'transport.close' && (r.data as { transportId: string }).transportId === 'late-transport'))
+      .toBe(true);
+  });
+});

@@ -322,6 +322,13 @@ export class MediaRelay {
         if (request.data.direction === 'send') this.#requirePublish(att);
         this.#requireRoomFor('transport', me);
         const created = await this.#call('transport.create', { direction: request.data.direction, owner: me });
+        // Left (or kicked) while the node was creating it: onLeft could not close what the room
+        // did not know yet, so it would live on the node until the room ends. Close it now.
+        if (![...this.host.clients()].some(([, a]) => a.identity === me)) {
+          const node = this.#nodeSocket();
+          if (node) this.#fireAndForget(node, 'transport.close', { transportId: created.id });
+          throw new MediaFailure('not_found', 'You left the room before the transport was ready');
+        }
         this.#store.addTransport(created.id, me, request.data.direction);
         return created;
       }
