@@ -123,6 +123,12 @@ export function loadConfig(env: Env): Config {
   if (v.APP_ENV === 'production' && !v.ADMIN_TOKEN) {
     throw new Error('Invalid Worker configuration: ADMIN_TOKEN is required in production');
   }
+  // The local defaults are published (scripts/dev.ts, README): in production they would let anyone
+  // mint node credentials and room tokens or call the admin API.
+  const published = (['ROOM_TOKEN_SECRET', 'FLEET_SECRET', 'ADMIN_TOKEN'] as const).filter((k) => v[k]?.startsWith('dev-only-'));
+  if (v.APP_ENV === 'production' && published.length > 0) {
+    throw new Error(`Invalid Worker configuration: ${published.join(', ')} still hold the published local dev value`);
+  }
   if (v.STRIPE_SECRET_KEY && !v.STRIPE_WEBHOOK_SECRET) {
     throw new Error('Invalid Worker configuration: STRIPE_WEBHOOK_SECRET is required with STRIPE_SECRET_KEY');
   }
