@@ -25,9 +25,9 @@ export function CopyField(props: { label: string; value: string; multiline?: boo
   return (
     <div>
       <p class="text-sm font-medium text-slate-700">{props.label}</p>
-      <div class="mt-1 flex flex-col gap-2 sm:flex-row sm:items-start">
+      <div class="mt-1 flex flex-wrap items-start gap-2">
         <code
-          class={`block min-w-0 flex-1 rounded-md bg-slate-900 px-3 py-2 font-mono text-xs text-slate-100 ${props.multiline ? 'whitespace-pre-wrap break-all' : 'overflow-x-auto whitespace-nowrap'}`}
+          class={`block min-w-[min(100%,16rem)] flex-1 rounded-md bg-slate-900 px-3 py-2 font-mono text-xs text-slate-100 ${props.multiline ? 'whitespace-pre-wrap break-all' : 'overflow-x-auto whitespace-nowrap'}`}
           data-testid={props.testId}
         >
           {props.value}

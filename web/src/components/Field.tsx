@@ -44,7 +44,8 @@ type SelectProps = JSX.SelectHTMLAttributes<HTMLSelectElement> & {
 };
 
 export function SelectField(props: SelectProps) {
-  // `value` becomes `selected` on the matching option, so server-rendered HTML shows it too.
+  // `value` becomes the `selected` attribute of the matching option: server-rendered HTML shows it,
+  // and a form reset returns to it.
   const [local, rest] = splitProps(props, ['label', 'error', 'options', 'class', 'id', 'value']);
   const id = local.id ?? `field-${props.name}-${++counter}`;
   return (
@@ -63,7 +64,11 @@ export function SelectField(props: SelectProps) {
       >
         <For each={local.options}>
           {(o) => (
-            <option value={o.value} selected={o.value === local.value}>
+            <option
+              value={o.value}
+              selected={o.value === local.value}
+              ref={(el) => (el.defaultSelected = o.value === local.value)}
+            >
               {o.label}
             </option>
           )}
