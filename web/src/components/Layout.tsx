@@ -1,7 +1,7 @@
 // The signed-in shell: brand, organization switcher, navigation (only what the role may use),
 // and the user's sign-out. Stacks into a scrollable nav row on a phone.
 import { A, useNavigate } from '@solidjs/router';
-import { For, Show, type JSX } from 'solid-js';
+import { For, type JSX } from 'solid-js';
 import { can, type Permission, type Role } from '@roomcast/schema';
 import { logoutAction } from '~/account/session';
 import type { Organization, User } from '~/server/api';
@@ -101,17 +101,6 @@ export function Layout(props: {
         </nav>
       </header>
       <div class="mx-auto max-w-6xl px-4 py-6 sm:py-8">{props.children}</div>
-    </div>
-  );
-}
-
-/** Placeholder while a page's data loads, so the layout never jumps. */
-export function PageLoading(props: { label?: string }) {
-  return (
-    <div class="flex justify-center py-16">
-      <Show when={props.label} fallback={<span class="sr-only">Loading</span>}>
-        <span class="text-sm text-slate-500">{props.label}</span>
-      </Show>
     </div>
   );
 }
