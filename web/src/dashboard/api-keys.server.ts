@@ -8,8 +8,8 @@ import { failure, field, parseForm } from '~/server/forms';
 import { requireOrganization } from './organization.server';
 
 export async function loadApiKeys(slug: string): Promise<ApiKey[]> {
-  const { organization, plan } = await requireOrganization(slug);
-  if (!plan.features.apiAccess) return [];
+  // Listed on every plan: keys left over from a downgrade must stay visible to be revoked.
+  const { organization } = await requireOrganization(slug);
   return (await api.get<{ apiKeys: ApiKey[] }>(`/organizations/${organization.id}/api-keys`)).apiKeys;
 }
 

@@ -246,6 +246,35 @@ describe('dashboard', () => {
     await page.close();
   });
 
+  it('after a downgrade keeps existing keys listed and revocable while the API refuses them', async () => {
+    const page = await chromium.browser.newPage();
+    const owner = newAccount('keys-down');
+    const slug = await signUp(page, owner);
+    await setPlan(slug, 'professional');
+    await page.goto(`${webUrl()}/app/${slug}/api-keys`);
+    await page.getByLabel('Key name').fill('ci');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const secret = (await page.getByTestId('api-key-secret').textContent())!;
+    const org = await organizationId(await apiToken(owner.email), slug);
+    expect((await callApi(`/organizations/${org}/rooms`, { token: secret })).status).toBe(200);
+
+    await setPlan(slug, 'starter');
+    await page.reload();
+    expect(await page.getByTestId('api-access-reason').textContent()).toContain('The Starter plan has no API access');
+    await page.locator('[data-key="ci"]').waitFor();
+    expect(await page.getByRole('button', { name: 'Create key' }).count()).toBe(0);
+    const refused = await callApi(`/organizations/${org}/rooms`, { token: secret });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.code).toBe('plan_limit');
+    await screenshot(page, 'api-keys-downgraded');
+
+    await page.getByRole('button', { name: 'Revoke ci' }).click();
+    await page.getByText('API access is not included in your plan').waitFor();
+    await page.locator('[data-key="ci"]').waitFor({ state: 'detached' });
+    expect((await callApi(`/organizations/${org}/rooms`, { token: secret })).status).toBe(401);
+    await page.close();
+  });
+
   it('fits a phone screen without sideways scrolling', async () => {
     const context = await chromium.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     const page = await context.newPage();

@@ -39,89 +39,93 @@ export default function ApiKeys() {
             when={allowed(c(), 'apikey.manage')}
             fallback={<Alert tone="info">Only owners and admins manage API keys.</Alert>}
           >
-            <Show
-              when={c().plan.features.apiAccess}
-              fallback={
-                <Card title="API access is not included in your plan">
-                  <p class="text-sm text-slate-600" data-testid="api-access-reason">
-                    The {c().plan.name} plan has no API access. Professional and higher plans include it.
-                  </p>
-                  <Show when={allowed(c(), 'billing.manage')}>
-                    <ButtonLink variant="primary" class="mt-4" href={`/app/${c().organization.slug}/billing`}>
-                      See plans
-                    </ButtonLink>
-                  </Show>
-                </Card>
-              }
-            >
-              <KeyManager orgId={c().organization.id} slug={c().organization.slug} />
+            <Show when={!c().plan.features.apiAccess}>
+              <Card title="API access is not included in your plan" class="mb-6">
+                <p class="text-sm text-slate-600" data-testid="api-access-reason">
+                  The {c().plan.name} plan has no API access. Professional and higher plans include it.
+                </p>
+                <Show when={allowed(c(), 'billing.manage')}>
+                  <ButtonLink variant="primary" class="mt-4" href={`/app/${c().organization.slug}/billing`}>
+                    See plans
+                  </ButtonLink>
+                </Show>
+              </Card>
             </Show>
+            <KeyManager orgId={c().organization.id} slug={c().organization.slug} canCreate={c().plan.features.apiAccess} />
           </Show>
         </>
       )}
     </Show>
   );
 
-  function KeyManager(props: { orgId: string; slug: string }) {
+  /**
+   * After a downgrade the API refuses existing keys but they still exist: they stay listed (and
+   * revocable) so nothing is hidden from the owner, while creating new ones needs API access.
+   */
+  function KeyManager(props: { orgId: string; slug: string; canCreate: boolean }) {
     const keys = createAsync(() => getApiKeys(props.slug));
     return (
-      <div class="grid gap-6 lg:grid-cols-3">
-        <Card title="Keys" class="lg:col-span-2">
-          <FormError result={revoked.result} />
-          <Show when={keys()} fallback={<Spinner label="Loading keys" />}>
-            {(list) => (
-              <Show when={list().length > 0} fallback={<EmptyState title="No API keys yet">Create one for each server or environment.</EmptyState>}>
-                <ul class="divide-y divide-slate-100" aria-label="API keys">
-                  <For each={list()}>
-                    {(k) => (
-                      <li class="flex flex-wrap items-center justify-between gap-2 py-3" data-key={k.name}>
-                        <div>
-                          <p class="font-medium text-slate-900">
-                            {k.name}{' '}
-                            <Show when={k.revokedAt}>
-                              <span class="ml-1 rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-500">Revoked</span>
-                            </Show>
-                          </p>
-                          <p class="font-mono text-xs text-slate-500">
-                            {k.prefix}… · created {day(k.createdAt)} · last used {day(k.lastUsedAt)}
-                          </p>
-                        </div>
-                        <Show when={!k.revokedAt}>
-                          <form action={revokeApiKeyAction} method="post">
-                            <input type="hidden" name="organizationId" value={props.orgId} />
-                            <input type="hidden" name="keyId" value={k.id} />
-                            <Button type="submit" variant="danger" aria-label={`Revoke ${k.name}`}>
-                              Revoke
-                            </Button>
-                          </form>
-                        </Show>
-                      </li>
-                    )}
-                  </For>
-                </ul>
+      <Show when={props.canCreate || (keys()?.some((k) => !k.revokedAt) ?? false)}>
+        <div class="grid gap-6 lg:grid-cols-3">
+          <Card title="Keys" class="lg:col-span-2">
+            <FormError result={revoked.result} />
+            <Show when={keys()} fallback={<Spinner label="Loading keys" />}>
+              {(list) => (
+                <Show when={list().length > 0} fallback={<EmptyState title="No API keys yet">Create one for each server or environment.</EmptyState>}>
+                  <ul class="divide-y divide-slate-100" aria-label="API keys">
+                    <For each={list()}>
+                      {(k) => (
+                        <li class="flex flex-wrap items-center justify-between gap-2 py-3" data-key={k.name}>
+                          <div>
+                            <p class="font-medium text-slate-900">
+                              {k.name}{' '}
+                              <Show when={k.revokedAt}>
+                                <span class="ml-1 rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-500">Revoked</span>
+                              </Show>
+                            </p>
+                            <p class="font-mono text-xs text-slate-500">
+                              {k.prefix}… · created {day(k.createdAt)} · last used {day(k.lastUsedAt)}
+                            </p>
+                          </div>
+                          <Show when={!k.revokedAt}>
+                            <form action={revokeApiKeyAction} method="post">
+                              <input type="hidden" name="organizationId" value={props.orgId} />
+                              <input type="hidden" name="keyId" value={k.id} />
+                              <Button type="submit" variant="danger" aria-label={`Revoke ${k.name}`}>
+                                Revoke
+                              </Button>
+                            </form>
+                          </Show>
+                        </li>
+                      )}
+                    </For>
+                  </ul>
+                </Show>
+              )}
+            </Show>
+          </Card>
+          <Show when={props.canCreate} fallback={<p class="text-sm text-slate-600">These keys are refused by the API until the plan includes API access again.</p>}>
+            <Card title="New key">
+              <Show when={secret()}>
+                {(s) => (
+                  <Alert tone="success" class="mb-4" title="Copy your key now">
+                    <p class="mb-2">This is the only time the secret is shown.</p>
+                    <CopyField label="Secret" value={s()} multiline testId="api-key-secret" />
+                  </Alert>
+                )}
               </Show>
-            )}
+              <FormError result={created.result} />
+              <form ref={form} action={createApiKeyAction} method="post" class="space-y-4">
+                <input type="hidden" name="organizationId" value={props.orgId} />
+                <Field label="Key name" name="name" required maxLength={120} hint="e.g. production backend" error={errors().name} />
+                <Button type="submit" loading={created.pending} class="w-full">
+                  Create key
+                </Button>
+              </form>
+            </Card>
           </Show>
-        </Card>
-        <Card title="New key">
-          <Show when={secret()}>
-            {(s) => (
-              <Alert tone="success" class="mb-4" title="Copy your key now">
-                <p class="mb-2">This is the only time the secret is shown.</p>
-                <CopyField label="Secret" value={s()} multiline testId="api-key-secret" />
-              </Alert>
-            )}
-          </Show>
-          <FormError result={created.result} />
-          <form ref={form} action={createApiKeyAction} method="post" class="space-y-4">
-            <input type="hidden" name="organizationId" value={props.orgId} />
-            <Field label="Key name" name="name" required maxLength={120} hint="e.g. production backend" error={errors().name} />
-            <Button type="submit" loading={created.pending} class="w-full">
-              Create key
-            </Button>
-          </form>
-        </Card>
-      </div>
+        </div>
+      </Show>
     );
   }
 }
