@@ -48,6 +48,7 @@ const ERROR_DESCRIPTIONS = {
   403: 'Role or plan does not allow this',
   404: 'Not found (or belongs to another organization)',
   409: 'Conflicts with existing state',
+  413: 'Body too large',
   429: 'Rate limited',
 } as const;
 

@@ -89,6 +89,11 @@ export class MediaRelay {
   readonly #pending = new Map<string, Pending>();
   readonly #waiters = new Set<Waiter>();
   #nextId = 1;
+  /**
+   * Per instance, so a late answer from the node to a request made before this object was evicted
+   * cannot match a new request that reused the same counter value.
+   */
+  readonly #idPrefix = crypto.randomUUID().slice(0, 8);
   /** A placement is in flight (FleetDO asked, node not ready yet). */
   #placing = false;
   #placingTimer: ReturnType<typeof setTimeout> | undefined;
@@ -427,7 +432,7 @@ export class MediaRelay {
 
   async #call<M extends NodeMethod>(method: M, data: NodeRequestData<M>): Promise<NodeResult<M>> {
     const node = await this.#ready();
-    const id = `r${this.#nextId++}`;
+    const id = `r-${this.#idPrefix}-${this.#nextId++}`;
     return new Promise<NodeResult<M>>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
@@ -439,7 +444,7 @@ export class MediaRelay {
   }
 
   #fireAndForget<M extends NodeMethod>(node: WebSocket, method: M, data: NodeRequestData<M>): void {
-    sendToNode(node, { type: 'request', id: `f${this.#nextId++}`, method, data });
+    sendToNode(node, { type: 'request', id: `f-${this.#idPrefix}-${this.#nextId++}`, method, data });
   }
 
   /** The ready node socket; waits while placing, at most MEDIA_REQUEST_TIMEOUT_MS. */
