@@ -15,6 +15,8 @@
 //   UPSTASH_REDIS_REST_URL / _TOKEN   a real Upstash database: the local adapter is not started
 //   REDIS_URL             Redis behind the adapter (default redis://127.0.0.1:6379)
 //   PORT (8787)  NEON_PROXY_PORT (8789)  UPSTASH_ADAPTER_PORT (8079)  WEB_PORT (3000)
+//   WRANGLER_STATE_DIR    where the Worker keeps Durable Object and R2 state (default .wrangler/state);
+//                         a second stack in the same checkout (e2e, benches) needs its own
 //   WEB_BUILD             `always` rebuilds the web app on start (default: only when web/src is newer than the build)
 //   ROOM_TOKEN_SECRET, FLEET_SECRET, ADMIN_TOKEN, PUBLIC_URL, WEB_URL, SESSION_TTL_HOURS, ROOM_TOKEN_TTL_SECONDS,
 //   AUTH_RATE_LIMIT_PER_IP, AUTH_RATE_LIMIT_PER_EMAIL   passed to the Worker (local defaults for the secrets)
@@ -324,6 +326,8 @@ const services: Service[] = [
         ...Object.fromEntries(config.passThrough.flatMap((k) => (env[k] ? [[k, env[k]]] : []))),
       };
       const args = ['dev', '--ip', '127.0.0.1', '--port', String(config.workerPort), '--show-interactive-dev-session=false'];
+      // Two wrangler instances on one state directory contend on the Durable Objects' SQLite (SQLITE_BUSY).
+      if (env.WRANGLER_STATE_DIR) args.push('--persist-to', env.WRANGLER_STATE_DIR);
       for (const [key, value] of Object.entries(vars)) args.push('--var', `${key}:${value}`);
       return childProcess({ command: wranglerBin, args, healthUrl: `${origin}/health`, readyTimeoutMs: 120_000, url: origin })(log);
     },

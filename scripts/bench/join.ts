@@ -51,6 +51,7 @@ async function main() {
       MEDIA_NODE_ID: 'bench-join-node',
       MEDIA_RTC_MIN_PORT: '41800',
       MEDIA_RTC_MAX_PORT: '41809',
+      WRANGLER_STATE_DIR: '.wrangler/bench-join-state',
     },
   });
   const webUrl = process.env.BENCH_WEB_URL ?? `http://127.0.0.1:${WEB_PORT}`;

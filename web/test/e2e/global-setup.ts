@@ -2,7 +2,8 @@
 // `npm run dev`) with the e2e ports and a freshly recreated database. The web app is rebuilt once
 // per run (WEB_BUILD=always) so tests never see a stale build. URLs reach tests via inject().
 import { spawn } from 'node:child_process';
-import { dirname, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
@@ -10,6 +11,7 @@ import { maintenanceUrl } from '../../../scripts/local/postgres.ts';
 import { e2eStack } from './stack.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const E2E_STATE_DIR = '.wrangler/e2e-state';
 const READY_TIMEOUT_MS = 300_000;
 
 async function recreateDatabase(adminUrl: string): Promise<void> {
@@ -41,6 +43,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     throw new Error(`e2e ports ${e2eStack.apiPort}/${e2eStack.webPort} are already in use (another e2e run?); set E2E_API_PORT / E2E_WEB_PORT`);
   }
   await recreateDatabase(e2eStack.adminDatabaseUrl);
+  // Durable Object state from an earlier run (media nodes that are gone) would only add noise.
+  rmSync(join(ROOT, E2E_STATE_DIR), { recursive: true, force: true });
 
   const started = Date.now();
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/dev.ts'], {
@@ -53,6 +57,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
       UPSTASH_ADAPTER_PORT: String(e2eStack.upstashPort),
       WEB_PORT: String(e2eStack.webPort),
       WEB_BUILD: 'always',
+      // Apart from a running `npm run dev`: its own Durable Object state and media ports.
+      WRANGLER_STATE_DIR: E2E_STATE_DIR,
+      MEDIA_RTC_MIN_PORT: '40400',
+      MEDIA_RTC_MAX_PORT: '40409',
       // Every browser in the run comes from 127.0.0.1: keep the per-IP auth limit out of the way
       // (the per-email limit stays on).
       AUTH_RATE_LIMIT_PER_IP: '10000',
