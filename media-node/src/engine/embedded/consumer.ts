@@ -100,9 +100,18 @@ export class EmbeddedConsumer extends Emitter<ConsumerEvents> implements Consume
     return !this.closed && !this.paused && !this.producerPaused;
   }
 
+  /**
+   * Active and on a transport that can carry media. Until then nothing is sent or counted and no
+   * keyframe is asked for: it would be lost (or open the publisher's 300 ms throttle window for
+   * nothing), and the decoder would wait for the publisher's next keyframe, which libwebrtc sends
+   * on its own only every few minutes. The stream starts when the transport connects.
+   */
+  get #flowing(): boolean {
+    return this.active && this.link.ready;
+  }
+
   onPacket(packet: RtpPacket, layer: number, keyframe: boolean, now: number): void {
-    // Until the transport is up a keyframe would be lost, and the decoder would wait for the next.
-    if (!this.active || !this.link.ready) return;
+    if (!this.#flowing) return;
     if (this.#target === undefined) this.#chooseTarget(now);
     if (layer !== this.#current) {
       if (layer !== this.#target || !keyframe) return;
@@ -148,12 +157,12 @@ export class EmbeddedConsumer extends Emitter<ConsumerEvents> implements Consume
 
   /** Periodic work from the transport: layer choice, switch retries, score. */
   tick(now: number): void {
-    if (!this.active || this.kind !== 'video') return;
+    if (!this.#flowing || this.kind !== 'video') return;
     this.#chooseTarget(now);
     const waiting = this.#target !== undefined && (this.#target !== this.#current || this.#needKeyframe);
     if (waiting && now - this.#targetSince > SWITCH_RETRY_MS) {
       this.#targetSince = now;
-      this.producer.requestKeyFrameOn(this.#target!, now);
+      this.#requestKeyFrame(this.#target!, now);
     }
   }
 
@@ -185,7 +194,7 @@ export class EmbeddedConsumer extends Emitter<ConsumerEvents> implements Consume
     if (kind === 'pli') this.#stats.pli++;
     else this.#stats.fir++;
     const layer = this.#target ?? this.#current;
-    if (layer !== undefined) this.producer.requestKeyFrameOn(layer, now);
+    if (layer !== undefined) this.#requestKeyFrame(layer, now);
   }
 
   onReceiverReport(report: ReceiverReport, now: number): void {
@@ -212,7 +221,7 @@ export class EmbeddedConsumer extends Emitter<ConsumerEvents> implements Consume
     }
   }
 
-  /** The transport just became able to carry media. */
+  /** The transport just became able to carry media (DTLS connected): start with a keyframe. */
   onTransportReady(): void {
     this.#startFlow();
   }
@@ -312,10 +321,11 @@ export class EmbeddedConsumer extends Emitter<ConsumerEvents> implements Consume
     this.onClosed(this);
   }
 
-  // After a pause the receiver needs a keyframe to decode again, and the stream must continue
-  // without a jump.
+  // On resume, producer resume and transport connect (whichever comes last): the receiver needs
+  // a keyframe to decode, so everything before the next one is dropped ("sync required"), and the
+  // stream continues from the last sequence number and timestamp sent, without a jump.
   #startFlow(): void {
-    if (!this.active || !this.link.ready) return;
+    if (!this.#flowing) return;
     const now = performance.now();
     this.#rewriter.resync();
     this.#vp8?.resync();
@@ -325,8 +335,12 @@ export class EmbeddedConsumer extends Emitter<ConsumerEvents> implements Consume
     this.#chooseTarget(now);
     if (this.#target !== undefined) {
       this.#targetSince = now;
-      this.producer.requestKeyFrameOn(this.#target, now);
+      this.#requestKeyFrame(this.#target, now);
     }
+  }
+
+  #requestKeyFrame(layer: number, now: number): void {
+    if (this.#flowing) this.producer.requestKeyFrameOn(layer, now);
   }
 
   #chooseTarget(now: number): void {
@@ -349,7 +363,7 @@ export class EmbeddedConsumer extends Emitter<ConsumerEvents> implements Consume
     if (target === this.#target) return;
     this.#target = target;
     this.#targetSince = now;
-    if (target !== this.#current) this.producer.requestKeyFrameOn(target, now);
+    if (target !== this.#current) this.#requestKeyFrame(target, now);
   }
 
   #producerScore(): number {

@@ -26,7 +26,12 @@ export interface PublisherLink {
   readonly supportsFir: boolean;
 }
 
-const KEYFRAME_REQUEST_INTERVAL_MS = 300;
+/**
+ * libwebrtc ignores keyframe requests within 300 ms of the last one it honoured, timed by when it
+ * processes them: the margin keeps a request timed right at the end of the window from landing
+ * just inside it (then ignored, while we would count it as outstanding).
+ */
+const KEYFRAME_REQUEST_INTERVAL_MS = 300 + 50;
 
 export class EmbeddedProducer extends Emitter<ProducerEvents> implements Producer {
   readonly id = randomUUID();
@@ -36,6 +41,8 @@ export class EmbeddedProducer extends Emitter<ProducerEvents> implements Produce
   /** Rebuilt on change, never mutated: queued fan-out tasks keep the list they started with. */
   #sinkList: readonly ProducerSink[] = [];
   readonly isKeyframe: ((payload: Buffer) => boolean) | undefined;
+  /** When the publisher was last asked for a keyframe, on any layer. */
+  #lastKeyframeRequestAt = Number.NEGATIVE_INFINITY;
   closed = false;
   paused: boolean;
   score: ProducerScore[] = [];
@@ -77,23 +84,27 @@ export class EmbeddedProducer extends Emitter<ProducerEvents> implements Produce
 
   /**
    * Asks the publisher for a keyframe on one layer. libwebrtc ignores requests that come within
-   * 300 ms of the previous one, so: while a request is outstanding (no keyframe since) the coming
-   * keyframe serves everyone; otherwise a request that is too early is deferred, not lost.
+   * 300 ms of the previous one it honoured, on any layer of the same track (one window for all
+   * simulcast layers). So: while a request for this layer is in that window and no keyframe has
+   * come since, the coming keyframe serves everyone; any other request that is too early is
+   * deferred to the end of the window, not lost (sending it would be ignored, and counting it as
+   * outstanding would swallow the requests after it).
    */
   requestKeyFrameOn(layer: number, now = performance.now()): void {
     const stream = this.streams[layer];
     if (!stream?.ssrc || this.kind !== 'video' || this.closed) return;
-    const sinceLast = now - stream.lastKeyframeRequestAt;
+    const sinceLast = now - this.#lastKeyframeRequestAt;
     if (sinceLast < KEYFRAME_REQUEST_INTERVAL_MS) {
-      const outstanding = stream.lastKeyframeRequestAt > stream.lastKeyframeAt;
+      const outstanding = stream.lastKeyframeRequestAt === this.#lastKeyframeRequestAt && stream.lastKeyframeRequestAt > stream.lastKeyframeAt;
       if (!outstanding && !stream.deferredRequest) {
         stream.deferredRequest = setTimeout(() => {
           stream.deferredRequest = undefined;
           this.requestKeyFrameOn(layer);
-        }, KEYFRAME_REQUEST_INTERVAL_MS - sinceLast + 10);
+        }, KEYFRAME_REQUEST_INTERVAL_MS - sinceLast);
       }
       return;
     }
+    this.#lastKeyframeRequestAt = now;
     stream.lastKeyframeRequestAt = now;
     if (this.link.supportsFir) {
       stream.firCount++;
