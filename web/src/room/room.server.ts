@@ -7,6 +7,8 @@ import { api, ApiRequestError } from '~/server/api';
 // Types in their own `import type` lines, so no server module is dragged into the client bundle.
 import type { RoomJoin, RoomSession } from '~/server/api';
 import { readSessionToken } from '~/server/session';
+import { getRequestEvent } from 'solid-js/web';
+import { automaticGuestName, type AutoJoinRequest } from './auto-join';
 import type { RoomCredentials } from './signaling';
 
 export interface PublicRoom {
@@ -21,6 +23,11 @@ export interface RoomPage {
   room: PublicRoom | null;
   /** The signed-in user (display name for chat), if any. */
   viewer: { name: string } | null;
+  /**
+   * The room token for a visitor who joins without asking (auto-join.ts) a live room, fetched with
+   * the page: the browser opens the room socket as soon as the UI runs, with no join round trip.
+   */
+  join?: JoinResult;
 }
 
 export type JoinResult = { ok: true; credentials: RoomCredentials } | { ok: false; code: string; message: string };
@@ -40,17 +47,39 @@ async function me(): Promise<{ name: string } | null> {
     .catch(() => null);
 }
 
-/** The room behind `/r/{org}/{room}` (or `/embed/{roomId}`), as this visitor may see it. */
-export async function loadRoomPage(by: { orgSlug: string; roomSlug: string } | { roomId: string }): Promise<RoomPage> {
+/**
+ * The room behind `/r/{org}/{room}` (or `/embed/{roomId}`), as this visitor may see it; with
+ * `autoJoin`, also the visitor's room token when they join without asking and the room is live.
+ */
+export async function loadRoomPage(by: { orgSlug: string; roomSlug: string } | { roomId: string }, autoJoin?: AutoJoinRequest): Promise<RoomPage> {
+  // A page that carries a room token is this visitor's alone: no cache may keep or share it.
+  if (autoJoin) getRequestEvent()?.response.headers.set('cache-control', 'private, no-store');
   const path = 'roomId' in by ? `/public/rooms-by-id/${encodeURIComponent(by.roomId)}` : `/public/rooms/${encodeURIComponent(by.orgSlug)}/${encodeURIComponent(by.roomSlug)}`;
-  const [room, viewer] = await Promise.all([
+  // A named guest (not signed in) joins by the same path, at the same time as the lookup: the page
+  // waits for one API round trip, not two. Best effort: without a token the page asks for one.
+  const guest = autoJoin && !readSessionToken() ? automaticGuestName(false, autoJoin.name, autoJoin.embedded) : undefined;
+  const [room, viewer, guestJoin] = await Promise.all([
     api.get<PublicRoom>(path).catch((error: unknown) => {
       if (error instanceof ApiRequestError && error.status === 404) return null;
       throw error;
     }),
     me(),
+    guest?.join ? joinAsGuest(`${path}/join`, guest.guestName ?? '').catch(() => undefined) : undefined,
   ]);
-  return { room, viewer };
+  if (!room || room.status !== 'live' || !autoJoin) return { room, viewer };
+  if (guestJoin?.ok) return { room, viewer, join: guestJoin };
+  // A signed-in member joins as themself (the room's id is needed first).
+  const auto = automaticGuestName(Boolean(viewer), autoJoin.name, autoJoin.embedded);
+  const join = viewer && auto.join ? await joinRoom(room, auto.guestName).catch(() => undefined) : undefined;
+  return { room, viewer, ...(join?.ok ? { join } : {}) };
+}
+
+async function joinAsGuest(joinPath: string, name: string): Promise<JoinResult> {
+  try {
+    return { ok: true, credentials: credentialsOf(await api.post<RoomJoin>(joinPath, { name }, { token: null })) };
+  } catch (error) {
+    return failure(error);
+  }
 }
 
 /**
@@ -67,8 +96,7 @@ export async function joinRoom(room: { organizationId: string; roomId: string },
         if (!(error instanceof ApiRequestError && (error.status === 404 || error.status === 401 || error.status === 403))) throw error;
       }
     }
-    const name = guestName ?? (await me())?.name ?? '';
-    return { ok: true, credentials: credentialsOf(await api.post<RoomJoin>(`/public/rooms-by-id/${room.roomId}/join`, { name }, { token: null })) };
+    return await joinAsGuest(`/public/rooms-by-id/${room.roomId}/join`, guestName ?? (await me())?.name ?? '');
   } catch (error) {
     return failure(error);
   }

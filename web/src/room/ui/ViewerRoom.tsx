@@ -3,7 +3,8 @@
 // and (unless embedded) the room's panels.
 import { useSearchParams } from '@solidjs/router';
 import { createSignal, onCleanup, onMount, Show } from 'solid-js';
-import { automaticGuestName, takeJoin } from '../early-join';
+import { automaticGuestName } from '../auto-join';
+import { takeJoin } from '../early-join';
 import { joinRoom } from '../queries';
 import type { PublicRoom } from '../queries';
 import type { RoomCredentials } from '../signaling';

@@ -5,7 +5,8 @@ import { createAsync, useParams, useSearchParams, type RouteDefinition } from '@
 import { clientOnly } from '@solidjs/start';
 import { createEffect, Show } from 'solid-js';
 import { isServer } from 'solid-js/web';
-import { automaticGuestName, startJoin } from '~/room/early-join';
+import { automaticGuestName, autoJoinRequest } from '~/room/auto-join';
+import { startJoin } from '~/room/early-join';
 import { getRoomPage } from '~/room/queries';
 
 // Browser-only (WebRTC, WebSocket, devices): rendered on the client; the server sends the shell.
@@ -14,19 +15,22 @@ const loadViewerRoom = import.meta.env.SSR ? undefined : import('~/room/ui/Viewe
 const ViewerRoom = clientOnly(() => (loadViewerRoom ?? import('~/room/ui/ViewerRoom')).then((m) => ({ default: m.ViewerRoom })));
 
 export const route = {
-  preload: ({ params }) => getRoomPage({ roomId: params.roomId! }),
+  // The page comes with the visitor's room token when they join without asking (room.server.ts);
+  // not for a link hovered elsewhere (intent "preload"): that visitor may never open the room.
+  preload: ({ params, location, intent }) =>
+    intent === 'preload' ? getRoomPage({ roomId: params.roomId! }) : getRoomPage({ roomId: params.roomId! }, autoJoinRequest(location.query.name, true)),
 } satisfies RouteDefinition;
 
 export default function EmbedPage() {
   const params = useParams();
-  const page = createAsync(() => getRoomPage({ roomId: params.roomId! }));
   const [search] = useSearchParams();
-  // Ask for the room token while the room UI's code is still loading (see early-join.ts).
+  const page = createAsync(() => getRoomPage({ roomId: params.roomId! }, autoJoinRequest(search.name, true)));
+  // Hand the room token to the room UI: fetched with the page, or asked for now (see early-join.ts).
   createEffect(() => {
     const p = page();
     if (isServer || !p?.room) return;
     const auto = automaticGuestName(Boolean(p.viewer), search.name, true);
-    if (auto.join) startJoin(p.room, auto.guestName);
+    if (auto.join) startJoin(p.room, auto.guestName, p.join);
   });
   return (
     <main class="h-screen w-screen bg-black">
