@@ -506,6 +506,11 @@ async function main() {
   devLog('ready:');
   for (const { name, running } of started) if (running.url) devLog(`  ${name.padEnd(width)}  ${running.url}`);
   devLog(`  ${'api'.padEnd(width)}  http://127.0.0.1:${config.workerPort}/api/v1  (health: /health)`);
+  if (started.some((s) => s.name === 'web')) {
+    const web = `http://127.0.0.1:${config.webPort}`;
+    devLog(`start here: ${web}/signup, create a room, open it and press "Host studio" to go live;`);
+    devLog(`  viewers open ${web}/r/{organization-slug}/{room-slug} (demo logins: npm run db:seed)`);
+  }
   devLog('Ctrl-C stops everything');
 }
 
