@@ -508,7 +508,7 @@ async function main() {
   devLog(`  ${'api'.padEnd(width)}  http://127.0.0.1:${config.workerPort}/api/v1  (health: /health)`);
   if (started.some((s) => s.name === 'web')) {
     const web = `http://127.0.0.1:${config.webPort}`;
-    devLog(`start here: ${web}/signup, create a room, open it and press "Host studio" to go live;`);
+    devLog(`start here: ${web}/signup, create a room, open it and press "Open host studio" to go live;`);
     devLog(`  viewers open ${web}/r/{organization-slug}/{room-slug} (demo logins: npm run db:seed)`);
   }
   devLog('Ctrl-C stops everything');
