@@ -7,10 +7,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { migrate } from '../../scripts/db/migrate.ts';
 import { startNeonWsProxy } from '../../scripts/local/neon-ws-proxy.ts';
-import { appDatabaseUrl, maintenanceUrl } from '../../scripts/local/postgres.ts';
+import { appDatabaseUrl, recreateDatabase } from '../../scripts/local/postgres.ts';
 import { startUpstashAdapter } from '../../scripts/local/upstash-adapter.ts';
 import { signNodeToken } from '../../workers/src/fleet/fleet-token.ts';
 
@@ -126,19 +125,6 @@ export async function startFleetStack(log: (line: string) => void = () => {}): P
   } catch (error) {
     await stop();
     throw error;
-  }
-}
-
-async function recreateDatabase(adminUrl: string): Promise<void> {
-  const name = decodeURIComponent(new URL(adminUrl).pathname.slice(1));
-  const client = new pg.Client({ connectionString: maintenanceUrl(adminUrl), connectionTimeoutMillis: 5000 });
-  client.on('error', () => {});
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
-    await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
-  } finally {
-    await client.end().catch(() => {});
   }
 }
 

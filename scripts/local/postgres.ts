@@ -65,6 +65,20 @@ export function maintenanceUrl(databaseUrl: string): string {
   return url.toString();
 }
 
+/** Drops (closing its connections) and recreates the database `adminUrl` names: a clean slate for a test run. */
+export async function recreateDatabase(adminUrl: string): Promise<void> {
+  const name = decodeURIComponent(new URL(adminUrl).pathname.slice(1));
+  const client = new pg.Client({ connectionString: maintenanceUrl(adminUrl), connectionTimeoutMillis: 5000 });
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
+    await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
 type Probe = { ok: true } | { ok: false; unreachable: boolean; code?: string; message: string };
 
 async function probePostgres(url: string): Promise<Probe> {

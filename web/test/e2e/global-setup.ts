@@ -5,27 +5,13 @@ import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { maintenanceUrl } from '../../../scripts/local/postgres.ts';
+import { recreateDatabase } from '../../../scripts/local/postgres.ts';
 import { e2eStack } from './stack.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const E2E_STATE_DIR = '.wrangler/e2e-state';
 const READY_TIMEOUT_MS = 300_000;
-
-async function recreateDatabase(adminUrl: string): Promise<void> {
-  const name = decodeURIComponent(new URL(adminUrl).pathname.slice(1));
-  const client = new pg.Client({ connectionString: maintenanceUrl(adminUrl), connectionTimeoutMillis: 5000 });
-  client.on('error', () => {});
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
-    await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
 
 async function answers(url: string): Promise<boolean> {
   try {

@@ -1,13 +1,12 @@
 // What an organization pays for, what applies now, and how far it is into each limit. Shared by
 // GET .../subscription and GET .../usage so the web app can say which limits a downgrade left it
 // over (new resources are blocked there; nothing existing is ever deleted).
-import { and, count, eq, inArray, isNull, sql, sum } from 'drizzle-orm';
-import { files, invitations, memberships, plans, rooms, subscriptions, workspaces } from '@roomcast/schema/db';
-import { HOST_ROLES } from '@roomcast/schema';
+import { and, count, eq, isNull, sql, sum } from 'drizzle-orm';
+import { files, plans, rooms, subscriptions, workspaces } from '@roomcast/schema/db';
 import type { z } from 'zod';
 import type { LimitUsage, Plan } from '@roomcast/schema/api';
 import type { Tx } from '../db/database.ts';
-import { effectivePlan, PAST_DUE_GRACE_MS, type PlanRow } from '../plans/limits.ts';
+import { countHostSeats, effectivePlan, PAST_DUE_GRACE_MS, type PlanRow } from '../plans/limits.ts';
 
 export const toPlan = (p: PlanRow): z.infer<typeof Plan> => ({
   id: p.id,
@@ -38,22 +37,10 @@ export async function loadSubscription(tx: Tx, organizationId: string) {
 
 /** Counts against the effective plan. Viewers are admitted live by each RoomDO, not counted here. */
 export async function limitUsage(tx: Tx, organizationId: string, plan: PlanRow): Promise<z.infer<typeof LimitUsage>[]> {
-  const [[ws], [rm], [hostMembers], [hostInvites], [storage]] = await Promise.all([
+  const [[ws], [rm], hostSeats, [storage]] = await Promise.all([
     tx.select({ n: count() }).from(workspaces).where(eq(workspaces.organizationId, organizationId)),
     tx.select({ n: count() }).from(rooms).where(and(eq(rooms.organizationId, organizationId), isNull(rooms.deletedAt))),
-    tx.select({ n: count() }).from(memberships).where(and(eq(memberships.organizationId, organizationId), inArray(memberships.role, [...HOST_ROLES]))),
-    tx
-      .select({ n: count() })
-      .from(invitations)
-      .where(
-        and(
-          eq(invitations.organizationId, organizationId),
-          inArray(invitations.role, [...HOST_ROLES]),
-          isNull(invitations.acceptedAt),
-          isNull(invitations.revokedAt),
-          sql`${invitations.expiresAt} > now()`,
-        ),
-      ),
+    countHostSeats(tx, organizationId),
     // Storage applies to uploads (files); uploads are not built yet, so this is 0 until they are.
     tx.select({ bytes: sum(files.sizeBytes) }).from(files).where(and(eq(files.organizationId, organizationId), eq(files.status, 'uploaded'))),
   ]);
@@ -66,7 +53,7 @@ export async function limitUsage(tx: Tx, organizationId: string, plan: PlanRow):
   return [
     entry('workspaces', plan.maxWorkspaces, ws!.n),
     entry('rooms', plan.maxRooms, rm!.n),
-    entry('hosts', plan.maxHosts, hostMembers!.n + hostInvites!.n),
+    entry('hosts', plan.maxHosts, hostSeats),
     entry('viewers_per_room', plan.maxViewersPerRoom, null),
     entry('storage', plan.storageBytes, Number(storage?.bytes ?? 0)),
   ];

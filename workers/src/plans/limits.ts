@@ -1,8 +1,8 @@
 // The organization's effective plan and the checks that keep it within its limits. A limit is
 // checked under a per-organization advisory lock so two concurrent creates cannot both pass.
-import { eq, sql } from 'drizzle-orm';
-import { plans, subscriptions } from '@roomcast/schema/db';
-import { DEFAULT_PLAN, LIMIT_COLUMNS, type LimitName } from '@roomcast/schema';
+import { and, count, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
+import { invitations, memberships, plans, subscriptions } from '@roomcast/schema/db';
+import { DEFAULT_PLAN, HOST_ROLES, LIMIT_COLUMNS, type LimitName } from '@roomcast/schema';
 import type { Tx } from '../db/database.ts';
 import { ApiError } from '../errors.ts';
 
@@ -55,6 +55,26 @@ export async function assertWithinLimit(
       { limit, max, current, plan: plan.id },
     );
   }
+}
+
+/** Host seats = members plus pending invitations whose role may go live (the `hosts` limit). */
+export async function countHostSeats(tx: Tx, organizationId: string): Promise<number> {
+  const [[members], [pending]] = await Promise.all([
+    tx.select({ n: count() }).from(memberships).where(and(eq(memberships.organizationId, organizationId), inArray(memberships.role, [...HOST_ROLES]))),
+    tx
+      .select({ n: count() })
+      .from(invitations)
+      .where(
+        and(
+          eq(invitations.organizationId, organizationId),
+          inArray(invitations.role, [...HOST_ROLES]),
+          isNull(invitations.acceptedAt),
+          isNull(invitations.revokedAt),
+          gt(invitations.expiresAt, sql`now()`),
+        ),
+      ),
+  ]);
+  return members!.n + pending!.n;
 }
 
 export function assertFeature(plan: PlanRow, feature: 'apiAccess' | 'recording' | 'sso') {

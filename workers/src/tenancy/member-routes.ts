@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { and, count, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
+import { and, count, eq, isNull, sql } from 'drizzle-orm';
 import { AcceptInvitationInput, CreateInvitationInput, Invitation, Member, Organization, UpdateMemberInput } from '@roomcast/schema/api';
 import { invitations, memberships, organizations, users } from '@roomcast/schema/db';
 import { canAssignRole, HOST_ROLES, type Role } from '@roomcast/schema';
@@ -9,7 +9,7 @@ import { isUuid } from '../auth/tokens.ts';
 import type { Tx } from '../db/database.ts';
 import { ApiError, conflict, forbidden, isUniqueViolation, notFound } from '../errors.ts';
 import { bearerSecurity, createRouter, OrgParam, orgParamWith, errorResponses, iso, jsonBody, jsonContent } from '../http.ts';
-import { assertWithinLimit } from '../plans/limits.ts';
+import { assertWithinLimit, countHostSeats } from '../plans/limits.ts';
 import { withOrganization, type OrganizationAccess } from './access.ts';
 import { audit } from './audit.ts';
 import { toOrganization } from './create-organization.ts';
@@ -35,25 +35,7 @@ const isHostRole = (role: Role) => HOST_ROLES.includes(role);
 
 /** Hosts = members and pending invitations whose role may go live. */
 async function assertHostSeat(tx: Tx, organizationId: string) {
-  await assertWithinLimit(tx, organizationId, 'hosts', async () => {
-    const [members] = await tx
-      .select({ n: count() })
-      .from(memberships)
-      .where(and(eq(memberships.organizationId, organizationId), inArray(memberships.role, [...HOST_ROLES])));
-    const [pending] = await tx
-      .select({ n: count() })
-      .from(invitations)
-      .where(
-        and(
-          eq(invitations.organizationId, organizationId),
-          inArray(invitations.role, [...HOST_ROLES]),
-          isNull(invitations.acceptedAt),
-          isNull(invitations.revokedAt),
-          gt(invitations.expiresAt, sql`now()`),
-        ),
-      );
-    return members!.n + pending!.n;
-  });
+  await assertWithinLimit(tx, organizationId, 'hosts', () => countHostSeats(tx, organizationId));
 }
 
 async function findMember(tx: Tx, organizationId: string, userId: string) {
