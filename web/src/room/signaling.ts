@@ -32,6 +32,26 @@ export interface ClosedInfo {
   message: string;
 }
 
+/** The socket's address for these credentials. */
+export const signalingUrlOf = (credentials: RoomCredentials) => `${credentials.signalingUrl}?token=${encodeURIComponent(credentials.token)}`;
+
+declare global {
+  interface Window {
+    /** The socket the page's inline script opened before its code loaded (early-socket.tsx). */
+    __roomcastEarlySocket?: { url: string; ws: WebSocket; frames: unknown[]; adopted: boolean };
+  }
+}
+
+/** Takes over the page's early socket when it was opened for this URL and is not closed. */
+function adoptEarlySocket(url: string): { ws: WebSocket; frames: unknown[] } | undefined {
+  const early = typeof window === 'undefined' ? undefined : window.__roomcastEarlySocket;
+  if (!early || early.adopted || early.url !== url) return undefined;
+  early.adopted = true;
+  delete window.__roomcastEarlySocket;
+  if (early.ws.readyState !== WebSocket.CONNECTING && early.ws.readyState !== WebSocket.OPEN) return undefined;
+  return { ws: early.ws, frames: early.frames };
+}
+
 /** A User Timing mark (join timeline in devtools and in `npm run bench:join`). */
 export function mark(name: string): void {
   globalThis.performance?.mark?.(name);
@@ -119,13 +139,21 @@ export class SignalingClient {
 
   connect(): void {
     if (this.#closedInfo) return;
-    const ws = new WebSocket(`${this.#credentials.signalingUrl}?token=${encodeURIComponent(this.#credentials.token)}`);
+    const url = signalingUrlOf(this.#credentials);
+    // The first connect may find the socket the page opened early (it says hello itself).
+    const early = this.welcome ? undefined : adoptEarlySocket(url);
+    const ws = early?.ws ?? new WebSocket(url);
     this.#ws = ws;
-    ws.addEventListener('open', () => {
-      mark('room:socket-open');
+    if (early) {
       this.#lastHeard = Date.now();
-      this.#sendRaw({ type: 'hello', protocol: PROTOCOL_VERSION, token: this.#credentials.token, ...(this.#resumeId ? { resumeId: this.#resumeId } : {}) });
-    });
+      ws.addEventListener('open', () => (this.#lastHeard = Date.now()));
+    } else {
+      ws.addEventListener('open', () => {
+        mark('room:socket-open');
+        this.#lastHeard = Date.now();
+        this.#sendRaw({ type: 'hello', protocol: PROTOCOL_VERSION, token: this.#credentials.token, ...(this.#resumeId ? { resumeId: this.#resumeId } : {}) });
+      });
+    }
     ws.addEventListener('message', (event) => {
       if (ws !== this.#ws) return;
       this.#lastHeard = Date.now();
@@ -135,6 +163,7 @@ export class SignalingClient {
       if (ws !== this.#ws) return;
       this.#onClose(event.code, event.reason);
     });
+    for (const frame of early?.frames ?? []) this.#receive(typeof frame === 'string' ? frame : '');
   }
 
   #receive(raw: string) {

@@ -7,6 +7,7 @@ import { createEffect, Show } from 'solid-js';
 import { isServer } from 'solid-js/web';
 import { automaticGuestName, autoJoinRequest } from '~/room/auto-join';
 import { startJoin } from '~/room/early-join';
+import { EarlySocket } from '~/room/early-socket';
 import { getRoomPage } from '~/room/queries';
 
 // Browser-only (WebRTC, WebSocket, devices): rendered on the client; the server sends the shell.
@@ -40,6 +41,7 @@ export default function EmbedPage() {
             {(room) => (
               <>
                 <Title>{room().title}</Title>
+                <EarlySocket join={p().join} />
                 <ViewerRoom fallback={<p class="p-4 text-center text-white">Loading…</p>} room={room()} signedInName={p().viewer?.name ?? null} embedded />
               </>
             )}

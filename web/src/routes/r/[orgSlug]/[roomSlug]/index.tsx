@@ -6,6 +6,7 @@ import { createEffect, Show } from 'solid-js';
 import { isServer } from 'solid-js/web';
 import { automaticGuestName, autoJoinRequest } from '~/room/auto-join';
 import { startJoin } from '~/room/early-join';
+import { EarlySocket } from '~/room/early-socket';
 import { getRoomPage } from '~/room/queries';
 
 // Browser-only (WebRTC, WebSocket, devices): rendered on the client; the server sends the shell.
@@ -49,6 +50,7 @@ export default function ViewerPage() {
             {(room) => (
               <>
                 <Title>{room().title} · Roomcast</Title>
+                <EarlySocket join={p().join} />
                 <ViewerRoom fallback={<p class="p-6 text-center text-slate-500">Loading the room…</p>} room={room()} signedInName={p().viewer?.name ?? null} />
               </>
             )}
