@@ -79,6 +79,8 @@ async function main() {
     await studio.waitForFunction('(window.__roomcast?.state().media.local ?? []).filter((l) => l.producerId).length === 2', null, { timeout: 60_000 });
 
     const times: number[] = [];
+    /** Each join's User Timing marks, for the median breakdown at the end. */
+    const timelines: Map<string, number>[] = [];
     let failures = 0;
     for (let i = 0; i < joins; i++) {
       const context = await chromium.newContext();
@@ -91,6 +93,7 @@ async function main() {
         const marks = (await page.evaluate(
           `[['html', performance.getEntriesByType('navigation')[0]?.responseEnd], ['dom', performance.getEntriesByType('navigation')[0]?.domContentLoadedEventEnd], ...performance.getEntriesByType('mark').map((m) => [m.name, m.startTime])]`,
         )) as [string, number][];
+        timelines.push(new Map(marks.filter(([, at]) => typeof at === 'number').map(([name, at]) => [name.replace(/^(room|media):/, ''), at])));
         const timeline = marks.map(([name, at]) => `${name.replace(/^(room|media):/, '')} ${Math.round(at)}`).join(', ');
         console.log(`join ${i + 1}/${joins}: first frame after ${Math.round(ms)} ms (${timeline})`);
         if (process.env.BENCH_VERBOSE) {
@@ -110,6 +113,15 @@ async function main() {
     await call(stack.url, 'POST', `/organizations/${orgId}/rooms/${(await call(stack.url, 'GET', `/public/rooms/${host.organization.slug}/join-bench`)).roomId}/end`, undefined, host.token);
     await hostContext.close();
     const sorted = [...times].sort((a, b) => a - b);
+    // Median time of each mark over the joins that have it, in the order they happen.
+    const names = [...new Set(timelines.flatMap((t) => [...t.keys()]))];
+    const medians = names
+      .map((name) => {
+        const at = timelines.map((t) => t.get(name)).filter((v): v is number => v !== undefined).sort((a, b) => a - b);
+        return [name, percentile(at, 50)] as const;
+      })
+      .sort((a, b) => a[1] - b[1]);
+    console.log(`median timeline (ms since navigation): ${medians.map(([name, at]) => `${name} ${Math.round(at)}`).join(', ')}, first frame ${Math.round(percentile(sorted, 50))}`);
     console.log(
       JSON.stringify({
         join_p50_ms: round(percentile(sorted, 50)),

@@ -22,7 +22,7 @@ export function EarlySocket(props: { join: JoinResult | undefined }) {
     `(function(){try{var u=${scriptSafe(url)},h=${scriptSafe(hello)},ws=new WebSocket(u),` +
     `e=window.__roomcastEarlySocket={url:u,ws:ws,frames:[],adopted:false};` +
     `ws.addEventListener('open',function(){performance.mark('room:socket-open');ws.send(h)});` +
-    `ws.addEventListener('message',function(m){if(!e.adopted)e.frames.push(m.data)})}catch(x){}})();`;
+    `ws.addEventListener('message',function(m){if(e.adopted)return;if(!e.frames.length)performance.mark('room:early-welcome');e.frames.push(m.data)})}catch(x){}})();`;
   return (
     <NoHydration>
       <script innerHTML={code} />

@@ -30,6 +30,7 @@ export default function EmbedPage() {
   createEffect(() => {
     const p = page();
     if (isServer || !p?.room) return;
+    performance.mark('room:hydrated');
     const auto = automaticGuestName(Boolean(p.viewer), search.name, true);
     if (auto.join) startJoin(p.room, auto.guestName, p.join);
   });

@@ -29,6 +29,7 @@ export default function ViewerPage() {
   createEffect(() => {
     const p = page();
     if (isServer || !p?.room) return;
+    performance.mark('room:hydrated');
     const auto = automaticGuestName(Boolean(p.viewer), search.name, false);
     if (auto.join) startJoin(p.room, auto.guestName, p.join);
   });
