@@ -202,6 +202,7 @@ export class MediaSession {
       this.#o.receive ? this.#o.request('media.createTransport', { direction: 'recv' }) : Promise.resolve(undefined),
       this.#o.publish ? this.#o.request('media.createTransport', { direction: 'send' }) : Promise.resolve(undefined),
     ]);
+    mark('media:answered');
     const failed = asked.find((r) => r.status === 'rejected');
     if (failed || generation !== this.#generation || this.#closed) {
       // Leave nothing behind on the node for a half-finished start.

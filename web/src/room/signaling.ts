@@ -38,18 +38,25 @@ export const signalingUrlOf = (credentials: RoomCredentials) => `${credentials.s
 declare global {
   interface Window {
     /** The socket the page's inline script opened before its code loaded (early-socket.tsx). */
-    __roomcastEarlySocket?: { url: string; ws: WebSocket; frames: unknown[]; adopted: boolean };
+    __roomcastEarlySocket?: { url: string; ws: WebSocket; frames: unknown[]; sent: EarlyRequest[]; adopted: boolean };
   }
 }
 
+/** A media request the page's early script sent once the room said media is ready. */
+export interface EarlyRequest {
+  id: string;
+  method: MediaMethod;
+  data: unknown;
+}
+
 /** Takes over the page's early socket when it was opened for this URL and is not closed. */
-function adoptEarlySocket(url: string): { ws: WebSocket; frames: unknown[] } | undefined {
+function adoptEarlySocket(url: string): { ws: WebSocket; frames: unknown[]; sent: EarlyRequest[] } | undefined {
   const early = typeof window === 'undefined' ? undefined : window.__roomcastEarlySocket;
   if (!early || early.adopted || early.url !== url) return undefined;
   early.adopted = true;
   delete window.__roomcastEarlySocket;
   if (early.ws.readyState !== WebSocket.CONNECTING && early.ws.readyState !== WebSocket.OPEN) return undefined;
-  return { ws: early.ws, frames: early.frames };
+  return { ws: early.ws, frames: early.frames, sent: early.sent ?? [] };
 }
 
 /** A User Timing mark (join timeline in devtools and in `npm run bench:join`). */
@@ -104,6 +111,8 @@ export class SignalingClient {
   #ws: WebSocket | undefined;
   #resumeId: string | undefined;
   #pending = new Map<string, Pending>();
+  /** Answers to the early script's requests, by method and data, for the first `request` that asks the same. */
+  #earlyAnswers = new Map<string, Promise<unknown>>();
   #nextId = 1;
   #heartbeat: ReturnType<typeof setInterval> | undefined;
   #lastHeard = 0;
@@ -163,6 +172,11 @@ export class SignalingClient {
       if (ws !== this.#ws) return;
       this.#onClose(event.code, event.reason);
     });
+    for (const sent of early?.sent ?? []) {
+      const answer = this.#track(sent.id, sent.method);
+      answer.catch(() => {}); // nobody may ask (the socket dropped first): not an unhandled rejection
+      this.#earlyAnswers.set(requestKey(sent.method, sent.data), answer);
+    }
     for (const frame of early?.frames ?? []) this.#receive(typeof frame === 'string' ? frame : '');
   }
 
@@ -245,6 +259,7 @@ export class SignalingClient {
   #onClose(code: number, reason: string) {
     clearInterval(this.#heartbeat);
     this.#ws = undefined;
+    this.#earlyAnswers.clear();
     this.#rejectPending('disconnected', 'The room connection dropped');
     if (this.#closedInfo) return;
     if (code === CLOSE_CODES.policy) {
@@ -318,7 +333,25 @@ export class SignalingClient {
 
   /** A media request; resolves with the validated result, rejects with a RequestError. */
   request<M extends MediaMethod>(method: M, data: MediaRequestInput<M>): Promise<MediaResult<M>> {
+    const key = requestKey(method, data);
+    const early = this.#earlyAnswers.get(key);
+    if (early) {
+      this.#earlyAnswers.delete(key);
+      return early as Promise<MediaResult<M>>;
+    }
     const id = `r${this.#nextId++}`;
+    const answer = this.#track(id, method);
+    if (this.state !== 'open' || !this.#sendRaw({ type: 'request', id, method, data })) {
+      const pending = this.#pending.get(id);
+      this.#pending.delete(id);
+      clearTimeout(pending?.timer);
+      pending?.reject(new RequestError('disconnected', 'Not connected to the room'));
+    }
+    return answer;
+  }
+
+  /** Waits for the answer to request `id` (sent by us, or by the page's early script). */
+  #track<M extends MediaMethod>(id: string, method: M): Promise<MediaResult<M>> {
     return new Promise((resolve, reject) => {
       const timeoutMs = this.#options.requestTimeoutMs ?? 20_000;
       const timer = setTimeout(() => {
@@ -334,11 +367,6 @@ export class SignalingClient {
           else reject(new RequestError('invalid_message', `${method}: the room answered an unexpected shape`));
         },
       });
-      if (this.state !== 'open' || !this.#sendRaw({ type: 'request', id, method, data })) {
-        clearTimeout(timer);
-        this.#pending.delete(id);
-        reject(new RequestError('disconnected', 'Not connected to the room'));
-      }
     });
   }
 
@@ -348,3 +376,5 @@ export class SignalingClient {
     this.#finish({ reason: 'left', message: 'You left the room' });
   }
 }
+
+const requestKey = (method: string, data: unknown) => `${method} ${JSON.stringify(data)}`;
