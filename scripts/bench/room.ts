@@ -7,6 +7,7 @@
 //   BENCH_ROOM_URL      use a stack that is already running (default: start one on port 8807)
 //   BENCH_ROOM_SOCKETS  comma-separated socket counts (default 100,500,1000)
 //   BENCH_ROOM_RATES    comma-separated messages/second to try (default 20,50,100,200,400)
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import pg from 'pg';
 import WebSocket from 'ws';
 import { DEFAULT_ADMIN_DATABASE_URL } from '../db/migrate.ts';
@@ -70,7 +71,9 @@ async function benchSockets(url: string, owner: { token: string; org: string; wo
   const join = await runConcurrent(n, 50, async (i) => {
     clients[i] = await open(joins[i]!.signalingUrl, joins[i]!.token);
   });
-  console.log(`${n} sockets: joined at ${join.perSecond}/s (welcome p50 ${join.p50} ms, p99 ${join.p99} ms)`);
+  // Like browsers, the client offers permessage-deflate; show what the room accepted.
+  const extensions = clients[0]!.ws.extensions || 'none';
+  console.log(`${n} sockets: joined at ${join.perSecond}/s (welcome p50 ${join.p50} ms, p99 ${join.p99} ms), extensions: ${extensions}`);
 
   const runs: { rate: number; sent: number; expected: number; delivered: number; p50: number; p99: number; sustained: boolean }[] = [];
   let sender = 0;
@@ -80,13 +83,24 @@ async function benchSockets(url: string, owner: { token: string; org: string; wo
     const tag = `r${rate}`;
     const sentAt = new Map<string, number>();
     const latencies: number[] = [];
+    // Per message: when the first and the last socket got it (fan-out spread vs time to first).
+    const firstLast = new Map<string, [number, number]>();
     for (const c of clients) {
       c.onChat = (text, at) => {
         const t0 = sentAt.get(text);
-        if (t0 !== undefined) latencies.push(at - t0);
+        if (t0 === undefined) return;
+        latencies.push(at - t0);
+        const fl = firstLast.get(text);
+        if (fl) fl[1] = at - t0;
+        else firstLast.set(text, [at - t0, at - t0]);
       };
     }
     const total = Math.round((rate * PHASE_MS) / 1000);
+    // The bench's own client shares the cores with workerd: report how busy it was, so a slow
+    // result can be told apart from a slow server.
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     for (let k = 0; k < total; k++) {
       const due = t0 + (k * 1000) / rate;
@@ -99,12 +113,21 @@ async function benchSockets(url: string, owner: { token: string; org: string; wo
     const expected = total * n;
     const drainUntil = performance.now() + DRAIN_MS;
     while (latencies.length < expected && performance.now() < drainUntil) await new Promise((r) => setTimeout(r, 20));
+    loopDelay.disable();
+    const cpu = process.cpuUsage(cpu0);
+    const clientCpu = round(((cpu.user + cpu.system) / 1000 / (performance.now() - t0)) * 100);
+    const lagP99 = round(loopDelay.percentile(99) / 1e6);
+    const lagMax = round(loopDelay.max / 1e6);
     latencies.sort((a, b) => a - b);
     const p50 = round(percentile(latencies, 50));
     const p99 = round(percentile(latencies, 99));
     const sustained = latencies.length === expected && p99 < TARGET_P99_MS;
     runs.push({ rate, sent: total, expected, delivered: latencies.length, p50, p99, sustained });
     console.log(`  ${rate} msg/s: ${latencies.length}/${expected} deliveries, p50 ${p50} ms, p99 ${p99} ms${sustained ? '' : '  (not sustained)'}`);
+    const firsts = [...firstLast.values()].map(([f]) => f).sort((a, b) => a - b);
+    const spreads = [...firstLast.values()].map(([f, l]) => l - f).sort((a, b) => a - b);
+    console.log(`    first socket p50 ${round(percentile(firsts, 50))} ms, first-to-last spread p50 ${round(percentile(spreads, 50))} ms, p99 ${round(percentile(spreads, 99))} ms`);
+    console.log(`    bench client: ${clientCpu}% of one core, event-loop lag p99 ${lagP99} ms, max ${lagMax} ms`);
     if (!sustained) break;
     // Let every socket's 10-second chat window clear before the next, faster, phase.
     await new Promise((r) => setTimeout(r, Math.min(1000, DRAIN_MS)));
