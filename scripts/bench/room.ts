@@ -7,6 +7,8 @@
 //   BENCH_ROOM_URL      use a stack that is already running (default: start one on port 8807)
 //   BENCH_ROOM_SOCKETS  comma-separated socket counts (default 100,500,1000)
 //   BENCH_ROOM_RATES    comma-separated messages/second to try (default 20,50,100,200,400)
+//   BENCH_ROOM_DEFLATE  0: the client does not offer permessage-deflate (browsers do; default 1).
+//                       With it on, this one process inflates every frame of every socket.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import pg from 'pg';
 import WebSocket from 'ws';
@@ -15,6 +17,7 @@ import { apiCall as call, ensureStack, percentile, round, runConcurrent } from '
 
 const SOCKET_COUNTS = (process.env.BENCH_ROOM_SOCKETS ?? '100,500,1000').split(',').map(Number);
 const RATES = (process.env.BENCH_ROOM_RATES ?? '20,50,100,200,400').split(',').map(Number);
+const OFFER_DEFLATE = process.env.BENCH_ROOM_DEFLATE !== '0';
 const TARGET_P99_MS = 100;
 const PHASE_MS = 2500;
 const DRAIN_MS = 2000;
@@ -31,7 +34,7 @@ interface Client {
 
 function open(signalingUrl: string, token: string): Promise<Client> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${signalingUrl}?token=${encodeURIComponent(token)}`);
+    const ws = new WebSocket(`${signalingUrl}?token=${encodeURIComponent(token)}`, { perMessageDeflate: OFFER_DEFLATE });
     const client: Client = { ws, ping: setInterval(() => ws.readyState === ws.OPEN && ws.send('{"type":"ping"}'), 10_000) };
     const timer = setTimeout(() => reject(new Error('no welcome within 30 s')), 30_000);
     ws.on('open', () => ws.send(JSON.stringify({ type: 'hello', protocol: 1, token })));
@@ -71,8 +74,8 @@ async function benchSockets(url: string, owner: { token: string; org: string; wo
   const join = await runConcurrent(n, 50, async (i) => {
     clients[i] = await open(joins[i]!.signalingUrl, joins[i]!.token);
   });
-  // Like browsers, the client offers permessage-deflate; show what the room accepted.
-  const extensions = clients[0]!.ws.extensions || 'none';
+  // What the stack accepted of the client's offer (locally, wrangler's dev proxy negotiates it).
+  const extensions = [...new Set(clients.map((c) => c.ws.extensions || 'none'))].join(' / ');
   console.log(`${n} sockets: joined at ${join.perSecond}/s (welcome p50 ${join.p50} ms, p99 ${join.p99} ms), extensions: ${extensions}`);
 
   const runs: { rate: number; sent: number; expected: number; delivered: number; p50: number; p99: number; sustained: boolean }[] = [];
