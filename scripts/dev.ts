@@ -28,6 +28,7 @@ import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isLoopback, startNeonWsProxy } from './local/neon-ws-proxy.ts';
+import { envPort } from './local/env-port.ts';
 import { appDatabaseUrl, resolvePostgres } from './local/postgres.ts';
 import { startUpstashAdapter } from './local/upstash-adapter.ts';
 import { signNodeToken } from '../workers/src/fleet/fleet-token.ts';
@@ -40,11 +41,11 @@ const env = process.env;
 // Configuration, read once.
 
 function portFrom(name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1 || value > 65535) fail(`${name} must be a TCP port, got "${raw}"`);
-  return value;
+  try {
+    return envPort(name, fallback, env);
+  } catch (error) {
+    fail((error as Error).message);
+  }
 }
 
 const config = {

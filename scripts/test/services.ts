@@ -2,17 +2,10 @@
 // bindings under test) and by global-setup.ts (which starts them), so both agree on fixed ports.
 // The ports differ from `npm run dev`'s so tests and a dev stack can run side by side; each one
 // can be moved with an environment variable.
+import { envPort as port } from '../local/env-port.ts';
 import { appDatabaseUrl } from '../local/postgres.ts';
 
 const env = process.env;
-
-function port(name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1 || value > 65535) throw new Error(`${name} must be a TCP port, got "${raw}"`);
-  return value;
-}
 
 const neonProxyPort = port('TEST_NEON_PROXY_PORT', 18789);
 const upstashPort = port('TEST_UPSTASH_PORT', 18079);

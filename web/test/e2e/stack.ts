@@ -1,15 +1,9 @@
 // Where the e2e run's local stack lives: fixed ports apart from `npm run dev` (3000/8787) and the
 // unit test services (18xxx), so all three can run side by side. Read by global-setup.ts (which
 // starts the stack) and handed to tests through vitest's provide/inject.
-const env = process.env;
+import { envPort as port } from '../../../scripts/local/env-port.ts';
 
-function port(name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1 || value > 65535) throw new Error(`${name} must be a TCP port, got "${raw}"`);
-  return value;
-}
+const env = process.env;
 
 export const e2eStack = {
   apiPort: port('E2E_API_PORT', 38787),
