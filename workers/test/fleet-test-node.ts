@@ -91,6 +91,8 @@ export class TestNode {
   readonly requests: RoomToNode[] = [];
   /** A hung node: sockets stay open, requests get no answer. */
   silent = false;
+  /** Requests that arrived while silent, for `release()`. */
+  readonly #held: { room: Peer; frame: Extract<RoomToNode, { type: 'request' }> }[] = [];
 
   private constructor(
     readonly nodeId: string,
@@ -142,7 +144,17 @@ export class TestNode {
   #answer(room: Peer, frame: RoomToNode): void {
     if (frame.type !== 'request') return;
     this.requests.push(frame);
-    if (this.silent) return;
+    if (this.silent) return void this.#held.push({ room, frame });
+    this.#reply(room, frame);
+  }
+
+  /** Stops being silent and answers every request held meanwhile, in order. */
+  release(): void {
+    this.silent = false;
+    for (const { room, frame } of this.#held.splice(0)) this.#reply(room, frame);
+  }
+
+  #reply(room: Peer, frame: Extract<RoomToNode, { type: 'request' }>): void {
     const id = () => `${this.nodeId}-${frame.method.split('.')[0]}-${++this.#counter}`;
     const data = (frame.data ?? {}) as Record<string, any>;
     let result: unknown = {};

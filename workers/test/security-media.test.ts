@@ -1,7 +1,7 @@
 // Attacker's tests of the room media relay and the node credentials: a client flooding media
-// requests or piling up objects on the node, a replayed room-node credential taking over a room's
-// media, and credentials of one kind (room token, fleet node token, another room's node token)
-// used where another kind is expected.
+// requests or piling up objects on the node (in sequence or racing), media in a room that is not
+// live, a replayed room-node credential taking over a room's media, and credentials of one kind
+// (room token, fleet node token, another room's node token) used where another kind is expected.
 import { exports } from 'cloudflare:workers';
 import { SignJWT } from 'jose';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -9,9 +9,9 @@ import { FLEET_PROTOCOL_VERSION } from '@roomcast/schema/protocol';
 import { signRoomNodeToken } from '../src/fleet/fleet-token.ts';
 import { MAX_MEDIA_REQUESTS_IN_FLIGHT, MAX_MEDIA_OBJECTS } from '../src/rooms/media/media-relay.ts';
 import type { Tenant } from './api-client.ts';
-import { unique } from './api-client.ts';
+import { api, unique } from './api-client.ts';
 import { accept, dialFleet, nodeToken, TestNode } from './fleet-test-node.ts';
-import { config, join, liveRoom, roomTenant, roomToken, type RoomSocket, type TestRoom } from './room-client.ts';
+import { config, connect, join, liveRoom, roomTenant, roomToken, type RoomSocket, type TestRoom } from './room-client.ts';
 
 let tenant: Tenant;
 beforeAll(async () => {
@@ -86,9 +86,11 @@ describe('media request floods', () => {
     const node = await TestNode.register({ nodeId: unique('a-sec') });
     const { room } = await roomOnNode(node);
     const viewer = await join(room, { role: 'viewer' });
+    const transport = await request(viewer.socket, 'media.createTransport', { direction: 'recv' });
     node.silent = true; // every request to the node hangs until its timeout
     const before = node.requests.length;
-    const hanging = Array.from({ length: MAX_MEDIA_REQUESTS_IN_FLIGHT + 10 }, () => send(viewer.socket, 'media.createTransport', { direction: 'recv' }));
+    // Requests that create nothing, so only the in-flight cap can stop them.
+    const hanging = Array.from({ length: MAX_MEDIA_REQUESTS_IN_FLIGHT + 10 }, () => send(viewer.socket, 'media.restartIce', { transportId: transport.data.id }));
     const early = await Promise.all(hanging.slice(MAX_MEDIA_REQUESTS_IN_FLIGHT).map((id) => answer(viewer.socket, id, 3000)));
     for (const r of early) expect(r).toMatchObject({ ok: false, error: { code: 'rate_limited' } });
     expect(node.requests.length - before).toBe(MAX_MEDIA_REQUESTS_IN_FLIGHT);
@@ -181,5 +183,179 @@ describe('leaving mid-request', () => {
     await expect
       .poll(() => node.requests.some((r) => r.type === 'request' && r.method === 'transport.close' && (r.data as { transportId: string }).transportId === 'late-transport'))
       .toBe(true);
+  });
+});
+
+const VP8 = { mid: '0', codecs: [{ mimeType: 'video/VP8', payloadType: 96, clockRate: 90000 }], encodings: [{ ssrc: 1 }] };
+const produce = (socket: RoomSocket, transportId: string) => send(socket, 'media.produce', { transportId, kind: 'video', rtpParameters: VP8, source: 'camera' });
+const asked = (node: TestNode, method: string) => node.requests.filter((r) => r.type === 'request' && r.method === method).length;
+
+/**
+ * Sends `ids` at once while the node holds its answers, waits until every request was either
+ * passed to the node or refused, lets the node answer, and returns the answers.
+ */
+async function race(node: TestNode, socket: RoomSocket, method: string, fire: () => string, n: number) {
+  const before = asked(node, method);
+  node.silent = true;
+  const ids = Array.from({ length: n }, fire);
+  const refused = () => socket.received.filter((m) => m.type === 'response' && ids.includes(m.id) && !m.ok).length;
+  await expect.poll(() => asked(node, method) - before + refused(), { timeout: 8000 }).toBe(n);
+  node.release();
+  return Promise.all(ids.map((id) => answer(socket, id)));
+}
+
+describe('racing media quotas', () => {
+  it('holds the transport ceiling when 32 createTransport requests race', async () => {
+    const node = await TestNode.register({ nodeId: unique('a-sec') });
+    const { room } = await roomOnNode(node);
+    const viewer = await join(room, { role: 'viewer' });
+    const answers = await race(node, viewer.socket, 'transport.create', () => send(viewer.socket, 'media.createTransport', { direction: 'recv' }), MAX_MEDIA_REQUESTS_IN_FLIGHT);
+    expect(answers.filter((r) => r.ok)).toHaveLength(MAX_MEDIA_OBJECTS.transport);
+    for (const r of answers.filter((r) => !r.ok)) expect(r).toMatchObject({ error: { code: 'rate_limited', message: expect.any(String) } });
+    expect(asked(node, 'transport.create')).toBe(MAX_MEDIA_OBJECTS.transport);
+  });
+
+  it('holds the producer ceiling when produce requests race', async () => {
+    const node = await TestNode.register({ nodeId: unique('a-sec') });
+    const { host } = await roomOnNode(node);
+    const transport = await request(host.socket, 'media.createTransport', { direction: 'send' });
+    const answers = await race(node, host.socket, 'transport.produce', () => produce(host.socket, transport.data.id), MAX_MEDIA_OBJECTS.producer + 6);
+    expect(answers.filter((r) => r.ok)).toHaveLength(MAX_MEDIA_OBJECTS.producer);
+    expect(asked(node, 'transport.produce')).toBe(MAX_MEDIA_OBJECTS.producer);
+  });
+
+  it('holds the consumer ceiling when consume requests race', async () => {
+    const node = await TestNode.register({ nodeId: unique('a-sec') });
+    const { room, host } = await roomOnNode(node);
+    const sendTransport = await request(host.socket, 'media.createTransport', { direction: 'send' });
+    const producerId = (await answer(host.socket, produce(host.socket, sendTransport.data.id))).data.id as string;
+    const viewer = await join(room, { role: 'viewer' });
+    const recv = await request(viewer.socket, 'media.createTransport', { direction: 'recv' });
+    const consume = () => send(viewer.socket, 'media.consume', { transportId: recv.data.id, producerId, rtpCapabilities: {} });
+    const already = MAX_MEDIA_OBJECTS.consumer - 8;
+    for (let i = 0; i < already; i++) expect(await answer(viewer.socket, consume())).toMatchObject({ ok: true });
+    const answers = await race(node, viewer.socket, 'transport.consume', consume, MAX_MEDIA_REQUESTS_IN_FLIGHT);
+    expect(answers.filter((r) => r.ok)).toHaveLength(8);
+    expect(asked(node, 'transport.consume')).toBe(MAX_MEDIA_OBJECTS.consumer);
+  });
+
+  it('counts requests in flight per participant: reconnecting does not open a fresh allowance', async () => {
+    const node = await TestNode.register({ nodeId: unique('a-sec') });
+    const { room } = await roomOnNode(node);
+    const first = await join(room, { role: 'viewer' });
+    const transport = await request(first.socket, 'media.createTransport', { direction: 'recv' });
+    node.silent = true;
+    for (let i = 0; i < MAX_MEDIA_REQUESTS_IN_FLIGHT; i++) send(first.socket, 'media.restartIce', { transportId: transport.data.id });
+    await expect.poll(() => asked(node, 'transport.restartIce')).toBe(MAX_MEDIA_REQUESTS_IN_FLIGHT);
+    // The same participant again (the first socket is replaced); its requests still wait on the node.
+    const again = await join(room, { role: 'viewer', identity: first.identity });
+    const before = node.requests.length;
+    expect(await request(again.socket, 'media.createTransport', { direction: 'recv' })).toMatchObject({ ok: false, error: { code: 'rate_limited' } });
+    expect(node.requests.length).toBe(before);
+  });
+
+  it('closes on the node what a create that timed out made when its answer comes late, and frees the slot', async () => {
+    const node = await TestNode.register({ nodeId: unique('a-sec') });
+    const { room } = await roomOnNode(node);
+    const viewer = await join(room, { role: 'viewer' });
+    node.silent = true;
+    const id = send(viewer.socket, 'media.createTransport', { direction: 'recv' });
+    expect(await answer(viewer.socket, id, 15_000)).toMatchObject({ ok: false, error: { code: 'unavailable' } });
+    const create = node.requests.find((r) => r.type === 'request' && r.method === 'transport.create') as { id: string };
+    node.rooms.get(room.roomId)!.send({
+      type: 'response',
+      id: create.id,
+      ok: true,
+      data: {
+        id: 'late-after-timeout',
+        iceParameters: { usernameFragment: 'u', password: 'p', iceLite: true },
+        iceCandidates: [{ foundation: 'udp', priority: 1, ip: '127.0.0.1', address: '127.0.0.1', protocol: 'udp', port: 41000, type: 'host' }],
+        dtlsParameters: { role: 'auto', fingerprints: [{ algorithm: 'sha-256', value: 'AA:BB' }] },
+      },
+    });
+    await expect
+      .poll(() => node.requests.some((r) => r.type === 'request' && r.method === 'transport.close' && (r.data as { transportId: string }).transportId === 'late-after-timeout'))
+      .toBe(true);
+    node.release();
+    for (let i = 0; i < MAX_MEDIA_OBJECTS.transport; i++) expect(await request(viewer.socket, 'media.createTransport', { direction: 'recv' })).toMatchObject({ ok: true });
+  }, 30_000);
+});
+
+/** A room that was created and never started. */
+async function idleRoom(): Promise<TestRoom> {
+  const created = await api('POST', `/organizations/${tenant.organizationId}/rooms`, {
+    token: tenant.token,
+    body: { workspaceId: tenant.workspaceId, title: 'Backstage', slug: unique('idle') },
+  });
+  expect(created.status).toBe(201);
+  return { tenant, roomId: created.body.id, sessionId: null as unknown as string };
+}
+
+/** Joins with a token the API minted for the tenant's owner (a member who may publish). */
+async function joinAsOwner(room: TestRoom) {
+  const minted = await api('POST', `/organizations/${tenant.organizationId}/rooms/${room.roomId}/join`, { token: tenant.token });
+  expect(minted.status).toBe(200);
+  const socket = await connect(room.roomId, minted.body.token);
+  socket.send({ type: 'hello', protocol: 1, token: minted.body.token });
+  return { socket, first: await socket.next((m) => m.type === 'welcome' || m.type === 'error') };
+}
+
+const assigned = (node: TestNode, roomId: string) => node.fleet.received.some((m) => m.type === 'room.assign' && m.roomId === roomId);
+
+describe('media without a live session', () => {
+  it('refuses media to a member in a room that was never started, and places no node for it', async () => {
+    const node = await TestNode.register({ nodeId: unique('a-sec') });
+    const room = await idleRoom();
+    // If the room did ask for a node, this one would serve it.
+    void node.acceptAssignment(room.roomId, 8000).catch(() => {});
+    const { socket, first } = await joinAsOwner(room);
+    expect(first).toMatchObject({ type: 'welcome', room: { sessionId: null } });
+    expect(await socket.next('media.status')).toMatchObject({ state: 'unavailable', error: 'room_not_live' });
+    const transport = await request(socket, 'media.createTransport', { direction: 'send' });
+    expect(transport).toMatchObject({ ok: false, error: { code: 'room_not_live', message: expect.any(String) } });
+    for (const [method, data] of [
+      ['media.capabilities', {}],
+      ['media.produce', { transportId: 'any', kind: 'video', rtpParameters: VP8, source: 'camera' }],
+      ['media.createTransport', { direction: 'recv' }],
+    ] as const) {
+      expect(await request(socket, method, data)).toMatchObject({ ok: false, error: { code: 'room_not_live' } });
+    }
+    expect(await request(socket, 'media.producers')).toMatchObject({ ok: true, data: { producers: [] } });
+    expect(assigned(node, room.roomId)).toBe(false);
+    expect(node.requests).toEqual([]);
+  });
+
+  it('refuses media to an old token that names an ended session', async () => {
+    const node = await TestNode.register({ nodeId: unique('a-sec') });
+    const room = await liveRoom(tenant);
+    const old = await roomToken(room, { role: 'host', identity: unique('guest:old') });
+    const path = `/organizations/${tenant.organizationId}/rooms/${room.roomId}`;
+    for (const step of ['end', 'start', 'end']) expect((await api('POST', `${path}/${step}`, { token: tenant.token })).status).toBeLessThan(300);
+    void node.acceptAssignment(room.roomId, 8000).catch(() => {});
+    const socket = await connect(room.roomId, old);
+    socket.send({ type: 'hello', protocol: 1, token: old });
+    const first = await socket.next((m) => m.type === 'welcome' || m.type === 'error');
+    // Refusing the old token at the door holds the rule too; admitted, it must get no media.
+    if (first.type === 'error') return expect(first.code).toMatch(/room_ended|invalid_token/);
+    expect(await request(socket, 'media.createTransport', { direction: 'send' })).toMatchObject({ ok: false, error: { code: 'room_not_live' } });
+    expect(assigned(node, room.roomId)).toBe(false);
+  });
+
+  it('starts media for everyone waiting once the session goes live, and closes it on the node when it ends', async () => {
+    const node = await TestNode.register({ nodeId: unique('a-sec') });
+    const room = await idleRoom();
+    const waiting = await joinAsOwner(room);
+    expect(await waiting.socket.next('media.status')).toMatchObject({ state: 'unavailable', error: 'room_not_live' });
+    const path = `/organizations/${tenant.organizationId}/rooms/${room.roomId}`;
+    const started = await api('POST', `${path}/start`, { token: tenant.token });
+    expect(started.status).toBe(201);
+    const host = await join({ ...room, sessionId: started.body.session.id }, { role: 'host' });
+    await node.acceptAssignment(room.roomId);
+    await waiting.socket.next((m) => m.type === 'media.status' && m.state === 'ready', 8000);
+    const transport = await request(host.socket, 'media.createTransport', { direction: 'send' });
+    expect(await answer(host.socket, produce(host.socket, transport.data.id))).toMatchObject({ ok: true });
+    expect((await api('POST', `${path}/end`, { token: tenant.token })).status).toBe(200);
+    await expect.poll(() => asked(node, 'router.close')).toBe(1);
+    await node.rooms.get(room.roomId)!.closed;
   });
 });

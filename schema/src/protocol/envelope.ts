@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   'token_expired',
   'room_full',
   'room_ended',
+  'room_not_live',
   'banned',
   'kicked',
   'forbidden',

@@ -177,5 +177,16 @@ export type MediaState = z.infer<typeof MediaState>;
 export const MEDIA_RESET_REASONS = ['node_lost', 'node_changed', 'room_ended'] as const;
 export const MediaResetReason = z.enum(MEDIA_RESET_REASONS);
 
+/**
+ * Per-participant ceilings on what they may hold on the node (the room refuses past them before
+ * asking; the node refuses too, by the owner it records). Every transport is ports and ICE/DTLS
+ * state on a shared node: without a ceiling one viewer could create transports (or consume the
+ * same producer) in a loop and exhaust the node for every room on it. A browser needs one send
+ * and one recv transport (two tabs of one member share an identity), a consumer per producer.
+ */
+export const MAX_MEDIA_OBJECTS = { transport: 8, producer: 8, consumer: 64 } as const;
+/** Media requests one participant may have waiting at once (a viewer consumes every producer in parallel). */
+export const MAX_MEDIA_REQUESTS_IN_FLIGHT = 32;
+
 /** How long the room waits for a node (placement or one relayed request) before answering `unavailable`. */
 export const MEDIA_REQUEST_TIMEOUT_MS = 10_000;

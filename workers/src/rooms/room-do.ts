@@ -13,6 +13,7 @@ import { ChatLimits } from './realtime/chat-limits.ts';
 import { ChatStore } from './realtime/chat-store.ts';
 import { closeSocket, RoomError, send, sendError, sendRaw, type Attachment, type Joined } from './realtime/connection.ts';
 import { decodeFrame } from './realtime/decode.ts';
+import { LiveSession } from './media/live-session.ts';
 import { isNodeAttachment, MediaRelay } from './media/media-relay.ts';
 import { hasGrant, requireGrant, requireOutranks } from './realtime/moderation.ts';
 import { endRoomSession, PlanCache } from './realtime/postgres.ts';
@@ -70,6 +71,7 @@ export class RoomDO extends DurableObject<Env> {
       roomId: () => this.#state.meta.room_id,
       clients: () => [...this.#live()].filter((e): e is [WebSocket, Joined] => e[1].phase === 'joined'),
       occupied: () => this.#presence.count() > 0,
+      session: new LiveSession(this.#config, () => this.#state.meta),
     });
   }
 

@@ -6,6 +6,8 @@
 import {
   CLOSE_CODES,
   FLEET_PROTOCOL_VERSION,
+  MAX_MEDIA_OBJECTS,
+  MAX_MEDIA_REQUESTS_IN_FLIGHT,
   MEDIA_REQUEST_TIMEOUT_MS,
   NODE_REQUESTS,
   NodeToRoom,
@@ -27,19 +29,19 @@ import { bearerOf, verifyRoomNodeToken } from '../../fleet/fleet-token.ts';
 import type { Env } from '../../env.ts';
 import { closeSocket, send, sendRaw, type Joined } from '../realtime/connection.ts';
 import { hasGrant } from '../realtime/moderation.ts';
+import type { LiveSession } from './live-session.ts';
+import { limitOf, MediaQuota, type ObjectKind } from './media-quota.ts';
 import { MediaStore, toProducer } from './media-store.ts';
 
 export const MEDIA_NODE_TAG = 'media-node';
 
-/**
- * Per-participant ceilings on what they may hold on the node. Every transport is ports and ICE/DTLS
- * state on a shared media node: without a ceiling one viewer could create transports (or consume
- * the same producer) in a loop and exhaust the node for every room on it. A browser needs one send
- * and one recv transport (two tabs of one member share an identity), a consumer per producer.
- */
-export const MAX_MEDIA_OBJECTS = { transport: 8, producer: 8, consumer: 64 } as const;
-/** Media requests one socket may have waiting at once (a viewer consumes every producer in parallel); more are refused at once. */
-export const MAX_MEDIA_REQUESTS_IN_FLIGHT = 32;
+export { MAX_MEDIA_OBJECTS, MAX_MEDIA_REQUESTS_IN_FLIGHT };
+
+/** Node methods that create an object: a late answer (after our timeout) leaves it unowned, so it is closed. */
+type Creating = 'transport.create' | 'transport.produce' | 'transport.consume';
+const CREATING: ReadonlySet<NodeMethod> = new Set<Creating>(['transport.create', 'transport.produce', 'transport.consume']);
+/** Timed-out creating requests remembered for their late answers; the oldest are forgotten first. */
+const MAX_ABANDONED = 256;
 
 export interface NodeAttachment {
   media: 'node';
@@ -56,6 +58,8 @@ export interface MediaHost {
   clients(): Iterable<[WebSocket, Joined]>;
   /** Someone is in the room (joined or within a resume window). */
   occupied(): boolean;
+  /** Whether the room's session is live: media needs it (live-session.ts). */
+  session: LiveSession;
 }
 
 class MediaFailure extends Error {
@@ -80,6 +84,9 @@ interface Waiter {
   timer: ReturnType<typeof setTimeout>;
 }
 
+/** The `media.status` error while the room has no live session (live-session.ts). */
+const NOT_LIVE = 'room_not_live';
+
 export function isNodeAttachment(att: unknown): att is NodeAttachment {
   return typeof att === 'object' && att !== null && (att as { media?: unknown }).media === 'node';
 }
@@ -103,8 +110,10 @@ export class MediaRelay {
   #probing = false;
   /** Node sockets whose loss was handled (their attachment may no longer be writable). */
   readonly #gone = new WeakSet<WebSocket>();
-  /** Media requests of each client socket not answered yet (MAX_MEDIA_REQUESTS_IN_FLIGHT). */
-  readonly #inFlight = new WeakMap<WebSocket, number>();
+  /** Per-participant ceilings: objects on the node and requests waiting for answers. */
+  readonly #quota: MediaQuota;
+  /** Creating requests that timed out, by request id: their late answers' objects are closed. */
+  readonly #abandoned = new Map<string, Creating>();
 
   constructor(
     private readonly ctx: DurableObjectState,
@@ -113,6 +122,7 @@ export class MediaRelay {
     private readonly host: MediaHost,
   ) {
     this.#store = new MediaStore(ctx.storage.sql);
+    this.#quota = new MediaQuota((kind, identity) => this.#store.countOwned(kind, identity));
   }
 
   // ── Hooks the RoomDO calls ────────────────────────────────────────────────────
@@ -123,7 +133,9 @@ export class MediaRelay {
 
   /** After `welcome`: where media stands and what is being published; placement starts here. */
   onJoined(ws: WebSocket): void {
-    if (!this.#nodeSocket() && !this.#placing) {
+    if (!this.host.session.mayBeLive()) {
+      send(ws, { type: 'media.status', state: 'unavailable', error: NOT_LIVE });
+    } else if (!this.#nodeSocket() && !this.#placing) {
       // Starting a placement broadcasts `placing` (to this client too) before its first await.
       this.ctx.waitUntil(this.#place().catch((e: unknown) => console.error('media: placement failed', e)));
     } else {
@@ -158,7 +170,7 @@ export class MediaRelay {
           })
           .finally(() => (this.#probing = false)),
       );
-    } else if (!node && this.host.occupied() && !this.#placing) {
+    } else if (!node && this.host.occupied() && !this.#placing && this.host.session.mayBeLive()) {
       this.ctx.waitUntil(this.#place().catch((e: unknown) => console.error('media: placement retry failed', e)));
     }
   }
@@ -238,7 +250,7 @@ export class MediaRelay {
         return;
       case 'response': {
         const pending = this.#pending.get(message.id);
-        if (!pending) return;
+        if (!pending) return this.#closeAbandoned(ws, message);
         this.#pending.delete(message.id);
         clearTimeout(pending.timer);
         if (!message.ok) return pending.reject(new MediaFailure(message.error?.code ?? 'internal', message.error?.message ?? 'The media node refused'));
@@ -293,12 +305,13 @@ export class MediaRelay {
 
   /** A `request` frame from a joined client: answered with exactly one `response`. */
   async handleRequest(ws: WebSocket, att: Joined, frame: RequestFrame): Promise<void> {
-    const inFlight = this.#inFlight.get(ws) ?? 0;
-    if (inFlight >= MAX_MEDIA_REQUESTS_IN_FLIGHT) {
+    // Per participant, not per socket: a reconnect must not open a fresh allowance while the
+    // old socket's requests still wait on the node.
+    const release = this.#quota.reserve('request', att.identity);
+    if (!release) {
       const message = `At most ${MAX_MEDIA_REQUESTS_IN_FLIGHT} media requests may wait for answers at once`;
       return send(ws, { type: 'response', id: frame.id, ok: false, error: { code: 'rate_limited', message } });
     }
-    this.#inFlight.set(ws, inFlight + 1);
     try {
       if (!isMediaMethod(frame.method)) throw new MediaFailure('not_found', `Unknown method "${frame.method}"`);
       const parsed = parseMediaRequest(frame.method, frame.data);
@@ -310,32 +323,33 @@ export class MediaRelay {
       if (!(error instanceof MediaFailure)) console.error('media: request failed', error);
       send(ws, { type: 'response', id: frame.id, ok: false, error: { code: failure.code, message: failure.message } });
     } finally {
-      this.#inFlight.set(ws, (this.#inFlight.get(ws) ?? 1) - 1);
+      release();
     }
   }
 
   async #serve(att: Joined, request: MediaRequest): Promise<unknown> {
     const me = att.identity;
+    if (request.method === 'media.producers') return { producers: this.#store.producers() };
+    if (!(await this.host.session.isLive())) throw new MediaFailure('room_not_live', 'Media starts when the room goes live');
     switch (request.method) {
-      case 'media.producers':
-        return { producers: this.#store.producers() };
       case 'media.capabilities': {
         await this.#ready();
         return { routerRtpCapabilities: JSON.parse(this.#store.node.rtp_capabilities ?? '{}') as unknown };
       }
       case 'media.createTransport': {
         if (request.data.direction === 'send') this.#requirePublish(att);
-        this.#requireRoomFor('transport', me);
-        const created = await this.#call('transport.create', { direction: request.data.direction, owner: me });
-        // Left (or kicked) while the node was creating it: onLeft could not close what the room
-        // did not know yet, so it would live on the node until the room ends. Close it now.
-        if (![...this.host.clients()].some(([, a]) => a.identity === me)) {
-          const node = this.#nodeSocket();
-          if (node) this.#fireAndForget(node, 'transport.close', { transportId: created.id });
-          throw new MediaFailure('not_found', 'You left the room before the transport was ready');
-        }
-        this.#store.addTransport(created.id, me, request.data.direction);
-        return created;
+        return this.#holding('transport', me, async () => {
+          const created = await this.#call('transport.create', { direction: request.data.direction, owner: me });
+          // Left (or kicked) while the node was creating it: onLeft could not close what the room
+          // did not know yet, so it would live on the node until the room ends. Close it now.
+          if (![...this.host.clients()].some(([, a]) => a.identity === me)) {
+            const node = this.#nodeSocket();
+            if (node) this.#fireAndForget(node, 'transport.close', { transportId: created.id });
+            throw new MediaFailure('not_found', 'You left the room before the transport was ready');
+          }
+          this.#store.addTransport(created.id, me, request.data.direction);
+          return created;
+        });
       }
       case 'media.connectTransport': {
         this.#ownTransport(request.data.transportId, me);
@@ -355,23 +369,25 @@ export class MediaRelay {
         this.#requirePublish(att);
         const transport = this.#ownTransport(request.data.transportId, me);
         if (transport.direction !== 'send') throw new MediaFailure('invalid_message', 'Produce on a send transport');
-        this.#requireRoomFor('producer', me);
-        const { transportId, kind, rtpParameters, source, paused } = request.data;
-        const produced = await this.#call('transport.produce', { transportId, kind, rtpParameters, paused, identity: me, source });
-        this.#store.addProducer(produced.id, me, transportId, kind, source, paused ?? false);
-        const row = this.#store.get(produced.id);
-        if (row) this.#broadcast({ type: 'media.producer_added', producer: toProducer(row) });
-        return produced;
+        return this.#holding('producer', me, async () => {
+          const { transportId, kind, rtpParameters, source, paused } = request.data;
+          const produced = await this.#call('transport.produce', { transportId, kind, rtpParameters, paused, identity: me, source });
+          this.#store.addProducer(produced.id, me, transportId, kind, source, paused ?? false);
+          const row = this.#store.get(produced.id);
+          if (row) this.#broadcast({ type: 'media.producer_added', producer: toProducer(row) });
+          return produced;
+        });
       }
       case 'media.consume': {
         const transport = this.#ownTransport(request.data.transportId, me);
         if (transport.direction !== 'recv') throw new MediaFailure('invalid_message', 'Consume on a recv transport');
         const producer = this.#store.get(request.data.producerId);
         if (producer?.kind !== 'producer') throw new MediaFailure('not_found', `No producer ${request.data.producerId} in this room`);
-        this.#requireRoomFor('consumer', me);
-        const consumed = await this.#call('transport.consume', request.data);
-        this.#store.addConsumer(consumed.id, me, request.data.transportId, producer.id, consumed.kind);
-        return consumed;
+        return this.#holding('consumer', me, async () => {
+          const consumed = await this.#call('transport.consume', request.data);
+          this.#store.addConsumer(consumed.id, me, request.data.transportId, producer.id, consumed.kind);
+          return consumed;
+        });
       }
       case 'media.pause':
       case 'media.resume': {
@@ -411,10 +427,18 @@ export class MediaRelay {
     if (!hasGrant(att.role, 'publish')) throw new MediaFailure('forbidden', 'Your role may watch but not publish');
   }
 
-  /** Refuses before the node is asked when the participant already holds their ceiling of `kind`. */
-  #requireRoomFor(kind: keyof typeof MAX_MEDIA_OBJECTS, identity: string): void {
-    const max = MAX_MEDIA_OBJECTS[kind];
-    if (this.#store.countOwned(kind, identity) >= max) throw new MediaFailure('rate_limited', `At most ${max} ${kind}s per participant; close one first`);
+  /**
+   * Runs `create` holding one slot of `kind` for the participant, taken before the node is asked
+   * (refused at the ceiling) and given back once `create` recorded the object or failed.
+   */
+  async #holding<T>(kind: ObjectKind, identity: string, create: () => Promise<T>): Promise<T> {
+    const release = this.#quota.reserve(kind, identity);
+    if (!release) throw new MediaFailure('rate_limited', `At most ${limitOf(kind)} ${kind}s per participant; close one first`);
+    try {
+      return await create();
+    } finally {
+      release();
+    }
   }
 
   #own(kind: 'transport' | 'producer' | 'consumer', id: string, identity: string) {
@@ -436,11 +460,29 @@ export class MediaRelay {
     return new Promise<NodeResult<M>>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
+        if (CREATING.has(method)) this.#abandon(id, method as Creating);
         reject(new MediaFailure('unavailable', `The media node did not answer ${method} in time`));
       }, MEDIA_REQUEST_TIMEOUT_MS);
       this.#pending.set(id, { method, resolve: resolve as (d: unknown) => void, reject, timer });
       sendToNode(node, { type: 'request', id, method, data });
     });
+  }
+
+  #abandon(id: string, method: Creating): void {
+    this.#abandoned.set(id, method);
+    if (this.#abandoned.size > MAX_ABANDONED) this.#abandoned.delete(this.#abandoned.keys().next().value!);
+  }
+
+  /** A late answer to a request we gave up on: what it created has no owner in the room, so it goes. */
+  #closeAbandoned(node: WebSocket, message: Extract<NodeToRoom, { type: 'response' }>): void {
+    const method = this.#abandoned.get(message.id);
+    if (!method) return;
+    this.#abandoned.delete(message.id);
+    const id = (message.data as { id?: unknown } | undefined)?.id;
+    if (!message.ok || typeof id !== 'string') return;
+    if (method === 'transport.create') this.#fireAndForget(node, 'transport.close', { transportId: id });
+    else if (method === 'transport.produce') this.#fireAndForget(node, 'producer.close', { producerId: id });
+    else this.#fireAndForget(node, 'consumer.close', { consumerId: id });
   }
 
   #fireAndForget<M extends NodeMethod>(node: WebSocket, method: M, data: NodeRequestData<M>): void {
@@ -479,6 +521,8 @@ export class MediaRelay {
     if (this.#placing || !roomId) return;
     this.#placing = true;
     this.#setState('placing', null);
+    const live = await this.host.session.isLive().catch((e: unknown) => (console.error('media: session check failed', e), undefined));
+    if (!live) return this.#placementFailed(live === false ? NOT_LIVE : 'session_check_failed');
     let result;
     try {
       result = await fleetStub(this.env).placeRoom(roomId, undefined, this.#lostNode);
@@ -498,7 +542,10 @@ export class MediaRelay {
     this.#placing = false;
     clearTimeout(this.#placingTimer);
     this.#setState('unavailable', error);
-    const failure = new MediaFailure('unavailable', error === 'no_media_capacity' ? 'No media node has capacity for this room right now' : `Media placement failed (${error})`);
+    const failure =
+      error === NOT_LIVE
+        ? new MediaFailure('room_not_live', 'Media starts when the room goes live')
+        : new MediaFailure('unavailable', error === 'no_media_capacity' ? 'No media node has capacity for this room right now' : `Media placement failed (${error})`);
     for (const w of this.#waiters) {
       clearTimeout(w.timer);
       w.reject(failure);
