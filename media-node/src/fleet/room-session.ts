@@ -6,6 +6,7 @@ import { FLEET_PROTOCOL_VERSION, NODE_REQUESTS, RoomToNode, type NodeMethod, typ
 import { EngineError } from '../engine/errors.ts';
 import type { Consumer, EngineWorker, Producer, Router, RtpCodecCapability, Transport, WebRtcTransport } from '../engine/types.ts';
 import type { Logger } from '../log.ts';
+import { OwnerQuota, type OwnedKind } from './owner-quota.ts';
 
 /** What every room's router offers: Opus and VP8 (what both engines and every browser share). */
 export const ROOM_MEDIA_CODECS: RtpCodecCapability[] = [
@@ -16,6 +17,11 @@ export const ROOM_MEDIA_CODECS: RtpCodecCapability[] = [
 /** Scores are batched and sent at most this often. */
 const SCORES_EVERY_MS = 2_000;
 const OPEN_TIMEOUT_MS = 10_000;
+
+/** Who a transport (and everything on it) belongs to: the identity the room named when creating it. */
+function ownerOf(transport: Transport): string {
+  return String(transport.appData.owner ?? '');
+}
 
 /** Engine failures as the room protocol's error codes. */
 function engineErrorCode(error: EngineError): 'not_found' | 'invalid_message' | 'unavailable' | 'internal' {
@@ -41,7 +47,7 @@ export interface RoomCounts {
 
 class RequestError extends Error {
   constructor(
-    readonly code: 'not_found' | 'invalid_message' | 'internal' | 'unavailable',
+    readonly code: 'not_found' | 'invalid_message' | 'internal' | 'unavailable' | 'rate_limited',
     message: string,
   ) {
     super(message);
@@ -54,6 +60,7 @@ export class RoomSession {
   readonly #consumers = new Map<string, Consumer>();
   readonly #producerScores = new Map<string, number>();
   readonly #consumerScores = new Map<string, { score: number; producerScore: number }>();
+  readonly #owners = new OwnerQuota();
   #scoreTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
@@ -163,7 +170,9 @@ export class RoomSession {
       case 'router.capabilities':
         return { rtpCapabilities: this.router.rtpCapabilities };
       case 'transport.create': {
-        const transport = await this.router.createWebRtcTransport({ enableUdp: true, enableTcp: true, preferUdp: true, appData: { owner: data.owner, direction: data.direction } });
+        const transport = await this.#owned('transport', data.owner, () =>
+          this.router.createWebRtcTransport({ enableUdp: true, enableTcp: true, preferUdp: true, appData: { owner: data.owner, direction: data.direction } }),
+        );
         this.#track(this.#transports, transport, () => this.#send({ type: 'transport.closed', transportId: transport.id }));
         return { id: transport.id, iceParameters: transport.iceParameters, iceCandidates: transport.iceCandidates, dtlsParameters: transport.dtlsParameters };
       }
@@ -176,12 +185,10 @@ export class RoomSession {
         this.#transport(data.transportId).close();
         return {};
       case 'transport.produce': {
-        const producer = await this.#transport(data.transportId).produce({
-          kind: data.kind,
-          rtpParameters: data.rtpParameters,
-          paused: data.paused,
-          appData: { identity: data.identity, source: data.source },
-        });
+        const transport = this.#transport(data.transportId);
+        const producer = await this.#owned('producer', ownerOf(transport), () =>
+          transport.produce({ kind: data.kind, rtpParameters: data.rtpParameters, paused: data.paused, appData: { identity: data.identity, source: data.source } }),
+        );
         this.#track(this.#producers, producer, () => {
           this.#producerScores.delete(producer.id);
           this.#send({ type: 'producer.closed', producerId: producer.id });
@@ -193,7 +200,10 @@ export class RoomSession {
         if (!this.router.canConsume({ producerId: data.producerId, rtpCapabilities: data.rtpCapabilities })) {
           throw new RequestError('invalid_message', 'These capabilities cannot receive that producer');
         }
-        const consumer = await this.#transport(data.transportId).consume({ producerId: data.producerId, rtpCapabilities: data.rtpCapabilities, paused: true });
+        const transport = this.#transport(data.transportId);
+        const consumer = await this.#owned('consumer', ownerOf(transport), () =>
+          transport.consume({ producerId: data.producerId, rtpCapabilities: data.rtpCapabilities, paused: true }),
+        );
         this.#track(this.#consumers, consumer, () => {
           this.#consumerScores.delete(consumer.id);
           this.#send({ type: 'consumer.closed', consumerId: consumer.id, producerId: consumer.producerId });
@@ -224,6 +234,21 @@ export class RoomSession {
         setImmediate(() => this.close('room ended'));
         return {};
     }
+  }
+
+  /** Creates an object holding one of its owner's slots until it closes; refused at the ceiling. */
+  async #owned<T extends Transport | Producer | Consumer>(kind: OwnedKind, owner: string, create: () => Promise<T>): Promise<T> {
+    const release = this.#owners.reserve(kind, owner);
+    if (!release) throw new RequestError('rate_limited', `${owner} holds the most ${kind}s one participant may`);
+    let object: T;
+    try {
+      object = await create();
+    } catch (error) {
+      release();
+      throw error;
+    }
+    (object as unknown as { once(e: 'close', l: () => void): void }).once('close', release);
+    return object;
   }
 
   #track<T extends Transport | Producer | Consumer>(map: Map<string, T>, object: T, onClose: () => void): void {
