@@ -359,3 +359,18 @@ describe('media without a live session', () => {
     await node.rooms.get(room.roomId)!.closed;
   });
 });
+
+describe('media fan-out', () => {
+  it('sends nothing to the room for pausing a paused producer or resuming a playing one', async () => {
+    const node = await TestNode.register({ nodeId: unique('a-sec') });
+    const { room, host } = await roomOnNode(node);
+    const transport = await request(host.socket, 'media.createTransport', { direction: 'send' });
+    const producerId = (await answer(host.socket, produce(host.socket, transport.data.id))).data.id as string;
+    const viewer = await join(room, { role: 'viewer' });
+    for (let i = 0; i < 20; i++) expect(await request(host.socket, 'media.resume', { producerId })).toMatchObject({ ok: true });
+    for (let i = 0; i < 20; i++) expect(await request(host.socket, 'media.pause', { producerId })).toMatchObject({ ok: true });
+    await viewer.socket.sync();
+    expect(viewer.socket.unreadOf('media.producer_updated')).toHaveLength(1);
+    expect(asked(node, 'producer.pause') + asked(node, 'producer.resume')).toBe(1);
+  });
+});

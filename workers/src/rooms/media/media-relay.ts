@@ -397,7 +397,8 @@ export class MediaRelay {
           return this.#call(`consumer.${action}`, { consumerId: request.data.consumerId });
         }
         const producerId = request.data.producerId;
-        this.#own('producer', producerId, me);
+        // Muting a muted producer changes nothing: no node call, and no frame to every socket.
+        if ((this.#own('producer', producerId, me).paused === 1) === (action === 'pause')) return {};
         await this.#call(`producer.${action}`, { producerId });
         this.#store.setPaused(producerId, action === 'pause');
         const row = this.#store.get(producerId);
