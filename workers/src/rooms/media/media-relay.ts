@@ -330,7 +330,10 @@ export class MediaRelay {
   async #serve(att: Joined, request: MediaRequest): Promise<unknown> {
     const me = att.identity;
     if (request.method === 'media.producers') return { producers: this.#store.producers() };
-    if (!(await this.host.session.isLive())) throw new MediaFailure('room_not_live', 'Media starts when the room goes live');
+    const live = await this.host.session.isLive().catch(() => {
+      throw new MediaFailure('unavailable', 'Could not check that the room is live; retry');
+    });
+    if (!live) throw new MediaFailure('room_not_live', 'Media starts when the room goes live');
     switch (request.method) {
       case 'media.capabilities': {
         await this.#ready();
