@@ -19,6 +19,8 @@ export const ERROR_CODES = [
   'room_ended',
   'banned',
   'kicked',
+  /** A member's role changed: join again (a new welcome carries the new grants). */
+  'role_changed',
   'forbidden',
   'not_found',
   'rate_limited',
