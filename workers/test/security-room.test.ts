@@ -7,6 +7,7 @@ import { decodeJwt } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FANOUT_LIMITS } from '../src/rooms/realtime/fanout-limits.ts';
 import { MAX_GUESTS_PER_CLIENT } from '../src/rooms/realtime/guest-clients.ts';
+import { MAX_PENDING_PER_CLIENT } from '../src/rooms/realtime/pending-limit.ts';
 import { addMember, api, setPlan, signUp, unique, type Tenant } from './api-client.ts';
 import { join, liveRoom, roomTenant, roomToken, RoomSocket, type TestRoom } from './room-client.ts';
 
@@ -22,13 +23,17 @@ async function restJoin(t: Tenant, roomId: string, bearer: string, body?: unknow
   return api('POST', `${roomPath(t, roomId)}/join`, { token: bearer, ...(body === undefined ? {} : { body }) });
 }
 
-/** Opens the socket from `ip` (as Cloudflare would say) and sends hello; returns the socket and the first answer. */
-async function hello(roomId: string, token: string, ip?: string) {
-  const res = await exports.default.fetch(
+/** The signaling upgrade from `ip` (as Cloudflare would say). */
+const upgradeFrom = (roomId: string, token: string, ip?: string) =>
+  exports.default.fetch(
     new Request(`http://roomcast.test/api/v1/rooms/${roomId}/signal?token=${encodeURIComponent(token)}`, {
       headers: { Upgrade: 'websocket', ...(ip ? { 'cf-connecting-ip': ip } : {}) },
     }),
   );
+
+/** Opens the socket from `ip` and sends hello; returns the socket and the first answer. */
+async function hello(roomId: string, token: string, ip?: string) {
+  const res = await upgradeFrom(roomId, token, ip);
   if (res.status !== 101 || !res.webSocket) throw new Error(`upgrade refused: ${res.status}`);
   res.webSocket.accept();
   const socket = new RoomSocket(res.webSocket);
@@ -109,6 +114,24 @@ describe('fan-out floods', () => {
     // The sender alone hears back the state it asked for.
     expect(host.socket.unreadOf('room.updated')).toHaveLength(10);
     expect(host.socket.unreadOf('alert.pinned')).toHaveLength(5);
+  });
+
+  it('refuses a client holding too many sockets that never say hello', async () => {
+    const room = await liveRoom(tenant);
+    const token = await roomToken(room);
+    const ip = randomIp();
+    const opened: WebSocket[] = [];
+    for (let i = 0; i < MAX_PENDING_PER_CLIENT; i++) {
+      const res = await upgradeFrom(room.roomId, token, ip);
+      expect(res.status).toBe(101);
+      res.webSocket!.accept();
+      opened.push(res.webSocket!);
+    }
+    const refused = await upgradeFrom(room.roomId, token, ip);
+    expect(refused.status).toBe(429);
+    expect((await refused.json<any>()).error.code).toBe('rate_limited');
+    expect((await upgradeFrom(room.roomId, token, randomIp())).status).toBe(101);
+    for (const ws of opened) ws.close();
   });
 
   it('refuses a reconnect loop of one identity after the join budget (each join is announced to the room)', async () => {

@@ -19,6 +19,7 @@ import { closeSocket, RoomError, send, sendError, sendRaw, type Attachment, type
 import { decodeFrame } from './realtime/decode.ts';
 import { budgetOf, FanoutLimits } from './realtime/fanout-limits.ts';
 import { GuestClients, MAX_GUESTS_PER_CLIENT } from './realtime/guest-clients.ts';
+import { MAX_PENDING_PER_CLIENT, tooManyPending } from './realtime/pending-limit.ts';
 import { isNodeAttachment, MediaRelay } from './media/media-relay.ts';
 import { hasGrant, requireGrant, requireOutranks } from './realtime/moderation.ts';
 import { endRoomSession, PlanCache } from './realtime/postgres.ts';
@@ -97,11 +98,15 @@ export class RoomDO extends DurableObject<Env> {
     const match = SIGNAL_PATH.exec(path);
     if (!match) return new Response('not found', { status: 404 });
     if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') return new Response('expected a WebSocket upgrade', { status: 426 });
+    const clientFp = await clientFingerprint(this.#config.roomTokenSecret, request.headers.get('cf-connecting-ip'));
+    if (tooManyPending(this.#live().values(), clientFp)) {
+      const error = { code: 'rate_limited', message: `At most ${MAX_PENDING_PER_CLIENT} connections per client may wait for hello` };
+      return Response.json({ error }, { status: 429 });
+    }
     this.#state.bindRoom(decodeURIComponent(match[1]!));
     const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server);
     const now = Date.now();
-    const clientFp = await clientFingerprint(this.#config.roomTokenSecret, request.headers.get('cf-connecting-ip'));
     this.#setAttachment(server, { phase: 'pending', connectedAt: now, lastSeen: now, clientFp });
     await this.#ensureAlarm(now + this.#config.room.heartbeatMs);
     return new Response(null, { status: 101, webSocket: client });
