@@ -20,6 +20,8 @@ export const ERROR_CODES = [
   'room_not_live',
   'banned',
   'kicked',
+  /** A member's role changed: join again (a new welcome carries the new grants). */
+  'role_changed',
   'forbidden',
   'not_found',
   'rate_limited',

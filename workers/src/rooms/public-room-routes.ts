@@ -13,6 +13,7 @@ import { ApiError, notFound } from '../errors.ts';
 import { createRouter, errorResponses, jsonBody, jsonContent, type AppEnv } from '../http.ts';
 import { enforceRateLimit } from '../platform/rate-limit.ts';
 import { withOrganization } from '../tenancy/access.ts';
+import { clientFingerprint } from './client-fingerprint.ts';
 import { issueJoin } from './room-routes.ts';
 
 export const publicRoomRoutes = createRouter();
@@ -88,7 +89,10 @@ async function joinAsGuest(c: Context<AppEnv>, row: RoomRow, name: string) {
   if (!row.live_session_id) throw new ApiError(409, 'room_not_live', 'The room is not live');
   const ip = c.req.header('cf-connecting-ip') ?? 'unknown';
   await enforceRateLimit(c.var.redis, `public-join:ip:${ip}`, c.var.config.publicJoinRateLimitPerIp, 60);
-  const participant = { identity: `guest-${crypto.randomUUID()}`, name, role: 'viewer' as const, userId: null };
+  // The client's fingerprint rides in the token: the room bans it with the guest and caps the
+  // guests one client may seat.
+  const clientFp = await clientFingerprint(c.var.config.roomTokenSecret, c.req.header('cf-connecting-ip'));
+  const participant = { identity: `guest-${crypto.randomUUID()}`, name, role: 'viewer' as const, userId: null, clientFp };
   const room = { id: row.room_id, organizationId: row.organization_id };
   return issueJoin(c, room, row.live_session_id, participant);
 }

@@ -5,15 +5,22 @@
 import { DurableObject } from 'cloudflare:workers';
 import { errors as joseErrors } from 'jose';
 import { CLOSE_CODES, PROTOCOL_VERSION, type ClientMessage, type ServerMessage } from '@roomcast/schema/protocol';
-import { grantsFor } from '@roomcast/schema';
+import { grantsFor, HOST_ROLES, type Role } from '@roomcast/schema';
 import { loadConfig, type Config } from '../config.ts';
 import type { Env } from '../env.ts';
+import { clientFingerprint } from './client-fingerprint.ts';
+import { isGuestIdentity, memberIdentity } from './identities.ts';
+import { absentRole } from './realtime/absent-rank.ts';
+import { currentClaims, seatRefusal } from './realtime/admission.ts';
 import { AlertStore } from './realtime/alert-store.ts';
 import { ChatLimits } from './realtime/chat-limits.ts';
 import { ChatStore } from './realtime/chat-store.ts';
 import { closeSocket, RoomError, send, sendError, sendRaw, type Attachment, type Joined } from './realtime/connection.ts';
 import { decodeFrame } from './realtime/decode.ts';
 import { LiveSession } from './media/live-session.ts';
+import { budgetOf, FanoutLimits } from './realtime/fanout-limits.ts';
+import { GuestClients, MAX_GUESTS_PER_CLIENT } from './realtime/guest-clients.ts';
+import { MAX_PENDING_PER_CLIENT, tooManyPending } from './realtime/pending-limit.ts';
 import { isNodeAttachment, MediaRelay } from './media/media-relay.ts';
 import { hasGrant, requireGrant, requireOutranks } from './realtime/moderation.ts';
 import { endRoomSession, PlanCache } from './realtime/postgres.ts';
@@ -51,6 +58,8 @@ export class RoomDO extends DurableObject<Env> {
   readonly #usage: UsageOutbox;
   readonly #plans: PlanCache;
   readonly #limits: ChatLimits;
+  readonly #fanout = new FanoutLimits();
+  readonly #guests: GuestClients;
   readonly #media: MediaRelay;
   /** Live sockets and their attachments, rebuilt from the runtime after a wake. */
   #sockets: Map<WebSocket, Attachment> | undefined;
@@ -62,6 +71,7 @@ export class RoomDO extends DurableObject<Env> {
     const sql = ctx.storage.sql;
     this.#state = new RoomStateStore(sql);
     this.#presence = new PresenceStore(sql);
+    this.#guests = new GuestClients(sql);
     this.#chat = new ChatStore(sql, this.#config.room.chatHistory);
     this.#alerts = new AlertStore(sql);
     this.#usage = new UsageOutbox(sql, this.#config);
@@ -90,11 +100,16 @@ export class RoomDO extends DurableObject<Env> {
     const match = SIGNAL_PATH.exec(path);
     if (!match) return new Response('not found', { status: 404 });
     if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') return new Response('expected a WebSocket upgrade', { status: 426 });
+    const clientFp = await clientFingerprint(this.#config.roomTokenSecret, request.headers.get('cf-connecting-ip'));
+    if (tooManyPending(this.#live().values(), clientFp)) {
+      const error = { code: 'rate_limited', message: `At most ${MAX_PENDING_PER_CLIENT} connections per client may wait for hello` };
+      return Response.json({ error }, { status: 429 });
+    }
     this.#state.bindRoom(decodeURIComponent(match[1]!));
     const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server);
     const now = Date.now();
-    this.#setAttachment(server, { phase: 'pending', connectedAt: now, lastSeen: now });
+    this.#setAttachment(server, { phase: 'pending', connectedAt: now, lastSeen: now, clientFp });
     await this.#ensureAlarm(now + this.#config.room.heartbeatMs);
     return new Response(null, { status: 101, webSocket: client });
   }
@@ -102,6 +117,14 @@ export class RoomDO extends DurableObject<Env> {
   /** Called by the REST `end` route after it closed the room session in Postgres. */
   async endRoom(): Promise<void> {
     await this.#closeRoom('ended');
+  }
+
+  /** Called by the member routes: a member's role changed (null: removed); they join again. */
+  async memberChanged(userId: string, role: Role | null): Promise<void> {
+    const row = this.#presence.get(memberIdentity(userId));
+    if (!row || row.role === role) return;
+    if (role === null) this.#eject(row, 'forbidden', 'You are no longer a member of this organization', CLOSE_CODES.policy, 'kicked', Date.now());
+    else this.#eject(row, 'role_changed', `Your role is now ${role}; join again`, CLOSE_CODES.replaced, 'replaced', Date.now());
   }
 
   override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
@@ -161,6 +184,8 @@ export class RoomDO extends DurableObject<Env> {
       return this.#hello(ws, message);
     }
     this.#persistLastSeen(ws, att);
+    const budget = budgetOf(message, att.identity);
+    if (budget) this.#fanout.check(budget, att.identity, now);
     switch (message.type) {
       case 'hello':
         throw new RoomError('already_joined', 'This connection has already joined');
@@ -180,22 +205,25 @@ export class RoomDO extends DurableObject<Env> {
         return this.#alertPost(att, message, now);
       case 'alert.pin':
       case 'alert.unpin':
-        return this.#alertPin(att, message);
+        return this.#alertPin(ws, att, message);
       case 'hand.raise':
-        return this.#updateParticipant(att.identity, { handRaised: true });
+        return this.#updateParticipant(ws, att.identity, { handRaised: true });
       case 'hand.lower':
-        return this.#handLower(att, message);
+        return this.#handLower(ws, att, message);
       case 'moderation.mute':
-        return this.#mute(att, message);
+        return this.#mute(ws, att, message);
       case 'moderation.kick':
       case 'moderation.ban':
         return this.#remove(att, message, now);
       case 'moderation.slow_mode':
         requireGrant(att.role, 'moderate');
+        // No-ops answer the sender only: the room hears nothing.
+        if (this.#state.view().slowModeSeconds === message.seconds) return send(ws, { type: 'room.updated', room: this.#state.view() });
         this.#state.setSlowMode(message.seconds);
         return this.#broadcast({ type: 'room.updated', room: this.#state.view() });
       case 'moderation.chat':
         requireGrant(att.role, 'moderate');
+        if (this.#state.view().chatEnabled === message.enabled) return send(ws, { type: 'room.updated', room: this.#state.view() });
         this.#state.setChatEnabled(message.enabled);
         return this.#broadcast({ type: 'room.updated', room: this.#state.view() });
       case 'room.end':
@@ -228,25 +256,36 @@ export class RoomDO extends DurableObject<Env> {
     }
     const meta = this.#state.meta;
     const roomId = meta.room_id ?? '';
-    const claims = await this.#verify(hello.token, roomId);
-    if (meta.organization_id && meta.organization_id !== claims.organizationId) {
+    const token = await this.#verify(hello.token, roomId);
+    if (meta.organization_id && meta.organization_id !== token.organizationId) {
       throw new RoomError('invalid_token', 'The token belongs to another organization', true);
     }
-    if (claims.roomSessionId && claims.roomSessionId === meta.ended_session_id) {
+    if (token.roomSessionId && token.roomSessionId === meta.ended_session_id) {
       throw new RoomError('room_ended', 'This live session has ended', true);
     }
     // Await everything before reading presence, so the admission decision and the insert that
     // follows run without another event in between.
-    const limit = claims.role === 'viewer' ? await this.#plans.viewerLimit(claims.organizationId, Date.now()) : undefined;
+    const claims = await currentClaims(this.#config, token, roomId, meta.session_id);
+    const limit = await this.#plans.viewerLimit(claims.organizationId, Date.now());
 
-    if (this.#attachment(ws).phase !== 'pending') return;
+    const pending = this.#attachment(ws);
+    if (pending.phase !== 'pending') return;
     const now = Date.now();
     if (!meta.organization_id) this.#state.bindOrganization(claims.organizationId);
-    if (claims.roomSessionId && claims.roomSessionId !== this.#state.meta.session_id) this.#state.startSession(claims.roomSessionId);
-    if (this.#state.isBanned(claims.identity)) throw new RoomError('banned', 'You were removed from this room for the rest of the session', true);
+    if (claims.roomSessionId && claims.roomSessionId !== this.#state.meta.session_id) {
+      this.#state.startSession(claims.roomSessionId);
+      this.#guests.reset();
+    }
+    // A guest is also known by the client they join from, so a ban holds against a new identity.
+    const guestFps = isGuestIdentity(claims.identity) ? [...new Set([claims.clientFp, pending.clientFp])].filter((fp): fp is string => !!fp) : [];
+    if (this.#state.isBanned(claims.identity) || this.#guests.isBanned(guestFps)) {
+      throw new RoomError('banned', 'You were removed from this room for the rest of the session', true);
+    }
+    this.#fanout.check('join', claims.identity, now, true);
+    for (const fp of guestFps) this.#fanout.check('join', `client:${fp}`, now, true);
 
     const existing = this.#presence.get(claims.identity);
-    if (existing && hello.resumeId !== undefined && hello.resumeId === existing.resume_id) {
+    if (existing && hello.resumeId !== undefined && hello.resumeId === existing.resume_id && existing.role === claims.role) {
       return this.#admit(ws, claims, existing, true, now);
     }
     if (existing) {
@@ -254,9 +293,12 @@ export class RoomDO extends DurableObject<Env> {
       this.#closeSocketsOf(existing.identity, CLOSE_CODES.replaced, 'replaced');
       this.#finishLeave(existing, 'replaced', now);
     }
-    if (limit && limit.max !== null && this.#presence.viewerCount() >= limit.max) {
-      throw new RoomError('room_full', `This room is full: the ${limit.planName} plan allows ${limit.max} viewers per room`, true);
+    const full = seatRefusal(limit, claims, { hosts: this.#presence.countRoles(HOST_ROLES), total: this.#presence.count() });
+    if (full) throw full;
+    if (guestFps.length > 0 && this.#guests.presentFrom(guestFps) >= MAX_GUESTS_PER_CLIENT) {
+      throw new RoomError('room_full', `At most ${MAX_GUESTS_PER_CLIENT} guests from one network may be in this room`, true);
     }
+    this.#guests.record(claims.identity, guestFps);
     const row = this.#presence.add({
       identity: claims.identity,
       name: claims.name,
@@ -404,16 +446,24 @@ export class RoomDO extends DurableObject<Env> {
     this.#broadcast({ type: 'alert.posted', alert });
   }
 
-  #alertPin(att: Joined, message: Of<'alert.pin'> | Of<'alert.unpin'>): void {
+  #alertPin(ws: WebSocket, att: Joined, message: Of<'alert.pin'> | Of<'alert.unpin'>): void {
     requireGrant(att.role, 'alerts.post');
-    const alert = this.#alerts.setPinned(message.alertId, message.type === 'alert.pin');
-    if (!alert) throw new RoomError('not_found', `No alert ${message.alertId}`);
-    this.#broadcast(alert.pinned ? { type: 'alert.pinned', alert } : { type: 'alert.unpinned', alertId: alert.id });
+    const result = this.#alerts.setPinned(message.alertId, message.type === 'alert.pin');
+    if (!result) throw new RoomError('not_found', `No alert ${message.alertId}`);
+    const { alert } = result;
+    const frame: ServerMessage = alert.pinned ? { type: 'alert.pinned', alert } : { type: 'alert.unpinned', alertId: alert.id };
+    if (result.changed) this.#broadcast(frame);
+    else send(ws, frame);
   }
 
   // ── Hands and moderation ──────────────────────────────────────────────────────
 
-  #updateParticipant(identity: string, change: { handRaised?: boolean; muted?: boolean }): void {
+  #updateParticipant(ws: WebSocket, identity: string, change: { handRaised?: boolean; muted?: boolean }): void {
+    const current = this.#target(identity);
+    // A no-op (raising a raised hand) answers the sender only: the room hears nothing.
+    if ((change.handRaised ?? current.hand_raised === 1) === (current.hand_raised === 1) && (change.muted ?? current.muted === 1) === (current.muted === 1)) {
+      return send(ws, { type: 'participant.updated', participant: toParticipant(current) });
+    }
     const row = this.#presence.update(identity, change);
     if (!row) throw new RoomError('not_found', `${identity} is not in this room`);
     this.#broadcast({ type: 'participant.updated', participant: toParticipant(row) });
@@ -425,37 +475,47 @@ export class RoomDO extends DurableObject<Env> {
     return row;
   }
 
-  #handLower(att: Joined, message: Of<'hand.lower'>): void {
+  #handLower(ws: WebSocket, att: Joined, message: Of<'hand.lower'>): void {
     const identity = message.identity ?? att.identity;
     if (identity !== att.identity) requireGrant(att.role, 'moderate');
-    this.#updateParticipant(identity, { handRaised: false });
+    this.#updateParticipant(ws, identity, { handRaised: false });
   }
 
-  #mute(att: Joined, message: Of<'moderation.mute'>): void {
+  #mute(ws: WebSocket, att: Joined, message: Of<'moderation.mute'>): void {
     requireGrant(att.role, 'moderate');
     const target = this.#target(message.identity);
     requireOutranks(att, { identity: target.identity, role: target.role as Joined['role'] });
-    this.#updateParticipant(target.identity, { muted: message.muted });
+    this.#updateParticipant(ws, target.identity, { muted: message.muted });
   }
 
-  #remove(att: Joined, message: Of<'moderation.kick'> | Of<'moderation.ban'>, now: number): void {
+  async #remove(att: Joined, message: Of<'moderation.kick'> | Of<'moderation.ban'>, now: number): Promise<void> {
     requireGrant(att.role, 'moderate');
     const ban = message.type === 'moderation.ban';
+    const present = this.#presence.get(message.identity);
+    if (!present && !ban) throw new RoomError('not_found', `${message.identity} is not in this room`);
+    // Rank holds whether or not the target is here.
+    const role = present ? (present.role as Role) : await absentRole(this.#config, att.organizationId, message.identity);
+    requireOutranks(att, { identity: message.identity, role });
+    if (ban) {
+      this.#state.ban(message.identity, now);
+      if (isGuestIdentity(message.identity)) this.#guests.banClientsOf(message.identity);
+    }
     const target = this.#presence.get(message.identity);
-    if (!target && !ban) throw new RoomError('not_found', `${message.identity} is not in this room`);
-    if (target) requireOutranks(att, { identity: target.identity, role: target.role as Joined['role'] });
-    if (ban) this.#state.ban(message.identity, now);
     if (!target) return;
     const code = ban ? 'banned' : 'kicked';
-    const text = `${ban ? 'Banned' : 'Removed'} by a moderator${message.reason ? `: ${message.reason}` : ''}`;
+    this.#eject(target, code, `${ban ? 'Banned' : 'Removed'} by a moderator${message.reason ? `: ${message.reason}` : ''}`, CLOSE_CODES.policy, code, now);
+  }
+
+  /** Tells the participant why, closes their sockets and ends their presence. */
+  #eject(row: ParticipantRow, code: 'banned' | 'kicked' | 'forbidden' | 'role_changed', text: string, closeCode: number, reason: LeaveReason, now: number): void {
     for (const [ws, a] of this.#live()) {
-      if (a.phase === 'joined' && a.identity === target.identity) {
+      if (a.phase === 'joined' && a.identity === row.identity) {
         sendError(ws, code, text);
         this.#markClosed(ws);
-        closeSocket(ws, CLOSE_CODES.policy, code);
+        closeSocket(ws, closeCode, code);
       }
     }
-    this.#finishLeave(target, code, now);
+    this.#finishLeave(row, reason, now);
   }
 
   // ── Ending ────────────────────────────────────────────────────────────────────
@@ -481,6 +541,7 @@ export class RoomDO extends DurableObject<Env> {
       if (org) this.#usage.left(row.usage_id, org, now);
     }
     this.#state.endSession();
+    this.#guests.reset();
     await this.#media.endRoom();
     await this.#usage.flush().catch((error: unknown) => console.error('room: usage flush failed; the alarm retries', error));
     await this.#scheduleNext(now);

@@ -3,6 +3,7 @@ import { and, count, eq, isNull, sql } from 'drizzle-orm';
 import type { Context } from 'hono';
 import { CreateRoomInput, JoinRoomInput, Room, RoomJoin, RoomSession, UpdateRoomInput } from '@roomcast/schema/api';
 import { rooms, roomSessions, workspaces } from '@roomcast/schema/db';
+import type { Role } from '@roomcast/schema';
 import { isUuid } from '../auth/tokens.ts';
 import type { Tx } from '../db/database.ts';
 import { ApiError, conflict, isUniqueViolation, notFound } from '../errors.ts';
@@ -11,6 +12,8 @@ import { assertFeature, assertWithinLimit, effectivePlan } from '../plans/limits
 import { withOrganization, type OrganizationAccess } from '../tenancy/access.ts';
 import { audit } from '../tenancy/audit.ts';
 import { slugify } from '../tenancy/create-organization.ts';
+import { memberIdentity, isReservedIdentity } from './identities.ts';
+import { roomStub } from './room-stub.ts';
 import { signRoomToken } from './room-token.ts';
 
 export const roomRoutes = createRouter();
@@ -67,13 +70,28 @@ function signalingUrl(c: Context<AppEnv>, roomId: string) {
   return `${base.origin}/api/v1/rooms/${roomId}/signal`;
 }
 
-/** Who the token names: a member is always themself; an API key speaks for its own users. */
-function participantFor(access: OrganizationAccess, input: z.infer<typeof JoinRoomInput>) {
+interface JoinParticipant {
+  identity: string;
+  name: string;
+  role: Role;
+  userId: string | null;
+  clientFp?: string | undefined;
+}
+
+/**
+ * Who the token names: a member is always themself; an API key speaks for its own users, never as
+ * a member or a guest (those namespaces are reserved), and its roles count against the plan's
+ * seats in the room like anyone else's.
+ */
+function participantFor(access: OrganizationAccess, input: z.infer<typeof JoinRoomInput>): JoinParticipant {
   if (access.principal.kind === 'user') {
-    return { identity: `user:${access.principal.userId}`, name: access.principal.name, role: access.role, userId: access.principal.userId };
+    return { identity: memberIdentity(access.principal.userId), name: access.principal.name, role: access.role, userId: access.principal.userId };
+  }
+  if (input.identity !== undefined && isReservedIdentity(input.identity)) {
+    throw new ApiError(400, 'reserved_identity', 'Identities starting with "user:" or "guest" belong to members and guests; name your own users otherwise');
   }
   return {
-    identity: input.identity ?? `guest:${crypto.randomUUID()}`,
+    identity: input.identity ?? `app:${crypto.randomUUID()}`,
     name: input.name ?? input.identity ?? 'Guest',
     role: input.role ?? ('viewer' as const),
     userId: null,
@@ -85,7 +103,7 @@ export async function issueJoin(
   c: Context<AppEnv>,
   room: Pick<RoomRow, 'id' | 'organizationId'>,
   liveSessionId: string | null,
-  participant: ReturnType<typeof participantFor>,
+  participant: JoinParticipant,
 ) {
   const { token, expiresAt } = await signRoomToken(
     c.var.config.roomTokenSecret,
@@ -297,7 +315,7 @@ roomRoutes.openapi(
       return { room, session: ended };
     });
     // The RoomDO tells everyone, closes their sockets and ends their participant sessions.
-    await (c.env.ROOM.get(c.env.ROOM.idFromName(id)) as unknown as { endRoom(): Promise<void> }).endRoom();
+    await roomStub(c.env, id).endRoom();
     return c.json({ room: toRoom(result.room, null), session: toSession(result.session) }, 200);
   },
 );

@@ -16,6 +16,8 @@ export interface RoomTokenClaims {
   userId: string | null;
   role: Role;
   grants: RoomGrant[];
+  /** Guests only: the keyed hash of the address they joined from (client-fingerprint.ts). */
+  clientFp?: string | undefined;
 }
 
 export async function signRoomToken(secret: Uint8Array, claims: Omit<RoomTokenClaims, 'grants'>, ttlSeconds: number) {
@@ -28,6 +30,7 @@ export async function signRoomToken(secret: Uint8Array, claims: Omit<RoomTokenCl
     name: claims.name,
     role: claims.role,
     grants: grantsFor(claims.role),
+    ...(claims.clientFp ? { cfp: claims.clientFp } : {}),
   })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setIssuer(ISSUER)
@@ -57,5 +60,6 @@ export async function verifyRoomToken(secret: Uint8Array, token: string, roomId:
     role,
     // Grants are derived from the role again, never trusted from the token's own list.
     grants: grantsFor(role),
+    clientFp: typeof payload.cfp === 'string' ? payload.cfp : undefined,
   };
 }

@@ -10,6 +10,7 @@ import type { Tx } from '../db/database.ts';
 import { ApiError, conflict, forbidden, isUniqueViolation, notFound } from '../errors.ts';
 import { bearerSecurity, createRouter, OrgParam, orgParamWith, errorResponses, iso, jsonBody, jsonContent } from '../http.ts';
 import { assertWithinLimit, countHostSeats } from '../plans/limits.ts';
+import { organizationRoomIds, tellRoomsMemberChanged } from '../rooms/member-sync.ts';
 import { withOrganization, type OrganizationAccess } from './access.ts';
 import { audit } from './audit.ts';
 import { toOrganization } from './create-organization.ts';
@@ -99,7 +100,7 @@ memberRoutes.openapi(
   async (c) => {
     const { org, user } = c.req.valid('param');
     const { role } = c.req.valid('json');
-    const member = await withOrganization(c.var.db, c.var.principal, org, 'member.manage', async (tx, access) => {
+    const { member, roomIds } = await withOrganization(c.var.db, c.var.principal, org, 'member.manage', async (tx, access) => {
       const current = await findMember(tx, org, user);
       await assertMayChange(tx, access, current.role, role);
       if (isHostRole(role) && !isHostRole(current.role)) await assertHostSeat(tx, org);
@@ -110,8 +111,9 @@ memberRoutes.openapi(
         .from(memberships)
         .innerJoin(users, eq(users.id, memberships.userId))
         .where(eq(memberships.id, current.id));
-      return row!;
+      return { member: row!, roomIds: current.role === role ? [] : await organizationRoomIds(tx, org) };
     });
+    await tellRoomsMemberChanged(c.env, roomIds, user, role);
     return c.json({ ...member, joinedAt: member.joinedAt.toISOString() }, 200);
   },
 );
@@ -128,12 +130,14 @@ memberRoutes.openapi(
   }),
   async (c) => {
     const { org, user } = c.req.valid('param');
-    await withOrganization(c.var.db, c.var.principal, org, 'member.manage', async (tx, access) => {
+    const roomIds = await withOrganization(c.var.db, c.var.principal, org, 'member.manage', async (tx, access) => {
       const current = await findMember(tx, org, user);
       await assertMayChange(tx, access, current.role, null);
       await tx.delete(memberships).where(eq(memberships.id, current.id));
       await audit(tx, access, 'member.removed', { type: 'user', id: user }, { role: current.role });
+      return organizationRoomIds(tx, org);
     });
+    await tellRoomsMemberChanged(c.env, roomIds, user, null);
     return c.body(null, 204);
   },
 );

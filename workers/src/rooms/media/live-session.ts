@@ -5,11 +5,9 @@
 // router on the node (every transport, producer and consumer) with its sockets.
 // The session id the RoomDO holds comes from room tokens, so it may name a session that has
 // ended (an old token); it is checked against Postgres, once per session id.
-import { and, eq, isNull } from 'drizzle-orm';
-import { roomSessions } from '@roomcast/schema/db';
 import { isUuid } from '../../auth/tokens.ts';
 import type { Config } from '../../config.ts';
-import { Database } from '../../db/database.ts';
+import { sessionIsLive } from '../realtime/postgres.ts';
 
 /** A session found live is asked about again after this long (it may have been ended elsewhere). */
 const RECHECK_LIVE_MS = 60_000;
@@ -50,19 +48,9 @@ export class LiveSession {
   }
 
   async #ask(organizationId: string, roomId: string, sessionId: string): Promise<boolean> {
-    const db = new Database(this.config);
-    try {
-      const rows = await db.scoped({ organizationId }, (tx) =>
-        tx
-          .select({ id: roomSessions.id })
-          .from(roomSessions)
-          .where(and(eq(roomSessions.id, sessionId), eq(roomSessions.roomId, roomId), isNull(roomSessions.endedAt))),
-      );
-      if (rows.length > 0) this.#live = { sessionId, at: Date.now() };
-      else this.#ended.add(sessionId);
-      return rows.length > 0;
-    } finally {
-      await db.close();
-    }
+    const live = await sessionIsLive(this.config, organizationId, roomId, sessionId);
+    if (live) this.#live = { sessionId, at: Date.now() };
+    else this.#ended.add(sessionId);
+    return live;
   }
 }

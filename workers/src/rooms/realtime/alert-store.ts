@@ -56,10 +56,13 @@ export class AlertStore {
     return toAlert(row);
   }
 
-  /** Sets the pin; returns the alert, or undefined when there is no such alert. */
-  setPinned(id: number, pinned: boolean): Alert | undefined {
-    const [row] = this.sql.exec<Row>(`UPDATE alerts SET pinned = ? WHERE id = ? RETURNING *`, pinned ? 1 : 0, id).toArray();
-    return row && toAlert(row);
+  /** Sets the pin; returns the alert and whether it changed, or undefined when there is no such alert. */
+  setPinned(id: number, pinned: boolean): { alert: Alert; changed: boolean } | undefined {
+    const [before] = this.sql.exec<Row>(`SELECT * FROM alerts WHERE id = ?`, id).toArray();
+    if (!before) return undefined;
+    if (before.pinned === (pinned ? 1 : 0)) return { alert: toAlert(before), changed: false };
+    const row = this.sql.exec<Row>(`UPDATE alerts SET pinned = ? WHERE id = ? RETURNING *`, pinned ? 1 : 0, id).one();
+    return { alert: toAlert(row), changed: true };
   }
 
   pinned(): Alert[] {

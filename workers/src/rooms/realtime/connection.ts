@@ -4,7 +4,8 @@ import { CLOSE_CODES, type ErrorCode, type ServerMessage } from '@roomcast/schem
 import type { Role } from '@roomcast/schema';
 
 export type Attachment =
-  | { phase: 'pending'; connectedAt: number; lastSeen: number }
+  /** clientFp: the fingerprint of the address the socket connected from (client-fingerprint.ts). */
+  | { phase: 'pending'; connectedAt: number; lastSeen: number; clientFp?: string | undefined }
   | {
       phase: 'joined';
       connectedAt: number;

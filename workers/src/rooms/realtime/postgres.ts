@@ -1,16 +1,20 @@
-// What the RoomDO reads from and writes to Postgres besides usage rows: the plan's viewer limit
-// (cached briefly: admission must not cost a query per viewer) and closing the room session when
-// the room ends from inside (a host's room.end, or the empty-room alarm).
+// What the RoomDO reads from and writes to Postgres besides usage rows: the plan's seat limits
+// (cached briefly: admission must not cost a query per viewer), whether a session is still live,
+// a member's current role, and closing the room session when the room ends from inside (a host's
+// room.end, or the empty-room alarm).
 import { and, eq, isNull } from 'drizzle-orm';
-import { roomSessions } from '@roomcast/schema/db';
+import { memberships, roomSessions } from '@roomcast/schema/db';
+import type { Role } from '@roomcast/schema';
 import type { Config } from '../../config.ts';
 import { Database } from '../../db/database.ts';
 import { effectivePlan } from '../../plans/limits.ts';
 
 export interface ViewerLimit {
   planName: string;
-  /** null: unlimited. */
+  /** Viewers (and every other role that may not go live) per room; null: unlimited. */
   max: number | null;
+  /** People who may go live (HOST_ROLES) present in one room at once; null: unlimited. */
+  hosts: number | null;
 }
 
 export class PlanCache {
@@ -27,7 +31,7 @@ export class PlanCache {
       const db = new Database(this.config);
       try {
         const plan = await db.scoped({ organizationId }, (tx) => effectivePlan(tx, organizationId));
-        const limit = { planName: plan.name, max: plan.maxViewersPerRoom };
+        const limit = { planName: plan.name, max: plan.maxViewersPerRoom, hosts: plan.maxHosts };
         this.#cached = { organizationId, limit, at: Date.now() };
         return limit;
       } finally {
@@ -48,6 +52,38 @@ export async function endRoomSession(config: Config, organizationId: string, roo
         .set({ endedAt: new Date() })
         .where(and(eq(roomSessions.id, sessionId), eq(roomSessions.roomId, roomId), isNull(roomSessions.endedAt))),
     );
+  } finally {
+    await db.close();
+  }
+}
+
+/** Is `sessionId` this room's session and still open? An old token must not reopen an ended one. */
+export async function sessionIsLive(config: Config, organizationId: string, roomId: string, sessionId: string): Promise<boolean> {
+  const db = new Database(config);
+  try {
+    const rows = await db.scoped({ organizationId }, (tx) =>
+      tx
+        .select({ id: roomSessions.id })
+        .from(roomSessions)
+        .where(and(eq(roomSessions.id, sessionId), eq(roomSessions.roomId, roomId), isNull(roomSessions.endedAt))),
+    );
+    return rows.length > 0;
+  } finally {
+    await db.close();
+  }
+}
+
+/** The member's role in the organization now, or null when they are not a member. */
+export async function memberRole(config: Config, organizationId: string, userId: string): Promise<Role | null> {
+  const db = new Database(config);
+  try {
+    const [row] = await db.scoped({ organizationId }, (tx) =>
+      tx
+        .select({ role: memberships.role })
+        .from(memberships)
+        .where(and(eq(memberships.organizationId, organizationId), eq(memberships.userId, userId))),
+    );
+    return row?.role ?? null;
   } finally {
     await db.close();
   }

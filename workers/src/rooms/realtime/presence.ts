@@ -54,9 +54,11 @@ export class PresenceStore {
     return this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM participants`).one().n;
   }
 
-  /** Viewers present, including those inside their resume window: they hold their seat. */
-  viewerCount(): number {
-    return this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM participants WHERE role = 'viewer'`).one().n;
+  /** Participants whose role is one of `roles`, including those inside their resume window. */
+  countRoles(roles: readonly string[]): number {
+    return this.sql
+      .exec<{ n: number }>(`SELECT count(*) AS n FROM participants WHERE role IN (${roles.map(() => '?').join(', ')})`, ...roles)
+      .one().n;
   }
 
   add(p: { identity: string; name: string; role: Role; userId: string | null; joinedAt: number; resumeId: string; usageId: string }): ParticipantRow {

@@ -1,0 +1,14 @@
+// The RoomDO's RPC surface for the REST routes: the room's own `end`, and the member routes
+// telling every room of the organization that a member's role changed or they were removed.
+import type { Role } from '@roomcast/schema';
+import type { Env } from '../env.ts';
+
+export interface RoomRpc {
+  endRoom(): Promise<void>;
+  /** `role` null: the member was removed from the organization. */
+  memberChanged(userId: string, role: Role | null): Promise<void>;
+}
+
+export function roomStub(env: Pick<Env, 'ROOM'>, roomId: string): RoomRpc {
+  return env.ROOM.get(env.ROOM.idFromName(roomId)) as unknown as RoomRpc;
+}
