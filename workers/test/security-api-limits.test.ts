@@ -1,32 +1,19 @@
 // Attacker's tests of the API's own limits: how much one caller may send (body size, request
 // rate per session user and per API key), what /health tells strangers, and the operator token.
-import { env } from 'cloudflare:workers';
-import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import worker from '../src/index.ts';
-import type { Env } from '../src/env.ts';
-import { api, setPlan, signUp } from './api-client.ts';
+import { api, bindingsWith, type ApiResponse, fetchWith, setPlan, signUp } from './api-client.ts';
 import { ADMIN } from './fleet-test-node.ts';
 
 const errorBody = (code: string) => ({ error: { code, message: expect.any(String) } });
 
-/** One request to the Worker under other bindings than the test project's (same services). */
-async function fetchWith(bindings: Partial<Env>, request: Request) {
-  const ctx = createExecutionContext();
-  const response = await worker.fetch(request as Parameters<typeof worker.fetch>[0], { ...(env as unknown as Env), ...bindings }, ctx);
-  await waitOnExecutionContext(ctx);
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : null };
-}
-
 describe('request bodies', () => {
-  it('a JSON body over the limit answers 413 body_too_large before it is parsed', async () => {
+  it('a JSON body over the limit answers 413 payload_too_large before it is parsed', async () => {
     const owner = await signUp('body-limit');
     const res = await api('POST', `/organizations/${owner.organizationId}/workspaces`, { token: owner.token, rawBody: JSON.stringify({ name: 'x'.repeat(100 * 1024) }) });
-    expect({ status: res.status, body: res.body }).toEqual({ status: 413, body: { error: { ...errorBody('body_too_large').error, details: { maxBytes: 65536 } } } });
+    expect({ status: res.status, body: res.body }).toEqual({ status: 413, body: { error: { ...errorBody('payload_too_large').error, details: { maxBytes: 65536 } } } });
     // Not even valid JSON: the size is refused before any parse is attempted.
     const garbage = await api('POST', '/auth/login', { rawBody: '{'.repeat(70 * 1024) });
-    expect({ status: garbage.status, body: garbage.body }).toMatchObject({ status: 413, body: errorBody('body_too_large') });
+    expect({ status: garbage.status, body: garbage.body }).toMatchObject({ status: 413, body: errorBody('payload_too_large') });
   });
 
   it('a chunked body without content-length is cut off at the limit with 413', async () => {
@@ -42,8 +29,8 @@ describe('request bodies', () => {
     });
     const request = new Request('http://roomcast.test/api/v1/auth/signup', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     expect(request.headers.get('content-length')).toBeNull();
-    const res = await fetchWith({}, request);
-    expect({ status: res.status, body: res.body }).toMatchObject({ status: 413, body: errorBody('body_too_large') });
+    const res = await fetchWith(bindingsWith({}), request);
+    expect({ status: res.status, body: res.body }).toMatchObject({ status: 413, body: errorBody('payload_too_large') });
     expect(sent).toBeLessThan(1024 * 1024);
   });
 
@@ -55,14 +42,14 @@ describe('request bodies', () => {
 });
 
 describe('per-principal rate limits', () => {
-  const limited = { API_RATE_LIMIT_PER_USER: '5', API_RATE_LIMIT_PER_KEY: '7' };
+  const limited = bindingsWith({ API_RATE_LIMIT_PER_USER: '5', API_RATE_LIMIT_PER_KEY: '7' });
   const get = (path: string, token: string) =>
     new Request(`http://roomcast.test/api/v1${path}`, { headers: { authorization: `Bearer ${token}`, 'cf-connecting-ip': `10.9.${Math.floor(Math.random() * 250)}.1` } });
 
   it('a signed-in user over their budget gets 429 rate_limited with retry-after, from any address', async () => {
     const user = await signUp('rate-user');
     const statuses: number[] = [];
-    let last!: Awaited<ReturnType<typeof fetchWith>>;
+    let last!: ApiResponse;
     for (let i = 0; i < 7; i++) {
       last = await fetchWith(limited, get(`/organizations/${user.organizationId}`, user.token));
       statuses.push(last.status);
@@ -88,7 +75,7 @@ describe('per-principal rate limits', () => {
 });
 
 describe('/health', () => {
-  const broken = { UPSTASH_REDIS_REST_URL: 'http://127.0.0.1:1', DATABASE_URL: 'postgres://roomcast_app:hunter2@127.0.0.1:1/nowhere' };
+  const broken = bindingsWith({ UPSTASH_REDIS_REST_URL: 'http://127.0.0.1:1', DATABASE_URL: 'postgres://roomcast_app:hunter2@127.0.0.1:1/nowhere' });
 
   it('tells anyone only ok or failing, never the raw dependency errors', async () => {
     const res = await fetchWith(broken, new Request('http://roomcast.test/health'));

@@ -1,11 +1,10 @@
 // The published local dev secrets (scripts/dev.ts, README) must never run a production Worker:
 // with them anyone could mint media-node credentials or room tokens, or drive the admin API.
 import { env, exports } from 'cloudflare:workers';
-import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
-import worker from '../src/index.ts';
 import type { Env } from '../src/env.ts';
+import { bindingsWith, fetchWith } from './api-client.ts';
 
 const production = { ...(env as unknown as Env), APP_ENV: 'production', STRIPE_SECRET_KEY: 'sk_live_x', STRIPE_WEBHOOK_SECRET: 'whsec_x' } as Env;
 
@@ -24,12 +23,7 @@ describe('production configuration', () => {
 });
 
 describe('a Worker with development settings', () => {
-  const call = async (url: string, bindings: Partial<Env> = {}) => {
-    const ctx = createExecutionContext();
-    const response = await worker.fetch(new Request(url) as Parameters<typeof worker.fetch>[0], { ...(env as unknown as Env), ...bindings }, ctx);
-    await waitOnExecutionContext(ctx);
-    return { status: response.status, body: await response.json() };
-  };
+  const call = (url: string, bindings: Partial<Env> = {}) => fetchWith(bindingsWith(bindings), new Request(url));
 
   it('refuses to serve on a public hostname (a deploy that kept APP_ENV=development)', async () => {
     for (const appEnv of ['development', 'test']) {

@@ -6,14 +6,14 @@ import { ApiError } from '../errors.ts';
 
 /** Every JSON body of the API is a few small fields; 64 KiB leaves ample room. */
 export const JSON_BODY_LIMIT_BYTES = 64 * 1024;
-/** Stripe event payloads embed whole objects (invoices with many lines). */
-export const WEBHOOK_BODY_LIMIT_BYTES = 1024 * 1024;
+/** Stripe events are a few KiB; the cap keeps huge unsigned bodies from costing work before the signature check. */
+export const WEBHOOK_BODY_LIMIT_BYTES = 512 * 1024;
 
 const limitBody = (maxSize: number) =>
   bodyLimit({
     maxSize,
     onError: () => {
-      throw new ApiError(413, 'body_too_large', `The request body is larger than ${maxSize} bytes`, { maxBytes: maxSize });
+      throw new ApiError(413, 'payload_too_large', `The request body is larger than ${maxSize} bytes`, { maxBytes: maxSize });
     },
   });
 
