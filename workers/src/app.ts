@@ -13,6 +13,9 @@ import { ApiError } from './errors.ts';
 import { fleetRoutes } from './fleet/fleet-routes.ts';
 import { createRouter, type AppEnv } from './http.ts';
 import { limitRoutes } from './plans/limit-routes.ts';
+import { limitPrincipalRate } from './platform/api-rate-limit.ts';
+import { limitRequestBody } from './platform/body-limit.ts';
+import { refuseDeployedDevelopment } from './platform/deploy-guard.ts';
 import { health } from './platform/health.ts';
 import { createRedis } from './platform/redis.ts';
 import { mediaNodeRoutes } from './rooms/media/media-node-route.ts';
@@ -39,6 +42,7 @@ const requestContext = createMiddleware<AppEnv>(async (c, next) => {
 
 const api = createRouter();
 api.use('*', resolvePrincipal);
+api.use('*', limitPrincipalRate);
 api.route('/auth', authRoutes);
 api.route('/organizations', organizationRoutes);
 api.route('/organizations', workspaceRoutes);
@@ -71,6 +75,8 @@ api.doc31('/openapi.json', {
 
 export const app = new OpenAPIHono<AppEnv>();
 app.use('*', requestContext);
+app.use('*', refuseDeployedDevelopment);
+app.use('/api/v1/*', limitRequestBody);
 app.get('/health', health);
 // Node and operator credentials, not sessions: mounted ahead of `api` and its session middleware.
 app.route('/api/v1', fleetRoutes);
@@ -81,7 +87,7 @@ app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route for 
 
 app.onError((error, c) => {
   if (error instanceof ApiError) {
-    if (error.status === 429) c.header('Retry-After', '60');
+    if (error.status === 429) c.header('Retry-After', String(retryAfterSeconds(error.details)));
     return c.json({ error: { code: error.code, message: error.message, details: error.details } }, error.status);
   }
   if (error instanceof HTTPException) {
@@ -92,5 +98,10 @@ app.onError((error, c) => {
   console.error('unhandled error', error);
   return c.json({ error: { code: 'internal', message: 'Something went wrong on our side' } }, 500);
 });
+
+const retryAfterSeconds = (details: unknown) => {
+  const seconds = (details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+  return typeof seconds === 'number' && seconds > 0 ? Math.ceil(seconds) : 60;
+};
 
 export type AppType = typeof api;

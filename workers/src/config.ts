@@ -22,6 +22,13 @@ const ConfigSchema = z.object({
   AUTH_RATE_LIMIT_PER_IP: intFrom(30),
   AUTH_RATE_LIMIT_PER_EMAIL: intFrom(10),
   PUBLIC_JOIN_RATE_LIMIT_PER_IP: intFrom(60),
+  // Requests per minute of one signed-in user and of one API key on the authenticated API.
+  API_RATE_LIMIT_PER_USER: intFrom(300),
+  API_RATE_LIMIT_PER_KEY: intFrom(600),
+  // New organizations: per user per hour, and how many trial or canceled ones a user may own.
+  ORG_CREATE_RATE_LIMIT_PER_HOUR: intFrom(5),
+  MAX_UNPAID_ORGS_PER_USER: intFrom(3),
+  TRIAL_DAYS: intFrom(14),
   ROOM_CHAT_HISTORY: intFrom(500),
   ROOM_CHAT_RATE_PER_10S: intFrom(10),
   ROOM_HEARTBEAT_SECONDS: intFrom(15),
@@ -61,9 +68,21 @@ export interface Config {
   authRateLimit: { perIp: number; perEmail: number };
   /** Anonymous joins of public rooms per minute from one address. */
   publicJoinRateLimitPerIp: number;
+  /** Authenticated API requests per minute, per session user and per API key. */
+  apiRateLimit: { perUser: number; perKey: number };
+  organizations: OrganizationLimits;
   room: RoomConfig;
   billing: BillingConfig;
   fleet: FleetConfig;
+}
+
+export interface OrganizationLimits {
+  /** Organizations one user may create per hour. */
+  createPerHour: number;
+  /** Organizations one user may own without a paid subscription (trialing or canceled). */
+  maxUnpaidPerUser: number;
+  /** How long a new organization's Starter trial lasts. */
+  trialMs: number;
 }
 
 export interface FleetConfig {
@@ -144,6 +163,12 @@ export function loadConfig(env: Env): Config {
     roomTokenTtlSeconds: v.ROOM_TOKEN_TTL_SECONDS,
     authRateLimit: { perIp: v.AUTH_RATE_LIMIT_PER_IP, perEmail: v.AUTH_RATE_LIMIT_PER_EMAIL },
     publicJoinRateLimitPerIp: v.PUBLIC_JOIN_RATE_LIMIT_PER_IP,
+    apiRateLimit: { perUser: v.API_RATE_LIMIT_PER_USER, perKey: v.API_RATE_LIMIT_PER_KEY },
+    organizations: {
+      createPerHour: v.ORG_CREATE_RATE_LIMIT_PER_HOUR,
+      maxUnpaidPerUser: v.MAX_UNPAID_ORGS_PER_USER,
+      trialMs: v.TRIAL_DAYS * 24 * 3600_000,
+    },
     room: {
       chatHistory: v.ROOM_CHAT_HISTORY,
       chatRatePer10s: v.ROOM_CHAT_RATE_PER_10S,

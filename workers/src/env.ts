@@ -20,6 +20,11 @@ export interface Env {
   AUTH_RATE_LIMIT_PER_IP?: string;
   AUTH_RATE_LIMIT_PER_EMAIL?: string;
   PUBLIC_JOIN_RATE_LIMIT_PER_IP?: string;
+  API_RATE_LIMIT_PER_USER?: string;
+  API_RATE_LIMIT_PER_KEY?: string;
+  ORG_CREATE_RATE_LIMIT_PER_HOUR?: string;
+  MAX_UNPAID_ORGS_PER_USER?: string;
+  TRIAL_DAYS?: string;
   ROOM_CHAT_HISTORY?: string;
   ROOM_CHAT_RATE_PER_10S?: string;
   ROOM_HEARTBEAT_SECONDS?: string;

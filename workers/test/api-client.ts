@@ -1,11 +1,13 @@
 // Test client for the Worker under workerd. Every call gets its own client IP unless a test pins
 // one, so the auth rate limits only bite in the tests about rate limits.
 import { env, exports } from 'cloudflare:workers';
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { eq } from 'drizzle-orm';
 import { subscriptions } from '@roomcast/schema/db';
 import { loadConfig } from '../src/config.ts';
 import { Database } from '../src/db/database.ts';
 import type { Env } from '../src/env.ts';
+import worker from '../src/index.ts';
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -40,6 +42,21 @@ export async function api<T = any>(method: string, path: string, options: CallOp
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : null, headers: response.headers };
 }
+
+/**
+ * One request to the Worker under other bindings than the test project's (same services), e.g. a
+ * lower limit. The config is parsed once per bindings object, so pass the same object each time.
+ */
+export async function fetchWith(bindings: Env, request: Request): Promise<ApiResponse> {
+  const ctx = createExecutionContext();
+  const response = await worker.fetch(request as Parameters<typeof worker.fetch>[0], bindings, ctx);
+  await waitOnExecutionContext(ctx);
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : null, headers: response.headers };
+}
+
+/** The test project's bindings with some replaced. */
+export const bindingsWith = (changes: Partial<Env>): Env => ({ ...(env as unknown as Env), ...changes });
 
 const rand = () => Math.floor(Math.random() * 250) + 1;
 export const unique = (label: string) => `${label}-${crypto.randomUUID().slice(0, 8)}`;
@@ -92,4 +109,16 @@ export async function addMember(owner: Tenant, role: string): Promise<Tenant> {
   const accepted = await api('POST', '/invitations/accept', { token: member.token, body: { token: invite.body.token } });
   if (accepted.status !== 200) throw new Error(`accept failed: ${JSON.stringify(accepted.body)}`);
   return member;
+}
+
+/** Ends the organization's trial (as if its trial days had passed), the way time would. */
+export async function endTrial(tenant: Tenant) {
+  const db = new Database(loadConfig(env as unknown as Env));
+  try {
+    await db.scoped({ organizationId: tenant.organizationId }, (tx) =>
+      tx.update(subscriptions).set({ trialEndsAt: new Date(Date.now() - 60_000) }).where(eq(subscriptions.organizationId, tenant.organizationId)),
+    );
+  } finally {
+    await db.close();
+  }
 }

@@ -52,6 +52,13 @@ export const LimitUsage = z.object({
   exceeded: z.boolean(),
 });
 
+const TrialFields = {
+  /** End of the free trial a new organization starts on; null once a plan is subscribed. */
+  trialEndsAt: z.string().nullable(),
+  /** The trial has ended without a subscription: the organization cannot go live (402 trial_expired). */
+  trialExpired: z.boolean(),
+};
+
 export const OrganizationSubscription = z.object({
   organizationId: z.uuid(),
   mode: BillingMode,
@@ -68,6 +75,7 @@ export const OrganizationSubscription = z.object({
   pastDueSince: z.string().nullable(),
   /** When a past-due organization falls back to Starter limits. */
   graceEndsAt: z.string().nullable(),
+  ...TrialFields,
   limits: z.array(LimitUsage),
   /** Limits the organization is over (after a downgrade): new resources are blocked, nothing is deleted. */
   exceeded: z.array(UsageLimitName),
@@ -78,6 +86,7 @@ export const OrganizationUsage = z.object({
   period: z.object({ start: z.string(), end: z.string() }),
   participantMinutes: z.number(),
   streamHours: z.number(),
+  ...TrialFields,
   limits: z.array(LimitUsage),
   exceeded: z.array(UsageLimitName),
 });

@@ -208,6 +208,8 @@ export const subscriptions = pgTable(
     currentPeriodEnd: timestamp('current_period_end', { withTimezone: true }),
     cancelAtPeriodEnd: boolean('cancel_at_period_end').notNull().default(false),
     pastDueSince: timestamp('past_due_since', { withTimezone: true }),
+    // End of the Starter trial every new organization gets; after it, going live needs a subscription.
+    trialEndsAt: timestamp('trial_ends_at', { withTimezone: true }),
     // Stripe's `created` of the last event applied, so an older event never rolls state back.
     lastEventAt: timestamp('last_event_at', { withTimezone: true }),
     createdAt: createdAt(),

@@ -60,7 +60,12 @@ authRoutes.openapi(
     try {
       const result = await c.var.db.scoped({ organizationId, userId }, async (tx) => {
         const [user] = await tx.insert(users).values({ id: userId, email: input.email, name: input.name, passwordHash }).returning();
-        const { organization } = await createOrganization(tx, { organizationId, name: input.organizationName, ownerId: userId });
+        const { organization } = await createOrganization(tx, {
+          organizationId,
+          name: input.organizationName,
+          ownerId: userId,
+          trialMs: c.var.config.organizations.trialMs,
+        });
         const token = await startSession(c, tx, userId);
         return { user: toUser(user!), organization: toOrganization(organization, { role: 'owner', planId: 'starter' }), token };
       });

@@ -158,7 +158,7 @@ organizationBillingRoutes.openapi(
   async (c) => {
     const { org } = c.req.valid('param');
     const body = await withOrganization(c.var.db, c.var.principal, org, 'usage.read', async (tx) => {
-      const { subscription: s, plan, effective, graceEndsAt } = await loadSubscription(tx, org);
+      const { subscription: s, plan, effective, graceEndsAt, trial } = await loadSubscription(tx, org);
       const limits = await limitUsage(tx, org, effective);
       return {
         organizationId: org,
@@ -172,6 +172,8 @@ organizationBillingRoutes.openapi(
         cancelAtPeriodEnd: s.cancelAtPeriodEnd,
         pastDueSince: iso(s.pastDueSince),
         graceEndsAt: iso(graceEndsAt),
+        trialEndsAt: iso(trial.trialEndsAt),
+        trialExpired: trial.trialExpired,
         limits,
         exceeded: limits.filter((l) => l.exceeded).map((l) => l.limit),
       };
@@ -193,7 +195,7 @@ organizationBillingRoutes.openapi(
   async (c) => {
     const { org } = c.req.valid('param');
     const body = await withOrganization(c.var.db, c.var.principal, org, 'usage.read', async (tx) => {
-      const { subscription, effective } = await loadSubscription(tx, org);
+      const { subscription, effective, trial } = await loadSubscription(tx, org);
       const now = new Date();
       const period = currentPeriod(subscription, now);
       const seconds = await usageSeconds(tx, org, period.start, now);
@@ -203,6 +205,8 @@ organizationBillingRoutes.openapi(
         period: { start: period.start.toISOString(), end: period.end.toISOString() },
         participantMinutes: Math.round((seconds.participant / 60) * 100) / 100,
         streamHours: Math.round((seconds.stream / 3600) * 1000) / 1000,
+        trialEndsAt: iso(trial.trialEndsAt),
+        trialExpired: trial.trialExpired,
         limits,
         exceeded: limits.filter((l) => l.exceeded).map((l) => l.limit),
       };

@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import type { LimitUsage, Plan } from '@roomcast/schema/api';
 import type { Tx } from '../db/database.ts';
 import { countHostSeats, effectivePlan, PAST_DUE_GRACE_MS, type PlanRow } from '../plans/limits.ts';
+import { trialState } from '../plans/trial.ts';
 
 export const toPlan = (p: PlanRow): z.infer<typeof Plan> => ({
   id: p.id,
@@ -32,7 +33,7 @@ export async function loadSubscription(tx: Tx, organizationId: string) {
   const effective = await effectivePlan(tx, organizationId);
   const { subscription } = row;
   const graceEndsAt = subscription.status === 'past_due' && subscription.pastDueSince ? new Date(subscription.pastDueSince.getTime() + PAST_DUE_GRACE_MS) : null;
-  return { subscription, plan: row.plan, effective, graceEndsAt };
+  return { subscription, plan: row.plan, effective, graceEndsAt, trial: trialState(subscription) };
 }
 
 /** Counts against the effective plan. Viewers are admitted live by each RoomDO, not counted here. */

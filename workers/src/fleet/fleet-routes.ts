@@ -6,8 +6,8 @@
 //   POST /api/v1/admin/fleet/nodes/{node}/undrain
 import { createRoute, z } from '@hono/zod-openapi';
 import { ErrorBody } from '@roomcast/schema/api';
-import { timingSafeEqualStrings } from '../auth/crypto.ts';
 import { ApiError, notFound, unauthenticated } from '../errors.ts';
+import { requireOperator } from '../platform/operator.ts';
 import { createRouter, jsonContent } from '../http.ts';
 import { bearerOf, verifyNodeToken } from './fleet-token.ts';
 import { fleetStub, GLOBAL_FLEET } from './fleet-do.ts';
@@ -70,13 +70,6 @@ const adminErrors = {
   503: jsonContent(ErrorBody, 'No ADMIN_TOKEN is configured'),
 };
 
-/** The operator's token, compared in constant time. No token configured: every call is refused. */
-function requireOperator(expected: string | undefined, request: Request): void {
-  if (!expected) throw new ApiError(503, 'admin_disabled', 'The admin API is disabled: set ADMIN_TOKEN');
-  const token = bearerOf(request);
-  if (!token || !timingSafeEqualStrings(token, expected)) throw unauthenticated('Send the operator token as "Authorization: Bearer <ADMIN_TOKEN>"');
-}
-
 fleetRoutes.openapi(
   createRoute({
     method: 'get',
@@ -86,7 +79,7 @@ fleetRoutes.openapi(
     responses: { 200: jsonContent(z.object({ nodes: z.array(NodeView) }), 'The nodes'), ...adminErrors },
   }),
   async (c) => {
-    requireOperator(c.var.config.fleet.adminToken, c.req.raw);
+    await requireOperator(c.var.config.fleet.adminToken, c.req.raw);
     return c.json({ nodes: await fleetStub(c.env).listNodes() }, 200);
   },
 );
@@ -102,7 +95,7 @@ for (const action of ['drain', 'undrain'] as const) {
       responses: { 200: jsonContent(z.object({ node: NodeView }), 'The node after the change'), 404: jsonContent(ErrorBody, 'No such node'), ...adminErrors },
     }),
     async (c) => {
-      requireOperator(c.var.config.fleet.adminToken, c.req.raw);
+      await requireOperator(c.var.config.fleet.adminToken, c.req.raw);
       const node = await fleetStub(c.env).setDrained(c.req.valid('param').node, action === 'drain');
       if (!node) throw notFound('Node');
       return c.json({ node }, 200);

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../http.ts';
+import { isOperator } from './operator.ts';
 
 async function probe(check: () => Promise<unknown>) {
   const started = performance.now();
@@ -11,9 +12,17 @@ async function probe(check: () => Promise<unknown>) {
   }
 }
 
-/** GET /health: the Worker answers, and says which dependencies it can reach. */
+/**
+ * GET /health: the Worker answers, and says whether each dependency is reachable. Raw errors name
+ * hosts, ports and driver internals, so latency, errors and the environment go to the operator
+ * (ADMIN_TOKEN) only; everyone else sees ok or failing.
+ */
 export async function health(c: Context<AppEnv>) {
   const [postgres, redis] = await Promise.all([probe(() => c.var.db.ping()), probe(() => c.var.redis.ping())]);
   const ok = postgres.ok && redis.ok;
-  return c.json({ status: ok ? 'ok' : 'degraded', worker: { ok: true, env: c.var.config.env }, dependencies: { postgres, redis } }, ok ? 200 : 503);
+  const status = ok ? 'ok' : 'degraded';
+  if (await isOperator(c.var.config.fleet.adminToken, c.req.raw)) {
+    return c.json({ status, worker: { ok: true, env: c.var.config.env }, dependencies: { postgres, redis } }, ok ? 200 : 503);
+  }
+  return c.json({ status, dependencies: { postgres: { ok: postgres.ok }, redis: { ok: redis.ok } } }, ok ? 200 : 503);
 }

@@ -9,6 +9,7 @@ export async function enforceRateLimit(
   bucket: string,
   limit: number,
   windowSeconds: number,
+  message = 'Too many attempts; try again in a minute',
 ): Promise<void> {
   const now = Date.now() / 1000;
   const window = Math.floor(now / windowSeconds);
@@ -22,7 +23,7 @@ export async function enforceRateLimit(
     .exec<[number, unknown, number | null]>();
   const overlap = 1 - (now / windowSeconds - window);
   if (current + (previous ?? 0) * overlap > limit) {
-    throw new ApiError(429, 'rate_limited', 'Too many attempts; try again in a minute', {
+    throw new ApiError(429, 'rate_limited', message, {
       retryAfterSeconds: windowSeconds,
     });
   }

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { and, count, eq, isNull, sql } from 'drizzle-orm';
 import type { Context } from 'hono';
-import { CreateRoomInput, JoinRoomInput, Room, RoomJoin, RoomSession, UpdateRoomInput } from '@roomcast/schema/api';
+import { CreateRoomInput, ErrorBody, JoinRoomInput, Room, RoomJoin, RoomSession, UpdateRoomInput } from '@roomcast/schema/api';
 import { rooms, roomSessions, workspaces } from '@roomcast/schema/db';
 import type { Role } from '@roomcast/schema';
 import { isUuid } from '../auth/tokens.ts';
@@ -9,6 +9,7 @@ import type { Tx } from '../db/database.ts';
 import { ApiError, conflict, isUniqueViolation, notFound } from '../errors.ts';
 import { bearerSecurity, createRouter, OrgParam, orgParamWith, errorResponses, iso, jsonBody, jsonContent, type AppEnv } from '../http.ts';
 import { assertFeature, assertWithinLimit, effectivePlan } from '../plans/limits.ts';
+import { assertTrialActive } from '../plans/trial.ts';
 import { withOrganization, type OrganizationAccess } from '../tenancy/access.ts';
 import { audit } from '../tenancy/audit.ts';
 import { slugify } from '../tenancy/create-organization.ts';
@@ -244,6 +245,7 @@ roomRoutes.openapi(
     responses: {
       201: jsonContent(z.object({ room: Room, session: RoomSession, join: RoomJoin }), 'Started'),
       200: jsonContent(z.object({ room: Room, session: RoomSession, join: RoomJoin }), 'Already live'),
+      402: jsonContent(ErrorBody, 'The trial has ended and no plan is subscribed (trial_expired)'),
       ...errorResponses(401, 403, 404),
     },
   }),
@@ -251,6 +253,7 @@ roomRoutes.openapi(
     const { org, room: id } = c.req.valid('param');
     const result = await withOrganization(c.var.db, c.var.principal, org, 'room.start', async (tx, access) => {
       const { room } = await findRoom(tx, org, id);
+      await assertTrialActive(tx, org);
       // The partial unique index keeps one live session per room even under concurrent starts.
       const [created] = await tx
         .insert(roomSessions)

@@ -1,5 +1,5 @@
 // A new organization always comes with a default workspace, its owner's membership and a Starter
-// subscription (DESIGN.md, flow 1). Used by signup and by POST /organizations.
+// trial that ends after `trialMs` (DESIGN.md, flow 1; plans/trial.ts). Used by signup and by POST /organizations.
 import { eq } from 'drizzle-orm';
 import { memberships, organizations, subscriptions, workspaces } from '@roomcast/schema/db';
 import { DEFAULT_PLAN } from '@roomcast/schema';
@@ -20,7 +20,7 @@ export function slugify(text: string): string {
 /** Must run in a transaction scoped to `organizationId` (the RLS check on insert). */
 export async function createOrganization(
   tx: Tx,
-  input: { organizationId: string; name: string; slug?: string | undefined; ownerId: string },
+  input: { organizationId: string; name: string; slug?: string | undefined; ownerId: string; trialMs: number },
 ) {
   const base = input.slug ?? slugify(input.name);
   let organization: typeof organizations.$inferSelect | undefined;
@@ -41,7 +41,8 @@ export async function createOrganization(
     .values({ organizationId: organization.id, name: 'Default', slug: 'default' })
     .returning();
   await tx.insert(memberships).values({ organizationId: organization.id, userId: input.ownerId, role: 'owner' });
-  await tx.insert(subscriptions).values({ organizationId: organization.id, planId: DEFAULT_PLAN, status: 'trialing' });
+  const trialEndsAt = new Date(Date.now() + input.trialMs);
+  await tx.insert(subscriptions).values({ organizationId: organization.id, planId: DEFAULT_PLAN, status: 'trialing', trialEndsAt });
   return { organization, workspace: workspace! };
 }
 

@@ -9,6 +9,7 @@ import { effectivePlan } from '../plans/limits.ts';
 import { withOrganization } from './access.ts';
 import { audit } from './audit.ts';
 import { createOrganization, listUserOrganizations, toOrganization } from './create-organization.ts';
+import { assertUnpaidOrganizationCap, limitOrganizationCreationRate } from './organization-quota.ts';
 
 export const organizationRoutes = createRouter();
 
@@ -43,17 +44,26 @@ organizationRoutes.openapi(
     method: 'post',
     path: '/',
     tags: ['organizations'],
-    summary: 'Create an organization owned by the signed-in user (starts on Starter)',
+    summary: 'Create an organization owned by the signed-in user (starts a Starter trial; rate-limited, and capped while unpaid)',
     security: bearerSecurity,
     request: jsonBody(CreateOrganizationInput),
-    responses: { 201: jsonContent(Organization, 'Created'), ...errorResponses(400, 401, 403, 409) },
+    responses: { 201: jsonContent(Organization, 'Created'), ...errorResponses(400, 401, 403, 409, 429) },
   }),
   async (c) => {
     const principal = requireUser(c.var.principal);
     const input = c.req.valid('json');
+    const { organizations: limits } = c.var.config;
+    await limitOrganizationCreationRate(c, principal.userId);
     const organizationId = crypto.randomUUID();
     const organization = await c.var.db.scoped({ organizationId, userId: principal.userId }, async (tx) => {
-      const { organization } = await createOrganization(tx, { organizationId, name: input.name, slug: input.slug, ownerId: principal.userId });
+      await assertUnpaidOrganizationCap(tx, principal.userId, limits.maxUnpaidPerUser);
+      const { organization } = await createOrganization(tx, {
+        organizationId,
+        name: input.name,
+        slug: input.slug,
+        ownerId: principal.userId,
+        trialMs: limits.trialMs,
+      });
       return organization;
     });
     return c.json(toOrganization(organization, { role: 'owner', planId: 'starter' }), 201);

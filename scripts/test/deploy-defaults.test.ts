@@ -1,0 +1,20 @@
+// A plain `wrangler deploy` must be production: the local runners (npm run dev, the tests, the
+// fleet stack) each set their own APP_ENV, so the committed default can be the safe one.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+
+const root = new URL('../../', import.meta.url);
+const read = (path: string) => readFileSync(new URL(path, root), 'utf8');
+
+describe('deploy defaults', () => {
+  it('wrangler.toml deploys APP_ENV=production', () => {
+    const vars = read('wrangler.toml').match(/^\[vars\]\n([\s\S]*?)(?=^\[)/m)?.[1] ?? '';
+    expect(vars.match(/^APP_ENV\s*=\s*"([^"]*)"/m)?.[1]).toBe('production');
+  });
+
+  it('every local runner of the Worker names its APP_ENV itself', () => {
+    expect(read('scripts/dev.ts')).toMatch(/APP_ENV: 'development'/);
+    expect(read('integration/support/stack.ts')).toMatch(/APP_ENV: 'development'/);
+    expect(read('scripts/test/services.ts')).toMatch(/APP_ENV: 'test'/);
+  });
+});
