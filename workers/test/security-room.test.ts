@@ -3,13 +3,13 @@
 // dodging seat limits, guests filling rooms and shrugging off bans, old tokens reopening ended
 // sessions, and members keeping a role they lost.
 import { exports } from 'cloudflare:workers';
-import { decodeJwt } from 'jose';
+import { decodeJwt, SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FANOUT_LIMITS } from '../src/rooms/realtime/fanout-limits.ts';
 import { MAX_GUESTS_PER_CLIENT } from '../src/rooms/realtime/guest-clients.ts';
 import { MAX_PENDING_PER_CLIENT } from '../src/rooms/realtime/pending-limit.ts';
 import { addMember, api, setPlan, signUp, unique, type Tenant } from './api-client.ts';
-import { join, liveRoom, roomTenant, roomToken, RoomSocket, type TestRoom } from './room-client.ts';
+import { config, join, liveRoom, roomTenant, roomToken, RoomSocket, type TestRoom } from './room-client.ts';
 
 let tenant: Tenant;
 beforeAll(async () => {
@@ -248,6 +248,21 @@ describe('guests', () => {
 });
 
 describe('sessions and membership', () => {
+  it('refuses a correctly signed room token that never expires', async () => {
+    const room = await liveRoom(tenant);
+    const forever = await new SignJWT({ room: room.roomId, org: tenant.organizationId, sid: room.sessionId, uid: null, name: 'Forever', role: 'viewer' })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setIssuer('roomcast')
+      .setAudience('roomcast:room')
+      .setSubject('guest:forever')
+      .setIssuedAt()
+      .sign(config.roomTokenSecret);
+    // The token is checked before the upgrade: no socket is opened for it.
+    const res = await upgradeFrom(room.roomId, forever);
+    expect(res.status).toBe(401);
+    expect(res.webSocket).toBeFalsy();
+  });
+
   it('refuses a token of an ended session: it cannot reopen the room or wipe the bans of the live one', async () => {
     const room = await liveRoom(tenant);
     const oldToken = await roomToken(room, { identity: 'guest:from-the-first-session' });

@@ -45,7 +45,7 @@ export async function signRoomToken(secret: Uint8Array, claims: Omit<RoomTokenCl
 
 /** Verifies signature, expiry, issuer and audience, and that the token is for `roomId`. */
 export async function verifyRoomToken(secret: Uint8Array, token: string, roomId: string): Promise<RoomTokenClaims> {
-  const { payload } = await jwtVerify(token, secret, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
+  const { payload } = await jwtVerify(token, secret, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'], requiredClaims: ['exp', 'sub'] });
   const role = payload.role as Role;
   if (payload.room !== roomId || typeof payload.org !== 'string' || !payload.sub || !ROLES.includes(role)) {
     throw new Error('room token does not match this room');
