@@ -1,8 +1,9 @@
 // Which requests may reach server code (CSRF). SolidStart runs a server function at `/_server`
 // for ANY method: a GET (or HEAD, OPTIONS...) takes its arguments from the query string, so a
 // plain link could run a mutation with the victim's SameSite=Lax cookie. Hence:
-// - the server-function endpoint takes POST only (the client always POSTs, even for queries;
-//   pages read through in-process calls during SSR, never through a GET to `/_server`);
+// - a server function is POSTed, except a read: the router's query() calls server functions by
+//   GET, and only the `load*` functions are reads (a convention test/unit/request-guard checks
+//   against every query() and action() in web/src);
 // - server functions, and every request that is not a read (GET/HEAD), must come from a page of
 //   this origin, by Origin and by Sec-Fetch-Site.
 // Pure request logic (no SolidStart imports) so it can be unit tested.
@@ -15,6 +16,19 @@ export interface Refusal {
 
 const READ_METHODS = new Set(['GET', 'HEAD']);
 const SERVER_FUNCTION_BASE = '/_server';
+/** SolidStart's id of a read: `src_dashboard_rooms_server_ts--loadRooms_1`. */
+export const READ_FUNCTION = /--load[A-Z]\w*_\d+$/;
+
+/** The function SolidStart's handler will run: the X-Server-Id header's, else the `id` parameter's. */
+function functionId(request: Request): string {
+  const header = request.headers.get('x-server-id');
+  if (header === null) return new URL(request.url).searchParams.get('id') ?? '';
+  try {
+    return decodeURIComponent(header).split('#')[0] ?? '';
+  } catch {
+    return header;
+  }
+}
 
 /** SolidStart's server-function endpoint, however the path is spelled (case, slashes, escapes). */
 export function isServerFunctionRequest(request: Request): boolean {
@@ -47,8 +61,9 @@ export function refusal(request: Request): Refusal | null {
   if ((serverFunction || !READ_METHODS.has(request.method)) && isCrossSite(request)) {
     return { status: 403, code: 'csrf_rejected', message: 'Cross-site request refused' };
   }
-  if (serverFunction && request.method !== 'POST') {
-    return { status: 405, code: 'method_not_allowed', message: 'Server functions are called with POST only' };
+  const read = request.method === 'GET' && READ_FUNCTION.test(functionId(request));
+  if (serverFunction && request.method !== 'POST' && !read) {
+    return { status: 405, code: 'method_not_allowed', message: 'Only reads may be called with GET; this server function takes POST' };
   }
   return null;
 }
