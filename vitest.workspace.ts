@@ -41,11 +41,11 @@ export const projects: TestProjectInlineConfiguration[] = [
       globalSetup: ['scripts/test/global-setup.ts'],
     },
   }),
-  // Node-side code: the local stack, migrations, RLS, protocol schemas.
+  // Node-side code: the local stack, migrations, RLS, protocol schemas, the web server's request logic.
   defineProject({
     test: {
       name: 'node',
-      include: ['schema/test/**/*.test.ts', 'scripts/test/**/*.test.ts'],
+      include: ['schema/test/**/*.test.ts', 'scripts/test/**/*.test.ts', 'web/test/unit/**/*.test.ts'],
       globalSetup: ['scripts/test/global-setup.ts'],
     },
   }),

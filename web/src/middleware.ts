@@ -1,26 +1,25 @@
-// CSRF defence for every mutation (server actions and functions are POSTs to this origin).
-// Two layers: the session cookie is SameSite=Lax, so other sites' POSTs arrive without it; and
-// here any non-GET request whose Origin (or, without Origin, Sec-Fetch-Site) shows another site
-// is refused before any server code runs. Same-site subdomains and old browsers are covered too.
+// Runs before and after all server code (pages and server functions).
+// Before: CSRF defence (server/request-guard.ts): server functions take same-origin POSTs only,
+// and nothing but a read (GET/HEAD) is accepted from another site. The session cookie is also
+// SameSite=Lax, but Lax still rides along on a top-level GET, which is why GETs are refused too.
+// After: no form input or secret leaves in SolidStart's no-JS flash cookie (server/flash-cookie.ts).
 import { createMiddleware } from '@solidjs/start/middleware';
-
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-
-export function isCrossSiteWrite(request: Request): boolean {
-  if (SAFE_METHODS.has(request.method)) return false;
-  const origin = request.headers.get('origin');
-  if (origin) return origin !== new URL(request.url).origin;
-  const site = request.headers.get('sec-fetch-site');
-  return site !== null && site !== 'same-origin' && site !== 'none';
-}
+import { withScrubbedFlash } from './server/flash-cookie';
+import { refusal } from './server/request-guard';
 
 export default createMiddleware({
   onRequest: (event) => {
-    if (isCrossSiteWrite(event.request)) {
-      return new Response(JSON.stringify({ error: { code: 'csrf_rejected', message: 'Cross-site request refused' } }), {
-        status: 403,
-        headers: { 'content-type': 'application/json' },
+    const refused = refusal(event.request);
+    if (refused) {
+      return new Response(JSON.stringify({ error: { code: refused.code, message: refused.message } }), {
+        status: refused.status,
+        headers: { 'content-type': 'application/json', ...(refused.status === 405 ? { allow: 'POST' } : {}) },
       });
+    }
+  },
+  onBeforeResponse: (event, response) => {
+    if (response.body instanceof Response) {
+      response.body = withScrubbedFlash(response.body, new URL(event.request.url).protocol === 'https:');
     }
   },
 });

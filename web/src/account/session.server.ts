@@ -9,16 +9,18 @@ import { api, ApiRequestError } from '~/server/api';
 // in the client bundle, which would drag server-only modules into the browser.
 import type { Organization, User } from '~/server/api';
 import { failure, field, parseForm } from '~/server/forms';
+import { sameOriginPath } from '~/server/safe-redirect';
 import { clearSessionToken, readSessionToken, writeSessionToken } from '~/server/session';
+import { getRequestEvent } from 'solid-js/web';
 
 export interface Me {
   user: User;
   organizations: Organization[];
 }
 
-/** Only same-site paths may be a post-login destination (no open redirects). */
-function safeNext(next: unknown): string {
-  return typeof next === 'string' && next.startsWith('/') && !next.startsWith('//') ? next : '/app';
+/** Only paths on this origin may be a post-login destination (no open redirects). */
+function safeNext(next: unknown, fallback = '/app'): string {
+  return sameOriginPath(next, new URL(getRequestEvent()!.request.url).origin, fallback);
 }
 
 /** The signed-in user, or null. A stale cookie counts as signed out. */
@@ -64,8 +66,7 @@ export async function signup(form: FormData) {
   } catch (error) {
     return failure(error);
   }
-  const next = form.get('next');
-  throw redirect(typeof next === 'string' && next ? safeNext(next) : `/app/${slug}`);
+  throw redirect(safeNext(form.get('next'), `/app/${encodeURIComponent(slug)}`));
 }
 
 export async function logout() {

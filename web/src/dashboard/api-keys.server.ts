@@ -4,7 +4,7 @@
 import { CreateApiKeyInput } from '@roomcast/schema/api';
 import { api } from '~/server/api';
 import type { ApiKey } from '~/server/api';
-import { failure, field, parseForm } from '~/server/forms';
+import { failure, field, parseForm, scriptRequired } from '~/server/forms';
 import { requireOrganization } from './organization.server';
 
 export async function loadApiKeys(slug: string): Promise<ApiKey[]> {
@@ -16,6 +16,8 @@ export async function loadApiKeys(slug: string): Promise<ApiKey[]> {
 const orgPath = (form: FormData) => `/organizations/${encodeURIComponent(String(form.get('organizationId') ?? ''))}`;
 
 export async function createApiKey(form: FormData) {
+  const refused = scriptRequired();
+  if (refused) return refused;
   try {
     const input = parseForm(CreateApiKeyInput, { name: field(form, 'name') });
     const result = await api.post<{ apiKey: ApiKey; secret: string }>(`${orgPath(form)}/api-keys`, input);

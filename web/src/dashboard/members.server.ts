@@ -7,7 +7,7 @@ import { AcceptInvitationInput, CreateInvitationInput, UpdateMemberInput } from 
 import { can } from '@roomcast/schema';
 import { api } from '~/server/api';
 import type { Invitation, Member, Organization } from '~/server/api';
-import { failure, field, parseForm } from '~/server/forms';
+import { failure, field, parseForm, scriptRequired } from '~/server/forms';
 import { requireOrganization } from './organization.server';
 
 export interface MembersPage {
@@ -29,6 +29,8 @@ export async function loadMembers(slug: string): Promise<MembersPage> {
 const orgPath = (form: FormData) => `/organizations/${encodeURIComponent(String(form.get('organizationId') ?? ''))}`;
 
 export async function inviteMember(form: FormData) {
+  const refused = scriptRequired();
+  if (refused) return refused;
   try {
     const input = parseForm(CreateInvitationInput, { email: field(form, 'email'), role: field(form, 'role') });
     const result = await api.post<{ invitation: Invitation; token: string }>(`${orgPath(form)}/invitations`, input);
@@ -75,5 +77,5 @@ export async function acceptInvitation(form: FormData) {
   } catch (error) {
     return failure(error);
   }
-  throw redirect(`/app/${slug}`);
+  throw redirect(`/app/${encodeURIComponent(slug)}`);
 }

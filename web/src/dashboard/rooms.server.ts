@@ -69,7 +69,7 @@ export async function deleteRoom(form: FormData) {
   } catch (error) {
     return failure(error);
   }
-  throw redirect(`/app/${String(form.get('orgSlug') ?? '')}/rooms`);
+  throw redirect(`/app/${encodeURIComponent(String(form.get('orgSlug') ?? ''))}/rooms`);
 }
 
 export async function startRoom(form: FormData) {

@@ -1,5 +1,6 @@
 // What a failed form action returns, so a page can show the message and each field's error next
 // to that field. Redirects (thrown Responses) pass through untouched.
+import { getRequestEvent } from 'solid-js/web';
 import { z } from 'zod';
 import { ApiRequestError } from './api';
 
@@ -29,6 +30,17 @@ export function parseForm<S extends z.ZodType>(schema: S, values: Record<string,
 export function field(form: FormData, name: string): string | undefined {
   const value = form.get(name);
   return typeof value === 'string' && value.trim() !== '' ? value : undefined;
+}
+
+/**
+ * For an action whose answer holds a one-time secret (an API key, an invitation link): refuses a
+ * form posted without JavaScript BEFORE anything is created. That answer would travel in
+ * SolidStart's flash cookie, which never carries secrets (server/flash-cookie.ts), so the secret
+ * would be lost. SolidStart's client marks its calls with X-Server-Instance.
+ */
+export function scriptRequired(): FormFailure | null {
+  if (getRequestEvent()?.request.headers.has('x-server-instance')) return null;
+  return { ok: false, code: 'javascript_required', message: 'This needs JavaScript: the result is shown only once, in the page. Turn JavaScript on and try again.', fields: {} };
 }
 
 export function failure(error: unknown): FormFailure {

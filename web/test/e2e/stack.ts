@@ -10,6 +10,8 @@ export const e2eStack = {
   neonProxyPort: port('E2E_NEON_PROXY_PORT', 38789),
   upstashPort: port('E2E_UPSTASH_PORT', 38079),
   webPort: port('E2E_WEB_PORT', 33000),
+  /** First of the media node's 10 RTC ports (another engineer's e2e run may hold the default). */
+  mediaRtcMinPort: port('E2E_MEDIA_RTC_MIN_PORT', 40400),
   /** Owner URL of the e2e database: dropped and recreated each run; dev.ts migrates it. */
   adminDatabaseUrl: env.E2E_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/roomcast_e2e',
 };
