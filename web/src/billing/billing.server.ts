@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { LocalPlanInput, PlanIdSchema } from '@roomcast/schema/api';
 import type * as Shapes from '@roomcast/schema/api';
 import { loadMeOrLogin } from '~/account/session.server';
-import { api, ApiRequestError } from '~/server/api';
+import { api, apiPath, ApiRequestError } from '~/server/api';
 import { failure, field, parseForm } from '~/server/forms';
 
 export type BillingPlan = z.infer<typeof Shapes.BillingPlan>;
@@ -73,7 +73,7 @@ export async function openPortal(form: FormData) {
 export async function switchLocalPlan(form: FormData) {
   try {
     const input = parseForm(LocalPlanInput, { plan: field(form, 'plan') });
-    await api.post(`/organizations/${String(form.get('organizationId') ?? '')}/subscription/local-plan`, input);
+    await api.post(apiPath`/organizations/${form.get('organizationId')}/subscription/local-plan`, input);
     return { ok: true as const };
   } catch (error) {
     return failure(error);

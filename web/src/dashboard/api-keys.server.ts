@@ -2,7 +2,7 @@
 // API keys of an organization through the API. The secret exists only in the create answer:
 // it goes to the page once and is never stored or shown again.
 import { CreateApiKeyInput } from '@roomcast/schema/api';
-import { api } from '~/server/api';
+import { api, apiPath } from '~/server/api';
 import type { ApiKey } from '~/server/api';
 import { failure, field, parseForm, scriptRequired } from '~/server/forms';
 import { requireOrganization } from './organization.server';
@@ -13,7 +13,7 @@ export async function loadApiKeys(slug: string): Promise<ApiKey[]> {
   return (await api.get<{ apiKeys: ApiKey[] }>(`/organizations/${organization.id}/api-keys`)).apiKeys;
 }
 
-const orgPath = (form: FormData) => `/organizations/${encodeURIComponent(String(form.get('organizationId') ?? ''))}`;
+const orgPath = (form: FormData) => apiPath`/organizations/${form.get('organizationId')}`;
 
 export async function createApiKey(form: FormData) {
   const refused = scriptRequired();
@@ -29,7 +29,7 @@ export async function createApiKey(form: FormData) {
 
 export async function revokeApiKey(form: FormData) {
   try {
-    await api.delete(`${orgPath(form)}/api-keys/${encodeURIComponent(String(form.get('keyId') ?? ''))}`);
+    await api.delete(orgPath(form) + apiPath`/api-keys/${form.get('keyId')}`);
     return { ok: true as const };
   } catch (error) {
     return failure(error);

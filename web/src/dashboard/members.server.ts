@@ -5,7 +5,7 @@ import { redirect } from '@solidjs/router';
 import { getRequestEvent } from 'solid-js/web';
 import { AcceptInvitationInput, CreateInvitationInput, UpdateMemberInput } from '@roomcast/schema/api';
 import { can } from '@roomcast/schema';
-import { api } from '~/server/api';
+import { api, apiPath } from '~/server/api';
 import type { Invitation, Member, Organization } from '~/server/api';
 import { failure, field, parseForm, scriptRequired } from '~/server/forms';
 import { requireOrganization } from './organization.server';
@@ -26,7 +26,7 @@ export async function loadMembers(slug: string): Promise<MembersPage> {
   return { members: members.members, invitations: invitations.invitations };
 }
 
-const orgPath = (form: FormData) => `/organizations/${encodeURIComponent(String(form.get('organizationId') ?? ''))}`;
+const orgPath = (form: FormData) => apiPath`/organizations/${form.get('organizationId')}`;
 
 export async function inviteMember(form: FormData) {
   const refused = scriptRequired();
@@ -43,7 +43,7 @@ export async function inviteMember(form: FormData) {
 
 export async function revokeInvitation(form: FormData) {
   try {
-    await api.delete(`${orgPath(form)}/invitations/${encodeURIComponent(String(form.get('invitationId') ?? ''))}`);
+    await api.delete(orgPath(form) + apiPath`/invitations/${form.get('invitationId')}`);
     return { ok: true as const };
   } catch (error) {
     return failure(error);
@@ -53,7 +53,7 @@ export async function revokeInvitation(form: FormData) {
 export async function changeRole(form: FormData) {
   try {
     const input = parseForm(UpdateMemberInput, { role: field(form, 'role') });
-    const member = await api.patch<Member>(`${orgPath(form)}/members/${encodeURIComponent(String(form.get('userId') ?? ''))}`, input);
+    const member = await api.patch<Member>(orgPath(form) + apiPath`/members/${form.get('userId')}`, input);
     return { ok: true as const, member };
   } catch (error) {
     return failure(error);
@@ -62,7 +62,7 @@ export async function changeRole(form: FormData) {
 
 export async function removeMember(form: FormData) {
   try {
-    await api.delete(`${orgPath(form)}/members/${encodeURIComponent(String(form.get('userId') ?? ''))}`);
+    await api.delete(orgPath(form) + apiPath`/members/${form.get('userId')}`);
     return { ok: true as const };
   } catch (error) {
     return failure(error);

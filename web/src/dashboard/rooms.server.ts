@@ -2,7 +2,7 @@
 // Rooms of an organization through the API: list, one room, create, edit, delete, start, end.
 import { redirect } from '@solidjs/router';
 import { CreateRoomInput, UpdateRoomInput } from '@roomcast/schema/api';
-import { api } from '~/server/api';
+import { api, apiPath } from '~/server/api';
 import type { Room, RoomSession, Workspace } from '~/server/api';
 import { failure, field, parseForm } from '~/server/forms';
 import { requireOrganization } from './organization.server';
@@ -24,14 +24,14 @@ export async function loadRooms(slug: string): Promise<RoomsPage> {
 export async function loadRoom(slug: string, roomId: string): Promise<{ room: Room; workspaces: Workspace[] }> {
   const { organization } = await requireOrganization(slug);
   const [room, workspaces] = await Promise.all([
-    api.get<Room>(`/organizations/${organization.id}/rooms/${encodeURIComponent(roomId)}`),
+    api.get<Room>(apiPath`/organizations/${organization.id}/rooms/${roomId}`),
     api.get<{ workspaces: Workspace[] }>(`/organizations/${organization.id}/workspaces`),
   ]);
   return { room, workspaces: workspaces.workspaces };
 }
 
-const orgPath = (form: FormData) => `/organizations/${encodeURIComponent(String(form.get('organizationId') ?? ''))}`;
-const roomPath = (form: FormData) => `${orgPath(form)}/rooms/${encodeURIComponent(String(form.get('roomId') ?? ''))}`;
+const orgPath = (form: FormData) => apiPath`/organizations/${form.get('organizationId')}`;
+const roomPath = (form: FormData) => orgPath(form) + apiPath`/rooms/${form.get('roomId')}`;
 
 export async function createRoom(form: FormData) {
   try {

@@ -1,7 +1,7 @@
 'use server';
 // Workspaces of an organization through the API: list, create, rename, delete.
 import { CreateWorkspaceInput, UpdateWorkspaceInput } from '@roomcast/schema/api';
-import { api } from '~/server/api';
+import { api, apiPath } from '~/server/api';
 import type { Workspace } from '~/server/api';
 import { failure, field, parseForm } from '~/server/forms';
 import { requireOrganization } from './organization.server';
@@ -11,7 +11,7 @@ export async function loadWorkspaces(slug: string): Promise<Workspace[]> {
   return (await api.get<{ workspaces: Workspace[] }>(`/organizations/${organization.id}/workspaces`)).workspaces;
 }
 
-const orgPath = (form: FormData) => `/organizations/${encodeURIComponent(String(form.get('organizationId') ?? ''))}`;
+const orgPath = (form: FormData) => apiPath`/organizations/${form.get('organizationId')}`;
 
 export async function createWorkspace(form: FormData) {
   try {
@@ -25,8 +25,7 @@ export async function createWorkspace(form: FormData) {
 export async function renameWorkspace(form: FormData) {
   try {
     const input = parseForm(UpdateWorkspaceInput, { name: field(form, 'name') });
-    const id = encodeURIComponent(String(form.get('workspaceId') ?? ''));
-    return { ok: true as const, workspace: await api.patch<Workspace>(`${orgPath(form)}/workspaces/${id}`, input) };
+    return { ok: true as const, workspace: await api.patch<Workspace>(orgPath(form) + apiPath`/workspaces/${form.get('workspaceId')}`, input) };
   } catch (error) {
     return failure(error);
   }
@@ -34,7 +33,7 @@ export async function renameWorkspace(form: FormData) {
 
 export async function deleteWorkspace(form: FormData) {
   try {
-    await api.delete(`${orgPath(form)}/workspaces/${encodeURIComponent(String(form.get('workspaceId') ?? ''))}`);
+    await api.delete(orgPath(form) + apiPath`/workspaces/${form.get('workspaceId')}`);
     return { ok: true as const };
   } catch (error) {
     return failure(error);

@@ -3,7 +3,7 @@
 // call the API with the signed-in user's session (from the httpOnly cookie, never given to the
 // page) or anonymously for public rooms, and hand the page only what it needs: the room's public
 // facts and short-lived room credentials.
-import { api, ApiRequestError } from '~/server/api';
+import { api, apiPath, ApiRequestError } from '~/server/api';
 // Types in their own `import type` lines, so no server module is dragged into the client bundle.
 import type { RoomJoin, RoomSession } from '~/server/api';
 import { readSessionToken } from '~/server/session';
@@ -54,7 +54,12 @@ async function me(): Promise<{ name: string } | null> {
 export async function loadRoomPage(by: { orgSlug: string; roomSlug: string } | { roomId: string }, autoJoin?: AutoJoinRequest): Promise<RoomPage> {
   // A page that carries a room token is this visitor's alone: no cache may keep or share it.
   if (autoJoin) getRequestEvent()?.response.headers.set('cache-control', 'private, no-store');
-  const path = 'roomId' in by ? `/public/rooms-by-id/${encodeURIComponent(by.roomId)}` : `/public/rooms/${encodeURIComponent(by.orgSlug)}/${encodeURIComponent(by.roomSlug)}`;
+  let path: string;
+  try {
+    path = 'roomId' in by ? apiPath`/public/rooms-by-id/${by.roomId}` : apiPath`/public/rooms/${by.orgSlug}/${by.roomSlug}`;
+  } catch {
+    return { room: null, viewer: await me() }; // `/r/../..`: no such room
+  }
   // A named guest (not signed in) joins by the same path, at the same time as the lookup: the page
   // waits for one API round trip, not two. Best effort: without a token the page asks for one.
   const guest = autoJoin && !readSessionToken() ? automaticGuestName(false, autoJoin.name, autoJoin.embedded) : undefined;
@@ -90,13 +95,13 @@ export async function joinRoom(room: { organizationId: string; roomId: string },
   try {
     if (readSessionToken()) {
       try {
-        return { ok: true, credentials: credentialsOf(await api.post<RoomJoin>(`/organizations/${room.organizationId}/rooms/${room.roomId}/join`)) };
+        return { ok: true, credentials: credentialsOf(await api.post<RoomJoin>(apiPath`/organizations/${room.organizationId}/rooms/${room.roomId}/join`)) };
       } catch (error) {
         // Not a member of this organization (or a stale session): a public room still admits guests.
         if (!(error instanceof ApiRequestError && (error.status === 404 || error.status === 401 || error.status === 403))) throw error;
       }
     }
-    return await joinAsGuest(`/public/rooms-by-id/${room.roomId}/join`, guestName ?? (await me())?.name ?? '');
+    return await joinAsGuest(apiPath`/public/rooms-by-id/${room.roomId}/join`, guestName ?? (await me())?.name ?? '');
   } catch (error) {
     return failure(error);
   }
@@ -105,7 +110,7 @@ export async function joinRoom(room: { organizationId: string; roomId: string },
 /** Host: opens the live session (idempotent while live) and returns the host's credentials. */
 export async function startRoom(room: { organizationId: string; roomId: string }): Promise<JoinResult> {
   try {
-    const started = await api.post<{ join: RoomJoin; session: RoomSession }>(`/organizations/${room.organizationId}/rooms/${room.roomId}/start`);
+    const started = await api.post<{ join: RoomJoin; session: RoomSession }>(apiPath`/organizations/${room.organizationId}/rooms/${room.roomId}/start`);
     return { ok: true, credentials: credentialsOf(started.join) };
   } catch (error) {
     return failure(error);
@@ -115,7 +120,7 @@ export async function startRoom(room: { organizationId: string; roomId: string }
 /** Host: fresh credentials for a reconnect after the token ran out (the session stays open). */
 export async function rejoinRoom(room: { organizationId: string; roomId: string }): Promise<JoinResult> {
   try {
-    return { ok: true, credentials: credentialsOf(await api.post<RoomJoin>(`/organizations/${room.organizationId}/rooms/${room.roomId}/join`)) };
+    return { ok: true, credentials: credentialsOf(await api.post<RoomJoin>(apiPath`/organizations/${room.organizationId}/rooms/${room.roomId}/join`)) };
   } catch (error) {
     return failure(error);
   }
@@ -123,7 +128,7 @@ export async function rejoinRoom(room: { organizationId: string; roomId: string 
 
 export async function endRoom(room: { organizationId: string; roomId: string }): Promise<{ ok: true } | { ok: false; code: string; message: string }> {
   try {
-    await api.post(`/organizations/${room.organizationId}/rooms/${room.roomId}/end`);
+    await api.post(apiPath`/organizations/${room.organizationId}/rooms/${room.roomId}/end`);
     return { ok: true };
   } catch (error) {
     return failure(error);

@@ -7,6 +7,10 @@ import type * as Shapes from '@roomcast/schema/api';
 import { getRequestEvent } from 'solid-js/web';
 import { webConfig } from './config';
 import { readSessionToken } from './session';
+import { ApiRequestError } from './api-error';
+
+export { ApiRequestError };
+export { apiPath } from './api-path';
 
 export type User = z.infer<typeof Shapes.User>;
 export type Organization = z.infer<typeof Shapes.Organization>;
@@ -20,27 +24,6 @@ export type ApiKey = z.infer<typeof Shapes.ApiKey>;
 export type Plan = z.infer<typeof Shapes.Plan>;
 export type LimitUsage = z.infer<typeof Shapes.LimitUsage>;
 
-export class ApiRequestError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
-    this.name = 'ApiRequestError';
-  }
-
-  /** Per-field messages from an `invalid_input` answer (details: [{path, message}]), keyed by field. */
-  fieldErrors(): Record<string, string> {
-    const fields: Record<string, string> = {};
-    if (this.code !== 'invalid_input' || !Array.isArray(this.details)) return fields;
-    for (const issue of this.details as { path?: unknown; message?: unknown }[]) {
-      if (typeof issue.path === 'string' && issue.path && typeof issue.message === 'string') fields[issue.path] ??= issue.message;
-    }
-    return fields;
-  }
-}
 
 export interface ApiCallOptions {
   body?: unknown;
@@ -49,10 +32,13 @@ export interface ApiCallOptions {
   token?: string | null;
 }
 
-/** The browser's address as the edge saw it, so per-IP limits apply to the person, not to us. */
+/**
+ * The browser's address as the edge saw it, so per-IP limits apply to the person, not to us. Only
+ * the edge's own header: X-Forwarded-For is whatever the client wrote, so it would let anyone pick
+ * the address their login and guest limits are counted against.
+ */
 function clientIp(request: Request | undefined): string | undefined {
-  if (!request) return undefined;
-  return request.headers.get('cf-connecting-ip') ?? request.headers.get('x-forwarded-for')?.split(',')[0]?.trim() ?? undefined;
+  return request?.headers.get('cf-connecting-ip') ?? undefined;
 }
 
 export async function apiCall<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, options: ApiCallOptions = {}): Promise<T> {
@@ -65,7 +51,6 @@ export async function apiCall<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', pa
   const ip = clientIp(getRequestEvent()?.request);
   if (ip) {
     headers['cf-connecting-ip'] = ip;
-    headers['x-forwarded-for'] = ip;
   }
 
   let response: Response;
