@@ -7,7 +7,7 @@ import { SignJWT } from 'jose';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FLEET_PROTOCOL_VERSION } from '@roomcast/schema/protocol';
 import { signRoomNodeToken } from '../src/fleet/fleet-token.ts';
-import { MAX_MEDIA_REQUESTS_IN_FLIGHT, MAX_MEDIA_OBJECTS } from '../src/rooms/media/media-relay.ts';
+import { MAX_MEDIA_REQUESTS_IN_FLIGHT, MAX_MEDIA_OBJECTS, PUBLISH_CHANGES } from '../src/rooms/media/media-relay.ts';
 import type { Tenant } from './api-client.ts';
 import { api, unique } from './api-client.ts';
 import { accept, dialFleet, nodeToken, TestNode } from './fleet-test-node.ts';
@@ -372,5 +372,24 @@ describe('media fan-out', () => {
     await viewer.socket.sync();
     expect(viewer.socket.unreadOf('media.producer_updated')).toHaveLength(1);
     expect(asked(node, 'producer.pause') + asked(node, 'producer.resume')).toBe(1);
+  });
+
+  it('caps how often a publisher can make the room announce producer changes', async () => {
+    const node = await TestNode.register({ nodeId: unique('a-sec') });
+    const { room, host } = await roomOnNode(node);
+    const transport = await request(host.socket, 'media.createTransport', { direction: 'send' });
+    const producerId = (await answer(host.socket, produce(host.socket, transport.data.id))).data.id as string;
+    const viewer = await join(room, { role: 'viewer' });
+    const answers: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const res = await request(host.socket, i % 2 === 0 ? 'media.pause' : 'media.resume', { producerId });
+      answers.push(res.ok ? 'ok' : res.error.code);
+    }
+    await viewer.socket.sync();
+    // The produce above spent one change of the budget.
+    expect(answers.slice(0, PUBLISH_CHANGES.limit - 1).every((a) => a === 'ok')).toBe(true);
+    expect(answers[PUBLISH_CHANGES.limit - 1]).toBe('rate_limited');
+    // Past the budget every real change is refused (the no-ops in between answer ok and announce nothing).
+    expect(viewer.socket.unreadOf('media.producer_updated')).toHaveLength(PUBLISH_CHANGES.limit - 1);
   });
 });

@@ -64,6 +64,27 @@ describe('moderation rank holds for absent identities', () => {
     await mod.socket.sync();
     await expect(join(room, { identity: 'guest-not-here-yet' })).rejects.toThrow(/banned/);
   });
+
+  it("refuses a moderator deleting a host's chat message or lowering a host's hand", async () => {
+    const room = await liveRoom(tenant);
+    const host = await join(room, { role: 'host' });
+    const viewer = await join(room, { role: 'viewer' });
+    const mod = await join(room, { role: 'moderator' });
+    host.socket.send({ type: 'chat.send', text: 'the host speaks' });
+    const hostMessage = await mod.socket.next((m) => m.type === 'chat.message' && m.author.identity === host.identity);
+    mod.socket.send({ type: 'chat.delete', messageId: hostMessage.id });
+    expect((await mod.socket.error('forbidden')).message).toMatch(/cannot moderate a host/);
+    host.socket.send({ type: 'hand.raise' });
+    await mod.socket.next((m) => m.type === 'participant.updated' && m.participant.identity === host.identity && m.participant.handRaised);
+    mod.socket.send({ type: 'hand.lower', identity: host.identity });
+    await mod.socket.error('forbidden');
+
+    // Lower ranks still answer to the moderator.
+    viewer.socket.send({ type: 'chat.send', text: 'a viewer speaks' });
+    const viewerMessage = await mod.socket.next((m) => m.type === 'chat.message' && m.author.identity === viewer.identity);
+    mod.socket.send({ type: 'chat.delete', messageId: viewerMessage.id });
+    await viewer.socket.next((m) => m.type === 'chat.deleted' && m.messageId === viewerMessage.id);
+  });
 });
 
 describe('fan-out floods', () => {

@@ -434,7 +434,10 @@ export class RoomDO extends DurableObject<Env> {
   #chatDelete(att: Joined, message: Of<'chat.delete'>): void {
     const target = this.#chat.get(message.messageId);
     if (!target) throw new RoomError('not_found', `No message ${message.messageId}`);
-    if (target.author.identity !== att.identity) requireGrant(att.role, 'moderate');
+    if (target.author.identity !== att.identity) {
+      requireGrant(att.role, 'moderate');
+      requireOutranks(att, { identity: target.author.identity, role: target.role });
+    }
     this.#chat.delete(message.messageId);
     this.#broadcast({ type: 'chat.deleted', messageId: message.messageId, by: att.identity });
   }
@@ -477,7 +480,11 @@ export class RoomDO extends DurableObject<Env> {
 
   #handLower(ws: WebSocket, att: Joined, message: Of<'hand.lower'>): void {
     const identity = message.identity ?? att.identity;
-    if (identity !== att.identity) requireGrant(att.role, 'moderate');
+    if (identity !== att.identity) {
+      requireGrant(att.role, 'moderate');
+      const target = this.#target(identity);
+      requireOutranks(att, { identity, role: target.role as Role });
+    }
     this.#updateParticipant(ws, identity, { handRaised: false });
   }
 

@@ -29,6 +29,7 @@ import { bearerOf, verifyRoomNodeToken } from '../../fleet/fleet-token.ts';
 import type { Env } from '../../env.ts';
 import { closeSocket, send, sendRaw, type Joined } from '../realtime/connection.ts';
 import { hasGrant } from '../realtime/moderation.ts';
+import { RateWindow } from '../realtime/rate-window.ts';
 import type { LiveSession } from './live-session.ts';
 import { limitOf, MediaQuota, type ObjectKind } from './media-quota.ts';
 import { MediaStore, toProducer } from './media-store.ts';
@@ -84,6 +85,13 @@ interface Waiter {
   timer: ReturnType<typeof setTimeout>;
 }
 
+/**
+ * Publishing changes (produce, close a producer, pause or resume one) are announced to every
+ * socket: per identity at most this many per window, so a publisher cannot turn the room into an
+ * amplifier. A person toggles camera and microphone a few times, not dozens.
+ */
+export const PUBLISH_CHANGES = { limit: 20, windowMs: 10_000 } as const;
+
 /** The `media.status` error while the room has no live session (live-session.ts). */
 const NOT_LIVE = 'room_not_live';
 
@@ -114,6 +122,7 @@ export class MediaRelay {
   readonly #quota: MediaQuota;
   /** Creating requests that timed out, by request id: their late answers' objects are closed. */
   readonly #abandoned = new Map<string, Creating>();
+  readonly #publishChanges = new RateWindow(PUBLISH_CHANGES.limit, PUBLISH_CHANGES.windowMs);
 
   constructor(
     private readonly ctx: DurableObjectState,
@@ -372,6 +381,7 @@ export class MediaRelay {
         this.#requirePublish(att);
         const transport = this.#ownTransport(request.data.transportId, me);
         if (transport.direction !== 'send') throw new MediaFailure('invalid_message', 'Produce on a send transport');
+        this.#spendPublishChange(me);
         return this.#holding('producer', me, async () => {
           const { transportId, kind, rtpParameters, source, paused } = request.data;
           const produced = await this.#call('transport.produce', { transportId, kind, rtpParameters, paused, identity: me, source });
@@ -402,6 +412,7 @@ export class MediaRelay {
         const producerId = request.data.producerId;
         // Muting a muted producer changes nothing: no node call, and no frame to every socket.
         if ((this.#own('producer', producerId, me).paused === 1) === (action === 'pause')) return {};
+        this.#spendPublishChange(me);
         await this.#call(`producer.${action}`, { producerId });
         this.#store.setPaused(producerId, action === 'pause');
         const row = this.#store.get(producerId);
@@ -414,6 +425,7 @@ export class MediaRelay {
       }
       case 'media.closeProducer': {
         this.#own('producer', request.data.producerId, me);
+        this.#spendPublishChange(me);
         await this.#call('producer.close', request.data);
         this.#dropProducer(request.data.producerId);
         return {};
@@ -424,6 +436,14 @@ export class MediaRelay {
         this.#store.remove(request.data.consumerId);
         return {};
       }
+    }
+  }
+
+  #spendPublishChange(identity: string): void {
+    const wait = this.#publishChanges.take(identity, Date.now());
+    if (wait > 0) {
+      const { limit, windowMs } = PUBLISH_CHANGES;
+      throw new MediaFailure('rate_limited', `At most ${limit} publishing changes per ${windowMs / 1000} s; wait ${Math.ceil(wait / 1000)} s`);
     }
   }
 

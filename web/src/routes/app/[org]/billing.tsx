@@ -79,6 +79,15 @@ function StatusBanners(props: { subscription: NonNullable<BillingPage['subscript
   const fellBack = () => s().effectivePlan.id !== s().plan.id;
   return (
     <>
+      <Show when={s().trialEndsAt}>
+        {(ends) => (
+          <Alert tone={s().trialExpired ? 'error' : 'info'} title={s().trialExpired ? 'Trial ended' : 'Trial'}>
+            <Show when={s().trialExpired} fallback={<>Your free trial ends on {day(ends())}. Choose a plan below to keep going live after that.</>}>
+              The free trial ended on {day(ends())}: rooms cannot go live until you choose a plan below. Nothing has been deleted.
+            </Show>
+          </Alert>
+        )}
+      </Show>
       <Show when={s().status === 'past_due'}>
         <Alert tone="error" title="Payment failed">
           <Show
