@@ -2,11 +2,10 @@
 // RoomDO's requests map 1:1 onto the engine (NODE_REQUESTS in @roomcast/schema/protocol fleet.ts);
 // closes of producers, consumers and transports go back as events, whatever caused them.
 import WebSocket from 'ws';
-import { FLEET_PROTOCOL_VERSION, NODE_REQUESTS, RoomToNode, type NodeMethod, type NodeToRoom, type RtpCapabilities as RtpCapabilitiesWire } from '@roomcast/schema/protocol';
+import { FLEET_PROTOCOL_VERSION, MediaSlots, NODE_REQUESTS, RoomToNode, type MediaObjectKind, type NodeMethod, type NodeToRoom, type RtpCapabilities as RtpCapabilitiesWire } from '@roomcast/schema/protocol';
 import { EngineError } from '../engine/errors.ts';
 import type { Consumer, EngineWorker, Producer, Router, RtpCodecCapability, Transport, WebRtcTransport } from '../engine/types.ts';
 import type { Logger } from '../log.ts';
-import { OwnerQuota, type OwnedKind } from './owner-quota.ts';
 
 /** What every room's router offers: Opus and VP8 (what both engines and every browser share). */
 export const ROOM_MEDIA_CODECS: RtpCodecCapability[] = [
@@ -60,7 +59,8 @@ export class RoomSession {
   readonly #consumers = new Map<string, Consumer>();
   readonly #producerScores = new Map<string, number>();
   readonly #consumerScores = new Map<string, { score: number; producerScore: number }>();
-  readonly #owners = new OwnerQuota();
+  /** The node's own ceilings, by the owner the room names on each object: defence in depth behind the RoomDO's. */
+  readonly #owners = new MediaSlots();
   #scoreTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
@@ -237,7 +237,7 @@ export class RoomSession {
   }
 
   /** Creates an object holding one of its owner's slots until it closes; refused at the ceiling. */
-  async #owned<T extends Transport | Producer | Consumer>(kind: OwnedKind, owner: string, create: () => Promise<T>): Promise<T> {
+  async #owned<T extends Transport | Producer | Consumer>(kind: MediaObjectKind, owner: string, create: () => Promise<T>): Promise<T> {
     const release = this.#owners.reserve(kind, owner);
     if (!release) throw new RequestError('rate_limited', `${owner} holds the most ${kind}s one participant may`);
     let object: T;

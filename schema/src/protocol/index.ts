@@ -6,3 +6,4 @@ export * from './client.ts';
 export * from './server.ts';
 export * from './media.ts';
 export * from './fleet.ts';
+export * from './media-slots.ts';

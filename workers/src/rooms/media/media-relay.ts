@@ -9,11 +9,14 @@ import {
   MAX_MEDIA_OBJECTS,
   MAX_MEDIA_REQUESTS_IN_FLIGHT,
   MEDIA_REQUEST_TIMEOUT_MS,
+  MediaSlots,
+  mediaSlotLimit,
   NODE_REQUESTS,
   NodeToRoom,
   isMediaMethod,
   parseMediaRequest,
   type ErrorCode,
+  type MediaObjectKind,
   type MediaRequest,
   type MediaState,
   type NodeMethod,
@@ -31,7 +34,6 @@ import { closeSocket, send, sendRaw, type Joined } from '../realtime/connection.
 import { hasGrant } from '../realtime/moderation.ts';
 import { RateWindow } from '../realtime/rate-window.ts';
 import type { LiveSession } from './live-session.ts';
-import { limitOf, MediaQuota, type ObjectKind } from './media-quota.ts';
 import { MediaStore, toProducer } from './media-store.ts';
 
 export const MEDIA_NODE_TAG = 'media-node';
@@ -119,9 +121,9 @@ export class MediaRelay {
   /** Node sockets whose loss was handled (their attachment may no longer be writable). */
   readonly #gone = new WeakSet<WebSocket>();
   /** Per-participant ceilings: objects on the node and requests waiting for answers. */
-  readonly #quota: MediaQuota;
   /** Creating requests that timed out, by request id: their late answers' objects are closed. */
   readonly #abandoned = new Map<string, Creating>();
+  readonly #slots = new MediaSlots();
   readonly #publishChanges = new RateWindow(PUBLISH_CHANGES.limit, PUBLISH_CHANGES.windowMs);
 
   constructor(
@@ -131,7 +133,6 @@ export class MediaRelay {
     private readonly host: MediaHost,
   ) {
     this.#store = new MediaStore(ctx.storage.sql);
-    this.#quota = new MediaQuota((kind, identity) => this.#store.countOwned(kind, identity));
   }
 
   // ── Hooks the RoomDO calls ────────────────────────────────────────────────────
@@ -316,7 +317,7 @@ export class MediaRelay {
   async handleRequest(ws: WebSocket, att: Joined, frame: RequestFrame): Promise<void> {
     // Per participant, not per socket: a reconnect must not open a fresh allowance while the
     // old socket's requests still wait on the node.
-    const release = this.#quota.reserve('request', att.identity);
+    const release = this.#slots.reserve('request', att.identity);
     if (!release) {
       const message = `At most ${MAX_MEDIA_REQUESTS_IN_FLIGHT} media requests may wait for answers at once`;
       return send(ws, { type: 'response', id: frame.id, ok: false, error: { code: 'rate_limited', message } });
@@ -455,9 +456,9 @@ export class MediaRelay {
    * Runs `create` holding one slot of `kind` for the participant, taken before the node is asked
    * (refused at the ceiling) and given back once `create` recorded the object or failed.
    */
-  async #holding<T>(kind: ObjectKind, identity: string, create: () => Promise<T>): Promise<T> {
-    const release = this.#quota.reserve(kind, identity);
-    if (!release) throw new MediaFailure('rate_limited', `At most ${limitOf(kind)} ${kind}s per participant; close one first`);
+  async #holding<T>(kind: MediaObjectKind, identity: string, create: () => Promise<T>): Promise<T> {
+    const release = this.#slots.reserve(kind, identity, this.#store.countOwned(kind, identity));
+    if (!release) throw new MediaFailure('rate_limited', `At most ${mediaSlotLimit(kind)} ${kind}s per participant; close one first`);
     try {
       return await create();
     } finally {
