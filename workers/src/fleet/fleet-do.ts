@@ -3,7 +3,6 @@
 // hibernatable WebSocket (tagged with the node id), register, report load every few seconds and
 // receive `room.assign` / `room.release` / `node.drain`. RoomDOs call placeRoom / releaseRoom over
 // RPC; the admin API calls listNodes / setDrained. Node state lives in SQLite (node-store.ts).
-import { DurableObject } from 'cloudflare:workers';
 import {
   CLOSE_CODES,
   FLEET_PROTOCOL_VERSION,
@@ -13,6 +12,7 @@ import {
 } from '@roomcast/schema/protocol';
 import { loadConfig, type Config } from '../config.ts';
 import type { Env } from '../env.ts';
+import { GuardedDurableObject } from '../platform/guarded-durable-object.ts';
 import { bearerOf, signRoomNodeToken, verifyNodeToken } from './fleet-token.ts';
 import { NodeStore, type NodeView } from './node-store.ts';
 import { isHealthy, placeRoom, type Placement } from './placement.ts';
@@ -43,18 +43,19 @@ export function fleetStub(env: Env): FleetApi {
   return env.FLEET.get(env.FLEET.idFromName(GLOBAL_FLEET)) as unknown as FleetApi;
 }
 
-export class FleetDO extends DurableObject<Env> implements FleetApi {
+export class FleetDO extends GuardedDurableObject<Env> implements FleetApi {
   readonly #config: Config;
   readonly #nodes: NodeStore;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#config = loadConfig(env);
+    this.alarmRetryMs = this.#config.fleet.staleAfterMs / 2;
     this.#nodes = new NodeStore(ctx.storage.sql);
   }
 
   /** The Worker forwards `GET /api/v1/fleet/connect` here; the credential is checked again. */
-  override async fetch(request: Request): Promise<Response> {
+  protected async onFetch(request: Request): Promise<Response> {
     if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') return new Response('expected a WebSocket upgrade', { status: 426 });
     const token = bearerOf(request);
     let claims;
@@ -73,7 +74,7 @@ export class FleetDO extends DurableObject<Env> implements FleetApi {
     return new Response(null, { status: 101, webSocket: client });
   }
 
-  override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
+  protected async onMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
     const att = ws.deserializeAttachment() as NodeAttachment;
     let raw: unknown;
     try {
@@ -120,16 +121,12 @@ export class FleetDO extends DurableObject<Env> implements FleetApi {
     }
   }
 
-  override async webSocketClose(ws: WebSocket): Promise<void> {
-    this.#onGone(ws);
-  }
-
-  override async webSocketError(ws: WebSocket): Promise<void> {
+  protected async onClose(ws: WebSocket): Promise<void> {
     this.#onGone(ws);
   }
 
   /** Drops the sockets of nodes that stopped reporting, so they reconnect or count as dead. */
-  override async alarm(): Promise<void> {
+  protected async onAlarm(): Promise<void> {
     const now = Date.now();
     const { staleAfterMs } = this.#config.fleet;
     for (const row of this.#nodes.all()) {

@@ -2,11 +2,11 @@
 // and moderation. Sockets are hibernatable (ctx.acceptWebSocket) and carry their state in the
 // attachment; chat, alerts, presence, moderation and the usage outbox live in the object's SQLite,
 // so eviction loses nothing but short-lived rate-limit windows.
-import { DurableObject } from 'cloudflare:workers';
 import { errors as joseErrors } from 'jose';
 import { CLOSE_CODES, PROTOCOL_VERSION, type ClientMessage, type ServerMessage } from '@roomcast/schema/protocol';
 import { grantsFor, HOST_ROLES, type Role } from '@roomcast/schema';
 import { loadConfig, type Config } from '../config.ts';
+import { GuardedDurableObject } from '../platform/guarded-durable-object.ts';
 import type { Env } from '../env.ts';
 import { clientFingerprint } from './client-fingerprint.ts';
 import { isGuestIdentity, memberIdentity } from './identities.ts';
@@ -49,7 +49,7 @@ function assertNever(value: never): never {
   throw new Error(`unhandled message ${JSON.stringify(value)}`);
 }
 
-export class RoomDO extends DurableObject<Env> {
+export class RoomDO extends GuardedDurableObject<Env> {
   readonly #config: Config;
   readonly #state: RoomStateStore;
   readonly #presence: PresenceStore;
@@ -68,6 +68,7 @@ export class RoomDO extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#config = loadConfig(env);
+    this.alarmRetryMs = this.#config.room.heartbeatMs;
     const sql = ctx.storage.sql;
     this.#state = new RoomStateStore(sql);
     this.#presence = new PresenceStore(sql);
@@ -88,7 +89,7 @@ export class RoomDO extends DurableObject<Env> {
   // ── Entry points ──────────────────────────────────────────────────────────────
 
   /** The Worker forwards the signaling upgrade here after checking the room token. */
-  override async fetch(request: Request): Promise<Response> {
+  protected async onFetch(request: Request): Promise<Response> {
     const path = new URL(request.url).pathname;
     const node = MEDIA_NODE_PATH.exec(path);
     if (node) {
@@ -127,7 +128,7 @@ export class RoomDO extends DurableObject<Env> {
     else this.#eject(row, 'role_changed', `Your role is now ${role}; join again`, CLOSE_CODES.replaced, 'replaced', Date.now());
   }
 
-  override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
+  protected async onMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
     if (this.#media.isNodeSocket(ws)) return this.#media.onNodeMessage(ws, data);
     let id: string | undefined;
     try {
@@ -143,32 +144,14 @@ export class RoomDO extends DurableObject<Env> {
     }
   }
 
-  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+  protected async onClose(ws: WebSocket, code: number, reason: string): Promise<void> {
     if (this.#media.isNodeSocket(ws)) return this.#media.onNodeGone(ws);
-    try {
-      await this.#onSocketGone(ws, code === CLOSE_CODES.normal && reason === 'leave' ? 'left' : 'dropped');
-    } catch (error) {
-      console.error('room: close handler failed', error);
-    }
-  }
-
-  override async webSocketError(ws: WebSocket): Promise<void> {
-    if (this.#media.isNodeSocket(ws)) return this.#media.onNodeGone(ws);
-    try {
-      await this.#onSocketGone(ws, 'dropped');
-    } catch (error) {
-      console.error('room: error handler failed', error);
-    }
+    await this.#onSocketGone(ws, code === CLOSE_CODES.normal && reason === 'leave' ? 'left' : 'dropped');
   }
 
   /** Reaps silent sockets, ends expired resume windows, closes a room left empty, retries usage. */
-  override async alarm(): Promise<void> {
-    try {
-      await this.#sweep(Date.now());
-    } catch (error) {
-      console.error('room: alarm failed', error);
-      await this.ctx.storage.setAlarm(Date.now() + this.#config.room.heartbeatMs);
-    }
+  protected async onAlarm(): Promise<void> {
+    await this.#sweep(Date.now());
   }
 
   // ── Dispatch ──────────────────────────────────────────────────────────────────
