@@ -2,7 +2,7 @@
 // own) can do to the fleet's state, and how the node socket copes with hostile frames.
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FLEET_PROTOCOL_VERSION } from '@roomcast/schema/protocol';
+import { FLEET_PROTOCOL_VERSION, MAX_NODE_FRAME_BYTES } from '@roomcast/schema/protocol';
 import type { Env } from '../src/env.ts';
 import type { FleetDO } from '../src/fleet/fleet-do.ts';
 import { unique } from './api-client.ts';
@@ -78,5 +78,14 @@ describe('a hostile node and FleetDO', () => {
     await expect.poll(async () => (await fleet.listNodes()).find((n) => n.nodeId === 'a-other')?.load?.consumers).toBe(5);
     owner.close();
     other.close();
+  });
+
+  it('refuses a node frame over the node-link cap before parsing it, and keeps serving the node', async () => {
+    const fleet = ownFleet();
+    const node = await TestNode.register({ nodeId: 'a-big', target: fleet });
+    node.fleet.send({ type: 'node.load', routers: 1, consumers: 1, pad: 'x'.repeat(MAX_NODE_FRAME_BYTES) });
+    await node.fleet.next((m) => m.type === 'error' && m.code === 'frame_too_large');
+    node.load({ consumers: 4 });
+    await expect.poll(async () => (await fleet.listNodes())[0]?.load?.consumers).toBe(4);
   });
 });

@@ -3,7 +3,7 @@
 // orders: room.assign (dial that room and create its router), room.release, node.drain.
 import os from 'node:os';
 import WebSocket from 'ws';
-import { FLEET_PROTOCOL_VERSION, FleetToNode, type NodeLoad, type NodeToFleet } from '@roomcast/schema/protocol';
+import { decodeFrame, FLEET_PROTOCOL_VERSION, FleetToNode, MAX_NODE_FRAME_BYTES, type NodeLoad, type NodeToFleet } from '@roomcast/schema/protocol';
 import type { MediaNodeConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { MediaNode } from '../node.ts';
@@ -58,7 +58,7 @@ export class FleetClient {
 
   #connect(): void {
     if (this.#stopped) return;
-    const socket = new WebSocket(this.fleet.url, { headers: { authorization: `Bearer ${this.fleet.token}` }, handshakeTimeout: 10_000 });
+    const socket = new WebSocket(this.fleet.url, { headers: { authorization: `Bearer ${this.fleet.token}` }, handshakeTimeout: 10_000, maxPayload: MAX_NODE_FRAME_BYTES });
     this.#socket = socket;
     socket.on('open', () => {
       this.log.info('fleet connected', { url: this.fleet.url });
@@ -93,15 +93,9 @@ export class FleetClient {
   }
 
   #onMessage(text: string): void {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch {
-      return this.log.warn('fleet sent invalid JSON');
-    }
-    const parsed = FleetToNode.safeParse(raw);
-    if (!parsed.success) return this.log.warn('fleet sent an invalid frame', { issue: parsed.error.issues[0]?.message });
-    const message = parsed.data;
+    const decoded = decodeFrame(FleetToNode, text, { maxBytes: MAX_NODE_FRAME_BYTES });
+    if (!decoded.ok) return this.log.warn('fleet sent an invalid frame', { code: decoded.error.code, issue: decoded.error.message });
+    const message = decoded.message;
     switch (message.type) {
       case 'node.registered':
         this.#backoff = BACKOFF_MIN_MS;

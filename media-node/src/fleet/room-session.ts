@@ -2,7 +2,7 @@
 // RoomDO's requests map 1:1 onto the engine (NODE_REQUESTS in @roomcast/schema/protocol fleet.ts);
 // closes of producers, consumers and transports go back as events, whatever caused them.
 import WebSocket from 'ws';
-import { FLEET_PROTOCOL_VERSION, MediaSlots, NODE_REQUESTS, RoomToNode, type MediaObjectKind, type NodeMethod, type NodeToRoom, type RtpCapabilities as RtpCapabilitiesWire } from '@roomcast/schema/protocol';
+import { decodeFrame, FLEET_PROTOCOL_VERSION, MAX_NODE_FRAME_BYTES, MediaSlots, NODE_REQUESTS, RoomToNode, type MediaObjectKind, type NodeMethod, type NodeToRoom, type RtpCapabilities as RtpCapabilitiesWire } from '@roomcast/schema/protocol';
 import { EngineError } from '../engine/errors.ts';
 import type { Consumer, EngineWorker, Producer, Router, RtpCodecCapability, Transport, WebRtcTransport } from '../engine/types.ts';
 import type { Logger } from '../log.ts';
@@ -85,7 +85,7 @@ export class RoomSession {
     onClosed: (session: RoomSession) => void;
   }): Promise<RoomSession> {
     const { roomId, roomUrl, token, nodeId, worker, log } = options;
-    const socket = new WebSocket(roomUrl, { headers: { authorization: `Bearer ${token}` }, handshakeTimeout: OPEN_TIMEOUT_MS });
+    const socket = new WebSocket(roomUrl, { headers: { authorization: `Bearer ${token}` }, handshakeTimeout: OPEN_TIMEOUT_MS, maxPayload: MAX_NODE_FRAME_BYTES });
     await new Promise<void>((resolve, reject) => {
       socket.once('open', () => resolve());
       socket.once('error', reject);
@@ -136,18 +136,9 @@ export class RoomSession {
   // ── Requests from the RoomDO ──────────────────────────────────────────────────
 
   async #onMessage(text: string): Promise<void> {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch {
-      return this.#send({ type: 'error', code: 'invalid_json', message: 'The frame is not valid JSON' });
-    }
-    const parsed = RoomToNode.safeParse(raw);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      return this.#send({ type: 'error', code: 'invalid_message', message: `${issue?.path.join('.') || 'frame'}: ${issue?.message ?? 'invalid'}` });
-    }
-    const message = parsed.data;
+    const decoded = decodeFrame(RoomToNode, text, { maxBytes: MAX_NODE_FRAME_BYTES });
+    if (!decoded.ok) return this.#send({ type: 'error', code: decoded.error.code, message: decoded.error.message });
+    const message = decoded.message;
     if (message.type === 'error') return this.log.warn('room reported an error', { roomId: this.roomId, code: message.code, message: message.message });
     const spec = NODE_REQUESTS[message.method];
     const data = spec.data.safeParse(message.data ?? {});

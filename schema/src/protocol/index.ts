@@ -7,3 +7,4 @@ export * from './server.ts';
 export * from './media.ts';
 export * from './fleet.ts';
 export * from './media-slots.ts';
+export * from './channel.ts';

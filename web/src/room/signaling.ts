@@ -4,6 +4,7 @@
 // pages and the tests drive it the same way.
 import {
   CLOSE_CODES,
+  decodeFrame,
   ClientMessage,
   MEDIA_REQUESTS,
   PROTOCOL_VERSION,
@@ -181,19 +182,14 @@ export class SignalingClient {
   }
 
   #receive(raw: string) {
-    let json: unknown;
-    try {
-      json = JSON.parse(raw);
-    } catch {
-      console.warn('[room] dropped a frame that is not JSON');
+    // The room's frames are trusted in origin but still checked: a newer server may send what this
+    // page does not know, and nothing invalid may reach the UI. No size cap toward the browser.
+    const decoded = decodeFrame(ServerMessage, raw, { maxBytes: Number.MAX_SAFE_INTEGER });
+    if (!decoded.ok) {
+      console.warn('[room] dropped a frame', decoded.error.code, decoded.error.message);
       return;
     }
-    const parsed = ServerMessage.safeParse(json);
-    if (!parsed.success) {
-      console.warn('[room] dropped an invalid frame', parsed.error.issues[0]);
-      return;
-    }
-    const message = parsed.data;
+    const message = decoded.message;
     switch (message.type) {
       case 'welcome': {
         mark('room:welcome');

@@ -5,7 +5,9 @@
 // RPC; the admin API calls listNodes / setDrained. Node state lives in SQLite (node-store.ts).
 import {
   CLOSE_CODES,
+  decodeFrame,
   FLEET_PROTOCOL_VERSION,
+  MAX_NODE_FRAME_BYTES,
   NodeToFleet,
   type FleetToNode,
   type NodeLoad,
@@ -27,6 +29,9 @@ interface NodeAttachment {
   origin: string;
   registered: boolean;
 }
+
+/** How node frames are decoded: JSON text or UTF-8 binary, up to MAX_NODE_FRAME_BYTES. */
+const NODE_LINK = { binary: 'utf8', maxBytes: MAX_NODE_FRAME_BYTES } as const;
 
 /** Nodes silent this long are forgotten entirely (the admin list stops showing them). */
 const FORGET_AFTER_MS = 24 * 3600_000;
@@ -76,18 +81,9 @@ export class FleetDO extends GuardedDurableObject<Env> implements FleetApi {
 
   protected async onMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
     const att = ws.deserializeAttachment() as NodeAttachment;
-    let raw: unknown;
-    try {
-      raw = JSON.parse(typeof data === 'string' ? data : new TextDecoder().decode(data));
-    } catch {
-      return sendTo(ws, { type: 'error', code: 'invalid_json', message: 'The frame is not valid JSON' });
-    }
-    const parsed = NodeToFleet.safeParse(raw);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      return sendTo(ws, { type: 'error', code: 'invalid_message', message: `${issue?.path.join('.') || 'frame'}: ${issue?.message ?? 'invalid'}` });
-    }
-    const message = parsed.data;
+    const decoded = decodeFrame(NodeToFleet, data, NODE_LINK);
+    if (!decoded.ok) return sendTo(ws, { type: 'error', code: decoded.error.code, message: decoded.error.message });
+    const message = decoded.message;
     const now = Date.now();
     if (!att.registered) {
       if (message.type !== 'node.register') return refuse(ws, 'hello_required', 'Send node.register first');

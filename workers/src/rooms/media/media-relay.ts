@@ -5,9 +5,11 @@
 // (`media.reset`); chat and presence never notice. See schema/src/protocol/media.ts and fleet.ts.
 import {
   CLOSE_CODES,
+  decodeFrame,
   FLEET_PROTOCOL_VERSION,
   MAX_MEDIA_OBJECTS,
   MAX_MEDIA_REQUESTS_IN_FLIGHT,
+  MAX_NODE_FRAME_BYTES,
   MEDIA_REQUEST_TIMEOUT_MS,
   MediaSlots,
   mediaSlotLimit,
@@ -233,18 +235,9 @@ export class MediaRelay {
 
   onNodeMessage(ws: WebSocket, data: string | ArrayBuffer): void {
     const att = ws.deserializeAttachment() as NodeAttachment;
-    let raw: unknown;
-    try {
-      raw = JSON.parse(typeof data === 'string' ? data : new TextDecoder().decode(data));
-    } catch {
-      return sendToNode(ws, { type: 'error', code: 'invalid_json', message: 'The frame is not valid JSON' });
-    }
-    const parsed = NodeToRoom.safeParse(raw);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      return sendToNode(ws, { type: 'error', code: 'invalid_message', message: `${issue?.path.join('.') || 'frame'}: ${issue?.message ?? 'invalid'}` });
-    }
-    const message = parsed.data;
+    const decoded = decodeFrame(NodeToRoom, data, { binary: 'utf8', maxBytes: MAX_NODE_FRAME_BYTES });
+    if (!decoded.ok) return sendToNode(ws, { type: 'error', code: decoded.error.code, message: decoded.error.message });
+    const message = decoded.message;
     if (att.closing) return;
     if (!att.ready) {
       if (message.type !== 'node.ready') return sendToNode(ws, { type: 'error', code: 'hello_required', message: 'Send node.ready first' });
