@@ -19,9 +19,8 @@ const MAX_FIRST_FRAME_MS = 1500;
 for (const { name, engine, reason } of engines) {
   if (!engine) {
     console.warn(`conformance: ${name} engine skipped: ${reason}`);
-    describe.skip(`${name} engine: SKIPPED, ${reason}`, () => {
-      it('runs the conformance suite where installed', () => {});
-    });
+    // Reported as skipped with the reason (no body: nothing here could pass or fail).
+    it.skip(`${name} engine conformance: SKIPPED, ${reason}`);
     continue;
   }
 
