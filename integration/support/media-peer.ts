@@ -3,7 +3,7 @@
 // call sequence in schema/src/protocol/media.ts, including rebuilding on `media.reset`.
 import { Device, type types } from 'mediasoup-client';
 import WebSocket from 'ws';
-import type { MediaProducer } from '@roomcast/schema/protocol';
+import { decodeFrame, PendingRequests, ServerMessage, type MediaProducer } from '@roomcast/schema/protocol';
 import { installWrtcGlobals } from '../../media-node/test/support/wrtc.ts';
 import { sleep } from './stack.ts';
 
@@ -13,26 +13,23 @@ type Frame = Record<string, any>;
 export class RoomSignal {
   readonly events: Frame[] = [];
   readonly #listeners = new Set<(m: Frame) => void>();
-  readonly #pending = new Map<string, { resolve: (m: Frame) => void; reject: (e: Error) => void }>();
-  #seq = 0;
+  readonly #requests = new PendingRequests('q');
   #ping: NodeJS.Timeout | undefined;
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
-      const m = JSON.parse(data.toString()) as Frame;
+      const decoded = decodeFrame(ServerMessage, data.toString(), { maxBytes: Number.MAX_SAFE_INTEGER });
+      if (!decoded.ok) throw new Error(`the room sent an invalid frame: ${decoded.error.message}`);
+      const m = decoded.message as Frame;
       if (m.type === 'response') {
-        const p = this.#pending.get(m.id);
-        this.#pending.delete(m.id);
-        p?.resolve(m);
+        const error = m.ok ? undefined : Object.assign(new Error(`${m.error.code}: ${m.error.message}`), { code: m.error.code });
+        this.#requests.settle(m.id, error ? { ok: false, error } : { ok: true, data: m.data });
         return;
       }
       this.events.push(m);
       for (const l of this.#listeners) l(m);
     });
-    ws.on('close', () => {
-      for (const p of this.#pending.values()) p.reject(new Error('room socket closed'));
-      this.#pending.clear();
-    });
+    ws.on('close', () => this.#requests.failAll(() => new Error('room socket closed')));
   }
 
   static async join(signalingUrl: string, token: string): Promise<{ signal: RoomSignal; welcome: Frame }> {
@@ -73,12 +70,12 @@ export class RoomSignal {
 
   /** A media request; resolves with `data`, throws with the error code. */
   async request<T = any>(method: string, data?: unknown): Promise<T> {
-    const id = `q${++this.#seq}`;
-    const answer = new Promise<Frame>((resolve, reject) => this.#pending.set(id, { resolve, reject }));
+    const id = this.#requests.nextId();
+    const answer = this.#requests.track(id, 30_000, (d) => d as T, () => new Error(`${method}: no answer within 30 s`));
     this.ws.send(JSON.stringify({ type: 'request', id, method, ...(data === undefined ? {} : { data }) }));
-    const res = await answer;
-    if (!res.ok) throw Object.assign(new Error(`${method}: ${res.error.code}: ${res.error.message}`), { code: res.error.code });
-    return res.data as T;
+    return answer.catch((error: Error & { code?: string }) => {
+      throw Object.assign(new Error(`${method}: ${error.message}`), { code: error.code });
+    });
   }
 
   close(): void {

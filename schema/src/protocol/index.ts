@@ -8,3 +8,4 @@ export * from './media.ts';
 export * from './fleet.ts';
 export * from './media-slots.ts';
 export * from './channel.ts';
+export * from './pending-requests.ts';

@@ -7,6 +7,7 @@ import {
   decodeFrame,
   ClientMessage,
   MEDIA_REQUESTS,
+  PendingRequests,
   PROTOCOL_VERSION,
   ServerMessage,
   type ClientMessageInput,
@@ -95,12 +96,6 @@ export interface SignalingOptions {
   backoff?: { initialMs: number; maxMs: number };
 }
 
-interface Pending {
-  resolve(data: unknown): void;
-  reject(error: Error): void;
-  timer: ReturnType<typeof setTimeout>;
-}
-
 /** Error codes after which reconnecting cannot help. */
 const TERMINAL_CODES: ReadonlySet<string> = new Set(['room_ended', 'banned', 'kicked', 'room_full', 'invalid_token', 'unsupported_protocol']);
 
@@ -111,10 +106,9 @@ export class SignalingClient {
   readonly #options: SignalingOptions;
   #ws: WebSocket | undefined;
   #resumeId: string | undefined;
-  #pending = new Map<string, Pending>();
+  #requests = new PendingRequests('r');
   /** Answers to the early script's requests, by method and data, for the first `request` that asks the same. */
   #earlyAnswers = new Map<string, Promise<unknown>>();
-  #nextId = 1;
   #heartbeat: ReturnType<typeof setInterval> | undefined;
   #lastHeard = 0;
   #attempt = 0;
@@ -202,23 +196,11 @@ export class SignalingClient {
         this.#emit('welcome', message, reconnected);
         return;
       }
-      case 'response': {
-        const pending = this.#pending.get(message.id);
-        if (!pending) return;
-        this.#pending.delete(message.id);
-        clearTimeout(pending.timer);
-        if (message.ok) pending.resolve(message.data);
-        else pending.reject(new RequestError(message.error!.code, message.error!.message));
+      case 'response':
+        this.#requests.settle(message.id, message.ok ? { ok: true, data: message.data } : { ok: false, error: new RequestError(message.error!.code, message.error!.message) });
         return;
-      }
       case 'error': {
-        const pending = message.id ? this.#pending.get(message.id) : undefined;
-        if (pending) {
-          this.#pending.delete(message.id!);
-          clearTimeout(pending.timer);
-          pending.reject(new RequestError(message.code, message.message));
-          return;
-        }
+        if (message.id && this.#requests.settle(message.id, { ok: false, error: new RequestError(message.code, message.message) })) return;
         if (TERMINAL_CODES.has(message.code)) {
           this.#finish({ reason: message.code === 'room_ended' ? 'ended' : 'refused', code: message.code, message: message.message });
           return;
@@ -286,11 +268,7 @@ export class SignalingClient {
   }
 
   #rejectPending(code: 'disconnected' | 'timeout', message: string) {
-    for (const [id, pending] of this.#pending) {
-      clearTimeout(pending.timer);
-      pending.reject(new RequestError(code, message));
-      this.#pending.delete(id);
-    }
+    this.#requests.failAll(() => new RequestError(code, message));
   }
 
   #finish(info: ClosedInfo) {
@@ -335,35 +313,27 @@ export class SignalingClient {
       this.#earlyAnswers.delete(key);
       return early as Promise<MediaResult<M>>;
     }
-    const id = `r${this.#nextId++}`;
+    const id = this.#requests.nextId();
     const answer = this.#track(id, method);
     if (this.state !== 'open' || !this.#sendRaw({ type: 'request', id, method, data })) {
-      const pending = this.#pending.get(id);
-      this.#pending.delete(id);
-      clearTimeout(pending?.timer);
-      pending?.reject(new RequestError('disconnected', 'Not connected to the room'));
+      this.#requests.settle(id, { ok: false, error: new RequestError('disconnected', 'Not connected to the room') });
     }
     return answer;
   }
 
   /** Waits for the answer to request `id` (sent by us, or by the page's early script). */
   #track<M extends MediaMethod>(id: string, method: M): Promise<MediaResult<M>> {
-    return new Promise((resolve, reject) => {
-      const timeoutMs = this.#options.requestTimeoutMs ?? 20_000;
-      const timer = setTimeout(() => {
-        this.#pending.delete(id);
-        reject(new RequestError('timeout', `${method} got no answer within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.#pending.set(id, {
-        timer,
-        reject,
-        resolve: (result) => {
-          const parsed = MEDIA_REQUESTS[method].result.safeParse(result ?? {});
-          if (parsed.success) resolve(parsed.data as MediaResult<M>);
-          else reject(new RequestError('invalid_message', `${method}: the room answered an unexpected shape`));
-        },
-      });
-    });
+    const timeoutMs = this.#options.requestTimeoutMs ?? 20_000;
+    return this.#requests.track(
+      id,
+      timeoutMs,
+      (result) => {
+        const parsed = MEDIA_REQUESTS[method].result.safeParse(result ?? {});
+        if (!parsed.success) throw new RequestError('invalid_message', `${method}: the room answered an unexpected shape`);
+        return parsed.data as MediaResult<M>;
+      },
+      () => new RequestError('timeout', `${method} got no answer within ${timeoutMs} ms`),
+    );
   }
 
   /** Leaves for good: tells the room, then closes. */

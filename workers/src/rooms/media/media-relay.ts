@@ -14,6 +14,7 @@ import {
   MediaSlots,
   mediaSlotLimit,
   NODE_REQUESTS,
+  PendingRequests,
   NodeToRoom,
   isMediaMethod,
   parseMediaRequest,
@@ -76,13 +77,6 @@ class MediaFailure extends Error {
   }
 }
 
-interface Pending {
-  method: NodeMethod;
-  resolve(data: unknown): void;
-  reject(error: MediaFailure): void;
-  timer: ReturnType<typeof setTimeout>;
-}
-
 interface Waiter {
   resolve(ws: WebSocket): void;
   reject(error: MediaFailure): void;
@@ -105,14 +99,12 @@ export function isNodeAttachment(att: unknown): att is NodeAttachment {
 
 export class MediaRelay {
   readonly #store: MediaStore;
-  readonly #pending = new Map<string, Pending>();
-  readonly #waiters = new Set<Waiter>();
-  #nextId = 1;
   /**
-   * Per instance, so a late answer from the node to a request made before this object was evicted
-   * cannot match a new request that reused the same counter value.
+   * Requests to the node waiting for answers. Ids carry a per-instance prefix, so a late answer
+   * from the node to a request made before this object was evicted cannot match a new request.
    */
-  readonly #idPrefix = crypto.randomUUID().slice(0, 8);
+  readonly #requests = new PendingRequests(`r-${crypto.randomUUID().slice(0, 8)}-`);
+  readonly #waiters = new Set<Waiter>();
   /** A placement is in flight (FleetDO asked, node not ready yet). */
   #placing = false;
   #placingTimer: ReturnType<typeof setTimeout> | undefined;
@@ -252,14 +244,11 @@ export class MediaRelay {
       case 'node.ready':
         return;
       case 'response': {
-        const pending = this.#pending.get(message.id);
-        if (!pending) return this.#closeAbandoned(ws, message);
-        this.#pending.delete(message.id);
-        clearTimeout(pending.timer);
-        if (!message.ok) return pending.reject(new MediaFailure(message.error?.code ?? 'internal', message.error?.message ?? 'The media node refused'));
-        const result = NODE_REQUESTS[pending.method].result.safeParse(message.data ?? {});
-        if (!result.success) return pending.reject(new MediaFailure('internal', `The media node answered ${pending.method} with an invalid result`));
-        return pending.resolve(result.data);
+        const outcome = message.ok
+          ? { ok: true as const, data: message.data }
+          : { ok: false as const, error: new MediaFailure(message.error?.code ?? 'internal', message.error?.message ?? 'The media node refused') };
+        if (!this.#requests.settle(message.id, outcome)) this.#closeAbandoned(ws, message);
+        return;
       }
       case 'producer.closed':
         return this.#dropProducer(message.producerId);
@@ -474,16 +463,22 @@ export class MediaRelay {
 
   async #call<M extends NodeMethod>(method: M, data: NodeRequestData<M>): Promise<NodeResult<M>> {
     const node = await this.#ready();
-    const id = `r-${this.#idPrefix}-${this.#nextId++}`;
-    return new Promise<NodeResult<M>>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#pending.delete(id);
+    const id = this.#requests.nextId();
+    const answer = this.#requests.track(
+      id,
+      MEDIA_REQUEST_TIMEOUT_MS,
+      (result) => {
+        const parsed = NODE_REQUESTS[method].result.safeParse(result ?? {});
+        if (!parsed.success) throw new MediaFailure('internal', `The media node answered ${method} with an invalid result`);
+        return parsed.data as NodeResult<M>;
+      },
+      () => {
         if (CREATING.has(method)) this.#abandon(id, method as Creating);
-        reject(new MediaFailure('unavailable', `The media node did not answer ${method} in time`));
-      }, MEDIA_REQUEST_TIMEOUT_MS);
-      this.#pending.set(id, { method, resolve: resolve as (d: unknown) => void, reject, timer });
-      sendToNode(node, { type: 'request', id, method, data });
-    });
+        return new MediaFailure('unavailable', `The media node did not answer ${method} in time`);
+      },
+    );
+    sendToNode(node, { type: 'request', id, method, data });
+    return answer;
   }
 
   #abandon(id: string, method: Creating): void {
@@ -504,7 +499,7 @@ export class MediaRelay {
   }
 
   #fireAndForget<M extends NodeMethod>(node: WebSocket, method: M, data: NodeRequestData<M>): void {
-    sendToNode(node, { type: 'request', id: `f-${this.#idPrefix}-${this.#nextId++}`, method, data });
+    sendToNode(node, { type: 'request', id: this.#requests.nextId(), method, data });
   }
 
   /** The ready node socket; waits while placing, at most MEDIA_REQUEST_TIMEOUT_MS. */
@@ -593,11 +588,7 @@ export class MediaRelay {
   }
 
   #failAll(failure: MediaFailure): void {
-    for (const [id, p] of this.#pending) {
-      clearTimeout(p.timer);
-      p.reject(failure);
-      this.#pending.delete(id);
-    }
+    this.#requests.failAll(() => failure);
   }
 
   #markClosing(ws: WebSocket): void {
