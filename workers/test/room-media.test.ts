@@ -1,10 +1,13 @@
 // The RoomDO media relay against a node socket opened from the test (the scripted TestNode):
 // placement on join, grants, ownership, producer announcements, node events, failover, room end.
+import { env } from 'cloudflare:workers';
 import { runDurableObjectAlarm } from 'cloudflare:test';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MEDIA_REQUEST_TIMEOUT_MS } from '@roomcast/schema/protocol';
 import type { Tenant } from './api-client.ts';
 import { unique } from './api-client.ts';
+import type { Env } from '../src/env.ts';
+import { fleetStub } from '../src/fleet/fleet-do.ts';
 import { TestNode } from './fleet-test-node.ts';
 import { join, liveRoom, roomTenant, stubFor, type RoomSocket, type TestRoom } from './room-client.ts';
 
@@ -156,7 +159,9 @@ describe('room media relay', () => {
     const first = await TestNode.register({ nodeId: unique('a-first') });
     const second = await TestNode.register({ nodeId: unique('z-second') });
     second.load({ consumers: 400 });
-    await new Promise((r) => setTimeout(r, 100));
+    // Placement must see the second node as loaded before the room is placed.
+    const loadOf = async (nodeId: string) => (await fleetStub(env as unknown as Env).listNodes()).find((n) => n.nodeId === nodeId)?.load?.consumers;
+    await expect.poll(() => loadOf(second.nodeId)).toBe(400);
     const { room, host } = await roomOnNode(first);
     const viewer = await join(room, { role: 'viewer' });
     await publish(host.socket);
