@@ -2,6 +2,7 @@
 // ending the room; the plan's viewers-per-room limit.
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { PRESENCE_FANOUT_LIMIT } from '../src/rooms/room-do.ts';
 import { api, signUp, type Tenant } from './api-client.ts';
 import { connect, join, liveRoom, participantRows, roomSession, roomTenant, roomToken, stubFor, upgrade, waitFor } from './room-client.ts';
 
@@ -160,5 +161,22 @@ describe('room presence', () => {
     viewers[0]!.socket.send({ type: 'leave' });
     await host.socket.next('participant.left');
     await join(room);
+  });
+
+  it('tells everyone the participant count: with each join and leave, and in a large room as presence.count', async () => {
+    const room = await liveRoom(tenant); // Enterprise: no viewer limit
+    const host = await join(room, { role: 'host' });
+    const first = await join(room);
+    expect(await host.socket.next('participant.joined')).toMatchObject({ participantCount: 2 });
+    for (let batch = 0; batch < PRESENCE_FANOUT_LIMIT / 20; batch++) await Promise.all(Array.from({ length: 20 }, () => join(room)));
+    // Past the limit, a viewer is no longer told of each join, but learns the count.
+    const total = PRESENCE_FANOUT_LIMIT + 3;
+    await join(room);
+    await first.socket.next((m) => m.type === 'presence.count' && m.participantCount === total, 5000);
+    // Told of the joins of participants 3 to PRESENCE_FANOUT_LIMIT, none after.
+    expect(first.socket.received.filter((m) => m.type === 'participant.joined')).toHaveLength(PRESENCE_FANOUT_LIMIT - 2);
+    const leaver = await join(room);
+    leaver.socket.send({ type: 'leave' });
+    await first.socket.next((m) => m.type === 'presence.count' && m.participantCount === total, 5000);
   });
 });

@@ -66,9 +66,11 @@ export const ServerMessage = z.discriminatedUnion('type', [
     heartbeatMs: z.number().int(),
   }),
   frame('pong', { ts: z.number().optional(), serverTime: z.number() }),
-  /** In a large room, viewers' joins and leaves reach only moderators. */
-  frame('participant.joined', { participant: Participant }),
-  frame('participant.left', { identity: z.string(), reason: z.enum(['left', 'timeout', 'kicked', 'banned', 'replaced']) }),
+  /** In a large room, viewers' joins and leaves reach only moderators. Each carries the room's count. */
+  frame('participant.joined', { participant: Participant, participantCount: z.number().int() }),
+  frame('participant.left', { identity: z.string(), reason: z.enum(['left', 'timeout', 'kicked', 'banned', 'replaced']), participantCount: z.number().int() }),
+  /** In a large room, everyone who was not told of a viewer's join or leave gets the new count (at most once a second). */
+  frame('presence.count', { participantCount: z.number().int() }),
   frame('participant.updated', { participant: Participant }),
   frame('chat.message', ChatMessage.shape),
   frame('chat.deleted', { messageId: z.number().int(), by: z.string() }),

@@ -131,14 +131,17 @@ export class RoomClient {
       case 'participant.joined':
         this.#update({
           participants: [...s.participants.filter((p) => p.identity !== m.participant.identity), m.participant],
-          participantCount: s.participantCount + (s.participants.some((p) => p.identity === m.participant.identity) ? 0 : 1),
+          participantCount: m.participantCount,
         });
         break;
       case 'participant.left':
         this.#update({
           participants: s.participants.filter((p) => p.identity !== m.identity),
-          participantCount: Math.max(0, s.participantCount - (s.participants.some((p) => p.identity === m.identity) ? 1 : 0)),
+          participantCount: m.participantCount,
         });
+        break;
+      case 'presence.count':
+        this.#update({ participantCount: m.participantCount });
         break;
       case 'participant.updated': {
         const self = s.self && s.self.identity === m.participant.identity ? { ...s.self, ...m.participant } : s.self;

@@ -42,6 +42,8 @@ const STALE_AFTER_HEARTBEATS = 3;
  * frames and would dominate a large room's traffic.
  */
 export const PRESENCE_FANOUT_LIMIT = 200;
+/** How often the count goes out in a large room (presence.count). */
+export const PRESENCE_COUNT_EVERY_MS = 1000;
 /** Attachments are rewritten at most this often per socket just to record activity. */
 const LAST_SEEN_PERSIST_MS = 5_000;
 
@@ -64,6 +66,8 @@ export class RoomDO extends GuardedDurableObject<Env> {
   /** Live sockets and their attachments, rebuilt from the runtime after a wake. */
   #sockets: Map<WebSocket, Attachment> | undefined;
   readonly #persistedAt = new WeakMap<WebSocket, number>();
+  /** A presence.count is due (large rooms). In memory: a lost one is replaced by the next change. */
+  #countTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -303,7 +307,7 @@ export class RoomDO extends GuardedDurableObject<Env> {
       joinedAt: now,
     });
     this.#admit(ws, claims, row, false, now);
-    this.#broadcastPresence({ type: 'participant.joined', participant: toParticipant(row) }, row.role, ws);
+    this.#broadcastPresence({ type: 'participant.joined', participant: toParticipant(row), participantCount: this.#presence.count() }, row.role, ws);
     this.#flushUsage();
   }
 
@@ -387,7 +391,7 @@ export class RoomDO extends GuardedDurableObject<Env> {
     this.#media.onLeft(row.identity);
     const org = this.#state.meta.organization_id;
     if (org) this.#usage.left(row.usage_id, org, now);
-    this.#broadcastPresence({ type: 'participant.left', identity: row.identity, reason }, row.role);
+    this.#broadcastPresence({ type: 'participant.left', identity: row.identity, reason, participantCount: this.#presence.count() }, row.role);
     if (this.#presence.count() === 0) {
       this.#state.setEmptySince(now);
       void this.#ensureAlarm(now + this.#config.room.emptyTimeoutMs);
@@ -661,6 +665,17 @@ export class RoomDO extends GuardedDurableObject<Env> {
     for (const [ws, att] of this.#live()) {
       if (att.phase === 'joined' && ws !== except && hasGrant(att.role, 'moderate')) sendRaw(ws, frame);
     }
+    this.#scheduleCount();
+  }
+
+  /** The count for those not told of each viewer's join or leave: one frame per interval, not per join. */
+  #scheduleCount(): void {
+    if (this.#countTimer !== undefined) return;
+    this.#countTimer = setTimeout(() => {
+      this.#countTimer = undefined;
+      const frame = JSON.stringify({ type: 'presence.count', participantCount: this.#presence.count() } satisfies ServerMessage);
+      for (const [ws, att] of this.#live()) if (att.phase === 'joined' && !hasGrant(att.role, 'moderate')) sendRaw(ws, frame);
+    }, PRESENCE_COUNT_EVERY_MS);
   }
 
   #flushUsage(): void {
