@@ -1,18 +1,12 @@
 // Our Durable Objects never let an error out of a runtime hook (GuardedDurableObject): a failing
 // handler is logged and answered (500, close 1011), a failing alarm is re-armed, and the object
 // keeps serving. Faults are injected by renaming a table the handler needs, then putting it back.
-import { env } from 'cloudflare:workers';
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Env } from '../src/env.ts';
-import type { FleetDO } from '../src/fleet/fleet-do.ts';
-import { unique } from './api-client.ts';
-import { TestNode } from './fleet-test-node.ts';
+import { ownFleet, TestNode } from './fleet-test-node.ts';
 import { config, join, liveRoom, roomTenant, stubFor } from './room-client.ts';
 
 afterEach(() => TestNode.closeAll());
-const fleets = () => (env as unknown as Env).FLEET;
-const ownFleet = () => fleets().get(fleets().idFromName(unique('fleet'))) as DurableObjectStub<FleetDO>;
 
 /** Renames `table` away (the next handler that touches it throws) and returns how to put it back. */
 async function breakTable(stub: DurableObjectStub, table: string): Promise<() => Promise<void>> {

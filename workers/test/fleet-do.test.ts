@@ -7,13 +7,11 @@ import type { Env } from '../src/env.ts';
 import type { FleetDO } from '../src/fleet/fleet-do.ts';
 import { signRoomNodeToken, verifyRoomNodeToken } from '../src/fleet/fleet-token.ts';
 import { api, unique } from './api-client.ts';
-import { accept, ADMIN, dialFleet, nodeToken, TestNode } from './fleet-test-node.ts';
+import { accept, ADMIN, dialFleet, nodeToken, ownFleet, TestNode } from './fleet-test-node.ts';
 import { config } from './room-client.ts';
 
 const ns = () => (env as unknown as Env).FLEET;
-/** A FleetDO of the test's own, so nodes of other tests never take part in its placements. */
 afterEach(() => TestNode.closeAll());
-const ownFleet = () => ns().get(ns().idFromName(unique('fleet'))) as DurableObjectStub<FleetDO>;
 
 describe('fleet connect: node credentials', () => {
   it('refuses a connect without a credential, with a bad one, or with another audience', async () => {

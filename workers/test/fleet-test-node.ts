@@ -5,10 +5,18 @@
 import { env, exports } from 'cloudflare:workers';
 import { FLEET_PROTOCOL_VERSION, type FleetToNode, type NodeToRoom, type RoomToNode } from '@roomcast/schema/protocol';
 import type { Env } from '../src/env.ts';
+import type { FleetDO } from '../src/fleet/fleet-do.ts';
 import { signNodeToken } from '../src/fleet/fleet-token.ts';
+import { unique } from './api-client.ts';
 import { config, RoomSocket, withTimeout } from './room-client.ts';
 
 export const ADMIN = (env as unknown as Env).ADMIN_TOKEN!;
+
+/** A FleetDO of the test's own, so nodes of other tests never take part in its placements. */
+export const ownFleet = () => {
+  const fleets = (env as unknown as Env).FLEET;
+  return fleets.get(fleets.idFromName(unique('fleet'))) as DurableObjectStub<FleetDO>;
+};
 
 type Frame = Record<string, any>;
 

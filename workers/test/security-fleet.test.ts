@@ -1,15 +1,9 @@
 // Attacker's tests of FleetDO: what a malicious or buggy node (holding a valid credential of its
 // own) can do to the fleet's state, and how the node socket copes with hostile frames.
-import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FLEET_PROTOCOL_VERSION, MAX_NODE_FRAME_BYTES } from '@roomcast/schema/protocol';
-import type { Env } from '../src/env.ts';
-import type { FleetDO } from '../src/fleet/fleet-do.ts';
-import { unique } from './api-client.ts';
-import { accept, dialFleet, nodeToken, TestNode } from './fleet-test-node.ts';
+import { accept, dialFleet, nodeToken, ownFleet, TestNode } from './fleet-test-node.ts';
 
-const ns = () => (env as unknown as Env).FLEET;
-const ownFleet = () => ns().get(ns().idFromName(unique('fleet'))) as DurableObjectStub<FleetDO>;
 afterEach(() => TestNode.closeAll());
 
 const register = (nodeId: string, region: string, rooms: string[]) => ({

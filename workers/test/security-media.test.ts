@@ -5,9 +5,9 @@
 import { exports } from 'cloudflare:workers';
 import { SignJWT } from 'jose';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { FLEET_PROTOCOL_VERSION } from '@roomcast/schema/protocol';
+import { FLEET_PROTOCOL_VERSION, MAX_MEDIA_OBJECTS, MAX_MEDIA_REQUESTS_IN_FLIGHT } from '@roomcast/schema/protocol';
 import { signRoomNodeToken } from '../src/fleet/fleet-token.ts';
-import { MAX_MEDIA_REQUESTS_IN_FLIGHT, MAX_MEDIA_OBJECTS, PUBLISH_CHANGES } from '../src/rooms/media/media-relay.ts';
+import { PUBLISH_CHANGES } from '../src/rooms/media/media-relay.ts';
 import type { Tenant } from './api-client.ts';
 import { api, unique } from './api-client.ts';
 import { accept, dialFleet, nodeToken, TestNode } from './fleet-test-node.ts';

@@ -7,7 +7,6 @@ import {
   CLOSE_CODES,
   decodeFrame,
   FLEET_PROTOCOL_VERSION,
-  MAX_MEDIA_OBJECTS,
   MAX_MEDIA_REQUESTS_IN_FLIGHT,
   MAX_NODE_FRAME_BYTES,
   MEDIA_REQUEST_TIMEOUT_MS,
@@ -40,8 +39,6 @@ import type { LiveSession } from './live-session.ts';
 import { MediaStore, toProducer } from './media-store.ts';
 
 export const MEDIA_NODE_TAG = 'media-node';
-
-export { MAX_MEDIA_OBJECTS, MAX_MEDIA_REQUESTS_IN_FLIGHT };
 
 /** Node methods that create an object: a late answer (after our timeout) leaves it unowned, so it is closed. */
 type Creating = 'transport.create' | 'transport.produce' | 'transport.consume';
