@@ -23,6 +23,7 @@ export const projects: TestProjectInlineConfiguration[] = [
       // Each signup spends ~50 ms in Argon2id by design; some tests sign up a whole team.
       testTimeout: 30_000,
       globalSetup: ['scripts/test/global-setup.ts'],
+      setupFiles: ['workers/test/setup/quiet-durable-objects.ts'],
     },
   }),
   // Billing against the FAKE Stripe API (scripts/local/fake-stripe.ts): the same Worker with
@@ -39,6 +40,7 @@ export const projects: TestProjectInlineConfiguration[] = [
       include: STRIPE_TESTS,
       testTimeout: 30_000,
       globalSetup: ['scripts/test/global-setup.ts'],
+      setupFiles: ['workers/test/setup/quiet-durable-objects.ts'],
     },
   }),
   // Node-side code: the local stack, migrations, RLS, protocol schemas, the web server's request logic.
