@@ -73,8 +73,8 @@ export interface Router extends Events<RouterEvents> {
   createWebRtcTransport(options?: WebRtcTransportOptions): Promise<WebRtcTransport>;
   /** Router-to-router and node-to-node forwarding. */
   createPipeTransport(options: PipeTransportOptions): Promise<Transport>;
-  /** Plain RTP, for recording. */
-  createPlainTransport(options: PlainTransportOptions): Promise<Transport>;
+  /** Plain RTP (optionally SRTP) to a non-WebRTC peer: ffmpeg, a recorder, an RTMP bridge. */
+  createPlainTransport(options: PlainTransportOptions): Promise<PlainTransport>;
   close(): void;
 }
 
@@ -93,10 +93,33 @@ export interface PipeTransportOptions {
   appData?: Record<string, unknown>;
 }
 
+/** mediasoup's TransportListenInfo (UDP only here). */
+export interface TransportListenInfo {
+  protocol?: 'udp';
+  ip: string;
+  announcedAddress?: string;
+  /** 0 or absent: a free port. */
+  port?: number;
+}
+
+export type SrtpCryptoSuite = 'AEAD_AES_256_GCM' | 'AEAD_AES_128_GCM' | 'AES_CM_128_HMAC_SHA1_80' | 'AES_CM_128_HMAC_SHA1_32';
+
+export interface SrtpParameters {
+  cryptoSuite: SrtpCryptoSuite;
+  /** Master key and salt, concatenated, base64. */
+  keyBase64: string;
+}
+
 export interface PlainTransportOptions {
-  listenIp: string;
+  /** Where to listen (mediasoup 3.13+); `listenIp` is the older spelling. One is required. */
+  listenInfo?: TransportListenInfo;
+  listenIp?: string | { ip: string; announcedIp?: string };
+  /** RTP and RTCP on one port (default true); false opens a second port for RTCP. */
   rtcpMux?: boolean;
+  /** Learn the peer's address from the first packet it sends (default false: `connect()` sets it). */
   comedia?: boolean;
+  enableSrtp?: boolean;
+  srtpCryptoSuite?: SrtpCryptoSuite;
   appData?: Record<string, unknown>;
 }
 
@@ -106,6 +129,9 @@ export type TransportEvents = {
   icestatechange: [IceState];
   dtlsstatechange: [DtlsState];
   iceselectedtuplechange: [TransportTuple];
+  /** Plain transport: the peer's RTP (or RTCP, without rtcpMux) address became known. */
+  tuple: [PlainTuple];
+  rtcptuple: [PlainTuple];
 };
 
 export interface TransportTuple {
@@ -115,6 +141,9 @@ export interface TransportTuple {
   remotePort: number;
   protocol: 'udp' | 'tcp';
 }
+
+/** A plain transport's tuple: the remote side is absent until connect() or, with comedia, the first packet. */
+export type PlainTuple = Omit<TransportTuple, 'remoteIp' | 'remotePort'> & { remoteIp?: string; remotePort?: number };
 
 /** What every transport kind shares. */
 export interface Transport extends Events<TransportEvents> {
@@ -139,6 +168,16 @@ export interface WebRtcTransport extends Transport {
   connect(options: { dtlsParameters: DtlsParameters }): Promise<void>;
   restartIce(): Promise<IceParameters>;
   setMaxIncomingBitrate(bitrate: number): Promise<void>;
+}
+
+export interface PlainTransport extends Transport {
+  readonly tuple: PlainTuple;
+  /** The RTCP tuple when rtcpMux is false. */
+  readonly rtcpTuple: PlainTuple | undefined;
+  /** This side's SRTP key, when SRTP is enabled: give it to the peer. */
+  readonly srtpParameters: SrtpParameters | undefined;
+  /** The peer's address (not with comedia) and, with SRTP, the peer's key. */
+  connect(options: { ip?: string; port?: number; rtcpPort?: number; srtpParameters?: SrtpParameters }): Promise<void>;
 }
 
 export interface ProducerOptions {
@@ -259,6 +298,8 @@ export interface TransportStat {
   iceRole?: string;
   iceState?: IceState;
   iceSelectedTuple?: TransportTuple;
+  tuple?: PlainTuple;
+  rtcpTuple?: PlainTuple;
   dtlsState?: DtlsState;
   bytesReceived: number;
   recvBitrate: number;

@@ -60,7 +60,10 @@ export class EmbeddedConsumer extends Emitter<ConsumerEvents> implements Consume
   readonly #buffer = new RetransmissionBuffer();
   readonly #extensionIds: Map<number, number>;
   readonly #stats = { packets: 0, bytes: 0, retransmitted: 0, nackCount: 0, nackPackets: 0, pli: 0, fir: 0, lost: 0, fractionLost: 0, rtt: 0 };
-  #lastRtpAt = 0;
+  /** The next packet starts a flow: a sender report goes first (see #announceTimeline). */
+  #timelinePending = true;
+  /** The flow's first packet: its timestamp and when it left. Sender reports extend this line. */
+  #timeline: { at: number; ts: number } | undefined;
 
   constructor(
     readonly producer: EmbeddedProducer,
@@ -133,6 +136,7 @@ export class EmbeddedConsumer extends Emitter<ConsumerEvents> implements Consume
       return;
     }
     const { seq, ts } = this.#rewriter.rewrite(layer, h.sequenceNumber, h.timestamp, now);
+    if (this.#timelinePending) this.#announceTimeline(ts, now);
     const extensions = [];
     for (const e of h.extensions) {
       const id = this.#extensionIds.get(e.id);
@@ -152,7 +156,6 @@ export class EmbeddedConsumer extends Emitter<ConsumerEvents> implements Consume
     this.#buffer.store(out, payload, now);
     this.#stats.packets++;
     this.#stats.bytes += size;
-    this.#lastRtpAt = now;
   }
 
   /** Periodic work from the transport: layer choice, switch retries, score. */
@@ -166,13 +169,18 @@ export class EmbeddedConsumer extends Emitter<ConsumerEvents> implements Consume
     }
   }
 
+  /**
+   * Every report extends the line the flow's first report drew (timestamp = first + elapsed wall
+   * time), so consecutive reports agree with each other: a reader re-syncing on each one (ffmpeg)
+   * would otherwise move its timestamps back and forth by the event loop's jitter.
+   */
   sendSenderReport(now: number): void {
-    if (this.#stats.packets === 0 || !this.active) return;
-    const elapsed = Math.max(0, Math.round(((now - this.#lastRtpAt) * this.producer.clockRate) / 1000));
+    if (this.#stats.packets === 0 || !this.active || !this.#timeline) return;
+    const elapsed = Math.round(((now - this.#timeline.at) * this.producer.clockRate) / 1000);
     this.link.sendRtcp(
       buildSr(this.ssrc, {
         ntp: ntpNow(),
-        rtpTimestamp: this.#rewriter.lastTs + elapsed,
+        rtpTimestamp: (this.#timeline.ts + elapsed) >>> 0,
         packetCount: this.#stats.packets,
         octetCount: this.#stats.bytes,
       }),
@@ -324,8 +332,21 @@ export class EmbeddedConsumer extends Emitter<ConsumerEvents> implements Consume
   // On resume, producer resume and transport connect (whichever comes last): the receiver needs
   // a keyframe to decode, so everything before the next one is dropped ("sync required"), and the
   // stream continues from the last sequence number and timestamp sent, without a jump.
+  /**
+   * A sender report just before the first packet of a flow, mapping that packet's timestamp to
+   * now. A reader that syncs streams by sender reports (ffmpeg, a browser) then places the first
+   * packets of audio and video on one timeline; packets it got before any report are placed on
+   * each stream's own, and jump when the first periodic report arrives a second later.
+   */
+  #announceTimeline(ts: number, now: number): void {
+    this.#timelinePending = false;
+    this.#timeline = { at: now, ts };
+    this.link.sendRtcp(buildSr(this.ssrc, { ntp: ntpNow(), rtpTimestamp: ts, packetCount: this.#stats.packets, octetCount: this.#stats.bytes }));
+  }
+
   #startFlow(): void {
     if (!this.#flowing) return;
+    this.#timelinePending = true;
     const now = performance.now();
     this.#rewriter.resync();
     this.#vp8?.resync();

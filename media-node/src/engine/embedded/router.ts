@@ -7,6 +7,8 @@ import type {
   Router,
   RtpCapabilities,
   RtpCodecCapability,
+  PlainTransport,
+  PlainTransportOptions,
   Transport,
   WebRtcTransport,
   WebRtcTransportOptions,
@@ -17,6 +19,8 @@ import type { Fanout } from './fanout.ts';
 import { canConsume } from './ortc.ts';
 import type { EmbeddedProducer } from './producer.ts';
 import type { UdpMux } from './udp-mux.ts';
+import { EmbeddedPlainTransport } from './plain-transport.ts';
+import type { EmbeddedRtpTransport } from './rtp-transport.ts';
 import { EmbeddedWebRtcTransport } from './webrtc-transport.ts';
 
 /** What a transport needs from its router and worker. */
@@ -33,7 +37,8 @@ export interface RouterContext {
   getProducer(id: string): EmbeddedProducer | undefined;
   producerCreated(producer: EmbeddedProducer): void;
   producerClosed(producer: EmbeddedProducer): void;
-  transportClosed(transport: EmbeddedWebRtcTransport): void;
+  /** A transport closed (undefined: one reserved but never created). */
+  transportClosed(transport: EmbeddedRtpTransport | undefined): void;
 }
 
 export interface WorkerContext {
@@ -53,7 +58,7 @@ export class EmbeddedRouter extends Emitter<RouterEvents> implements Router {
   readonly rtpCapabilities: RtpCapabilities;
   closed = false;
   readonly #producers = new Map<string, EmbeddedProducer>();
-  readonly #transports = new Set<EmbeddedWebRtcTransport>();
+  readonly #transports = new Set<EmbeddedRtpTransport>();
   readonly #context: RouterContext;
 
   constructor(
@@ -77,7 +82,7 @@ export class EmbeddedRouter extends Emitter<RouterEvents> implements Router {
       producerCreated: (p) => this.#producers.set(p.id, p),
       producerClosed: (p) => this.#producers.delete(p.id),
       transportClosed: (t) => {
-        this.#transports.delete(t);
+        if (t) this.#transports.delete(t);
         worker.releaseTransport();
       },
     };
@@ -106,8 +111,18 @@ export class EmbeddedRouter extends Emitter<RouterEvents> implements Router {
     throw unsupported('createPipeTransport', 'embedded');
   }
 
-  async createPlainTransport(): Promise<Transport> {
-    throw unsupported('createPlainTransport', 'embedded');
+  async createPlainTransport(options: PlainTransportOptions): Promise<PlainTransport> {
+    if (this.closed) throw new EngineError('invalid_state', 'router closed');
+    this.#reserve();
+    let transport: EmbeddedPlainTransport;
+    try {
+      transport = await EmbeddedPlainTransport.create(this.#context, options ?? {});
+    } catch (error) {
+      this.#context.transportClosed(undefined);
+      throw error;
+    }
+    this.#transports.add(transport);
+    return transport;
   }
 
   close(): void {
