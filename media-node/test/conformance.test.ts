@@ -1,7 +1,10 @@
 // The engine contract: every engine present on this machine must pass this, end to end, with
 // real WebRTC bots (mediasoup-client over libwebrtc) on loopback.
+import dgram from 'node:dgram';
 import net from 'node:net';
+import { RtpPacket } from 'werift';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { isVp8KeyframeStart } from '../src/engine/embedded/keyframe.ts';
 import { engineAvailability } from '../src/engine/load.ts';
 import type { EngineWorker, Router } from '../src/engine/types.ts';
 import { ConsumerBot, PublisherBot, mediaCodecs } from './support/bots.ts';
@@ -207,6 +210,33 @@ for (const { name, engine, reason } of engines) {
       expect(firstFrameMs).toBeLessThan(MAX_FIRST_FRAME_MS);
       expect((await viewer.inboundVideo())!.keyFramesDecoded).toBeGreaterThanOrEqual(1);
       viewer.close();
+    });
+
+    it('a plain consumer of the simulcast video sends one layer, the top unless preferred, from a keyframe, with a sender report first', async () => {
+      const receiver = dgram.createSocket('udp4');
+      const datagrams: Buffer[] = [];
+      receiver.on('message', (d) => datagrams.push(d));
+      await new Promise<void>((r) => receiver.bind(0, '127.0.0.1', () => r()));
+      const transport = await router.createPlainTransport({ listenIp: '127.0.0.1' });
+      await transport.connect({ ip: '127.0.0.1', port: receiver.address().port });
+      try {
+        // The router's own capabilities offer video-orientation: a plain peer must not get it.
+        const consumer = await transport.consume({ producerId: publisher.videoProducer.id, rtpCapabilities: router.rtpCapabilities, paused: true });
+        expect(consumer.rtpParameters.headerExtensions?.map((e) => e.uri)).not.toContain('urn:3gpp:video-orientation');
+        expect(consumer.rtpParameters.encodings).toHaveLength(1);
+        await consumer.resume();
+        const rtp = () => datagrams.filter((d) => d[1]! < 192 || d[1]! > 223).map((d) => RtpPacket.deSerialize(d));
+        await waitFor('60 packets on the plain transport', () => rtp().length >= 60);
+        expect(datagrams[0]![1]).toBe(200); // a sender report before any media
+        expect(new Set(rtp().map((p) => p.header.ssrc))).toEqual(new Set([consumer.rtpParameters.encodings![0]!.ssrc]));
+        expect(isVp8KeyframeStart(rtp()[0]!.payload)).toBe(true);
+        expect(consumer.currentLayers?.spatialLayer).toBe(2);
+        await consumer.setPreferredLayers({ spatialLayer: 0 });
+        await waitFor('the lowest layer', () => consumer.currentLayers?.spatialLayer === 0);
+      } finally {
+        transport.close();
+        receiver.close();
+      }
     });
 
     it('pause stops the flow and resume restarts it', async () => {
