@@ -8,7 +8,7 @@ import { isVp8KeyframeStart } from '../src/engine/embedded/keyframe.ts';
 import { engineAvailability } from '../src/engine/load.ts';
 import type { EngineWorker, Router } from '../src/engine/types.ts';
 import { ConsumerBot, PublisherBot, mediaCodecs } from './support/bots.ts';
-import { LossyProxy } from './support/lossy-proxy.ts';
+import { LossyProxy, LossyRelay } from './support/lossy-proxy.ts';
 import { RawPeer } from './support/raw-peer.ts';
 import { waitFor, waitForEvent } from './support/wait.ts';
 
@@ -237,6 +237,80 @@ for (const { name, engine, reason } of engines) {
         transport.close();
         receiver.close();
       }
+    });
+
+    describe('pipe to another worker', () => {
+      let worker2: EngineWorker;
+      let router2: Router;
+      beforeAll(async () => {
+        worker2 = await engine.createWorker({ listenIp: '127.0.0.1', announcedAddress: '127.0.0.1', port: 0 });
+        router2 = await worker2.createRouter({ mediaCodecs });
+      });
+      afterAll(() => worker2?.close());
+
+      it('carries every simulcast layer: a viewer on the other router decodes each and switches between them', async () => {
+        const { pipeConsumer, pipeProducer } = await router.pipeToRouter({ producerId: publisher.videoProducer.id, router: router2 });
+        expect(pipeProducer.type).toBe('simulcast');
+        expect(pipeConsumer.rtpParameters.encodings).toHaveLength(3);
+        const viewer = await consumerBot2();
+        const { server } = await viewer.consume(pipeProducer, { preferredLayers: { spatialLayer: 0 } });
+        await waitForFrames(viewer, 'frames of the lowest layer through the pipe', 20);
+        let width = (await viewer.inboundVideo())!.frameWidth;
+        for (const spatialLayer of [1, 2]) {
+          await server.setPreferredLayers({ spatialLayer });
+          const previous = width;
+          width = await waitFor(`layer ${spatialLayer} through the pipe`, async () => {
+            const w = (await viewer.inboundVideo())!.frameWidth;
+            return w > previous && w;
+          }, { diagnose: diagnose(viewer) });
+        }
+        expect(width).toBe(960);
+        // A second pipe of the same producer reuses the transport pair.
+        const again = await router.pipeToRouter({ producerId: publisher.audioProducer!.id, router: router2 });
+        expect(again.pipeProducer.kind).toBe('audio');
+      });
+
+      it('closing the producer closes its pipe producer and the consumers on the other router', async () => {
+        const second = await PublisherBot.start(router, { width: 320, height: 180, fps: 15, layers: [300_000], audio: false });
+        const { pipeProducer } = await router.pipeToRouter({ producerId: second.videoProducer.id, router: router2 });
+        const viewer = await consumerBot2();
+        const { server } = await viewer.consume(pipeProducer);
+        await waitForFrames(viewer, 'frames through the pipe', 10);
+        second.close();
+        await waitFor('the pipe producer and its consumer closed', () => pipeProducer.closed && server.closed);
+      });
+
+      it('repairs 5 % loss on the pipe with NACKs', { retry: 2 }, async () => {
+        const relay = await LossyRelay.open(0.05);
+        const near = await router.createPipeTransport({ listenIp: '127.0.0.1' });
+        const far = await router2.createPipeTransport({ listenIp: '127.0.0.1' });
+        try {
+          relay.between(near.tuple.localPort, far.tuple.localPort);
+          await near.connect({ ip: '127.0.0.1', port: relay.nearPort });
+          await far.connect({ ip: '127.0.0.1', port: relay.farPort });
+          const pipeConsumer = await near.consume({ producerId: publisher.videoProducer.id, rtpCapabilities: {} });
+          const pipeProducer = await far.produce({ kind: 'video', rtpParameters: pipeConsumer.rtpParameters });
+          const viewer = await consumerBot2();
+          await viewer.consume(pipeProducer, { preferredLayers: { spatialLayer: 1 } });
+          await waitForFrames(viewer, '90 frames through the lossy pipe', 90, 20_000);
+          const video = (await viewer.inboundVideo())!;
+          const resent = (await pipeConsumer.getStats()).reduce((n, s) => n + s.packetsRetransmitted, 0);
+          console.info(`${name}: pipe with 5 % loss: ${relay.dropped} dropped, ${resent} resent; viewer lost ${video.packetsLost} of ${video.packetsReceived}`);
+          expect(relay.dropped).toBeGreaterThan(10);
+          expect(resent).toBeGreaterThan(0);
+          expect(video.packetsLost / video.packetsReceived).toBeLessThanOrEqual(MAX_LOSS);
+        } finally {
+          near.close();
+          far.close();
+          relay.close();
+        }
+      });
+
+      const consumerBot2 = async () => {
+        const bot = await ConsumerBot.start(router2);
+        bots.push(bot);
+        return bot;
+      };
     });
 
     it('pause stops the flow and resume restarts it', async () => {

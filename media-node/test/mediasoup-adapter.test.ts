@@ -20,7 +20,15 @@ function fakeMediasoup() {
     }),
   );
   const router = closeable(
-    object({ id: 'r1', createWebRtcTransport: async (options: unknown) => (calls.push({ method: 'createWebRtcTransport', options }), transport) }),
+    object({
+      id: 'r1',
+      createWebRtcTransport: async (options: unknown) => (calls.push({ method: 'createWebRtcTransport', options }), transport),
+      createPlainTransport: async (options: unknown) => (calls.push({ method: 'createPlainTransport', options }), closeable(object({ id: 'plain' }))),
+      pipeToRouter: async (options: { router: unknown }) => {
+        calls.push({ method: 'pipeToRouter', options });
+        return { pipeConsumer: closeable(object({ id: 'pc' })), pipeProducer: closeable(object({ id: 'pp' })) };
+      },
+    }),
   );
   const server = object({ getDump: async () => ({ udpSockets: [{ ip: '127.0.0.1', port: 41234 }] }) });
   const worker = object({
@@ -76,5 +84,26 @@ describe('mediasoup adapter', () => {
     await expect(router.createWebRtcTransport()).resolves.toBeDefined();
     router.close();
     await expect(worker.createRouter({ mediaCodecs: [] })).resolves.toBeDefined();
+  });
+
+  it('hands mediasoup its own router in pipeToRouter and adapts what comes back; plain transports count against the limit', async () => {
+    const { module, calls } = fakeMediasoup();
+    const worker = await createMediasoupEngine(module).createWorker({ listenIp: '127.0.0.1', announcedAddress: '127.0.0.1', port: 0, maxTransports: 1 });
+    const a = await worker.createRouter({ mediaCodecs: [] });
+    const b = await worker.createRouter({ mediaCodecs: [] });
+    const { pipeConsumer, pipeProducer } = await a.pipeToRouter({ producerId: 'p1', router: b });
+    const given = (calls.find((c) => c.method === 'pipeToRouter')!.options as { router: unknown }).router;
+    expect(given).not.toBe(b); // the raw mediasoup router, not our proxy of it
+    expect((given as { id: string }).id).toBe(b.id);
+    const closed: string[] = [];
+    pipeProducer.on('close', () => closed.push('pipeProducer'));
+    pipeConsumer.on('close', () => closed.push('pipeConsumer'));
+    pipeProducer.close();
+    pipeConsumer.close();
+    expect(closed).toEqual(['pipeProducer', 'pipeConsumer']);
+    const plain = await a.createPlainTransport({ listenIp: '127.0.0.1' });
+    await expect(a.createPlainTransport({ listenIp: '127.0.0.1' })).rejects.toMatchObject({ code: 'limit_reached' });
+    plain.close();
+    await expect(a.createPlainTransport({ listenIp: '127.0.0.1' })).resolves.toBeDefined();
   });
 });

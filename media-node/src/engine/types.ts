@@ -72,7 +72,13 @@ export interface Router extends Events<RouterEvents> {
   canConsume(options: { producerId: string; rtpCapabilities: RtpCapabilities }): boolean;
   createWebRtcTransport(options?: WebRtcTransportOptions): Promise<WebRtcTransport>;
   /** Router-to-router and node-to-node forwarding. */
-  createPipeTransport(options: PipeTransportOptions): Promise<Transport>;
+  createPipeTransport(options: PipeTransportOptions): Promise<PipeTransport>;
+  /**
+   * Makes a producer of this router consumable on another router of this process: a pipe
+   * transport pair between the two (made once per pair), a pipe consumer here and a pipe
+   * producer there carrying every layer. Closing the producer here closes the one there.
+   */
+  pipeToRouter(options: PipeToRouterOptions): Promise<PipeToRouterResult>;
   /** Plain RTP (optionally SRTP) to a non-WebRTC peer: ffmpeg, a recorder, an RTMP bridge. */
   createPlainTransport(options: PlainTransportOptions): Promise<PlainTransport>;
   close(): void;
@@ -87,10 +93,26 @@ export interface WebRtcTransportOptions {
 }
 
 export interface PipeTransportOptions {
-  listenIp: string;
+  /** Where to listen (mediasoup 3.13+); `listenIp` is the older spelling. One is required. */
+  listenInfo?: TransportListenInfo;
+  listenIp?: string | { ip: string; announcedIp?: string };
+  /** RTX retransmission streams; engines without RTX answer NACKs by resending the packet. */
   enableRtx?: boolean;
   enableSrtp?: boolean;
   appData?: Record<string, unknown>;
+}
+
+export interface PipeToRouterOptions {
+  producerId: string;
+  /** A router of the same engine in this process (another worker's, typically). */
+  router: Router;
+  listenIp?: string;
+  enableSrtp?: boolean;
+}
+
+export interface PipeToRouterResult {
+  pipeConsumer: Consumer;
+  pipeProducer: Producer;
 }
 
 /** mediasoup's TransportListenInfo (UDP only here). */
@@ -178,6 +200,13 @@ export interface PlainTransport extends Transport {
   readonly srtpParameters: SrtpParameters | undefined;
   /** The peer's address (not with comedia) and, with SRTP, the peer's key. */
   connect(options: { ip?: string; port?: number; rtcpPort?: number; srtpParameters?: SrtpParameters }): Promise<void>;
+}
+
+export interface PipeTransport extends Transport {
+  readonly tuple: PlainTuple;
+  readonly srtpParameters: SrtpParameters | undefined;
+  /** The other end of the pipe and, with SRTP, its key. */
+  connect(options: { ip: string; port: number; srtpParameters?: SrtpParameters }): Promise<void>;
 }
 
 export interface ProducerOptions {

@@ -54,3 +54,47 @@ export class LossyProxy {
     this.#engineSide.close();
   }
 }
+
+/**
+ * A UDP relay between two fixed ports (the two ends of a pipe), dropping a share of the RTP from
+ * the near end to the far end; RTCP (NACKs, keyframe requests) passes both ways.
+ */
+export class LossyRelay {
+  readonly #near = dgram.createSocket('udp4');
+  readonly #far = dgram.createSocket('udp4');
+  dropped = 0;
+
+  private constructor(private readonly loss: number) {}
+
+  static async open(loss: number): Promise<LossyRelay> {
+    const relay = new LossyRelay(loss);
+    await Promise.all([relay.#near, relay.#far].map((s) => new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()))));
+    return relay;
+  }
+
+  /** The port the near end sends to. */
+  get nearPort(): number {
+    return this.#near.address().port;
+  }
+
+  /** The port the far end sends to. */
+  get farPort(): number {
+    return this.#far.address().port;
+  }
+
+  between(nearEnd: number, farEnd: number): void {
+    this.#near.on('message', (data) => {
+      if (isRtp(data) && Math.random() < this.loss) {
+        this.dropped++;
+        return;
+      }
+      this.#far.send(data, farEnd, '127.0.0.1');
+    });
+    this.#far.on('message', (data) => this.#near.send(data, nearEnd, '127.0.0.1'));
+  }
+
+  close(): void {
+    this.#near.close();
+    this.#far.close();
+  }
+}

@@ -99,6 +99,10 @@ export class EmbeddedConsumer extends Emitter<ConsumerEvents> implements Consume
 
   readonly appData: Record<string, unknown>;
 
+  get ssrcs(): readonly number[] {
+    return [this.ssrc];
+  }
+
   get active(): boolean {
     return !this.closed && !this.paused && !this.producerPaused;
   }

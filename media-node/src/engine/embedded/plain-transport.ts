@@ -38,7 +38,7 @@ export interface PlainListen {
 }
 
 /** mediasoup accepts `listenInfo` or the older `listenIp`; both become one address and port. */
-export function plainListen(options: PlainTransportOptions): PlainListen {
+export function plainListen(options: Pick<PlainTransportOptions, 'listenInfo' | 'listenIp'>): PlainListen {
   const info = options.listenInfo;
   if (info) {
     if (info.protocol !== undefined && info.protocol !== 'udp') throw unsupported(`a plain transport over ${String(info.protocol)}`, 'embedded');
@@ -51,7 +51,7 @@ export function plainListen(options: PlainTransportOptions): PlainListen {
   return { ip, announcedAddress: announced ?? ip, port: 0 };
 }
 
-async function bindUdp(ip: string, port: number): Promise<dgram.Socket> {
+export async function bindUdp(ip: string, port: number): Promise<dgram.Socket> {
   const socket = dgram.createSocket({ type: ip.includes(':') ? 'udp6' : 'udp4' });
   await new Promise<void>((resolve, reject) => {
     socket.once('error', (error) => reject(new EngineError('invalid_parameters', `cannot listen on ${ip}:${port}: ${error.message}`)));
@@ -69,7 +69,7 @@ export class EmbeddedPlainTransport extends EmbeddedRtpTransport implements Plai
   #connectCalled = false;
   #srtp: SrtpState | undefined;
 
-  private constructor(
+  protected constructor(
     ctx: RouterContext,
     private readonly listen: PlainListen,
     private readonly rtpSocket: dgram.Socket,

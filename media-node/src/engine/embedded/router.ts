@@ -7,9 +7,13 @@ import type {
   Router,
   RtpCapabilities,
   RtpCodecCapability,
+  PipeToRouterOptions,
+  PipeToRouterResult,
+  PipeTransport,
+  PipeTransportOptions,
   PlainTransport,
   PlainTransportOptions,
-  Transport,
+  Producer,
   WebRtcTransport,
   WebRtcTransportOptions,
 } from '../types.ts';
@@ -19,6 +23,7 @@ import type { Fanout } from './fanout.ts';
 import { canConsume } from './ortc.ts';
 import type { EmbeddedProducer } from './producer.ts';
 import type { UdpMux } from './udp-mux.ts';
+import { EmbeddedPipeTransport } from './pipe-transport.ts';
 import { EmbeddedPlainTransport } from './plain-transport.ts';
 import type { EmbeddedRtpTransport } from './rtp-transport.ts';
 import { EmbeddedWebRtcTransport } from './webrtc-transport.ts';
@@ -107,19 +112,78 @@ export class EmbeddedRouter extends Emitter<RouterEvents> implements Router {
     return transport;
   }
 
-  async createPipeTransport(): Promise<Transport> {
-    throw unsupported('createPipeTransport', 'embedded');
+  async createPipeTransport(options: PipeTransportOptions): Promise<PipeTransport> {
+    return this.#addTransport(() => EmbeddedPipeTransport.createPipe(this.#context, options ?? {}));
   }
 
+  async pipeToRouter({ producerId, router, listenIp = '127.0.0.1', enableSrtp = false }: PipeToRouterOptions): Promise<PipeToRouterResult> {
+    if (this.closed) throw new EngineError('invalid_state', 'router closed');
+    const producer = this.#producers.get(producerId);
+    if (!producer) throw new EngineError('not_found', `producer ${producerId} not found`);
+    if (!(router instanceof EmbeddedRouter) || router === this) throw new EngineError('invalid_parameters', 'router must be another embedded router');
+    const { local, remote } = await this.#pipePair(router, listenIp, enableSrtp);
+    const pipeConsumer = await local.consume({ producerId, rtpCapabilities: {} });
+    let pipeProducer: Producer;
+    try {
+      pipeProducer = await remote.produce({ kind: producer.kind, rtpParameters: pipeConsumer.rtpParameters, paused: producer.paused, appData: producer.appData });
+    } catch (error) {
+      pipeConsumer.close();
+      throw error;
+    }
+    pipeConsumer.on('close', () => pipeProducer.close());
+    pipeConsumer.on('producerpause', () => void pipeProducer.pause());
+    pipeConsumer.on('producerresume', () => void pipeProducer.resume());
+    pipeProducer.on('close', () => pipeConsumer.close());
+    return { pipeConsumer, pipeProducer };
+  }
+
+  /** One pipe transport pair per pair of routers, connected to each other; either closing closes both. */
+  #pipePair(router: EmbeddedRouter, listenIp: string, enableSrtp: boolean): Promise<{ local: PipeTransport; remote: PipeTransport }> {
+    let pair = this.#pipes.get(router);
+    if (!pair) {
+      pair = (async () => {
+        const local = await this.createPipeTransport({ listenIp, enableSrtp });
+        const remote = await router.createPipeTransport({ listenIp, enableSrtp }).catch((error: unknown) => {
+          local.close();
+          throw error;
+        });
+        const forget = () => {
+          this.#pipes.delete(router);
+          local.close();
+          remote.close();
+        };
+        local.on('close', forget);
+        remote.on('close', forget);
+        await local.connect({ ip: remote.tuple.localAddress, port: remote.tuple.localPort, ...(remote.srtpParameters ? { srtpParameters: remote.srtpParameters } : {}) });
+        await remote.connect({ ip: local.tuple.localAddress, port: local.tuple.localPort, ...(local.srtpParameters ? { srtpParameters: local.srtpParameters } : {}) });
+        return { local, remote };
+      })();
+      this.#pipes.set(router, pair);
+      pair.catch(() => this.#pipes.delete(router));
+    }
+    return pair;
+  }
+
+  readonly #pipes = new Map<EmbeddedRouter, Promise<{ local: PipeTransport; remote: PipeTransport }>>();
+
   async createPlainTransport(options: PlainTransportOptions): Promise<PlainTransport> {
+    return this.#addTransport(() => EmbeddedPlainTransport.create(this.#context, options ?? {}));
+  }
+
+  /** Counts a transport against the worker's limit for as long as it is open. */
+  async #addTransport<T extends EmbeddedRtpTransport>(create: () => Promise<T>): Promise<T> {
     if (this.closed) throw new EngineError('invalid_state', 'router closed');
     this.#reserve();
-    let transport: EmbeddedPlainTransport;
+    let transport: T;
     try {
-      transport = await EmbeddedPlainTransport.create(this.#context, options ?? {});
+      transport = await create();
     } catch (error) {
       this.#context.transportClosed(undefined);
       throw error;
+    }
+    if (this.closed) {
+      transport.routerClosed();
+      throw new EngineError('invalid_state', 'router closed');
     }
     this.#transports.add(transport);
     return transport;

@@ -13,7 +13,7 @@ import { canConsume, consumerParameters, mapProducer } from './ortc.ts';
 import { EmbeddedProducer } from './producer.ts';
 import { PublisherFeedback } from './publisher-feedback.ts';
 import { parseRtcp } from './rtcp.ts';
-import { SsrcTable } from './ssrc-table.ts';
+import { type SsrcConsumer, SsrcTable } from './ssrc-table.ts';
 import type { RouterContext } from './router.ts';
 
 const TICK_MS = 100;
@@ -24,6 +24,14 @@ export interface TransportCounters {
   dropped: number;
   srtpErrors: number;
   unknownSsrc: number;
+}
+
+/** What a transport drives on each of its consumers (simulcast-selecting or pipe). */
+export interface TransportConsumer extends Consumer, SsrcConsumer {
+  tick(now: number): void;
+  sendSenderReport(now: number): void;
+  onTransportReady(): void;
+  transportClosed(): void;
 }
 
 type StatBase = Pick<TransportStat, 'transportId' | 'timestamp' | 'bytesReceived' | 'recvBitrate' | 'bytesSent' | 'sendBitrate'>;
@@ -37,7 +45,7 @@ export abstract class EmbeddedRtpTransport extends Emitter<TransportEvents> {
   maxIncomingBitrate: number;
 
   readonly #producers = new Map<string, EmbeddedProducer>();
-  readonly #consumers = new Map<string, EmbeddedConsumer>();
+  readonly #consumers = new Map<string, TransportConsumer>();
   readonly #ssrcs = new SsrcTable();
   readonly #feedback = new PublisherFeedback(this.rtcpSsrc);
   #nextMid = 0;
@@ -91,6 +99,18 @@ export abstract class EmbeddedRtpTransport extends Emitter<TransportEvents> {
     this.assertOpen();
     const producer = this.ctx.getProducer(options.producerId);
     if (!producer) throw new EngineError('not_found', `producer ${options.producerId} not found`);
+    const consumer = this.createConsumer(producer, options, (c) => {
+      this.#consumers.delete(c.id);
+      this.#ssrcs.removeConsumer(c);
+    });
+    this.#consumers.set(consumer.id, consumer);
+    this.#ssrcs.addConsumer(consumer);
+    if (this.ready) consumer.onTransportReady();
+    return consumer;
+  }
+
+  /** A consumer that sends one chosen layer, with its own sequence and timestamps (WebRTC, plain). */
+  protected createConsumer(producer: EmbeddedProducer, options: ConsumerOptions, onClosed: (c: TransportConsumer) => void): TransportConsumer {
     const capabilities = this.consumerCapabilities(options.rtpCapabilities);
     if (!canConsume(producer.mapping.routerCodec, capabilities)) {
       throw new EngineError('cannot_consume', 'the given rtpCapabilities cannot consume this producer');
@@ -100,20 +120,13 @@ export abstract class EmbeddedRtpTransport extends Emitter<TransportEvents> {
       layers: producer.streams.length,
     });
     rtpParameters.mid = String(this.#nextMid++);
-    const consumer = new EmbeddedConsumer(
+    return new EmbeddedConsumer(
       producer,
       rtpParameters,
       this,
       { paused: options.paused ?? true, preferredLayers: options.preferredLayers, appData: options.appData ?? {} },
-      (c) => {
-        this.#consumers.delete(c.id);
-        this.#ssrcs.removeConsumer(c);
-      },
+      onClosed,
     );
-    this.#consumers.set(consumer.id, consumer);
-    this.#ssrcs.addConsumer(consumer);
-    if (this.ready) consumer.onTransportReady();
-    return consumer;
   }
 
   close(): void {

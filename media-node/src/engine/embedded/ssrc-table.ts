@@ -4,10 +4,17 @@
 import type { RtpPacket } from 'werift';
 import { EngineError } from '../errors.ts';
 import { EXT } from './capabilities.ts';
-import type { EmbeddedConsumer } from './consumer.ts';
 import type { EmbeddedProducer } from './producer.ts';
 import type { RecvStream } from './recv-stream.ts';
-import type { RtcpMessage } from './rtcp.ts';
+import type { ReceiverReport, RtcpMessage } from './rtcp.ts';
+
+/** A consumer as the table sees it: the SSRCs it sends (a pipe consumer sends one per layer). */
+export interface SsrcConsumer {
+  readonly ssrcs: readonly number[];
+  onReceiverReport(report: ReceiverReport, now: number): void;
+  onNack(lost: number[], now: number, ssrc: number): void;
+  onKeyFrameRequest(kind: 'pli' | 'fir', now: number, ssrc: number): void;
+}
 
 export interface StreamEntry {
   producer: EmbeddedProducer;
@@ -16,7 +23,7 @@ export interface StreamEntry {
 
 export class SsrcTable {
   readonly streams = new Map<number, StreamEntry>();
-  readonly #consumers = new Map<number, EmbeddedConsumer>();
+  readonly #consumers = new Map<number, SsrcConsumer>();
   readonly #producers = new Set<EmbeddedProducer>();
 
   addProducer(producer: EmbeddedProducer): void {
@@ -32,12 +39,12 @@ export class SsrcTable {
     for (const [ssrc, entry] of this.streams) if (entry.producer === producer) this.streams.delete(ssrc);
   }
 
-  addConsumer(consumer: EmbeddedConsumer): void {
-    this.#consumers.set(consumer.ssrc, consumer);
+  addConsumer(consumer: SsrcConsumer): void {
+    for (const ssrc of consumer.ssrcs) this.#consumers.set(ssrc, consumer);
   }
 
-  removeConsumer(consumer: EmbeddedConsumer): void {
-    this.#consumers.delete(consumer.ssrc);
+  removeConsumer(consumer: SsrcConsumer): void {
+    for (const ssrc of consumer.ssrcs) this.#consumers.delete(ssrc);
   }
 
   /** Some publisher stream's SSRC, as the media source of transport-wide feedback. */
@@ -60,13 +67,13 @@ export class SsrcTable {
         for (const r of m.reports) this.#consumers.get(r.ssrc)?.onReceiverReport(r, now);
         return;
       case 'nack':
-        this.#consumers.get(m.mediaSsrc)?.onNack(m.lost, now);
+        this.#consumers.get(m.mediaSsrc)?.onNack(m.lost, now, m.mediaSsrc);
         return;
       case 'pli':
-        this.#consumers.get(m.mediaSsrc)?.onKeyFrameRequest('pli', now);
+        this.#consumers.get(m.mediaSsrc)?.onKeyFrameRequest('pli', now, m.mediaSsrc);
         return;
       case 'fir':
-        for (const ssrc of m.mediaSsrcs) this.#consumers.get(ssrc)?.onKeyFrameRequest('fir', now);
+        for (const ssrc of m.mediaSsrcs) this.#consumers.get(ssrc)?.onKeyFrameRequest('fir', now, ssrc);
         return;
       case 'remb':
         // Receiver-side estimates from consumers are not used: no send-side estimation yet.

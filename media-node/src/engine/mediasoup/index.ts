@@ -26,8 +26,11 @@ export interface MsObject {
 // Methods whose result is itself an engine object and must be adapted too.
 const FACTORIES = new Set(['createRouter', 'createWebRtcTransport', 'createPipeTransport', 'createPlainTransport', 'produce', 'consume']);
 
+/** The mediasoup object behind each adapted one, for calls that hand our objects back to mediasoup. */
+const RAW = new WeakMap<object, MsObject>();
+
 function adapt<T>(target: MsObject, overrides: Record<string, unknown> = {}): T {
-  const proxy: unknown = new Proxy(target, {
+  const proxy: MsObject = new Proxy(target, {
     get(obj, prop, receiver) {
       if (typeof prop === 'string' && prop in overrides) return overrides[prop];
       if (prop === 'on' || prop === 'once' || prop === 'off') {
@@ -45,6 +48,7 @@ function adapt<T>(target: MsObject, overrides: Record<string, unknown> = {}): T 
       return (value as (...a: unknown[]) => unknown).bind(obj);
     },
   });
+  RAW.set(proxy, target);
   return proxy as T;
 }
 
@@ -80,6 +84,26 @@ export function createMediasoupEngine(mediasoup: MediasoupModule): Engine {
       const routers = limiter(options.maxRouters, 'router');
       const transports = limiter(options.maxTransports, 'transport');
 
+      // Plain and pipe transports count against the same limit as WebRTC ones.
+      const limitedTransport = (router: MsObject, method: 'createPlainTransport' | 'createPipeTransport') => async (o: Record<string, unknown> = {}) => {
+        transports.reserve();
+        let transport: MsObject;
+        try {
+          transport = await (router[method] as Method).call(router, o);
+        } catch (error) {
+          transports.release();
+          throw error;
+        }
+        transports.track(transport);
+        return adapt(transport);
+      };
+
+      const pipeToRouter = (router: MsObject) => async (o: Record<string, unknown>) => {
+        const target = (o.router && RAW.get(o.router as object)) ?? o.router;
+        const result = (await (router.pipeToRouter as (x: unknown) => Promise<{ pipeConsumer: MsObject; pipeProducer: MsObject }>).call(router, { ...o, router: target }));
+        return { pipeConsumer: adapt(result.pipeConsumer), pipeProducer: adapt(result.pipeProducer) };
+      };
+
       const createWebRtcTransport = (router: MsObject) => async (o: Record<string, unknown> = {}) => {
         transports.reserve();
         let transport: MsObject;
@@ -113,7 +137,12 @@ export function createMediasoupEngine(mediasoup: MediasoupModule): Engine {
             throw error;
           }
           routers.track(router);
-          return adapt(router, { createWebRtcTransport: createWebRtcTransport(router) });
+          return adapt(router, {
+            createWebRtcTransport: createWebRtcTransport(router),
+            createPlainTransport: limitedTransport(router, 'createPlainTransport'),
+            createPipeTransport: limitedTransport(router, 'createPipeTransport'),
+            pipeToRouter: pipeToRouter(router),
+          });
         },
       });
     },
