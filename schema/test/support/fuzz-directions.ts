@@ -16,6 +16,8 @@ const alert = { id: 1, kind: 'buy', text: 'go', symbol: 'BTC', price: 1, pinned:
 /** Browser or bot -> RoomDO, as a joined viewer (moderation and room.end answer `forbidden`). */
 export const CLIENT_TO_ROOM: FrameSpace = {
   maxBytes: MAX_FRAME_BYTES,
+  // The room speaks text: binary frames are refused.
+  binary: true,
   templates: [
     { type: 'ping', ts: 1 },
     { type: 'hello', protocol: 1, token: 'x' },
