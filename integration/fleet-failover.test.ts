@@ -86,6 +86,8 @@ describe('fleet: placement, media through the RoomDO, node failover', () => {
     // Ending the room closes the router on the node.
     await rest(stack.url, 'POST', `/organizations/${org}/rooms/${room.id}/end`, undefined, signup.token);
     await waitUntil('the node closing the room', 10_000, async () => second.lines.some((l) => l.includes('room closed')));
+    // The room never sent either bot a frame the channel decoder refuses.
+    expect([...host.signal.refused, ...viewerSignal.signal.refused]).toEqual([]);
     publisher.close();
     viewer.close();
   }, 120_000);

@@ -116,6 +116,8 @@ export const ROOM_TO_NODE: FrameSpace = {
 /** RoomDO -> browser or bot, after welcome. No cap toward clients: "huge" is 64 KiB. */
 export const ROOM_TO_CLIENT: FrameSpace = {
   maxBytes: 64 * 1024,
+  // The room sends text; a browser drops binary frames, a bot (ws) reads them as text.
+  binary: true,
   templates: [
     { type: 'pong', ts: 1, serverTime: 2 },
     { type: 'participant.joined', participant, participantCount: 2 },
