@@ -10,7 +10,7 @@ import type { EngineWorker, Router } from '../src/engine/types.ts';
 import { ConsumerBot, PublisherBot, mediaCodecs } from './support/bots.ts';
 import { LossyProxy, LossyRelay } from './support/lossy-proxy.ts';
 import { RawPeer } from './support/raw-peer.ts';
-import { waitFor, waitForEvent } from './support/wait.ts';
+import { letTimePass, waitFor, waitForEvent } from './support/wait.ts';
 
 const engines = await engineAvailability();
 
@@ -319,10 +319,11 @@ for (const { name, engine, reason } of engines) {
       await waitForFrames(viewer, 'frames', 10);
       await server.pause();
       expect(server.paused).toBe(true);
-      // Stopped: no packet arrives during two consecutive 300 ms windows.
+      // Stopped: no packet arrives during a 300 ms window (a negative check: it needs time to pass;
+      // retried while packets already in flight when pause took effect still arrive).
       await waitFor('the flow to stop', async () => {
         const a = (await viewer.inboundVideo())!.packetsReceived;
-        await new Promise((r) => setTimeout(r, 300));
+        await letTimePass(300);
         return (await viewer.inboundVideo())!.packetsReceived === a;
       });
       const frozen = await framesOf(viewer);

@@ -223,10 +223,14 @@ describe('Neon WebSocket proxy on its own', () => {
       ws.send(tricky.subarray(3, 9));
       ws.send(tricky.subarray(9, 50_000));
       ws.send(tricky.subarray(50_000));
-      await waitFor(() => Buffer.concat(received).length === startup.length + tricky.length);
+      await expect.poll(() => Buffer.concat(received).length).toBe(startup.length + tricky.length);
       let endedEarly = false;
       void ended.then(() => (endedEarly = true));
-      await new Promise((r) => setTimeout(r, 50));
+      // A barrier instead of a pause: the proxy relays in order, so once a later message (Sync)
+      // has reached the database side, a half-close caused by the bytes before it would have too.
+      const sync = Buffer.from([0x53, 0, 0, 0, 4]);
+      ws.send(sync);
+      await expect.poll(() => Buffer.concat(received).length).toBe(startup.length + tricky.length + sync.length);
       expect(endedEarly).toBe(false);
 
       ws.send(Buffer.from([0x58, 0, 0, 0, 4])); // Terminate, socket left open by the client
@@ -288,14 +292,6 @@ function typedMessage(type: string, body: Buffer): Buffer {
   header.write(type, 0, 'latin1');
   header.writeInt32BE(body.length + 4, 1);
   return Buffer.concat([header, body]);
-}
-
-async function waitFor(condition: () => boolean, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {

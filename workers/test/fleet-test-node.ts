@@ -134,10 +134,16 @@ export class TestNode {
   /** Waits for FleetDO's next room.assign and dials that room. */
   async acceptAssignment(roomId: string, timeoutMs = 5000): Promise<{ roomId: string; room: Peer }> {
     const assign = (await this.fleet.next((m) => m.type === 'room.assign' && m.roomId === roomId, timeoutMs)) as Extract<FleetToNode, { type: 'room.assign' }>;
-    const url = new URL(assign.roomUrl.replace(/^ws/, 'http'));
-    const res = await exports.default.fetch(new Request(`http://roomcast.test${url.pathname}`, { headers: { Upgrade: 'websocket', authorization: `Bearer ${assign.token}` } }));
+    return { roomId: assign.roomId, room: await this.dialRoom(assign.roomId, assign.token) };
+  }
+
+  /** Dials the room's node socket with a room-node credential, says node.ready and serves its requests. */
+  async dialRoom(roomId: string, token: string): Promise<Peer> {
+    const res = await exports.default.fetch(
+      new Request(`http://roomcast.test/api/v1/rooms/${encodeURIComponent(roomId)}/media-node`, { headers: { Upgrade: 'websocket', authorization: `Bearer ${token}` } }),
+    );
     const room = accept(res);
-    this.rooms.set(assign.roomId, room);
+    this.rooms.set(roomId, room);
     room.ws.addEventListener('message', (e) => this.#answer(room, JSON.parse(e.data as string)));
     room.send({
       type: 'node.ready',
@@ -145,7 +151,7 @@ export class TestNode {
       nodeId: this.nodeId,
       rtpCapabilities: { codecs: [{ kind: 'video', mimeType: 'video/VP8', clockRate: 90000, preferredPayloadType: 96 }], headerExtensions: [] },
     } satisfies NodeToRoom);
-    return { roomId: assign.roomId, room };
+    return room;
   }
 
   /** Plays the engine: every request gets an answer shaped like NODE_REQUESTS' result. */

@@ -1,87 +1,138 @@
-// Fuzzes the receiving boundary with thousands of random and mutated frames. The object must
-// answer each bad frame with an error (never an internal one) and keep serving afterwards.
-import { beforeAll, describe, expect, it } from 'vitest';
+// Fuzzes the three sockets the Worker's Durable Objects receive on, 10,000 frames each (the shared
+// generator in schema/test/support): the room socket (browser -> RoomDO), the media node's room
+// link (node -> RoomDO) and the fleet link (node -> FleetDO). Every frame the channel decoder
+// refuses must get exactly one error frame with the decoder's code (never `internal`, never a
+// close), and afterwards the object still serves: a chat message is delivered, a media request
+// reaches the node and is answered, a room is placed on the node.
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CLIENT_MESSAGE_TYPES,
+  ClientMessage,
+  decodeFrame,
+  MAX_NODE_FRAME_BYTES,
+  NodeToFleet,
+  NodeToRoom,
+  type DecodeOptions,
+} from '@roomcast/schema/protocol';
+import type { z } from 'zod';
+import { CLIENT_TO_ROOM, NODE_TO_FLEET, NODE_TO_ROOM } from '../../schema/test/support/fuzz-directions.ts';
+import { FUZZ_FRAMES as FRAMES, fuzzFrames, type FuzzFrame } from '../../schema/test/support/fuzz-frames.ts';
+import { signRoomNodeToken } from '../src/fleet/fleet-token.ts';
 import type { Tenant } from './api-client.ts';
-import { join, liveRoom, roomTenant } from './room-client.ts';
+import { unique } from './api-client.ts';
+import { ownFleet, TestNode, type Peer } from './fleet-test-node.ts';
+import { config, join, liveRoom, roomTenant, type TestRoom } from './room-client.ts';
+
+/** workerd dispatches each frame as its own event (about 0.5 ms each here, more on a busy machine). */
+const FUZZ_TIMEOUT_MS = 60_000;
+const DECODER_CODES = new Set(['invalid_json', 'invalid_message', 'unknown_type', 'frame_too_large']);
 
 let tenant: Tenant;
 beforeAll(async () => {
   tenant = await roomTenant('fuzz');
 });
+afterEach(() => TestNode.closeAll());
 
-/** A small deterministic PRNG so a failure can be replayed from its seed. */
-function prng(seed: number) {
-  return () => {
-    seed = (seed * 1664525 + 1013904223) >>> 0;
-    return seed / 2 ** 32;
-  };
+/** What the receiver must answer: the decoder's refusals of these frames, by code. */
+function refusals(frames: FuzzFrame[], schema: z.ZodType, options: DecodeOptions): Record<string, number> {
+  const tally: Record<string, number> = {};
+  for (const frame of frames) {
+    const d = decodeFrame(schema, frame, options);
+    if (!d.ok) tally[d.error.code] = (tally[d.error.code] ?? 0) + 1;
+  }
+  return tally;
 }
 
-const VALID: Record<string, unknown>[] = [
-  { type: 'ping', ts: 1 },
-  { type: 'chat.send', text: 'hi', clientId: 'x' },
-  { type: 'chat.delete', messageId: 1 },
-  { type: 'chat.history', before: 10, limit: 5 },
-  { type: 'alert.post', kind: 'buy', text: 'go', symbol: 'BTC', price: 1 },
-  { type: 'alert.pin', alertId: 1 },
-  { type: 'alert.unpin', alertId: 1 },
-  { type: 'hand.raise' },
-  { type: 'hand.lower' },
-  { type: 'moderation.mute', identity: 'guest:x' },
-  { type: 'moderation.kick', identity: 'guest:x' },
-  { type: 'moderation.ban', identity: 'guest:x' },
-  { type: 'moderation.slow_mode', seconds: 3 },
-  { type: 'moderation.chat', enabled: false },
-  { type: 'room.end' },
-  { type: 'request', id: 'r', method: 'm', data: {} },
-  { type: 'hello', protocol: 1, token: 'x' },
-];
-
-const WEIRD: unknown[] = [null, true, -1, 0, 1e308, NaN, '', 'x'.repeat(300), '\u0000', '<script>', [], {}, [1, { a: 2 }], { $ne: 1 }, '__proto__'];
-
-function frameFrom(rand: () => number): string {
-  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
-  const roll = rand();
-  if (roll < 0.1) {
-    // Random bytes as text.
-    return Array.from({ length: Math.floor(rand() * 64) }, () => String.fromCharCode(Math.floor(rand() * 0x2fff))).join('');
-  }
-  const base = structuredClone(pick(VALID)) as Record<string, unknown>;
-  const mutations = 1 + Math.floor(rand() * 3);
-  for (let i = 0; i < mutations; i++) {
-    const keys = Object.keys(base);
-    const m = rand();
-    if (m < 0.3 && keys.length) base[pick(keys)] = pick(WEIRD);
-    else if (m < 0.45 && keys.length) delete base[pick(keys)];
-    else if (m < 0.6) base[pick(['extra', 'id', 'type', 'text', '__proto__', 'constructor'])] = pick(WEIRD);
-    else if (m < 0.75) base.type = pick(VALID).type + pick(['', '.', 'x', ' ']);
-    else if (m < 0.85) base.type = pick(VALID).type;
-  }
-  const json = JSON.stringify(base);
-  // Some frames are truncated mid-way.
-  return rand() < 0.15 ? json.slice(0, Math.floor(rand() * json.length)) : json;
+function tallyErrors(received: Record<string, any>[]): Record<string, number> {
+  const tally: Record<string, number> = {};
+  for (const m of received) if (m.type === 'error' && DECODER_CODES.has(m.code)) tally[m.code] = (tally[m.code] ?? 0) + 1;
+  return tally;
 }
 
-describe('room fuzz', () => {
-  it('survives 3000 random and mutated frames and keeps serving', async () => {
-    const room = await liveRoom(tenant);
+const sendAll = (ws: WebSocket, frames: FuzzFrame[]) => {
+  for (const frame of frames) ws.send(frame);
+};
+
+/**
+ * A live room whose media node (a TestNode on a FleetDO of its own, so no other test's placement
+ * can take the room over) dialed in before anyone joined: the room never asks the global fleet.
+ */
+async function roomWithNode(): Promise<{ room: TestRoom; node: TestNode; link: Peer }> {
+  const room = await liveRoom(tenant);
+  const node = await TestNode.register({ nodeId: unique('fuzz-node'), target: ownFleet() });
+  const link = await node.dialRoom(room.roomId, await signRoomNodeToken(config.fleet.secret, { nodeId: node.nodeId, roomId: room.roomId }));
+  return { room, node, link };
+}
+
+describe('socket fuzz', () => {
+  it('room socket: 10,000 random and mutated frames each get their error, and the room keeps serving', async () => {
+    const { room } = await roomWithNode();
     const host = await join(room, { role: 'host' });
     const fuzzer = await join(room);
-    const rand = prng(20261121);
-    for (let batch = 0; batch < 6; batch++) {
-      for (let i = 0; i < 500; i++) fuzzer.socket.sendRaw(frameFrom(rand));
+    const frames = fuzzFrames(CLIENT_TO_ROOM, FRAMES, 20261121);
+    const expected = refusals(frames, ClientMessage, { binary: 'refuse', knownTypes: new Set(CLIENT_MESSAGE_TYPES) });
+    // Pipelined in batches; a ping round trip after each keeps the socket's buffers small.
+    for (let i = 0; i < frames.length; i += 1000) {
+      sendAll(fuzzer.socket.ws, frames.slice(i, i + 1000));
       await fuzzer.socket.sync();
     }
-    const errors = fuzzer.socket.received.filter((m) => m.type === 'error');
-    expect(errors.length).toBeGreaterThan(1000);
-    expect(errors.filter((e) => e.code === 'internal')).toEqual([]);
-    // The fuzzing viewer is still connected and the room still serves both old and new sockets.
+    expect(tallyErrors(fuzzer.socket.received)).toEqual(expected);
+    expect(fuzzer.socket.received.filter((m) => m.type === 'error' && m.code === 'internal')).toEqual([]);
+    expect(fuzzer.socket.ws.readyState).toBe(WebSocket.OPEN);
+    // The room still serves both the fuzzing socket and new ones.
     host.socket.send({ type: 'moderation.chat', enabled: true });
+    host.socket.send({ type: 'moderation.slow_mode', seconds: 0 });
     host.socket.send({ type: 'chat.send', text: 'still serving' });
     await fuzzer.socket.next((m) => m.type === 'chat.message' && m.text === 'still serving');
     const late = await join(room);
     expect(late.welcome.participants.map((p: { identity: string }) => p.identity)).toEqual(
       expect.arrayContaining([host.identity, fuzzer.identity, late.identity]),
     );
-  });
+  }, FUZZ_TIMEOUT_MS);
+
+  it('node -> room link: 10,000 frames each get their error, and the room still relays media to the node', async () => {
+    const { room, node, link } = await roomWithNode();
+    const host = await join(room, { role: 'host' });
+    await host.socket.next((m) => m.type === 'media.status' && m.state === 'ready');
+    // The last frame is refused for sure: its error says every frame before it was handled.
+    const frames = [...fuzzFrames(NODE_TO_ROOM, FRAMES, 20261122), '{'];
+    const expected = refusals(frames, NodeToRoom, { binary: 'utf8', maxBytes: MAX_NODE_FRAME_BYTES });
+    const total = Object.values(expected).reduce((a, b) => a + b, 0);
+    sendAll(link.ws, frames);
+    await expect.poll(() => link.received.filter((m) => m.type === 'error').length, { timeout: 50_000 }).toBe(total);
+    expect(tallyErrors(link.received)).toEqual(expected);
+    expect(link.ws.readyState).toBe(WebSocket.OPEN);
+    // The room kept its node: no reset, and a viewer's media request travels to it and back.
+    await host.socket.sync();
+    expect(host.socket.unreadOf('media.reset')).toEqual([]);
+    const viewer = await join(room);
+    viewer.socket.send({ type: 'request', id: 'after-fuzz', method: 'media.createTransport', data: { direction: 'recv' } });
+    const answer = await viewer.socket.next((m) => m.type === 'response' && m.id === 'after-fuzz');
+    expect(answer).toMatchObject({ ok: true, data: { id: expect.stringContaining(node.nodeId) } });
+  }, FUZZ_TIMEOUT_MS);
+
+  it('node -> fleet link: 10,000 frames each get their error, and the fleet still places rooms on the node', async () => {
+    const fleet = ownFleet();
+    const node = await TestNode.register({ nodeId: unique('fuzz-node'), target: fleet });
+    const frames = [...fuzzFrames(NODE_TO_FLEET, FRAMES, 20261123), '{'];
+    const options = { binary: 'utf8', maxBytes: MAX_NODE_FRAME_BYTES } as const;
+    const expected = refusals(frames, NodeToFleet, options);
+    const total = Object.values(expected).reduce((a, b) => a + b, 0);
+    // A second node.register on a registered connection is refused too (already_joined).
+    const registers = frames.filter((f) => {
+      const d = decodeFrame(NodeToFleet, f, options);
+      return d.ok && d.message.type === 'node.register';
+    }).length;
+    sendAll(node.fleet.ws, frames);
+    await expect.poll(() => node.fleet.received.filter((m) => m.type === 'error' && DECODER_CODES.has(m.code)).length, { timeout: 50_000 }).toBe(total);
+    expect(tallyErrors(node.fleet.received)).toEqual(expected);
+    expect(node.fleet.received.filter((m) => m.type === 'error' && m.code === 'already_joined')).toHaveLength(registers);
+    expect(node.fleet.ws.readyState).toBe(WebSocket.OPEN);
+    // Still registered: a load report (the fuzz sent odd ones) and then a room placed on the node.
+    node.load({});
+    node.fleet.ws.send('{');
+    await expect.poll(() => node.fleet.received.filter((m) => m.type === 'error' && m.code === 'invalid_json').length).toBe((expected.invalid_json ?? 0) + 1);
+    expect(await fleet.placeRoom('fuzz-room-after')).toEqual({ nodeId: node.nodeId });
+    expect(await node.fleet.next((m) => m.type === 'room.assign' && m.roomId === 'fuzz-room-after')).toBeTruthy();
+  }, FUZZ_TIMEOUT_MS);
 });

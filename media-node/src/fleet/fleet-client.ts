@@ -14,6 +14,9 @@ const BACKOFF_MAX_MS = 15_000;
 /** Until FleetDO says otherwise in node.registered. */
 const DEFAULT_LOAD_EVERY_MS = 3_000;
 
+/** FleetDO's heartbeat, kept sane: 0 means the default, and a negative or tiny one must not make the node report every millisecond. */
+const loadEveryMs = (heartbeatMs: number) => (heartbeatMs === 0 ? DEFAULT_LOAD_EVERY_MS : Math.min(Math.max(heartbeatMs, 100), 5_000));
+
 export class FleetClient {
   readonly #rooms = new Map<string, RoomSession>();
   /** Rooms being dialed right now (an assign repeated meanwhile is ignored). */
@@ -101,7 +104,7 @@ export class FleetClient {
         this.#backoff = BACKOFF_MIN_MS;
         clearInterval(this.#loadTimer);
         void this.#reportLoad();
-        this.#loadTimer = setInterval(() => void this.#reportLoad(), Math.min(message.heartbeatMs || DEFAULT_LOAD_EVERY_MS, 5_000));
+        this.#loadTimer = setInterval(() => void this.#reportLoad(), loadEveryMs(message.heartbeatMs));
         this.log.info('registered with the fleet', { nodeId: this.config.nodeId, region: this.config.region });
         return;
       case 'room.assign':

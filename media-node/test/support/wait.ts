@@ -38,3 +38,11 @@ export function waitForEvent<T extends unknown[]>(
     });
   });
 }
+
+/**
+ * Lets time pass, for the few checks that are about time itself (a rate window in libwebrtc, "no
+ * packet for this long") and have no condition to wait on. Every caller says why.
+ */
+export function letTimePass(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed, vi } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { DEV_FLEET_SECRET } from '../../../scripts/fleet/node-token.ts';
 import { signNodeToken } from '../../../workers/src/fleet/fleet-token.ts';
@@ -219,11 +219,12 @@ async function nodeList(): Promise<{ nodeId: string; rooms: number; healthy: boo
 }
 
 async function waitForNode(nodeId: string) {
-  const deadline = Date.now() + 20_000;
-  while (!(await nodeList()).some((n) => n.nodeId === nodeId && n.healthy && !n.drained)) {
-    if (Date.now() > deadline) throw new Error(`${nodeId} did not register with the fleet`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  await vi.waitFor(
+    async () => {
+      if (!(await nodeList()).some((n) => n.nodeId === nodeId && n.healthy && !n.drained)) throw new Error(`${nodeId} did not register with the fleet`);
+    },
+    { timeout: 20_000, interval: 250 },
+  );
 }
 
 /** A media node process this test starts (and may kill), dialing the e2e stack's fleet. */
@@ -252,11 +253,12 @@ class MediaNodeProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const node = new MediaNodeProcess(child);
-    const deadline = Date.now() + 30_000;
-    while (!node.#log.includes('registered with the fleet')) {
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`media node ${nodeId} did not start:\n${node.#log}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await vi.waitFor(
+      () => {
+        if (!node.#log.includes('registered with the fleet')) throw new Error(`media node ${nodeId} did not start (exit code ${child.exitCode}):\n${node.#log}`);
+      },
+      { timeout: 30_000, interval: 100 },
+    );
     return node;
   }
 
