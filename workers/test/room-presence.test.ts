@@ -2,7 +2,7 @@
 // ending the room; the plan's viewers-per-room limit.
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PRESENCE_FANOUT_LIMIT } from '../src/rooms/room-do.ts';
+import { PRESENCE_FANOUT_LIMIT } from '../src/rooms/realtime/presence-broadcast.ts';
 import { api, signUp, type Tenant } from './api-client.ts';
 import { connect, join, liveRoom, participantRows, roomSession, roomTenant, roomToken, stubFor, upgrade, waitFor } from './room-client.ts';
 

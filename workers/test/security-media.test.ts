@@ -7,7 +7,7 @@ import { SignJWT } from 'jose';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FLEET_PROTOCOL_VERSION, MAX_MEDIA_OBJECTS, MAX_MEDIA_REQUESTS_IN_FLIGHT } from '@roomcast/schema/protocol';
 import { signRoomNodeToken } from '../src/fleet/fleet-token.ts';
-import { PUBLISH_CHANGES } from '../src/rooms/media/media-relay.ts';
+import { PUBLISH_CHANGES } from '../src/rooms/media/media-gate.ts';
 import type { Tenant } from './api-client.ts';
 import { api, unique } from './api-client.ts';
 import { accept, dialFleet, nodeToken, TestNode } from './fleet-test-node.ts';

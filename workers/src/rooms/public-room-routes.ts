@@ -14,7 +14,7 @@ import { createRouter, errorResponses, jsonBody, jsonContent, type AppEnv } from
 import { enforceRateLimit } from '../platform/rate-limit.ts';
 import { withOrganization } from '../tenancy/access.ts';
 import { clientFingerprint } from './client-fingerprint.ts';
-import { issueJoin } from './room-routes.ts';
+import { issueJoin } from './room-join.ts';
 
 export const publicRoomRoutes = createRouter();
 

@@ -1,21 +1,18 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { and, count, eq, isNull, sql } from 'drizzle-orm';
-import type { Context } from 'hono';
 import { CreateRoomInput, ErrorBody, JoinRoomInput, Room, RoomJoin, RoomSession, UpdateRoomInput } from '@roomcast/schema/api';
 import { rooms, roomSessions, workspaces } from '@roomcast/schema/db';
-import type { Role } from '@roomcast/schema';
 import { isUuid } from '../auth/tokens.ts';
 import type { Tx } from '../db/database.ts';
 import { ApiError, conflict, isUniqueViolation, notFound } from '../errors.ts';
-import { bearerSecurity, createRouter, OrgParam, orgParamWith, errorResponses, iso, jsonBody, jsonContent, type AppEnv } from '../http.ts';
+import { bearerSecurity, createRouter, OrgParam, orgParamWith, errorResponses, iso, jsonBody, jsonContent } from '../http.ts';
 import { assertFeature, assertWithinLimit, effectivePlan } from '../plans/limits.ts';
 import { assertTrialActive } from '../plans/trial.ts';
-import { withOrganization, type OrganizationAccess } from '../tenancy/access.ts';
+import { withOrganization } from '../tenancy/access.ts';
 import { audit } from '../tenancy/audit.ts';
 import { slugify } from '../tenancy/create-organization.ts';
-import { memberIdentity, isReservedIdentity } from './identities.ts';
+import { issueJoin, participantFor } from './room-join.ts';
 import { roomStub } from './room-stub.ts';
-import { signRoomToken } from './room-token.ts';
 
 export const roomRoutes = createRouter();
 const RoomParam = orgParamWith('room');
@@ -63,55 +60,6 @@ async function assertWorkspace(tx: Tx, organizationId: string, workspaceId: stri
 function slugTaken(error: unknown, slug: string | undefined): never {
   if (isUniqueViolation(error, 'rooms_org_slug_key')) throw conflict(`A room with slug "${slug}" already exists`, 'slug_taken');
   throw error;
-}
-
-function signalingUrl(c: Context<AppEnv>, roomId: string) {
-  const base = new URL(c.var.config.publicUrl ?? c.req.url);
-  base.protocol = base.protocol === 'https:' ? 'wss:' : 'ws:';
-  return `${base.origin}/api/v1/rooms/${roomId}/signal`;
-}
-
-interface JoinParticipant {
-  identity: string;
-  name: string;
-  role: Role;
-  userId: string | null;
-  clientFp?: string | undefined;
-}
-
-/**
- * Who the token names: a member is always themself; an API key speaks for its own users, never as
- * a member or a guest (those namespaces are reserved), and its roles count against the plan's
- * seats in the room like anyone else's.
- */
-function participantFor(access: OrganizationAccess, input: z.infer<typeof JoinRoomInput>): JoinParticipant {
-  if (access.principal.kind === 'user') {
-    return { identity: memberIdentity(access.principal.userId), name: access.principal.name, role: access.role, userId: access.principal.userId };
-  }
-  if (input.identity !== undefined && isReservedIdentity(input.identity)) {
-    throw new ApiError(400, 'reserved_identity', 'Identities starting with "user:" or "guest" belong to members and guests; name your own users otherwise');
-  }
-  return {
-    identity: input.identity ?? `app:${crypto.randomUUID()}`,
-    name: input.name ?? input.identity ?? 'Guest',
-    role: input.role ?? ('viewer' as const),
-    userId: null,
-  };
-}
-
-/** Signs a room token for `participant` (also used by the public join for anonymous viewers). */
-export async function issueJoin(
-  c: Context<AppEnv>,
-  room: Pick<RoomRow, 'id' | 'organizationId'>,
-  liveSessionId: string | null,
-  participant: JoinParticipant,
-) {
-  const { token, expiresAt } = await signRoomToken(
-    c.var.config.roomTokenSecret,
-    { ...participant, roomId: room.id, organizationId: room.organizationId, roomSessionId: liveSessionId },
-    c.var.config.roomTokenTtlSeconds,
-  );
-  return { token, signalingUrl: signalingUrl(c, room.id), role: participant.role, expiresAt: expiresAt.toISOString() };
 }
 
 roomRoutes.openapi(

@@ -1,6 +1,6 @@
 // Per-connection state lives in the socket attachment (serializeAttachment), so it survives the
 // object hibernating or being evicted while the socket stays open.
-import { CLOSE_CODES, type ErrorCode, type ServerMessage } from '@roomcast/schema/protocol';
+import { CLOSE_CODES, type ClientMessage, type ErrorCode, type ServerMessage } from '@roomcast/schema/protocol';
 import type { Role } from '@roomcast/schema';
 
 export type Attachment =
@@ -19,6 +19,8 @@ export type Attachment =
   | { phase: 'closed'; connectedAt: number; lastSeen: number };
 
 export type Joined = Extract<Attachment, { phase: 'joined' }>;
+
+export type MessageOf<T extends ClientMessage['type']> = Extract<ClientMessage, { type: T }>;
 
 /** A failure a handler reports to the client as an error frame; `close` ends the connection. */
 export class RoomError extends Error {

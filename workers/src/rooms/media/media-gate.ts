@@ -1,0 +1,77 @@
+// What a participant may ask of the media node, checked before the node is asked: the room is
+// live, the role may publish, the objects are theirs, and per-participant ceilings (objects,
+// requests waiting, publishing changes) hold, so no one can exhaust the node or flood the room.
+import { mediaSlotLimit, MediaSlots, type MediaObjectKind, type ReleaseSlot } from '@roomcast/schema/protocol';
+import type { Joined } from '../realtime/connection.ts';
+import { hasGrant } from '../realtime/moderation.ts';
+import { RateWindow } from '../realtime/rate-window.ts';
+import type { LiveSession } from './live-session.ts';
+import { MediaFailure, notLive } from './media-failure.ts';
+import type { MediaStore } from './media-store.ts';
+
+/**
+ * Publishing changes (produce, close a producer, pause or resume one) are announced to every
+ * socket: per identity at most this many per window, so a publisher cannot turn the room into an
+ * amplifier. A person toggles camera and microphone a few times, not dozens.
+ */
+export const PUBLISH_CHANGES = { limit: 20, windowMs: 10_000 } as const;
+
+export class MediaGate {
+  /** Per-participant ceilings: objects on the node and requests waiting for answers. */
+  readonly #slots = new MediaSlots();
+  readonly #publishChanges = new RateWindow(PUBLISH_CHANGES.limit, PUBLISH_CHANGES.windowMs);
+
+  constructor(
+    private readonly store: MediaStore,
+    private readonly session: LiveSession,
+  ) {}
+
+  async requireLive(): Promise<void> {
+    const live = await this.session.isLive().catch(() => {
+      throw new MediaFailure('unavailable', 'Could not check that the room is live; retry');
+    });
+    if (!live) throw notLive();
+  }
+
+  requirePublish(att: Joined): void {
+    if (!hasGrant(att.role, 'publish')) throw new MediaFailure('forbidden', 'Your role may watch but not publish');
+  }
+
+  spendPublishChange(identity: string): void {
+    const wait = this.#publishChanges.take(identity, Date.now());
+    if (wait > 0) {
+      const { limit, windowMs } = PUBLISH_CHANGES;
+      throw new MediaFailure('rate_limited', `At most ${limit} publishing changes per ${windowMs / 1000} s; wait ${Math.ceil(wait / 1000)} s`);
+    }
+  }
+
+  /**
+   * One of the participant's waiting-request slots, or undefined at the ceiling. Per participant,
+   * not per socket: a reconnect must not open a fresh allowance while the old socket's requests
+   * still wait on the node.
+   */
+  reserveRequest(identity: string): ReleaseSlot | undefined {
+    return this.#slots.reserve('request', identity);
+  }
+
+  /**
+   * Runs `create` holding one slot of `kind` for the participant, taken before the node is asked
+   * (refused at the ceiling) and given back once `create` recorded the object or failed.
+   */
+  async holding<T>(kind: MediaObjectKind, identity: string, create: () => Promise<T>): Promise<T> {
+    const release = this.#slots.reserve(kind, identity, this.store.countOwned(kind, identity));
+    if (!release) throw new MediaFailure('rate_limited', `At most ${mediaSlotLimit(kind)} ${kind}s per participant; close one first`);
+    try {
+      return await create();
+    } finally {
+      release();
+    }
+  }
+
+  own(kind: 'transport' | 'producer' | 'consumer', id: string, identity: string) {
+    const row = this.store.owned(kind, id, identity);
+    // Someone else's object answers exactly like a missing one.
+    if (!row) throw new MediaFailure('not_found', `No ${kind} ${id} of yours`);
+    return row;
+  }
+}

@@ -1,0 +1,183 @@
+// Clients' media requests (`request` frames on the room socket), one handler per method in a
+// table typed from MEDIA_REQUESTS: a handler that answers the wrong shape does not compile. Each
+// request gets exactly one `response`.
+import {
+  isMediaMethod,
+  MAX_MEDIA_REQUESTS_IN_FLIGHT,
+  parseMediaRequest,
+  type MediaMethod,
+  type MediaRequestData,
+  type MediaResult,
+  type NodeMethod,
+  type NodeRequestData,
+  type NodeResult,
+  type RequestFrame,
+  type RtpCapabilities,
+  type ServerMessage,
+} from '@roomcast/schema/protocol';
+import { send, type Joined } from '../realtime/connection.ts';
+import type { MediaGate } from './media-gate.ts';
+import { MediaFailure } from './media-failure.ts';
+import { toProducer, type MediaStore } from './media-store.ts';
+
+/** What the handlers work with; MediaRelay provides it. */
+export interface MediaServices {
+  store: MediaStore;
+  gate: MediaGate;
+  /** The ready node socket; waits while placing. */
+  ready(): Promise<WebSocket>;
+  /** Asks the ready node (waiting for one while placing). */
+  call<M extends NodeMethod>(method: M, data: NodeRequestData<M>): Promise<NodeResult<M>>;
+  /** Tells the ready node, if there is one, without waiting for its answer. */
+  notify<M extends NodeMethod>(method: M, data: NodeRequestData<M>): void;
+  /** The participant still has a joined socket. */
+  present(identity: string): boolean;
+  broadcast(message: ServerMessage): void;
+  dropTransport(transportId: string): void;
+  dropProducer(producerId: string): void;
+}
+
+type Handler<M extends MediaMethod> = (data: MediaRequestData<M>, att: Joined) => Promise<MediaResult<M>>;
+export type MediaHandlers = { [M in MediaMethod]: Handler<M> };
+
+/** Methods served without a live session: what is published is no secret before Go live. */
+const WITHOUT_LIVE_SESSION: ReadonlySet<MediaMethod> = new Set<MediaMethod>(['media.producers']);
+
+export class MediaRequests {
+  readonly #handlers: MediaHandlers;
+
+  constructor(private readonly media: MediaServices) {
+    this.#handlers = mediaHandlers(media);
+  }
+
+  /** A `request` frame from a joined client: answered with exactly one `response`. */
+  async handle(ws: WebSocket, att: Joined, frame: RequestFrame): Promise<void> {
+    const release = this.media.gate.reserveRequest(att.identity);
+    if (!release) {
+      const message = `At most ${MAX_MEDIA_REQUESTS_IN_FLIGHT} media requests may wait for answers at once`;
+      return send(ws, { type: 'response', id: frame.id, ok: false, error: { code: 'rate_limited', message } });
+    }
+    try {
+      if (!isMediaMethod(frame.method)) throw new MediaFailure('not_found', `Unknown method "${frame.method}"`);
+      const parsed = parseMediaRequest(frame.method, frame.data);
+      if (!parsed.ok) throw new MediaFailure('invalid_message', parsed.message);
+      const data = await this.#serve(parsed.request, att);
+      send(ws, { type: 'response', id: frame.id, ok: true, data });
+    } catch (error) {
+      const failure = error instanceof MediaFailure ? error : new MediaFailure('internal', 'The media request failed');
+      if (!(error instanceof MediaFailure)) console.error('media: request failed', error);
+      send(ws, { type: 'response', id: frame.id, ok: false, error: { code: failure.code, message: failure.message } });
+    } finally {
+      release();
+    }
+  }
+
+  async #serve<M extends MediaMethod>(request: { method: M; data: MediaRequestData<M> }, att: Joined): Promise<MediaResult<M>> {
+    if (!WITHOUT_LIVE_SESSION.has(request.method)) await this.media.gate.requireLive();
+    return this.#handlers[request.method](request.data, att);
+  }
+}
+
+function mediaHandlers(media: MediaServices): MediaHandlers {
+  const { store, gate } = media;
+  const pauseOrResume =
+    (action: 'pause' | 'resume'): Handler<'media.pause' | 'media.resume'> =>
+    async (data, att) => {
+      if ('consumerId' in data) {
+        gate.own('consumer', data.consumerId, att.identity);
+        return media.call(`consumer.${action}`, { consumerId: data.consumerId });
+      }
+      const producerId = data.producerId;
+      // Muting a muted producer changes nothing: no node call, and no frame to every socket.
+      if ((gate.own('producer', producerId, att.identity).paused === 1) === (action === 'pause')) return {};
+      gate.spendPublishChange(att.identity);
+      await media.call(`producer.${action}`, { producerId });
+      store.setPaused(producerId, action === 'pause');
+      const row = store.get(producerId);
+      if (row) media.broadcast({ type: 'media.producer_updated', producer: toProducer(row) });
+      return {};
+    };
+
+  return {
+    'media.producers': async () => ({ producers: store.producers() }),
+    'media.capabilities': async () => {
+      await media.ready();
+      return { routerRtpCapabilities: JSON.parse(store.node.rtp_capabilities ?? '{}') as RtpCapabilities };
+    },
+    'media.createTransport': async ({ direction }, att) => {
+      const me = att.identity;
+      if (direction === 'send') gate.requirePublish(att);
+      return gate.holding('transport', me, async () => {
+        const created = await media.call('transport.create', { direction, owner: me });
+        // Left (or kicked) while the node was creating it: onLeft could not close what the room
+        // did not know yet, so it would live on the node until the room ends. Close it now.
+        if (!media.present(me)) {
+          media.notify('transport.close', { transportId: created.id });
+          throw new MediaFailure('not_found', 'You left the room before the transport was ready');
+        }
+        store.addTransport(created.id, me, direction);
+        return created;
+      });
+    },
+    'media.connectTransport': async (data, att) => {
+      gate.own('transport', data.transportId, att.identity);
+      return media.call('transport.connect', data);
+    },
+    'media.restartIce': async (data, att) => {
+      gate.own('transport', data.transportId, att.identity);
+      return media.call('transport.restartIce', data);
+    },
+    'media.closeTransport': async (data, att) => {
+      gate.own('transport', data.transportId, att.identity);
+      await media.call('transport.close', data);
+      media.dropTransport(data.transportId);
+      return {};
+    },
+    'media.produce': async (data, att) => {
+      const me = att.identity;
+      gate.requirePublish(att);
+      const transport = gate.own('transport', data.transportId, me);
+      if (transport.direction !== 'send') throw new MediaFailure('invalid_message', 'Produce on a send transport');
+      gate.spendPublishChange(me);
+      return gate.holding('producer', me, async () => {
+        const { transportId, kind, rtpParameters, source, paused } = data;
+        const produced = await media.call('transport.produce', { transportId, kind, rtpParameters, paused, identity: me, source });
+        store.addProducer(produced.id, me, transportId, kind, source, paused ?? false);
+        const row = store.get(produced.id);
+        if (row) media.broadcast({ type: 'media.producer_added', producer: toProducer(row) });
+        return produced;
+      });
+    },
+    'media.consume': async (data, att) => {
+      const me = att.identity;
+      const transport = gate.own('transport', data.transportId, me);
+      if (transport.direction !== 'recv') throw new MediaFailure('invalid_message', 'Consume on a recv transport');
+      const producer = store.get(data.producerId);
+      if (producer?.kind !== 'producer') throw new MediaFailure('not_found', `No producer ${data.producerId} in this room`);
+      return gate.holding('consumer', me, async () => {
+        const consumed = await media.call('transport.consume', data);
+        store.addConsumer(consumed.id, me, data.transportId, producer.id, consumed.kind);
+        return consumed;
+      });
+    },
+    'media.pause': pauseOrResume('pause'),
+    'media.resume': pauseOrResume('resume'),
+    'media.setPreferredLayers': async (data, att) => {
+      gate.own('consumer', data.consumerId, att.identity);
+      return media.call('consumer.setPreferredLayers', data);
+    },
+    'media.closeProducer': async (data, att) => {
+      gate.own('producer', data.producerId, att.identity);
+      gate.spendPublishChange(att.identity);
+      await media.call('producer.close', data);
+      media.dropProducer(data.producerId);
+      return {};
+    },
+    'media.closeConsumer': async (data, att) => {
+      gate.own('consumer', data.consumerId, att.identity);
+      await media.call('consumer.close', data);
+      store.remove(data.consumerId);
+      return {};
+    },
+  };
+}

@@ -1,0 +1,129 @@
+// A pending socket's hello: the token, the organization and session it names, bans, join rate and
+// seats (admission.ts decides those), then presence and the welcome. A hello with the participant's
+// resumeId resumes their presence instead of starting a new one.
+import { errors as joseErrors } from 'jose';
+import { CLOSE_CODES, PROTOCOL_VERSION } from '@roomcast/schema/protocol';
+import { grantsFor, HOST_ROLES } from '@roomcast/schema';
+import { isGuestIdentity } from '../identities.ts';
+import { verifyRoomToken, type RoomTokenClaims } from '../room-token.ts';
+import { currentClaims, seatRefusal } from './admission.ts';
+import { RoomError, send, type MessageOf } from './connection.ts';
+import { MAX_GUESTS_PER_CLIENT } from './guest-clients.ts';
+import { finishLeave } from './leaving.ts';
+import type { LiveRoom } from './live-room.ts';
+import { PRESENCE_FANOUT_LIMIT } from './presence-broadcast.ts';
+import { toParticipant, type ParticipantRow } from './presence.ts';
+
+export async function hello(room: LiveRoom, ws: WebSocket, hello: MessageOf<'hello'>): Promise<void> {
+  if (hello.protocol !== PROTOCOL_VERSION) {
+    throw new RoomError('unsupported_protocol', `Protocol ${hello.protocol} is not supported; this room speaks protocol ${PROTOCOL_VERSION}`, true);
+  }
+  const meta = room.state.meta;
+  const roomId = meta.room_id ?? '';
+  const token = await verify(room, hello.token, roomId);
+  if (meta.organization_id && meta.organization_id !== token.organizationId) {
+    throw new RoomError('invalid_token', 'The token belongs to another organization', true);
+  }
+  if (token.roomSessionId && token.roomSessionId === meta.ended_session_id) {
+    throw new RoomError('room_ended', 'This live session has ended', true);
+  }
+  // Await everything before reading presence, so the admission decision and the insert that
+  // follows run without another event in between.
+  const claims = await currentClaims(room.config, token, roomId, meta.session_id);
+  const limit = await room.plans.viewerLimit(claims.organizationId, Date.now());
+
+  const pending = room.sockets.get(ws);
+  if (pending.phase !== 'pending') return;
+  const now = Date.now();
+  if (!meta.organization_id) room.state.bindOrganization(claims.organizationId);
+  if (claims.roomSessionId && claims.roomSessionId !== room.state.meta.session_id) {
+    room.state.startSession(claims.roomSessionId);
+    room.guests.reset();
+  }
+  // A guest is also known by the client they join from, so a ban holds against a new identity.
+  const guestFps = isGuestIdentity(claims.identity) ? [...new Set([claims.clientFp, pending.clientFp])].filter((fp): fp is string => !!fp) : [];
+  if (room.state.isBanned(claims.identity) || room.guests.isBanned(guestFps)) {
+    throw new RoomError('banned', 'You were removed from this room for the rest of the session', true);
+  }
+  room.fanout.check('join', claims.identity, now, true);
+  for (const fp of guestFps) room.fanout.check('join', `client:${fp}`, now, true);
+
+  const existing = room.presence.get(claims.identity);
+  if (existing && hello.resumeId !== undefined && hello.resumeId === existing.resume_id && existing.role === claims.role) {
+    return admit(room, ws, claims, existing, true, now);
+  }
+  if (existing) {
+    // Same identity without its resumeId: the old presence ends and a new one begins.
+    room.sockets.closeSocketsOf(existing.identity, CLOSE_CODES.replaced, 'replaced');
+    finishLeave(room, existing, 'replaced', now);
+  }
+  const full = seatRefusal(limit, claims, { hosts: room.presence.countRoles(HOST_ROLES), total: room.presence.count() });
+  if (full) throw full;
+  if (guestFps.length > 0 && room.guests.presentFrom(guestFps) >= MAX_GUESTS_PER_CLIENT) {
+    throw new RoomError('room_full', `At most ${MAX_GUESTS_PER_CLIENT} guests from one network may be in this room`, true);
+  }
+  room.guests.record(claims.identity, guestFps);
+  const row = room.presence.add({
+    identity: claims.identity,
+    name: claims.name,
+    role: claims.role,
+    userId: claims.userId,
+    joinedAt: now,
+    resumeId: crypto.randomUUID(),
+    usageId: crypto.randomUUID(),
+  });
+  room.usage.joined({
+    id: row.usage_id,
+    organizationId: claims.organizationId,
+    roomId,
+    roomSessionId: room.state.meta.session_id,
+    identity: claims.identity,
+    userId: claims.userId,
+    name: claims.name,
+    role: claims.role,
+    joinedAt: now,
+  });
+  admit(room, ws, claims, row, false, now);
+  room.presenceBroadcast.send({ type: 'participant.joined', participant: toParticipant(row), participantCount: room.presence.count() }, row.role, ws);
+  room.flushUsage();
+}
+
+async function verify(room: LiveRoom, token: string, roomId: string): Promise<RoomTokenClaims> {
+  try {
+    return await verifyRoomToken(room.config.roomTokenSecret, token, roomId);
+  } catch (error) {
+    if (error instanceof joseErrors.JWTExpired) throw new RoomError('token_expired', 'The room token has expired; ask for a new one', true);
+    throw new RoomError('invalid_token', 'The room token is not valid for this room', true);
+  }
+}
+
+function admit(room: LiveRoom, ws: WebSocket, claims: RoomTokenClaims, row: ParticipantRow, resumed: boolean, now: number): void {
+  // An older socket of the same participant (a half-open connection) gives way silently.
+  if (resumed) room.sockets.closeSocketsOf(row.identity, CLOSE_CODES.replaced, 'resumed elsewhere', ws);
+  room.presence.setConnected(row.identity, true, now);
+  room.state.setEmptySince(null);
+  room.sockets.set(ws, {
+    phase: 'joined',
+    connectedAt: now,
+    lastSeen: now,
+    identity: claims.identity,
+    name: claims.name,
+    role: claims.role,
+    organizationId: claims.organizationId,
+  });
+  const self = toParticipant(row);
+  send(ws, {
+    type: 'welcome',
+    protocol: PROTOCOL_VERSION,
+    self: { ...self, grants: grantsFor(claims.role) },
+    participants: room.presence.listed(PRESENCE_FANOUT_LIMIT).map(toParticipant),
+    participantCount: room.presence.count(),
+    room: room.state.view(),
+    chat: room.chat.page(50),
+    pinnedAlerts: room.alerts.pinned(),
+    resumeId: row.resume_id,
+    resumed,
+    heartbeatMs: room.config.room.heartbeatMs,
+  });
+  room.media.onJoined(ws);
+}

@@ -1,0 +1,69 @@
+// The pieces of one live room, built once by RoomDO and handed to the handlers. Each piece owns its
+// state: the stores their SQLite tables, the registry the sockets, the limits their windows, the
+// relay the room's media. Nothing here keeps a copy of another piece's state.
+import { loadConfig, type Config } from '../../config.ts';
+import type { Env } from '../../env.ts';
+import { LiveSession } from '../media/live-session.ts';
+import { MediaRelay } from '../media/media-relay.ts';
+import { AlertStore } from './alert-store.ts';
+import { ChatLimits } from './chat-limits.ts';
+import { ChatStore } from './chat-store.ts';
+import { FanoutLimits } from './fanout-limits.ts';
+import { GuestClients } from './guest-clients.ts';
+import { PlanCache } from './postgres.ts';
+import { PresenceBroadcast } from './presence-broadcast.ts';
+import { PresenceStore } from './presence.ts';
+import { RoomStateStore } from './room-state.ts';
+import { SocketRegistry } from './socket-registry.ts';
+import { UsageOutbox } from './usage.ts';
+
+export class LiveRoom {
+  readonly config: Config;
+  readonly state: RoomStateStore;
+  readonly presence: PresenceStore;
+  readonly chat: ChatStore;
+  readonly alerts: AlertStore;
+  readonly usage: UsageOutbox;
+  readonly plans: PlanCache;
+  readonly chatLimits: ChatLimits;
+  readonly fanout = new FanoutLimits();
+  readonly guests: GuestClients;
+  readonly sockets: SocketRegistry;
+  readonly presenceBroadcast: PresenceBroadcast;
+  readonly media: MediaRelay;
+
+  constructor(
+    readonly ctx: DurableObjectState,
+    env: Env,
+  ) {
+    this.config = loadConfig(env);
+    const sql = ctx.storage.sql;
+    this.state = new RoomStateStore(sql);
+    this.presence = new PresenceStore(sql);
+    this.guests = new GuestClients(sql);
+    this.chat = new ChatStore(sql, this.config.room.chatHistory);
+    this.alerts = new AlertStore(sql);
+    this.usage = new UsageOutbox(sql, this.config);
+    this.plans = new PlanCache(this.config);
+    this.chatLimits = new ChatLimits(this.config.room.chatRatePer10s);
+    this.sockets = new SocketRegistry(ctx);
+    this.presenceBroadcast = new PresenceBroadcast(this.sockets, this.presence);
+    this.media = new MediaRelay(ctx, env, this.config.fleet, {
+      roomId: () => this.state.meta.room_id,
+      clients: () => this.sockets.joined(),
+      occupied: () => this.presence.count() > 0,
+      session: new LiveSession(this.config, () => this.state.meta),
+    });
+  }
+
+  /** Brings the alarm forward to `at`; never pushes it back. */
+  async ensureAlarm(at: number): Promise<void> {
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+  }
+
+  /** Sends usage to Postgres in the background; the alarm retries what fails. */
+  flushUsage(): void {
+    this.ctx.waitUntil(this.usage.flush().catch((error: unknown) => console.error('room: usage flush failed; the alarm retries', error)));
+  }
+}

@@ -1,0 +1,64 @@
+// A room token for one participant: who the token names (a member is always themself; an API key
+// names its own users) and where to connect with it. Used by the member join, Go live and the
+// public join for anonymous viewers.
+import type { z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import type { JoinRoomInput } from '@roomcast/schema/api';
+import type { rooms } from '@roomcast/schema/db';
+import type { Role } from '@roomcast/schema';
+import { ApiError } from '../errors.ts';
+import type { AppEnv } from '../http.ts';
+import type { OrganizationAccess } from '../tenancy/access.ts';
+import { isReservedIdentity, memberIdentity } from './identities.ts';
+import { signRoomToken } from './room-token.ts';
+
+type RoomRow = typeof rooms.$inferSelect;
+
+function signalingUrl(c: Context<AppEnv>, roomId: string) {
+  const base = new URL(c.var.config.publicUrl ?? c.req.url);
+  base.protocol = base.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${base.origin}/api/v1/rooms/${roomId}/signal`;
+}
+
+export interface JoinParticipant {
+  identity: string;
+  name: string;
+  role: Role;
+  userId: string | null;
+  clientFp?: string | undefined;
+}
+
+/**
+ * Who the token names: a member is always themself; an API key speaks for its own users, never as
+ * a member or a guest (those namespaces are reserved), and its roles count against the plan's
+ * seats in the room like anyone else's.
+ */
+export function participantFor(access: OrganizationAccess, input: z.infer<typeof JoinRoomInput>): JoinParticipant {
+  if (access.principal.kind === 'user') {
+    return { identity: memberIdentity(access.principal.userId), name: access.principal.name, role: access.role, userId: access.principal.userId };
+  }
+  if (input.identity !== undefined && isReservedIdentity(input.identity)) {
+    throw new ApiError(400, 'reserved_identity', 'Identities starting with "user:" or "guest" belong to members and guests; name your own users otherwise');
+  }
+  return {
+    identity: input.identity ?? `app:${crypto.randomUUID()}`,
+    name: input.name ?? input.identity ?? 'Guest',
+    role: input.role ?? ('viewer' as const),
+    userId: null,
+  };
+}
+
+/** Signs a room token for `participant` (also used by the public join for anonymous viewers). */
+export async function issueJoin(
+  c: Context<AppEnv>,
+  room: Pick<RoomRow, 'id' | 'organizationId'>,
+  liveSessionId: string | null,
+  participant: JoinParticipant,
+) {
+  const { token, expiresAt } = await signRoomToken(
+    c.var.config.roomTokenSecret,
+    { ...participant, roomId: room.id, organizationId: room.organizationId, roomSessionId: liveSessionId },
+    c.var.config.roomTokenTtlSeconds,
+  );
+  return { token, signalingUrl: signalingUrl(c, room.id), role: participant.role, expiresAt: expiresAt.toISOString() };
+}
