@@ -12,6 +12,7 @@ import { startNeonWsProxy } from '../../scripts/local/neon-ws-proxy.ts';
 import { appDatabaseUrl, recreateDatabase } from '../../scripts/local/postgres.ts';
 import { startUpstashAdapter } from '../../scripts/local/upstash-adapter.ts';
 import { signNodeToken } from '../../workers/src/fleet/fleet-token.ts';
+import { waitFor } from '../../schema/test/support/wait.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const env = process.env;
@@ -82,7 +83,7 @@ export async function startFleetStack(log: (line: string) => void = () => {}): P
     for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`);
     const worker = spawnGroup(join(ROOT, 'node_modules/.bin/wrangler'), args, {}, (l) => log(`[worker] ${l}`));
     cleanup.push(() => worker.stop());
-    await waitFor(async () => (await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) })).status > 0, 120_000, 'the Worker', worker.child);
+    await waitReady('the Worker', async () => (await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) })).status > 0, 120_000, worker.child);
 
     const nodes: MediaNodeProcess[] = [];
     cleanup.push(async () => {
@@ -118,7 +119,7 @@ export async function startFleetStack(log: (line: string) => void = () => {}): P
           stop: () => proc.stop(),
         };
         nodes.push(node);
-        await waitFor(async () => lines.some((l) => l.includes('registered with the fleet')), 30_000, `media node ${nodeId}`, proc.child);
+        await waitReady(`media node ${nodeId}`, async () => lines.some((l) => l.includes('registered with the fleet')), 30_000, proc.child);
         return node;
       },
     };
@@ -164,14 +165,9 @@ function spawnGroup(command: string, args: string[], extraEnv: Record<string, st
   };
 }
 
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string, child?: ChildProcess): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (child && child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode} before it was ready`);
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`${what} was not ready within ${timeoutMs / 1000}s`);
-    await sleep(300);
-  }
+/** Ready when `check` says so; gives up at once if the process it waits for exits. */
+function waitReady(what: string, check: () => Promise<boolean>, timeoutMs: number, child: ChildProcess): Promise<boolean> {
+  return waitFor(what, check, { timeoutMs, intervalMs: 300, abortIf: () => (child.exitCode !== null ? `it exited with code ${child.exitCode}` : undefined) });
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { engineAvailability } from '../src/engine/load.ts';
 import type { Consumer, Engine, EngineWorker, Producer, Router, WebRtcTransport } from '../src/engine/types.ts';
 import { ConsumerBot, type OutboundLayer, PublisherBot, mediaCodecs } from '../test/support/bots.ts';
-import { waitFor } from '../test/support/wait.ts';
+import { waitFor } from '../../schema/test/support/wait.ts';
 import type { BenchEnvelope, BenchRequest } from './rpc.ts';
 
 const TOTAL_BUDGET_MS = 150_000;

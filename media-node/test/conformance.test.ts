@@ -10,7 +10,7 @@ import type { EngineWorker, Router } from '../src/engine/types.ts';
 import { ConsumerBot, PublisherBot, mediaCodecs } from './support/bots.ts';
 import { LossyProxy, LossyRelay } from './support/lossy-proxy.ts';
 import { RawPeer } from './support/raw-peer.ts';
-import { letTimePass, waitFor, waitForEvent } from './support/wait.ts';
+import { letTimePass, waitFor, waitForEvent } from '../../schema/test/support/wait.ts';
 
 const engines = await engineAvailability();
 

@@ -7,7 +7,7 @@ import { Fanout } from '../src/engine/embedded/fanout.ts';
 import type { ProducerMapping } from '../src/engine/embedded/ortc.ts';
 import { EmbeddedProducer } from '../src/engine/embedded/producer.ts';
 import { parseRtcp } from '../src/engine/embedded/rtcp.ts';
-import { waitFor } from './support/wait.ts';
+import { waitFor } from '../../schema/test/support/wait.ts';
 
 const KEY = Buffer.from([0x10, 0x00, 0x9d, 0x01, 0x2a]);
 const DELTA = Buffer.from([0x10, 0x01, 0x00]);

@@ -11,7 +11,7 @@ import { SeqRewriter } from '../src/engine/embedded/seq-rewriter.ts';
 import { TwccFeedback } from '../src/engine/embedded/twcc-feedback.ts';
 import { Vp8Rewriter } from '../src/engine/embedded/vp8-rewriter.ts';
 import { RawPeer } from './support/raw-peer.ts';
-import { waitFor } from './support/wait.ts';
+import { waitFor } from '../../schema/test/support/wait.ts';
 
 describe('sequence and timestamp rewriting', () => {
   it('continues across a source switch without a gap or a jump back', () => {

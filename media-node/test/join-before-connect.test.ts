@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { embeddedEngine } from '../src/engine/embedded/index.ts';
 import type { EngineWorker, Router } from '../src/engine/types.ts';
 import { ConsumerBot, PublisherBot, mediaCodecs } from './support/bots.ts';
-import { letTimePass, waitFor } from './support/wait.ts';
+import { letTimePass, waitFor } from '../../schema/test/support/wait.ts';
 
 /** From DTLS connected to the first decoded frame (about 100-400 ms seen; 1.1 s and more before). */
 const MAX_FIRST_FRAME_AFTER_CONNECT_MS = 800;

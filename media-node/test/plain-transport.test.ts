@@ -12,7 +12,7 @@ import { plainSdp } from '../src/engine/plain-sdp.ts';
 import type { Consumer, EngineWorker, PlainTransport, Producer, Router, RtpCapabilities } from '../src/engine/types.ts';
 import { ConsumerBot, mediaCodecs } from './support/bots.ts';
 import { FfmpegProcess, decodeErrors, ffprobe, freePortPair, publishTestPattern, recordSdp } from './support/ffmpeg.ts';
-import { waitFor } from './support/wait.ts';
+import { waitFor } from '../../schema/test/support/wait.ts';
 
 const engines = await engineAvailability();
 

@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { signUp } from './api-client.ts';
 import { deliver, nowSeconds, PRICE, subscribe, subscriptionEvent } from './billing-helpers.ts';
-import { join, liveRoom, waitFor, type Joined } from './room-client.ts';
+import { join, liveRoom, type Joined } from './room-client.ts';
+import { waitFor } from '../../schema/test/support/wait.ts';
 
 type Room = Awaited<ReturnType<typeof liveRoom>>;
 
@@ -32,13 +33,13 @@ describe('Viewers per room follow the plan', () => {
 
     // The room re-reads the plan within ROOM_PLAN_CACHE_SECONDS: until then a join is refused.
     await deliver(subscriptionEvent('customer.subscription.updated', { customer, subscription, price: PRICE.professional, created: t0 + 20 }));
-    await waitFor(async () => ((await tryJoin(room, viewers)) === undefined ? true : undefined), 'the upgrade reaches the room');
+    await waitFor('the upgrade reaches the room', async () => ((await tryJoin(room, viewers)) === undefined ? true : undefined));
     expect(await tryJoin(room, viewers)).toBeUndefined();
     expect(viewers).toHaveLength(52);
 
     // Until the downgrade reaches the room a join may still be admitted; each one is counted.
     await deliver(subscriptionEvent('customer.subscription.updated', { customer, subscription, price: PRICE.starter, created: t0 + 30 }));
-    const refusal = await waitFor(() => tryJoin(room, viewers), 'the downgrade reaches the room');
+    const refusal = await waitFor('the downgrade reaches the room', () => tryJoin(room, viewers));
     expect(refusal).toMatch(/Starter plan allows 50 viewers per room/);
     // Nobody was removed: every admitted viewer is still in the room.
     const host = await join(room, { role: 'host' });

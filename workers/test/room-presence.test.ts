@@ -4,7 +4,8 @@ import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from 'c
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PRESENCE_FANOUT_LIMIT } from '../src/rooms/realtime/presence-broadcast.ts';
 import { api, signUp, type Tenant } from './api-client.ts';
-import { connect, join, liveRoom, participantRows, roomSession, roomTenant, roomToken, stubFor, upgrade, waitFor } from './room-client.ts';
+import { connect, join, liveRoom, participantRows, roomSession, roomTenant, roomToken, stubFor, upgrade } from './room-client.ts';
+import { waitFor } from '../../schema/test/support/wait.ts';
 
 let tenant: Tenant;
 beforeAll(async () => {
@@ -24,14 +25,14 @@ describe('room presence', () => {
     const room = await liveRoom(tenant);
     const host = await join(room, { role: 'host', name: 'Hana' });
     const viewer = await join(room, { name: 'Vic' });
-    const rows = await waitFor(async () => {
+    const rows = await waitFor('two rows', async () => {
       const r = await participantRows(room);
       return r.length === 2 ? r : undefined;
-    }, 'two rows');
+    });
     expect(rows.find((r) => r.identity === viewer.identity)).toMatchObject({ name: 'Vic', role: 'viewer', roomSessionId: room.sessionId, leftAt: null });
     viewer.socket.close(1000, 'leave');
     expect(await host.socket.next('participant.left')).toMatchObject({ identity: viewer.identity, reason: 'left' });
-    const closed = await waitFor(async () => (await participantRows(room)).find((r) => r.identity === viewer.identity && r.leftAt), 'left_at');
+    const closed = await waitFor('left_at', async () => (await participantRows(room)).find((r) => r.identity === viewer.identity && r.leftAt));
     expect(closed.leftAt!.getTime()).toBeGreaterThanOrEqual(closed.joinedAt.getTime());
   });
 
@@ -58,7 +59,7 @@ describe('room presence', () => {
     const host = await join(room, { role: 'host' });
     const viewer = await join(room);
     await host.socket.next('participant.joined');
-    await waitFor(async () => ((await participantRows(room)).length === 2 ? true : undefined), 'rows');
+    await waitFor('rows', async () => ((await participantRows(room)).length === 2 ? true : undefined));
     viewer.socket.close(4100, 'network blip');
     await viewer.socket.closed();
     await evictDurableObject(stubFor(room.roomId));
@@ -83,7 +84,7 @@ describe('room presence', () => {
     await age(room.roomId, 10 * 60_000);
     expect(await runDurableObjectAlarm(stubFor(room.roomId))).toBe(true);
     expect(await host.socket.next('participant.left')).toMatchObject({ identity: viewer.identity, reason: 'timeout' });
-    await waitFor(async () => (await participantRows(room)).find((r) => r.identity === viewer.identity && r.leftAt), 'left_at');
+    await waitFor('left_at', async () => (await participantRows(room)).find((r) => r.identity === viewer.identity && r.leftAt));
     const late = await join(room, { identity: viewer.identity }, viewer.welcome.resumeId);
     expect(late.welcome.resumed).toBe(false);
   });
@@ -106,7 +107,7 @@ describe('room presence', () => {
     const host = await join(room, { role: 'host' });
     host.socket.send({ type: 'leave' });
     expect((await host.socket.closed()).code).toBe(1000);
-    await waitFor(async () => (await participantRows(room)).find((r) => r.leftAt), 'left_at');
+    await waitFor('left_at', async () => (await participantRows(room)).find((r) => r.leftAt));
     expect(await runDurableObjectAlarm(stubFor(room.roomId))).toBe(true);
     expect((await roomSession(room)).endedAt).toBeNull();
     await age(room.roomId, 60 * 60_000);
@@ -125,10 +126,10 @@ describe('room presence', () => {
       expect(await p.socket.next('room.ended')).toMatchObject({ reason: 'ended' });
       expect((await p.socket.closed()).code).toBe(1000);
     }
-    await waitFor(async () => {
+    await waitFor('all rows closed', async () => {
       const rows = await participantRows(room);
       return rows.length === 2 && rows.every((r) => r.leftAt) ? rows : undefined;
-    }, 'all rows closed');
+    });
   });
 
   it('replaces an older presence of the same identity that comes back without its resumeId', async () => {
@@ -139,10 +140,10 @@ describe('room presence', () => {
     expect((await first.socket.closed()).code).toBe(4001);
     expect(await host.socket.next('participant.left')).toMatchObject({ identity: first.identity, reason: 'replaced' });
     expect(second.welcome.resumed).toBe(false);
-    const rows = await waitFor(async () => {
+    const rows = await waitFor('two rows for the identity', async () => {
       const r = (await participantRows(room)).filter((x) => x.identity === first.identity);
       return r.length === 2 && r.some((x) => x.leftAt) ? r : undefined;
-    }, 'two rows for the identity');
+    });
     expect(rows.filter((r) => !r.leftAt)).toHaveLength(1);
   });
 

@@ -1,23 +1,33 @@
-// Waiting for conditions, never for fixed times.
+// Waiting for conditions, never for fixed times: the one wait helper of every test project
+// (Worker tests inside workerd, Node tests, the media suite, the fleet and browser end-to-end runs).
+
+export interface WaitOptions {
+  timeoutMs?: number;
+  intervalMs?: number;
+  /** State to print when the wait times out. */
+  diagnose?: () => Promise<unknown>;
+  /** A reason to give up at once (a process that exited), checked before each try. */
+  abortIf?: () => string | undefined;
+}
+
+/** Resolves with the first value of `check` that is not undefined or false; errors count as "not yet". */
 export async function waitFor<T>(
   what: string,
   check: () => T | undefined | false | Promise<T | undefined | false>,
-  {
-    timeoutMs = 15_000,
-    intervalMs = 50,
-    diagnose,
-  }: { timeoutMs?: number; intervalMs?: number; diagnose?: () => Promise<unknown> } = {},
+  { timeoutMs = 15_000, intervalMs = 50, diagnose, abortIf }: WaitOptions = {},
 ): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
+  const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
+    const aborted = abortIf?.();
+    if (aborted) throw new Error(`gave up waiting for ${what}: ${aborted}`);
     try {
       const value = await check();
       if (value !== undefined && value !== false) return value;
     } catch (error) {
       last = error;
     }
-    if (performance.now() > deadline) {
+    if (Date.now() > deadline) {
       const state = diagnose ? `; state: ${JSON.stringify(await diagnose().catch(String))}` : '';
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}${state}`);
     }
