@@ -26,6 +26,13 @@ export function spatialLayerFor(widthCssPx: number, devicePixelRatio = 1): numbe
   return 2;
 }
 
+/** What the page says when the room reports media `unavailable`, by the room's reason. */
+export function unavailableText(reason: string | undefined): string {
+  // Not a fault: the room has no live session yet, so there is nothing to place.
+  if (reason === 'room_not_live') return 'The host has not started the room yet.';
+  return `No media server is available right now${reason ? ` (${reason})` : ''}`;
+}
+
 export interface RemoteMedia {
   producer: MediaProducer;
   consumer: types.Consumer;
@@ -117,7 +124,7 @@ export class MediaSession {
       case 'media.status':
         this.#status = message.state;
         if (message.state === 'ready') this.#rebuilding = false;
-        this.#error = message.state === 'unavailable' ? `No media server is available right now${message.error ? ` (${message.error})` : ''}` : undefined;
+        this.#error = message.state === 'unavailable' ? unavailableText(message.error) : undefined;
         if (message.state === 'ready') void this.#start();
         break;
       case 'media.producers':

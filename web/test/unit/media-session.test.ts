@@ -35,3 +35,15 @@ describe('media session: rebuilding', () => {
     expect(media.snapshot()).toMatchObject({ rebuilding: false, status: 'unknown' });
   });
 });
+
+describe('media session: unavailable media', () => {
+  it('says the host has not started yet when the room is not live, and names other reasons', () => {
+    const media = session();
+    media.handle({ type: 'media.status', state: 'unavailable', error: 'room_not_live' });
+    expect(media.snapshot().error).toBe('The host has not started the room yet.');
+    media.handle({ type: 'media.status', state: 'unavailable', error: 'no_media_capacity' });
+    expect(media.snapshot().error).toBe('No media server is available right now (no_media_capacity)');
+    media.handle({ type: 'media.status', state: 'placing' });
+    expect(media.snapshot().error).toBeUndefined();
+  });
+});
