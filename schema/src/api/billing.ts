@@ -52,6 +52,9 @@ export const LimitUsage = z.object({
   exceeded: z.boolean(),
 });
 
+/** `GET /organizations/{org}/limits`: the plan that applies now and usage against each limit (any member). */
+export const OrganizationLimits = z.object({ plan: Plan, limits: z.array(LimitUsage) });
+
 const TrialFields = {
   /** End of the free trial a new organization starts on; null once a plan is subscribed. */
   trialEndsAt: z.string().nullable(),

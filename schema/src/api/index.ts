@@ -114,6 +114,15 @@ export const RoomSession = z.object({
   startedAt: z.string(),
   endedAt: z.string().nullable(),
 });
+/** A room as the public room pages see it (`GET /public/rooms/...`), before anyone signs in. */
+export const PublicRoom = z.object({
+  roomId: z.uuid(),
+  organizationId: z.uuid(),
+  title: z.string(),
+  /** idle: never started; live: a session is open; ended: the last session has ended. */
+  status: z.enum(['idle', 'live', 'ended']),
+  visibility: Visibility,
+});
 export const JoinRoomInput = z.object({
   // API keys mint tokens for their own users; a signed-in member always joins as themself.
   identity: z.string().trim().min(1).max(128).optional(),

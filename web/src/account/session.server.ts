@@ -4,7 +4,8 @@
 // the user and their organizations.
 import { redirect } from '@solidjs/router';
 import { LoginInput, SignupInput } from '@roomcast/schema/api';
-import { api, ApiRequestError } from '~/server/api';
+import { api, ApiRequestError, IgnoredBody } from '~/server/api';
+import { LoginResponse, MeResponse, SignupResponse } from '~/server/api-responses';
 // Types in their own `import type` line: an inline `type` specifier leaves an empty import behind
 // in the client bundle, which would drag server-only modules into the browser.
 import type { Organization, User } from '~/server/api';
@@ -27,7 +28,7 @@ function safeNext(next: unknown, fallback = '/app'): string {
 export async function loadMe(): Promise<Me | null> {
   if (!readSessionToken()) return null;
   try {
-    return await api.get<Me>('/auth/me');
+    return await api.get('/auth/me', MeResponse);
   } catch (error) {
     if (error instanceof ApiRequestError && error.status === 401) return null;
     throw error;
@@ -43,7 +44,7 @@ export async function loadMeOrLogin(path?: string): Promise<Me> {
 export async function login(form: FormData) {
   try {
     const input = parseForm(LoginInput, { email: field(form, 'email'), password: form.get('password') });
-    const result = await api.post<{ token: string }>('/auth/login', input, { token: null });
+    const result = await api.post('/auth/login', LoginResponse, input, { token: null });
     writeSessionToken(result.token);
   } catch (error) {
     return failure(error);
@@ -60,7 +61,7 @@ export async function signup(form: FormData) {
       password: form.get('password'),
       organizationName: field(form, 'organizationName'),
     });
-    const result = await api.post<{ token: string; organization: Organization }>('/auth/signup', input, { token: null });
+    const result = await api.post('/auth/signup', SignupResponse, input, { token: null });
     writeSessionToken(result.token);
     slug = result.organization.slug;
   } catch (error) {
@@ -72,7 +73,7 @@ export async function signup(form: FormData) {
 export async function logout() {
   if (readSessionToken()) {
     // Revoke server-side too; a session the API no longer knows is already as good as gone.
-    await api.post('/auth/logout').catch((error: unknown) => {
+    await api.post('/auth/logout', IgnoredBody).catch((error: unknown) => {
       if (!(error instanceof ApiRequestError && error.status === 401)) throw error;
     });
   }

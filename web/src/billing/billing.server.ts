@@ -6,7 +6,8 @@ import { z } from 'zod';
 import { LocalPlanInput, PlanIdSchema } from '@roomcast/schema/api';
 import type * as Shapes from '@roomcast/schema/api';
 import { loadMeOrLogin } from '~/account/session.server';
-import { api, apiPath, ApiRequestError } from '~/server/api';
+import { api, apiPath, ApiRequestError, IgnoredBody } from '~/server/api';
+import { PlanListResponse, RedirectResponse, SubscriptionResponse, UsageResponse } from '~/server/api-responses';
 import { failure, field, parseForm } from '~/server/forms';
 
 export type BillingPlan = z.infer<typeof Shapes.BillingPlan>;
@@ -31,9 +32,9 @@ export async function loadBilling(orgSlug: string): Promise<BillingPage> {
     throw error;
   };
   const [planList, subscription, usage] = await Promise.all([
-    api.get<{ mode: 'stripe' | 'local'; plans: BillingPlan[] }>('/subscriptions/plans'),
-    api.get<OrganizationSubscription>(`/organizations/${org.id}/subscription`).catch(forbiddenToNull),
-    api.get<OrganizationUsage>(`/organizations/${org.id}/usage`).catch(forbiddenToNull),
+    api.get('/subscriptions/plans', PlanListResponse),
+    api.get(`/organizations/${org.id}/subscription`, SubscriptionResponse).catch(forbiddenToNull),
+    api.get(`/organizations/${org.id}/usage`, UsageResponse).catch(forbiddenToNull),
   ]);
   return {
     organization: { id: org.id, slug: org.slug, name: org.name, role: org.role },
@@ -51,7 +52,7 @@ export async function startCheckout(form: FormData) {
   let url: string;
   try {
     const { plan } = parseForm(z.object({ plan: PlanIdSchema }), { plan: field(form, 'plan') });
-    ({ url } = await api.post<{ url: string }>('/subscriptions', { organizationId: field(form, 'organizationId'), plan, returnPath: billingPath(form) }));
+    ({ url } = await api.post('/subscriptions', RedirectResponse, { organizationId: field(form, 'organizationId'), plan, returnPath: billingPath(form) }));
   } catch (error) {
     return failure(error);
   }
@@ -62,7 +63,7 @@ export async function startCheckout(form: FormData) {
 export async function openPortal(form: FormData) {
   let url: string;
   try {
-    ({ url } = await api.post<{ url: string }>('/subscriptions/portal', { organizationId: field(form, 'organizationId'), returnPath: billingPath(form) }));
+    ({ url } = await api.post('/subscriptions/portal', RedirectResponse, { organizationId: field(form, 'organizationId'), returnPath: billingPath(form) }));
   } catch (error) {
     return failure(error);
   }
@@ -73,7 +74,7 @@ export async function openPortal(form: FormData) {
 export async function switchLocalPlan(form: FormData) {
   try {
     const input = parseForm(LocalPlanInput, { plan: field(form, 'plan') });
-    await api.post(apiPath`/organizations/${form.get('organizationId')}/subscription/local-plan`, input);
+    await api.post(apiPath`/organizations/${form.get('organizationId')}/subscription/local-plan`, IgnoredBody, input);
     return { ok: true as const };
   } catch (error) {
     return failure(error);

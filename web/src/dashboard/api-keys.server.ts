@@ -3,6 +3,7 @@
 // it goes to the page once and is never stored or shown again.
 import { CreateApiKeyInput } from '@roomcast/schema/api';
 import { api, apiPath } from '~/server/api';
+import { ApiKeyCreated, ApiKeyList } from '~/server/api-responses';
 import type { ApiKey } from '~/server/api';
 import { failure, field, parseForm, scriptRequired } from '~/server/forms';
 import { requireOrganization } from './organization.server';
@@ -10,7 +11,7 @@ import { requireOrganization } from './organization.server';
 export async function loadApiKeys(slug: string): Promise<ApiKey[]> {
   // Listed on every plan: keys left over from a downgrade must stay visible to be revoked.
   const { organization } = await requireOrganization(slug);
-  return (await api.get<{ apiKeys: ApiKey[] }>(`/organizations/${organization.id}/api-keys`)).apiKeys;
+  return (await api.get(`/organizations/${organization.id}/api-keys`, ApiKeyList)).apiKeys;
 }
 
 const orgPath = (form: FormData) => apiPath`/organizations/${form.get('organizationId')}`;
@@ -20,7 +21,7 @@ export async function createApiKey(form: FormData) {
   if (refused) return refused;
   try {
     const input = parseForm(CreateApiKeyInput, { name: field(form, 'name') });
-    const result = await api.post<{ apiKey: ApiKey; secret: string }>(`${orgPath(form)}/api-keys`, input);
+    const result = await api.post(`${orgPath(form)}/api-keys`, ApiKeyCreated, input);
     return { ok: true as const, apiKey: result.apiKey, secret: result.secret };
   } catch (error) {
     return failure(error);

@@ -6,7 +6,8 @@ import { getRequestEvent } from 'solid-js/web';
 import { AcceptInvitationInput, CreateInvitationInput, UpdateMemberInput } from '@roomcast/schema/api';
 import { can } from '@roomcast/schema';
 import { api, apiPath } from '~/server/api';
-import type { Invitation, Member, Organization } from '~/server/api';
+import { InvitationAccepted, InvitationCreated, InvitationList, MemberList, MemberResponse } from '~/server/api-responses';
+import type { Invitation, Member } from '~/server/api';
 import { failure, field, parseForm, scriptRequired } from '~/server/forms';
 import { requireOrganization } from './organization.server';
 
@@ -20,8 +21,8 @@ export async function loadMembers(slug: string): Promise<MembersPage> {
   const { organization } = await requireOrganization(slug);
   const base = `/organizations/${organization.id}`;
   const [members, invitations] = await Promise.all([
-    api.get<{ members: Member[] }>(`${base}/members`),
-    can(organization.role, 'member.manage') ? api.get<{ invitations: Invitation[] }>(`${base}/invitations`) : { invitations: [] },
+    api.get(`${base}/members`, MemberList),
+    can(organization.role, 'member.manage') ? api.get(`${base}/invitations`, InvitationList) : { invitations: [] },
   ]);
   return { members: members.members, invitations: invitations.invitations };
 }
@@ -33,7 +34,7 @@ export async function inviteMember(form: FormData) {
   if (refused) return refused;
   try {
     const input = parseForm(CreateInvitationInput, { email: field(form, 'email'), role: field(form, 'role') });
-    const result = await api.post<{ invitation: Invitation; token: string }>(`${orgPath(form)}/invitations`, input);
+    const result = await api.post(`${orgPath(form)}/invitations`, InvitationCreated, input);
     const origin = new URL(getRequestEvent()!.request.url).origin;
     return { ok: true as const, invitation: result.invitation, acceptUrl: `${origin}/invite/${encodeURIComponent(result.token)}` };
   } catch (error) {
@@ -53,7 +54,7 @@ export async function revokeInvitation(form: FormData) {
 export async function changeRole(form: FormData) {
   try {
     const input = parseForm(UpdateMemberInput, { role: field(form, 'role') });
-    const member = await api.patch<Member>(orgPath(form) + apiPath`/members/${form.get('userId')}`, input);
+    const member = await api.patch(orgPath(form) + apiPath`/members/${form.get('userId')}`, MemberResponse, input);
     return { ok: true as const, member };
   } catch (error) {
     return failure(error);
@@ -73,7 +74,7 @@ export async function acceptInvitation(form: FormData) {
   let slug: string;
   try {
     const input = parseForm(AcceptInvitationInput, { token: field(form, 'token') });
-    slug = (await api.post<{ organization: Organization }>('/invitations/accept', input)).organization.slug;
+    slug = (await api.post('/invitations/accept', InvitationAccepted, input)).organization.slug;
   } catch (error) {
     return failure(error);
   }

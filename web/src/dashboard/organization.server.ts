@@ -5,6 +5,7 @@
 import { getRequestEvent } from 'solid-js/web';
 import { loadMeOrLogin } from '~/account/session.server';
 import { api, ApiRequestError } from '~/server/api';
+import { LimitsResponse, OrganizationResponse } from '~/server/api-responses';
 import type { LimitUsage, Organization, Plan, User } from '~/server/api';
 import type { Role } from '@roomcast/schema';
 
@@ -24,8 +25,8 @@ export async function loadOrganization(slug: string): Promise<OrganizationContex
   const found = me.organizations.find((o) => o.slug === slug);
   if (!found) return null;
   const [organization, usage] = await Promise.all([
-    api.get<Organization>(`/organizations/${found.id}`),
-    api.get<{ plan: Plan; limits: LimitUsage[] }>(`/organizations/${found.id}/limits`),
+    api.get(`/organizations/${found.id}`, OrganizationResponse),
+    api.get(`/organizations/${found.id}/limits`, LimitsResponse),
   ]);
   return {
     user: me.user,

@@ -3,7 +3,8 @@
 import { redirect } from '@solidjs/router';
 import { CreateRoomInput, UpdateRoomInput } from '@roomcast/schema/api';
 import { api, apiPath } from '~/server/api';
-import type { Room, RoomSession, Workspace } from '~/server/api';
+import { RoomEnded, RoomList, RoomResponse, RoomStarted, WorkspaceList } from '~/server/api-responses';
+import type { Room, Workspace } from '~/server/api';
 import { failure, field, parseForm } from '~/server/forms';
 import { requireOrganization } from './organization.server';
 
@@ -15,8 +16,8 @@ export interface RoomsPage {
 export async function loadRooms(slug: string): Promise<RoomsPage> {
   const { organization } = await requireOrganization(slug);
   const [rooms, workspaces] = await Promise.all([
-    api.get<{ rooms: Room[] }>(`/organizations/${organization.id}/rooms`),
-    api.get<{ workspaces: Workspace[] }>(`/organizations/${organization.id}/workspaces`),
+    api.get(`/organizations/${organization.id}/rooms`, RoomList),
+    api.get(`/organizations/${organization.id}/workspaces`, WorkspaceList),
   ]);
   return { rooms: rooms.rooms, workspaces: workspaces.workspaces };
 }
@@ -24,8 +25,8 @@ export async function loadRooms(slug: string): Promise<RoomsPage> {
 export async function loadRoom(slug: string, roomId: string): Promise<{ room: Room; workspaces: Workspace[] }> {
   const { organization } = await requireOrganization(slug);
   const [room, workspaces] = await Promise.all([
-    api.get<Room>(apiPath`/organizations/${organization.id}/rooms/${roomId}`),
-    api.get<{ workspaces: Workspace[] }>(`/organizations/${organization.id}/workspaces`),
+    api.get(apiPath`/organizations/${organization.id}/rooms/${roomId}`, RoomResponse),
+    api.get(`/organizations/${organization.id}/workspaces`, WorkspaceList),
   ]);
   return { room, workspaces: workspaces.workspaces };
 }
@@ -41,7 +42,7 @@ export async function createRoom(form: FormData) {
       slug: field(form, 'slug'),
       visibility: field(form, 'visibility'),
     });
-    const room = await api.post<Room>(`${orgPath(form)}/rooms`, input);
+    const room = await api.post(`${orgPath(form)}/rooms`, RoomResponse, input);
     return { ok: true as const, room };
   } catch (error) {
     return failure(error);
@@ -56,7 +57,7 @@ export async function updateRoom(form: FormData) {
       visibility: field(form, 'visibility'),
       workspaceId: field(form, 'workspaceId'),
     });
-    const room = await api.patch<Room>(roomPath(form), input);
+    const room = await api.patch(roomPath(form), RoomResponse, input);
     return { ok: true as const, room };
   } catch (error) {
     return failure(error);
@@ -74,7 +75,7 @@ export async function deleteRoom(form: FormData) {
 
 export async function startRoom(form: FormData) {
   try {
-    const result = await api.post<{ room: Room; session: RoomSession }>(`${roomPath(form)}/start`);
+    const result = await api.post(`${roomPath(form)}/start`, RoomStarted);
     return { ok: true as const, room: result.room };
   } catch (error) {
     return failure(error);
@@ -83,7 +84,7 @@ export async function startRoom(form: FormData) {
 
 export async function endRoom(form: FormData) {
   try {
-    const result = await api.post<{ room: Room; session: RoomSession }>(`${roomPath(form)}/end`);
+    const result = await api.post(`${roomPath(form)}/end`, RoomEnded);
     return { ok: true as const, room: result.room };
   } catch (error) {
     return failure(error);

@@ -2,13 +2,14 @@
 // Workspaces of an organization through the API: list, create, rename, delete.
 import { CreateWorkspaceInput, UpdateWorkspaceInput } from '@roomcast/schema/api';
 import { api, apiPath } from '~/server/api';
+import { WorkspaceList, WorkspaceResponse } from '~/server/api-responses';
 import type { Workspace } from '~/server/api';
 import { failure, field, parseForm } from '~/server/forms';
 import { requireOrganization } from './organization.server';
 
 export async function loadWorkspaces(slug: string): Promise<Workspace[]> {
   const { organization } = await requireOrganization(slug);
-  return (await api.get<{ workspaces: Workspace[] }>(`/organizations/${organization.id}/workspaces`)).workspaces;
+  return (await api.get(`/organizations/${organization.id}/workspaces`, WorkspaceList)).workspaces;
 }
 
 const orgPath = (form: FormData) => apiPath`/organizations/${form.get('organizationId')}`;
@@ -16,7 +17,7 @@ const orgPath = (form: FormData) => apiPath`/organizations/${form.get('organizat
 export async function createWorkspace(form: FormData) {
   try {
     const input = parseForm(CreateWorkspaceInput, { name: field(form, 'name'), slug: field(form, 'slug') });
-    return { ok: true as const, workspace: await api.post<Workspace>(`${orgPath(form)}/workspaces`, input) };
+    return { ok: true as const, workspace: await api.post(`${orgPath(form)}/workspaces`, WorkspaceResponse, input) };
   } catch (error) {
     return failure(error);
   }
@@ -25,7 +26,7 @@ export async function createWorkspace(form: FormData) {
 export async function renameWorkspace(form: FormData) {
   try {
     const input = parseForm(UpdateWorkspaceInput, { name: field(form, 'name') });
-    return { ok: true as const, workspace: await api.patch<Workspace>(orgPath(form) + apiPath`/workspaces/${form.get('workspaceId')}`, input) };
+    return { ok: true as const, workspace: await api.patch(orgPath(form) + apiPath`/workspaces/${form.get('workspaceId')}`, WorkspaceResponse, input) };
   } catch (error) {
     return failure(error);
   }

@@ -26,6 +26,13 @@ export function spatialLayerFor(widthCssPx: number, devicePixelRatio = 1): numbe
   return 2;
 }
 
+/** What the page says when the room reports media `unavailable`, by the room's reason. */
+export function unavailableText(reason: string | undefined): string {
+  // Not a fault: the room has no live session yet, so there is nothing to place.
+  if (reason === 'room_not_live') return 'The host has not started the room yet.';
+  return `No media server is available right now${reason ? ` (${reason})` : ''}`;
+}
+
 export interface RemoteMedia {
   producer: MediaProducer;
   consumer: types.Consumer;
@@ -37,6 +44,8 @@ export interface MediaSnapshot {
   status: MediaState | 'unknown';
   /** True once the device is loaded and the transports this participant needs exist. */
   ready: boolean;
+  /** The room's media node was lost (`media.reset`): media is being rebuilt until the room is ready again. */
+  rebuilding: boolean;
   /** Everything published in the room by others. */
   producers: MediaProducer[];
   /** What this page receives, by producer id. */
@@ -73,6 +82,7 @@ export class MediaSession {
   #generation = 0;
   #starting: Promise<void> | undefined;
   #ready = false;
+  #rebuilding = false;
   #producers = new Map<string, MediaProducer>();
   #remote = new Map<string, RemoteMedia>();
   #consuming = new Set<string>();
@@ -99,6 +109,7 @@ export class MediaSession {
     return {
       status: this.#status,
       ready: this.#ready,
+      rebuilding: this.#rebuilding,
       producers: [...this.#producers.values()],
       remote: [...this.#remote.values()],
       local: [...this.#outgoing].map(([source, o]) => ({ source, producerId: o.producer?.id, paused: o.paused, track: o.track })),
@@ -112,7 +123,8 @@ export class MediaSession {
     switch (message.type) {
       case 'media.status':
         this.#status = message.state;
-        this.#error = message.state === 'unavailable' ? `No media server is available right now${message.error ? ` (${message.error})` : ''}` : undefined;
+        if (message.state === 'ready') this.#rebuilding = false;
+        this.#error = message.state === 'unavailable' ? unavailableText(message.error) : undefined;
         if (message.state === 'ready') void this.#start();
         break;
       case 'media.producers':
@@ -138,6 +150,7 @@ export class MediaSession {
         break;
       case 'media.reset':
         // The node is gone: nothing on it exists any more. Rebuild when the room is ready again.
+        this.#rebuilding = true;
         this.rebuild();
         this.#status = 'placing';
         break;
@@ -158,6 +171,8 @@ export class MediaSession {
   reconnected(): void {
     this.#teardown();
     this.#status = 'unknown';
+    // From here the socket's own state says whether we are reconnecting.
+    this.#rebuilding = false;
     this.#changed();
   }
 

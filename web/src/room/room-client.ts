@@ -53,7 +53,6 @@ export class RoomClient {
   state: RoomViewState;
   readonly #receive: boolean;
   #listeners = new Set<(state: RoomViewState) => void>();
-  #reconnectingMedia = false;
 
   constructor(options: RoomClientOptions) {
     this.#receive = options.receive ?? true;
@@ -68,7 +67,7 @@ export class RoomClient {
       participantCount: 0,
       chat: [],
       alerts: [],
-      media: { status: 'unknown', ready: false, producers: [], remote: [], local: [], error: undefined },
+      media: { status: 'unknown', ready: false, rebuilding: false, producers: [], remote: [], local: [], error: undefined },
       notice: undefined,
     };
     this.signaling.on('welcome', (welcome, reconnected) => {
@@ -83,7 +82,6 @@ export class RoomClient {
       } else if (reconnected) {
         this.media.reconnected();
       }
-      this.#reconnectingMedia = false;
       this.#update({
         self: welcome.self,
         room: welcome.room,
@@ -113,17 +111,15 @@ export class RoomClient {
 
   #update(patch: Partial<RoomViewState>) {
     const next = { ...this.state, ...patch };
-    next.phase = phaseOf(next, this.#reconnectingMedia, this.#receive);
+    next.phase = phaseOf(next, this.#receive);
     this.state = next;
     for (const l of this.#listeners) l(next);
   }
 
   #onMessage(m: ServerMessage) {
     if (m.type.startsWith('media.')) {
-      if (m.type === 'media.reset') this.#reconnectingMedia = true;
-      if (m.type === 'media.status' && m.state === 'ready') this.#reconnectingMedia = false;
+      // The media session owns media state (rebuilding included); its snapshot reaches `state`.
       this.media?.handle(m);
-      this.#update({});
       return;
     }
     const s = this.state;
@@ -198,10 +194,10 @@ export class RoomClient {
   }
 }
 
-function phaseOf(s: RoomViewState, reconnectingMedia: boolean, receiving: boolean): RoomPhase {
+function phaseOf(s: RoomViewState, receiving: boolean): RoomPhase {
   if (s.closed) return 'ended';
   if (s.connection === 'connecting' || !s.self) return 'connecting';
-  if (s.connection === 'reconnecting' || reconnectingMedia) return 'reconnecting';
+  if (s.connection === 'reconnecting' || s.media.rebuilding) return 'reconnecting';
   // A viewer is live once the broadcast's video reaches it; a publisher once it publishes.
   const live = receiving
     ? s.media.remote.some((r) => r.producer.kind === 'video')

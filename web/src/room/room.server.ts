@@ -3,21 +3,16 @@
 // call the API with the signed-in user's session (from the httpOnly cookie, never given to the
 // page) or anonymously for public rooms, and hand the page only what it needs: the room's public
 // facts and short-lived room credentials.
-import { api, apiPath, ApiRequestError } from '~/server/api';
+import { api, apiPath, ApiRequestError, IgnoredBody } from '~/server/api';
+import { MeResponse, PublicRoomResponse, RoomJoinResponse, RoomStarted } from '~/server/api-responses';
 // Types in their own `import type` lines, so no server module is dragged into the client bundle.
-import type { RoomJoin, RoomSession } from '~/server/api';
+import type { PublicRoom, RoomJoin } from '~/server/api';
 import { readSessionToken } from '~/server/session';
 import { getRequestEvent } from 'solid-js/web';
 import { automaticGuestName, type AutoJoinRequest } from './auto-join';
 import type { RoomCredentials } from './signaling';
 
-export interface PublicRoom {
-  roomId: string;
-  organizationId: string;
-  title: string;
-  status: 'idle' | 'live' | 'ended';
-  visibility: 'public' | 'members' | 'invite';
-}
+export type { PublicRoom };
 
 export interface RoomPage {
   room: PublicRoom | null;
@@ -42,7 +37,7 @@ function failure(error: unknown): { ok: false; code: string; message: string } {
 async function me(): Promise<{ name: string } | null> {
   if (!readSessionToken()) return null;
   return api
-    .get<{ user: { name: string } }>('/auth/me')
+    .get('/auth/me', MeResponse)
     .then((r) => ({ name: r.user.name }))
     .catch(() => null);
 }
@@ -64,7 +59,7 @@ export async function loadRoomPage(by: { orgSlug: string; roomSlug: string } | {
   // waits for one API round trip, not two. Best effort: without a token the page asks for one.
   const guest = autoJoin && !readSessionToken() ? automaticGuestName(false, autoJoin.name, autoJoin.embedded) : undefined;
   const [room, viewer, guestJoin] = await Promise.all([
-    api.get<PublicRoom>(path).catch((error: unknown) => {
+    api.get(path, PublicRoomResponse).catch((error: unknown) => {
       if (error instanceof ApiRequestError && error.status === 404) return null;
       throw error;
     }),
@@ -81,7 +76,7 @@ export async function loadRoomPage(by: { orgSlug: string; roomSlug: string } | {
 
 async function joinAsGuest(joinPath: string, name: string): Promise<JoinResult> {
   try {
-    return { ok: true, credentials: credentialsOf(await api.post<RoomJoin>(joinPath, { name }, { token: null })) };
+    return { ok: true, credentials: credentialsOf(await api.post(joinPath, RoomJoinResponse, { name }, { token: null })) };
   } catch (error) {
     return failure(error);
   }
@@ -95,7 +90,7 @@ export async function joinRoom(room: { organizationId: string; roomId: string },
   try {
     if (readSessionToken()) {
       try {
-        return { ok: true, credentials: credentialsOf(await api.post<RoomJoin>(apiPath`/organizations/${room.organizationId}/rooms/${room.roomId}/join`)) };
+        return { ok: true, credentials: credentialsOf(await api.post(apiPath`/organizations/${room.organizationId}/rooms/${room.roomId}/join`, RoomJoinResponse)) };
       } catch (error) {
         // Not a member of this organization (or a stale session): a public room still admits guests.
         if (!(error instanceof ApiRequestError && (error.status === 404 || error.status === 401 || error.status === 403))) throw error;
@@ -110,7 +105,7 @@ export async function joinRoom(room: { organizationId: string; roomId: string },
 /** Host: opens the live session (idempotent while live) and returns the host's credentials. */
 export async function startRoom(room: { organizationId: string; roomId: string }): Promise<JoinResult> {
   try {
-    const started = await api.post<{ join: RoomJoin; session: RoomSession }>(apiPath`/organizations/${room.organizationId}/rooms/${room.roomId}/start`);
+    const started = await api.post(apiPath`/organizations/${room.organizationId}/rooms/${room.roomId}/start`, RoomStarted);
     return { ok: true, credentials: credentialsOf(started.join) };
   } catch (error) {
     return failure(error);
@@ -120,7 +115,7 @@ export async function startRoom(room: { organizationId: string; roomId: string }
 /** Host: fresh credentials for a reconnect after the token ran out (the session stays open). */
 export async function rejoinRoom(room: { organizationId: string; roomId: string }): Promise<JoinResult> {
   try {
-    return { ok: true, credentials: credentialsOf(await api.post<RoomJoin>(apiPath`/organizations/${room.organizationId}/rooms/${room.roomId}/join`)) };
+    return { ok: true, credentials: credentialsOf(await api.post(apiPath`/organizations/${room.organizationId}/rooms/${room.roomId}/join`, RoomJoinResponse)) };
   } catch (error) {
     return failure(error);
   }
@@ -128,7 +123,7 @@ export async function rejoinRoom(room: { organizationId: string; roomId: string 
 
 export async function endRoom(room: { organizationId: string; roomId: string }): Promise<{ ok: true } | { ok: false; code: string; message: string }> {
   try {
-    await api.post(apiPath`/organizations/${room.organizationId}/rooms/${room.roomId}/end`);
+    await api.post(apiPath`/organizations/${room.organizationId}/rooms/${room.roomId}/end`, IgnoredBody);
     return { ok: true };
   } catch (error) {
     return failure(error);

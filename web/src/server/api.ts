@@ -1,16 +1,21 @@
 // Server-side client for the API Worker (the BFF's only way to the API). It attaches the signed-in
 // user's session token from the `rc_web` cookie as `Authorization: Bearer`, forwards the browser's
-// IP (the API rate-limits auth per IP), and returns the parsed JSON, or throws `ApiRequestError`
-// carrying the API's `{code, message, details}`. Import it only from "use server" code.
+// IP (the API rate-limits auth per IP), and returns the answer checked against the route's response
+// shape (api-responses.ts), or throws `ApiRequestError`: the API's own `{code, message, details}`, or
+// `bad_api_response` when the answer does not match (api-response.ts). Import it only from
+// "use server" code.
 import type { z } from 'zod';
 import type * as Shapes from '@roomcast/schema/api';
 import { getRequestEvent } from 'solid-js/web';
 import { webConfig } from './config';
 import { readSessionToken } from './session';
 import { ApiRequestError } from './api-error';
+import { IgnoredBody, readApiResponse } from './api-response';
 
 export { ApiRequestError };
 export { apiPath } from './api-path';
+export { IgnoredBody };
+export type PublicRoom = z.infer<typeof Shapes.PublicRoom>;
 
 export type User = z.infer<typeof Shapes.User>;
 export type Organization = z.infer<typeof Shapes.Organization>;
@@ -23,7 +28,6 @@ export type RoomJoin = z.infer<typeof Shapes.RoomJoin>;
 export type ApiKey = z.infer<typeof Shapes.ApiKey>;
 export type Plan = z.infer<typeof Shapes.Plan>;
 export type LimitUsage = z.infer<typeof Shapes.LimitUsage>;
-
 
 export interface ApiCallOptions {
   body?: unknown;
@@ -41,7 +45,12 @@ function clientIp(request: Request | undefined): string | undefined {
   return request?.headers.get('cf-connecting-ip') ?? undefined;
 }
 
-export async function apiCall<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, options: ApiCallOptions = {}): Promise<T> {
+export async function apiCall<S extends z.ZodType>(
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+  path: string,
+  shape: S,
+  options: ApiCallOptions = {},
+): Promise<z.output<S>> {
   const url = new URL(`${webConfig().apiUrl}/api/v1${path}`);
   for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.set(key, value);
   const headers: Record<string, string> = { accept: 'application/json' };
@@ -59,23 +68,14 @@ export async function apiCall<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', pa
   } catch (cause) {
     throw new ApiRequestError(503, 'api_unreachable', 'The Roomcast API cannot be reached right now. Try again in a moment.', String(cause));
   }
-  if (response.status === 204) return undefined as T;
-  const json = (await response.json().catch(() => null)) as { error?: { code?: string; message?: string; details?: unknown } } | null;
-  if (!response.ok) {
-    const error = json?.error;
-    throw new ApiRequestError(
-      response.status,
-      error?.code ?? 'http_error',
-      error?.message ?? `The API answered ${response.status}`,
-      error?.details,
-    );
-  }
-  return json as T;
+  return readApiResponse(method, path, response, shape);
 }
 
+/** Each call names the response shape of its route (api-responses.ts), or `IgnoredBody`. */
 export const api = {
-  get: <T>(path: string, options?: Omit<ApiCallOptions, 'body'>) => apiCall<T>('GET', path, options),
-  post: <T>(path: string, body?: unknown, options?: ApiCallOptions) => apiCall<T>('POST', path, { ...options, body }),
-  patch: <T>(path: string, body: unknown, options?: ApiCallOptions) => apiCall<T>('PATCH', path, { ...options, body }),
-  delete: <T = void>(path: string, options?: ApiCallOptions) => apiCall<T>('DELETE', path, options),
+  get: <S extends z.ZodType>(path: string, shape: S, options?: Omit<ApiCallOptions, 'body'>) => apiCall('GET', path, shape, options),
+  post: <S extends z.ZodType>(path: string, shape: S, body?: unknown, options?: ApiCallOptions) => apiCall('POST', path, shape, { ...options, body }),
+  patch: <S extends z.ZodType>(path: string, shape: S, body: unknown, options?: ApiCallOptions) => apiCall('PATCH', path, shape, { ...options, body }),
+  /** DELETE answers 204: there is no body to read. */
+  delete: (path: string, options?: ApiCallOptions) => apiCall('DELETE', path, IgnoredBody, options),
 };

@@ -1,0 +1,67 @@
+// The response shape of every API route the BFF reads, named after the route and built from the
+// shapes the Worker builds its answers with (@roomcast/schema/api). Envelopes the Worker writes
+// inline (`{rooms: [...]}`) are spelled out here from the same parts.
+import { z } from 'zod';
+import * as Shapes from '@roomcast/schema/api';
+
+// ── auth ──
+/** GET /auth/me */
+export const MeResponse = z.object({ user: Shapes.User, organizations: z.array(Shapes.Organization) });
+/** POST /auth/login */
+export const LoginResponse = z.object({ user: Shapes.User, token: z.string() });
+/** POST /auth/signup */
+export const SignupResponse = z.object({ user: Shapes.User, organization: Shapes.Organization, token: z.string() });
+
+// ── organizations ──
+/** GET /organizations/{org} */
+export const OrganizationResponse = Shapes.Organization;
+/** GET /organizations/{org}/limits */
+export const LimitsResponse = Shapes.OrganizationLimits;
+
+// ── workspaces ──
+/** GET /organizations/{org}/workspaces */
+export const WorkspaceList = z.object({ workspaces: z.array(Shapes.Workspace) });
+/** POST /organizations/{org}/workspaces, PATCH /organizations/{org}/workspaces/{id} */
+export const WorkspaceResponse = Shapes.Workspace;
+
+// ── members and invitations ──
+/** GET /organizations/{org}/members */
+export const MemberList = z.object({ members: z.array(Shapes.Member) });
+/** PATCH /organizations/{org}/members/{user} */
+export const MemberResponse = Shapes.Member;
+/** GET /organizations/{org}/invitations */
+export const InvitationList = z.object({ invitations: z.array(Shapes.Invitation) });
+/** POST /organizations/{org}/invitations (the token exists only in this answer) */
+export const InvitationCreated = z.object({ invitation: Shapes.Invitation, token: z.string() });
+/** POST /invitations/accept */
+export const InvitationAccepted = z.object({ organization: Shapes.Organization });
+
+// ── rooms ──
+/** GET /organizations/{org}/rooms */
+export const RoomList = z.object({ rooms: z.array(Shapes.Room) });
+/** GET, PATCH /organizations/{org}/rooms/{room}; POST /organizations/{org}/rooms */
+export const RoomResponse = Shapes.Room;
+/** POST /organizations/{org}/rooms/{room}/start */
+export const RoomStarted = z.object({ room: Shapes.Room, session: Shapes.RoomSession, join: Shapes.RoomJoin });
+/** POST /organizations/{org}/rooms/{room}/end */
+export const RoomEnded = z.object({ room: Shapes.Room, session: Shapes.RoomSession });
+/** POST /organizations/{org}/rooms/{room}/join, POST /public/rooms.../join */
+export const RoomJoinResponse = Shapes.RoomJoin;
+/** GET /public/rooms/{orgSlug}/{roomSlug}, GET /public/rooms-by-id/{roomId} */
+export const PublicRoomResponse = Shapes.PublicRoom;
+
+// ── API keys ──
+/** GET /organizations/{org}/api-keys */
+export const ApiKeyList = z.object({ apiKeys: z.array(Shapes.ApiKey) });
+/** POST /organizations/{org}/api-keys (the secret exists only in this answer) */
+export const ApiKeyCreated = z.object({ apiKey: Shapes.ApiKey, secret: z.string() });
+
+// ── billing ──
+/** GET /subscriptions/plans */
+export const PlanListResponse = Shapes.PlanList;
+/** GET /organizations/{org}/subscription */
+export const SubscriptionResponse = Shapes.OrganizationSubscription;
+/** GET /organizations/{org}/usage */
+export const UsageResponse = Shapes.OrganizationUsage;
+/** POST /subscriptions, POST /subscriptions/portal */
+export const RedirectResponse = Shapes.RedirectUrl;
