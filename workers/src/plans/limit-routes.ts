@@ -2,16 +2,14 @@
 // each limit, readable by every member (and API keys), so the dashboard can say "2 of 3 rooms"
 // to whoever creates rooms before they hit the limit. The billing routes show the same numbers
 // with money attached, to owners and admins only.
-import { createRoute, z } from '@hono/zod-openapi';
-import { LimitUsage, Plan } from '@roomcast/schema/api';
+import { createRoute } from '@hono/zod-openapi';
+import { OrganizationLimits } from '@roomcast/schema/api';
 import { limitUsage, toPlan } from '../billing/plan-usage.ts';
 import { bearerSecurity, createRouter, errorResponses, jsonContent, OrgParam } from '../http.ts';
 import { withOrganization } from '../tenancy/access.ts';
 import { effectivePlan } from './limits.ts';
 
 export const limitRoutes = createRouter();
-
-export const OrganizationLimits = z.object({ plan: Plan, limits: z.array(LimitUsage) });
 
 limitRoutes.openapi(
   createRoute({

@@ -7,7 +7,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { sql } from 'drizzle-orm';
 import type { Context } from 'hono';
-import { RoomJoin } from '@roomcast/schema/api';
+import { PublicRoom, RoomJoin } from '@roomcast/schema/api';
 import { isUuid } from '../auth/tokens.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { createRouter, errorResponses, jsonBody, jsonContent, type AppEnv } from '../http.ts';
@@ -18,15 +18,7 @@ import { issueJoin } from './room-join.ts';
 
 export const publicRoomRoutes = createRouter();
 
-export const PublicRoom = z.object({
-  roomId: z.uuid(),
-  organizationId: z.uuid(),
-  title: z.string(),
-  /** idle: never started; live: a session is open; ended: the last session has ended. */
-  status: z.enum(['idle', 'live', 'ended']),
-  visibility: z.enum(['public', 'members', 'invite']),
-});
-export type PublicRoom = z.infer<typeof PublicRoom>;
+type PublicRoom = z.infer<typeof PublicRoom>;
 
 export const PublicJoinInput = z.object({
   name: z
