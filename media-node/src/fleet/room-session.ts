@@ -2,7 +2,7 @@
 // RoomDO's requests map 1:1 onto the engine (NODE_REQUESTS in @roomcast/schema/protocol fleet.ts);
 // closes of producers, consumers and transports go back as events, whatever caused them.
 import WebSocket from 'ws';
-import { decodeFrame, FLEET_PROTOCOL_VERSION, MAX_NODE_FRAME_BYTES, MediaSlots, NODE_REQUESTS, RoomToNode, type MediaObjectKind, type NodeMethod, type NodeToRoom, type RtpCapabilities as RtpCapabilitiesWire } from '@roomcast/schema/protocol';
+import { decodeFrame, FLEET_PROTOCOL_VERSION, ProtocolError, MAX_NODE_FRAME_BYTES, MediaSlots, NODE_REQUESTS, RoomToNode, type MediaObjectKind, type NodeMethod, type NodeToRoom, type RtpCapabilities as RtpCapabilitiesWire } from '@roomcast/schema/protocol';
 import { EngineError } from '../engine/errors.ts';
 import type { Consumer, EngineWorker, Producer, Router, RtpCodecCapability, Transport, WebRtcTransport } from '../engine/types.ts';
 import type { Logger } from '../log.ts';
@@ -42,15 +42,6 @@ export interface RoomCounts {
   transports: number;
   producers: number;
   consumers: number;
-}
-
-class RequestError extends Error {
-  constructor(
-    readonly code: 'not_found' | 'invalid_message' | 'internal' | 'unavailable' | 'rate_limited',
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 export class RoomSession {
@@ -149,9 +140,9 @@ export class RoomSession {
       const result = await this.#handle(message.method, data.data as never);
       this.#send({ type: 'response', id: message.id, ok: true, data: result ?? {} });
     } catch (error) {
-      const code = error instanceof RequestError ? error.code : error instanceof EngineError ? engineErrorCode(error) : 'internal';
+      const code = error instanceof ProtocolError ? error.code : error instanceof EngineError ? engineErrorCode(error) : 'internal';
       const text = error instanceof Error ? error.message : String(error);
-      if (!(error instanceof RequestError || error instanceof EngineError)) this.log.warn('request failed', { roomId: this.roomId, method: message.method, error: text });
+      if (!(error instanceof ProtocolError || error instanceof EngineError)) this.log.warn('request failed', { roomId: this.roomId, method: message.method, error: text });
       this.#send({ type: 'response', id: message.id, ok: false, error: { code, message: text } });
     }
   }
@@ -189,7 +180,7 @@ export class RoomSession {
       }
       case 'transport.consume': {
         if (!this.router.canConsume({ producerId: data.producerId, rtpCapabilities: data.rtpCapabilities })) {
-          throw new RequestError('invalid_message', 'These capabilities cannot receive that producer');
+          throw new ProtocolError('invalid_message', 'These capabilities cannot receive that producer');
         }
         const transport = this.#transport(data.transportId);
         const consumer = await this.#owned('consumer', ownerOf(transport), () =>
@@ -230,7 +221,7 @@ export class RoomSession {
   /** Creates an object holding one of its owner's slots until it closes; refused at the ceiling. */
   async #owned<T extends Transport | Producer | Consumer>(kind: MediaObjectKind, owner: string, create: () => Promise<T>): Promise<T> {
     const release = this.#owners.reserve(kind, owner);
-    if (!release) throw new RequestError('rate_limited', `${owner} holds the most ${kind}s one participant may`);
+    if (!release) throw new ProtocolError('rate_limited', `${owner} holds the most ${kind}s one participant may`);
     let object: T;
     try {
       object = await create();
@@ -252,19 +243,19 @@ export class RoomSession {
 
   #transport(id: string): WebRtcTransport {
     const t = this.#transports.get(id);
-    if (!t) throw new RequestError('not_found', `No transport ${id}`);
+    if (!t) throw new ProtocolError('not_found', `No transport ${id}`);
     return t;
   }
 
   #producer(id: string): Producer {
     const p = this.#producers.get(id);
-    if (!p) throw new RequestError('not_found', `No producer ${id}`);
+    if (!p) throw new ProtocolError('not_found', `No producer ${id}`);
     return p;
   }
 
   #consumer(id: string): Consumer {
     const c = this.#consumers.get(id);
-    if (!c) throw new RequestError('not_found', `No consumer ${id}`);
+    if (!c) throw new ProtocolError('not_found', `No consumer ${id}`);
     return c;
   }
 

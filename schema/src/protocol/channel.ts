@@ -9,7 +9,11 @@ import { MAX_FRAME_BYTES } from './limits.ts';
 /** Node links carry router capabilities and full RTP parameters: larger than room frames. */
 export const MAX_NODE_FRAME_BYTES = 256 * 1024;
 
-/** A frame (or a request) the receiver refuses; `close` names a close code when it also hangs up. */
+/**
+ * The one error of every socket endpoint: a frame the decoder refuses or a request a handler
+ * refuses. It becomes an error frame (code and message) and, when `close` names a close code,
+ * the endpoint hangs up with it.
+ */
 export class ProtocolError extends Error {
   constructor(
     readonly code: ErrorCode,

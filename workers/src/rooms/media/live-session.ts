@@ -5,9 +5,15 @@
 // router on the node (every transport, producer and consumer) with its sockets.
 // The session id the RoomDO holds comes from room tokens, so it may name a session that has
 // ended (an old token); it is checked against Postgres, once per session id.
+import { ProtocolError } from '@roomcast/schema/protocol';
 import { isUuid } from '../../auth/tokens.ts';
 import type { Config } from '../../config.ts';
 import { sessionIsLive } from '../realtime/postgres.ts';
+
+/** The `media.status` error while the room has no live session. */
+export const NOT_LIVE = 'room_not_live';
+
+export const notLive = (): ProtocolError => new ProtocolError('room_not_live', 'Media starts when the room goes live');
 
 /** A session found live is asked about again after this long (it may have been ended elsewhere). */
 const RECHECK_LIVE_MS = 60_000;

@@ -1,12 +1,12 @@
 // What a participant may ask of the media node, checked before the node is asked: the room is
 // live, the role may publish, the objects are theirs, and per-participant ceilings (objects,
 // requests waiting, publishing changes) hold, so no one can exhaust the node or flood the room.
-import { mediaSlotLimit, MediaSlots, type MediaObjectKind, type ReleaseSlot } from '@roomcast/schema/protocol';
+import { mediaSlotLimit, MediaSlots, type MediaObjectKind, type ReleaseSlot, ProtocolError } from '@roomcast/schema/protocol';
 import type { Joined } from '../realtime/connection.ts';
 import { hasGrant } from '../realtime/moderation.ts';
 import { RateWindow } from '../realtime/rate-window.ts';
 import type { LiveSession } from './live-session.ts';
-import { MediaFailure, notLive } from './media-failure.ts';
+import { notLive } from './live-session.ts';
 import type { MediaStore } from './media-store.ts';
 
 /**
@@ -28,20 +28,20 @@ export class MediaGate {
 
   async requireLive(): Promise<void> {
     const live = await this.session.isLive().catch(() => {
-      throw new MediaFailure('unavailable', 'Could not check that the room is live; retry');
+      throw new ProtocolError('unavailable', 'Could not check that the room is live; retry');
     });
     if (!live) throw notLive();
   }
 
   requirePublish(att: Joined): void {
-    if (!hasGrant(att.role, 'publish')) throw new MediaFailure('forbidden', 'Your role may watch but not publish');
+    if (!hasGrant(att.role, 'publish')) throw new ProtocolError('forbidden', 'Your role may watch but not publish');
   }
 
   spendPublishChange(identity: string): void {
     const wait = this.#publishChanges.take(identity, Date.now());
     if (wait > 0) {
       const { limit, windowMs } = PUBLISH_CHANGES;
-      throw new MediaFailure('rate_limited', `At most ${limit} publishing changes per ${windowMs / 1000} s; wait ${Math.ceil(wait / 1000)} s`);
+      throw new ProtocolError('rate_limited', `At most ${limit} publishing changes per ${windowMs / 1000} s; wait ${Math.ceil(wait / 1000)} s`);
     }
   }
 
@@ -60,7 +60,7 @@ export class MediaGate {
    */
   async holding<T>(kind: MediaObjectKind, identity: string, create: () => Promise<T>): Promise<T> {
     const release = this.#slots.reserve(kind, identity, this.store.countOwned(kind, identity));
-    if (!release) throw new MediaFailure('rate_limited', `At most ${mediaSlotLimit(kind)} ${kind}s per participant; close one first`);
+    if (!release) throw new ProtocolError('rate_limited', `At most ${mediaSlotLimit(kind)} ${kind}s per participant; close one first`);
     try {
       return await create();
     } finally {
@@ -71,7 +71,7 @@ export class MediaGate {
   own(kind: 'transport' | 'producer' | 'consumer', id: string, identity: string) {
     const row = this.store.owned(kind, id, identity);
     // Someone else's object answers exactly like a missing one.
-    if (!row) throw new MediaFailure('not_found', `No ${kind} ${id} of yours`);
+    if (!row) throw new ProtocolError('not_found', `No ${kind} ${id} of yours`);
     return row;
   }
 }

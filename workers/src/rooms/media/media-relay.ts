@@ -4,13 +4,13 @@
 // objects in step with the node's events, and tells clients. When the node is lost it places
 // again (excluding the lost node) and tells clients to rebuild (`media.reset`); chat and presence
 // never notice. See schema/src/protocol/media.ts and fleet.ts.
-import { CLOSE_CODES, type MediaState, type NodeMethod, type NodeRequestData, type NodeResult, type RequestFrame, type ServerMessage } from '@roomcast/schema/protocol';
+import { CLOSE_CODES, type MediaState, type NodeMethod, type NodeRequestData, type NodeResult, type RequestFrame, type ServerMessage, ProtocolError } from '@roomcast/schema/protocol';
 import type { FleetConfig } from '../../config.ts';
 import type { Env } from '../../env.ts';
 import { fleetStub } from '../../fleet/fleet-do.ts';
 import { closeSocket, send, sendRaw, type Joined } from '../realtime/connection.ts';
 import type { LiveSession } from './live-session.ts';
-import { MediaFailure, NOT_LIVE } from './media-failure.ts';
+import { NOT_LIVE } from './live-session.ts';
 import { MediaGate } from './media-gate.ts';
 import { MediaRequests } from './media-requests.ts';
 import { MediaStore } from './media-store.ts';
@@ -118,7 +118,7 @@ export class MediaRelay {
       this.ctx.waitUntil(
         this.#call('router.capabilities', {})
           .catch((error: unknown) => {
-            if (!(error instanceof MediaFailure) || error.code !== 'unavailable' || this.#link.socket() !== node) return;
+            if (!(error instanceof ProtocolError) || error.code !== 'unavailable' || this.#link.socket() !== node) return;
             console.error('media: node stopped answering; treating it as lost');
             this.onNodeGone(node);
           })
@@ -137,7 +137,7 @@ export class MediaRelay {
       this.#link.markClosing(node);
       closeSocket(node, CLOSE_CODES.normal, 'room ended');
     }
-    this.#link.failAll(new MediaFailure('room_ended', 'The room has ended'));
+    this.#link.failAll(new ProtocolError('room_ended', 'The room has ended'));
     this.#store.clearNode();
     this.#store.setState('unavailable', null);
     await fleetStub(this.env)
@@ -150,7 +150,7 @@ export class MediaRelay {
     const att = this.#link.lose(ws);
     if (!att) return;
     this.#placement.nodeLost(att.nodeId);
-    this.#link.failAll(new MediaFailure('unavailable', 'The media node was lost; rebuild after media.reset'));
+    this.#link.failAll(new ProtocolError('unavailable', 'The media node was lost; rebuild after media.reset'));
     const hadMedia = att.ready;
     this.#store.clearNode();
     if (hadMedia) this.#broadcast({ type: 'media.reset', reason: 'node_lost' });

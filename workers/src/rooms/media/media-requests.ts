@@ -1,23 +1,9 @@
 // Clients' media requests (`request` frames on the room socket), one handler per method in a
 // table typed from MEDIA_REQUESTS: a handler that answers the wrong shape does not compile. Each
 // request gets exactly one `response`.
-import {
-  isMediaMethod,
-  MAX_MEDIA_REQUESTS_IN_FLIGHT,
-  parseMediaRequest,
-  type MediaMethod,
-  type MediaRequestData,
-  type MediaResult,
-  type NodeMethod,
-  type NodeRequestData,
-  type NodeResult,
-  type RequestFrame,
-  type RtpCapabilities,
-  type ServerMessage,
-} from '@roomcast/schema/protocol';
+import { isMediaMethod, MAX_MEDIA_REQUESTS_IN_FLIGHT, parseMediaRequest, type MediaMethod, type MediaRequestData, type MediaResult, type NodeMethod, type NodeRequestData, type NodeResult, type RequestFrame, type RtpCapabilities, type ServerMessage, ProtocolError } from '@roomcast/schema/protocol';
 import { send, type Joined } from '../realtime/connection.ts';
 import type { MediaGate } from './media-gate.ts';
-import { MediaFailure } from './media-failure.ts';
 import { toProducer, type MediaStore } from './media-store.ts';
 
 /** What the handlers work with; MediaRelay provides it. */
@@ -58,14 +44,14 @@ export class MediaRequests {
       return send(ws, { type: 'response', id: frame.id, ok: false, error: { code: 'rate_limited', message } });
     }
     try {
-      if (!isMediaMethod(frame.method)) throw new MediaFailure('not_found', `Unknown method "${frame.method}"`);
+      if (!isMediaMethod(frame.method)) throw new ProtocolError('not_found', `Unknown method "${frame.method}"`);
       const parsed = parseMediaRequest(frame.method, frame.data);
-      if (!parsed.ok) throw new MediaFailure('invalid_message', parsed.message);
+      if (!parsed.ok) throw new ProtocolError('invalid_message', parsed.message);
       const data = await this.#serve(parsed.request, att);
       send(ws, { type: 'response', id: frame.id, ok: true, data });
     } catch (error) {
-      const failure = error instanceof MediaFailure ? error : new MediaFailure('internal', 'The media request failed');
-      if (!(error instanceof MediaFailure)) console.error('media: request failed', error);
+      const failure = error instanceof ProtocolError ? error : new ProtocolError('internal', 'The media request failed');
+      if (!(error instanceof ProtocolError)) console.error('media: request failed', error);
       send(ws, { type: 'response', id: frame.id, ok: false, error: { code: failure.code, message: failure.message } });
     } finally {
       release();
@@ -113,7 +99,7 @@ function mediaHandlers(media: MediaServices): MediaHandlers {
         // did not know yet, so it would live on the node until the room ends. Close it now.
         if (!media.present(me)) {
           media.notify('transport.close', { transportId: created.id });
-          throw new MediaFailure('not_found', 'You left the room before the transport was ready');
+          throw new ProtocolError('not_found', 'You left the room before the transport was ready');
         }
         store.addTransport(created.id, me, direction);
         return created;
@@ -137,7 +123,7 @@ function mediaHandlers(media: MediaServices): MediaHandlers {
       const me = att.identity;
       gate.requirePublish(att);
       const transport = gate.own('transport', data.transportId, me);
-      if (transport.direction !== 'send') throw new MediaFailure('invalid_message', 'Produce on a send transport');
+      if (transport.direction !== 'send') throw new ProtocolError('invalid_message', 'Produce on a send transport');
       gate.spendPublishChange(me);
       return gate.holding('producer', me, async () => {
         const { transportId, kind, rtpParameters, source, paused } = data;
@@ -151,9 +137,9 @@ function mediaHandlers(media: MediaServices): MediaHandlers {
     'media.consume': async (data, att) => {
       const me = att.identity;
       const transport = gate.own('transport', data.transportId, me);
-      if (transport.direction !== 'recv') throw new MediaFailure('invalid_message', 'Consume on a recv transport');
+      if (transport.direction !== 'recv') throw new ProtocolError('invalid_message', 'Consume on a recv transport');
       const producer = store.get(data.producerId);
-      if (producer?.kind !== 'producer') throw new MediaFailure('not_found', `No producer ${data.producerId} in this room`);
+      if (producer?.kind !== 'producer') throw new ProtocolError('not_found', `No producer ${data.producerId} in this room`);
       return gate.holding('consumer', me, async () => {
         const consumed = await media.call('transport.consume', data);
         store.addConsumer(consumed.id, me, data.transportId, producer.id, consumed.kind);

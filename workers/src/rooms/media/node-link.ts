@@ -2,23 +2,9 @@
 // node.ready handshake, requests with ids and timeouts, and what to do with late answers. The
 // socket's own state lives in its attachment, so it survives the object hibernating. See
 // schema/src/protocol/fleet.ts.
-import {
-  CLOSE_CODES,
-  decodeFrame,
-  FLEET_PROTOCOL_VERSION,
-  MAX_NODE_FRAME_BYTES,
-  MEDIA_REQUEST_TIMEOUT_MS,
-  NODE_REQUESTS,
-  NodeToRoom,
-  PendingRequests,
-  type NodeMethod,
-  type NodeRequestData,
-  type NodeResult,
-  type RoomToNode,
-} from '@roomcast/schema/protocol';
+import { CLOSE_CODES, decodeFrame, FLEET_PROTOCOL_VERSION, MAX_NODE_FRAME_BYTES, MEDIA_REQUEST_TIMEOUT_MS, NODE_REQUESTS, NodeToRoom, PendingRequests, type NodeMethod, type NodeRequestData, type NodeResult, type RoomToNode, ProtocolError } from '@roomcast/schema/protocol';
 import { bearerOf, verifyRoomNodeToken } from '../../fleet/fleet-token.ts';
 import { closeSocket } from '../realtime/connection.ts';
-import { MediaFailure } from './media-failure.ts';
 import type { MediaStore } from './media-store.ts';
 
 export const MEDIA_NODE_TAG = 'media-node';
@@ -123,7 +109,7 @@ export class NodeLink {
       case 'response': {
         const outcome = message.ok
           ? { ok: true as const, data: message.data }
-          : { ok: false as const, error: new MediaFailure(message.error?.code ?? 'internal', message.error?.message ?? 'The media node refused') };
+          : { ok: false as const, error: new ProtocolError(message.error?.code ?? 'internal', message.error?.message ?? 'The media node refused') };
         if (!this.#requests.settle(message.id, outcome)) this.#closeAbandoned(ws, message);
         return;
       }
@@ -152,12 +138,12 @@ export class NodeLink {
       MEDIA_REQUEST_TIMEOUT_MS,
       (result) => {
         const parsed = NODE_REQUESTS[method].result.safeParse(result ?? {});
-        if (!parsed.success) throw new MediaFailure('internal', `The media node answered ${method} with an invalid result`);
+        if (!parsed.success) throw new ProtocolError('internal', `The media node answered ${method} with an invalid result`);
         return parsed.data as NodeResult<M>;
       },
       () => {
         if (CREATING.has(method)) this.#abandon(id, method as Creating);
-        return new MediaFailure('unavailable', `The media node did not answer ${method} in time`);
+        return new ProtocolError('unavailable', `The media node did not answer ${method} in time`);
       },
     );
     sendToNode(node, { type: 'request', id, method, data });
@@ -169,7 +155,7 @@ export class NodeLink {
     sendToNode(node, { type: 'request', id: this.#requests.nextId(), method, data });
   }
 
-  failAll(failure: MediaFailure): void {
+  failAll(failure: ProtocolError): void {
     this.#requests.failAll(() => failure);
   }
 

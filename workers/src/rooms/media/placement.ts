@@ -1,11 +1,11 @@
 // Getting the room a media node: ask FleetDO (never the node lost last), wait for the chosen node
 // to dial in and say node.ready, and fail whoever waits when it does not come. Requests made
 // while placing wait here instead of failing at once.
-import { MEDIA_REQUEST_TIMEOUT_MS, type MediaState } from '@roomcast/schema/protocol';
+import { MEDIA_REQUEST_TIMEOUT_MS, type MediaState, ProtocolError } from '@roomcast/schema/protocol';
 import type { Env } from '../../env.ts';
 import { fleetStub } from '../../fleet/fleet-do.ts';
 import type { LiveSession } from './live-session.ts';
-import { MediaFailure, NOT_LIVE, notLive } from './media-failure.ts';
+import { NOT_LIVE, notLive } from './live-session.ts';
 
 export interface PlacementHost {
   roomId(): string | null;
@@ -18,7 +18,7 @@ export interface PlacementHost {
 
 interface Waiter {
   resolve(ws: WebSocket): void;
-  reject(error: MediaFailure): void;
+  reject(error: ProtocolError): void;
   timer: ReturnType<typeof setTimeout>;
 }
 
@@ -55,7 +55,7 @@ export class Placement {
         reject,
         timer: setTimeout(() => {
           this.#waiters.delete(waiter);
-          reject(new MediaFailure('unavailable', 'Media is not available in this room right now; retry after media.status ready'));
+          reject(new ProtocolError('unavailable', 'Media is not available in this room right now; retry after media.status ready'));
         }, MEDIA_REQUEST_TIMEOUT_MS),
       };
       this.#waiters.add(waiter);
@@ -109,7 +109,7 @@ export class Placement {
     const failure =
       error === NOT_LIVE
         ? notLive()
-        : new MediaFailure('unavailable', error === 'no_media_capacity' ? 'No media node has capacity for this room right now' : `Media placement failed (${error})`);
+        : new ProtocolError('unavailable', error === 'no_media_capacity' ? 'No media node has capacity for this room right now' : `Media placement failed (${error})`);
     for (const w of this.#waiters) {
       clearTimeout(w.timer);
       w.reject(failure);

@@ -1,8 +1,8 @@
 // Chat and alerts from joined clients: validated by grant, mute, chat switch and rate, stored in the
 // room's SQLite, then sent to everyone. Repeats (a retried clientId, pinning a pinned alert) answer
 // the sender only.
-import type { ServerMessage } from '@roomcast/schema/protocol';
-import { RoomError, send, type Joined, type MessageOf } from './connection.ts';
+import { ProtocolError, type ServerMessage } from '@roomcast/schema/protocol';
+import { send, type Joined, type MessageOf } from './connection.ts';
 import type { LiveRoom } from './live-room.ts';
 import { hasGrant, requireGrant, requireOutranks } from './moderation.ts';
 
@@ -15,8 +15,8 @@ export function chatSend(room: LiveRoom, ws: WebSocket, att: Joined, message: Me
   const moderator = hasGrant(att.role, 'moderate');
   const state = room.state.view();
   if (!moderator) {
-    if (!state.chatEnabled) throw new RoomError('chat_disabled', 'Chat is turned off in this room');
-    if (room.presence.get(att.identity)?.muted === 1) throw new RoomError('muted', 'A moderator has muted you');
+    if (!state.chatEnabled) throw new ProtocolError('chat_disabled', 'Chat is turned off in this room');
+    if (room.presence.get(att.identity)?.muted === 1) throw new ProtocolError('muted', 'A moderator has muted you');
   }
   room.chatLimits.check(att.identity, now, moderator ? 0 : state.slowModeSeconds);
   const stored = room.chat.add(att, message.text, message.clientId, now);
@@ -25,7 +25,7 @@ export function chatSend(room: LiveRoom, ws: WebSocket, att: Joined, message: Me
 
 export function chatDelete(room: LiveRoom, _ws: WebSocket, att: Joined, message: MessageOf<'chat.delete'>): void {
   const target = room.chat.get(message.messageId);
-  if (!target) throw new RoomError('not_found', `No message ${message.messageId}`);
+  if (!target) throw new ProtocolError('not_found', `No message ${message.messageId}`);
   if (target.author.identity !== att.identity) {
     requireGrant(att.role, 'moderate');
     requireOutranks(att, { identity: target.author.identity, role: target.role });
@@ -49,7 +49,7 @@ export function alertPost(room: LiveRoom, _ws: WebSocket, att: Joined, message: 
 export function alertPin(room: LiveRoom, ws: WebSocket, att: Joined, message: MessageOf<'alert.pin'> | MessageOf<'alert.unpin'>): void {
   requireGrant(att.role, 'alerts.post');
   const result = room.alerts.setPinned(message.alertId, message.type === 'alert.pin');
-  if (!result) throw new RoomError('not_found', `No alert ${message.alertId}`);
+  if (!result) throw new ProtocolError('not_found', `No alert ${message.alertId}`);
   const { alert } = result;
   const frame: ServerMessage = alert.pinned ? { type: 'alert.pinned', alert } : { type: 'alert.unpinned', alertId: alert.id };
   if (result.changed) room.sockets.broadcast(frame);

@@ -1,10 +1,10 @@
 // What arrives on a client's room socket. Before hello only hello and ping are accepted; after it,
 // each message type has one handler in a table, so a type without a handler does not compile.
-// Failures become error frames (RoomError) and never escape: the connection stays usable unless
+// Failures become error frames (ProtocolError) and never escape: the connection stays usable unless
 // the error says to close it.
-import { CLOSE_CODES, type ClientMessage } from '@roomcast/schema/protocol';
+import { CLOSE_CODES, type ClientMessage, ProtocolError } from '@roomcast/schema/protocol';
 import { alertPin, alertPost, chatDelete, chatHistory, chatSend } from './chat-handlers.ts';
-import { RoomError, send, sendError, type Joined, type MessageOf } from './connection.ts';
+import { send, sendError, type Joined, type MessageOf } from './connection.ts';
 import { decodeFrame } from './decode.ts';
 import { budgetOf } from './fanout-limits.ts';
 import { hello } from './hello.ts';
@@ -21,7 +21,7 @@ const pong = (ws: WebSocket, message: MessageOf<'ping'>, now: number) => send(ws
 /** A joined socket's messages; media requests are answered by the relay (media-requests.ts). */
 const HANDLERS: { [T in Type]: Handler<T> } = {
   hello: () => {
-    throw new RoomError('already_joined', 'This connection has already joined');
+    throw new ProtocolError('already_joined', 'This connection has already joined');
   },
   ping: (_room, ws, _att, message, now) => pong(ws, message, now),
   leave: (room, ws, att) => leaveBySocket(room, ws, att),
@@ -65,7 +65,7 @@ async function handle(room: LiveRoom, ws: WebSocket, message: ClientMessage): Pr
   if (att.phase === 'closed') return;
   if (att.phase === 'pending') {
     if (message.type === 'ping') return pong(ws, message, now);
-    if (message.type !== 'hello') throw new RoomError('hello_required', 'Send hello first');
+    if (message.type !== 'hello') throw new ProtocolError('hello_required', 'Send hello first');
     return hello(room, ws, message);
   }
   room.sockets.persistLastSeen(ws, att);
@@ -79,9 +79,9 @@ function dispatch<T extends Type>(room: LiveRoom, ws: WebSocket, att: Joined, me
 }
 
 function reportError(room: LiveRoom, ws: WebSocket, error: unknown, id: string | undefined): void {
-  if (error instanceof RoomError) {
+  if (error instanceof ProtocolError) {
     sendError(ws, error.code, error.message, id);
-    if (error.close) room.sockets.markAndClose(ws, CLOSE_CODES.policy, error.code);
+    if (error.close !== undefined) room.sockets.markAndClose(ws, error.close, error.code);
     return;
   }
   console.error('room: handler failed', error);

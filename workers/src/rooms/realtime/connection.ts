@@ -22,17 +22,6 @@ export type Joined = Extract<Attachment, { phase: 'joined' }>;
 
 export type MessageOf<T extends ClientMessage['type']> = Extract<ClientMessage, { type: T }>;
 
-/** A failure a handler reports to the client as an error frame; `close` ends the connection. */
-export class RoomError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    readonly close = false,
-  ) {
-    super(message);
-  }
-}
-
 export function send(ws: WebSocket, message: ServerMessage): void {
   sendRaw(ws, JSON.stringify(message));
 }

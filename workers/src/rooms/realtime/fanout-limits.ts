@@ -2,8 +2,7 @@
 // Chat and alerts have their own per-author limit (chat-limits.ts); these cover the rest, so no
 // participant (a guest included) can turn the room into an amplifier. Keyed by identity rather
 // than socket, so reconnecting does not refill the budget.
-import type { ClientMessage } from '@roomcast/schema/protocol';
-import { RoomError } from './connection.ts';
+import { CLOSE_CODES, ProtocolError, type ClientMessage } from '@roomcast/schema/protocol';
 import { RateWindow } from './rate-window.ts';
 
 export type Budget = 'hand' | 'history' | 'moderation' | 'join';
@@ -60,6 +59,6 @@ export class FanoutLimits {
     const wait = this.#windows.get(budget)!.take(key, now);
     if (wait === 0) return;
     const { limit, windowMs } = FANOUT_LIMITS[budget];
-    throw new RoomError('rate_limited', `At most ${limit} ${LABELS[budget]} per ${windowMs / 1000} s; wait ${Math.ceil(wait / 1000)} s`, close);
+    throw new ProtocolError('rate_limited', `At most ${limit} ${LABELS[budget]} per ${windowMs / 1000} s; wait ${Math.ceil(wait / 1000)} s`, close ? CLOSE_CODES.policy : undefined);
   }
 }

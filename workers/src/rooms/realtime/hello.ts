@@ -2,12 +2,12 @@
 // seats (admission.ts decides those), then presence and the welcome. A hello with the participant's
 // resumeId resumes their presence instead of starting a new one.
 import { errors as joseErrors } from 'jose';
-import { CLOSE_CODES, PROTOCOL_VERSION } from '@roomcast/schema/protocol';
+import { CLOSE_CODES, PROTOCOL_VERSION, ProtocolError } from '@roomcast/schema/protocol';
 import { grantsFor, HOST_ROLES } from '@roomcast/schema';
 import { isGuestIdentity } from '../identities.ts';
 import { verifyRoomToken, type RoomTokenClaims } from '../room-token.ts';
 import { currentClaims, seatRefusal } from './admission.ts';
-import { RoomError, send, type MessageOf } from './connection.ts';
+import { send, type MessageOf } from './connection.ts';
 import { MAX_GUESTS_PER_CLIENT } from './guest-clients.ts';
 import { finishLeave } from './leaving.ts';
 import type { LiveRoom } from './live-room.ts';
@@ -16,16 +16,16 @@ import { toParticipant, type ParticipantRow } from './presence.ts';
 
 export async function hello(room: LiveRoom, ws: WebSocket, hello: MessageOf<'hello'>): Promise<void> {
   if (hello.protocol !== PROTOCOL_VERSION) {
-    throw new RoomError('unsupported_protocol', `Protocol ${hello.protocol} is not supported; this room speaks protocol ${PROTOCOL_VERSION}`, true);
+    throw new ProtocolError('unsupported_protocol', `Protocol ${hello.protocol} is not supported; this room speaks protocol ${PROTOCOL_VERSION}`, CLOSE_CODES.policy);
   }
   const meta = room.state.meta;
   const roomId = meta.room_id ?? '';
   const token = await verify(room, hello.token, roomId);
   if (meta.organization_id && meta.organization_id !== token.organizationId) {
-    throw new RoomError('invalid_token', 'The token belongs to another organization', true);
+    throw new ProtocolError('invalid_token', 'The token belongs to another organization', CLOSE_CODES.policy);
   }
   if (token.roomSessionId && token.roomSessionId === meta.ended_session_id) {
-    throw new RoomError('room_ended', 'This live session has ended', true);
+    throw new ProtocolError('room_ended', 'This live session has ended', CLOSE_CODES.policy);
   }
   // Await everything before reading presence, so the admission decision and the insert that
   // follows run without another event in between.
@@ -43,7 +43,7 @@ export async function hello(room: LiveRoom, ws: WebSocket, hello: MessageOf<'hel
   // A guest is also known by the client they join from, so a ban holds against a new identity.
   const guestFps = isGuestIdentity(claims.identity) ? [...new Set([claims.clientFp, pending.clientFp])].filter((fp): fp is string => !!fp) : [];
   if (room.state.isBanned(claims.identity) || room.guests.isBanned(guestFps)) {
-    throw new RoomError('banned', 'You were removed from this room for the rest of the session', true);
+    throw new ProtocolError('banned', 'You were removed from this room for the rest of the session', CLOSE_CODES.policy);
   }
   room.fanout.check('join', claims.identity, now, true);
   for (const fp of guestFps) room.fanout.check('join', `client:${fp}`, now, true);
@@ -60,7 +60,7 @@ export async function hello(room: LiveRoom, ws: WebSocket, hello: MessageOf<'hel
   const full = seatRefusal(limit, claims, { hosts: room.presence.countRoles(HOST_ROLES), total: room.presence.count() });
   if (full) throw full;
   if (guestFps.length > 0 && room.guests.presentFrom(guestFps) >= MAX_GUESTS_PER_CLIENT) {
-    throw new RoomError('room_full', `At most ${MAX_GUESTS_PER_CLIENT} guests from one network may be in this room`, true);
+    throw new ProtocolError('room_full', `At most ${MAX_GUESTS_PER_CLIENT} guests from one network may be in this room`, CLOSE_CODES.policy);
   }
   room.guests.record(claims.identity, guestFps);
   const row = room.presence.add({
@@ -92,8 +92,8 @@ async function verify(room: LiveRoom, token: string, roomId: string): Promise<Ro
   try {
     return await verifyRoomToken(room.config.roomTokenSecret, token, roomId);
   } catch (error) {
-    if (error instanceof joseErrors.JWTExpired) throw new RoomError('token_expired', 'The room token has expired; ask for a new one', true);
-    throw new RoomError('invalid_token', 'The room token is not valid for this room', true);
+    if (error instanceof joseErrors.JWTExpired) throw new ProtocolError('token_expired', 'The room token has expired; ask for a new one', CLOSE_CODES.policy);
+    throw new ProtocolError('invalid_token', 'The room token is not valid for this room', CLOSE_CODES.policy);
   }
 }
 

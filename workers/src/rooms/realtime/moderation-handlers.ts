@@ -1,11 +1,11 @@
 // Hands and moderation from joined clients, and a member's role changing in the organization.
 // Who may act on whom is moderation.ts; a no-op (raising a raised hand, the same slow mode)
 // answers the sender only: the room hears nothing.
-import { CLOSE_CODES } from '@roomcast/schema/protocol';
+import { CLOSE_CODES, ProtocolError } from '@roomcast/schema/protocol';
 import type { Role } from '@roomcast/schema';
 import { isGuestIdentity, memberIdentity } from '../identities.ts';
 import { absentRole } from './absent-rank.ts';
-import { RoomError, send, type Joined, type MessageOf } from './connection.ts';
+import { send, type Joined, type MessageOf } from './connection.ts';
 import { eject } from './leaving.ts';
 import type { LiveRoom } from './live-room.ts';
 import { requireGrant, requireOutranks } from './moderation.ts';
@@ -13,7 +13,7 @@ import { toParticipant, type ParticipantRow } from './presence.ts';
 
 function target(room: LiveRoom, identity: string): ParticipantRow {
   const row = room.presence.get(identity);
-  if (!row) throw new RoomError('not_found', `${identity} is not in this room`);
+  if (!row) throw new ProtocolError('not_found', `${identity} is not in this room`);
   return row;
 }
 
@@ -23,7 +23,7 @@ function updateParticipant(room: LiveRoom, ws: WebSocket, identity: string, chan
     return send(ws, { type: 'participant.updated', participant: toParticipant(current) });
   }
   const row = room.presence.update(identity, change);
-  if (!row) throw new RoomError('not_found', `${identity} is not in this room`);
+  if (!row) throw new ProtocolError('not_found', `${identity} is not in this room`);
   room.sockets.broadcast({ type: 'participant.updated', participant: toParticipant(row) });
 }
 
@@ -51,7 +51,7 @@ export async function remove(room: LiveRoom, _ws: WebSocket, att: Joined, messag
   requireGrant(att.role, 'moderate');
   const ban = message.type === 'moderation.ban';
   const present = room.presence.get(message.identity);
-  if (!present && !ban) throw new RoomError('not_found', `${message.identity} is not in this room`);
+  if (!present && !ban) throw new ProtocolError('not_found', `${message.identity} is not in this room`);
   // Rank holds whether or not the target is here.
   const role = present ? (present.role as Role) : await absentRole(room.config, att.organizationId, message.identity);
   requireOutranks(att, { identity: message.identity, role });

@@ -1,7 +1,7 @@
 // Who may act on whom. Grants come from the permission matrix (grantsFor); on top of that a
 // moderator acts only on roles ranked below their own, so a moderator cannot kick a host.
+import { ProtocolError } from '@roomcast/schema/protocol';
 import { grantsFor, ROLES, type Role, type RoomGrant } from '@roomcast/schema';
-import { RoomError } from './connection.ts';
 
 const GRANT_LABELS: Record<RoomGrant, string> = {
   publish: 'publish media',
@@ -12,7 +12,7 @@ const GRANT_LABELS: Record<RoomGrant, string> = {
 };
 
 export function requireGrant(role: Role, grant: RoomGrant): void {
-  if (!grantsFor(role).includes(grant)) throw new RoomError('forbidden', `A ${role} may not ${GRANT_LABELS[grant]}`);
+  if (!grantsFor(role).includes(grant)) throw new ProtocolError('forbidden', `A ${role} may not ${GRANT_LABELS[grant]}`);
 }
 
 export function hasGrant(role: Role, grant: RoomGrant): boolean {
@@ -20,8 +20,8 @@ export function hasGrant(role: Role, grant: RoomGrant): boolean {
 }
 
 export function requireOutranks(actor: { identity: string; role: Role }, target: { identity: string; role: Role }): void {
-  if (actor.identity === target.identity) throw new RoomError('forbidden', 'You cannot moderate yourself');
+  if (actor.identity === target.identity) throw new ProtocolError('forbidden', 'You cannot moderate yourself');
   if (ROLES.indexOf(target.role) <= ROLES.indexOf(actor.role)) {
-    throw new RoomError('forbidden', `A ${actor.role} cannot moderate a ${target.role}`);
+    throw new ProtocolError('forbidden', `A ${actor.role} cannot moderate a ${target.role}`);
   }
 }
