@@ -12,6 +12,7 @@ import { withOrganization } from '../tenancy/access.ts';
 import { audit } from '../tenancy/audit.ts';
 import { slugify } from '../tenancy/create-organization.ts';
 import { issueJoin, participantFor } from './room-join.ts';
+import { endLiveSession } from './room-session-end.ts';
 import { roomStub } from './room-stub.ts';
 
 export const roomRoutes = createRouter();
@@ -256,11 +257,7 @@ roomRoutes.openapi(
     const { org, room: id } = c.req.valid('param');
     const result = await withOrganization(c.var.db, c.var.principal, org, 'room.end', async (tx, access) => {
       const { room } = await findRoom(tx, org, id);
-      const [ended] = await tx
-        .update(roomSessions)
-        .set({ endedAt: new Date() })
-        .where(and(eq(roomSessions.roomId, id), isNull(roomSessions.endedAt)))
-        .returning();
+      const ended = await endLiveSession(tx, id);
       if (!ended) throw new ApiError(409, 'room_not_live', 'The room is not live');
       await audit(tx, access, 'room.ended', { type: 'room', id }, { sessionId: ended.id });
       return { room, session: ended };

@@ -22,6 +22,8 @@ export interface MediaHost {
   roomId(): string | null;
   /** Joined client sockets. */
   clients(): Iterable<[WebSocket, Joined]>;
+  /** One participant's joined sockets (an index, not a scan). */
+  socketsOf(identity: string): WebSocket[];
   /** Someone is in the room (joined or within a resume window). */
   occupied(): boolean;
   /** Whether the room's session is live: media needs it (live-session.ts). */
@@ -59,7 +61,7 @@ export class MediaRelay {
       ready: () => this.#placement.ready(),
       call: (method, data) => this.#call(method, data),
       notify: (method, data) => this.#notify(method, data),
-      present: (identity) => [...host.clients()].some(([, a]) => a.identity === identity),
+      present: (identity) => host.socketsOf(identity).length > 0,
       broadcast: (message) => this.#broadcast(message),
       dropTransport: (id) => this.#dropTransport(id),
       dropProducer: (id) => this.#dropProducer(id),
@@ -256,6 +258,6 @@ export class MediaRelay {
 
   #sendTo(identity: string, message: ServerMessage): void {
     const frame = JSON.stringify(message);
-    for (const [ws, att] of this.host.clients()) if (att.identity === identity) sendRaw(ws, frame);
+    for (const ws of this.host.socketsOf(identity)) sendRaw(ws, frame);
   }
 }

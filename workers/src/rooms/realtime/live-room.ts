@@ -51,6 +51,7 @@ export class LiveRoom {
     this.media = new MediaRelay(ctx, env, this.config.fleet, {
       roomId: () => this.state.meta.room_id,
       clients: () => this.sockets.joined(),
+      socketsOf: (identity) => this.sockets.socketsOf(identity),
       occupied: () => this.presence.count() > 0,
       session: new LiveSession(this.config, () => this.state.meta),
     });

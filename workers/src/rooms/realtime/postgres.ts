@@ -8,6 +8,7 @@ import type { Role } from '@roomcast/schema';
 import type { Config } from '../../config.ts';
 import { Database } from '../../db/database.ts';
 import { effectivePlan } from '../../plans/limits.ts';
+import { endLiveSession } from '../room-session-end.ts';
 
 export interface ViewerLimit {
   planName: string;
@@ -46,12 +47,7 @@ export class PlanCache {
 export async function endRoomSession(config: Config, organizationId: string, roomId: string, sessionId: string): Promise<void> {
   const db = new Database(config);
   try {
-    await db.scoped({ organizationId }, (tx) =>
-      tx
-        .update(roomSessions)
-        .set({ endedAt: new Date() })
-        .where(and(eq(roomSessions.id, sessionId), eq(roomSessions.roomId, roomId), isNull(roomSessions.endedAt))),
-    );
+    await db.scoped({ organizationId }, (tx) => endLiveSession(tx, roomId, sessionId));
   } finally {
     await db.close();
   }

@@ -1,5 +1,8 @@
 // The room's client sockets and their attachments (connection.ts). The map is a cache of what the
-// runtime holds: rebuilt from ctx.getWebSockets() after the object wakes from hibernation.
+// runtime holds: rebuilt from ctx.getWebSockets() after the object wakes from hibernation. Joined
+// sockets are also indexed by identity, so finding a participant's sockets (replacing a session,
+// a kick, a role change) does not scan the room. Runtime tags cannot do this: they are fixed when
+// the socket is accepted, before the hello names who it is.
 import type { ServerMessage } from '@roomcast/schema/protocol';
 import { isNodeAttachment } from '../media/node-link.ts';
 import { closeSocket, sendRaw, type Attachment, type Joined } from './connection.ts';
@@ -9,6 +12,7 @@ const LAST_SEEN_PERSIST_MS = 5_000;
 
 export class SocketRegistry {
   #sockets: Map<WebSocket, Attachment> | undefined;
+  readonly #byIdentity = new Map<string, Set<WebSocket>>();
   readonly #persistedAt = new WeakMap<WebSocket, number>();
 
   constructor(private readonly ctx: DurableObjectState) {}
@@ -20,7 +24,10 @@ export class SocketRegistry {
       for (const ws of this.ctx.getWebSockets()) {
         const att = ws.deserializeAttachment() as Attachment | null;
         // The media node's socket is the relay's, not a participant.
-        if (att && att.phase !== 'closed' && !isNodeAttachment(att)) this.#sockets.set(ws, att);
+        if (att && att.phase !== 'closed' && !isNodeAttachment(att)) {
+          this.#sockets.set(ws, att);
+          this.#index(ws, att);
+        }
       }
     }
     return this.#sockets;
@@ -44,12 +51,18 @@ export class SocketRegistry {
     } catch {
       // The socket is already closed; only the in-memory view matters now.
     }
-    if (att.phase === 'closed') this.live().delete(ws);
-    else this.live().set(ws, att);
+    const live = this.live();
+    this.#unindex(ws, live.get(ws));
+    if (att.phase === 'closed') live.delete(ws);
+    else {
+      live.set(ws, att);
+      this.#index(ws, att);
+    }
   }
 
   /** The runtime reported the socket closed: forget it (without rebuilding a cache never built). */
   forget(ws: WebSocket): void {
+    this.#unindex(ws, this.#sockets?.get(ws));
     this.#sockets?.delete(ws);
   }
 
@@ -73,16 +86,19 @@ export class SocketRegistry {
     closeSocket(ws, code, reason);
   }
 
+  /** The participant's joined sockets. */
+  socketsOf(identity: string): WebSocket[] {
+    this.live();
+    return [...(this.#byIdentity.get(identity) ?? [])];
+  }
+
   hasOtherSocket(identity: string, except: WebSocket): boolean {
-    for (const [ws, att] of this.live()) if (ws !== except && att.phase === 'joined' && att.identity === identity) return true;
-    return false;
+    return this.socketsOf(identity).some((ws) => ws !== except);
   }
 
   /** Closes the participant's sockets, except one when given. */
   closeSocketsOf(identity: string, code: number, reason: string, except?: WebSocket): void {
-    for (const [ws, att] of this.live()) {
-      if (ws !== except && att.phase === 'joined' && att.identity === identity) this.markAndClose(ws, code, reason);
-    }
+    for (const ws of this.socketsOf(identity)) if (ws !== except) this.markAndClose(ws, code, reason);
   }
 
   /** Sends one serialized frame to every joined socket (except one, when given). */
@@ -94,5 +110,19 @@ export class SocketRegistry {
   broadcastTo(message: ServerMessage, to: (att: Joined) => boolean, except?: WebSocket): void {
     const frame = JSON.stringify(message);
     for (const [ws, att] of this.live()) if (att.phase === 'joined' && ws !== except && to(att)) sendRaw(ws, frame);
+  }
+
+  #index(ws: WebSocket, att: Attachment): void {
+    if (att.phase !== 'joined') return;
+    let set = this.#byIdentity.get(att.identity);
+    if (!set) this.#byIdentity.set(att.identity, (set = new Set()));
+    set.add(ws);
+  }
+
+  #unindex(ws: WebSocket, att: Attachment | undefined): void {
+    if (att?.phase !== 'joined') return;
+    const set = this.#byIdentity.get(att.identity);
+    set?.delete(ws);
+    if (set?.size === 0) this.#byIdentity.delete(att.identity);
   }
 }

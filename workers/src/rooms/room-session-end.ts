@@ -1,0 +1,15 @@
+// The one write that ends a room's live session (sets ended_at), whoever ends it: the REST `end`
+// route (inside its audited transaction), a host's `room.end` on the socket, or the RoomDO's
+// empty-room alarm. Ending an ended session changes nothing and returns undefined.
+import { and, eq, isNull } from 'drizzle-orm';
+import { roomSessions } from '@roomcast/schema/db';
+import type { Tx } from '../db/database.ts';
+
+export async function endLiveSession(tx: Tx, roomId: string, sessionId?: string): Promise<typeof roomSessions.$inferSelect | undefined> {
+  const [ended] = await tx
+    .update(roomSessions)
+    .set({ endedAt: new Date() })
+    .where(and(eq(roomSessions.roomId, roomId), isNull(roomSessions.endedAt), ...(sessionId ? [eq(roomSessions.id, sessionId)] : [])))
+    .returning();
+  return ended;
+}
