@@ -10,6 +10,8 @@ import { buildFir, buildNack, buildPli, buildRemb, buildRr, buildSr, ntpNow, par
 import { SeqRewriter } from '../src/engine/embedded/seq-rewriter.ts';
 import { TwccFeedback } from '../src/engine/embedded/twcc-feedback.ts';
 import { Vp8Rewriter } from '../src/engine/embedded/vp8-rewriter.ts';
+import { EmbeddedWorker } from '../src/engine/embedded/worker.ts';
+import { ROOM_MEDIA_CODECS } from '../src/fleet/room-session.ts';
 import { RawPeer } from './support/raw-peer.ts';
 import { waitFor } from '../../schema/test/support/wait.ts';
 
@@ -166,6 +168,31 @@ describe('ICE-lite consent freshness', () => {
       expect(states).toEqual(['connected', 'disconnected', 'connected']);
     } finally {
       ice.close();
+    }
+  });
+});
+
+describe('H.264 in a room router', () => {
+  it('offers constrained baseline, main and high, and keeps a stream to its own profile', async () => {
+    const worker = await EmbeddedWorker.create({ listenIp: '127.0.0.1', announcedAddress: '127.0.0.1', port: 0 });
+    try {
+      const router = await worker.createRouter({ mediaCodecs: ROOM_MEDIA_CODECS });
+      const h264 = router.rtpCapabilities.codecs!.filter((c) => c.mimeType === 'video/H264');
+      expect(h264.map((c) => c.parameters?.['profile-level-id'])).toEqual(['42e01f', '4d0032', '640032']);
+      expect(h264.every((c) => c.parameters?.['packetization-mode'] === 1)).toBe(true);
+      const transport = await router.createPlainTransport({ listenIp: '127.0.0.1', comedia: true });
+      // OBS sends high profile.
+      const high = { mimeType: 'video/H264', payloadType: 102, clockRate: 90000, parameters: { 'packetization-mode': 1, 'profile-level-id': '640028' } };
+      const producer = await transport.produce({ kind: 'video', rtpParameters: { codecs: [high], encodings: [{ ssrc: 42 }] } });
+      const baselineOnly = { codecs: [...router.rtpCapabilities.codecs!.filter((c) => c.parameters?.['profile-level-id'] !== '640032')], headerExtensions: [] };
+      await expect(transport.consume({ producerId: producer.id, rtpCapabilities: baselineOnly })).rejects.toMatchObject({ code: 'cannot_consume' });
+      const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities: router.rtpCapabilities });
+      expect(consumer.rtpParameters.codecs[0]).toMatchObject({ mimeType: 'video/H264', parameters: { 'profile-level-id': '640032', 'packetization-mode': 1 } });
+      // Packetization mode 0 is not offered: such a producer is refused, not mangled.
+      const mode0 = { ...high, parameters: { 'packetization-mode': 0, 'profile-level-id': '42e01f' } };
+      await expect(transport.produce({ kind: 'video', rtpParameters: { codecs: [mode0], encodings: [{ ssrc: 43 }] } })).rejects.toMatchObject({ code: 'unsupported' });
+    } finally {
+      worker.close();
     }
   });
 });

@@ -3,44 +3,22 @@
 // and create the router, requests onto the engine, drain, release, and redial after a drop.
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.ts';
-import { FleetClient } from '../src/fleet/fleet-client.ts';
-import { silentLogger } from '../src/log.ts';
-import { MediaNode } from '../src/node.ts';
-import { type Conn, Server } from './support/ws-stand-ins.ts';
+import type { FleetClient } from '../src/fleet/fleet-client.ts';
+import type { MediaNode } from '../src/node.ts';
+import { type Conn, type NodeWithStandIns, type Server, startNodeWithStandIns } from './support/ws-stand-ins.ts';
 
 let fleet: Server;
 let rooms: Server;
 let node: MediaNode;
 let client: FleetClient;
+let standIns: NodeWithStandIns;
 
 beforeAll(async () => {
-  fleet = new Server();
-  rooms = new Server();
-  await Promise.all([once(fleet.wss, 'listening'), once(rooms.wss, 'listening')]);
-  const config = loadConfig({
-    MEDIA_NODE_ID: 'node-t1',
-    MEDIA_REGION: 'eu',
-    MEDIA_ENGINE: 'embedded',
-    MEDIA_WORKERS: '1',
-    MEDIA_LISTEN_IP: '127.0.0.1',
-    MEDIA_RTC_MIN_PORT: '41080',
-    MEDIA_RTC_MAX_PORT: '41089',
-    MEDIA_MAX_CONSUMERS_PER_WORKER: '250',
-    MEDIA_FLEET_URL: `${fleet.url}/api/v1/fleet/connect`,
-    MEDIA_FLEET_TOKEN: 'node-credential',
-  });
-  node = await MediaNode.start(config, silentLogger);
-  client = new FleetClient(node, config, config.fleet!, silentLogger);
-  client.start();
+  standIns = await startNodeWithStandIns({ nodeId: 'node-t1', rtcMinPort: 41080, env: { MEDIA_MAX_CONSUMERS_PER_WORKER: '250' } });
+  ({ fleet, rooms, node, client } = standIns);
 });
 
-afterAll(async () => {
-  client?.stop();
-  node?.close();
-  fleet?.wss.close();
-  rooms?.wss.close();
-});
+afterAll(() => standIns?.close());
 
 describe('media node fleet client', () => {
   let fleetConn: Conn;

@@ -1,13 +1,11 @@
 // Attacker's tests of the node's fleet side, with the real embedded engine: FleetDO and the RoomDO
 // stand-ins send malformed, wrong-typed, unknown and engine-invalid frames. The node answers each
 // with an error frame or a failed response, never crashes, and keeps serving.
-import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.ts';
-import { FleetClient } from '../src/fleet/fleet-client.ts';
-import { silentLogger } from '../src/log.ts';
-import { MediaNode } from '../src/node.ts';
-import { type Conn, Server } from './support/ws-stand-ins.ts';
+import { collectUncaught } from '../../schema/test/support/uncaught.ts';
+import type { FleetClient } from '../src/fleet/fleet-client.ts';
+import type { MediaNode } from '../src/node.ts';
+import { type Conn, type NodeWithStandIns, registerNode, type Server, startNodeWithStandIns } from './support/ws-stand-ins.ts';
 
 let fleet: Server;
 let rooms: Server;
@@ -15,43 +13,19 @@ let node: MediaNode;
 let client: FleetClient;
 let fleetConn: Conn;
 let room: Conn;
-
-const unhandled: unknown[] = [];
-const onUnhandled = (e: unknown) => unhandled.push(e);
+let standIns: NodeWithStandIns;
+const uncaught = collectUncaught();
 
 beforeAll(async () => {
-  process.on('unhandledRejection', onUnhandled);
-  process.on('uncaughtException', onUnhandled);
-  fleet = new Server();
-  rooms = new Server();
-  await Promise.all([once(fleet.wss, 'listening'), once(rooms.wss, 'listening')]);
-  const config = loadConfig({
-    MEDIA_NODE_ID: 'node-hostile',
-    MEDIA_REGION: 'eu',
-    MEDIA_ENGINE: 'embedded',
-    MEDIA_WORKERS: '1',
-    MEDIA_LISTEN_IP: '127.0.0.1',
-    MEDIA_RTC_MIN_PORT: '41180',
-    MEDIA_RTC_MAX_PORT: '41189',
-    MEDIA_FLEET_URL: `${fleet.url}/api/v1/fleet/connect`,
-    MEDIA_FLEET_TOKEN: 'node-credential',
-  });
-  node = await MediaNode.start(config, silentLogger);
-  client = new FleetClient(node, config, config.fleet!, silentLogger);
-  client.start();
-  fleetConn = await fleet.accept();
-  await fleetConn.next('node.register');
-  fleetConn.send({ type: 'node.registered', protocol: 1, heartbeatMs: 200 });
+  standIns = await startNodeWithStandIns({ nodeId: 'node-hostile', rtcMinPort: 41180 });
+  ({ fleet, rooms, node, client } = standIns);
+  fleetConn = await registerNode(fleet);
   await fleetConn.next('node.load');
 });
 
 afterAll(() => {
-  client?.stop();
-  node?.close();
-  fleet?.wss.close();
-  rooms?.wss.close();
-  process.off('unhandledRejection', onUnhandled);
-  process.off('uncaughtException', onUnhandled);
+  standIns?.close();
+  uncaught.stop();
 });
 
 let seq = 0;
@@ -106,6 +80,6 @@ describe('a hostile fleet and room against the node', () => {
     // The node is intact: a fresh transport is created, the room is still open.
     expect(await ask('transport.create', { direction: 'recv', owner: 'viewer' })).toMatchObject({ ok: true });
     expect(await fleetConn.next((m) => m.type === 'node.load' && m.routers === 1, 2000)).toBeTruthy();
-    expect(unhandled).toEqual([]);
+    expect(uncaught.errors).toEqual([]);
   }, 30_000);
 });

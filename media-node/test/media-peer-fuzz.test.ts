@@ -9,36 +9,21 @@ import { RoomSignal } from '../../integration/support/media-peer.ts';
 import { ROOM_TO_CLIENT } from '../../schema/test/support/fuzz-directions.ts';
 import { FUZZ_FRAMES, fuzzFrames } from '../../schema/test/support/fuzz-frames.ts';
 import { Server } from './support/ws-stand-ins.ts';
+import { collectUncaught } from '../../schema/test/support/uncaught.ts';
+import { welcomeFrame } from '../../schema/test/support/room-frames.ts';
 
-const participant = { identity: 'guest:bot', name: 'Bot', role: 'viewer', handRaised: false, mutedByModerator: false, joinedAt: '2026-01-01T00:00:00Z' };
-const welcome = {
-  type: 'welcome',
-  protocol: 1,
-  self: { ...participant, grants: [] },
-  participants: [participant],
-  participantCount: 1,
-  room: { roomId: 'room-fuzz', sessionId: 's', chatEnabled: true, slowModeSeconds: 0 },
-  chat: { messages: [], hasMore: false },
-  pinnedAlerts: [],
-  resumeId: 'resume-1',
-  resumed: false,
-  heartbeatMs: 60_000,
-};
+const welcome = welcomeFrame('guest:bot');
 
 let rooms: Server;
-const unhandled: unknown[] = [];
-const onUnhandled = (e: unknown) => unhandled.push(e);
+const uncaught = collectUncaught();
 
 beforeAll(async () => {
-  process.on('unhandledRejection', onUnhandled);
-  process.on('uncaughtException', onUnhandled);
   rooms = new Server();
   await once(rooms.wss, 'listening');
 });
 afterAll(() => {
   rooms?.wss.close();
-  process.off('unhandledRejection', onUnhandled);
-  process.off('uncaughtException', onUnhandled);
+  uncaught.stop();
 });
 
 describe('the integration media peer under fuzz', () => {
@@ -62,7 +47,7 @@ describe('the integration media peer under fuzz', () => {
     }
     for (const frame of frames) room.ws.send(frame);
     await expect.poll(() => ({ refused: signal.refused.length, events: signal.events.length - before }), { timeout: 20_000 }).toEqual({ refused, events });
-    expect(unhandled).toEqual([]);
+    expect(uncaught.errors).toEqual([]);
 
     // Still serving: a request is answered.
     const answer = signal.request('media.producers');

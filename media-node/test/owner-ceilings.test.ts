@@ -1,53 +1,22 @@
 // Attacker's test of the node's own per-participant ceilings, with the real embedded engine: a room
 // (a RoomDO stand-in whose bookkeeping drifted, or a bug) asking for more of one owner's objects
 // than MAX_MEDIA_OBJECTS allows, in sequence or all at once, is refused by the node itself.
-import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_MEDIA_OBJECTS } from '@roomcast/schema/protocol';
-import { loadConfig } from '../src/config.ts';
-import { FleetClient } from '../src/fleet/fleet-client.ts';
-import { silentLogger } from '../src/log.ts';
-import { MediaNode } from '../src/node.ts';
-import { type Conn, Server } from './support/ws-stand-ins.ts';
+import { type Conn, type NodeWithStandIns, registerNode, startNodeWithStandIns } from './support/ws-stand-ins.ts';
 
-let fleet: Server;
-let rooms: Server;
-let node: MediaNode;
-let client: FleetClient;
 let room: Conn;
+let standIns: NodeWithStandIns;
 
 beforeAll(async () => {
-  fleet = new Server();
-  rooms = new Server();
-  await Promise.all([once(fleet.wss, 'listening'), once(rooms.wss, 'listening')]);
-  const config = loadConfig({
-    MEDIA_NODE_ID: 'node-ceilings',
-    MEDIA_REGION: 'eu',
-    MEDIA_ENGINE: 'embedded',
-    MEDIA_WORKERS: '1',
-    MEDIA_LISTEN_IP: '127.0.0.1',
-    MEDIA_RTC_MIN_PORT: '41280',
-    MEDIA_RTC_MAX_PORT: '41289',
-    MEDIA_FLEET_URL: `${fleet.url}/api/v1/fleet/connect`,
-    MEDIA_FLEET_TOKEN: 'node-credential',
-  });
-  node = await MediaNode.start(config, silentLogger);
-  client = new FleetClient(node, config, config.fleet!, silentLogger);
-  client.start();
-  const fleetConn = await fleet.accept();
-  await fleetConn.next('node.register');
-  fleetConn.send({ type: 'node.registered', protocol: 1, heartbeatMs: 200 });
-  fleetConn.send({ type: 'room.assign', roomId: 'room-c', roomUrl: `${rooms.url}/api/v1/rooms/room-c/media-node`, token: 'room-credential' });
-  room = await rooms.accept();
+  standIns = await startNodeWithStandIns({ nodeId: 'node-ceilings', rtcMinPort: 41280 });
+  const fleetConn = await registerNode(standIns.fleet);
+  fleetConn.send({ type: 'room.assign', roomId: 'room-c', roomUrl: `${standIns.rooms.url}/api/v1/rooms/room-c/media-node`, token: 'room-credential' });
+  room = await standIns.rooms.accept();
   await room.next('node.ready');
 });
 
-afterAll(() => {
-  client?.stop();
-  node?.close();
-  fleet?.wss.close();
-  rooms?.wss.close();
-});
+afterAll(() => standIns?.close());
 
 let seq = 0;
 function ask(method: string, data: unknown) {

@@ -10,11 +10,11 @@ import { decodeFrame, FleetToNode, MAX_NODE_FRAME_BYTES, RoomToNode, type Decode
 import type { z } from 'zod';
 import { FLEET_TO_NODE, ROOM_TO_NODE } from '../../schema/test/support/fuzz-directions.ts';
 import { FUZZ_FRAMES, fuzzFrames, type FrameSpace, type FuzzFrame } from '../../schema/test/support/fuzz-frames.ts';
-import { loadConfig } from '../src/config.ts';
-import { FleetClient } from '../src/fleet/fleet-client.ts';
+import { collectUncaught } from '../../schema/test/support/uncaught.ts';
+import type { FleetClient } from '../src/fleet/fleet-client.ts';
 import type { Logger } from '../src/log.ts';
-import { MediaNode } from '../src/node.ts';
-import { type Conn, type Frame, Server } from './support/ws-stand-ins.ts';
+import type { MediaNode } from '../src/node.ts';
+import { type Conn, type Frame, type NodeWithStandIns, registerNode, type Server, startNodeWithStandIns } from './support/ws-stand-ins.ts';
 
 /** Counts what the node logs, by message, so dropped frames can be counted. */
 function countingLogger(): Logger & { counts: Map<string, number> } {
@@ -30,42 +30,19 @@ let node: MediaNode;
 let client: FleetClient;
 let fleetConn: Conn;
 const log = countingLogger();
-const unhandled: unknown[] = [];
-const onUnhandled = (e: unknown) => unhandled.push(e);
+let standIns: NodeWithStandIns;
+const uncaught = collectUncaught();
 
 beforeAll(async () => {
-  process.on('unhandledRejection', onUnhandled);
-  process.on('uncaughtException', onUnhandled);
-  fleet = new Server();
-  rooms = new Server();
-  await Promise.all([once(fleet.wss, 'listening'), once(rooms.wss, 'listening')]);
-  const config = loadConfig({
-    MEDIA_NODE_ID: 'node-fuzz',
-    MEDIA_REGION: 'eu',
-    MEDIA_ENGINE: 'embedded',
-    MEDIA_WORKERS: '1',
-    MEDIA_LISTEN_IP: '127.0.0.1',
-    MEDIA_RTC_MIN_PORT: '41380',
-    MEDIA_RTC_MAX_PORT: '41389',
-    MEDIA_FLEET_URL: `${fleet.url}/api/v1/fleet/connect`,
-    MEDIA_FLEET_TOKEN: 'node-credential',
-  });
-  node = await MediaNode.start(config, log);
-  client = new FleetClient(node, config, config.fleet!, log);
-  client.start();
-  fleetConn = await fleet.accept();
-  await fleetConn.next('node.register');
-  fleetConn.send({ type: 'node.registered', protocol: 1, heartbeatMs: 200 });
+  standIns = await startNodeWithStandIns({ nodeId: 'node-fuzz', rtcMinPort: 41380, logger: log });
+  ({ fleet, rooms, node, client } = standIns);
+  fleetConn = await registerNode(fleet);
   await fleetConn.next('node.load');
 });
 
 afterAll(() => {
-  client?.stop();
-  node?.close();
-  fleet?.wss.close();
-  rooms?.wss.close();
-  process.off('unhandledRejection', onUnhandled);
-  process.off('uncaughtException', onUnhandled);
+  standIns?.close();
+  uncaught.stop();
 });
 
 /** Every frame a stand-in receives, besides what its waits take. */
@@ -123,7 +100,7 @@ describe('media node receivers under fuzz', () => {
     expect(await ask(room, 'transport.create', { direction: 'recv', owner: 'viewer' })).toMatchObject({ ok: true, data: { id: expect.any(String) } });
     expect(client.rooms.get('room-fuzz')?.closed).toBe(false);
     expect(await fleetConn.next((m) => m.type === 'node.load' && m.routers === 1 && m.transports === 1, 5000)).toBeTruthy();
-    expect(unhandled).toEqual([]);
+    expect(uncaught.errors).toEqual([]);
   }, 60_000);
 
   it('RoomDO -> node: a frame over the cap is refused by ws with 1009, and the node gives the room back', async () => {
@@ -135,7 +112,7 @@ describe('media node receivers under fuzz', () => {
     conn.ws.send(JSON.stringify({ type: 'request', id: 'big', method: 'router.capabilities', data: { pad: 'a'.repeat(MAX_NODE_FRAME_BYTES) } }));
     expect((await closed)[0]).toBe(1009);
     expect(await fleetConn.next((m) => m.type === 'room.released' && m.roomId === 'room-big')).toBeTruthy();
-    expect(unhandled).toEqual([]);
+    expect(uncaught.errors).toEqual([]);
   });
 
   it('FleetDO -> node: 10,000 frames are each dropped with a warning or followed, and the node still takes rooms', async () => {
@@ -154,7 +131,7 @@ describe('media node receivers under fuzz', () => {
     expect(await conn.next('node.ready')).toMatchObject({ nodeId: 'node-fuzz' });
     expect(await ask(conn, 'router.capabilities', {})).toMatchObject({ ok: true });
     expect(await fleetConn.next((m) => m.type === 'node.load' && m.state === 'serving' && m.routers === 2, 5000)).toBeTruthy();
-    expect(unhandled).toEqual([]);
+    expect(uncaught.errors).toEqual([]);
   }, 60_000);
 
   it('FleetDO -> node: a heartbeat the schema lets through (negative) does not make the node report every millisecond', async () => {

@@ -7,10 +7,20 @@ import { EngineError } from '../engine/errors.ts';
 import type { Consumer, EngineWorker, Producer, Router, RtpCodecCapability, Transport, WebRtcTransport } from '../engine/types.ts';
 import type { Logger } from '../log.ts';
 
-/** What every room's router offers: Opus and VP8 (what both engines and every browser share). */
+/**
+ * What every room's router offers: Opus and VP8 (what every browser sends, VP8 first so browsers
+ * keep choosing it), and H.264 packetization-mode 1 in the profiles browsers, OBS and ffmpeg send
+ * (constrained baseline, main, high), so an H.264 source is forwarded without transcoding.
+ */
 export const ROOM_MEDIA_CODECS: RtpCodecCapability[] = [
   { kind: 'audio', mimeType: 'audio/opus', clockRate: 48000, channels: 2 },
   { kind: 'video', mimeType: 'video/VP8', clockRate: 90000, parameters: {} },
+  ...['42e01f', '4d0032', '640032'].map((profileLevelId) => ({
+    kind: 'video' as const,
+    mimeType: 'video/H264',
+    clockRate: 90000,
+    parameters: { 'packetization-mode': 1, 'profile-level-id': profileLevelId, 'level-asymmetry-allowed': 1 },
+  })),
 ];
 
 /** Scores are batched and sent at most this often. */

@@ -1,7 +1,12 @@
 // Local WebSocket servers standing in for FleetDO and a RoomDO in the node's fleet tests: each
-// accepted connection with a queue of frames and waits that time out.
+// accepted connection with a queue of frames and waits that time out; and a real node wired to them.
+import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { loadConfig } from '../../src/config.ts';
+import { FleetClient } from '../../src/fleet/fleet-client.ts';
+import { type Logger, silentLogger } from '../../src/log.ts';
+import { MediaNode } from '../../src/node.ts';
 
 export type Frame = Record<string, any>;
 
@@ -58,4 +63,55 @@ export class Server {
       this.#waiting.push((conn) => (clearTimeout(timer), resolve(conn)));
     });
   }
+}
+
+/** A real media node (embedded engine, one worker) whose FleetDO and RoomDOs are stand-in servers. */
+export interface NodeWithStandIns {
+  fleet: Server;
+  rooms: Server;
+  node: MediaNode;
+  client: FleetClient;
+  close(): void;
+}
+
+export async function startNodeWithStandIns(options: { nodeId: string; rtcMinPort: number; logger?: Logger; env?: Record<string, string> }): Promise<NodeWithStandIns> {
+  const fleet = new Server();
+  const rooms = new Server();
+  await Promise.all([once(fleet.wss, 'listening'), once(rooms.wss, 'listening')]);
+  const config = loadConfig({
+    MEDIA_NODE_ID: options.nodeId,
+    MEDIA_REGION: 'eu',
+    MEDIA_ENGINE: 'embedded',
+    MEDIA_WORKERS: '1',
+    MEDIA_LISTEN_IP: '127.0.0.1',
+    MEDIA_RTC_MIN_PORT: String(options.rtcMinPort),
+    MEDIA_RTC_MAX_PORT: String(options.rtcMinPort + 9),
+    MEDIA_FLEET_URL: `${fleet.url}/api/v1/fleet/connect`,
+    MEDIA_FLEET_TOKEN: 'node-credential',
+    ...options.env,
+  });
+  const logger = options.logger ?? silentLogger;
+  const node = await MediaNode.start(config, logger);
+  const client = new FleetClient(node, config, config.fleet!, logger);
+  client.start();
+  return {
+    fleet,
+    rooms,
+    node,
+    client,
+    close() {
+      client.stop();
+      node.close();
+      fleet.wss.close();
+      rooms.wss.close();
+    },
+  };
+}
+
+/** Plays FleetDO's side of registration (heartbeats every 200 ms) and returns the node's fleet socket. */
+export async function registerNode(fleet: Server): Promise<Conn> {
+  const conn = await fleet.accept();
+  await conn.next('node.register');
+  conn.send({ type: 'node.registered', protocol: 1, heartbeatMs: 200 });
+  return conn;
 }

@@ -12,36 +12,21 @@ import { decodeFrame, ServerMessage } from '@roomcast/schema/protocol';
 import { ROOM_TO_CLIENT } from '../../../schema/test/support/fuzz-directions.ts';
 import { FUZZ_FRAMES, fuzzFrames } from '../../../schema/test/support/fuzz-frames.ts';
 import { SignalingClient } from '../../src/room/signaling.ts';
+import { collectUncaught } from '../../../schema/test/support/uncaught.ts';
+import { welcomeFrame } from '../../../schema/test/support/room-frames.ts';
 
-const participant = { identity: 'guest:me', name: 'Me', role: 'viewer', handRaised: false, mutedByModerator: false, joinedAt: '2026-01-01T00:00:00Z' };
-const welcome = {
-  type: 'welcome',
-  protocol: 1,
-  self: { ...participant, grants: [] },
-  participants: [participant],
-  participantCount: 1,
-  room: { roomId: 'room-fuzz', sessionId: 's', chatEnabled: true, slowModeSeconds: 0 },
-  chat: { messages: [], hasMore: false },
-  pinnedAlerts: [],
-  resumeId: 'resume-1',
-  resumed: false,
-  heartbeatMs: 60_000,
-};
+const welcome = welcomeFrame('guest:me');
 
 let server: WebSocketServer;
-const unhandled: unknown[] = [];
-const onUnhandled = (e: unknown) => unhandled.push(e);
+const uncaught = collectUncaught();
 
 beforeAll(async () => {
-  process.on('unhandledRejection', onUnhandled);
-  process.on('uncaughtException', onUnhandled);
   server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await once(server, 'listening');
 });
 afterAll(() => {
   server.close();
-  process.off('unhandledRejection', onUnhandled);
-  process.off('uncaughtException', onUnhandled);
+  uncaught.stop();
 });
 afterEach(() => vi.restoreAllMocks());
 
@@ -85,7 +70,7 @@ describe('the browser room client under fuzz', () => {
     await expect(client.request('media.producers', {})).resolves.toEqual({ producers: [] });
     room.send(JSON.stringify({ type: 'chat.message', id: 99, author: { identity: 'guest:x', name: 'X' }, role: 'viewer', text: 'after the fuzz', sentAt: '2026-01-01T00:00:00Z' }));
     await vi.waitFor(() => expect(events.at(-1)).toMatchObject({ type: 'chat.message', text: 'after the fuzz' }));
-    expect(unhandled).toEqual([]);
+    expect(uncaught.errors).toEqual([]);
     client.leave();
   }, 30_000);
 });

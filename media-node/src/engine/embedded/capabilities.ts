@@ -1,6 +1,7 @@
 // What the embedded engine implements, and nothing more: the router's RTP capabilities are the
 // intersection of this with the router's mediaCodecs. No RTX (NACKs are answered by resending the
 // original packet), no SVC, no red/ulpfec.
+import { isSameProfile } from 'h264-profile-level-id';
 import { EngineError } from '../errors.ts';
 import type { RtcpFeedback, RtpCapabilities, RtpCodecCapability, RtpHeaderExtension } from '../rtp-parameters.ts';
 
@@ -89,7 +90,7 @@ export function routerCapabilities(mediaCodecs: RtpCodecCapability[]): RtpCapabi
   return { codecs, headerExtensions: SUPPORTED_HEADER_EXTENSIONS.map((e) => ({ ...e })) };
 }
 
-/** mediasoup's codec matching: mime type, clock rate, channels, and H.264 packetization mode. */
+/** mediasoup's codec matching: mime type, clock rate, channels; for H.264 packetization mode and profile. */
 export function codecsMatch(
   a: { mimeType: string; clockRate: number; channels?: number; parameters?: Record<string, unknown> },
   b: { mimeType: string; clockRate: number; channels?: number; parameters?: Record<string, unknown> },
@@ -100,5 +101,7 @@ export function codecsMatch(
   for (const p of supported?.matchParameters ?? []) {
     if (String(a.parameters?.[p] ?? '0') !== String(b.parameters?.[p] ?? '0')) return false;
   }
+  // Constrained baseline, main and high are different decoders: a stream is only one of them.
+  if (a.mimeType.toLowerCase() === 'video/h264' && !isSameProfile(a.parameters ?? {}, b.parameters ?? {})) return false;
   return true;
 }

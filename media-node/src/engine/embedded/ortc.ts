@@ -60,6 +60,18 @@ export function canConsume(routerCodec: RtpCodecCapability, rtpCapabilities: Rtp
 // What the embedded consumer acts on; transport-cc / goog-remb need send-side estimation.
 const CONSUMER_FEEDBACK = (f: RtcpFeedback) => f.type === 'nack' || (f.type === 'ccm' && f.parameter === 'fir');
 
+/** A router codec as RTP parameters: what the engine sends it as (its preferred payload type). */
+export function routerCodecParameters(rc: RtpCodecCapability, rtcpFeedback: RtcpFeedback[]): RtpCodecParameters {
+  return {
+    mimeType: rc.mimeType,
+    payloadType: rc.preferredPayloadType!,
+    clockRate: rc.clockRate,
+    ...(rc.channels ? { channels: rc.channels } : {}),
+    parameters: { ...rc.parameters },
+    rtcpFeedback,
+  };
+}
+
 export function consumerParameters(
   mapping: ProducerMapping,
   rtpCapabilities: RtpCapabilities,
@@ -74,16 +86,7 @@ export function consumerParameters(
   if (options.layers > 1) encoding.scalabilityMode = `S${options.layers}T1`;
   return {
     mid: undefined,
-    codecs: [
-      {
-        mimeType: rc.mimeType,
-        payloadType: rc.preferredPayloadType!,
-        clockRate: rc.clockRate,
-        ...(rc.channels ? { channels: rc.channels } : {}),
-        parameters: { ...rc.parameters },
-        rtcpFeedback: (capCodec.rtcpFeedback ?? []).filter(CONSUMER_FEEDBACK),
-      },
-    ],
+    codecs: [routerCodecParameters(rc, (capCodec.rtcpFeedback ?? []).filter(CONSUMER_FEEDBACK))],
     headerExtensions,
     encodings: [encoding],
     rtcp: { cname: options.cname, reducedSize: true },

@@ -8,6 +8,7 @@ import { RtpHeader, type RtpPacket } from 'werift';
 import { Emitter } from '../emitter.ts';
 import type { Consumer, ConsumerEvents, ConsumerScore, MediaKind, RtpParameters, RtpStreamStat } from '../types.ts';
 import type { ConsumerLink } from './consumer.ts';
+import { routerCodecParameters } from './ortc.ts';
 import type { EmbeddedProducer, ProducerSink } from './producer.ts';
 import { RetransmissionBuffer } from './retransmission-buffer.ts';
 import type { ReceiverReport } from './rtcp.ts';
@@ -24,18 +25,9 @@ interface OutStream {
 
 /** The parameters the far side produces with: every stream of the producer, by SSRC. */
 export function pipeParameters(producer: EmbeddedProducer, ssrcs: number[]): RtpParameters {
-  const rc = producer.mapping.routerCodec;
+  const feedback = producer.kind === 'video' ? [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }] : [];
   return {
-    codecs: [
-      {
-        mimeType: rc.mimeType,
-        payloadType: rc.preferredPayloadType!,
-        clockRate: rc.clockRate,
-        ...(rc.channels ? { channels: rc.channels } : {}),
-        parameters: { ...rc.parameters },
-        rtcpFeedback: producer.kind === 'video' ? [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }] : [],
-      },
-    ],
+    codecs: [routerCodecParameters(producer.mapping.routerCodec, feedback)],
     headerExtensions: [],
     encodings: ssrcs.map((ssrc) => ({ ssrc })),
     rtcp: { cname: `roomcast-pipe-${producer.id.slice(0, 8)}`, reducedSize: true },
