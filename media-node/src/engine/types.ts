@@ -210,6 +210,8 @@ export interface PipeTransport extends Transport {
 }
 
 export interface ProducerOptions {
+  /** Pipe transports only: the id the producer has on the router it comes from (mediasoup's rule). */
+  id?: string;
   kind: MediaKind;
   rtpParameters: RtpParameters;
   paused?: boolean;

@@ -137,6 +137,7 @@ export class FleetClient {
         roomUrl,
         token,
         nodeId: this.config.nodeId,
+        listen: { ip: this.config.listenIp, announcedAddress: this.config.announcedAddress },
         worker: this.#leastBusyWorker(),
         log: this.log.child('room'),
         onClosed: (s) => {

@@ -4,7 +4,7 @@
 import WebSocket from 'ws';
 import { decodeFrame, FLEET_PROTOCOL_VERSION, ProtocolError, MAX_NODE_FRAME_BYTES, MediaSlots, NODE_REQUESTS, RoomToNode, type MediaObjectKind, type NodeMethod, type NodeToRoom, type RtpCapabilities as RtpCapabilitiesWire } from '@roomcast/schema/protocol';
 import { EngineError } from '../engine/errors.ts';
-import type { Consumer, EngineWorker, Producer, Router, RtpCodecCapability, Transport, WebRtcTransport } from '../engine/types.ts';
+import type { Consumer, EngineWorker, PipeTransport, Producer, Router, RtpCodecCapability, Transport, WebRtcTransport } from '../engine/types.ts';
 import type { Logger } from '../log.ts';
 
 /**
@@ -58,6 +58,8 @@ export class RoomSession {
   readonly #transports = new Map<string, WebRtcTransport>();
   readonly #producers = new Map<string, Producer>();
   readonly #consumers = new Map<string, Consumer>();
+  /** Pipes to other nodes' routers of this room, and the pipe consumers feeding them. */
+  readonly #pipes = new Map<string, PipeTransport>();
   readonly #producerScores = new Map<string, number>();
   readonly #consumerScores = new Map<string, { score: number; producerScore: number }>();
   /** The node's own ceilings, by the owner the room names on each object: defence in depth behind the RoomDO's. */
@@ -69,7 +71,9 @@ export class RoomSession {
     readonly roomId: string,
     /** The engine worker the room's router lives on. */
     readonly worker: EngineWorker,
-    private readonly router: Router,
+    readonly router: Router,
+    /** Where pipes to other nodes listen, and the address they announce. */
+    private readonly listen: { ip: string; announcedAddress: string },
     private readonly socket: WebSocket,
     private readonly log: Logger,
     private readonly onClosed: (session: RoomSession) => void,
@@ -81,6 +85,7 @@ export class RoomSession {
     roomUrl: string;
     token: string;
     nodeId: string;
+    listen: { ip: string; announcedAddress: string };
     worker: EngineWorker;
     log: Logger;
     onClosed: (session: RoomSession) => void;
@@ -99,7 +104,7 @@ export class RoomSession {
       socket.close(1011, 'router failed');
       throw error;
     }
-    const session = new RoomSession(roomId, worker, router, socket, log, options.onClosed);
+    const session = new RoomSession(roomId, worker, router, options.listen, socket, log, options.onClosed);
     socket.on('message', (data) => session.#onMessage(data.toString()));
     socket.on('close', () => session.close('room socket closed'));
     socket.on('error', (error) => log.warn('room socket error', { roomId, error: String(error) }));
@@ -221,6 +226,44 @@ export class RoomSession {
         return this.#consumer(data.consumerId)
           .setPreferredLayers({ spatialLayer: data.spatialLayer, temporalLayer: data.temporalLayer })
           .then(() => ({}));
+      case 'pipe.create': {
+        const pipe = await this.router.createPipeTransport({
+          listenInfo: { ip: this.listen.ip, announcedAddress: this.listen.announcedAddress },
+          enableSrtp: data.enableSrtp ?? false,
+          appData: { pipe: true },
+        });
+        this.#track(this.#pipes, pipe, () => this.#send({ type: 'transport.closed', transportId: pipe.id }));
+        const { srtpParameters } = pipe;
+        return { pipeId: pipe.id, ip: pipe.tuple.localAddress, port: pipe.tuple.localPort, ...(srtpParameters ? { srtpParameters } : {}) };
+      }
+      case 'pipe.connect':
+        await this.#pipe(data.pipeId).connect({ ip: data.ip, port: data.port, ...(data.srtpParameters ? { srtpParameters: data.srtpParameters } : {}) });
+        return {};
+      case 'pipe.consume': {
+        const producer = this.#producer(data.producerId);
+        const consumer = await this.#pipe(data.pipeId).consume({ producerId: producer.id, rtpCapabilities: {}, appData: { pipe: true } });
+        // Pipe consumers are the room's, not a participant's: no owner slot, no scores.
+        this.#track(this.#consumers, consumer, () => this.#send({ type: 'consumer.closed', consumerId: consumer.id, producerId: consumer.producerId }));
+        const { identity, source } = producer.appData as { identity: string; source: string };
+        return { consumerId: consumer.id, producerId: producer.id, kind: producer.kind, rtpParameters: consumer.rtpParameters, paused: producer.paused, identity, source };
+      }
+      case 'pipe.produce': {
+        const producer = await this.#pipe(data.pipeId).produce({
+          id: data.producerId,
+          kind: data.kind,
+          rtpParameters: data.rtpParameters,
+          paused: data.paused,
+          appData: { identity: data.identity, source: data.source, piped: true },
+        });
+        this.#track(this.#producers, producer, () => {
+          this.#producerScores.delete(producer.id);
+          this.#send({ type: 'producer.closed', producerId: producer.id });
+        });
+        return { id: producer.id };
+      }
+      case 'pipe.close':
+        this.#pipe(data.pipeId).close();
+        return {};
       case 'router.close':
         // Answer first: closing also closes the socket the answer travels on.
         setImmediate(() => this.close('room ended'));
@@ -249,6 +292,12 @@ export class RoomSession {
       map.delete(object.id);
       if (!this.#closed) onClose();
     });
+  }
+
+  #pipe(id: string): PipeTransport {
+    const pipe = this.#pipes.get(id);
+    if (!pipe) throw new ProtocolError('not_found', `No pipe ${id}`);
+    return pipe;
   }
 
   #transport(id: string): WebRtcTransport {

@@ -80,6 +80,27 @@ export type FleetToNode = z.infer<typeof FleetToNode>;
 // ── RoomDO <-> node ─────────────────────────────────────────────────────────────
 
 /** What RoomDO asks the node, 1:1 onto the engine; `result` is an ok response's `data`. */
+const Port = z.number().int().min(1).max(65535);
+
+export const SrtpParameters = z.object({
+  cryptoSuite: z.enum(['AEAD_AES_256_GCM', 'AEAD_AES_128_GCM', 'AES_CM_128_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1_32']),
+  keyBase64: z.string().min(1).max(128),
+});
+
+/** One end of a pipe: where the other node sends to, and its SRTP key when the pipe is encrypted. */
+export const PipeInfo = z.object({ pipeId: Id, ip: z.string(), port: Port, srtpParameters: SrtpParameters.optional() });
+export type PipeInfo = z.infer<typeof PipeInfo>;
+
+/** A producer as it crosses a pipe: the far node produces it from exactly this. */
+export const PipedProducer = z.object({
+  producerId: Id,
+  kind: MediaKind,
+  rtpParameters: RtpParameters,
+  paused: z.boolean(),
+  identity: z.string(),
+  source: MediaSource,
+});
+
 export const NODE_REQUESTS = {
   'router.capabilities': { data: z.object({}), result: z.object({ rtpCapabilities: RtpCapabilities }) },
   'transport.create': { data: z.object({ direction: z.enum(['send', 'recv']), owner: z.string() }), result: TransportInfo },
@@ -106,6 +127,16 @@ export const NODE_REQUESTS = {
   },
   /** The room ended: close the router (everything in it) and then the socket. */
   'router.close': { data: z.object({}), result: z.object({}) },
+  // Pipes between two nodes' routers of one room (a room larger than one node). The room asks each
+  // node for a pipe, gives each the other's address (and SRTP key), then consumes a producer into
+  // the pipe on one node and produces it, under the same producer id, on the other. A producer
+  // closed at the origin closes its pipe consumer (`consumer.closed`): the room then closes the
+  // producer on the far node.
+  'pipe.create': { data: z.object({ enableSrtp: z.boolean().optional() }), result: PipeInfo },
+  'pipe.connect': { data: z.object({ pipeId: Id, ip: z.string().min(1).max(255), port: Port, srtpParameters: SrtpParameters.optional() }), result: z.object({}) },
+  'pipe.consume': { data: z.object({ pipeId: Id, producerId: Id }), result: PipedProducer.extend({ consumerId: Id }) },
+  'pipe.produce': { data: PipedProducer.extend({ pipeId: Id }), result: z.object({ id: Id }) },
+  'pipe.close': { data: z.object({ pipeId: Id }), result: z.object({}) },
 } as const satisfies Record<string, { data: z.ZodType; result: z.ZodType }>;
 
 export type NodeMethod = keyof typeof NODE_REQUESTS;

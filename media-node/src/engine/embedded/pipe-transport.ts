@@ -11,6 +11,8 @@ import type { RouterContext } from './router.ts';
 import type { TransportConsumer } from './rtp-transport.ts';
 
 export class EmbeddedPipeTransport extends EmbeddedPlainTransport implements PipeTransport {
+  protected override readonly acceptsProducerIds = true;
+
   static async createPipe(ctx: RouterContext, options: PipeTransportOptions): Promise<EmbeddedPipeTransport> {
     if (options.enableRtx) throw unsupported('RTX on a pipe transport (NACKs are answered by resending the packet)', 'embedded');
     const listen = plainListen(options);

@@ -34,7 +34,7 @@ export interface PublisherLink {
 const KEYFRAME_REQUEST_INTERVAL_MS = 300 + 50;
 
 export class EmbeddedProducer extends Emitter<ProducerEvents> implements Producer {
-  readonly id = randomUUID();
+  readonly id: string;
   readonly type: 'simple' | 'simulcast';
   readonly streams: RecvStream[];
   readonly #sinks = new Set<ProducerSink>();
@@ -56,8 +56,10 @@ export class EmbeddedProducer extends Emitter<ProducerEvents> implements Produce
     paused: boolean,
     readonly appData: Record<string, unknown>,
     private readonly onClosed: (producer: EmbeddedProducer) => void,
+    id: string = randomUUID(),
   ) {
     super();
+    this.id = id;
     this.paused = paused;
     this.streams = mapping.encodings.map((e, i) => new RecvStream(i, e.rid, e.ssrc));
     this.type = this.streams.length > 1 ? 'simulcast' : 'simple';

@@ -125,7 +125,7 @@ export class EmbeddedRouter extends Emitter<RouterEvents> implements Router {
     const pipeConsumer = await local.consume({ producerId, rtpCapabilities: {} });
     let pipeProducer: Producer;
     try {
-      pipeProducer = await remote.produce({ kind: producer.kind, rtpParameters: pipeConsumer.rtpParameters, paused: producer.paused, appData: producer.appData });
+      pipeProducer = await remote.produce({ id: producer.id, kind: producer.kind, rtpParameters: pipeConsumer.rtpParameters, paused: producer.paused, appData: producer.appData });
     } catch (error) {
       pipeConsumer.close();
       throw error;

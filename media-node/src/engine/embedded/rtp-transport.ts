@@ -73,6 +73,9 @@ export abstract class EmbeddedRtpTransport extends Emitter<TransportEvents> {
   /** Releases what the wire holds (sockets, sessions); called once, on close. */
   protected abstract closeWire(): void;
 
+  /** Pipe transports produce under the id the producer has on the other router. */
+  protected readonly acceptsProducerIds: boolean = false;
+
   /** What this transport's peer can receive; plain peers get no browser-only extensions. */
   protected consumerCapabilities(rtpCapabilities: RtpCapabilities): RtpCapabilities {
     return rtpCapabilities;
@@ -82,12 +85,18 @@ export abstract class EmbeddedRtpTransport extends Emitter<TransportEvents> {
     this.assertOpen();
     const { kind, rtpParameters } = options;
     if (kind !== 'audio' && kind !== 'video') throw new EngineError('invalid_parameters', `invalid kind ${String(kind)}`);
+    if (options.id !== undefined) {
+      if (!this.acceptsProducerIds) throw new EngineError('invalid_parameters', 'a producer id can only be given on a pipe transport');
+      if (typeof options.id !== 'string' || options.id === '') throw new EngineError('invalid_parameters', 'invalid producer id');
+      if (this.ctx.getProducer(options.id)) throw new EngineError('invalid_state', `producer ${options.id} already exists on this router`);
+    }
     const mapping = mapProducer(kind, rtpParameters, this.ctx.rtpCapabilities);
-    const producer = new EmbeddedProducer(kind, rtpParameters, mapping, this, this.ctx.fanout, options.paused ?? false, options.appData ?? {}, (p) => {
+    const onClosed = (p: EmbeddedProducer) => {
       this.#producers.delete(p.id);
       this.#ssrcs.removeProducer(p);
       this.ctx.producerClosed(p);
-    });
+    };
+    const producer = new EmbeddedProducer(kind, rtpParameters, mapping, this, this.ctx.fanout, options.paused ?? false, options.appData ?? {}, onClosed, options.id);
     this.#ssrcs.addProducer(producer);
     for (const [id, uri] of mapping.extensionUris) if (uri === EXT.transportCc) this.#feedback.useTransportCcExtension(id);
     this.#producers.set(producer.id, producer);
