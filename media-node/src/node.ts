@@ -30,6 +30,8 @@ export class MediaNode {
           listenIp: config.listenIp,
           announcedAddress: config.announcedAddress,
           port: config.rtcMinPort + i,
+          // The rest of the range: plain transports (recorders) and pipes to other nodes.
+          rtcPortRange: { min: config.rtcMinPort + config.workers, max: config.rtcMaxPort },
           maxIncomingBitrate: config.limits.maxIncomingBitrate,
           initialAvailableOutgoingBitrate: config.limits.initialAvailableOutgoingBitrate,
           maxRouters: config.limits.maxRoutersPerWorker,

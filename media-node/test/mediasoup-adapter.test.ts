@@ -36,7 +36,7 @@ function fakeMediasoup() {
     createWebRtcServer: async (options: unknown) => (calls.push({ method: 'createWebRtcServer', options }), server),
     createRouter: async (options: unknown) => (calls.push({ method: 'createRouter', options }), closeable(object({ ...router }))),
   });
-  const module: MediasoupModule = { version: '3.99.0-fake', createWorker: async () => worker };
+  const module: MediasoupModule = { version: '3.99.0-fake', createWorker: async (options) => (calls.push({ method: 'createWorker', options }), worker) };
   return { module, calls, worker, server, producer };
 }
 
@@ -88,7 +88,8 @@ describe('mediasoup adapter', () => {
 
   it('hands mediasoup its own router in pipeToRouter and adapts what comes back; plain transports count against the limit', async () => {
     const { module, calls } = fakeMediasoup();
-    const worker = await createMediasoupEngine(module).createWorker({ listenIp: '127.0.0.1', announcedAddress: '127.0.0.1', port: 0, maxTransports: 1 });
+    const worker = await createMediasoupEngine(module).createWorker({ listenIp: '127.0.0.1', announcedAddress: '127.0.0.1', port: 0, maxTransports: 1, rtcPortRange: { min: 40002, max: 40999 } });
+    expect(calls.find((c) => c.method === 'createWorker')!.options).toMatchObject({ rtcMinPort: 40002, rtcMaxPort: 40999 });
     const a = await worker.createRouter({ mediaCodecs: [] });
     const b = await worker.createRouter({ mediaCodecs: [] });
     const { pipeConsumer, pipeProducer } = await a.pipeToRouter({ producerId: 'p1', router: b });

@@ -182,6 +182,22 @@ for (const { name, engine, reason } of engines) {
       transport.close();
     });
 
+    it('takes plain and pipe ports from the worker\'s RTC range, and frees them on close', async () => {
+      const min = await freePortPair();
+      const ranged = await engine.createWorker({ listenIp: '127.0.0.1', announcedAddress: '127.0.0.1', port: 0, rtcPortRange: { min, max: min + 1 } });
+      try {
+        const r = await ranged.createRouter({ mediaCodecs: routerCodecs });
+        const plain = await r.createPlainTransport({ listenIp: '127.0.0.1' });
+        const pipe = await r.createPipeTransport({ listenIp: '127.0.0.1' });
+        expect([plain.tuple.localPort, pipe.tuple.localPort].sort()).toEqual([min, min + 1]);
+        await expect(r.createPlainTransport({ listenIp: '127.0.0.1' })).rejects.toMatchObject({ code: 'limit_reached' });
+        plain.close();
+        expect((await r.createPlainTransport({ listenIp: '127.0.0.1' })).tuple.localPort).toBe(plain.tuple.localPort);
+      } finally {
+        ranged.close();
+      }
+    });
+
     describe('hostile input', () => {
       it('drops garbage and packets from anyone but the learned peer, and keeps forwarding', async () => {
         const { videoTransport, video } = await ffmpegPublisher('vp8', 0x4000);

@@ -35,6 +35,11 @@ export interface WorkerOptions {
   announcedAddress: string;
   /** The worker's one UDP (and, where the engine can, TCP) port; 0 picks a free one. */
   port: number;
+  /**
+   * Ports plain and pipe transports take when their listen info names none (what the firewall
+   * opens for recorders and other nodes); without it they take any free port.
+   */
+  rtcPortRange?: { min: number; max: number };
   /** Worker-level cap on what each publisher may send (bps). */
   maxIncomingBitrate?: number;
   initialAvailableOutgoingBitrate?: number;

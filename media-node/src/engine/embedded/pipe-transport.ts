@@ -5,7 +5,7 @@
 import { EngineError, unsupported } from '../errors.ts';
 import type { ConsumerOptions, PipeTransport, PipeTransportOptions, SrtpParameters, TransportStat } from '../types.ts';
 import { EmbeddedPipeConsumer } from './pipe-consumer.ts';
-import { EmbeddedPlainTransport, bindUdp, plainListen } from './plain-transport.ts';
+import { EmbeddedPlainTransport, bindInRange, plainListen } from './plain-transport.ts';
 import type { EmbeddedProducer } from './producer.ts';
 import type { RouterContext } from './router.ts';
 import type { TransportConsumer } from './rtp-transport.ts';
@@ -16,7 +16,7 @@ export class EmbeddedPipeTransport extends EmbeddedPlainTransport implements Pip
   static async createPipe(ctx: RouterContext, options: PipeTransportOptions): Promise<EmbeddedPipeTransport> {
     if (options.enableRtx) throw unsupported('RTX on a pipe transport (NACKs are answered by resending the packet)', 'embedded');
     const listen = plainListen(options);
-    const socket = await bindUdp(listen.ip, listen.port);
+    const socket = await bindInRange(listen.ip, listen.port, ctx.rtcPortRange);
     return new EmbeddedPipeTransport(ctx, listen, socket, undefined, { comedia: false, enableSrtp: options.enableSrtp ?? false, appData: options.appData ?? {} });
   }
 

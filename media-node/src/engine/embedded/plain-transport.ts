@@ -54,10 +54,33 @@ export function plainListen(options: Pick<PlainTransportOptions, 'listenInfo' | 
 export async function bindUdp(ip: string, port: number): Promise<dgram.Socket> {
   const socket = dgram.createSocket({ type: ip.includes(':') ? 'udp6' : 'udp4' });
   await new Promise<void>((resolve, reject) => {
-    socket.once('error', (error) => reject(new EngineError('invalid_parameters', `cannot listen on ${ip}:${port}: ${error.message}`)));
+    socket.once('error', (error) => {
+      try {
+        socket.close();
+      } catch {
+        // never bound: nothing to close
+      }
+      reject(new EngineError('invalid_parameters', `cannot listen on ${ip}:${port}: ${error.message}`));
+    });
     socket.bind(port, ip, () => resolve());
   });
   return socket;
+}
+
+/** The given port, or a free one of the worker's RTC range (from a random start), or any free one. */
+export async function bindInRange(ip: string, port: number, range: { min: number; max: number } | undefined): Promise<dgram.Socket> {
+  if (port !== 0 || !range) return bindUdp(ip, port);
+  const size = range.max - range.min + 1;
+  if (size <= 0) throw new EngineError('limit_reached', 'the RTC port range has no port left for plain and pipe transports');
+  const start = Math.floor(Math.random() * size);
+  for (let i = 0; i < size; i++) {
+    try {
+      return await bindUdp(ip, range.min + ((start + i) % size));
+    } catch {
+      // taken: the next one
+    }
+  }
+  throw new EngineError('limit_reached', `no free port in ${range.min}-${range.max}`);
 }
 
 export class EmbeddedPlainTransport extends EmbeddedRtpTransport implements PlainTransport {
@@ -68,6 +91,8 @@ export class EmbeddedPlainTransport extends EmbeddedRtpTransport implements Plai
   #rtcpRemote: Remote | undefined;
   #connectCalled = false;
   #srtp: SrtpState | undefined;
+  /** Read once: a closed socket no longer knows its port, and the tuple outlives it. */
+  readonly #ports: { rtp: number; rtcp: number | undefined };
 
   protected constructor(
     ctx: RouterContext,
@@ -78,6 +103,7 @@ export class EmbeddedPlainTransport extends EmbeddedRtpTransport implements Plai
   ) {
     super(ctx, options.appData ?? {});
     this.rtcpMux = rtcpSocket === undefined;
+    this.#ports = { rtp: rtpSocket.address().port, rtcp: rtcpSocket?.address().port };
     this.comedia = options.comedia ?? false;
     if (options.enableSrtp) {
       const suite = options.srtpCryptoSuite ?? 'AES_CM_128_HMAC_SHA1_80';
@@ -97,10 +123,10 @@ export class EmbeddedPlainTransport extends EmbeddedRtpTransport implements Plai
     if (options.enableSrtp && !SRTP_SUITES[options.srtpCryptoSuite ?? 'AES_CM_128_HMAC_SHA1_80']) {
       throw unsupported(`SRTP suite ${String(options.srtpCryptoSuite)}`, 'embedded');
     }
-    const rtpSocket = await bindUdp(listen.ip, listen.port);
+    const rtpSocket = await bindInRange(listen.ip, listen.port, ctx.rtcPortRange);
     let rtcpSocket: dgram.Socket | undefined;
     try {
-      if (options.rtcpMux === false) rtcpSocket = await bindUdp(listen.ip, 0);
+      if (options.rtcpMux === false) rtcpSocket = await bindInRange(listen.ip, 0, ctx.rtcPortRange);
     } catch (error) {
       rtpSocket.close();
       throw error;
@@ -109,11 +135,11 @@ export class EmbeddedPlainTransport extends EmbeddedRtpTransport implements Plai
   }
 
   get tuple(): PlainTuple {
-    return this.#tuple(this.rtpSocket, this.#remote);
+    return this.#tuple(this.#ports.rtp, this.#remote);
   }
 
   get rtcpTuple(): PlainTuple | undefined {
-    return this.rtcpSocket && this.#tuple(this.rtcpSocket, this.#rtcpRemote);
+    return this.#ports.rtcp === undefined ? undefined : this.#tuple(this.#ports.rtcp, this.#rtcpRemote);
   }
 
   async connect(options: { ip?: string; port?: number; rtcpPort?: number; srtpParameters?: SrtpParameters } = {}): Promise<void> {
@@ -245,10 +271,10 @@ export class EmbeddedPlainTransport extends EmbeddedRtpTransport implements Plai
     return { srtp: new SrtpSession(config), srtcp: new SrtcpSession(config), sender: new SrtpSender(sizes.profile, keys.localMasterKey, keys.localMasterSalt) };
   }
 
-  #tuple(socket: dgram.Socket, remote: Remote | undefined): PlainTuple {
+  #tuple(localPort: number, remote: Remote | undefined): PlainTuple {
     return {
       localAddress: this.listen.announcedAddress,
-      localPort: socket.address().port,
+      localPort,
       protocol: 'udp',
       ...(remote ? { remoteIp: remote.address, remotePort: remote.port } : {}),
     };

@@ -31,6 +31,8 @@ import { EmbeddedWebRtcTransport } from './webrtc-transport.ts';
 /** What a transport needs from its router and worker. */
 export interface RouterContext {
   readonly mux: UdpMux;
+  /** Where plain and pipe transports listen when told no port. */
+  readonly rtcPortRange: { min: number; max: number } | undefined;
   /** ICE-TCP is listening on the worker's port too. */
   readonly tcp: boolean;
   readonly fanout: Fanout;
@@ -48,6 +50,7 @@ export interface RouterContext {
 
 export interface WorkerContext {
   readonly mux: UdpMux;
+  readonly rtcPortRange: { min: number; max: number } | undefined;
   readonly tcp: boolean;
   readonly fanout: Fanout;
   readonly certificate: DtlsCertificate;
@@ -76,6 +79,7 @@ export class EmbeddedRouter extends Emitter<RouterEvents> implements Router {
     this.rtpCapabilities = routerCapabilities(mediaCodecs);
     this.#context = {
       mux: worker.mux,
+      rtcPortRange: worker.rtcPortRange,
       tcp: worker.tcp,
       fanout: worker.fanout,
       certificate: worker.certificate,

@@ -34,6 +34,7 @@ export class EmbeddedWorker extends Emitter<WorkerEvents> implements EngineWorke
     const maxTransports = options.maxTransports ?? Number.POSITIVE_INFINITY;
     this.#context = {
       mux,
+      rtcPortRange: options.rtcPortRange,
       tcp: tcp !== undefined,
       fanout: new Fanout(),
       certificate,

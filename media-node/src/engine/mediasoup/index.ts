@@ -10,7 +10,7 @@ import type { Engine, EngineWorker, WorkerOptions } from '../types.ts';
 export interface MediasoupModule {
   version: string;
   workerBin?: string;
-  createWorker(options: { logLevel?: string; appData?: Record<string, unknown> }): Promise<MsObject>;
+  createWorker(options: { logLevel?: string; rtcMinPort?: number; rtcMaxPort?: number; appData?: Record<string, unknown> }): Promise<MsObject>;
 }
 
 type Listener = (...args: unknown[]) => void;
@@ -73,7 +73,9 @@ export function createMediasoupEngine(mediasoup: MediasoupModule): Engine {
   return {
     name: 'mediasoup',
     async createWorker(options: WorkerOptions): Promise<EngineWorker> {
-      const worker = await mediasoup.createWorker({ logLevel: 'warn', appData: options.appData ?? {} });
+      // mediasoup's plain and pipe transports take their ports from the worker's range.
+      const range = options.rtcPortRange ? { rtcMinPort: options.rtcPortRange.min, rtcMaxPort: options.rtcPortRange.max } : {};
+      const worker = await mediasoup.createWorker({ logLevel: 'warn', ...range, appData: options.appData ?? {} });
       const server = await (worker.createWebRtcServer as Method).call(worker, {
         listenInfos: [
           { protocol: 'udp', ip: options.listenIp, announcedAddress: options.announcedAddress, port: options.port || undefined },
