@@ -218,6 +218,8 @@ for (const { name, engine, reason } of engines) {
 
       it('refuses bad parameters with clear errors', async () => {
         await expect(router.createPlainTransport({})).rejects.toThrow(/listenInfo or listenIp/);
+        // An address this machine does not have (TEST-NET-3).
+        await expect(router.createPlainTransport({ listenIp: '203.0.113.1' })).rejects.toThrow(/cannot listen on 203.0.113.1/);
         const transport = await router.createPlainTransport({ listenIp: '127.0.0.1' });
         await expect(transport.connect({ ip: '127.0.0.1' })).rejects.toThrow(/port/);
         await expect(transport.connect({ port: 5000 })).rejects.toThrow(/ip is required/);

@@ -51,34 +51,31 @@ export function plainListen(options: Pick<PlainTransportOptions, 'listenInfo' | 
   return { ip, announcedAddress: announced ?? ip, port: 0 };
 }
 
-export async function bindUdp(ip: string, port: number): Promise<dgram.Socket> {
+/** A UDP socket bound to ip:port, or 'in-use' when the port is taken; other failures throw. */
+function tryBind(ip: string, port: number): Promise<dgram.Socket | 'in-use'> {
   const socket = dgram.createSocket({ type: ip.includes(':') ? 'udp6' : 'udp4' });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('error', (error) => {
-      try {
-        socket.close();
-      } catch {
-        // never bound: nothing to close
-      }
+  return new Promise((resolve, reject) => {
+    socket.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') return resolve('in-use');
       reject(new EngineError('invalid_parameters', `cannot listen on ${ip}:${port}: ${error.message}`));
     });
-    socket.bind(port, ip, () => resolve());
+    socket.bind(port, ip, () => resolve(socket));
   });
-  return socket;
 }
 
 /** The given port, or a free one of the worker's RTC range (from a random start), or any free one. */
 export async function bindInRange(ip: string, port: number, range: { min: number; max: number } | undefined): Promise<dgram.Socket> {
-  if (port !== 0 || !range) return bindUdp(ip, port);
+  if (port !== 0 || !range) {
+    const socket = await tryBind(ip, port);
+    if (socket === 'in-use') throw new EngineError('invalid_parameters', `port ${port} is in use`);
+    return socket;
+  }
   const size = range.max - range.min + 1;
   if (size <= 0) throw new EngineError('limit_reached', 'the RTC port range has no port left for plain and pipe transports');
   const start = Math.floor(Math.random() * size);
   for (let i = 0; i < size; i++) {
-    try {
-      return await bindUdp(ip, range.min + ((start + i) % size));
-    } catch {
-      // taken: the next one
-    }
+    const socket = await tryBind(ip, range.min + ((start + i) % size));
+    if (socket !== 'in-use') return socket;
   }
   throw new EngineError('limit_reached', `no free port in ${range.min}-${range.max}`);
 }
