@@ -115,7 +115,7 @@ async function load(engine: Engine) {
     };
     for (const [i, spec] of PHASES.entries()) {
       const deadline = Math.min(performance.now() + spec.capMs, started + TOTAL_BUDGET_MS - (PHASES.length - 1 - i) * PHASE_MIN_MS);
-      say(`  ${spec.label}`);
+      say(`  ${spec.label} (at ${Math.round((performance.now() - started) / 1000)} s)`);
       const phase = await makePhase(spec.kind);
       try {
         for (const n of spec.steps) {
