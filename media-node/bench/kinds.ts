@@ -12,6 +12,7 @@ export interface Counters {
   received: number;
   receivedByLayer?: number[];
   receiving?: number;
+  onTopLayer?: number;
   /** Packets the forwarder received that every consumer should get (the relay counts its own). */
   input?: number;
 }
@@ -74,6 +75,11 @@ const packets = async (consumers: Consumer[]) => {
   for (const c of consumers) n += (await c.getStats())[0]?.packetCount ?? 0;
   return n;
 };
+/** Consumers forwarding the producer's top layer (what the bench expects of WebRTC and plain ones). */
+const onTop = (engine: EngineSide, consumers: Consumer[]) => {
+  const top = (engine.producer?.rtpParameters.encodings?.length ?? 1) - 1;
+  return consumers.filter((c) => c.currentLayers?.spatialLayer === top).length;
+};
 const openSink = async (receivers: LoadProcess) => Number((await receivers.ask({ command: 'sink' }, 'sink')).port);
 const sinkCount = async (receivers: LoadProcess, port: number) => {
   const { packets: n, bySsrc } = await receivers.ask({ command: 'sinkCount', port }, 'sinkCount');
@@ -88,12 +94,14 @@ export function webrtcPhase(engine: EngineSide, receivers: LoadProcess, producer
     async grow(n) {
       const have = engine.webrtcConsumers.length;
       if (n > have) await receivers.ask({ command: 'add', count: n - have, producerId }, 'added', 90_000);
+      // New consumers join on a keyframe of the top layer; until then they forward nothing.
       const deadline = performance.now() + 20_000;
-      while (Number((await count()).receiving) < n && performance.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      const settled = async () => Number((await count()).receiving) >= n && onTop(engine, engine.webrtcConsumers) >= n;
+      while (!(await settled()) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     },
     async counters() {
       const { packets: received, receiving } = await count();
-      return { forwarded: await packets(engine.webrtcConsumers), received: Number(received), receiving: Number(receiving) };
+      return { forwarded: await packets(engine.webrtcConsumers), received: Number(received), receiving: Number(receiving), onTopLayer: onTop(engine, engine.webrtcConsumers) };
     },
     perConsumerPps: (layers) => layers.at(-1) ?? 0,
     async clear() {
@@ -123,9 +131,11 @@ export async function plainPhase(engine: EngineSide, receivers: LoadProcess, pro
         await c.resume();
         consumers.push(c);
       }
+      const deadline = performance.now() + 10_000;
+      while (onTop(engine, consumers) < n && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     },
     async counters() {
-      return { forwarded: await packets(consumers), received: (await sinkCount(receivers, port)).packets };
+      return { forwarded: await packets(consumers), received: (await sinkCount(receivers, port)).packets, onTopLayer: onTop(engine, consumers) };
     },
     perConsumerPps: (layers) => layers.at(-1) ?? 0,
     async clear() {

@@ -13,6 +13,8 @@ export interface Step {
   consumers: number;
   /** Receivers that got packets in the window (WebRTC; the others count `consumers`). */
   receiving: number;
+  /** WebRTC and plain consumers on the top layer at the window's end. */
+  onTopLayer?: number;
   /** Each process's CPU over the window, in cores (1 = one core busy all the time). */
   cpu: Record<ProcessName, number>;
   machine: MachineWindow;
@@ -33,6 +35,8 @@ export interface Step {
 export interface Verdict {
   keptUp: boolean;
   saturatedBy?: Culprit;
+  /** The process blamed was out of CPU (not just the one whose stage lost packets). */
+  cpuBound?: boolean;
   why?: string;
 }
 
@@ -57,9 +61,9 @@ export function judge(s: Omit<Step, 'verdict'>, nominalTopPps: number): Verdict 
   const machineBusy = s.machine.busyCores + s.machine.stealCores >= MACHINE_BUSY * s.machine.cores;
   const blame = (stage: Culprit, cpu: number, what: string): Verdict => {
     const machine = `machine ${(s.machine.busyCores + s.machine.stealCores).toFixed(2)}/${s.machine.cores} cores busy`;
-    if (cpu >= PROCESS_BUSY) return { keptUp: false, saturatedBy: stage, why: `${what}; ${stage} at ${pct(cpu)} of a core` };
-    if (machineBusy) return { keptUp: false, saturatedBy: 'machine', why: `${what}; ${stage} only at ${pct(cpu)} of a core but ${machine}` };
-    return { keptUp: false, saturatedBy: stage, why: `${what}; ${stage} at ${pct(cpu)} of a core, not CPU-bound (${machine})` };
+    if (cpu >= PROCESS_BUSY) return { keptUp: false, saturatedBy: stage, cpuBound: true, why: `${what}; ${stage} at ${pct(cpu)} of a core` };
+    if (machineBusy) return { keptUp: false, saturatedBy: 'machine', cpuBound: true, why: `${what}; ${stage} only at ${pct(cpu)} of a core but ${machine}` };
+    return { keptUp: false, saturatedBy: stage, cpuBound: false, why: `${what}; ${stage} at ${pct(cpu)} of a core, not CPU-bound (${machine})` };
   };
   if (s.consumers > 0 && top < 0.7 * nominalTopPps) {
     return blame('publisher', s.cpu.publisher, `the top layer fell to ${Math.round(top)} pkt/s (nominal ${Math.round(nominalTopPps)})`);
