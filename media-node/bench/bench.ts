@@ -1,18 +1,32 @@
 // npm run bench:media — one publisher (3-layer simulcast VP8, top layer ~1.5 Mbps) and N
-// consumers on ONE engine worker, loopback only, bounded in time. Prints packets/s forwarded,
-// CPU per consumer, the consumer count at which one core saturates, and consume-to-first-decoded-
-// frame time; the last line is one JSON object.
-import { fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+// consumers on ONE engine worker, loopback only, bounded in time. In one run, side by side: CPU per
+// forwarded packet for WebRTC, plain-RTP and pipe consumers, and for a raw Node SRTP relay (the
+// baseline, bench/relay.ts); each process's own CPU per step, and when a step stops forwarding
+// everything, which process (or the machine) ran out; consumers per core from the engine's own
+// CPU; the issue's targets as pass/fail; consume-to-first-decoded-frame time. The last line is
+// one JSON object.
+import os from 'node:os';
 import { engineAvailability } from '../src/engine/load.ts';
-import type { Consumer, Engine, EngineWorker, Producer, Router, WebRtcTransport } from '../src/engine/types.ts';
+import type { Engine, EngineWorker } from '../src/engine/types.ts';
 import { ConsumerBot, type OutboundLayer, PublisherBot, mediaCodecs } from '../test/support/bots.ts';
 import { waitFor } from '../../schema/test/support/wait.ts';
-import type { BenchEnvelope, BenchRequest } from './rpc.ts';
+import { type Counters, EngineSide, type Phase, baselinePhase, pipePhase, plainPhase, webrtcPhase } from './kinds.ts';
+import { type LoadProcess, spawnLoad } from './load-process.ts';
+import { type MachineSample, machineWindow, sampleMachine } from './machine.ts';
+import { type Cost, type Kind, type Step, cost, forwarderOf, judge, pct } from './verdict.ts';
 
-const TOTAL_BUDGET_MS = 150_000;
+const TOTAL_BUDGET_MS = 240_000;
 const FIRST_FRAME_RUNS = Number(process.argv[2] ?? 7);
-const STEPS = (process.env.BENCH_STEPS ?? "0,25,50,100,150,200,250,300,350,400,500").split(",").map(Number);
+const stepsFrom = (name: string, fallback: string) => (process.env[name] ?? fallback).split(',').map(Number);
+/** Each phase stops at its first step that does not keep up, at its time cap, or at the budget. */
+const PHASES: { kind: Kind; label: string; steps: number[]; capMs: number }[] = [
+  { kind: 'webrtc', label: 'WebRTC consumers (SRTP to light receivers)', steps: stepsFrom('BENCH_STEPS', '0,25,50,100,150,200,250,300,350,400,500'), capMs: 100_000 },
+  { kind: 'plain', label: 'plain-RTP consumers (to a counting sink)', steps: stepsFrom('BENCH_STEPS_PLAIN', '0,50,100,200,300,400,500'), capMs: 30_000 },
+  { kind: 'pipe', label: 'pipe consumers (every layer, to a counting sink)', steps: stepsFrom('BENCH_STEPS_PIPE', '0,25,50,100,150,200,250'), capMs: 30_000 },
+  { kind: 'baseline', label: 'raw baseline: Node SRTP relay, decrypt once, GCM-encrypt per receiver', steps: stepsFrom('BENCH_STEPS_BASELINE', '0,50,100,200,300,400,500'), capMs: 30_000 },
+];
+/** Time a later phase needs at least; an earlier one leaves it. */
+const PHASE_MIN_MS = 15_000;
 const WINDOW_MS = 3000;
 const started = performance.now();
 const say = (line: string) => console.log(line);
@@ -22,6 +36,8 @@ const cpuMs = async (w: EngineWorker) => {
   const u = await w.getResourceUsage();
   return u.ru_utime + u.ru_stime;
 };
+/** The embedded engine counts packets it dropped because its fan-out backlog was full. */
+const overloadDropped = (w: EngineWorker) => (w as { datagramStats?: { overloadDropped: number } }).datagramStats?.overloadDropped ?? 0;
 
 /** Consume (paused) -> client ready -> resume -> first decoded frame, in-process real bots. */
 async function firstFrame(engine: Engine) {
@@ -51,142 +67,77 @@ async function firstFrame(engine: Engine) {
   }
 }
 
-interface Step {
-  consumers: number;
-  receiving: number;
-  onTopLayer: number;
-  topLayerPps: number;
-  cpu: number;
-  forwardedPps: number;
-  receivedPps: number;
+interface Snapshot {
+  t: number;
+  cpu: { engine: number; publisher: number; receivers: number; relay: number };
+  counters: Counters;
+  layers: number[];
+  machine: MachineSample;
+  dropped: number;
 }
 
-/** A load process speaking the bench signaling, with its events queued for `next()`. */
-function spawnLoad(file: string, serve: (m: BenchEnvelope & { request: BenchRequest }) => Promise<unknown>) {
-  const child = fork(fileURLToPath(new URL(file, import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
-  const events: { event: string; [k: string]: unknown }[] = [];
-  let wake: (() => void) | undefined;
-  child.on('message', async (m: BenchEnvelope | { event: string }) => {
-    if ('event' in m) {
-      events.push(m);
-      wake?.();
-      return;
-    }
-    if (!('request' in m)) return;
-    try {
-      child.send({ id: m.id, result: await serve(m) });
-    } catch (error) {
-      child.send({ id: m.id, error: String(error) });
-    }
-  });
-  const next = async (name: string, timeoutMs = 60_000) => {
-    const deadline = performance.now() + timeoutMs;
-    for (;;) {
-      const i = events.findIndex((e) => e.event === name);
-      if (i >= 0) return events.splice(i, 1)[0]!;
-      if (performance.now() > deadline) throw new Error(`bench: no "${name}" from ${file}`);
-      await new Promise<void>((r) => {
-        wake = r;
-        setTimeout(r, 200);
-      });
-    }
-  };
-  const ask = async (command: Record<string, unknown>, answer: string, timeoutMs?: number) => {
-    child.send(command);
-    return next(answer, timeoutMs);
-  };
-  const stop = async () => {
-    if (child.exitCode !== null) return;
-    child.send({ command: 'stop' });
-    await new Promise((r) => child.once('exit', r));
-  };
-  return { next, ask, stop };
-}
-
-/** The engine alone in this process; the publisher and the receivers each in their own. */
+/** The engine alone in this process; the publisher, the receivers (and sinks) and the relay each in their own. */
 async function load(engine: Engine) {
   const w = await worker(engine);
-  const router: Router = await w.createRouter({ mediaCodecs });
-  const transports = new Map<string, WebRtcTransport>();
-  const consumers: Consumer[] = [];
-  const producerRef: { current?: Producer } = {};
-  const serve = async ({ request: r }: { request: BenchRequest }): Promise<unknown> => {
-    switch (r.method) {
-      case 'routerCapabilities':
-        return router.rtpCapabilities;
-      case 'createTransport': {
-        const t = await router.createWebRtcTransport();
-        transports.set(t.id, t);
-        return { id: t.id, iceParameters: t.iceParameters, iceCandidates: t.iceCandidates, dtlsParameters: t.dtlsParameters };
-      }
-      case 'connect':
-        return transports.get(r.transportId)!.connect({ dtlsParameters: r.dtlsParameters as never });
-      case 'produce': {
-        const producer = await transports.get(r.transportId)!.produce({ kind: r.kind, rtpParameters: r.rtpParameters as never });
-        producerRef.current = producer;
-        return producer.id;
-      }
-      case 'consume': {
-        const c = await transports.get(r.transportId)!.consume({ producerId: r.producerId, rtpCapabilities: r.rtpCapabilities as never, paused: true });
-        await c.resume();
-        consumers.push(c);
-        return undefined;
-      }
-    }
-  };
-  const publisher = spawnLoad('./publisher.ts', serve);
-  const receivers = spawnLoad('./receivers.ts', serve);
+  const side = new EngineSide(await w.createRouter({ mediaCodecs }));
+  const publisher = spawnLoad('./publisher.ts', side.serve);
+  const receivers = spawnLoad('./receivers.ts', side.serve);
+  const relay = spawnLoad('./relay.ts');
   const steps: Step[] = [];
+  const snapshot = async (phase: Phase): Promise<Snapshot> => ({
+    t: performance.now(),
+    cpu: { engine: await cpuMs(w), publisher: await publisher.cpuMs(), receivers: await receivers.cpuMs(), relay: await relay.cpuMs() },
+    counters: await phase.counters(),
+    layers: await side.layerPackets(),
+    machine: sampleMachine(),
+    dropped: overloadDropped(w),
+  });
   try {
-    const { producerId } = await publisher.next('ready', 30_000);
+    const producerId = String((await publisher.next('ready', 30_000)).producerId);
     await receivers.next('ready', 30_000);
+    await relay.next('ready', 30_000);
     // Let the publisher's bandwidth estimate bring up the top layer.
     await waitFor('the top layer from the publisher', async () => {
       const { layers } = await publisher.ask({ command: 'layers' }, 'layers');
       return (layers as { width?: number }[]).filter((l) => l.width).length === 3;
     }, { timeoutMs: 20_000, intervalMs: 500 });
-    const pktCount = async () => {
-      let n = 0;
-      for (const c of consumers) n += (await c.getStats())[0]?.packetCount ?? 0;
-      return n;
+    const makePhase = (kind: Kind): Promise<Phase> | Phase => {
+      switch (kind) {
+        case 'webrtc':
+          return webrtcPhase(side, receivers, producerId);
+        case 'plain':
+          return plainPhase(side, receivers, producerId);
+        case 'pipe':
+          return pipePhase(side, receivers, producerId);
+        case 'baseline':
+          return baselinePhase(side, receivers, relay, producerId);
+      }
     };
-    const topPackets = async () => (await producerRef.current?.getStats())?.find((x) => x.rid === 'r2')?.packetCount ?? 0;
-    const onTop = () => consumers.filter((c) => c.currentLayers?.spatialLayer === 2).length;
-    for (const n of STEPS) {
-      if (performance.now() - started > TOTAL_BUDGET_MS - 20_000) break;
-      if (n > consumers.length) await receivers.ask({ command: 'add', count: n - consumers.length, producerId }, 'added', 90_000);
-      const receiving = async () => Number((await receivers.ask({ command: 'count' }, 'count')).receiving);
-      await waitFor('receivers to settle', async () => (await receiving()) === n, { timeoutMs: 20_000, intervalMs: 200 }).catch(() => undefined);
-      const r0 = (await receivers.ask({ command: 'count' }, 'count')).packets as number;
-      const top0 = await topPackets();
-      const [c0, p0, t0] = [await cpuMs(w), await pktCount(), performance.now()];
-      await new Promise((r) => setTimeout(r, WINDOW_MS)); // a measurement window, not a wait for a condition
-      const [c1, p1, t1] = [await cpuMs(w), await pktCount(), performance.now()];
-      const top1 = await topPackets();
-      const r1 = (await receivers.ask({ command: 'count' }, 'count')).packets as number;
-      const seconds = (t1 - t0) / 1000;
-      const { layers, bwe } = await publisher.ask({ command: 'layers' }, 'layers');
-      const top = (layers as OutboundLayer[]).find((l) => l.rid === 'r2');
-      const inStats = await producerRef.current?.getStats();
-      say(`      publisher: bwe ${Math.round(Number(bwe) / 1000)} kbps, top ${top?.width}px ${top?.fps}fps (${top?.limitation}); engine in: ${inStats?.map((x) => `${x.rid} ${Math.round(x.bitrate / 1000)}kbps`).join(', ')}`);
-      const step = {
-        consumers: n,
-        receiving: await receiving(),
-        onTopLayer: onTop(),
-        cpu: (c1 - c0) / (t1 - t0),
-        forwardedPps: (p1 - p0) / seconds,
-        receivedPps: (r1 - r0) / seconds,
-        topLayerPps: (top1 - top0) / seconds,
-      };
-      steps.push(step);
-      const expected = n * step.topLayerPps;
-      say(
-        `  ${String(n).padStart(4)} consumers (${step.receiving} receiving, ${step.onTopLayer} on the top layer, top layer in: ${Math.round(step.topLayerPps)} pkt/s): engine CPU ${(step.cpu * 100).toFixed(1).padStart(5)}% of a core, ` +
-          `forwarded ${Math.round(step.forwardedPps)} pkt/s (${expected ? Math.round((step.forwardedPps / expected) * 100) : 100}% of the top layer x consumers), received ${Math.round(step.receivedPps)} pkt/s`,
-      );
-      if (step.cpu > 0.95 || (n > 0 && step.forwardedPps < 0.9 * expected)) break;
+    for (const [i, spec] of PHASES.entries()) {
+      const deadline = Math.min(performance.now() + spec.capMs, started + TOTAL_BUDGET_MS - (PHASES.length - 1 - i) * PHASE_MIN_MS);
+      say(`  ${spec.label} (at ${Math.round((performance.now() - started) / 1000)} s)`);
+      const phase = await makePhase(spec.kind);
+      try {
+        for (const n of spec.steps) {
+          if (performance.now() + WINDOW_MS + 2000 > deadline) {
+            say(`    (time cap: stopped before the ${n}-consumer step)`);
+            break;
+          }
+          await phase.grow(n);
+          const a = await snapshot(phase);
+          await new Promise((r) => setTimeout(r, WINDOW_MS)); // a measurement window, not a wait for a condition
+          const b = await snapshot(phase);
+          const step = measured(spec.kind, n, a, b, phase, steps);
+          steps.push(step);
+          await printStep(step, publisher);
+          if (!step.verdict.keptUp) break;
+        }
+      } finally {
+        await phase.clear();
+      }
     }
   } finally {
+    await relay.stop();
     await receivers.stop();
     await publisher.stop();
     w.close();
@@ -194,29 +145,82 @@ async function load(engine: Engine) {
   return steps;
 }
 
-/**
- * CPU per forwarded packet comes from the busiest step that still forwarded everything (the least
- * noise); a consumer of the top layer costs that times the top layer's packet rate, averaged over
- * the loaded steps. The extrapolated count is what one core (less the idle cost) pays for at that
- * rate; the measured saturation step is reported beside it.
- */
+function measured(kind: Kind, n: number, a: Snapshot, b: Snapshot, phase: Phase, earlier: Step[]): Step {
+  const ms = b.t - a.t;
+  const seconds = ms / 1000;
+  const rate = (x: number | undefined, y: number | undefined) => ((x ?? 0) - (y ?? 0)) / seconds;
+  const layerInPps = b.layers.map((x, i) => rate(x, a.layers[i]));
+  const perLayer = (x: number[] | undefined, y: number[] | undefined) => x?.map((v, i) => rate(v, y?.[i]));
+  const step: Omit<Step, 'verdict'> = {
+    kind,
+    consumers: n,
+    receiving: b.counters.receiving ?? n,
+    ...(b.counters.onTopLayer !== undefined ? { onTopLayer: b.counters.onTopLayer } : {}),
+    cpu: {
+      engine: (b.cpu.engine - a.cpu.engine) / ms,
+      publisher: (b.cpu.publisher - a.cpu.publisher) / ms,
+      receivers: (b.cpu.receivers - a.cpu.receivers) / ms,
+      relay: (b.cpu.relay - a.cpu.relay) / ms,
+    },
+    machine: machineWindow(a.machine, b.machine),
+    layerInPps,
+    perConsumerPps: phase.perConsumerPps(layerInPps, rate(b.counters.input, a.counters.input)),
+    forwardedPps: rate(b.counters.forwarded, a.counters.forwarded),
+    ...(b.counters.forwardedByLayer ? { forwardedByLayerPps: perLayer(b.counters.forwardedByLayer, a.counters.forwardedByLayer)! } : {}),
+    ...(b.counters.receivedByLayer ? { receivedByLayerPps: perLayer(b.counters.receivedByLayer, a.counters.receivedByLayer)! } : {}),
+    receivedPps: rate(b.counters.received, a.counters.received),
+    overloadDropped: b.dropped - a.dropped,
+  };
+  // The top layer's usual rate, from every step so far: a step far below it lost its publisher.
+  const nominalTop = median([...earlier, step].map((s) => s.layerInPps.at(-1) ?? 0));
+  return { ...step, verdict: judge(step, nominalTop) };
+}
+
+async function printStep(s: Step, publisher: LoadProcess) {
+  const { layers, bwe } = await publisher.ask({ command: 'layers' }, 'layers');
+  const top = (layers as OutboundLayer[]).find((l) => l.rid === 'r2');
+  const expected = s.consumers * s.perConsumerPps;
+  const r = Math.round;
+  const byLayer = (xs: number[] | undefined) => (xs?.length ? ` [per layer ${xs.map(r).join('/')}]` : '');
+  say(
+    `    ${String(s.consumers).padStart(4)} ${s.kind} consumers` +
+      (s.kind === 'webrtc' ? ` (${s.receiving} receiving)` : '') +
+      (s.onTopLayer !== undefined ? ` (${s.onTopLayer} on the top layer)` : '') +
+      `: in ${s.layerInPps.map(r).join('/')} pkt/s per layer (publisher bwe ${r(Number(bwe) / 1000)} kbps, top ${top?.width}px ${top?.fps}fps); ` +
+      `${forwarderOf(s.kind)} forwarded ${r(s.forwardedPps)} pkt/s (${expected ? r((s.forwardedPps / expected) * 100) : 100}% of ${r(s.perConsumerPps)} x consumers)${byLayer(s.forwardedByLayerPps)}, ` +
+      `received ${r(s.receivedPps)} pkt/s${byLayer(s.receivedByLayerPps)}`,
+  );
+  const sum = s.cpu.engine + s.cpu.publisher + s.cpu.receivers + s.cpu.relay;
+  say(
+    `         CPU (share of one core): engine ${pct(s.cpu.engine)}, publisher ${pct(s.cpu.publisher)}, receivers ${pct(s.cpu.receivers)}, relay ${pct(s.cpu.relay)}; ` +
+      `sum ${pct(sum)}; machine ${(s.machine.busyCores + s.machine.stealCores).toFixed(2)}/${s.machine.cores} cores busy (steal ${s.machine.stealCores.toFixed(2)}), load ${s.machine.load1.toFixed(2)}` +
+      (s.overloadDropped ? `; engine overload drops ${s.overloadDropped}` : ''),
+  );
+  if (!s.verdict.keptUp) say(`         NOT KEEPING UP, saturated by ${s.verdict.saturatedBy}: ${s.verdict.why}`);
+}
+
+/** The issue's targets, printed as pass/fail; the bench never fails on them. */
 function summarize(steps: Step[]) {
-  const base = steps.find((s) => s.consumers === 0)?.cpu ?? 0;
-  const loaded = steps.filter((s) => s.consumers > 0);
-  const nominalTopPps = loaded.reduce((n, s) => n + s.topLayerPps, 0) / Math.max(1, loaded.length);
-  const keptUp = (s: Step) => s.forwardedPps >= 0.9 * s.consumers * s.topLayerPps;
-  const busiest = [...loaded].filter(keptUp).sort((a, b) => b.forwardedPps - a.forwardedPps)[0] ?? loaded[loaded.length - 1];
-  const saturated = steps.find((s) => s.cpu > 0.95 || (s.consumers > 0 && !keptUp(s)));
-  if (!busiest || !busiest.forwardedPps) return { cpuPerPacketUs: NaN, cpuPerConsumer: NaN, consumersPerCore: 0, saturatedAt: saturated?.consumers, busiest, nominalTopPps };
-  const cpuPerPacket = (busiest.cpu - base) / busiest.forwardedPps;
-  const cpuPerConsumer = cpuPerPacket * nominalTopPps;
+  const of = (kind: Kind) => steps.filter((s) => s.kind === kind);
+  const costs = Object.fromEntries((['webrtc', 'plain', 'pipe', 'baseline'] as const).map((k) => [k, cost(of(k))])) as Record<Kind, Cost>;
+  const ratio = (k: Kind) => costs[k].us / costs.baseline.us;
+  const webrtc = of('webrtc');
+  const loaded = webrtc.filter((s) => s.consumers > 0);
+  const topPps = median(loaded.map((s) => s.layerInPps.at(-1) ?? 0));
+  const cpuPerConsumer = (costs.webrtc.us / 1e6) * topPps;
+  const extrapolated = Math.floor((1 - costs.webrtc.base) / cpuPerConsumer);
+  const firstMiss = (kind: Kind) => of(kind).find((s) => !s.verdict.keptUp);
+  // Only a step where the engine itself ran out of CPU caps the extrapolation.
+  const engineSaturatedAt = webrtc.find((s) => s.verdict.saturatedBy === 'engine' && s.verdict.cpuBound)?.consumers;
   return {
-    cpuPerPacketUs: cpuPerPacket * 1e6,
+    costs,
+    ratio,
+    topPps,
     cpuPerConsumer,
-    consumersPerCore: Math.floor((1 - base) / cpuPerConsumer),
-    saturatedAt: saturated?.consumers,
-    busiest,
-    nominalTopPps,
+    extrapolated: Number.isFinite(extrapolated) ? extrapolated : 0,
+    consumersPerCore: Math.min(engineSaturatedAt ?? Number.POSITIVE_INFINITY, Number.isFinite(extrapolated) ? extrapolated : 0),
+    engineSaturatedAt,
+    firstMiss,
   };
 }
 
@@ -229,30 +233,52 @@ for (const { name, engine, reason } of await engineAvailability()) {
   say(`${name}: first frame (${FIRST_FRAME_RUNS} runs, real decoder)`);
   const ff = await firstFrame(engine);
   say(`  consume -> first decoded frame: median ${ff.fromConsume.toFixed(0)} ms; resume -> first decoded frame: median ${ff.fromResume.toFixed(0)} ms (runs: ${ff.runs.join(', ')})`);
-  say(`${name}: load on one worker`);
+  say(`${name}: load on one worker (${os.availableParallelism()} cores, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')})`);
   const steps = await load(engine);
   const s = summarize(steps);
+  const us = (k: Kind) => `${s.costs[k].us.toFixed(2)} µs (idle ${pct(s.costs[k].base)}, from the ${s.costs[k].from.join('/') || 'no'}-consumer steps)`;
+  say(`${name}: CPU per forwarded packet, each in its own process's CPU, same run`);
+  say(`  WebRTC consumers: ${us('webrtc')}`);
+  say(`  plain consumers:  ${us('plain')}`);
+  say(`  pipe consumers:   ${us('pipe')}`);
+  say(`  raw baseline:     ${us('baseline')}`);
+  say(`  engine / baseline: WebRTC ${s.ratio('webrtc').toFixed(2)}x, plain ${s.ratio('plain').toFixed(2)}x, pipe ${s.ratio('pipe').toFixed(2)}x`);
   say(
-    `  forwarding cost: ${s.cpuPerPacketUs.toFixed(1)} µs of CPU per packet (busiest step: ${s.busiest?.consumers} consumers, ${Math.round(s.busiest?.forwardedPps ?? 0)} pkt/s at ${((s.busiest?.cpu ?? 0) * 100).toFixed(0)}% of a core)`,
+    `  CPU per top-layer WebRTC consumer (${Math.round(s.topPps)} pkt/s): ${(s.cpuPerConsumer * 100).toFixed(3)}% of a core; one core pays for ~${s.extrapolated} consumers` +
+      (s.engineSaturatedAt ? `; the engine ran out of CPU at the ${s.engineSaturatedAt}-consumer step (caps it)` : '; no step ran the engine out of CPU'),
   );
-  say(
-    `  CPU per top-layer consumer (${Math.round(s.nominalTopPps)} pkt/s): ${(s.cpuPerConsumer * 100).toFixed(2)}% of a core; ` +
-      `one core pays for ~${s.consumersPerCore} consumers; ` +
-      (s.saturatedAt ? `measured: saturated (CPU > 95% or not keeping up) at the ${s.saturatedAt}-consumer step` : `no step saturated a core`),
-  );
+  for (const k of ['webrtc', 'plain', 'pipe', 'baseline'] as const) {
+    const miss = s.firstMiss(k);
+    say(`  ${k}: ` + (miss ? `stopped keeping up at ${miss.consumers} consumers, saturated by ${miss.verdict.saturatedBy} (${miss.verdict.why})` : 'kept up at every step measured'));
+  }
+  // A comparison with a side not measured (NaN: no step kept up) is neither a pass nor a fail.
+  const target = (ok: boolean, what: string, ...inputs: number[]) =>
+    say(`  target ${inputs.some(Number.isNaN) ? 'NOT MEASURED' : ok ? 'PASS' : 'FAIL'}: ${what}`);
+  target(s.costs.plain.us <= s.costs.webrtc.us, `plain consumers cost no more per packet than WebRTC consumers (${s.costs.plain.us.toFixed(2)} vs ${s.costs.webrtc.us.toFixed(2)} µs)`, s.costs.plain.us, s.costs.webrtc.us);
+  target(s.costs.pipe.us <= s.costs.webrtc.us, `pipe consumers cost no more per packet than WebRTC consumers (${s.costs.pipe.us.toFixed(2)} vs ${s.costs.webrtc.us.toFixed(2)} µs)`, s.costs.pipe.us, s.costs.webrtc.us);
+  for (const k of ['webrtc', 'plain', 'pipe'] as const) target(s.ratio(k) <= 2, `${k} consumers within 2x of the raw baseline (${s.ratio(k).toFixed(2)}x)`, s.ratio(k));
+  target(s.consumersPerCore >= 200, `consumers_per_core >= 200 for WebRTC consumers (${s.consumersPerCore})`, s.costs.webrtc.us);
+  const fixed = (x: number, d = 2) => (Number.isFinite(x) ? Number(x.toFixed(d)) : null);
   results.push({
     engine: name,
-    // Conservative: the lower of the extrapolation and the step that saturated a core.
-    consumers_per_core: Math.min(s.saturatedAt ?? Number.POSITIVE_INFINITY, s.consumersPerCore),
-    consumers_per_core_extrapolated: s.consumersPerCore,
-    saturated_at_step: s.saturatedAt ?? null,
+    consumers_per_core: s.consumersPerCore,
+    consumers_per_core_extrapolated: s.extrapolated,
+    saturated_by: s.firstMiss('webrtc')?.verdict.saturatedBy ?? null,
+    saturated_at_step: s.firstMiss('webrtc')?.consumers ?? null,
+    saturated_by_kind: Object.fromEntries((['webrtc', 'plain', 'pipe', 'baseline'] as const).map((k) => [k, s.firstMiss(k)?.verdict.saturatedBy ?? null])),
+    cpu_us_per_packet_webrtc: fixed(s.costs.webrtc.us),
+    cpu_us_per_packet_plain: fixed(s.costs.plain.us),
+    cpu_us_per_packet_pipe: fixed(s.costs.pipe.us),
+    cpu_us_per_packet_baseline: fixed(s.costs.baseline.us),
+    ratio_webrtc_vs_baseline: fixed(s.ratio('webrtc')),
+    ratio_plain_vs_baseline: fixed(s.ratio('plain')),
+    ratio_pipe_vs_baseline: fixed(s.ratio('pipe')),
     first_frame_ms: Math.round(ff.fromResume),
     consume_to_first_frame_ms: Math.round(ff.fromConsume),
-    cpu_per_consumer_pct: Number((s.cpuPerConsumer * 100).toFixed(3)),
-    cpu_per_packet_us: Number(s.cpuPerPacketUs.toFixed(2)),
-    top_layer_pps: Math.round(s.nominalTopPps),
-    max_forwarded_pps: Math.round(s.busiest?.forwardedPps ?? 0),
-    max_consumers_tested: steps[steps.length - 1]?.consumers ?? 0,
+    cpu_per_consumer_pct: fixed(s.cpuPerConsumer * 100, 3),
+    top_layer_pps: Math.round(s.topPps),
+    max_forwarded_pps: Math.round(Math.max(0, ...steps.filter((x) => x.kind === 'webrtc' && x.verdict.keptUp).map((x) => x.forwardedPps))),
+    max_consumers_tested: Object.fromEntries((['webrtc', 'plain', 'pipe', 'baseline'] as const).map((k) => [k, steps.filter((x) => x.kind === k).at(-1)?.consumers ?? 0])),
     elapsed_s: Math.round((performance.now() - started) / 1000),
   });
 }

@@ -45,3 +45,15 @@ export async function remoteRouter(): Promise<Router> {
   } as unknown as Router;
 }
 
+
+/**
+ * Every load process answers `cpu` with its own CPU time (user + system, µs, all threads), so the
+ * bench can tell which process ran out of CPU when a step stops forwarding everything.
+ */
+export function answerCpu(): void {
+  process.on('message', (m: { command?: string }) => {
+    if (m.command !== 'cpu') return;
+    const u = process.cpuUsage();
+    process.send!({ event: 'cpu', us: u.user + u.system });
+  });
+}

@@ -1,11 +1,13 @@
 // The bench's receivers process: N light receivers (ICE + DTLS + counting SRTP datagrams, no
-// decoding), so the engine process measures only the engine.
+// decoding) and counting sinks for plain, pipe and relayed streams, so the engine process
+// measures only the engine.
 import dgram from 'node:dgram';
 import { randomBytes } from 'node:crypto';
 import { DtlsClient, Message, ProtectionProfileAeadAes128Gcm, ProtectionProfileAes128CmHmacSha1_80, classes, methods } from 'werift';
 import { createCertificate } from '../src/engine/embedded/certificate.ts';
 import type { RtpCapabilities } from '../src/engine/types.ts';
-import { type ServerTransportInfo, call } from './child-rpc.ts';
+import { type ServerTransportInfo, answerCpu, call } from './child-rpc.ts';
+import { CountingSink } from './sink.ts';
 
 class LightReceiver {
   readonly socket = dgram.createSocket('udp4');
@@ -72,9 +74,11 @@ class LightReceiver {
 
 const rtpCapabilities = await call<RtpCapabilities>({ method: 'routerCapabilities' });
 const receivers: LightReceiver[] = [];
+const sinks = new Map<number, CountingSink>();
 
 let producerId: string | undefined;
-process.on('message', async (m: { command?: string; count?: number; producerId?: string }) => {
+answerCpu();
+process.on('message', async (m: { command?: string; count?: number; producerId?: string; port?: number }) => {
   if (m.command === 'add') {
     producerId = m.producerId;
     const batch = Array.from({ length: m.count! }, () => new LightReceiver());
@@ -85,8 +89,19 @@ process.on('message', async (m: { command?: string; count?: number; producerId?:
     process.send!({ event: 'added', total: receivers.length });
   } else if (m.command === 'count') {
     process.send!({ event: 'count', packets: receivers.reduce((n, r) => n + r.packets, 0), receiving: receivers.filter((r) => r.packets > 0).length });
+  } else if (m.command === 'clear') {
+    for (const r of receivers.splice(0)) r.close();
+    process.send!({ event: 'cleared' });
+  } else if (m.command === 'sink') {
+    const sink = await CountingSink.open();
+    sinks.set(sink.port, sink);
+    process.send!({ event: 'sink', port: sink.port });
+  } else if (m.command === 'sinkCount') {
+    const sink = sinks.get(m.port!);
+    process.send!({ event: 'sinkCount', packets: sink?.packets ?? 0, bySsrc: [...(sink?.bySsrc ?? [])] });
   } else if (m.command === 'stop') {
     for (const r of receivers) r.close();
+    for (const s of sinks.values()) s.close();
     process.exit(0);
   }
 });
