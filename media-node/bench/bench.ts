@@ -210,8 +210,11 @@ function summarize(steps: Step[]) {
   const cpuPerConsumer = (costs.webrtc.us / 1e6) * topPps;
   const extrapolated = Math.floor((1 - costs.webrtc.base) / cpuPerConsumer);
   const firstMiss = (kind: Kind) => of(kind).find((s) => !s.verdict.keptUp);
-  // Only a step where the engine itself ran out of CPU caps the extrapolation.
+  // Only a step where the engine itself ran out of CPU caps the extrapolation. A step it fell behind
+  // at without a full core is reported beside it: it can be the engine's event loop, or the
+  // publisher's top layer moving during the window (a live WebRTC publisher is not a metronome).
   const engineSaturatedAt = webrtc.find((s) => s.verdict.saturatedBy === 'engine' && s.verdict.cpuBound)?.consumers;
+  const engineBehindAt = webrtc.find((s) => s.verdict.saturatedBy === 'engine')?.consumers;
   return {
     costs,
     ratio,
@@ -220,6 +223,7 @@ function summarize(steps: Step[]) {
     extrapolated: Number.isFinite(extrapolated) ? extrapolated : 0,
     consumersPerCore: Math.min(engineSaturatedAt ?? Number.POSITIVE_INFINITY, Number.isFinite(extrapolated) ? extrapolated : 0),
     engineSaturatedAt,
+    engineBehindAt,
     firstMiss,
   };
 }
@@ -263,6 +267,7 @@ for (const { name, engine, reason } of await engineAvailability()) {
     engine: name,
     consumers_per_core: s.consumersPerCore,
     consumers_per_core_extrapolated: s.extrapolated,
+    webrtc_engine_behind_at: s.engineBehindAt ?? null,
     saturated_by: s.firstMiss('webrtc')?.verdict.saturatedBy ?? null,
     saturated_at_step: s.firstMiss('webrtc')?.consumers ?? null,
     saturated_by_kind: Object.fromEntries((['webrtc', 'plain', 'pipe', 'baseline'] as const).map((k) => [k, s.firstMiss(k)?.verdict.saturatedBy ?? null])),
