@@ -67,6 +67,8 @@ export class EmbeddedRouter extends Emitter<RouterEvents> implements Router {
   closed = false;
   readonly #producers = new Map<string, EmbeddedProducer>();
   readonly #transports = new Set<EmbeddedRtpTransport>();
+  /** The pipe transport pair to each router this one pipes to (pipeToRouter). */
+  readonly #pipes = new Map<EmbeddedRouter, Promise<{ local: PipeTransport; remote: PipeTransport }>>();
   readonly #context: RouterContext;
 
   constructor(
@@ -167,8 +169,6 @@ export class EmbeddedRouter extends Emitter<RouterEvents> implements Router {
     }
     return pair;
   }
-
-  readonly #pipes = new Map<EmbeddedRouter, Promise<{ local: PipeTransport; remote: PipeTransport }>>();
 
   async createPlainTransport(options: PlainTransportOptions): Promise<PlainTransport> {
     return this.#addTransport(() => EmbeddedPlainTransport.create(this.#context, options ?? {}));
