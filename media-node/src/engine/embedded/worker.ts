@@ -10,6 +10,9 @@ import { EmbeddedRouter, type WorkerContext } from './router.ts';
 import { TcpListener } from './tcp-listener.ts';
 import { UdpMux } from './udp-mux.ts';
 
+/** Tries at finding a free port for both UDP and TCP when any port will do. */
+const PORT_PAIR_ATTEMPTS = 20;
+
 export interface EmbeddedWorkerOptions extends WorkerOptions {
   /** Shorter in tests, to prove consent expiry without waiting 30 s. */
   consentTimeoutMs?: number;
@@ -52,9 +55,16 @@ export class EmbeddedWorker extends Emitter<WorkerEvents> implements EngineWorke
   }
 
   static async create(options: EmbeddedWorkerOptions): Promise<EmbeddedWorker> {
-    const [mux, certificate] = await Promise.all([UdpMux.bind(options.listenIp, options.port), createCertificate()]);
-    const tcp = await TcpListener.listen(options.listenIp, mux);
-    return new EmbeddedWorker(mux, tcp, certificate, options);
+    const certificate = await createCertificate();
+    // ICE-TCP listens on the UDP port's number. With "any port" the kernel picks the UDP port
+    // without looking at TCP, whose twin may be some outgoing connection's local port: pick again
+    // rather than run without TCP. A configured port gets what it gets (TCP only if free).
+    for (let attempt = 1; ; attempt++) {
+      const mux = await UdpMux.bind(options.listenIp, options.port);
+      const tcp = await TcpListener.listen(options.listenIp, mux);
+      if (tcp || options.port !== 0 || attempt === PORT_PAIR_ATTEMPTS) return new EmbeddedWorker(mux, tcp, certificate, options);
+      mux.close();
+    }
   }
 
   get port(): number {
