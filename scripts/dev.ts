@@ -357,6 +357,8 @@ const services: Service[] = [
           MEDIA_FLEET_TOKEN: token,
           MEDIA_METRICS_HOST: '127.0.0.1',
           MEDIA_METRICS_PORT: String(config.mediaMetricsPort),
+          // Ctrl-C SIGTERMs the node, which drains: locally it hands its rooms back at once.
+          MEDIA_DRAIN_TIMEOUT_SECONDS: env.MEDIA_DRAIN_TIMEOUT_SECONDS || '0',
         },
         // Ready once the node's own health endpoint answers (it is up, its engine workers running).
         healthUrl: `${metrics}/health`,
