@@ -17,3 +17,8 @@ output "fleet_url" {
   description = "The fleet endpoint the nodes dial."
   value       = "wss://api.${var.domain}/api/v1/fleet/connect"
 }
+
+output "turn_urls" {
+  description = "The Worker's TURN_URLS (comma-separated): TURN over UDP and TCP on 3478, over TLS on 443."
+  value       = "turn:turn.${var.domain}:3478?transport=udp,turn:turn.${var.domain}:3478?transport=tcp,turns:turn.${var.domain}:443?transport=tcp"
+}
