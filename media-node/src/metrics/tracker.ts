@@ -39,21 +39,27 @@ export class MediaTracker {
     const trackTransport = <T extends Transport>(transport: T, type: TransportType): T => {
       objects.transports.set(transport, type);
       transport.once('close', () => objects.transports.delete(transport));
-      const produce = transport.produce.bind(transport);
-      const consume = transport.consume.bind(transport);
-      transport.produce = async (options) => track(objects.producers, await produce(options));
-      transport.consume = async (options) => track(objects.consumers, await consume(options));
+      if (typeof transport.produce === 'function') {
+        const produce = transport.produce.bind(transport);
+        transport.produce = async (options) => track(objects.producers, await produce(options));
+      }
+      if (typeof transport.consume === 'function') {
+        const consume = transport.consume.bind(transport);
+        transport.consume = async (options) => track(objects.consumers, await consume(options));
+      }
       return transport;
     };
     const createRouter = worker.createRouter.bind(worker);
     worker.createRouter = async (options) => {
       const router = track(objects.routers, await createRouter(options));
-      const webrtc = router.createWebRtcTransport.bind(router);
-      const pipe = router.createPipeTransport.bind(router);
-      const plain = router.createPlainTransport.bind(router);
-      router.createWebRtcTransport = async (o) => trackTransport(await webrtc(o), 'webrtc');
-      router.createPipeTransport = async (o) => trackTransport(await pipe(o), 'pipe');
-      router.createPlainTransport = async (o) => trackTransport(await plain(o), 'plain');
+      const wrap = <K extends 'createWebRtcTransport' | 'createPipeTransport' | 'createPlainTransport'>(method: K, type: TransportType) => {
+        if (typeof router[method] !== 'function') return;
+        const create = (router[method] as (o: unknown) => Promise<Transport>).bind(router);
+        (router as unknown as Record<K, (o: unknown) => Promise<Transport>>)[method] = async (o) => trackTransport(await create(o), type);
+      };
+      wrap('createWebRtcTransport', 'webrtc');
+      wrap('createPipeTransport', 'pipe');
+      wrap('createPlainTransport', 'plain');
       return router;
     };
     return worker;
