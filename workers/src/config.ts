@@ -51,6 +51,10 @@ const ConfigSchema = z.object({
   ADMIN_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
   FLEET_HEARTBEAT_SECONDS: intFrom(5),
   FLEET_NODE_STALE_SECONDS: intFrom(15),
+  // Big rooms: viewers one node takes for a room before the room spills to an edge node (mediasoup's
+  // guidance is 200-300 viewers per router), and how many edges one room may use.
+  MEDIA_VIEWERS_PER_NODE: intFrom(200),
+  MEDIA_MAX_EDGES: intFrom(8),
 });
 
 export interface Config {
@@ -94,6 +98,10 @@ export interface FleetConfig {
   heartbeatMs: number;
   /** A node silent for longer than this is dead: no new rooms, its rooms are re-placed on request. */
   staleAfterMs: number;
+  /** Viewers a room puts on one node (origin or edge) before it opens another edge. */
+  viewersPerNode: number;
+  /** Edge nodes one room may use; past that, viewers go to the least full node. */
+  maxEdges: number;
 }
 
 /** `local`: no Stripe keys; an owner switches plans directly (never in production). */
@@ -197,6 +205,8 @@ export function loadConfig(env: Env): Config {
       adminToken: v.ADMIN_TOKEN,
       heartbeatMs: v.FLEET_HEARTBEAT_SECONDS * 1000,
       staleAfterMs: v.FLEET_NODE_STALE_SECONDS * 1000,
+      viewersPerNode: v.MEDIA_VIEWERS_PER_NODE,
+      maxEdges: v.MEDIA_MAX_EDGES,
     },
   };
   cached = { env, config };

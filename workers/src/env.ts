@@ -13,6 +13,8 @@ export interface Env {
   ADMIN_TOKEN?: string;
   FLEET_HEARTBEAT_SECONDS?: string;
   FLEET_NODE_STALE_SECONDS?: string;
+  MEDIA_VIEWERS_PER_NODE?: string;
+  MEDIA_MAX_EDGES?: string;
   PUBLIC_URL?: string;
   WEB_URL?: string;
   SESSION_TTL_HOURS?: string;

@@ -19,7 +19,7 @@ describe('fleet connect: node credentials', () => {
     expect((await dialFleet('not-a-jwt')).status).toBe(401);
     expect((await dialFleet(await nodeToken('n1', 'eu', 'another-secret-0123456789abcdef0123456'))).status).toBe(401);
     expect((await dialFleet(await nodeToken('n1', 'eu', config.fleet.secret, -10))).status).toBe(401);
-    const roomNode = await signRoomNodeToken(config.fleet.secret, { nodeId: 'n1', roomId: 'r1' });
+    const roomNode = await signRoomNodeToken(config.fleet.secret, { nodeId: 'n1', roomId: 'r1', role: 'origin' });
     const refused = await dialFleet(roomNode);
     expect(refused.status).toBe(401);
     expect(await refused.json()).toMatchObject({ error: { code: 'invalid_node_token' } });
