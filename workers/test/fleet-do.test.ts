@@ -107,6 +107,48 @@ describe('fleet registry and placement', () => {
     idle.close();
   });
 
+  it('gives a room edge nodes that never serve it already, and releases them with the room', async () => {
+    const fleet = ownFleet();
+    const nodes = await Promise.all(['e-a', 'e-b', 'e-c'].map((nodeId) => TestNode.register({ nodeId, target: fleet })));
+    const [a, b, c] = nodes as [TestNode, TestNode, TestNode];
+    expect(await fleet.placeEdge('big-1')).toEqual({ error: 'no_media_capacity' }); // no origin yet
+    expect(await fleet.placeRoom('big-1')).toEqual({ nodeId: 'e-a' });
+    const first = await fleet.placeEdge('big-1');
+    expect(first).toEqual({ nodeId: 'e-b' });
+    const assign = await b.fleet.next((m) => m.type === 'room.assign' && m.roomId === 'big-1');
+    expect(await verifyRoomNodeToken(config.fleet.secret, assign.token, 'big-1')).toMatchObject({ nodeId: 'e-b', role: 'edge' });
+    // Neither the origin nor an edge is chosen again, nor a node the room asks to avoid.
+    expect(await fleet.placeEdge('big-1', undefined, ['e-c'])).toEqual({ error: 'no_media_capacity' });
+    expect(await fleet.placeEdge('big-1')).toEqual({ nodeId: 'e-c' });
+    expect(await fleet.placeEdge('big-1')).toEqual({ error: 'no_media_capacity' });
+    // The origin is never moved onto one of the room's edges.
+    expect(await fleet.placeRoom('big-1', undefined, 'e-a')).toEqual({ error: 'no_media_capacity' });
+    expect((await fleet.listNodes()).map((n) => n.rooms)).toEqual([1, 1, 1]);
+    // The room lets go of one edge: only that node is told.
+    expect(await c.fleet.next((m) => m.type === 'room.assign' && m.roomId === 'big-1')).toBeTruthy();
+    await fleet.releaseEdge('big-1', 'e-c');
+    expect(await c.fleet.next((m) => m.type === 'room.release' && m.roomId === 'big-1')).toBeTruthy();
+    // The room ends: the origin and the remaining edge let go.
+    await fleet.releaseRoom('big-1');
+    expect(await a.fleet.next((m) => m.type === 'room.release' && m.roomId === 'big-1')).toBeTruthy();
+    expect(await b.fleet.next((m) => m.type === 'room.release' && m.roomId === 'big-1')).toBeTruthy();
+    expect((await fleet.listNodes()).map((n) => n.rooms)).toEqual([0, 0, 0]);
+    for (const n of nodes) n.close();
+  });
+
+  it('counts rooms it placed since a node last reported, so a burst of placements spreads out', async () => {
+    const fleet = ownFleet();
+    const x = await TestNode.register({ nodeId: 'burst-x', maxConsumers: 800, target: fleet });
+    const y = await TestNode.register({ nodeId: 'burst-y', maxConsumers: 800, target: fleet });
+    await expect.poll(async () => (await fleet.listNodes()).every((n) => n.load !== null)).toBe(true);
+    // Both report empty; without counting unreported rooms every placement would pick burst-x.
+    const placed = [];
+    for (let i = 0; i < 4; i++) placed.push(((await fleet.placeRoom(`burst-${i}`)) as { nodeId: string }).nodeId);
+    expect(placed.sort()).toEqual(['burst-x', 'burst-x', 'burst-y', 'burst-y']);
+    x.close();
+    y.close();
+  });
+
   it('prefers the requested region and falls back to another', async () => {
     const fleet = ownFleet();
     const eu = await TestNode.register({ nodeId: 'eu-node', region: 'eu', target: fleet });

@@ -143,7 +143,14 @@ export class Edges {
 
   /** What the origin reports about the pipes' ends: 'handled' when it was one. */
   originEvent(message: NodeEvent): 'handled' | 'relay' {
-    if (message.type === 'consumer.closed') this.store.dropPipedByOriginConsumer(message.consumerId);
+    if (message.type === 'consumer.closed') {
+      // Nothing feeds the edge's copy any more (the producer closed, or the pipe did): it closes,
+      // and with it the consumers there, whose owners are told.
+      const piped = this.store.dropPipedByOriginConsumer(message.consumerId);
+      if (!piped) return 'relay';
+      this.notify(piped.edge_node_id, 'producer.close', { producerId: piped.producer_id });
+      return 'handled';
+    }
     if (message.type !== 'transport.closed') return 'relay';
     const link = this.store.dropPipeLinkByPipe(message.transportId);
     if (!link) return 'relay';

@@ -162,9 +162,13 @@ export class MediaStore {
     this.sql.exec(`DELETE FROM media_piped_producers WHERE edge_node_id = ? AND producer_id = ?`, edgeNodeId, producerId);
   }
 
-  /** The origin's pipe consumer for a piped producer went: forget that piping. */
-  dropPipedByOriginConsumer(originConsumerId: string): void {
-    this.sql.exec(`DELETE FROM media_piped_producers WHERE origin_consumer_id = ?`, originConsumerId);
+  /** The origin's pipe consumer for a piped producer went: forget that piping; returns it if it was one. */
+  dropPipedByOriginConsumer(originConsumerId: string): { edge_node_id: string; producer_id: string } | undefined {
+    const row = this.sql
+      .exec<{ edge_node_id: string; producer_id: string }>(`SELECT edge_node_id, producer_id FROM media_piped_producers WHERE origin_consumer_id = ?`, originConsumerId)
+      .toArray()[0];
+    if (row) this.sql.exec(`DELETE FROM media_piped_producers WHERE origin_consumer_id = ?`, originConsumerId);
+    return row;
   }
 
   hasObjects(): boolean {
