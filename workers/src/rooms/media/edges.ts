@@ -12,6 +12,7 @@ import { fleetStub } from '../../fleet/fleet-do.ts';
 import { closeSocket } from '../realtime/connection.ts';
 import type { MediaStore, PipeLinkRow } from './media-store.ts';
 import type { NodeEvent, NodeLink } from './node-link.ts';
+import { chooseViewerNode } from './viewer-seats.ts';
 
 export interface EdgesHost {
   roomId(): string | null;
@@ -63,22 +64,16 @@ export class Edges {
    */
   async seatViewer(identity: string, mayPublish: boolean): Promise<ViewerSeat> {
     const existing = this.store.viewerNode(identity);
-    if (existing === null || (existing && this.link.edgeSocket(existing))) return this.#seat(existing);
-    if (mayPublish) return this.#seat(null);
-    const viewers = this.#viewersPerNode();
-    const { viewersPerNode, maxEdges } = this.config;
-    if ((viewers.get(null) ?? 0) < viewersPerNode) return this.#seat(null);
-    const edges = this.#edgeIds();
-    const open = edges.find((id) => (viewers.get(id) ?? 0) < viewersPerNode);
-    if (open) return this.#seat(open);
-    if (edges.length < maxEdges) {
-      const placed = await this.#placeEdge();
-      if (placed) return this.#seat(placed);
-    }
-    // Every node is at its share (or no edge could be had): the least full one.
-    const candidates: (string | null)[] = [null, ...edges];
-    const least = candidates.sort((a, b) => (viewers.get(a) ?? 0) - (viewers.get(b) ?? 0))[0] ?? null;
-    return this.#seat(least);
+    const choice = chooseViewerNode({
+      existing,
+      existingConnected: typeof existing === 'string' && this.link.edgeSocket(existing) !== undefined,
+      mayPublish,
+      viewers: this.#viewersPerNode(),
+      edges: this.#edgeIds(),
+      ...this.config,
+    });
+    if (!('placeEdge' in choice)) return this.#seat(choice.nodeId);
+    return this.#seat((await this.#placeEdge()) ?? choice.fallback);
   }
 
   /** Asks an edge node; `unavailable` when it is not connected (lost meanwhile). */
