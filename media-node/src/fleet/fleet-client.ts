@@ -138,7 +138,8 @@ export class FleetClient {
         token,
         nodeId: this.config.nodeId,
         listen: { ip: this.config.listenIp, announcedAddress: this.config.announcedAddress },
-        worker: this.#leastBusyWorker(),
+        worker: this.#workersByLoad()[0]!,
+        spread: { workers: () => this.#workersByLoad(), viewersPerRouter: Math.max(1, Math.floor(this.config.limits.maxConsumersPerWorker / 2)) },
         log: this.log.child('room'),
         onClosed: (s) => {
           if (this.#rooms.get(roomId) !== s) return;
@@ -155,11 +156,14 @@ export class FleetClient {
     }
   }
 
-  /** Rooms are spread over the engine workers: the one with the fewest rooms gets the next. */
-  #leastBusyWorker() {
+  /**
+   * The engine workers, the one with the fewest routers first: a new room's router goes there, and
+   * a big room's extra routers (a viewer's share is half a worker's consumers: audio and video).
+   */
+  #workersByLoad() {
     const perWorker = new Map(this.node.workers.map((w) => [w, 0]));
-    for (const room of this.#rooms.values()) perWorker.set(room.worker, (perWorker.get(room.worker) ?? 0) + 1);
-    return [...perWorker].sort((a, b) => a[1] - b[1])[0]![0];
+    for (const room of this.#rooms.values()) for (const w of room.workersInUse) perWorker.set(w, (perWorker.get(w) ?? 0) + 1);
+    return [...perWorker].sort((a, b) => a[1] - b[1]).map(([w]) => w);
   }
 
   async #reportLoad(): Promise<void> {
@@ -182,7 +186,9 @@ export class FleetClient {
         for (const s of stats) bps += (s.recvBitrate ?? 0) + (s.sendBitrate ?? 0);
       }
     }
-    return { routers: this.#rooms.size, transports, producers, consumers, cpu: this.#cpuShare(), bitrateKbps: Math.round(bps / 1000), state: this.#draining ? 'draining' : 'serving' };
+    let routers = 0;
+    for (const room of this.#rooms.values()) routers += room.workersInUse.length;
+    return { routers, transports, producers, consumers, cpu: this.#cpuShare(), bitrateKbps: Math.round(bps / 1000), state: this.#draining ? 'draining' : 'serving' };
   }
 
   /** Share of all cores this process used since the last report (the embedded engine runs in-process). */
