@@ -6,8 +6,10 @@
 // What is modelled: each node's CPU budget in forwarded packets per second, from the per-packet
 // costs `npm run bench:media` measures (WebRTC and pipe consumers); the packets a viewer costs on
 // the layer it receives; an edge taking EDGE_READY_MS to dial in (joins meanwhile wait for it);
-// the pipe traffic, every layer once per edge. At the end the fullest edge is killed and its
-// viewers are seated again by the same rules. The last line is one JSON object.
+// the pipe traffic, every layer once per edge. A node serves its share of the room on all its
+// cores (the media node spreads a room's viewers over its workers: router-spread.ts). At the end
+// the fullest edge is killed and its viewers are seated again by the same rules. The last line is
+// one JSON object.
 //   SIM_VIEWERS (100000)  SIM_JOINS_PER_MIN (5000)  SIM_NODES (60 available)  SIM_CORES (8 per node)
 //   SIM_WEBRTC_US_PER_PKT (13.47)  SIM_PIPE_US_PER_PKT (6.38): bench:media's figures, embedded engine
 //   SIM_VIEWERS_PER_NODE: the room's MEDIA_VIEWERS_PER_NODE (default: what fills 90 % of a node)
@@ -217,6 +219,8 @@ const result = {
   nodes_used: serving.length,
   cores_per_node: CORES,
   viewers_per_node: VIEWERS_PER_NODE,
+  /** The node setting that lets one room use all cores for that many viewers (audio + video each). */
+  consumers_per_worker: Math.ceil((2 * VIEWERS_PER_NODE) / CORES),
   peak_node_load: Math.round(peakLoad * 1000) / 1000,
   nodes_over_90pct: serving.filter((n) => load(n) > 0.9 + 1e-9).length,
   pipes_per_edge: 1,
