@@ -121,8 +121,8 @@ describe('fleet registry and placement', () => {
     expect(await fleet.placeEdge('big-1', undefined, ['e-c'])).toEqual({ error: 'no_media_capacity' });
     expect(await fleet.placeEdge('big-1')).toEqual({ nodeId: 'e-c' });
     expect(await fleet.placeEdge('big-1')).toEqual({ error: 'no_media_capacity' });
-    // The origin is never moved onto one of the room's edges.
-    expect(await fleet.placeRoom('big-1', undefined, 'e-a')).toEqual({ error: 'no_media_capacity' });
+    // While its origin is healthy the room stays there; an edge never becomes a second origin.
+    expect(await fleet.placeRoom('big-1')).toEqual({ nodeId: 'e-a' });
     expect((await fleet.listNodes()).map((n) => n.rooms)).toEqual([1, 1, 1]);
     // The room lets go of one edge: only that node is told.
     expect(await c.fleet.next((m) => m.type === 'room.assign' && m.roomId === 'big-1')).toBeTruthy();
@@ -134,6 +134,20 @@ describe('fleet registry and placement', () => {
     expect(await b.fleet.next((m) => m.type === 'room.release' && m.roomId === 'big-1')).toBeTruthy();
     expect((await fleet.listNodes()).map((n) => n.rooms)).toEqual([0, 0, 0]);
     for (const n of nodes) n.close();
+  });
+
+  it('lets go of a room’s edges when it lost its origin, and may place the new origin on one of them', async () => {
+    const fleet = ownFleet();
+    const [a, b] = (await Promise.all(['o-a', 'o-b'].map((nodeId) => TestNode.register({ nodeId, target: fleet })))) as [TestNode, TestNode];
+    expect(await fleet.placeRoom('big-2')).toEqual({ nodeId: 'o-a' });
+    expect(await fleet.placeEdge('big-2')).toEqual({ nodeId: 'o-b' });
+    a.close(); // the origin dies
+    expect(await fleet.placeRoom('big-2', undefined, 'o-a')).toEqual({ nodeId: 'o-b' });
+    expect(await b.fleet.next((m) => m.type === 'room.release' && m.roomId === 'big-2')).toBeTruthy();
+    expect(await b.fleet.next((m) => m.type === 'room.assign' && m.roomId === 'big-2' && decodeJwt(m.token).role === 'origin')).toBeTruthy();
+    const assigns = b.fleet.received.filter((m) => m.type === 'room.assign' && m.roomId === 'big-2');
+    expect(assigns.map((m) => decodeJwt(m.token).role)).toEqual(['edge', 'origin']);
+    b.close();
   });
 
   it('counts rooms it placed since a node last reported, so a burst of placements spreads out', async () => {

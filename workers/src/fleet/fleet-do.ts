@@ -38,7 +38,7 @@ const NODE_LINK = { binary: 'utf8', maxBytes: MAX_NODE_FRAME_BYTES } as const;
 const FORGET_AFTER_MS = 24 * 3600_000;
 
 export interface FleetApi {
-  /** The room's origin node: where it is while that node is healthy, else a new one (never `excludeNodeId`). */
+  /** The room's origin node: where it is while that node is healthy, else a new one (never `excludeNodeId`, the origin it lost). */
   placeRoom(roomId: string, region?: string, excludeNodeId?: string): Promise<Placement>;
   /** One more node for the room's viewers, never one already serving the room or in `exclude`. */
   placeEdge(roomId: string, region?: string, exclude?: readonly string[]): Promise<Placement>;
@@ -146,6 +146,9 @@ export class FleetDO extends GuardedDurableObject<Env> implements FleetApi {
 
   async placeRoom(roomId: string, region?: string, excludeNodeId?: string): Promise<Placement> {
     const now = Date.now();
+    // The room lost its origin: its edges were fed by it and are let go (the room makes new ones
+    // as viewers come back), so they are free to become the new origin.
+    if (excludeNodeId) for (const edge of this.#nodes.roomEdges(roomId)) await this.releaseEdge(roomId, edge);
     const current = this.#nodes.roomNode(roomId);
     // The origin never lands on one of the room's edges (a node serves a room once).
     const exclude = [...this.#nodes.roomEdges(roomId), ...(excludeNodeId ? [excludeNodeId] : [])];
