@@ -15,6 +15,7 @@
 //   UPSTASH_REDIS_REST_URL / _TOKEN   a real Upstash database: the local adapter is not started
 //   REDIS_URL             Redis behind the adapter (default redis://127.0.0.1:6379)
 //   PORT (8787)  NEON_PROXY_PORT (8789)  UPSTASH_ADAPTER_PORT (8079)  WEB_PORT (3000)
+//   MEDIA_METRICS_PORT    the media node's /metrics and /health (default PORT + 677: 9464)
 //   WRANGLER_STATE_DIR    where the Worker keeps Durable Object and R2 state (default .wrangler/state);
 //                         a second stack in the same checkout (e2e, benches) needs its own
 //   WEB_BUILD             `always` rebuilds the web app on start (default: only when web/src is newer than the build)
@@ -60,6 +61,8 @@ const config = {
   neonProxyPort: portFrom('NEON_PROXY_PORT', 8789),
   upstashPort: portFrom('UPSTASH_ADAPTER_PORT', 8079),
   webPort: portFrom('WEB_PORT', 3000),
+  /** The media node's Prometheus /metrics and /health: PORT + 677 by default (9464 beside 8787), so stacks on other ports (e2e, benches) never collide. */
+  mediaMetricsPort: portFrom('MEDIA_METRICS_PORT', portFrom('PORT', 8787) + 677),
   webBuild: env.WEB_BUILD === 'always' ? ('always' as const) : ('if-stale' as const),
   secrets: {
     ROOM_TOKEN_SECRET: env.ROOM_TOKEN_SECRET || 'dev-only-room-token-secret-0123456789abcdef',
@@ -342,13 +345,25 @@ const services: Service[] = [
       const region = env.MEDIA_REGION || 'local';
       const token = await signNodeToken(config.secrets.FLEET_SECRET, { nodeId, region }, 30 * 86_400);
       const origin = `http://127.0.0.1:${config.workerPort}`;
+      await assertPortFree(config.mediaMetricsPort, 'MEDIA_METRICS_PORT');
+      const metrics = `http://127.0.0.1:${config.mediaMetricsPort}`;
       return childProcess({
         command: process.execPath,
         args: ['--import', 'tsx', 'media-node/src/main.ts'],
-        env: { MEDIA_NODE_ID: nodeId, MEDIA_REGION: region, MEDIA_FLEET_URL: `ws://127.0.0.1:${config.workerPort}/api/v1/fleet/connect`, MEDIA_FLEET_TOKEN: token },
-        healthUrl: `${origin}/health`,
+        env: {
+          MEDIA_NODE_ID: nodeId,
+          MEDIA_REGION: region,
+          MEDIA_FLEET_URL: `ws://127.0.0.1:${config.workerPort}/api/v1/fleet/connect`,
+          MEDIA_FLEET_TOKEN: token,
+          MEDIA_METRICS_HOST: '127.0.0.1',
+          MEDIA_METRICS_PORT: String(config.mediaMetricsPort),
+          // Ctrl-C SIGTERMs the node, which drains: locally it hands its rooms back at once.
+          MEDIA_DRAIN_TIMEOUT_SECONDS: env.MEDIA_DRAIN_TIMEOUT_SECONDS || '0',
+        },
+        // Ready once the node's own health endpoint answers (it is up, its engine workers running).
+        healthUrl: `${metrics}/health`,
         readyTimeoutMs: 30_000,
-        url: `node ${nodeId} (${region}) -> ${origin}/api/v1/fleet/connect`,
+        url: `node ${nodeId} (${region}) -> ${origin}/api/v1/fleet/connect; metrics ${metrics}/metrics (health: /health)`,
       })(log);
     },
   },
