@@ -3,7 +3,8 @@
 // viewer fills the origin, and the second and third each make the room ask FleetDO for an edge;
 // the RoomDO pipes the publisher's producer origin -> edge (SRTP pipe pair, all simulcast layers)
 // and the viewers decode there. Then one edge node is killed: only its viewer is reset, and it
-// re-attaches to the spare node. Printed: time to first frame on an edge, and the re-attach time.
+// re-attaches to the spare node. Then the origin is killed: the room moves to a former edge and
+// every viewer decodes again. Printed: time to first frame on an edge, the re-attach times.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../schema/test/support/wait.ts';
 import { Publisher, RoomSignal, Viewer } from './support/media-peer.ts';
@@ -35,7 +36,7 @@ const nodesOf = async (): Promise<{ nodeId: string; rooms: number }[]> =>
   (await fetch(`${stack.url}/api/v1/admin/fleet/nodes`, { headers: { authorization: `Bearer ${stack.adminToken}` } }).then((r) => r.json() as Promise<any>)).nodes;
 
 describe('big rooms: viewers past the origin go to edge nodes fed by pipes', () => {
-  it('spills viewers to two edges, switches layers there, survives losing an edge, and ends everywhere', async () => {
+  it('spills viewers to two edges, switches layers there, survives losing an edge and the origin, and ends everywhere', async () => {
     const origin = await stack.startNode('edge-it-origin', 0);
     const room = await liveRoom(stack.url, 'Big room');
     const host = await RoomSignal.join(room.hostJoin.signalingUrl, room.hostJoin.token);
@@ -103,15 +104,35 @@ describe('big rooms: viewers past the origin go to edge nodes fed by pipes', () 
       await waitFor('the other viewers still decoding', async () => (await v.video()).framesDecoded > before, { timeoutMs: 5_000 });
     }
 
-    // The publisher stops: the edge viewer's consumer closes (the close crossed to the edge).
-    const consumerClosed = second.signal.next((m) => m.type === 'media.consumer_closed', 10_000);
-    await host.signal.request('media.closeProducer', { producerId: publisher.producerId });
-    expect(await consumerClosed).toMatchObject({ producerId: publisher.producerId });
+    // The origin dies: everyone is reset, the edges are let go, the room is placed again (on a
+    // former edge) and every viewer decodes again, re-piped on demand.
+    const everyone = [second, third, first];
+    const viewersAll = [secondViewer, thirdViewer, firstViewer];
+    const generations = viewersAll.map((v) => v.generation);
+    const originKilledAt = performance.now();
+    await origin.kill();
+    for (const [i, v] of viewersAll.entries()) {
+      await waitFor(`viewer ${i} decoding again after the origin was lost`, async () => {
+        if (v.generation === generations[i]) return undefined;
+        return (await v.video()).framesDecoded > 0;
+      }, { timeoutMs: 20_000, intervalMs: 100 });
+    }
+    console.log(`big room: origin killed, all three viewers decoding again ${Math.round(performance.now() - originKilledAt)} ms later`);
+    for (const signal of everyone) expect(resets(signal.signal)).toBeGreaterThanOrEqual(1);
+    await publisher.settled();
 
-    // Ending the room closes it on the origin and on every edge.
+    // The publisher stops: the viewers' consumers close, wherever they are.
+    const consumerClosed = second.signal.next((m) => m.type === 'media.consumer_closed' && m.producerId === publisher.producerId, 10_000);
+    await host.signal.request('media.closeProducer', { producerId: publisher.producerId });
+    await consumerClosed;
+
+    // Ending the room closes it on every node still serving it.
+    const servingIds = new Set((await nodesOf()).filter((n) => n.rooms > 0).map((n) => n.nodeId));
+    const live = spares.filter((n) => servingIds.has(n.nodeId));
+    expect(live.length, 'nodes serving the room before it ends').toBeGreaterThanOrEqual(1);
+    const closedBefore = live.map((n) => n.lines.filter((l) => l.includes('room closed')).length);
     await room.end();
-    const live = [origin, ...opened().filter((n) => n !== secondEdge)];
-    await waitFor('the origin and the edges closing the room', async () => live.every((n) => n.lines.some((l) => l.includes('room closed'))), { timeoutMs: 10_000 });
+    await waitFor('every node serving the room closing it', async () => live.every((n, i) => n.lines.filter((l) => l.includes('room closed')).length > closedBefore[i]!), { timeoutMs: 10_000 });
     expect([...host.signal.refused, ...first.signal.refused, ...second.signal.refused, ...third.signal.refused]).toEqual([]);
     publisher.close();
     for (const v of [firstViewer, secondViewer, thirdViewer]) v.close();

@@ -147,6 +147,14 @@ describe('fleet registry and placement', () => {
     expect(await b.fleet.next((m) => m.type === 'room.assign' && m.roomId === 'big-2' && decodeJwt(m.token).role === 'origin')).toBeTruthy();
     const assigns = b.fleet.received.filter((m) => m.type === 'room.assign' && m.roomId === 'big-2');
     expect(assigns.map((m) => decodeJwt(m.token).role)).toEqual(['edge', 'origin']);
+    expect(assigns.map((m) => m.role)).toEqual(['edge', 'origin']);
+    // The old edge session's late release does not end the room's new origin on the same node.
+    b.fleet.send({ type: 'room.released', roomId: 'big-2', role: 'edge' });
+    b.load({ consumers: 3 }); // frames are handled in order: once this shows, the release was handled
+    await expect.poll(async () => (await fleet.listNodes()).find((n) => n.nodeId === 'o-b')?.load?.consumers).toBe(3);
+    expect((await fleet.listNodes()).find((n) => n.nodeId === 'o-b')?.rooms).toBe(1);
+    b.fleet.send({ type: 'room.released', roomId: 'big-2', role: 'origin' });
+    await expect.poll(async () => (await fleet.listNodes()).find((n) => n.nodeId === 'o-b')?.rooms).toBe(0);
     b.close();
   });
 

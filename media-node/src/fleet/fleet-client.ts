@@ -10,7 +10,7 @@
 // draining for SIGTERM then exits; one drained by the operator stays up, idle, until undrained.
 import os from 'node:os';
 import WebSocket from 'ws';
-import { decodeFrame, FLEET_PROTOCOL_VERSION, FleetToNode, MAX_NODE_FRAME_BYTES, type NodeLoad, type NodeToFleet } from '@roomcast/schema/protocol';
+import { decodeFrame, FLEET_PROTOCOL_VERSION, FleetToNode, MAX_NODE_FRAME_BYTES, type NodeLoad, type NodeToFleet, type RoomNodeRole } from '@roomcast/schema/protocol';
 import type { MediaNodeConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { MediaNode } from '../node.ts';
@@ -177,7 +177,7 @@ export class FleetClient {
         this.log.info('registered with the fleet', { nodeId: this.config.nodeId, region: this.config.region });
         return;
       case 'room.assign':
-        return void this.#assign(message.roomId, message.roomUrl, message.token);
+        return void this.#assign(message.roomId, message.roomUrl, message.token, message.role);
       case 'room.release':
         this.#rooms.get(message.roomId)?.close('released by the fleet');
         return;
@@ -190,7 +190,7 @@ export class FleetClient {
     }
   }
 
-  async #assign(roomId: string, roomUrl: string, token: string): Promise<void> {
+  async #assign(roomId: string, roomUrl: string, token: string, role: RoomNodeRole | undefined): Promise<void> {
     const existing = this.#rooms.get(roomId);
     if (existing && !existing.closed) {
       // The room asked again (it lost our socket): start over with a fresh router and socket.
@@ -213,14 +213,14 @@ export class FleetClient {
         onClosed: (s) => {
           if (this.#rooms.get(roomId) !== s) return;
           this.#rooms.delete(roomId);
-          this.#send({ type: 'room.released', roomId });
+          this.#send({ type: 'room.released', roomId, ...(role ? { role } : {}) });
           this.#checkEmpty();
         },
       });
       this.#rooms.set(roomId, session);
     } catch (error) {
       this.log.error('could not open the room', { roomId, error: String(error) });
-      this.#send({ type: 'room.released', roomId });
+      this.#send({ type: 'room.released', roomId, ...(role ? { role } : {}) });
     } finally {
       this.#opening.delete(roomId);
       this.#checkEmpty();

@@ -122,7 +122,9 @@ export class FleetDO extends GuardedDurableObject<Env> implements FleetApi {
         return this.#nodes.reportLoad(att.nodeId, load, now);
       }
       case 'room.released':
-        if (!this.#nodes.releaseRoom(message.roomId, att.nodeId)) this.#nodes.releaseEdge(message.roomId, att.nodeId);
+        // By role: the node may have been an edge of the room just before becoming its origin.
+        if (message.role !== 'edge') this.#nodes.releaseRoom(message.roomId, att.nodeId);
+        if (message.role !== 'origin') this.#nodes.releaseEdge(message.roomId, att.nodeId);
         return;
     }
   }
@@ -232,7 +234,7 @@ export class FleetDO extends GuardedDurableObject<Env> implements FleetApi {
     if (!socket) return false;
     const token = await signRoomNodeToken(this.#config.fleet.secret, { nodeId, roomId, role });
     const roomUrl = `${socket.att.origin}/api/v1/rooms/${encodeURIComponent(roomId)}/media-node`;
-    sendTo(socket.ws, { type: 'room.assign', roomId, roomUrl, token });
+    sendTo(socket.ws, { type: 'room.assign', roomId, roomUrl, token, role });
     return true;
   }
 

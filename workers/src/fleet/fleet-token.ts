@@ -5,7 +5,9 @@
 //   id, `room`, `role`), valid for a minute: it admits that node to that one room's RoomDO as
 //   the room's origin (publishers) or as one of its edges (viewers fed by pipes from the origin).
 import { jwtVerify, SignJWT } from 'jose';
-import { FLEET_AUDIENCE, ROOM_NODE_AUDIENCE } from '@roomcast/schema/protocol';
+import { FLEET_AUDIENCE, ROOM_NODE_AUDIENCE, type RoomNodeRole } from '@roomcast/schema/protocol';
+
+export type { RoomNodeRole };
 
 const ISSUER = 'roomcast';
 /** Long enough to dial the room once; a node that loses its room socket is assigned again. */
@@ -16,8 +18,6 @@ export interface NodeClaims {
   region: string;
 }
 
-/** What a node is to a room: its origin (publishers, the first viewers) or an edge (more viewers). */
-export type RoomNodeRole = 'origin' | 'edge';
 
 export interface RoomNodeClaims {
   nodeId: string;
