@@ -60,6 +60,10 @@ const ConfigSchema = z.object({
     .pipe(z.array(z.string().regex(/^turns?:[^\s]+$/, 'must be turn: or turns: URLs, comma-separated')).min(1))
     .optional(),
   TURN_TTL_SECONDS: intFrom(6 * 3600),
+  // Big rooms: viewers one node takes for a room before the room spills to an edge node (mediasoup's
+  // guidance is 200-300 viewers per router), and how many edges one room may use.
+  MEDIA_VIEWERS_PER_NODE: intFrom(200),
+  MEDIA_MAX_EDGES: intFrom(8),
 });
 
 export interface Config {
@@ -105,6 +109,10 @@ export interface FleetConfig {
   heartbeatMs: number;
   /** A node silent for longer than this is dead: no new rooms, its rooms are re-placed on request. */
   staleAfterMs: number;
+  /** Viewers a room puts on one node (origin or edge) before it opens another edge. */
+  viewersPerNode: number;
+  /** Edge nodes one room may use; past that, viewers go to the least full node. */
+  maxEdges: number;
 }
 
 /** `local`: no Stripe keys; an owner switches plans directly (never in production). */
@@ -211,6 +219,8 @@ export function loadConfig(env: Env): Config {
       adminToken: v.ADMIN_TOKEN,
       heartbeatMs: v.FLEET_HEARTBEAT_SECONDS * 1000,
       staleAfterMs: v.FLEET_NODE_STALE_SECONDS * 1000,
+      viewersPerNode: v.MEDIA_VIEWERS_PER_NODE,
+      maxEdges: v.MEDIA_MAX_EDGES,
     },
     turn: v.TURN_SECRET && v.TURN_URLS ? { secret: v.TURN_SECRET, urls: v.TURN_URLS, ttlSeconds: v.TURN_TTL_SECONDS } : undefined,
   };

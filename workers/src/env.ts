@@ -16,6 +16,8 @@ export interface Env {
   TURN_SECRET?: string;
   TURN_URLS?: string;
   TURN_TTL_SECONDS?: string;
+  MEDIA_VIEWERS_PER_NODE?: string;
+  MEDIA_MAX_EDGES?: string;
   PUBLIC_URL?: string;
   WEB_URL?: string;
   SESSION_TTL_HOURS?: string;
