@@ -42,6 +42,8 @@ async function hello(roomId: string, token: string, ip?: string) {
   return { socket, first };
 }
 
+/** `2001:db8:xxxx:xxxx`: the first four groups of a random IPv6 /64 (documentation prefix). */
+const randomIpv6Network = () => `2001:db8:${Math.floor(Math.random() * 0xffff).toString(16)}:${Math.floor(Math.random() * 0xffff).toString(16)}`;
 const randomIp = () => `10.${Math.floor(Math.random() * 250) + 1}.${Math.floor(Math.random() * 250) + 1}.${Math.floor(Math.random() * 250) + 1}`;
 
 describe('moderation rank holds for absent identities', () => {
@@ -251,6 +253,34 @@ describe('guests', () => {
     // Other clients are not affected.
     const other = randomIp();
     expect((await hello(room.roomId, await guestToken(room.roomId, other), other)).first.type).toBe('welcome');
+  });
+
+  it('treats every address of one IPv6 /64 as one client: a ban and the guest cap hold across it', async () => {
+    const room = await publicRoom();
+    const host = await join(room, { role: 'host' });
+    const network = randomIpv6Network();
+    const banned = await hello(room.roomId, await guestToken(room.roomId, `${network}::a`), `${network}::a`);
+    expect(banned.first.type).toBe('welcome');
+    host.socket.send({ type: 'moderation.ban', identity: banned.first.self.identity });
+    await banned.socket.error('banned');
+
+    // The same person picks another address of their /64 (privacy extensions do it by themselves).
+    const rotated = `${network}:1234:5678:9abc:def0`;
+    expect((await hello(room.roomId, await guestToken(room.roomId, rotated), rotated)).first).toMatchObject({ type: 'error', code: 'banned' });
+    // The next /64 is someone else.
+    const neighbour = `${randomIpv6Network()}::a`;
+    expect((await hello(room.roomId, await guestToken(room.roomId, neighbour), neighbour)).first.type).toBe('welcome');
+
+    // Guests per client: a fresh address per guest does not open more seats.
+    const crowd = randomIpv6Network();
+    const answers: string[] = [];
+    for (let i = 0; i <= MAX_GUESTS_PER_CLIENT; i++) {
+      const ip = `${crowd}::${(i + 1).toString(16)}`;
+      const { first } = await hello(room.roomId, await guestToken(room.roomId, ip), ip);
+      answers.push(first.type === 'error' ? first.code : first.type);
+    }
+    expect(answers.slice(0, MAX_GUESTS_PER_CLIENT).every((a) => a === 'welcome')).toBe(true);
+    expect(answers.at(-1)).toBe('room_full');
   });
 
   it(`seats at most ${MAX_GUESTS_PER_CLIENT} guests from one client in a room`, async () => {

@@ -6,6 +6,7 @@ import { LoginInput, Organization, SignupInput, User } from '@roomcast/schema/ap
 import { sessions, users } from '@roomcast/schema/db';
 import { ApiError, isUniqueViolation } from '../errors.ts';
 import { bearerSecurity, createRouter, errorResponses, jsonBody, jsonContent, type AppEnv } from '../http.ts';
+import { clientNetwork } from '../platform/client-network.ts';
 import { enforceRateLimit } from '../platform/rate-limit.ts';
 import { createOrganization, listUserOrganizations, toOrganization } from '../tenancy/create-organization.ts';
 import type { Tx } from '../db/database.ts';
@@ -19,8 +20,8 @@ const toUser = (u: typeof users.$inferSelect) => ({ id: u.id, email: u.email, na
 
 async function limitAuthAttempts(c: Context<AppEnv>, action: string, email: string) {
   const { redis, config } = c.var;
-  const ip = c.req.header('cf-connecting-ip') ?? 'unknown';
-  await enforceRateLimit(redis, `${action}:ip:${ip}`, config.authRateLimit.perIp, 60);
+  const client = clientNetwork(c.req.header('cf-connecting-ip')) ?? 'unknown';
+  await enforceRateLimit(redis, `${action}:ip:${client}`, config.authRateLimit.perIp, 60);
   await enforceRateLimit(redis, `${action}:email:${email}`, config.authRateLimit.perEmail, 60);
 }
 
