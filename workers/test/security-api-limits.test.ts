@@ -3,6 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { api, bindingsWith, type ApiResponse, fetchWith, setPlan, signUp } from './api-client.ts';
 import { ADMIN } from './fleet-test-node.ts';
+import { LISTED_REVOKED_API_KEYS, MAX_ACTIVE_API_KEYS } from '../src/api-keys/api-key-routes.ts';
+import { MAX_PENDING_INVITATIONS } from '../src/tenancy/member-routes.ts';
 
 const errorBody = (code: string) => ({ error: { code, message: expect.any(String) } });
 
@@ -71,6 +73,53 @@ describe('per-principal rate limits', () => {
     const statuses: number[] = [];
     for (let i = 0; i < 9; i++) statuses.push((await fetchWith(limited, get(`/organizations/${owner.organizationId}/rooms`, key.body.secret))).status);
     expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 200, 429, 429]);
+  });
+});
+
+describe('bounded lists', () => {
+  it(`an organization holds at most ${MAX_ACTIVE_API_KEYS} active API keys (each would bring its own request budget), racing creates included`, async () => {
+    const owner = await signUp('key-hoard');
+    await setPlan(owner, 'professional');
+    const path = `/organizations/${owner.organizationId}/api-keys`;
+    const created = await Promise.all(Array.from({ length: MAX_ACTIVE_API_KEYS + 5 }, (_, i) => api('POST', path, { token: owner.token, body: { name: `k${i}` } })));
+    expect(created.filter((r) => r.status === 201)).toHaveLength(MAX_ACTIVE_API_KEYS);
+    const refused = created.find((r) => r.status !== 201)!;
+    expect(refused.status).toBe(403);
+    expect(refused.body.error).toMatchObject({ code: 'plan_limit', details: { limit: 'api_keys', max: MAX_ACTIVE_API_KEYS } });
+    // Revoking one frees a slot for its replacement.
+    const first = created.find((r) => r.status === 201)!;
+    expect((await api('DELETE', `${path}/${first.body.apiKey.id}`, { token: owner.token })).status).toBe(204);
+    expect((await api('POST', path, { token: owner.token, body: { name: 'rotated' } })).status).toBe(201);
+  });
+
+  it('the key list shows the active keys and only the most recently revoked ones, however many were churned', async () => {
+    const owner = await signUp('key-churn');
+    await setPlan(owner, 'professional');
+    const path = `/organizations/${owner.organizationId}/api-keys`;
+    for (let round = 0; round < 3; round++) {
+      const batch = await Promise.all(Array.from({ length: MAX_ACTIVE_API_KEYS }, () => api('POST', path, { token: owner.token, body: { name: `r${round}` } })));
+      await Promise.all(batch.map((k) => api('DELETE', `${path}/${k.body.apiKey.id}`, { token: owner.token })));
+    }
+    const live = await api('POST', path, { token: owner.token, body: { name: 'live' } });
+    const list = await api('GET', path, { token: owner.token });
+    expect(list.status).toBe(200);
+    expect(list.body.apiKeys).toHaveLength(1 + LISTED_REVOKED_API_KEYS);
+    expect(list.body.apiKeys.filter((k: { revokedAt: string | null }) => k.revokedAt === null).map((k: { id: string }) => k.id)).toEqual([live.body.apiKey.id]);
+  });
+
+  it(`an organization has at most ${MAX_PENDING_INVITATIONS} invitations waiting at once`, async () => {
+    const owner = await signUp('invite-spam');
+    const path = `/organizations/${owner.organizationId}/invitations`;
+    const invite = (i: number) => api('POST', path, { token: owner.token, body: { email: `spam-${i}-${owner.organizationId.slice(0, 8)}@example.test`, role: 'viewer' } });
+    const statuses: number[] = [];
+    for (let i = 0; i < MAX_PENDING_INVITATIONS + 3; i += 25) {
+      const batch = await Promise.all(Array.from({ length: Math.min(25, MAX_PENDING_INVITATIONS + 3 - i) }, (_, j) => invite(i + j)));
+      statuses.push(...batch.map((r) => r.status));
+    }
+    expect(statuses.filter((s) => s === 201)).toHaveLength(MAX_PENDING_INVITATIONS);
+    expect(statuses.filter((s) => s === 403)).toHaveLength(3);
+    const list = await api('GET', path, { token: owner.token });
+    expect(list.body.invitations).toHaveLength(MAX_PENDING_INVITATIONS);
   });
 });
 
