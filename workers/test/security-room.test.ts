@@ -353,4 +353,36 @@ describe('sessions and membership', () => {
     const gone = await hello(room.roomId, token);
     expect(gone.first).toMatchObject({ type: 'error', code: 'forbidden' });
   });
+
+  it('sends the guests out of a room made members-only, and their still-valid tokens cannot bring them back', async () => {
+    const created = await api('POST', `/organizations/${tenant.organizationId}/rooms`, {
+      token: tenant.token,
+      body: { workspaceId: tenant.workspaceId, title: 'Going private', slug: unique('private'), visibility: 'public' },
+    });
+    const roomId = created.body.id as string;
+    const started = await api('POST', `${roomPath(tenant, roomId)}/start`, { token: tenant.token });
+    const room: TestRoom = { tenant, roomId, sessionId: started.body.session.id };
+    const host = await join(room, { role: 'host', identity: `app:${unique('host')}` });
+    const ip = randomIp();
+    const guestToken = (await api('POST', `/public/rooms-by-id/${roomId}/join`, { ip, body: { name: 'Drop-in' } })).body.token as string;
+    const guest = await hello(roomId, guestToken, ip);
+    expect(guest.first.type).toBe('welcome');
+
+    const patched = await api('PATCH', roomPath(tenant, roomId), { token: tenant.token, body: { visibility: 'members' } });
+    expect(patched.status).toBe(200);
+    await guest.socket.error('kicked');
+    expect((await guest.socket.closed()).code).toBe(1008);
+    expect((await hello(roomId, guestToken, ip)).first).toMatchObject({ type: 'error', code: 'forbidden' });
+    // Members stay and still join.
+    host.socket.send({ type: 'ping', ts: 1 });
+    await host.socket.next((m) => m.type === 'pong');
+    const member = await addMember(tenant, 'viewer');
+    expect((await hello(roomId, (await restJoin(tenant, roomId, member.token)).body.token)).first.type).toBe('welcome');
+
+    // Public again: guests are welcome again.
+    expect((await api('PATCH', roomPath(tenant, roomId), { token: tenant.token, body: { visibility: 'public' } })).status).toBe(200);
+    const again = randomIp();
+    const fresh = (await api('POST', `/public/rooms-by-id/${roomId}/join`, { ip: again, body: { name: 'Back' } })).body.token as string;
+    expect((await hello(roomId, fresh, again)).first.type).toBe('welcome');
+  });
 });
