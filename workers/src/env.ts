@@ -19,6 +19,7 @@ export interface Env {
   ROOM_TOKEN_TTL_SECONDS?: string;
   AUTH_RATE_LIMIT_PER_IP?: string;
   AUTH_RATE_LIMIT_PER_EMAIL?: string;
+  SIGNUP_RATE_LIMIT_PER_IP_PER_HOUR?: string;
   PUBLIC_JOIN_RATE_LIMIT_PER_IP?: string;
   API_RATE_LIMIT_PER_USER?: string;
   API_RATE_LIMIT_PER_KEY?: string;
