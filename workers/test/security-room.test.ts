@@ -195,6 +195,27 @@ describe('API keys', () => {
     expect(decodeJwt(anonymous.body.token).sub).toMatch(/^app:/);
   });
 
+  it('revoking a key sends its participants out of the room and its unexpired room tokens are refused', async () => {
+    const doomed = (await api('POST', `/organizations/${owner.organizationId}/api-keys`, { token: owner.token, body: { name: 'leaked' } })).body;
+    const room = await liveRoom(owner);
+    const minted = await restJoin(owner, room.roomId, doomed.secret, { identity: unique('intruder'), role: 'admin' });
+    expect(minted.status).toBe(200);
+    const intruder = await hello(room.roomId, minted.body.token);
+    expect(intruder.first.type).toBe('welcome');
+    const unused = (await restJoin(owner, room.roomId, doomed.secret, { identity: unique('later') })).body.token as string;
+    // Another key's participant is not touched.
+    const bystander = await hello(room.roomId, (await restJoin(owner, room.roomId, key, { identity: unique('customer') })).body.token);
+    expect(bystander.first.type).toBe('welcome');
+
+    expect((await api('DELETE', `/organizations/${owner.organizationId}/api-keys/${doomed.apiKey.id}`, { token: owner.token })).status).toBe(204);
+    await intruder.socket.error('forbidden');
+    expect((await intruder.socket.closed()).code).toBe(1008);
+    expect((await hello(room.roomId, minted.body.token)).first).toMatchObject({ type: 'error', code: 'forbidden' });
+    expect((await hello(room.roomId, unused)).first).toMatchObject({ type: 'error', code: 'forbidden' });
+    bystander.socket.send({ type: 'ping', ts: 2 });
+    await bystander.socket.next((m) => m.type === 'pong');
+  });
+
   it('counts host roles a key mints against the plan hosts per room (Professional: 3)', async () => {
     const room = await liveRoom(owner);
     const answers: string[] = [];

@@ -9,6 +9,7 @@ import { issueApiKey, isUuid } from '../auth/tokens.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { bearerSecurity, createRouter, OrgParam, orgParamWith, errorResponses, iso, jsonBody, jsonContent } from '../http.ts';
 import { assertFeature, effectivePlan } from '../plans/limits.ts';
+import { organizationRoomIds, tellRoomsApiKeyRevoked } from '../rooms/member-sync.ts';
 import { withOrganization } from '../tenancy/access.ts';
 import { audit } from '../tenancy/audit.ts';
 
@@ -107,7 +108,7 @@ apiKeyRoutes.openapi(
   }),
   async (c) => {
     const { org, key: id } = c.req.valid('param');
-    await withOrganization(c.var.db, c.var.principal, org, 'apikey.manage', async (tx, access) => {
+    const roomIds = await withOrganization(c.var.db, c.var.principal, org, 'apikey.manage', async (tx, access) => {
       if (!isUuid(id)) throw notFound('API key');
       const [row] = await tx
         .update(apiKeys)
@@ -116,7 +117,10 @@ apiKeyRoutes.openapi(
         .returning({ id: apiKeys.id });
       if (!row) throw notFound('API key');
       await audit(tx, access, 'api_key.revoked', { type: 'api_key', id });
+      return organizationRoomIds(tx, org);
     });
+    // Room tokens the key minted are refused from now on; the sockets they opened close too.
+    await tellRoomsApiKeyRevoked(c.env, roomIds, id);
     return c.body(null, 204);
   },
 );

@@ -26,6 +26,7 @@ export interface JoinParticipant {
   role: Role;
   userId: string | null;
   clientFp?: string | undefined;
+  apiKeyId?: string | undefined;
 }
 
 /**
@@ -45,6 +46,7 @@ export function participantFor(access: OrganizationAccess, input: z.infer<typeof
     name: input.name ?? input.identity ?? 'Guest',
     role: input.role ?? ('viewer' as const),
     userId: null,
+    apiKeyId: access.principal.apiKeyId,
   };
 }
 

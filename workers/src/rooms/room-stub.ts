@@ -10,6 +10,8 @@ export interface RoomRpc {
   endRoom(): Promise<void>;
   /** `role` null: the member was removed from the organization. */
   memberChanged(userId: string, role: Role | null): Promise<void>;
+  /** An API key was revoked; the participants it minted leave. */
+  apiKeyRevoked(apiKeyId: string): Promise<void>;
   /** The room's visibility changed; guests leave a room that is no longer public. */
   visibilityChanged(visibility: RoomVisibility): Promise<void>;
 }

@@ -113,6 +113,7 @@ function admit(room: LiveRoom, ws: WebSocket, claims: RoomTokenClaims, row: Part
     name: claims.name,
     role: claims.role,
     organizationId: claims.organizationId,
+    ...(claims.apiKeyId ? { apiKeyId: claims.apiKeyId } : {}),
   });
   const self = toParticipant(row);
   send(ws, {

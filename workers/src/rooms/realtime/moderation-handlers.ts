@@ -94,6 +94,17 @@ export function visibilityChanged(room: LiveRoom, visibility: RoomVisibility): v
   }
 }
 
+/** An API key was revoked: the participants it minted leave (their tokens are refused from now on). */
+export function apiKeyRevoked(room: LiveRoom, apiKeyId: string): void {
+  const identities = new Set<string>();
+  for (const [, att] of room.sockets.live()) if (att.phase === 'joined' && att.apiKeyId === apiKeyId) identities.add(att.identity);
+  const now = Date.now();
+  for (const identity of identities) {
+    const row = room.presence.get(identity);
+    if (row) eject(room, row, 'forbidden', 'The API key that let you in was revoked', CLOSE_CODES.policy, 'kicked', now);
+  }
+}
+
 /** A member's role changed (null: removed from the organization): they join again, or not at all. */
 export function memberChanged(room: LiveRoom, userId: string, role: Role | null): void {
   const row = room.presence.get(memberIdentity(userId));
