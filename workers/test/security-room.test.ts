@@ -216,6 +216,18 @@ describe('API keys', () => {
     await bystander.socket.next((m) => m.type === 'pong');
   });
 
+  it('a key of an organization that lost API access (a downgrade) cannot bring its unexpired room tokens in', async () => {
+    const downgraded = await signUp('sec-key-downgrade');
+    await setPlan(downgraded, 'professional');
+    const secret = (await api('POST', `/organizations/${downgraded.organizationId}/api-keys`, { token: downgraded.token, body: { name: 'backend' } })).body.secret;
+    const room = await liveRoom(downgraded);
+    const minted = (await restJoin(downgraded, room.roomId, secret, { identity: unique('customer') })).body.token as string;
+    await setPlan(downgraded, 'starter');
+    expect((await hello(room.roomId, minted)).first).toMatchObject({ type: 'error', code: 'forbidden' });
+    // A member still joins.
+    expect((await hello(room.roomId, (await restJoin(downgraded, room.roomId, downgraded.token)).body.token)).first.type).toBe('welcome');
+  });
+
   it('counts host roles a key mints against the plan hosts per room (Professional: 3)', async () => {
     const room = await liveRoom(owner);
     const answers: string[] = [];

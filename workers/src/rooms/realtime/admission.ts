@@ -19,7 +19,7 @@ export async function currentClaims(config: Config, claims: RoomTokenClaims, roo
   if (!isMemberIdentity(claims.identity)) {
     if (claims.userId !== null) throw new ProtocolError('invalid_token', 'The room token is not valid for this room', CLOSE_CODES.policy);
     if (claims.apiKeyId !== undefined && !(await apiKeyActive(config, claims.organizationId, claims.apiKeyId))) {
-      throw new ProtocolError('forbidden', 'The API key that issued this token was revoked', CLOSE_CODES.policy);
+      throw new ProtocolError('forbidden', 'The API key that issued this token was revoked or lost API access', CLOSE_CODES.policy);
     }
     return claims;
   }

@@ -70,18 +70,18 @@ export async function sessionIsLive(config: Config, organizationId: string, room
   }
 }
 
-/** Whether the API key is still active (not revoked) in the organization. */
+/** Whether the API key may still act: not revoked, and the organization's plan still has API access. */
 export async function apiKeyActive(config: Config, organizationId: string, apiKeyId: string): Promise<boolean> {
   if (!isUuid(apiKeyId)) return false;
   const db = new Database(config);
   try {
-    const [row] = await db.scoped({ organizationId }, (tx) =>
-      tx
+    return await db.scoped({ organizationId }, async (tx) => {
+      const [row] = await tx
         .select({ id: apiKeys.id })
         .from(apiKeys)
-        .where(and(eq(apiKeys.id, apiKeyId), eq(apiKeys.organizationId, organizationId), isNull(apiKeys.revokedAt))),
-    );
-    return row !== undefined;
+        .where(and(eq(apiKeys.id, apiKeyId), eq(apiKeys.organizationId, organizationId), isNull(apiKeys.revokedAt)));
+      return row !== undefined && (await effectivePlan(tx, organizationId)).apiAccess;
+    });
   } finally {
     await db.close();
   }
