@@ -5,6 +5,7 @@ import { api, bindingsWith, type ApiResponse, fetchWith, setPlan, signUp } from 
 import { ADMIN } from './fleet-test-node.ts';
 import { LISTED_REVOKED_API_KEYS, MAX_ACTIVE_API_KEYS } from '../src/api-keys/api-key-routes.ts';
 import { MAX_PENDING_INVITATIONS } from '../src/tenancy/member-routes.ts';
+import { health } from '../src/platform/health.ts';
 
 const errorBody = (code: string) => ({ error: { code, message: expect.any(String) } });
 
@@ -132,6 +133,28 @@ describe('/health', () => {
     expect(res.body).toEqual({ status: 'degraded', dependencies: { postgres: { ok: false }, redis: { ok: false } } });
     const wrongToken = await fetchWith(broken, new Request('http://roomcast.test/health', { headers: { authorization: `Bearer ${ADMIN}x` } }));
     expect(wrongToken.body).toEqual(res.body);
+  });
+
+  it("a stranger's burst of /health requests probes the database and Redis once, not once per request", async () => {
+    const pings = { postgres: 0, redis: 0 };
+    const databaseUrl = `postgres://roomcast_app@127.0.0.1:1/${crypto.randomUUID()}`;
+    const context = (authorization?: string) =>
+      ({
+        var: {
+          config: { env: 'test', databaseUrl, redis: { url: 'http://127.0.0.1:1' }, fleet: { adminToken: ADMIN } },
+          db: { ping: async () => void pings.postgres++ },
+          redis: { ping: async () => void pings.redis++ },
+        },
+        req: { raw: new Request('http://roomcast.test/health', authorization ? { headers: { authorization } } : {}) },
+        json: (body: unknown, status: number) => Response.json(body, { status }),
+      }) as unknown as Parameters<typeof health>[0];
+    expect((await health(context())).status).toBe(200);
+    const answers = await Promise.all(Array.from({ length: 50 }, () => health(context()).then((r) => r.status)));
+    expect(answers.every((s) => s === 200)).toBe(true);
+    expect(pings).toEqual({ postgres: 1, redis: 1 });
+    // The operator always gets a fresh probe.
+    await health(context(`Bearer ${ADMIN}`));
+    expect(pings).toEqual({ postgres: 2, redis: 2 });
   });
 
   it('gives the operator token the details', async () => {
