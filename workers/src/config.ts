@@ -27,6 +27,8 @@ const ConfigSchema = z.object({
   // Requests per minute of one signed-in user and of one API key on the authenticated API.
   API_RATE_LIMIT_PER_USER: intFrom(300),
   API_RATE_LIMIT_PER_KEY: intFrom(600),
+  // Requests per minute of one client network without a valid credential (public pages, sockets, bad tokens).
+  API_RATE_LIMIT_PER_ANONYMOUS_CLIENT: intFrom(600),
   // New organizations: per user per hour, and how many trial or canceled ones a user may own.
   ORG_CREATE_RATE_LIMIT_PER_HOUR: intFrom(5),
   MAX_UNPAID_ORGS_PER_USER: intFrom(3),
@@ -71,7 +73,7 @@ export interface Config {
   /** Anonymous joins of public rooms per minute from one address. */
   publicJoinRateLimitPerIp: number;
   /** Authenticated API requests per minute, per session user and per API key. */
-  apiRateLimit: { perUser: number; perKey: number };
+  apiRateLimit: { perUser: number; perKey: number; perAnonymousClient: number };
   organizations: OrganizationLimits;
   room: RoomConfig;
   billing: BillingConfig;
@@ -165,7 +167,7 @@ export function loadConfig(env: Env): Config {
     roomTokenTtlSeconds: v.ROOM_TOKEN_TTL_SECONDS,
     authRateLimit: { perIp: v.AUTH_RATE_LIMIT_PER_IP, perEmail: v.AUTH_RATE_LIMIT_PER_EMAIL, signupsPerIpPerHour: v.SIGNUP_RATE_LIMIT_PER_IP_PER_HOUR },
     publicJoinRateLimitPerIp: v.PUBLIC_JOIN_RATE_LIMIT_PER_IP,
-    apiRateLimit: { perUser: v.API_RATE_LIMIT_PER_USER, perKey: v.API_RATE_LIMIT_PER_KEY },
+    apiRateLimit: { perUser: v.API_RATE_LIMIT_PER_USER, perKey: v.API_RATE_LIMIT_PER_KEY, perAnonymousClient: v.API_RATE_LIMIT_PER_ANONYMOUS_CLIENT },
     organizations: {
       createPerHour: v.ORG_CREATE_RATE_LIMIT_PER_HOUR,
       maxUnpaidPerUser: v.MAX_UNPAID_ORGS_PER_USER,

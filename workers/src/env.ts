@@ -23,6 +23,7 @@ export interface Env {
   PUBLIC_JOIN_RATE_LIMIT_PER_IP?: string;
   API_RATE_LIMIT_PER_USER?: string;
   API_RATE_LIMIT_PER_KEY?: string;
+  API_RATE_LIMIT_PER_ANONYMOUS_CLIENT?: string;
   ORG_CREATE_RATE_LIMIT_PER_HOUR?: string;
   MAX_UNPAID_ORGS_PER_USER?: string;
   TRIAL_DAYS?: string;

@@ -66,6 +66,25 @@ describe('per-principal rate limits', () => {
     expect((await fetchWith(limited, get('/auth/me', other.token))).status).toBe(200);
   });
 
+  it('calls without a valid credential share one budget per client network: public lookups, room sockets and guessed tokens', async () => {
+    const limited = bindingsWith({ API_RATE_LIMIT_PER_ANONYMOUS_CLIENT: '4' });
+    const network = `2001:db8:${Math.floor(Math.random() * 0xffff).toString(16)}:${Math.floor(Math.random() * 0xffff).toString(16)}`;
+    const from = (ip: string, path: string, headers: Record<string, string> = {}) =>
+      fetchWith(limited, new Request(`http://roomcast.test/api/v1${path}`, { headers: { 'cf-connecting-ip': ip, ...headers } }));
+    const statuses: number[] = [];
+    statuses.push((await from(`${network}::1`, `/public/rooms-by-id/${crypto.randomUUID()}`)).status);
+    statuses.push((await from(`${network}::2`, `/rooms/${crypto.randomUUID()}/signal?token=x`, { upgrade: 'websocket' })).status);
+    statuses.push((await from(`${network}::3`, '/auth/me', { authorization: `Bearer rck_${'x'.repeat(40)}` })).status);
+    statuses.push((await from(`${network}::4`, '/auth/me', { authorization: 'Bearer 00000000-0000-0000-0000-000000000000|guess' })).status);
+    statuses.push((await from(`${network}::5`, '/subscriptions/plans')).status);
+    statuses.push((await from(`${network}::6`, '/auth/me', { authorization: 'Bearer guess-again' })).status);
+    expect(statuses).toEqual([404, 401, 401, 401, 429, 429]);
+    // Another client network, and a signed-in user from the limited one, have their own budgets.
+    expect((await from(`192.0.2.${Math.floor(Math.random() * 250) + 1}`, '/subscriptions/plans')).status).toBe(200);
+    const user = await signUp('anon-neighbour');
+    expect((await from(`${network}::7`, '/auth/me', { authorization: `Bearer ${user.token}` })).status).toBe(200);
+  });
+
   it('an API key over its budget gets 429 rate_limited', async () => {
     const owner = await signUp('rate-key');
     await setPlan(owner, 'professional');

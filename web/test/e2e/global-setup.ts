@@ -51,6 +51,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       // (the per-email limit stays on).
       AUTH_RATE_LIMIT_PER_IP: '10000',
       SIGNUP_RATE_LIMIT_PER_IP_PER_HOUR: '10000',
+      API_RATE_LIMIT_PER_ANONYMOUS_CLIENT: '100000',
       NO_COLOR: '1',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
