@@ -82,6 +82,8 @@ export async function startFleetStack(log: (line: string) => void = () => {}, ex
       PUBLIC_URL: url,
       AUTH_RATE_LIMIT_PER_IP: '10000',
       AUTH_RATE_LIMIT_PER_EMAIL: '10000',
+      SIGNUP_RATE_LIMIT_PER_IP_PER_HOUR: '10000',
+      API_RATE_LIMIT_PER_ANONYMOUS_CLIENT: '100000',
       FLEET_HEARTBEAT_SECONDS: '2',
       FLEET_NODE_STALE_SECONDS: '6',
       ...extraVars,

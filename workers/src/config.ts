@@ -22,10 +22,14 @@ const ConfigSchema = z.object({
   ROOM_TOKEN_TTL_SECONDS: intFrom(15 * 60),
   AUTH_RATE_LIMIT_PER_IP: intFrom(30),
   AUTH_RATE_LIMIT_PER_EMAIL: intFrom(10),
+  // Accounts per client network per hour: each signup is a new organization with a trial.
+  SIGNUP_RATE_LIMIT_PER_IP_PER_HOUR: intFrom(10),
   PUBLIC_JOIN_RATE_LIMIT_PER_IP: intFrom(60),
   // Requests per minute of one signed-in user and of one API key on the authenticated API.
   API_RATE_LIMIT_PER_USER: intFrom(300),
   API_RATE_LIMIT_PER_KEY: intFrom(600),
+  // Requests per minute of one client network without a valid credential (public pages, sockets, bad tokens).
+  API_RATE_LIMIT_PER_ANONYMOUS_CLIENT: intFrom(600),
   // New organizations: per user per hour, and how many trial or canceled ones a user may own.
   ORG_CREATE_RATE_LIMIT_PER_HOUR: intFrom(5),
   MAX_UNPAID_ORGS_PER_USER: intFrom(3),
@@ -78,11 +82,11 @@ export interface Config {
   sessionTtlMs: number;
   roomTokenTtlSeconds: number;
   /** Attempts per minute on signup and login. */
-  authRateLimit: { perIp: number; perEmail: number };
+  authRateLimit: { perIp: number; perEmail: number; signupsPerIpPerHour: number };
   /** Anonymous joins of public rooms per minute from one address. */
   publicJoinRateLimitPerIp: number;
   /** Authenticated API requests per minute, per session user and per API key. */
-  apiRateLimit: { perUser: number; perKey: number };
+  apiRateLimit: { perUser: number; perKey: number; perAnonymousClient: number };
   organizations: OrganizationLimits;
   room: RoomConfig;
   billing: BillingConfig;
@@ -183,9 +187,9 @@ export function loadConfig(env: Env): Config {
     webUrl: v.WEB_URL ?? v.PUBLIC_URL,
     sessionTtlMs: v.SESSION_TTL_HOURS * 3600_000,
     roomTokenTtlSeconds: v.ROOM_TOKEN_TTL_SECONDS,
-    authRateLimit: { perIp: v.AUTH_RATE_LIMIT_PER_IP, perEmail: v.AUTH_RATE_LIMIT_PER_EMAIL },
+    authRateLimit: { perIp: v.AUTH_RATE_LIMIT_PER_IP, perEmail: v.AUTH_RATE_LIMIT_PER_EMAIL, signupsPerIpPerHour: v.SIGNUP_RATE_LIMIT_PER_IP_PER_HOUR },
     publicJoinRateLimitPerIp: v.PUBLIC_JOIN_RATE_LIMIT_PER_IP,
-    apiRateLimit: { perUser: v.API_RATE_LIMIT_PER_USER, perKey: v.API_RATE_LIMIT_PER_KEY },
+    apiRateLimit: { perUser: v.API_RATE_LIMIT_PER_USER, perKey: v.API_RATE_LIMIT_PER_KEY, perAnonymousClient: v.API_RATE_LIMIT_PER_ANONYMOUS_CLIENT },
     organizations: {
       createPerHour: v.ORG_CREATE_RATE_LIMIT_PER_HOUR,
       maxUnpaidPerUser: v.MAX_UNPAID_ORGS_PER_USER,
