@@ -4,9 +4,10 @@
 // media.reset, the same transports — and exits by itself once that room has ended. With a short
 // drain deadline instead, the room left is handed back at the deadline: it moves to another node
 // through the RoomDO's re-placement (clients get media.reset and rebuild) and the node exits.
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Publisher, RoomSignal, Viewer } from './support/media-peer.ts';
-import { rest, sleep, startFleetStack, type FleetStack } from './support/stack.ts';
+import { waitFor } from '../schema/test/support/wait.ts';
+import { liveRoom as sharedLiveRoom, sleep, startFleetStack, type FleetStack } from './support/stack.ts';
 
 const verbose = process.env.FLEET_IT_VERBOSE === '1';
 
@@ -18,33 +19,17 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const waitUntil = <T>(what: string, timeoutMs: number, check: () => Promise<T | undefined | false>): Promise<T> =>
-  vi.waitFor(
-    async () => {
-      const value = await check();
-      if (!value) throw new Error(`${what}: not within ${timeoutMs} ms`);
-      return value;
-    },
-    { timeout: timeoutMs, interval: 100 },
-  );
+/** Polls `check` until it returns a value; the message names what was awaited. */
+const waitUntil = <T>(what: string, timeoutMs: number, check: () => Promise<T | undefined | false>): Promise<T> => waitFor(what, check, { timeoutMs, intervalMs: 100 });
 
 const nodes = async (): Promise<any[]> =>
   (await fetch(`${stack.url}/api/v1/admin/fleet/nodes`, { headers: { authorization: `Bearer ${stack.adminToken}` } }).then((r) => r.json() as Promise<any>)).nodes;
 
 /** A started room with a publishing host and a watching viewer, decoding. */
 async function liveRoom(slug: string) {
-  const signup = await rest(stack.url, 'POST', '/auth/signup', {
-    email: `${slug}-${Date.now()}@example.test`,
-    password: 'a long enough password',
-    name: 'Host',
-    organizationName: `Drain ${slug}`,
-  });
-  const org = signup.organization.id as string;
-  const { workspaces } = await rest(stack.url, 'GET', `/organizations/${org}/workspaces`, undefined, signup.token);
-  const room = await rest(stack.url, 'POST', `/organizations/${org}/rooms`, { workspaceId: workspaces[0].id, title: slug, slug: `${slug}-${Date.now()}`, visibility: 'public' }, signup.token);
-  await rest(stack.url, 'POST', `/organizations/${org}/rooms/${room.id}/start`, undefined, signup.token);
-  const hostJoin = await rest(stack.url, 'POST', `/organizations/${org}/rooms/${room.id}/join`, undefined, signup.token);
-  const viewerJoin = await rest(stack.url, 'POST', `/public/rooms-by-id/${room.id}/join`, { name: 'Viewer bot' });
+  const room = await sharedLiveRoom(stack.url, `Drain ${slug}`);
+  const hostJoin = room.hostJoin;
+  const viewerJoin = await room.joinViewer('Viewer bot');
   const host = await RoomSignal.join(hostJoin.signalingUrl, hostJoin.token);
   const publisher = new Publisher(host.signal);
   await publisher.start();
@@ -57,10 +42,10 @@ async function liveRoom(slug: string) {
     if (m.type === 'media.reset') resets.push(m);
   });
   return {
-    roomId: room.id as string,
+    roomId: room.roomId,
     viewer,
     resets,
-    end: () => rest(stack.url, 'POST', `/organizations/${org}/rooms/${room.id}/end`, undefined, signup.token),
+    end: room.end,
     close() {
       publisher.close();
       viewer.close();

@@ -3,7 +3,8 @@
 // (mediasoup-client over libwebrtc) signaling through the RoomDO. A publisher goes live, a viewer
 // receives video; then a second node starts, the first is killed, and the viewer must receive
 // video again within RECOVERY_BOUND_MS. The recovery time is printed.
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../schema/test/support/wait.ts';
 import { Publisher, RoomSignal, Viewer } from './support/media-peer.ts';
 import { liveRoom, startFleetStack, type FleetStack } from './support/stack.ts';
 
@@ -18,16 +19,8 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** Polls `check` until it returns a value (vitest's vi.waitFor, the one wait helper of the tests). */
-const waitUntil = <T>(what: string, timeoutMs: number, check: () => Promise<T | undefined | false>): Promise<T> =>
-  vi.waitFor(
-    async () => {
-      const value = await check();
-      if (!value) throw new Error(`${what}: not within ${timeoutMs} ms`);
-      return value;
-    },
-    { timeout: timeoutMs, interval: 100 },
-  );
+/** Polls `check` until it returns a value; the message names what was awaited. */
+const waitUntil = <T>(what: string, timeoutMs: number, check: () => Promise<T | undefined | false>): Promise<T> => waitFor(what, check, { timeoutMs, intervalMs: 100 });
 
 describe('fleet: placement, media through the RoomDO, node failover', () => {
   it('publishes, watches, and recovers the viewer on a second node after the first is killed', async () => {
