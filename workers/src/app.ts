@@ -25,6 +25,9 @@ import { roomRoutes } from './rooms/room-routes.ts';
 import { invitationAcceptRoutes, memberRoutes } from './tenancy/member-routes.ts';
 import { organizationRoutes } from './tenancy/organization-routes.ts';
 import { workspaceRoutes } from './tenancy/workspace-routes.ts';
+import { webhookDeliveryRoutes } from './webhooks/delivery-routes.ts';
+import { webhookEndpointRoutes } from './webhooks/endpoint-routes.ts';
+import { documentWebhookEvents } from './webhooks/openapi-events.ts';
 
 const requestContext = createMiddleware<AppEnv>(async (c, next) => {
   const config = loadConfig(c.env);
@@ -56,6 +59,9 @@ api.route('/subscriptions', subscriptionRoutes);
 api.route('/organizations', organizationBillingRoutes);
 api.route('/organizations', limitRoutes);
 api.route('/webhooks', webhookRoutes);
+api.route('/organizations', webhookEndpointRoutes);
+api.route('/organizations', webhookDeliveryRoutes);
+documentWebhookEvents(api.openAPIRegistry);
 
 api.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
   type: 'http',

@@ -51,6 +51,14 @@ const ConfigSchema = z.object({
   ADMIN_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
   FLEET_HEARTBEAT_SECONDS: intFrom(5),
   FLEET_NODE_STALE_SECONDS: intFrom(15),
+  // Tenant webhooks (workers/src/webhooks): the first retry's delay (doubling after each failure),
+  // how long one attempt may take, and after how many hours of failures an endpoint is disabled.
+  WEBHOOK_RETRY_BASE_MS: intFrom(30_000),
+  WEBHOOK_TIMEOUT_SECONDS: intFrom(12),
+  WEBHOOK_DISABLE_AFTER_HOURS: intFrom(5 * 24),
+  // DNS-over-HTTPS (JSON) resolver asked, in production, whether an endpoint's host name resolves
+  // to a private address.
+  WEBHOOK_DNS_RESOLVER: z.url().default('https://cloudflare-dns.com/dns-query'),
 });
 
 export interface Config {
@@ -74,6 +82,16 @@ export interface Config {
   room: RoomConfig;
   billing: BillingConfig;
   fleet: FleetConfig;
+  webhooks: WebhookConfig;
+}
+
+export interface WebhookConfig {
+  /** Production: https only, no private, loopback or link-local destinations (at create and send). */
+  publicUrlsOnly: boolean;
+  retryBaseMs: number;
+  timeoutMs: number;
+  disableAfterMs: number;
+  dnsResolver: string;
 }
 
 export interface OrganizationLimits {
@@ -197,6 +215,13 @@ export function loadConfig(env: Env): Config {
       adminToken: v.ADMIN_TOKEN,
       heartbeatMs: v.FLEET_HEARTBEAT_SECONDS * 1000,
       staleAfterMs: v.FLEET_NODE_STALE_SECONDS * 1000,
+    },
+    webhooks: {
+      publicUrlsOnly: v.APP_ENV === 'production',
+      retryBaseMs: v.WEBHOOK_RETRY_BASE_MS,
+      timeoutMs: v.WEBHOOK_TIMEOUT_SECONDS * 1000,
+      disableAfterMs: v.WEBHOOK_DISABLE_AFTER_HOURS * 3600_000,
+      dnsResolver: v.WEBHOOK_DNS_RESOLVER,
     },
   };
   cached = { env, config };
