@@ -14,6 +14,7 @@ import { fleetRoutes } from './fleet/fleet-routes.ts';
 import { createRouter, type AppEnv } from './http.ts';
 import { limitRoutes } from './plans/limit-routes.ts';
 import { limitPrincipalRate } from './platform/api-rate-limit.ts';
+import { apiReferenceRoutes } from './platform/api-reference.ts';
 import { limitRequestBody } from './platform/body-limit.ts';
 import { refuseDeployedDevelopment } from './platform/deploy-guard.ts';
 import { health } from './platform/health.ts';
@@ -87,6 +88,8 @@ app.get('/health', health);
 // Node and operator credentials, not sessions: mounted ahead of `api` and its session middleware.
 app.route('/api/v1', fleetRoutes);
 app.route('/api/v1/rooms', mediaNodeRoutes);
+// The API reference page (public, like the OpenAPI document it renders).
+app.route('/api/v1', apiReferenceRoutes);
 app.route('/api/v1', api);
 
 app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${new URL(c.req.url).pathname}` } }, 404));

@@ -4,6 +4,9 @@
 // same on every retry and redelivery, so receivers can drop duplicates.
 import { z } from 'zod';
 import { ROLES } from '../permissions.ts';
+import { SUBSCRIBABLE_EVENT_TYPES, type WebhookEventType } from '../webhook-events.ts';
+
+export { SUBSCRIBABLE_EVENT_TYPES, type WebhookEventType };
 
 const Role = z.enum(ROLES);
 
@@ -67,12 +70,9 @@ export const WEBHOOK_EVENT_DATA = {
   'egress.failed': z.object({ egress: z.object({ id: z.string(), roomId: z.uuid(), kind: z.string() }), reason: z.string() }),
   /** Sent only by "send test event" to one endpoint. */
   'webhook.test': z.object({ endpointId: z.uuid(), message: z.string() }),
-} as const;
+} as const satisfies Record<WebhookEventType, z.ZodType>;
 
-export type WebhookEventType = keyof typeof WEBHOOK_EVENT_DATA;
 export type WebhookEventData<T extends WebhookEventType> = z.infer<(typeof WEBHOOK_EVENT_DATA)[T]>;
-/** What an endpoint may subscribe to (the test event always goes to the endpoint it was sent to). */
-export const SUBSCRIBABLE_EVENT_TYPES = Object.keys(WEBHOOK_EVENT_DATA).filter((t) => t !== 'webhook.test') as Exclude<WebhookEventType, 'webhook.test'>[];
 export const WebhookEventTypeName = z.enum(SUBSCRIBABLE_EVENT_TYPES as [string, ...string[]]);
 
 /** The body of one event type: the envelope with that type's `data`. */

@@ -2,9 +2,9 @@
 // endpoint receives, its headers, and what its answer means.
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { z } from '@hono/zod-openapi';
+import { NOT_SENT_YET } from '@roomcast/schema';
 import { WEBHOOK_EVENT_DATA, webhookEventSchema, type WebhookEventType } from '@roomcast/schema/api';
 
-const NOT_EMITTED_YET = new Set<WebhookEventType>(['recording.started', 'recording.ready', 'recording.failed', 'ingest.connected', 'ingest.disconnected', 'egress.failed']);
 
 const Headers = z.object({
   'webhook-id': z.string().describe('The event id: the same on every retry and redelivery (deduplicate on it)'),
@@ -18,7 +18,7 @@ export function documentWebhookEvents(registry: OpenAPIHono['openAPIRegistry']):
       method: 'post',
       path: type,
       tags: ['webhook events'],
-      summary: NOT_EMITTED_YET.has(type) ? `${type} (defined; not sent yet)` : type,
+      summary: NOT_SENT_YET.has(type) ? `${type} (defined; not sent yet)` : type,
       description:
         'Signed per Standard Webhooks with the endpoint secret (`whsec_...`). Answer 2xx within 12 s. ' +
         'Timeouts, network errors, 5xx and 429 (Retry-After honoured) are retried with exponential backoff for about 3 days; ' +
