@@ -3,6 +3,8 @@
 // test, WEBHOOK_RETRY_BASE_MS), a local receiver (scripts/test/webhook-receiver.ts), and signatures
 // checked with the `standardwebhooks` library, not our own code.
 import { env } from 'cloudflare:workers';
+import { and, eq } from 'drizzle-orm';
+import { auditLog, webhookEndpoints } from '@roomcast/schema/db';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, inject, it } from 'vitest';
 import { waitFor } from '../../schema/test/support/wait.ts';
@@ -216,6 +218,39 @@ describe('webhook delivery', () => {
     const log = await api('GET', `/organizations/${tenant.organizationId}/webhooks/${id}/deliveries`, { token: tenant.token });
     expect(log.body.deliveries.map((d: { eventType: string; status: string }) => [d.eventType, d.status])).toEqual([['webhook.test', 'failed']]);
     expect((await h.received()).length).toBe(1);
+  });
+
+  it('disables an endpoint that has failed for days, with an audit-log notice', async () => {
+    const tenant = await roomTenant('wh-failing');
+    const h = hook('503');
+    const { id } = await createEndpoint(tenant, h.url, ['room.started']);
+    // Its failures began six days ago (WEBHOOK_DISABLE_AFTER_HOURS is 120), the way time would.
+    const db = new Database(loadConfig(env as unknown as Env));
+    try {
+      await db.scoped({ organizationId: tenant.organizationId }, (tx) =>
+        tx.update(webhookEndpoints).set({ failingSince: new Date(Date.now() - 6 * 24 * 3600_000) }).where(eq(webhookEndpoints.id, id)),
+      );
+    } finally {
+      await db.close();
+    }
+    await api('POST', `/organizations/${tenant.organizationId}/webhooks/${id}/test`, { token: tenant.token });
+    const endpoint = await waitFor('the endpoint to be disabled', async () => {
+      const res = await api('GET', `/organizations/${tenant.organizationId}/webhooks/${id}`, { token: tenant.token });
+      return res.body.enabled === false ? res.body : undefined;
+    });
+    expect(endpoint.disabledReason).toBe('failing');
+    expect((await h.received()).map((r) => r.status)).toEqual([503]);
+    const log = await api('GET', `/organizations/${tenant.organizationId}/webhooks/${id}/deliveries`, { token: tenant.token });
+    expect(log.body.deliveries[0]).toMatchObject({ status: 'failed', attempts: 1, responseStatus: 503, nextAttemptAt: null });
+    const audit = new Database(loadConfig(env as unknown as Env));
+    try {
+      const notices = await audit.scoped({ organizationId: tenant.organizationId }, (tx) =>
+        tx.select().from(auditLog).where(and(eq(auditLog.organizationId, tenant.organizationId), eq(auditLog.action, 'webhook_endpoint.disabled'))),
+      );
+      expect(notices).toEqual([expect.objectContaining({ targetId: id, data: expect.objectContaining({ reason: 'failing' }) })]);
+    } finally {
+      await audit.close();
+    }
   });
 
   it('redelivers one event or a time range with the same webhook-id; both secrets sign after a rotation', async () => {
