@@ -160,6 +160,10 @@ describe('webhook delivery', () => {
 
     const events = got.map((r) => verified(secret, r));
     expect(events.map((e) => e.type)).toEqual(['room.started', 'participant.joined', 'participant.left', 'room.ended']);
+    // The first attempt leaves within ~2 s of the event (the wake-up right after the commit).
+    const latencies = got.map((r, i) => r.at - Date.parse((events[i] as unknown as { timestamp: string }).timestamp));
+    console.log(`webhook first-attempt latency (ms, event time to receipt): ${latencies.join(', ')}`);
+    for (const ms of latencies) expect(ms).toBeLessThan(2000);
     expect(got.map((r) => r.headers['webhook-id'])).toEqual(events.map((e) => e.id));
     expect(events[0]).toMatchObject({ version: 1, organizationId: tenant.organizationId, data: { room: { id: room.roomId }, session: { id: room.sessionId } } });
     expect(events[1]!.data).toMatchObject({ room: { id: room.roomId }, participant: { identity: viewer.identity, name: 'Viewer One', role: 'viewer' } });
