@@ -1,6 +1,7 @@
 // The Webhooks page in real Chromium against the full local stack: add an endpoint (the signing
 // secret shown once), send a test event that a local receiver gets and the standardwebhooks library
-// verifies, read the delivery log with its attempt, redeliver (same webhook-id), disable.
+// verifies, read the delivery log with its attempt, redeliver (same webhook-id), disable. And the
+// embeddable player script (web/public/player.js): <roomcast-player> renders the room embed.
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../../schema/test/support/wait.ts';
@@ -65,6 +66,21 @@ describe('dashboard webhooks', () => {
     await page.getByRole('link', { name: 'All endpoints' }).click();
     await endpoint.getByRole('button', { name: 'Disable' }).click();
     await waitFor('the endpoint to show disabled', async () => (await endpoint.getByTestId('endpoint-state').textContent()) === 'disabled');
+    await page.close();
+  });
+});
+
+describe('embeddable player script', () => {
+  it('renders <roomcast-player> as the room embed from the script’s own origin', async () => {
+    const page = await chromium.browser.newPage();
+    const missingRoom = crypto.randomUUID();
+    await page.setContent(`<!doctype html><body style="width:640px"><roomcast-player room="${missingRoom}" name="Ada"></roomcast-player><script src="${webUrl()}/player.js"></script></body>`);
+    const frame = page.locator('roomcast-player iframe');
+    await frame.waitFor();
+    expect(await frame.getAttribute('src')).toBe(`${webUrl()}/embed/${missingRoom}?name=Ada`);
+    const box = await page.locator('roomcast-player').boundingBox();
+    expect(Math.round(box!.width / box!.height * 9)).toBe(16);
+    await page.frameLocator('roomcast-player iframe').getByText('This room is not available.').waitFor();
     await page.close();
   });
 });
