@@ -69,6 +69,8 @@ export const projects: TestProjectInlineConfiguration[] = [
     test: {
       name: 'fleet',
       include: ['integration/**/*.test.ts'],
+      // Each file starts its own stack on the same ports: one file at a time.
+      fileParallelism: false,
       testTimeout: 120_000,
       hookTimeout: 180_000,
     },

@@ -15,6 +15,9 @@
 //   UPSTASH_REDIS_REST_URL / _TOKEN   a real Upstash database: the local adapter is not started
 //   REDIS_URL             Redis behind the adapter (default redis://127.0.0.1:6379)
 //   PORT (8787)  NEON_PROXY_PORT (8789)  UPSTASH_ADAPTER_PORT (8079)  WEB_PORT (3000)
+//   MEDIA_METRICS_PORT    the media node's /metrics and /health (default PORT + 677: 9464)
+//   TURN_PORT             the local coturn, started when Debian's coturn is installed (default PORT - 5309: 3478)
+//   TURN_SECRET / TURN_URLS   an external coturn instead (TURN_URLS comma-separated turn: URLs)
 //   WRANGLER_STATE_DIR    where the Worker keeps Durable Object and R2 state (default .wrangler/state);
 //                         a second stack in the same checkout (e2e, benches) needs its own
 //   WEB_BUILD             `always` rebuilds the web app on start (default: only when web/src is newer than the build)
@@ -31,6 +34,7 @@ import { isLoopback, startNeonWsProxy } from './local/neon-ws-proxy.ts';
 import { envPort } from './local/env-port.ts';
 import { appDatabaseUrl, resolvePostgres } from './local/postgres.ts';
 import { startUpstashAdapter } from './local/upstash-adapter.ts';
+import { hasCoturn, startCoturn } from './local/coturn.ts';
 import { signNodeToken } from '../workers/src/fleet/fleet-token.ts';
 import { DEV_FLEET_SECRET } from './fleet/node-token.ts';
 
@@ -60,6 +64,11 @@ const config = {
   neonProxyPort: portFrom('NEON_PROXY_PORT', 8789),
   upstashPort: portFrom('UPSTASH_ADAPTER_PORT', 8079),
   webPort: portFrom('WEB_PORT', 3000),
+  /** The local coturn's port (TURN over UDP and TCP): PORT - 5309 by default (3478 beside 8787). */
+  turnPort: portFrom('TURN_PORT', portFrom('PORT', 8787) - 5309),
+  turnSecret: env.TURN_SECRET || 'dev-only-turn-secret-0123456789abcdef',
+  /** The media node's Prometheus /metrics and /health: PORT + 677 by default (9464 beside 8787), so stacks on other ports (e2e, benches) never collide. */
+  mediaMetricsPort: portFrom('MEDIA_METRICS_PORT', portFrom('PORT', 8787) + 677),
   webBuild: env.WEB_BUILD === 'always' ? ('always' as const) : ('if-stale' as const),
   secrets: {
     ROOM_TOKEN_SECRET: env.ROOM_TOKEN_SECRET || 'dev-only-room-token-secret-0123456789abcdef',
@@ -106,6 +115,8 @@ interface Context {
   appDatabaseUrl: string;
   neonWsProxy?: string;
   upstash: { url: string; token: string };
+  /** The local coturn, when it runs: the Worker mints credentials for it. */
+  turn?: { secret: string; urls: string[] };
 }
 
 interface Running {
@@ -310,6 +321,19 @@ const services: Service[] = [
     },
   },
   {
+    // coturn (Debian's package) for TURN with the credentials the Worker mints on every join:
+    // a browser forced to relay (localStorage roomcast.iceTransportPolicy = relay) goes through it.
+    name: 'turn',
+    skip: () =>
+      env.TURN_URLS ? 'TURN_URLS is set: the Worker hands out that TURN server' : hasCoturn() ? undefined : 'coturn is not installed (apt-get install coturn): joins carry no TURN servers',
+    async start(ctx, log) {
+      await assertPortFree(config.turnPort, 'TURN_PORT');
+      const turn = await startCoturn({ port: config.turnPort, secret: config.turnSecret, log: (l) => (/error/i.test(l) ? log(l) : undefined) });
+      ctx.turn = { secret: config.turnSecret, urls: turn.urls };
+      return { url: `${turn.urls.join(', ')} (TURN REST API credentials with every join)`, stop: () => turn.stop() };
+    },
+  },
+  {
     name: 'worker',
     async start(ctx, log) {
       if (!existsSync(join(ROOT, 'workers/src/index.ts'))) throw new Error('workers/src/index.ts does not exist yet');
@@ -325,6 +349,8 @@ const services: Service[] = [
         PUBLIC_URL: env.PUBLIC_URL || origin,
         WEB_URL: env.WEB_URL || `http://127.0.0.1:${config.webPort}`,
         ...Object.fromEntries(config.passThrough.flatMap((k) => (env[k] ? [[k, env[k]]] : []))),
+        ...(ctx.turn ? { TURN_SECRET: ctx.turn.secret, TURN_URLS: ctx.turn.urls.join(',') } : {}),
+        ...(env.TURN_URLS ? { TURN_URLS: env.TURN_URLS, TURN_SECRET: config.turnSecret } : {}),
       };
       const args = ['dev', '--ip', '127.0.0.1', '--port', String(config.workerPort), '--show-interactive-dev-session=false'];
       // Two wrangler instances on one state directory contend on the Durable Objects' SQLite (SQLITE_BUSY).
@@ -342,13 +368,25 @@ const services: Service[] = [
       const region = env.MEDIA_REGION || 'local';
       const token = await signNodeToken(config.secrets.FLEET_SECRET, { nodeId, region }, 30 * 86_400);
       const origin = `http://127.0.0.1:${config.workerPort}`;
+      await assertPortFree(config.mediaMetricsPort, 'MEDIA_METRICS_PORT');
+      const metrics = `http://127.0.0.1:${config.mediaMetricsPort}`;
       return childProcess({
         command: process.execPath,
         args: ['--import', 'tsx', 'media-node/src/main.ts'],
-        env: { MEDIA_NODE_ID: nodeId, MEDIA_REGION: region, MEDIA_FLEET_URL: `ws://127.0.0.1:${config.workerPort}/api/v1/fleet/connect`, MEDIA_FLEET_TOKEN: token },
-        healthUrl: `${origin}/health`,
+        env: {
+          MEDIA_NODE_ID: nodeId,
+          MEDIA_REGION: region,
+          MEDIA_FLEET_URL: `ws://127.0.0.1:${config.workerPort}/api/v1/fleet/connect`,
+          MEDIA_FLEET_TOKEN: token,
+          MEDIA_METRICS_HOST: '127.0.0.1',
+          MEDIA_METRICS_PORT: String(config.mediaMetricsPort),
+          // Ctrl-C SIGTERMs the node, which drains: locally it hands its rooms back at once.
+          MEDIA_DRAIN_TIMEOUT_SECONDS: env.MEDIA_DRAIN_TIMEOUT_SECONDS || '0',
+        },
+        // Ready once the node's own health endpoint answers (it is up, its engine workers running).
+        healthUrl: `${metrics}/health`,
         readyTimeoutMs: 30_000,
-        url: `node ${nodeId} (${region}) -> ${origin}/api/v1/fleet/connect`,
+        url: `node ${nodeId} (${region}) -> ${origin}/api/v1/fleet/connect; metrics ${metrics}/metrics (health: /health)`,
       })(log);
     },
   },

@@ -40,12 +40,17 @@ export interface MediaNodeProcess {
   /** SIGKILL: the node dies without saying goodbye, as a crashed VM would. */
   kill(): Promise<void>;
   stop(): Promise<void>;
+  /** Sends one signal and does not wait (SIGTERM: the node drains, then exits on its own). */
+  signal(sig: NodeJS.Signals): void;
+  /** Resolves with the exit code (or signal) once the process has exited. */
+  exited: Promise<number | string>;
 }
 
 export interface FleetStack {
   url: string;
   adminToken: string;
-  startNode(nodeId: string, index: number): Promise<MediaNodeProcess>;
+  /** `env`: further MEDIA_* settings (MEDIA_DRAIN_TIMEOUT_SECONDS, for instance). */
+  startNode(nodeId: string, index: number, env?: Record<string, string>): Promise<MediaNodeProcess>;
   stop(): Promise<void>;
 }
 
@@ -93,7 +98,7 @@ export async function startFleetStack(log: (line: string) => void = () => {}): P
       url,
       adminToken: SECRETS.ADMIN_TOKEN,
       stop,
-      async startNode(nodeId, index) {
+      async startNode(nodeId, index, extraEnv = {}) {
         const token = await signNodeToken(SECRETS.FLEET_SECRET, { nodeId, region: 'local' }, 3600);
         const lines: string[] = [];
         const port = PORTS.rtcBase + index * 10;
@@ -108,6 +113,9 @@ export async function startFleetStack(log: (line: string) => void = () => {}): P
           MEDIA_RTC_MAX_PORT: String(port + 9),
           MEDIA_FLEET_URL: `ws://127.0.0.1:${PORTS.api}/api/v1/fleet/connect`,
           MEDIA_FLEET_TOKEN: token,
+          // Metrics on a free port: two nodes (and a developer's npm run dev) never collide.
+          MEDIA_METRICS_PORT: '0',
+          ...extraEnv,
         }, (l) => {
           lines.push(l);
           log(`[${nodeId}] ${l}`);
@@ -117,6 +125,8 @@ export async function startFleetStack(log: (line: string) => void = () => {}): P
           lines,
           kill: () => proc.kill(),
           stop: () => proc.stop(),
+          signal: (sig) => proc.child.kill(sig),
+          exited: new Promise((resolve) => proc.child.once('exit', (code, sig) => resolve(code ?? sig ?? 'unknown'))),
         };
         nodes.push(node);
         await waitReady(`media node ${nodeId}`, async () => lines.some((l) => l.includes('registered with the fleet')), 30_000, proc.child);

@@ -23,6 +23,19 @@ const configSchema = z
     workers: z.coerce.number().int().min(1).max(256).default(() => os.availableParallelism()),
     logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
     /**
+     * The HTTP endpoint for Prometheus (/metrics) and the load balancer (/health). Port 0 picks a
+     * free one (logged); loopback by default: expose it on a private address only.
+     */
+    metrics: z.object({
+      host: z.string().min(1).default('127.0.0.1'),
+      port: z.coerce.number().int().min(0).max(65535).default(9464),
+    }),
+    /**
+     * SIGTERM and the admin drain: how long a draining node keeps serving its rooms before it
+     * leaves anyway (the fleet re-places what is left). systemd's TimeoutStopSec must exceed it.
+     */
+    drainTimeoutSeconds: z.coerce.number().int().min(0).default(1800),
+    /**
      * The fleet: ws(s) URL of the Worker's /api/v1/fleet/connect and this node's credential (npm run
      * fleet:token). Without a URL the node runs standalone (no rooms are assigned to it).
      */
@@ -60,6 +73,8 @@ export function loadConfig(env: Env): MediaNodeConfig {
     engine: env.MEDIA_ENGINE,
     workers: env.MEDIA_WORKERS,
     logLevel: env.MEDIA_LOG_LEVEL,
+    metrics: { host: env.MEDIA_METRICS_HOST, port: env.MEDIA_METRICS_PORT },
+    drainTimeoutSeconds: env.MEDIA_DRAIN_TIMEOUT_SECONDS,
     fleet: env.MEDIA_FLEET_URL ? { url: env.MEDIA_FLEET_URL, token: env.MEDIA_FLEET_TOKEN ?? '' } : undefined,
     limits: {
       maxConsumersPerWorker: env.MEDIA_MAX_CONSUMERS_PER_WORKER,

@@ -1,26 +1,61 @@
-// Entry point: read the configuration, start the engine, say so, stop cleanly on a signal.
+// Entry point: read the configuration, start the engine and the metrics endpoint, say so. SIGTERM
+// drains (a fleet node keeps serving its rooms until they end or the drain deadline passes, then
+// exits); SIGINT, or a second signal, stops at once.
 import { loadConfig } from './config.ts';
 import { createLogger } from './log.ts';
 import { FleetClient } from './fleet/fleet-client.ts';
+import { NodeMetrics } from './metrics/metrics.ts';
+import { startMetricsServer } from './metrics/server.ts';
 import { MediaNode } from './node.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const log = createLogger(config.logLevel);
   const node = await MediaNode.start(config, log);
-  log.info('media node ready', { ...node.info, workers: node.workers.length, fleet: config.fleet?.url ?? 'standalone' });
   // With a fleet URL the node dials FleetDO and serves the rooms it is assigned; without, it
   // runs standalone (engine only).
   const fleet = config.fleet ? new FleetClient(node, config, config.fleet, log.child('fleet')) : undefined;
+  const fleetFacts = () => (fleet ? { connected: fleet.connected, draining: fleet.draining, rooms: fleet.rooms.size } : undefined);
+  const metrics = new NodeMetrics(node, node.tracker, fleetFacts).start();
+  const server = await startMetricsServer({
+    host: config.metrics.host,
+    port: config.metrics.port,
+    metrics,
+    health: () => ({
+      nodeId: config.nodeId,
+      engine: node.engine.name,
+      workers: node.workers.length,
+      workersAlive: node.workers.filter((w) => !w.closed).length,
+      ...(fleet ? { fleet: fleetFacts()! } : {}),
+    }),
+  });
+  log.info('media node ready', { ...node.info, workers: node.workers.length, fleet: config.fleet?.url ?? 'standalone', metrics: `${server.url}/metrics`, health: `${server.url}/health` });
   fleet?.start();
-  const stop = (signal: string) => {
-    log.info('shutting down', { signal });
+
+  let exiting = false;
+  const stop = (why: string) => {
+    if (exiting) return;
+    exiting = true;
+    log.info('shutting down', { why });
+    metrics.stop();
     fleet?.stop();
     node.close();
+    void server.close();
     process.exit(0);
   };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
+  let draining = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signal === 'SIGINT' || draining || !fleet) return stop(signal);
+    draining = true;
+    const started = Date.now();
+    log.info('SIGTERM: draining before exit', { rooms: fleet.rooms.size, deadlineSeconds: config.drainTimeoutSeconds });
+    void fleet.drain().then(() => {
+      log.info('drained: no room left', { afterMs: Date.now() - started });
+      stop('drained');
+    });
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 }
 
 main().catch((error: unknown) => {

@@ -4,6 +4,7 @@ import type { MediaNodeConfig } from './config.ts';
 import { selectEngine } from './engine/load.ts';
 import type { Engine, EngineWorker } from './engine/types.ts';
 import type { Logger } from './log.ts';
+import { MediaTracker } from './metrics/tracker.ts';
 
 export interface MediaNodeInfo {
   nodeId: string;
@@ -18,12 +19,15 @@ export class MediaNode {
     readonly engine: Engine,
     readonly workers: EngineWorker[],
     readonly info: MediaNodeInfo,
+    /** The live engine objects per worker, for the metrics endpoint. */
+    readonly tracker: MediaTracker,
     private readonly log: Logger,
   ) {}
 
   static async start(config: MediaNodeConfig, log: Logger): Promise<MediaNode> {
     const engine = await selectEngine(config.engine, log);
     const workers: EngineWorker[] = [];
+    const tracker = new MediaTracker();
     try {
       for (let i = 0; i < config.workers; i++) {
         const worker = await engine.createWorker({
@@ -39,7 +43,7 @@ export class MediaNode {
           appData: { index: i },
         });
         worker.on('died', (error) => log.error('engine worker died', { index: i, pid: worker.pid, error: String(error) }));
-        workers.push(worker);
+        workers.push(tracker.instrument(worker));
       }
     } catch (error) {
       for (const w of workers) w.close();
@@ -52,7 +56,7 @@ export class MediaNode {
       announcedAddress: config.announcedAddress,
       ports: workers.map((w) => w.port),
     };
-    return new MediaNode(engine, workers, info, log);
+    return new MediaNode(engine, workers, info, tracker, log);
   }
 
   close(): void {

@@ -3,6 +3,7 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { createMediasoupEngine, type MediasoupModule, type MsObject } from '../src/engine/mediasoup/index.ts';
+import { MediaTracker } from '../src/metrics/tracker.ts';
 
 function fakeMediasoup() {
   const calls: { method: string; options: unknown }[] = [];
@@ -106,5 +107,33 @@ describe('mediasoup adapter', () => {
     await expect(a.createPlainTransport({ listenIp: '127.0.0.1' })).rejects.toMatchObject({ code: 'limit_reached' });
     plain.close();
     await expect(a.createPlainTransport({ listenIp: '127.0.0.1' })).resolves.toBeDefined();
+  });
+
+  it('lets the metrics tracker wrap its factories without touching the mediasoup objects or their identity', async () => {
+    const { module, calls, worker: raw } = fakeMediasoup();
+    const engine = createMediasoupEngine(module);
+    const tracker = new MediaTracker();
+    const originalCreateRouter = raw.createRouter;
+    const worker = tracker.instrument(await engine.createWorker({ listenIp: '0.0.0.0', announcedAddress: '203.0.113.7', port: 41234 }));
+    const objects = tracker.objects(worker);
+    const router = await worker.createRouter({ mediaCodecs: [] });
+    const other = await worker.createRouter({ mediaCodecs: [] });
+    expect(objects.routers.size).toBe(2);
+    const transport = await router.createWebRtcTransport();
+    const producer = await transport.produce({ kind: 'video', rtpParameters: { codecs: [], encodings: [] } });
+    expect(objects.transports.get(transport)).toBe('webrtc');
+    expect(objects.producers.has(producer)).toBe(true);
+    expect(producer.id).toBe('p1');
+    // Nothing was assigned on the mediasoup objects themselves.
+    expect(raw.createRouter).toBe(originalCreateRouter);
+    // Objects handed back to mediasoup are still unwrapped to the raw ones.
+    await router.pipeToRouter({ producerId: 'p1', router: other });
+    const piped = calls.find((c) => c.method === 'pipeToRouter')!.options as { router: unknown };
+    expect(piped.router).not.toBe(other);
+    expect((piped.router as { id: string }).id).toBe('r1');
+    producer.close();
+    transport.close();
+    expect(objects.producers.size).toBe(0);
+    expect(objects.transports.size).toBe(0);
   });
 });

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import type { PlanId } from '@roomcast/schema';
 import type { Env } from './env.ts';
+import type { TurnConfig } from './rooms/turn-credentials.ts';
 
 const intFrom = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -51,6 +52,14 @@ const ConfigSchema = z.object({
   ADMIN_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
   FLEET_HEARTBEAT_SECONDS: intFrom(5),
   FLEET_NODE_STALE_SECONDS: intFrom(15),
+  // TURN (coturn, TURN REST API): the shared secret and the URLs clients are given; both or neither.
+  TURN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  TURN_URLS: z
+    .string()
+    .transform((s) => s.split(',').map((u) => u.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^turns?:[^\s]+$/, 'must be turn: or turns: URLs, comma-separated')).min(1))
+    .optional(),
+  TURN_TTL_SECONDS: intFrom(6 * 3600),
   // Tenant webhooks (workers/src/webhooks): the first retry's delay (doubling after each failure),
   // how long one attempt may take, and after how many hours of failures an endpoint is disabled.
   WEBHOOK_RETRY_BASE_MS: intFrom(30_000),
@@ -82,6 +91,8 @@ export interface Config {
   room: RoomConfig;
   billing: BillingConfig;
   fleet: FleetConfig;
+  /** TURN credentials for every join; undefined: joins carry no iceServers (no relay). */
+  turn: TurnConfig | undefined;
   webhooks: WebhookConfig;
 }
 
@@ -162,9 +173,12 @@ export function loadConfig(env: Env): Config {
   }
   // The local defaults are published (scripts/dev.ts, README): in production they would let anyone
   // mint node credentials and room tokens or call the admin API.
-  const published = (['ROOM_TOKEN_SECRET', 'FLEET_SECRET', 'ADMIN_TOKEN'] as const).filter((k) => v[k]?.startsWith('dev-only-'));
+  const published = (['ROOM_TOKEN_SECRET', 'FLEET_SECRET', 'ADMIN_TOKEN', 'TURN_SECRET'] as const).filter((k) => v[k]?.startsWith('dev-only-'));
   if (v.APP_ENV === 'production' && published.length > 0) {
     throw new Error(`Invalid Worker configuration: ${published.join(', ')} still hold the published local dev value`);
+  }
+  if (Boolean(v.TURN_SECRET) !== Boolean(v.TURN_URLS)) {
+    throw new Error('Invalid Worker configuration: TURN_SECRET and TURN_URLS go together (set both, or neither for no TURN)');
   }
   if (v.STRIPE_SECRET_KEY && !v.STRIPE_WEBHOOK_SECRET) {
     throw new Error('Invalid Worker configuration: STRIPE_WEBHOOK_SECRET is required with STRIPE_SECRET_KEY');
@@ -216,6 +230,7 @@ export function loadConfig(env: Env): Config {
       heartbeatMs: v.FLEET_HEARTBEAT_SECONDS * 1000,
       staleAfterMs: v.FLEET_NODE_STALE_SECONDS * 1000,
     },
+    turn: v.TURN_SECRET && v.TURN_URLS ? { secret: v.TURN_SECRET, urls: v.TURN_URLS, ttlSeconds: v.TURN_TTL_SECONDS } : undefined,
     webhooks: {
       publicUrlsOnly: v.APP_ENV === 'production',
       retryBaseMs: v.WEBHOOK_RETRY_BASE_MS,

@@ -14,6 +14,9 @@ export interface Env {
   ADMIN_TOKEN?: string;
   FLEET_HEARTBEAT_SECONDS?: string;
   FLEET_NODE_STALE_SECONDS?: string;
+  TURN_SECRET?: string;
+  TURN_URLS?: string;
+  TURN_TTL_SECONDS?: string;
   PUBLIC_URL?: string;
   WEB_URL?: string;
   SESSION_TTL_HOURS?: string;

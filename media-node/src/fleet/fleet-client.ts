@@ -1,6 +1,13 @@
 // The node's line to FleetDO: dialed out (nothing dials in to a node except media), re-dialed
 // with backoff when it drops. Registers, reports load every few seconds, and follows FleetDO's
 // orders: room.assign (dial that room and create its router), room.release, node.drain.
+//
+// Draining (SIGTERM through main.ts, or the admin drain through node.drain): the node reports
+// state 'draining' at once, so FleetDO places no new room here; the rooms it has are served until
+// they end. At the drain deadline what is left is handed back: each remaining room is closed,
+// which tells FleetDO (room.released) and closes the room's socket, and the RoomDO re-places the
+// room on another node (its node-lost path: clients get media.reset and rebuild there). A node
+// draining for SIGTERM then exits; one drained by the operator stays up, idle, until undrained.
 import os from 'node:os';
 import WebSocket from 'ws';
 import { decodeFrame, FLEET_PROTOCOL_VERSION, FleetToNode, MAX_NODE_FRAME_BYTES, type NodeLoad, type NodeToFleet } from '@roomcast/schema/protocol';
@@ -26,6 +33,12 @@ export class FleetClient {
   #retryTimer: NodeJS.Timeout | undefined;
   #backoff = BACKOFF_MIN_MS;
   #draining = false;
+  /** Draining because the process is leaving (SIGTERM): an operator's undrain does not lift it. */
+  #leaving = false;
+  #drainTimer: NodeJS.Timeout | undefined;
+  /** Resolved whenever the node holds no room (draining waits on it). */
+  #emptyWaiters: (() => void)[] = [];
+  #registered = false;
   #stopped = false;
   #cpu = { at: process.hrtime.bigint(), usage: process.cpuUsage() };
 
@@ -44,19 +57,73 @@ export class FleetClient {
     return this.#rooms;
   }
 
+  /** Registered with FleetDO right now. */
+  get connected(): boolean {
+    return this.#registered && this.#socket?.readyState === WebSocket.OPEN;
+  }
+
+  get draining(): boolean {
+    return this.#draining;
+  }
+
   /** Stops dialing and closes every room (the process is shutting down). */
   stop(): void {
     this.#stopped = true;
+    clearTimeout(this.#drainTimer);
     clearTimeout(this.#retryTimer);
     clearInterval(this.#loadTimer);
     for (const room of this.#rooms.values()) room.close('node stopping');
     this.#socket?.close(1000, 'node stopping');
   }
 
-  /** Draining from this side (SIGTERM on a managed node): keep rooms, take no new ones. */
-  drain(): void {
+  /**
+   * Draining from this side (SIGTERM on a managed node): keep the rooms, take no new ones, hand
+   * back what is left after `deadlineMs`. Resolves once the node holds no room.
+   */
+  drain(deadlineMs = this.config.drainTimeoutSeconds * 1000): Promise<void> {
+    this.#leaving = true;
+    this.#startDrain(deadlineMs, 'shutting down');
+    return this.whenEmpty();
+  }
+
+  /** Resolves once no room is open or being opened here. */
+  whenEmpty(): Promise<void> {
+    if (this.#rooms.size === 0 && this.#opening.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#emptyWaiters.push(resolve));
+  }
+
+  #startDrain(deadlineMs: number, why: string): void {
+    const already = this.#draining && this.#drainTimer !== undefined;
     this.#draining = true;
     void this.#reportLoad();
+    if (already) return;
+    this.log.info('draining: keeping rooms, taking no new ones', { why, rooms: this.#rooms.size, deadlineSeconds: Math.round(deadlineMs / 1000) });
+    this.#drainTimer = setTimeout(() => this.#handBack(), deadlineMs);
+  }
+
+  #liftDrain(): void {
+    if (this.#leaving) {
+      this.log.warn('drain lift ignored: the node is shutting down');
+      return void this.#reportLoad();
+    }
+    clearTimeout(this.#drainTimer);
+    this.#drainTimer = undefined;
+    this.#draining = false;
+    this.log.info('drain lifted');
+    void this.#reportLoad();
+  }
+
+  /** The drain deadline passed: close the rooms left, so their RoomDOs re-place them elsewhere. */
+  #handBack(): void {
+    if (this.#rooms.size > 0) this.log.warn('drain deadline passed: handing the remaining rooms back to the fleet', { rooms: this.#rooms.size });
+    for (const room of [...this.#rooms.values()]) room.close('node drained');
+  }
+
+  #checkEmpty(): void {
+    if (this.#rooms.size > 0 || this.#opening.size > 0) return;
+    const waiters = this.#emptyWaiters;
+    this.#emptyWaiters = [];
+    for (const w of waiters) w();
   }
 
   #connect(): void {
@@ -88,6 +155,7 @@ export class FleetClient {
     socket.on('error', (error) => this.log.warn('fleet socket error', { error: String(error) }));
     socket.on('close', (code, reason) => {
       clearInterval(this.#loadTimer);
+      if (this.#socket === socket) this.#registered = false;
       if (this.#socket !== socket || this.#stopped) return;
       this.log.warn('fleet disconnected; redialing', { code, reason: reason.toString(), inMs: this.#backoff });
       this.#retryTimer = setTimeout(() => this.#connect(), this.#backoff);
@@ -101,6 +169,7 @@ export class FleetClient {
     const message = decoded.message;
     switch (message.type) {
       case 'node.registered':
+        this.#registered = true;
         this.#backoff = BACKOFF_MIN_MS;
         clearInterval(this.#loadTimer);
         void this.#reportLoad();
@@ -113,9 +182,9 @@ export class FleetClient {
         this.#rooms.get(message.roomId)?.close('released by the fleet');
         return;
       case 'node.drain':
-        this.#draining = message.draining;
-        this.log.info(message.draining ? 'draining: keeping rooms, taking no new ones' : 'drain lifted');
-        return void this.#reportLoad();
+        // The operator's drain: the same as SIGTERM's, except that the node stays up afterwards.
+        if (message.draining) return this.#startDrain(this.config.drainTimeoutSeconds * 1000, 'drained by the operator');
+        return this.#liftDrain();
       case 'error':
         return this.log.error('fleet reported an error', { code: message.code, message: message.message });
     }
@@ -144,6 +213,7 @@ export class FleetClient {
           if (this.#rooms.get(roomId) !== s) return;
           this.#rooms.delete(roomId);
           this.#send({ type: 'room.released', roomId });
+          this.#checkEmpty();
         },
       });
       this.#rooms.set(roomId, session);
@@ -152,6 +222,7 @@ export class FleetClient {
       this.#send({ type: 'room.released', roomId });
     } finally {
       this.#opening.delete(roomId);
+      this.#checkEmpty();
     }
   }
 

@@ -129,11 +129,15 @@ export const JoinRoomInput = z.object({
   name: name.optional(),
   role: Role.exclude(['owner']).optional(),
 });
+/** An RTCIceServer: TURN with short-lived credentials (coturn's TURN REST API). */
+export const IceServer = z.object({ urls: z.array(z.string()), username: z.string(), credential: z.string() });
 export const RoomJoin = z.object({
   token: z.string(),
   signalingUrl: z.string(),
   role: Role,
   expiresAt: z.string(),
+  /** TURN servers for the media transports (empty when the deployment has no TURN). */
+  iceServers: z.array(IceServer).default([]),
 });
 
 // ── API keys ──

@@ -70,6 +70,20 @@ export interface MediaSessionOptions {
   receive: boolean;
   /** May publish (the `publish` grant). */
   publish: boolean;
+  /** TURN servers for new transports (the newest join's credentials); absent: none. */
+  iceServers?: () => types.TransportOptions['iceServers'];
+}
+
+/**
+ * 'relay' sends all media through TURN: set localStorage `roomcast.iceTransportPolicy` to `relay`
+ * to see what a participant on a network that blocks the media ports sees.
+ */
+function iceTransportPolicy(): 'all' | 'relay' {
+  try {
+    return globalThis.localStorage?.getItem('roomcast.iceTransportPolicy') === 'relay' ? 'relay' : 'all';
+  } catch {
+    return 'all';
+  }
 }
 
 export class MediaSession {
@@ -238,12 +252,13 @@ export class MediaSession {
     check();
     mark('media:device-loaded');
     this.#device = device;
+    const ice = { iceServers: this.#o.iceServers?.() ?? [], iceTransportPolicy: iceTransportPolicy() } satisfies Partial<types.TransportOptions>;
     if (recvInfo) {
-      this.#recv = device.createRecvTransport(recvInfo as types.TransportOptions);
+      this.#recv = device.createRecvTransport({ ...(recvInfo as types.TransportOptions), ...ice });
       this.#wire(this.#recv, generation);
     }
     if (sendInfo) {
-      const send = device.createSendTransport(sendInfo as types.TransportOptions);
+      const send = device.createSendTransport({ ...(sendInfo as types.TransportOptions), ...ice });
       this.#send = send;
       this.#wire(send, generation);
       send.on('produce', ({ kind, rtpParameters, appData }, callback, errback) => {

@@ -77,6 +77,7 @@ export class RoomClient {
           selfIdentity: welcome.self.identity,
           receive: this.#receive,
           publish: welcome.self.grants.includes('publish'),
+          iceServers: () => this.signaling.iceServers,
         });
         this.media.subscribe(() => this.#update({ media: this.media!.snapshot() }));
       } else if (reconnected) {

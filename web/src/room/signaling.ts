@@ -23,6 +23,15 @@ export interface RoomCredentials {
   token: string;
   signalingUrl: string;
   expiresAt: string;
+  /** TURN servers with short-lived credentials, from the same join (empty: no TURN deployed). */
+  iceServers?: IceServerInit[];
+}
+
+/** An RTCIceServer as the API hands it out (coturn's TURN REST API credentials). */
+export interface IceServerInit {
+  urls: string[];
+  username: string;
+  credential: string;
 }
 
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
@@ -103,6 +112,11 @@ export class SignalingClient {
   state: ConnectionState = 'connecting';
   welcome: Welcome | undefined;
   #credentials: RoomCredentials;
+
+  /** The TURN servers of the newest credentials (a refresh brings new ones). */
+  get iceServers(): IceServerInit[] {
+    return this.#credentials.iceServers ?? [];
+  }
   readonly #options: SignalingOptions;
   #ws: WebSocket | undefined;
   #resumeId: string | undefined;

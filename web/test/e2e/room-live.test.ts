@@ -250,6 +250,7 @@ class MediaNodeProcess {
         MEDIA_RTC_MAX_PORT: String(rtcPort + 4),
         MEDIA_FLEET_URL: `${apiUrl().replace(/^http/, 'ws')}/api/v1/fleet/connect`,
         MEDIA_FLEET_TOKEN: token,
+        MEDIA_METRICS_PORT: '0',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -18,6 +18,7 @@ import { GuardedDurableObject } from '../platform/guarded-durable-object.ts';
 import { bearerOf, signRoomNodeToken, verifyNodeToken } from './fleet-token.ts';
 import { NodeStore, type NodeView } from './node-store.ts';
 import { isHealthy, placeRoom, type Placement } from './placement.ts';
+import type { LiveRooms } from '../platform/operator-metrics.ts';
 
 /** The one FleetDO instance's name until the fleet is split per region. */
 export const GLOBAL_FLEET = 'global';
@@ -41,7 +42,9 @@ export interface FleetApi {
   releaseRoom(roomId: string): Promise<void>;
   listNodes(): Promise<NodeView[]>;
   setDrained(nodeId: string, drained: boolean): Promise<NodeView | null>;
+  liveRooms(limit: number): Promise<LiveRooms>;
 }
+
 
 /** The global FleetDO as a typed RPC stub. */
 export function fleetStub(env: Env): FleetApi {
@@ -185,6 +188,13 @@ export class FleetDO extends GuardedDurableObject<Env> implements FleetApi {
     if (!this.#nodes.setDrained(nodeId, drained)) return null;
     this.#send(nodeId, { type: 'node.drain', draining: drained });
     return (await this.listNodes()).find((n) => n.nodeId === nodeId) ?? null;
+  }
+
+  async liveRooms(limit: number): Promise<LiveRooms> {
+    return {
+      total: this.#nodes.roomTotal(),
+      rooms: this.#nodes.rooms(limit).map((r) => ({ roomId: r.room_id, nodeId: r.node_id, assignedAt: r.assigned_at })),
+    };
   }
 
   // ── Sockets ───────────────────────────────────────────────────────────────────

@@ -4,10 +4,12 @@
 //   GET  /api/v1/admin/fleet/nodes                  list nodes (ADMIN_TOKEN)
 //   POST /api/v1/admin/fleet/nodes/{node}/drain     no new rooms for that node; it keeps its rooms
 //   POST /api/v1/admin/fleet/nodes/{node}/undrain
+//   GET  /api/v1/admin/metrics                      operator metrics, Prometheus text format (ADMIN_TOKEN)
 import { createRoute, z } from '@hono/zod-openapi';
 import { ErrorBody } from '@roomcast/schema/api';
 import { ApiError, notFound, unauthenticated } from '../errors.ts';
 import { requireOperator } from '../platform/operator.ts';
+import { MAX_ROOMS_SAMPLED, operatorMetrics, type RoomStats } from '../platform/operator-metrics.ts';
 import { createRouter, jsonContent } from '../http.ts';
 import { bearerOf, verifyNodeToken } from './fleet-token.ts';
 import { fleetStub, GLOBAL_FLEET } from './fleet-do.ts';
@@ -102,3 +104,30 @@ for (const action of ['drain', 'undrain'] as const) {
     },
   );
 }
+
+fleetRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/admin/metrics',
+    tags: ['admin'],
+    summary: 'Operator metrics in the Prometheus text format: live rooms, participants, viewers, the fleet (bounded labels, no tenant or room ids)',
+    responses: {
+      200: { description: 'Prometheus text exposition format 0.0.4', content: { 'text/plain': { schema: z.string() } } },
+      ...adminErrors,
+    },
+  }),
+  async (c) => {
+    await requireOperator(c.var.config.fleet.adminToken, c.req.raw);
+    const fleet = fleetStub(c.env);
+    const [nodes, live] = await Promise.all([fleet.listNodes(), fleet.liveRooms(MAX_ROOMS_SAMPLED)]);
+    // Each live room's RoomDO counts its own participants; one that does not answer is left out.
+    const roomStats = await Promise.all(
+      live.rooms.map(async ({ roomId }) => {
+        const stub = c.env.ROOM.get(c.env.ROOM.idFromName(roomId)) as unknown as { operatorStats(): Promise<RoomStats> };
+        return stub.operatorStats().catch(() => undefined);
+      }),
+    );
+    const text = operatorMetrics({ nodes, live, roomStats, now: Date.now() });
+    return c.text(text, 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' });
+  },
+);

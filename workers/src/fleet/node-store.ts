@@ -143,6 +143,17 @@ export class NodeStore {
     return current;
   }
 
+  /** Every room placed on a node, oldest first (the operator metrics read it). */
+  rooms(limit: number): { room_id: string; node_id: string; assigned_at: number }[] {
+    return this.sql
+      .exec<{ room_id: string; node_id: string; assigned_at: number }>(`SELECT room_id, node_id, assigned_at FROM rooms ORDER BY assigned_at LIMIT ?`, limit)
+      .toArray();
+  }
+
+  roomTotal(): number {
+    return this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM rooms`).one().n;
+  }
+
   roomCounts(): Map<string, number> {
     const rows = this.sql.exec<{ node_id: string; n: number }>(`SELECT node_id, count(*) AS n FROM rooms GROUP BY node_id`).toArray();
     return new Map(rows.map((r) => [r.node_id, r.n]));

@@ -60,6 +60,12 @@ export class RoomDO extends GuardedDurableObject<Env> {
     await closeRoom(this.#room, 'ended');
   }
 
+  /** The operator metrics (GET /api/v1/admin/metrics): who is in the room, by role; no names or ids. */
+  async operatorStats(): Promise<{ participants: number; viewers: number }> {
+    const participants = this.#room.presence.count();
+    return { participants, viewers: this.#room.presence.countRoles(['viewer']) };
+  }
+
   /** Called by the member routes: a member's role changed (null: removed); they join again. */
   async memberChanged(userId: string, role: Role | null): Promise<void> {
     memberChanged(this.#room, userId, role);

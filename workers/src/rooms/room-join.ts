@@ -11,6 +11,7 @@ import type { AppEnv } from '../http.ts';
 import type { OrganizationAccess } from '../tenancy/access.ts';
 import { isReservedIdentity, memberIdentity } from './identities.ts';
 import { signRoomToken } from './room-token.ts';
+import { mintIceServers } from './turn-credentials.ts';
 
 type RoomRow = typeof rooms.$inferSelect;
 
@@ -60,5 +61,9 @@ export async function issueJoin(
     { ...participant, roomId: room.id, organizationId: room.organizationId, roomSessionId: liveSessionId },
     c.var.config.roomTokenTtlSeconds,
   );
-  return { token, signalingUrl: signalingUrl(c, room.id), role: participant.role, expiresAt: expiresAt.toISOString() };
+  // TURN credentials (when the deployment runs coturn): a participant on a network that blocks
+  // the media ports relays through TURN over TCP/TLS instead.
+  const turn = c.var.config.turn;
+  const iceServers = turn ? await mintIceServers(turn, participant.identity) : [];
+  return { token, signalingUrl: signalingUrl(c, room.id), role: participant.role, expiresAt: expiresAt.toISOString(), iceServers };
 }

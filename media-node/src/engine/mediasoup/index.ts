@@ -47,6 +47,15 @@ function adapt<T>(target: MsObject, overrides: Record<string, unknown> = {}): T 
       }
       return (value as (...a: unknown[]) => unknown).bind(obj);
     },
+    // A method assigned to an adapted object (metrics/tracker.ts wraps the factories) replaces the
+    // adapted one and never lands on the mediasoup object underneath.
+    set(obj, prop, value, receiver) {
+      if (typeof prop === 'string' && typeof value === 'function') {
+        overrides[prop] = value;
+        return true;
+      }
+      return Reflect.set(obj, prop, value, receiver);
+    },
   });
   RAW.set(proxy, target);
   return proxy as T;
