@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../../schema/test/support/wait.ts';
 import { startWebhookReceiver } from '../../../scripts/test/webhook-receiver.ts';
 import { launchBrowser, screenshot, type TestBrowser } from './browser.ts';
-import { newAccount, setPlan, signUp, webUrl } from './helpers.ts';
+import { apiUrl, newAccount, setPlan, signUp, webUrl } from './helpers.ts';
 
 let chromium: TestBrowser;
 let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
@@ -81,6 +81,23 @@ describe('embeddable player script', () => {
     const box = await page.locator('roomcast-player').boundingBox();
     expect(Math.round(box!.width / box!.height * 9)).toBe(16);
     await page.frameLocator('roomcast-player iframe').getByText('This room is not available.').waitFor();
+    await page.close();
+  });
+});
+
+describe('API reference page', () => {
+  it('renders every route and webhook event of the OpenAPI document, from assets the Worker serves', async () => {
+    const page = await chromium.browser.newPage();
+    const foreign: string[] = [];
+    page.on('request', (r) => {
+      if (!r.url().startsWith(apiUrl())) foreign.push(r.url());
+    });
+    await page.goto(`${apiUrl()}/api/v1/reference`);
+    await page.getByText('Roomcast API', { exact: false }).first().waitFor();
+    await page.getByText('/organizations/{org}/webhooks/{endpoint}/redeliver').first().waitFor();
+    await page.getByText('participant.joined').first().waitFor();
+    await screenshot(page, 'api-reference');
+    expect(foreign).toEqual([]);
     await page.close();
   });
 });
