@@ -11,6 +11,7 @@ import { waitFor } from '../../schema/test/support/wait.ts';
 import { loadConfig } from '../src/config.ts';
 import { Database } from '../src/db/database.ts';
 import type { Env } from '../src/env.ts';
+import { deliverDue } from '../src/webhooks/deliver.ts';
 import { emitWebhookEvent } from '../src/webhooks/events.ts';
 import { wakeDueWebhookDeliveries } from '../src/webhooks/wake.ts';
 import { addMember, api, bindingsWith, fetchWith, setPlan, signUp, unique, type Tenant } from './api-client.ts';
@@ -301,6 +302,32 @@ describe('webhook delivery', () => {
     await wakeDueWebhookDeliveries(config);
     const [got] = await waitForCount('the logged event', h, 1);
     expect(verified(secret, got!)).toMatchObject({ type: 'subscription.updated', data: { plan: 'business' } });
+  });
+
+  it('checks the URL again at send time: a production Worker refuses to send to a private address', async () => {
+    const tenant = await roomTenant('wh-sendcheck');
+    const h = hook();
+    // Both allowed when saved (test mode); in production one is plain http, the other's name resolves privately.
+    const { id } = await createEndpoint(tenant, h.url, ['subscription.updated']);
+    const named = await createEndpoint(tenant, 'https://hooks.private.test/in', ['subscription.updated']);
+    const config = loadConfig(env as unknown as Env);
+    const db = new Database(config);
+    try {
+      await db.scoped({ organizationId: tenant.organizationId }, (tx) =>
+        emitWebhookEvent(tx, tenant.organizationId, 'subscription.updated', { plan: 'business', status: 'active', previousPlan: null, cancelAtPeriodEnd: false }),
+      );
+    } finally {
+      await db.close();
+    }
+    // The sender as production runs it (no wake-up: nothing else sends this delivery first).
+    await deliverDue({ ...config, webhooks: { ...config.webhooks, publicUrlsOnly: true, dnsResolver: `${receiver}/dns-query` } }, tenant.organizationId);
+    const log = await api('GET', `/organizations/${tenant.organizationId}/webhooks/${id}/deliveries`, { token: tenant.token });
+    expect(log.body.deliveries[0]).toMatchObject({ status: 'failed', attempts: 1, responseStatus: null });
+    expect(log.body.deliveries[0].attemptLog[0].error).toMatch(/https/);
+    expect(await h.received()).toEqual([]);
+    const privately = await api('GET', `/organizations/${tenant.organizationId}/webhooks/${named.id}/deliveries`, { token: tenant.token });
+    expect(privately.body.deliveries[0]).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(privately.body.deliveries[0].attemptLog[0].error).toMatch(/hooks\.private\.test \(10\.0\.0\.7\)/);
   });
 
   it('sends usage.threshold at 80 % and 100 % of the rooms limit, and subscription.updated on a plan change', async () => {
