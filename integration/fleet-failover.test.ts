@@ -5,7 +5,7 @@
 // video again within RECOVERY_BOUND_MS. The recovery time is printed.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Publisher, RoomSignal, Viewer } from './support/media-peer.ts';
-import { rest, startFleetStack, type FleetStack } from './support/stack.ts';
+import { liveRoom, startFleetStack, type FleetStack } from './support/stack.ts';
 
 const RECOVERY_BOUND_MS = 15_000;
 const verbose = process.env.FLEET_IT_VERBOSE === '1';
@@ -33,18 +33,9 @@ describe('fleet: placement, media through the RoomDO, node failover', () => {
   it('publishes, watches, and recovers the viewer on a second node after the first is killed', async () => {
     const first = await stack.startNode('it-node-a', 0);
 
-    const signup = await rest(stack.url, 'POST', '/auth/signup', {
-      email: `host-${Date.now()}@example.test`,
-      password: 'a long enough password',
-      name: 'Host',
-      organizationName: 'Fleet IT',
-    });
-    const org = signup.organization.id as string;
-    const { workspaces } = await rest(stack.url, 'GET', `/organizations/${org}/workspaces`, undefined, signup.token);
-    const room = await rest(stack.url, 'POST', `/organizations/${org}/rooms`, { workspaceId: workspaces[0].id, title: 'Failover', slug: `failover-${Date.now()}`, visibility: 'public' }, signup.token);
-    await rest(stack.url, 'POST', `/organizations/${org}/rooms/${room.id}/start`, undefined, signup.token);
-    const hostJoin = await rest(stack.url, 'POST', `/organizations/${org}/rooms/${room.id}/join`, undefined, signup.token);
-    const viewerJoin = await rest(stack.url, 'POST', `/public/rooms-by-id/${room.id}/join`, { name: 'Viewer bot' });
+    const room = await liveRoom(stack.url, 'Failover');
+    const hostJoin = room.hostJoin;
+    const viewerJoin = await room.joinViewer('Viewer bot');
 
     const host = await RoomSignal.join(hostJoin.signalingUrl, hostJoin.token);
     const publisher = new Publisher(host.signal);
@@ -85,7 +76,7 @@ describe('fleet: placement, media through the RoomDO, node failover', () => {
     expect(await viewerSignal.signal.next((m) => m.type === 'chat.message' && m.text === 'back?', 5000)).toBeTruthy();
 
     // Ending the room closes the router on the node.
-    await rest(stack.url, 'POST', `/organizations/${org}/rooms/${room.id}/end`, undefined, signup.token);
+    await room.end();
     await waitUntil('the node closing the room', 10_000, async () => second.lines.some((l) => l.includes('room closed')));
     // The room never sent either bot a frame the channel decoder refuses.
     expect([...host.signal.refused, ...viewerSignal.signal.refused]).toEqual([]);

@@ -175,6 +175,8 @@ export class Viewer {
   /** Bumped on each rebuild: stats of an old transport never count for the new one. */
   generation = 0;
   readonly #ssrcs = new Set<number>();
+  /** The room's consumer ids on the current transport. */
+  readonly consumerIds: string[] = [];
 
   constructor(readonly signal: RoomSignal) {}
 
@@ -191,6 +193,7 @@ export class Viewer {
     this.#transport?.close();
     this.#transport = undefined;
     this.#ssrcs.clear();
+    this.consumerIds.length = 0;
     const device = await loadDevice(this.signal);
     const info = await this.signal.request('media.createTransport', { direction: 'recv' });
     if (generation !== this.generation) return;
@@ -210,21 +213,29 @@ export class Viewer {
     if (transport !== this.#transport) return;
     const consumer = await transport.consume({ id: info.id, producerId: info.producerId, kind: info.kind, rtpParameters: info.rtpParameters });
     this.#ssrcs.add(consumer.rtpParameters.encodings?.[0]?.ssrc ?? 0);
+    this.consumerIds.push(info.id);
     await this.signal.request('media.resume', { consumerId: info.id });
   }
 
-  /** Video received on the current transport: packets and decoded frames. */
-  async video(): Promise<{ packetsReceived: number; framesDecoded: number }> {
+  /** Asks for one simulcast layer on every consumer. */
+  async preferLayer(spatialLayer: number): Promise<void> {
+    for (const consumerId of this.consumerIds) await this.signal.request('media.setPreferredLayers', { consumerId, spatialLayer });
+  }
+
+  /** Video received on the current transport: packets, decoded frames, and the width being decoded. */
+  async video(): Promise<{ packetsReceived: number; framesDecoded: number; frameWidth: number }> {
     let packetsReceived = 0;
     let framesDecoded = 0;
+    let frameWidth = 0;
     const stats = await this.#transport?.getStats();
     stats?.forEach((s: Record<string, unknown>) => {
       if (s.type === 'inbound-rtp' && s.kind === 'video' && this.#ssrcs.has(Number(s.ssrc))) {
         packetsReceived += Number(s.packetsReceived ?? 0);
         framesDecoded += Number(s.framesDecoded ?? 0);
+        frameWidth = Math.max(frameWidth, Number(s.frameWidth ?? 0));
       }
     });
-    return { packetsReceived, framesDecoded };
+    return { packetsReceived, framesDecoded, frameWidth };
   }
 
   close(): void {

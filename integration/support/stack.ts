@@ -54,7 +54,8 @@ export interface FleetStack {
   stop(): Promise<void>;
 }
 
-export async function startFleetStack(log: (line: string) => void = () => {}): Promise<FleetStack> {
+/** `extraVars` add to (or override) the Worker's variables, e.g. MEDIA_VIEWERS_PER_NODE. */
+export async function startFleetStack(log: (line: string) => void = () => {}, extraVars: Record<string, string> = {}): Promise<FleetStack> {
   const cleanup: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const c of cleanup.reverse()) await c().catch(() => {});
@@ -81,8 +82,11 @@ export async function startFleetStack(log: (line: string) => void = () => {}): P
       PUBLIC_URL: url,
       AUTH_RATE_LIMIT_PER_IP: '10000',
       AUTH_RATE_LIMIT_PER_EMAIL: '10000',
+      SIGNUP_RATE_LIMIT_PER_IP_PER_HOUR: '10000',
+      API_RATE_LIMIT_PER_ANONYMOUS_CLIENT: '100000',
       FLEET_HEARTBEAT_SECONDS: '2',
       FLEET_NODE_STALE_SECONDS: '6',
+      ...extraVars,
     };
     const args = ['dev', '--ip', '127.0.0.1', '--port', String(PORTS.api), '--inspector-port', String(PORTS.inspector), '--persist-to', state, '--show-interactive-dev-session=false'];
     for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`);
@@ -190,4 +194,26 @@ export async function rest(url: string, method: string, path: string, body?: unk
   const json = (await res.json().catch(() => null)) as unknown;
   if (!res.ok) throw new Error(`${method} ${path} -> ${res.status} ${JSON.stringify(json)}`);
   return json;
+}
+
+/** A new account's public room, started: the host's join and a way to join viewers. */
+export async function liveRoom(url: string, title: string) {
+  const signup = await rest(url, 'POST', '/auth/signup', {
+    email: `host-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.test`,
+    password: 'a long enough password',
+    name: 'Host',
+    organizationName: title,
+  });
+  const org = signup.organization.id as string;
+  const { workspaces } = await rest(url, 'GET', `/organizations/${org}/workspaces`, undefined, signup.token);
+  const slug = `${title.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-${Date.now()}`;
+  const room = await rest(url, 'POST', `/organizations/${org}/rooms`, { workspaceId: workspaces[0].id, title, slug, visibility: 'public' }, signup.token);
+  await rest(url, 'POST', `/organizations/${org}/rooms/${room.id}/start`, undefined, signup.token);
+  const hostJoin = await rest(url, 'POST', `/organizations/${org}/rooms/${room.id}/join`, undefined, signup.token);
+  return {
+    roomId: room.id as string,
+    hostJoin: hostJoin as { signalingUrl: string; token: string },
+    joinViewer: (name: string) => rest(url, 'POST', `/public/rooms-by-id/${room.id}/join`, { name }) as Promise<{ signalingUrl: string; token: string }>,
+    end: () => rest(url, 'POST', `/organizations/${org}/rooms/${room.id}/end`, undefined, signup.token),
+  };
 }

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../schema/test/support/wait.ts';
 import type { Router } from '../src/engine/types.ts';
 import { ConsumerBot, PublisherBot } from './support/bots.ts';
+import { ask, ok, publishingVia } from './support/room-protocol.ts';
 import { type Conn, type NodeWithStandIns, registerNode, startNodeWithStandIns } from './support/ws-stand-ins.ts';
 
 interface RoomOnNode {
@@ -22,42 +23,6 @@ async function roomOn(nodeId: string, rtcMinPort: number): Promise<RoomOnNode> {
   await room.next('node.ready');
   const session = standIns.client.rooms.get('room-big')!;
   return { standIns, room, router: session.router };
-}
-
-let seq = 0;
-async function ask(room: Conn, method: string, data: unknown): Promise<any> {
-  const id = `p${++seq}`;
-  room.send({ type: 'request', id, method, data });
-  const answer = await room.next((m) => m.type === 'response' && m.id === id);
-  return answer;
-}
-
-async function ok(room: Conn, method: string, data: unknown): Promise<any> {
-  const answer = await ask(room, method, data);
-  if (!answer.ok) throw new Error(`${method}: ${JSON.stringify(answer.error)}`);
-  return answer.data;
-}
-
-/**
- * What a publisher bot needs of a router, done over the room's protocol as the RoomDO does it, so
- * the node knows the producer as the room's (with its identity and source).
- */
-function publishingVia(room: Conn, router: Router, identity: string): Router {
-  return {
-    rtpCapabilities: router.rtpCapabilities,
-    async createWebRtcTransport() {
-      const info = await ok(room, 'transport.create', { direction: 'send', owner: identity });
-      return {
-        ...info,
-        connect: ({ dtlsParameters }: { dtlsParameters: unknown }) => ok(room, 'transport.connect', { transportId: info.id, dtlsParameters }),
-        produce: async ({ kind, rtpParameters }: { kind: string; rtpParameters: unknown }) => {
-          const { id } = await ok(room, 'transport.produce', { transportId: info.id, kind, rtpParameters, identity, source: 'camera' });
-          return { id, kind, close: () => void ask(room, 'producer.close', { producerId: id }) };
-        },
-        close: () => void ask(room, 'transport.close', { transportId: info.id }),
-      };
-    },
-  } as unknown as Router;
 }
 
 const publish = (on: RoomOnNode, identity: string, layers: number[], width: number, height: number) =>

@@ -22,10 +22,14 @@ const ConfigSchema = z.object({
   ROOM_TOKEN_TTL_SECONDS: intFrom(15 * 60),
   AUTH_RATE_LIMIT_PER_IP: intFrom(30),
   AUTH_RATE_LIMIT_PER_EMAIL: intFrom(10),
+  // Accounts per client network per hour: each signup is a new organization with a trial.
+  SIGNUP_RATE_LIMIT_PER_IP_PER_HOUR: intFrom(10),
   PUBLIC_JOIN_RATE_LIMIT_PER_IP: intFrom(60),
   // Requests per minute of one signed-in user and of one API key on the authenticated API.
   API_RATE_LIMIT_PER_USER: intFrom(300),
   API_RATE_LIMIT_PER_KEY: intFrom(600),
+  // Requests per minute of one client network without a valid credential (public pages, sockets, bad tokens).
+  API_RATE_LIMIT_PER_ANONYMOUS_CLIENT: intFrom(600),
   // New organizations: per user per hour, and how many trial or canceled ones a user may own.
   ORG_CREATE_RATE_LIMIT_PER_HOUR: intFrom(5),
   MAX_UNPAID_ORGS_PER_USER: intFrom(3),
@@ -60,6 +64,10 @@ const ConfigSchema = z.object({
     .pipe(z.array(z.string().regex(/^turns?:[^\s]+$/, 'must be turn: or turns: URLs, comma-separated')).min(1))
     .optional(),
   TURN_TTL_SECONDS: intFrom(6 * 3600),
+  // Big rooms: viewers one node takes for a room before the room spills to an edge node (mediasoup's
+  // guidance is 200-300 viewers per router), and how many edges one room may use.
+  MEDIA_VIEWERS_PER_NODE: intFrom(200),
+  MEDIA_MAX_EDGES: intFrom(8),
   // Tenant webhooks (workers/src/webhooks): the first retry's delay (doubling after each failure),
   // how long one attempt may take, and after how many hours of failures an endpoint is disabled.
   WEBHOOK_RETRY_BASE_MS: intFrom(30_000),
@@ -82,11 +90,11 @@ export interface Config {
   sessionTtlMs: number;
   roomTokenTtlSeconds: number;
   /** Attempts per minute on signup and login. */
-  authRateLimit: { perIp: number; perEmail: number };
+  authRateLimit: { perIp: number; perEmail: number; signupsPerIpPerHour: number };
   /** Anonymous joins of public rooms per minute from one address. */
   publicJoinRateLimitPerIp: number;
   /** Authenticated API requests per minute, per session user and per API key. */
-  apiRateLimit: { perUser: number; perKey: number };
+  apiRateLimit: { perUser: number; perKey: number; perAnonymousClient: number };
   organizations: OrganizationLimits;
   room: RoomConfig;
   billing: BillingConfig;
@@ -123,6 +131,10 @@ export interface FleetConfig {
   heartbeatMs: number;
   /** A node silent for longer than this is dead: no new rooms, its rooms are re-placed on request. */
   staleAfterMs: number;
+  /** Viewers a room puts on one node (origin or edge) before it opens another edge. */
+  viewersPerNode: number;
+  /** Edge nodes one room may use; past that, viewers go to the least full node. */
+  maxEdges: number;
 }
 
 /** `local`: no Stripe keys; an owner switches plans directly (never in production). */
@@ -193,9 +205,9 @@ export function loadConfig(env: Env): Config {
     webUrl: v.WEB_URL ?? v.PUBLIC_URL,
     sessionTtlMs: v.SESSION_TTL_HOURS * 3600_000,
     roomTokenTtlSeconds: v.ROOM_TOKEN_TTL_SECONDS,
-    authRateLimit: { perIp: v.AUTH_RATE_LIMIT_PER_IP, perEmail: v.AUTH_RATE_LIMIT_PER_EMAIL },
+    authRateLimit: { perIp: v.AUTH_RATE_LIMIT_PER_IP, perEmail: v.AUTH_RATE_LIMIT_PER_EMAIL, signupsPerIpPerHour: v.SIGNUP_RATE_LIMIT_PER_IP_PER_HOUR },
     publicJoinRateLimitPerIp: v.PUBLIC_JOIN_RATE_LIMIT_PER_IP,
-    apiRateLimit: { perUser: v.API_RATE_LIMIT_PER_USER, perKey: v.API_RATE_LIMIT_PER_KEY },
+    apiRateLimit: { perUser: v.API_RATE_LIMIT_PER_USER, perKey: v.API_RATE_LIMIT_PER_KEY, perAnonymousClient: v.API_RATE_LIMIT_PER_ANONYMOUS_CLIENT },
     organizations: {
       createPerHour: v.ORG_CREATE_RATE_LIMIT_PER_HOUR,
       maxUnpaidPerUser: v.MAX_UNPAID_ORGS_PER_USER,
@@ -229,6 +241,8 @@ export function loadConfig(env: Env): Config {
       adminToken: v.ADMIN_TOKEN,
       heartbeatMs: v.FLEET_HEARTBEAT_SECONDS * 1000,
       staleAfterMs: v.FLEET_NODE_STALE_SECONDS * 1000,
+      viewersPerNode: v.MEDIA_VIEWERS_PER_NODE,
+      maxEdges: v.MEDIA_MAX_EDGES,
     },
     turn: v.TURN_SECRET && v.TURN_URLS ? { secret: v.TURN_SECRET, urls: v.TURN_URLS, ttlSeconds: v.TURN_TTL_SECONDS } : undefined,
     webhooks: {

@@ -124,6 +124,20 @@ describe('auth rate limits', () => {
     expect(statuses.slice(30)).toEqual([429, 429]);
   });
 
+  it('counts login attempts from any address of one IPv6 /64 against one budget', async () => {
+    const network = `2001:db8:${Math.floor(Math.random() * 0xffff).toString(16)}:${Math.floor(Math.random() * 0xffff).toString(16)}`;
+    const statuses: number[] = [];
+    for (let i = 0; i < 31; i++) {
+      const ip = `${network}:${(i + 1).toString(16)}::${(i * 7 + 3).toString(16)}`;
+      statuses.push((await api('POST', '/auth/login', { ip, body: { email: `${unique('rl6')}@example.test`, password: 'x' } })).status);
+    }
+    expect(statuses.slice(0, 30).every((s) => s === 401)).toBe(true);
+    expect(statuses.at(-1)).toBe(429);
+    // Another /64 has its own budget.
+    const elsewhere = await api('POST', '/auth/login', { ip: '2001:db8:ffff:ffff::1', body: { email: `${unique('rl6')}@example.test`, password: 'x' } });
+    expect(elsewhere.status).toBe(401);
+  });
+
   it('limits login attempts per email across IPs', async () => {
     const email = `${unique('rl-email')}@example.test`;
     const statuses: number[] = [];

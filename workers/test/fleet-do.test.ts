@@ -19,7 +19,7 @@ describe('fleet connect: node credentials', () => {
     expect((await dialFleet('not-a-jwt')).status).toBe(401);
     expect((await dialFleet(await nodeToken('n1', 'eu', 'another-secret-0123456789abcdef0123456'))).status).toBe(401);
     expect((await dialFleet(await nodeToken('n1', 'eu', config.fleet.secret, -10))).status).toBe(401);
-    const roomNode = await signRoomNodeToken(config.fleet.secret, { nodeId: 'n1', roomId: 'r1' });
+    const roomNode = await signRoomNodeToken(config.fleet.secret, { nodeId: 'n1', roomId: 'r1', role: 'origin' });
     const refused = await dialFleet(roomNode);
     expect(refused.status).toBe(401);
     expect(await refused.json()).toMatchObject({ error: { code: 'invalid_node_token' } });
@@ -105,6 +105,70 @@ describe('fleet registry and placement', () => {
     expect(await busy.fleet.next((m) => m.type === 'room.release' && m.roomId === 'room-2')).toBeTruthy();
     busy.close();
     idle.close();
+  });
+
+  it('gives a room edge nodes that never serve it already, and releases them with the room', async () => {
+    const fleet = ownFleet();
+    const nodes = await Promise.all(['e-a', 'e-b', 'e-c'].map((nodeId) => TestNode.register({ nodeId, target: fleet })));
+    const [a, b, c] = nodes as [TestNode, TestNode, TestNode];
+    expect(await fleet.placeEdge('big-1')).toEqual({ error: 'no_media_capacity' }); // no origin yet
+    expect(await fleet.placeRoom('big-1')).toEqual({ nodeId: 'e-a' });
+    const first = await fleet.placeEdge('big-1');
+    expect(first).toEqual({ nodeId: 'e-b' });
+    const assign = await b.fleet.next((m) => m.type === 'room.assign' && m.roomId === 'big-1');
+    expect(await verifyRoomNodeToken(config.fleet.secret, assign.token, 'big-1')).toMatchObject({ nodeId: 'e-b', role: 'edge' });
+    // Neither the origin nor an edge is chosen again, nor a node the room asks to avoid.
+    expect(await fleet.placeEdge('big-1', undefined, ['e-c'])).toEqual({ error: 'no_media_capacity' });
+    expect(await fleet.placeEdge('big-1')).toEqual({ nodeId: 'e-c' });
+    expect(await fleet.placeEdge('big-1')).toEqual({ error: 'no_media_capacity' });
+    // While its origin is healthy the room stays there; an edge never becomes a second origin.
+    expect(await fleet.placeRoom('big-1')).toEqual({ nodeId: 'e-a' });
+    expect((await fleet.listNodes()).map((n) => n.rooms)).toEqual([1, 1, 1]);
+    // The room lets go of one edge: only that node is told.
+    expect(await c.fleet.next((m) => m.type === 'room.assign' && m.roomId === 'big-1')).toBeTruthy();
+    await fleet.releaseEdge('big-1', 'e-c');
+    expect(await c.fleet.next((m) => m.type === 'room.release' && m.roomId === 'big-1')).toBeTruthy();
+    // The room ends: the origin and the remaining edge let go.
+    await fleet.releaseRoom('big-1');
+    expect(await a.fleet.next((m) => m.type === 'room.release' && m.roomId === 'big-1')).toBeTruthy();
+    expect(await b.fleet.next((m) => m.type === 'room.release' && m.roomId === 'big-1')).toBeTruthy();
+    expect((await fleet.listNodes()).map((n) => n.rooms)).toEqual([0, 0, 0]);
+    for (const n of nodes) n.close();
+  });
+
+  it('lets go of a room’s edges when it lost its origin, and may place the new origin on one of them', async () => {
+    const fleet = ownFleet();
+    const [a, b] = (await Promise.all(['o-a', 'o-b'].map((nodeId) => TestNode.register({ nodeId, target: fleet })))) as [TestNode, TestNode];
+    expect(await fleet.placeRoom('big-2')).toEqual({ nodeId: 'o-a' });
+    expect(await fleet.placeEdge('big-2')).toEqual({ nodeId: 'o-b' });
+    a.close(); // the origin dies
+    expect(await fleet.placeRoom('big-2', undefined, 'o-a')).toEqual({ nodeId: 'o-b' });
+    expect(await b.fleet.next((m) => m.type === 'room.release' && m.roomId === 'big-2')).toBeTruthy();
+    expect(await b.fleet.next((m) => m.type === 'room.assign' && m.roomId === 'big-2' && decodeJwt(m.token).role === 'origin')).toBeTruthy();
+    const assigns = b.fleet.received.filter((m) => m.type === 'room.assign' && m.roomId === 'big-2');
+    expect(assigns.map((m) => decodeJwt(m.token).role)).toEqual(['edge', 'origin']);
+    expect(assigns.map((m) => m.role)).toEqual(['edge', 'origin']);
+    // The old edge session's late release does not end the room's new origin on the same node.
+    b.fleet.send({ type: 'room.released', roomId: 'big-2', role: 'edge' });
+    b.load({ consumers: 3 }); // frames are handled in order: once this shows, the release was handled
+    await expect.poll(async () => (await fleet.listNodes()).find((n) => n.nodeId === 'o-b')?.load?.consumers).toBe(3);
+    expect((await fleet.listNodes()).find((n) => n.nodeId === 'o-b')?.rooms).toBe(1);
+    b.fleet.send({ type: 'room.released', roomId: 'big-2', role: 'origin' });
+    await expect.poll(async () => (await fleet.listNodes()).find((n) => n.nodeId === 'o-b')?.rooms).toBe(0);
+    b.close();
+  });
+
+  it('counts rooms it placed since a node last reported, so a burst of placements spreads out', async () => {
+    const fleet = ownFleet();
+    const x = await TestNode.register({ nodeId: 'burst-x', maxConsumers: 800, target: fleet });
+    const y = await TestNode.register({ nodeId: 'burst-y', maxConsumers: 800, target: fleet });
+    await expect.poll(async () => (await fleet.listNodes()).every((n) => n.load !== null)).toBe(true);
+    // Both report empty; without counting unreported rooms every placement would pick burst-x.
+    const placed = [];
+    for (let i = 0; i < 4; i++) placed.push(((await fleet.placeRoom(`burst-${i}`)) as { nodeId: string }).nodeId);
+    expect(placed.sort()).toEqual(['burst-x', 'burst-x', 'burst-y', 'burst-y']);
+    x.close();
+    y.close();
   });
 
   it('prefers the requested region and falls back to another', async () => {

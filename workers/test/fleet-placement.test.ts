@@ -54,9 +54,9 @@ const rows: Row[] = [
   ['current node stale: moved', { current: 'a', nodes: [node('a', { lastSeen: 0 }), node('b')] }, 'b'],
   ['current node disconnected: moved', { current: 'a', nodes: [node('a', { connected: false }), node('b', { consumers: 50 })] }, 'b'],
   ['current node unknown: placed afresh', { current: 'gone', nodes: [node('a')] }, 'a'],
-  ['excluded node is never chosen', { exclude: 'a', nodes: [node('a'), node('b', { consumers: 90 })] }, 'b'],
-  ['excluded current node is not sticky', { current: 'a', exclude: 'a', nodes: [node('a'), node('b')] }, 'b'],
-  ['excluded was the only node: no capacity', { exclude: 'a', nodes: [node('a')] }, 'no_media_capacity'],
+  ['excluded node is never chosen', { exclude: ['a'], nodes: [node('a'), node('b', { consumers: 90 })] }, 'b'],
+  ['excluded current node is not sticky', { current: 'a', exclude: ['a'], nodes: [node('a'), node('b')] }, 'b'],
+  ['excluded was the only node: no capacity', { exclude: ['a'], nodes: [node('a')] }, 'no_media_capacity'],
   ['current node lost with nothing else: no capacity', { current: 'a', nodes: [node('a', { lastSeen: 0 })] }, 'no_media_capacity'],
 ];
 

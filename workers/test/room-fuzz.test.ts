@@ -60,7 +60,7 @@ const sendAll = (ws: WebSocket, frames: FuzzFrame[]) => {
 async function roomWithNode(): Promise<{ room: TestRoom; node: TestNode; link: Peer }> {
   const room = await liveRoom(tenant);
   const node = await TestNode.register({ nodeId: unique('fuzz-node'), target: ownFleet() });
-  const link = await node.dialRoom(room.roomId, await signRoomNodeToken(config.fleet.secret, { nodeId: node.nodeId, roomId: room.roomId }));
+  const link = await node.dialRoom(room.roomId, await signRoomNodeToken(config.fleet.secret, { nodeId: node.nodeId, roomId: room.roomId, role: 'origin' }));
   return { room, node, link };
 }
 

@@ -3,6 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import { api, bindingsWith, type ApiResponse, fetchWith, setPlan, signUp } from './api-client.ts';
 import { ADMIN } from './fleet-test-node.ts';
+import { LISTED_REVOKED_API_KEYS, MAX_ACTIVE_API_KEYS } from '../src/api-keys/api-key-routes.ts';
+import { MAX_PENDING_INVITATIONS } from '../src/tenancy/member-routes.ts';
+import { health } from '../src/platform/health.ts';
 
 const errorBody = (code: string) => ({ error: { code, message: expect.any(String) } });
 
@@ -63,6 +66,25 @@ describe('per-principal rate limits', () => {
     expect((await fetchWith(limited, get('/auth/me', other.token))).status).toBe(200);
   });
 
+  it('calls without a valid credential share one budget per client network: public lookups, room sockets and guessed tokens', async () => {
+    const limited = bindingsWith({ API_RATE_LIMIT_PER_ANONYMOUS_CLIENT: '4' });
+    const network = `2001:db8:${Math.floor(Math.random() * 0xffff).toString(16)}:${Math.floor(Math.random() * 0xffff).toString(16)}`;
+    const from = (ip: string, path: string, headers: Record<string, string> = {}) =>
+      fetchWith(limited, new Request(`http://roomcast.test/api/v1${path}`, { headers: { 'cf-connecting-ip': ip, ...headers } }));
+    const statuses: number[] = [];
+    statuses.push((await from(`${network}::1`, `/public/rooms-by-id/${crypto.randomUUID()}`)).status);
+    statuses.push((await from(`${network}::2`, `/rooms/${crypto.randomUUID()}/signal?token=x`, { upgrade: 'websocket' })).status);
+    statuses.push((await from(`${network}::3`, '/auth/me', { authorization: `Bearer rck_${'x'.repeat(40)}` })).status);
+    statuses.push((await from(`${network}::4`, '/auth/me', { authorization: 'Bearer 00000000-0000-0000-0000-000000000000|guess' })).status);
+    statuses.push((await from(`${network}::5`, '/subscriptions/plans')).status);
+    statuses.push((await from(`${network}::6`, '/auth/me', { authorization: 'Bearer guess-again' })).status);
+    expect(statuses).toEqual([404, 401, 401, 401, 429, 429]);
+    // Another client network, and a signed-in user from the limited one, have their own budgets.
+    expect((await from(`192.0.2.${Math.floor(Math.random() * 250) + 1}`, '/subscriptions/plans')).status).toBe(200);
+    const user = await signUp('anon-neighbour');
+    expect((await from(`${network}::7`, '/auth/me', { authorization: `Bearer ${user.token}` })).status).toBe(200);
+  });
+
   it('an API key over its budget gets 429 rate_limited; every answer says where it stands in RateLimit headers', async () => {
     const owner = await signUp('rate-key');
     await setPlan(owner, 'professional');
@@ -82,6 +104,53 @@ describe('per-principal rate limits', () => {
   });
 });
 
+describe('bounded lists', () => {
+  it(`an organization holds at most ${MAX_ACTIVE_API_KEYS} active API keys (each would bring its own request budget), racing creates included`, async () => {
+    const owner = await signUp('key-hoard');
+    await setPlan(owner, 'professional');
+    const path = `/organizations/${owner.organizationId}/api-keys`;
+    const created = await Promise.all(Array.from({ length: MAX_ACTIVE_API_KEYS + 5 }, (_, i) => api('POST', path, { token: owner.token, body: { name: `k${i}` } })));
+    expect(created.filter((r) => r.status === 201)).toHaveLength(MAX_ACTIVE_API_KEYS);
+    const refused = created.find((r) => r.status !== 201)!;
+    expect(refused.status).toBe(403);
+    expect(refused.body.error).toMatchObject({ code: 'plan_limit', details: { limit: 'api_keys', max: MAX_ACTIVE_API_KEYS } });
+    // Revoking one frees a slot for its replacement.
+    const first = created.find((r) => r.status === 201)!;
+    expect((await api('DELETE', `${path}/${first.body.apiKey.id}`, { token: owner.token })).status).toBe(204);
+    expect((await api('POST', path, { token: owner.token, body: { name: 'rotated' } })).status).toBe(201);
+  });
+
+  it('the key list shows the active keys and only the most recently revoked ones, however many were churned', async () => {
+    const owner = await signUp('key-churn');
+    await setPlan(owner, 'professional');
+    const path = `/organizations/${owner.organizationId}/api-keys`;
+    for (let round = 0; round < 3; round++) {
+      const batch = await Promise.all(Array.from({ length: MAX_ACTIVE_API_KEYS }, () => api('POST', path, { token: owner.token, body: { name: `r${round}` } })));
+      await Promise.all(batch.map((k) => api('DELETE', `${path}/${k.body.apiKey.id}`, { token: owner.token })));
+    }
+    const live = await api('POST', path, { token: owner.token, body: { name: 'live' } });
+    const list = await api('GET', path, { token: owner.token });
+    expect(list.status).toBe(200);
+    expect(list.body.apiKeys).toHaveLength(1 + LISTED_REVOKED_API_KEYS);
+    expect(list.body.apiKeys.filter((k: { revokedAt: string | null }) => k.revokedAt === null).map((k: { id: string }) => k.id)).toEqual([live.body.apiKey.id]);
+  });
+
+  it(`an organization has at most ${MAX_PENDING_INVITATIONS} invitations waiting at once`, async () => {
+    const owner = await signUp('invite-spam');
+    const path = `/organizations/${owner.organizationId}/invitations`;
+    const invite = (i: number) => api('POST', path, { token: owner.token, body: { email: `spam-${i}-${owner.organizationId.slice(0, 8)}@example.test`, role: 'viewer' } });
+    const statuses: number[] = [];
+    for (let i = 0; i < MAX_PENDING_INVITATIONS + 3; i += 25) {
+      const batch = await Promise.all(Array.from({ length: Math.min(25, MAX_PENDING_INVITATIONS + 3 - i) }, (_, j) => invite(i + j)));
+      statuses.push(...batch.map((r) => r.status));
+    }
+    expect(statuses.filter((s) => s === 201)).toHaveLength(MAX_PENDING_INVITATIONS);
+    expect(statuses.filter((s) => s === 403)).toHaveLength(3);
+    const list = await api('GET', path, { token: owner.token });
+    expect(list.body.invitations).toHaveLength(MAX_PENDING_INVITATIONS);
+  });
+});
+
 describe('/health', () => {
   const broken = bindingsWith({ UPSTASH_REDIS_REST_URL: 'http://127.0.0.1:1', DATABASE_URL: 'postgres://roomcast_app:hunter2@127.0.0.1:1/nowhere' });
 
@@ -91,6 +160,28 @@ describe('/health', () => {
     expect(res.body).toEqual({ status: 'degraded', dependencies: { postgres: { ok: false }, redis: { ok: false } } });
     const wrongToken = await fetchWith(broken, new Request('http://roomcast.test/health', { headers: { authorization: `Bearer ${ADMIN}x` } }));
     expect(wrongToken.body).toEqual(res.body);
+  });
+
+  it("a stranger's burst of /health requests probes the database and Redis once, not once per request", async () => {
+    const pings = { postgres: 0, redis: 0 };
+    const databaseUrl = `postgres://roomcast_app@127.0.0.1:1/${crypto.randomUUID()}`;
+    const context = (authorization?: string) =>
+      ({
+        var: {
+          config: { env: 'test', databaseUrl, redis: { url: 'http://127.0.0.1:1' }, fleet: { adminToken: ADMIN } },
+          db: { ping: async () => void pings.postgres++ },
+          redis: { ping: async () => void pings.redis++ },
+        },
+        req: { raw: new Request('http://roomcast.test/health', authorization ? { headers: { authorization } } : {}) },
+        json: (body: unknown, status: number) => Response.json(body, { status }),
+      }) as unknown as Parameters<typeof health>[0];
+    expect((await health(context())).status).toBe(200);
+    const answers = await Promise.all(Array.from({ length: 50 }, () => health(context()).then((r) => r.status)));
+    expect(answers.every((s) => s === 200)).toBe(true);
+    expect(pings).toEqual({ postgres: 1, redis: 1 });
+    // The operator always gets a fresh probe.
+    await health(context(`Bearer ${ADMIN}`));
+    expect(pings).toEqual({ postgres: 2, redis: 2 });
   });
 
   it('gives the operator token the details', async () => {

@@ -129,8 +129,8 @@ describe('node credentials', () => {
     const other = await liveRoom(tenant);
     const viewerToken = await roomToken(room, { role: 'host' });
     const fleetToken = await nodeToken(unique('a-sec'), 'local');
-    const roomNodeForOther = await signRoomNodeToken(config.fleet.secret, { nodeId: 'n1', roomId: other.roomId });
-    const roomNodeWrongSecret = await signRoomNodeToken('x'.repeat(40), { nodeId: 'n1', roomId: room.roomId });
+    const roomNodeForOther = await signRoomNodeToken(config.fleet.secret, { nodeId: 'n1', roomId: other.roomId, role: 'origin' });
+    const roomNodeWrongSecret = await signRoomNodeToken('x'.repeat(40), { nodeId: 'n1', roomId: room.roomId, role: 'origin' });
 
     // A node credential minted without an expiry (jose checks exp only when present) is refused.
     const forever = await new SignJWT({ region: 'local' })

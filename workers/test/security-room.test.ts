@@ -42,6 +42,8 @@ async function hello(roomId: string, token: string, ip?: string) {
   return { socket, first };
 }
 
+/** `2001:db8:xxxx:xxxx`: the first four groups of a random IPv6 /64 (documentation prefix). */
+const randomIpv6Network = () => `2001:db8:${Math.floor(Math.random() * 0xffff).toString(16)}:${Math.floor(Math.random() * 0xffff).toString(16)}`;
 const randomIp = () => `10.${Math.floor(Math.random() * 250) + 1}.${Math.floor(Math.random() * 250) + 1}.${Math.floor(Math.random() * 250) + 1}`;
 
 describe('moderation rank holds for absent identities', () => {
@@ -193,6 +195,39 @@ describe('API keys', () => {
     expect(decodeJwt(anonymous.body.token).sub).toMatch(/^app:/);
   });
 
+  it('revoking a key sends its participants out of the room and its unexpired room tokens are refused', async () => {
+    const doomed = (await api('POST', `/organizations/${owner.organizationId}/api-keys`, { token: owner.token, body: { name: 'leaked' } })).body;
+    const room = await liveRoom(owner);
+    const minted = await restJoin(owner, room.roomId, doomed.secret, { identity: unique('intruder'), role: 'admin' });
+    expect(minted.status).toBe(200);
+    const intruder = await hello(room.roomId, minted.body.token);
+    expect(intruder.first.type).toBe('welcome');
+    const unused = (await restJoin(owner, room.roomId, doomed.secret, { identity: unique('later') })).body.token as string;
+    // Another key's participant is not touched.
+    const bystander = await hello(room.roomId, (await restJoin(owner, room.roomId, key, { identity: unique('customer') })).body.token);
+    expect(bystander.first.type).toBe('welcome');
+
+    expect((await api('DELETE', `/organizations/${owner.organizationId}/api-keys/${doomed.apiKey.id}`, { token: owner.token })).status).toBe(204);
+    await intruder.socket.error('forbidden');
+    expect((await intruder.socket.closed()).code).toBe(1008);
+    expect((await hello(room.roomId, minted.body.token)).first).toMatchObject({ type: 'error', code: 'forbidden' });
+    expect((await hello(room.roomId, unused)).first).toMatchObject({ type: 'error', code: 'forbidden' });
+    bystander.socket.send({ type: 'ping', ts: 2 });
+    await bystander.socket.next((m) => m.type === 'pong');
+  });
+
+  it('a key of an organization that lost API access (a downgrade) cannot bring its unexpired room tokens in', async () => {
+    const downgraded = await signUp('sec-key-downgrade');
+    await setPlan(downgraded, 'professional');
+    const secret = (await api('POST', `/organizations/${downgraded.organizationId}/api-keys`, { token: downgraded.token, body: { name: 'backend' } })).body.secret;
+    const room = await liveRoom(downgraded);
+    const minted = (await restJoin(downgraded, room.roomId, secret, { identity: unique('customer') })).body.token as string;
+    await setPlan(downgraded, 'starter');
+    expect((await hello(room.roomId, minted)).first).toMatchObject({ type: 'error', code: 'forbidden' });
+    // A member still joins.
+    expect((await hello(room.roomId, (await restJoin(downgraded, room.roomId, downgraded.token)).body.token)).first.type).toBe('welcome');
+  });
+
   it('counts host roles a key mints against the plan hosts per room (Professional: 3)', async () => {
     const room = await liveRoom(owner);
     const answers: string[] = [];
@@ -251,6 +286,34 @@ describe('guests', () => {
     // Other clients are not affected.
     const other = randomIp();
     expect((await hello(room.roomId, await guestToken(room.roomId, other), other)).first.type).toBe('welcome');
+  });
+
+  it('treats every address of one IPv6 /64 as one client: a ban and the guest cap hold across it', async () => {
+    const room = await publicRoom();
+    const host = await join(room, { role: 'host' });
+    const network = randomIpv6Network();
+    const banned = await hello(room.roomId, await guestToken(room.roomId, `${network}::a`), `${network}::a`);
+    expect(banned.first.type).toBe('welcome');
+    host.socket.send({ type: 'moderation.ban', identity: banned.first.self.identity });
+    await banned.socket.error('banned');
+
+    // The same person picks another address of their /64 (privacy extensions do it by themselves).
+    const rotated = `${network}:1234:5678:9abc:def0`;
+    expect((await hello(room.roomId, await guestToken(room.roomId, rotated), rotated)).first).toMatchObject({ type: 'error', code: 'banned' });
+    // The next /64 is someone else.
+    const neighbour = `${randomIpv6Network()}::a`;
+    expect((await hello(room.roomId, await guestToken(room.roomId, neighbour), neighbour)).first.type).toBe('welcome');
+
+    // Guests per client: a fresh address per guest does not open more seats.
+    const crowd = randomIpv6Network();
+    const answers: string[] = [];
+    for (let i = 0; i <= MAX_GUESTS_PER_CLIENT; i++) {
+      const ip = `${crowd}::${(i + 1).toString(16)}`;
+      const { first } = await hello(room.roomId, await guestToken(room.roomId, ip), ip);
+      answers.push(first.type === 'error' ? first.code : first.type);
+    }
+    expect(answers.slice(0, MAX_GUESTS_PER_CLIENT).every((a) => a === 'welcome')).toBe(true);
+    expect(answers.at(-1)).toBe('room_full');
   });
 
   it(`seats at most ${MAX_GUESTS_PER_CLIENT} guests from one client in a room`, async () => {
@@ -322,5 +385,37 @@ describe('sessions and membership', () => {
     expect((await back.socket.closed()).code).toBe(1008);
     const gone = await hello(room.roomId, token);
     expect(gone.first).toMatchObject({ type: 'error', code: 'forbidden' });
+  });
+
+  it('sends the guests out of a room made members-only, and their still-valid tokens cannot bring them back', async () => {
+    const created = await api('POST', `/organizations/${tenant.organizationId}/rooms`, {
+      token: tenant.token,
+      body: { workspaceId: tenant.workspaceId, title: 'Going private', slug: unique('private'), visibility: 'public' },
+    });
+    const roomId = created.body.id as string;
+    const started = await api('POST', `${roomPath(tenant, roomId)}/start`, { token: tenant.token });
+    const room: TestRoom = { tenant, roomId, sessionId: started.body.session.id };
+    const host = await join(room, { role: 'host', identity: `app:${unique('host')}` });
+    const ip = randomIp();
+    const guestToken = (await api('POST', `/public/rooms-by-id/${roomId}/join`, { ip, body: { name: 'Drop-in' } })).body.token as string;
+    const guest = await hello(roomId, guestToken, ip);
+    expect(guest.first.type).toBe('welcome');
+
+    const patched = await api('PATCH', roomPath(tenant, roomId), { token: tenant.token, body: { visibility: 'members' } });
+    expect(patched.status).toBe(200);
+    await guest.socket.error('kicked');
+    expect((await guest.socket.closed()).code).toBe(1008);
+    expect((await hello(roomId, guestToken, ip)).first).toMatchObject({ type: 'error', code: 'forbidden' });
+    // Members stay and still join.
+    host.socket.send({ type: 'ping', ts: 1 });
+    await host.socket.next((m) => m.type === 'pong');
+    const member = await addMember(tenant, 'viewer');
+    expect((await hello(roomId, (await restJoin(tenant, roomId, member.token)).body.token)).first.type).toBe('welcome');
+
+    // Public again: guests are welcome again.
+    expect((await api('PATCH', roomPath(tenant, roomId), { token: tenant.token, body: { visibility: 'public' } })).status).toBe(200);
+    const again = randomIp();
+    const fresh = (await api('POST', `/public/rooms-by-id/${roomId}/join`, { ip: again, body: { name: 'Back' } })).body.token as string;
+    expect((await hello(roomId, fresh, again)).first.type).toBe('welcome');
   });
 });

@@ -1,5 +1,6 @@
 // Attacker's tests of trials: one account must not hold endless free Starter trials. Creating
-// organizations is rate-limited per user and capped while unpaid; a trial ends, after which the
+// organizations is rate-limited per user and capped while unpaid, and accounts (each with an
+// organization) per client network; a trial ends, after which the
 // organization keeps everything but cannot go live until it subscribes.
 import { describe, expect, it } from 'vitest';
 import { api, bindingsWith, endTrial, fetchWith, signUp, type Tenant } from './api-client.ts';
@@ -101,5 +102,22 @@ describe('creating organizations', () => {
     expect(statuses).toEqual([201, 201, 429, 429]);
     expect(last!.body).toMatchObject({ error: { code: 'rate_limited', message: expect.stringContaining('hour') } });
     expect(Number(last!.headers.get('retry-after'))).toBe(3600);
+  });
+
+  it('signing up (a new account, each with its own trial) is limited per client network per hour, IPv6 /64 included', async () => {
+    const signupFrom = (ip: string) =>
+      api('POST', '/auth/signup', {
+        ip,
+        body: { email: `trial-farm-${crypto.randomUUID().slice(0, 8)}@example.test`, password: 'a long password', name: 'Farm', organizationName: 'Farm' },
+      });
+    const network = `2001:db8:${Math.floor(Math.random() * 0xffff).toString(16)}:${Math.floor(Math.random() * 0xffff).toString(16)}`;
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) statuses.push((await signupFrom(`${network}::${(i + 1).toString(16)}`)).status);
+    // 10 an hour by default (SIGNUP_RATE_LIMIT_PER_IP_PER_HOUR), under the per-minute limit of 30.
+    expect(statuses).toEqual([...Array<number>(10).fill(201), 429]);
+    const refused = await signupFrom(`${network}::ffff`);
+    expect(refused.body).toMatchObject({ error: { code: 'rate_limited', message: expect.stringContaining('hour') } });
+    expect(Number(refused.headers.get('retry-after'))).toBe(3600);
+    expect((await signupFrom(`10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.7`)).status).toBe(201);
   });
 });

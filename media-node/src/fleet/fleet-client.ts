@@ -10,7 +10,7 @@
 // draining for SIGTERM then exits; one drained by the operator stays up, idle, until undrained.
 import os from 'node:os';
 import WebSocket from 'ws';
-import { decodeFrame, FLEET_PROTOCOL_VERSION, FleetToNode, MAX_NODE_FRAME_BYTES, type NodeLoad, type NodeToFleet } from '@roomcast/schema/protocol';
+import { decodeFrame, FLEET_PROTOCOL_VERSION, FleetToNode, MAX_NODE_FRAME_BYTES, type NodeLoad, type NodeToFleet, type RoomNodeRole } from '@roomcast/schema/protocol';
 import type { MediaNodeConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { MediaNode } from '../node.ts';
@@ -177,7 +177,7 @@ export class FleetClient {
         this.log.info('registered with the fleet', { nodeId: this.config.nodeId, region: this.config.region });
         return;
       case 'room.assign':
-        return void this.#assign(message.roomId, message.roomUrl, message.token);
+        return void this.#assign(message.roomId, message.roomUrl, message.token, message.role);
       case 'room.release':
         this.#rooms.get(message.roomId)?.close('released by the fleet');
         return;
@@ -190,7 +190,7 @@ export class FleetClient {
     }
   }
 
-  async #assign(roomId: string, roomUrl: string, token: string): Promise<void> {
+  async #assign(roomId: string, roomUrl: string, token: string, role: RoomNodeRole | undefined): Promise<void> {
     const existing = this.#rooms.get(roomId);
     if (existing && !existing.closed) {
       // The room asked again (it lost our socket): start over with a fresh router and socket.
@@ -207,30 +207,34 @@ export class FleetClient {
         token,
         nodeId: this.config.nodeId,
         listen: { ip: this.config.listenIp, announcedAddress: this.config.announcedAddress },
-        worker: this.#leastBusyWorker(),
+        worker: this.#workersByLoad()[0]!,
+        spread: { workers: () => this.#workersByLoad(), viewersPerRouter: Math.max(1, Math.floor(this.config.limits.maxConsumersPerWorker / 2)) },
         log: this.log.child('room'),
         onClosed: (s) => {
           if (this.#rooms.get(roomId) !== s) return;
           this.#rooms.delete(roomId);
-          this.#send({ type: 'room.released', roomId });
+          this.#send({ type: 'room.released', roomId, ...(role ? { role } : {}) });
           this.#checkEmpty();
         },
       });
       this.#rooms.set(roomId, session);
     } catch (error) {
       this.log.error('could not open the room', { roomId, error: String(error) });
-      this.#send({ type: 'room.released', roomId });
+      this.#send({ type: 'room.released', roomId, ...(role ? { role } : {}) });
     } finally {
       this.#opening.delete(roomId);
       this.#checkEmpty();
     }
   }
 
-  /** Rooms are spread over the engine workers: the one with the fewest rooms gets the next. */
-  #leastBusyWorker() {
+  /**
+   * The engine workers, the one with the fewest routers first: a new room's router goes there, and
+   * a big room's extra routers (a viewer's share is half a worker's consumers: audio and video).
+   */
+  #workersByLoad() {
     const perWorker = new Map(this.node.workers.map((w) => [w, 0]));
-    for (const room of this.#rooms.values()) perWorker.set(room.worker, (perWorker.get(room.worker) ?? 0) + 1);
-    return [...perWorker].sort((a, b) => a[1] - b[1])[0]![0];
+    for (const room of this.#rooms.values()) for (const w of room.workersInUse) perWorker.set(w, (perWorker.get(w) ?? 0) + 1);
+    return [...perWorker].sort((a, b) => a[1] - b[1]).map(([w]) => w);
   }
 
   async #reportLoad(): Promise<void> {
@@ -253,7 +257,9 @@ export class FleetClient {
         for (const s of stats) bps += (s.recvBitrate ?? 0) + (s.sendBitrate ?? 0);
       }
     }
-    return { routers: this.#rooms.size, transports, producers, consumers, cpu: this.#cpuShare(), bitrateKbps: Math.round(bps / 1000), state: this.#draining ? 'draining' : 'serving' };
+    let routers = 0;
+    for (const room of this.#rooms.values()) routers += room.workersInUse.length;
+    return { routers, transports, producers, consumers, cpu: this.#cpuShare(), bitrateKbps: Math.round(bps / 1000), state: this.#draining ? 'draining' : 'serving' };
   }
 
   /** Share of all cores this process used since the last report (the embedded engine runs in-process). */

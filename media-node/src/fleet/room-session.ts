@@ -6,6 +6,7 @@ import { decodeFrame, FLEET_PROTOCOL_VERSION, ProtocolError, MAX_NODE_FRAME_BYTE
 import { EngineError } from '../engine/errors.ts';
 import type { Consumer, EngineWorker, PipeTransport, Producer, Router, RtpCodecCapability, Transport, WebRtcTransport } from '../engine/types.ts';
 import type { Logger } from '../log.ts';
+import { RouterSpread } from './router-spread.ts';
 
 /**
  * What every room's router offers: Opus and VP8 (what every browser sends, VP8 first so browsers
@@ -58,6 +59,9 @@ export class RoomSession {
   readonly #transports = new Map<string, WebRtcTransport>();
   readonly #producers = new Map<string, Producer>();
   readonly #consumers = new Map<string, Consumer>();
+  /** The router each WebRTC transport lives on (viewers may be on the room's other routers). */
+  readonly #routerOf = new Map<string, Router>();
+  readonly #spread: RouterSpread;
   /** Pipes to other nodes' routers of this room, and the pipe consumers feeding them. */
   readonly #pipes = new Map<string, PipeTransport>();
   readonly #producerScores = new Map<string, number>();
@@ -77,7 +81,10 @@ export class RoomSession {
     private readonly socket: WebSocket,
     private readonly log: Logger,
     private readonly onClosed: (session: RoomSession) => void,
-  ) {}
+    spread: { workers: () => EngineWorker[]; viewersPerRouter: number },
+  ) {
+    this.#spread = new RouterSpread(router, worker, spread.workers, spread.viewersPerRouter, ROOM_MEDIA_CODECS, { roomId });
+  }
 
   /** Dials the room with its credential, creates the router, says node.ready. */
   static async open(options: {
@@ -87,6 +94,8 @@ export class RoomSession {
     nodeId: string;
     listen: { ip: string; announcedAddress: string };
     worker: EngineWorker;
+    /** The node's workers, least busy first, and how many viewers one router of the room takes before the room spreads to another worker. */
+    spread: { workers: () => EngineWorker[]; viewersPerRouter: number };
     log: Logger;
     onClosed: (session: RoomSession) => void;
   }): Promise<RoomSession> {
@@ -104,7 +113,7 @@ export class RoomSession {
       socket.close(1011, 'router failed');
       throw error;
     }
-    const session = new RoomSession(roomId, worker, router, options.listen, socket, log, options.onClosed);
+    const session = new RoomSession(roomId, worker, router, options.listen, socket, log, options.onClosed, options.spread);
     socket.on('message', (data) => session.#onMessage(data.toString()));
     socket.on('close', () => session.close('room socket closed'));
     socket.on('error', (error) => log.warn('room socket error', { roomId, error: String(error) }));
@@ -113,6 +122,11 @@ export class RoomSession {
     session.#scoreTimer = setInterval(() => session.#flushScores(), SCORES_EVERY_MS);
     log.info('room opened', { roomId, routerId: router.id });
     return session;
+  }
+
+  /** The workers the room's routers run on (more than one when its viewers spread over workers). */
+  get workersInUse(): EngineWorker[] {
+    return this.#spread.workersInUse;
   }
 
   get counts(): RoomCounts {
@@ -133,6 +147,7 @@ export class RoomSession {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#scoreTimer);
+    this.#spread.close();
     this.router.close();
     if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) this.socket.close(1000, reason.slice(0, 120));
     this.log.info('room closed', { roomId: this.roomId, reason });
@@ -167,9 +182,22 @@ export class RoomSession {
       case 'router.capabilities':
         return { rtpCapabilities: this.router.rtpCapabilities };
       case 'transport.create': {
-        const transport = await this.#owned('transport', data.owner, () =>
-          this.router.createWebRtcTransport({ enableUdp: true, enableTcp: true, preferUdp: true, appData: { owner: data.owner, direction: data.direction } }),
-        );
+        // Sending goes to the main router; receiving to whichever of the room's routers has room.
+        const seat = data.direction === 'recv' ? await this.#spread.routerForViewer() : { router: this.router, left: () => {} };
+        let transport: WebRtcTransport;
+        try {
+          transport = await this.#owned('transport', data.owner, () =>
+            seat.router.createWebRtcTransport({ enableUdp: true, enableTcp: true, preferUdp: true, appData: { owner: data.owner, direction: data.direction } }),
+          );
+        } catch (error) {
+          seat.left();
+          throw error;
+        }
+        this.#routerOf.set(transport.id, seat.router);
+        transport.once('close', () => {
+          seat.left();
+          this.#routerOf.delete(transport.id);
+        });
         this.#track(this.#transports, transport, () => this.#send({ type: 'transport.closed', transportId: transport.id }));
         return { id: transport.id, iceParameters: transport.iceParameters, iceCandidates: transport.iceCandidates, dtlsParameters: transport.dtlsParameters };
       }
@@ -198,6 +226,7 @@ export class RoomSession {
           throw new ProtocolError('invalid_message', 'These capabilities cannot receive that producer');
         }
         const transport = this.#transport(data.transportId);
+        await this.#spread.ensureProducer(this.#routerOf.get(transport.id) ?? this.router, data.producerId);
         const consumer = await this.#owned('consumer', ownerOf(transport), () =>
           transport.consume({ producerId: data.producerId, rtpCapabilities: data.rtpCapabilities, paused: true }),
         );

@@ -57,18 +57,25 @@ export const NodeRegister = frame('node.register', {
 });
 export type NodeRegister = z.infer<typeof NodeRegister>;
 
+/** What a node is to a room: its origin (publishers, the first viewers) or an edge (more viewers, fed by pipes). */
+export const RoomNodeRole = z.enum(['origin', 'edge']);
+export type RoomNodeRole = z.infer<typeof RoomNodeRole>;
+
 export const NodeToFleet = z.discriminatedUnion('type', [
   NodeRegister,
   frame('node.load', NodeLoad.shape),
-  /** The node stopped hosting a room on its own (router closed, room socket gone for good). */
-  frame('room.released', { roomId: Id }),
+  /**
+   * The node stopped hosting a room on its own (router closed, room socket gone for good), in the
+   * role it was assigned: a late release of an edge must not end the same node's newer origin.
+   */
+  frame('room.released', { roomId: Id, role: RoomNodeRole.optional() }),
 ]);
 export type NodeToFleet = z.infer<typeof NodeToFleet>;
 
 export const FleetToNode = z.discriminatedUnion('type', [
   frame('node.registered', { protocol: z.number().int(), heartbeatMs: z.number().int() }),
-  /** Dial `roomUrl` (ws/wss) with `Authorization: Bearer <token>` and create the room's router. */
-  frame('room.assign', { roomId: Id, roomUrl: z.string().min(1), token: z.string().min(1) }),
+  /** Dial `roomUrl` (ws/wss) with `Authorization: Bearer <token>` and create the room's router, as its origin or an edge. */
+  frame('room.assign', { roomId: Id, roomUrl: z.string().min(1), token: z.string().min(1), role: RoomNodeRole.optional() }),
   /** Close the room's router and its socket. */
   frame('room.release', { roomId: Id }),
   /** Draining: keep the rooms you host, expect no new ones. `draining: false` undoes it. */

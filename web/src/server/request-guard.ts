@@ -5,14 +5,20 @@
 //   GET, and only the `load*` functions are reads (a convention test/unit/request-guard checks
 //   against every query() and action() in web/src);
 // - server functions, and every request that is not a read (GET/HEAD), must come from a page of
-//   this origin, by Origin and by Sec-Fetch-Site.
+//   this origin, by Origin and by Sec-Fetch-Site;
+// - a server function's body says its length and is small (the handler parses it whole, so an
+//   unbounded one would cost the isolate its memory): the browser's client always sends a string
+//   or a form with Content-Length; a body without one (chunked) is refused.
 // Pure request logic (no SolidStart imports) so it can be unit tested.
 
 export interface Refusal {
-  status: 403 | 405;
-  code: 'csrf_rejected' | 'method_not_allowed';
+  status: 403 | 405 | 411 | 413;
+  code: 'csrf_rejected' | 'method_not_allowed' | 'length_required' | 'payload_too_large';
   message: string;
 }
+
+/** The largest server-function body: a form or a few arguments (the API's own JSON limit). */
+export const SERVER_FUNCTION_BODY_LIMIT = 64 * 1024;
 
 const READ_METHODS = new Set(['GET', 'HEAD']);
 const SERVER_FUNCTION_BASE = '/_server';
@@ -64,6 +70,20 @@ export function refusal(request: Request): Refusal | null {
   const read = request.method === 'GET' && READ_FUNCTION.test(functionId(request));
   if (serverFunction && request.method !== 'POST' && !read) {
     return { status: 405, code: 'method_not_allowed', message: 'Only reads may be called with GET; this server function takes POST' };
+  }
+  if (serverFunction) return bodyRefusal(request);
+  return null;
+}
+
+function bodyRefusal(request: Request): Refusal | null {
+  const declared = request.headers.get('content-length');
+  if (declared === null) {
+    return request.body === null ? null : { status: 411, code: 'length_required', message: 'Send the body with a Content-Length' };
+  }
+  const length = Number(declared);
+  if (!Number.isSafeInteger(length) || length < 0) return { status: 411, code: 'length_required', message: 'Content-Length is not a length' };
+  if (length > SERVER_FUNCTION_BODY_LIMIT) {
+    return { status: 413, code: 'payload_too_large', message: `The request body is larger than ${SERVER_FUNCTION_BODY_LIMIT} bytes` };
   }
   return null;
 }

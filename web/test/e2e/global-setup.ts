@@ -50,6 +50,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
       // Every browser in the run comes from 127.0.0.1: keep the per-IP auth limit out of the way
       // (the per-email limit stays on).
       AUTH_RATE_LIMIT_PER_IP: '10000',
+      SIGNUP_RATE_LIMIT_PER_IP_PER_HOUR: '10000',
+      API_RATE_LIMIT_PER_ANONYMOUS_CLIENT: '100000',
       NO_COLOR: '1',
     },
     stdio: ['ignore', 'pipe', 'pipe'],

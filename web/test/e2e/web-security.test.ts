@@ -146,7 +146,7 @@ describe('sign-in redirects (next)', () => {
       const setup = await chromium.browser.newPage();
       await signUp(setup, account);
       await setup.close();
-      for (const next of ['/\\evil.example', '/\\/evil.example', '//evil.example', '/.//evil.example']) {
+      for (const next of ['/\\evil.example', '/\\/evil.example', '//evil.example', '/.//evil.example', '/%2F%2Fevil.example', '/%5Cevil.example', '/%09/evil.example']) {
         await context.clearCookies();
         await page.goto(`${webUrl()}/login?next=${encodeURIComponent(next)}`);
         await page.getByLabel('Email').fill(account.email);

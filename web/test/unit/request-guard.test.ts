@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { READ_FUNCTION, refusal } from '../../src/server/request-guard.ts';
+import { READ_FUNCTION, refusal, SERVER_FUNCTION_BODY_LIMIT } from '../../src/server/request-guard.ts';
 
 const WEB_SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../../src');
 
@@ -61,6 +61,21 @@ describe('request guard', () => {
     // Links from other sites to pages (a room, an invitation) keep working.
     expect(refusal(request(`${ORIGIN}/r/acme/market-open`, 'GET', { 'sec-fetch-site': 'cross-site' }))).toBeNull();
     expect(refusal(request(`${ORIGIN}/embed/abc`, 'HEAD', { 'sec-fetch-site': 'cross-site' }))).toBeNull();
+  });
+
+  it('refuses a server-function body over the limit, or one that does not say its length, before anything parses it', () => {
+    const same = { origin: ORIGIN, 'sec-fetch-site': 'same-origin' };
+    const post = (headers: Record<string, string>, body?: BodyInit) => new Request(FN, { method: 'POST', headers: { ...same, ...headers }, ...(body ? { body, duplex: 'half' } : {}) } as RequestInit);
+    expect(refusal(post({ 'content-length': String(SERVER_FUNCTION_BODY_LIMIT + 1) }, 'x'))?.status).toBe(413);
+    expect(refusal(post({ 'content-length': 'lots' }, 'x'))?.status).toBe(411);
+    // Chunked: a stream with no declared length.
+    const stream = new ReadableStream({ start: (c) => (c.enqueue(new TextEncoder().encode('[]')), c.close()) });
+    expect(refusal(post({}, stream))?.status).toBe(411);
+    // What the browser's client sends: a form or a string, with its length.
+    expect(refusal(post({ 'content-length': '2' }, '[]'))).toBeNull();
+    expect(refusal(post({ 'content-length': String(SERVER_FUNCTION_BODY_LIMIT) }, 'x'))).toBeNull();
+    // Pages are not server functions: their bodies are none of this rule's business.
+    expect(refusal(new Request(`${ORIGIN}/login`, { method: 'POST', headers: { ...same, 'content-length': '999999' }, body: 'x' }))).toBeNull();
   });
 
   it('every query() wraps a load* function and no action() does (the convention the GET rule relies on)', () => {

@@ -18,6 +18,17 @@ describe('post-login destination', () => {
       'javascript:alert(1)',
       '/.//evil.example',
       '/..//evil.example/x',
+      // Encoded: harmless as a Location, but one decoding away from another origin.
+      '/%2F%2Fevil.example',
+      '/%2f/evil.example',
+      '/%5Cevil.example',
+      '/%5C%5Cevil.example',
+      '/%09/evil.example',
+      '/%0a/evil.example',
+      '/%2e%2e%2F%2Fevil.example',
+      '%2F%2Fevil.example',
+      '/%E0%A4%A',
+      '\t//evil.example',
       '',
       undefined,
       ['/app'],
@@ -32,5 +43,6 @@ describe('post-login destination', () => {
     expect(next('/invite/abc%2Fdef')).toBe('/invite/abc%2Fdef');
     expect(next('/r/acme/market-open?name=Ann#chat')).toBe('/r/acme/market-open?name=Ann#chat');
     expect(next('/app/acme/billing')).toBe('/app/acme/billing');
+    expect(next('/r/acme/caf%C3%A9?name=J%C3%BCrgen')).toBe('/r/acme/caf%C3%A9?name=J%C3%BCrgen');
   });
 });

@@ -1,16 +1,25 @@
+// API keys of an organization. Each key has its own request budget, so the number of live keys is
+// bounded (MAX_ACTIVE_API_KEYS): minting keys without end would multiply the budget. Revoked keys
+// stay for the audit trail, but the list shows only the most recent of them.
 import { createRoute, z } from '@hono/zod-openapi';
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, count, desc, eq, isNotNull, isNull, sql } from 'drizzle-orm';
 import { ApiKey, CreateApiKeyInput } from '@roomcast/schema/api';
 import { apiKeys } from '@roomcast/schema/db';
 import { issueApiKey, isUuid } from '../auth/tokens.ts';
-import { notFound } from '../errors.ts';
+import { ApiError, notFound } from '../errors.ts';
 import { bearerSecurity, createRouter, OrgParam, orgParamWith, errorResponses, iso, jsonBody, jsonContent } from '../http.ts';
 import { assertFeature, effectivePlan } from '../plans/limits.ts';
+import { organizationRoomIds, tellRoomsApiKeyRevoked } from '../rooms/member-sync.ts';
 import { withOrganization } from '../tenancy/access.ts';
 import { audit } from '../tenancy/audit.ts';
 
 export const apiKeyRoutes = createRouter();
 const KeyParam = orgParamWith('key');
+
+/** Live keys per organization: one per server or environment, plus one for rotation. */
+export const MAX_ACTIVE_API_KEYS = 10;
+/** Revoked keys the list still shows (newest first). */
+export const LISTED_REVOKED_API_KEYS = 20;
 
 const toApiKey = (k: typeof apiKeys.$inferSelect) => ({
   id: k.id,
@@ -33,9 +42,16 @@ apiKeyRoutes.openapi(
   }),
   async (c) => {
     const { org } = c.req.valid('param');
-    const rows = await withOrganization(c.var.db, c.var.principal, org, 'apikey.manage', (tx) =>
-      tx.select().from(apiKeys).where(eq(apiKeys.organizationId, org)).orderBy(apiKeys.createdAt),
-    );
+    const rows = await withOrganization(c.var.db, c.var.principal, org, 'apikey.manage', async (tx) => {
+      const active = await tx.select().from(apiKeys).where(and(eq(apiKeys.organizationId, org), isNull(apiKeys.revokedAt)));
+      const revoked = await tx
+        .select()
+        .from(apiKeys)
+        .where(and(eq(apiKeys.organizationId, org), isNotNull(apiKeys.revokedAt)))
+        .orderBy(desc(apiKeys.revokedAt))
+        .limit(LISTED_REVOKED_API_KEYS);
+      return [...active, ...revoked].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+    });
     return c.json({ apiKeys: rows.map(toApiKey) }, 200);
   },
 );
@@ -59,6 +75,16 @@ apiKeyRoutes.openapi(
     const issued = await issueApiKey();
     const key = await withOrganization(c.var.db, c.var.principal, org, 'apikey.manage', async (tx, access) => {
       assertFeature(await effectivePlan(tx, org), 'apiAccess');
+      // Concurrent creates queue here, so they cannot all pass the count.
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${org}), hashtext('api_keys'))`);
+      const [active] = await tx.select({ n: count() }).from(apiKeys).where(and(eq(apiKeys.organizationId, org), isNull(apiKeys.revokedAt)));
+      if (active!.n >= MAX_ACTIVE_API_KEYS) {
+        throw new ApiError(403, 'plan_limit', `This organization already has ${active!.n} active API keys (the most allowed is ${MAX_ACTIVE_API_KEYS}); revoke one first`, {
+          limit: 'api_keys',
+          max: MAX_ACTIVE_API_KEYS,
+          current: active!.n,
+        });
+      }
       const [row] = await tx
         .insert(apiKeys)
         .values({ id: issued.id, organizationId: org, name, prefix: issued.prefix, secretHash: issued.secretHash, createdBy: access.userId })
@@ -82,7 +108,7 @@ apiKeyRoutes.openapi(
   }),
   async (c) => {
     const { org, key: id } = c.req.valid('param');
-    await withOrganization(c.var.db, c.var.principal, org, 'apikey.manage', async (tx, access) => {
+    const roomIds = await withOrganization(c.var.db, c.var.principal, org, 'apikey.manage', async (tx, access) => {
       if (!isUuid(id)) throw notFound('API key');
       const [row] = await tx
         .update(apiKeys)
@@ -91,7 +117,10 @@ apiKeyRoutes.openapi(
         .returning({ id: apiKeys.id });
       if (!row) throw notFound('API key');
       await audit(tx, access, 'api_key.revoked', { type: 'api_key', id });
+      return organizationRoomIds(tx, org);
     });
+    // Room tokens the key minted are refused from now on; the sockets they opened close too.
+    await tellRoomsApiKeyRevoked(c.env, roomIds, id);
     return c.body(null, 204);
   },
 );

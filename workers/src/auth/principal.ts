@@ -6,6 +6,7 @@ import { createMiddleware } from 'hono/factory';
 import { sessions, users } from '@roomcast/schema/db';
 import { ApiError, unauthenticated } from '../errors.ts';
 import type { AppEnv } from '../http.ts';
+import { limitAnonymousRate } from '../platform/api-rate-limit.ts';
 import { sha256Hex, timingSafeEqualStrings } from './crypto.ts';
 import { parseApiKey, parseSessionToken } from './tokens.ts';
 
@@ -25,8 +26,12 @@ export const resolvePrincipal = createMiddleware<AppEnv>(async (c, next) => {
     principal = credential.startsWith('rck_')
       ? await apiKeyPrincipal(c.var.db, credential)
       : await sessionPrincipal(c.var.db, credential, !bearer);
-    // A bad bearer token is an error; a stale cookie is simply "not signed in".
-    if (!principal && bearer) throw unauthenticated('The bearer token is invalid, expired or revoked');
+    // A bad bearer token is an error (spending the anonymous budget, so guessing has a rate); a
+    // stale cookie is simply "not signed in".
+    if (!principal && bearer) {
+      await limitAnonymousRate(c);
+      throw unauthenticated('The bearer token is invalid, expired or revoked');
+    }
   }
   if (principal?.kind === 'user' && principal.viaCookie) rejectCrossSiteWrite(c.req.raw);
   c.set('principal', principal);

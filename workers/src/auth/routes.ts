@@ -6,6 +6,7 @@ import { LoginInput, Organization, SignupInput, User } from '@roomcast/schema/ap
 import { sessions, users } from '@roomcast/schema/db';
 import { ApiError, isUniqueViolation } from '../errors.ts';
 import { bearerSecurity, createRouter, errorResponses, jsonBody, jsonContent, type AppEnv } from '../http.ts';
+import { clientNetwork } from '../platform/client-network.ts';
 import { enforceRateLimit } from '../platform/rate-limit.ts';
 import { createOrganization, listUserOrganizations, toOrganization } from '../tenancy/create-organization.ts';
 import type { Tx } from '../db/database.ts';
@@ -17,11 +18,16 @@ export const authRoutes = createRouter();
 
 const toUser = (u: typeof users.$inferSelect) => ({ id: u.id, email: u.email, name: u.name, createdAt: u.createdAt.toISOString() });
 
-async function limitAuthAttempts(c: Context<AppEnv>, action: string, email: string) {
+async function limitAuthAttempts(c: Context<AppEnv>, action: 'signup' | 'login', email: string) {
   const { redis, config } = c.var;
-  const ip = c.req.header('cf-connecting-ip') ?? 'unknown';
-  await enforceRateLimit(redis, `${action}:ip:${ip}`, config.authRateLimit.perIp, 60);
+  const client = clientNetwork(c.req.header('cf-connecting-ip')) ?? 'unknown';
+  await enforceRateLimit(redis, `${action}:ip:${client}`, config.authRateLimit.perIp, 60);
   await enforceRateLimit(redis, `${action}:email:${email}`, config.authRateLimit.perEmail, 60);
+  // Every account comes with its own organization on a trial: the per-user organization limits
+  // mean nothing if one client can mint accounts at the per-minute rate.
+  if (action === 'signup') {
+    await enforceRateLimit(redis, `signup-hourly:ip:${client}`, config.authRateLimit.signupsPerIpPerHour, 3600, 'Too many new accounts from your network; try again in an hour');
+  }
 }
 
 async function startSession(c: Context<AppEnv>, tx: Tx, userId: string) {

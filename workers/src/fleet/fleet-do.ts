@@ -1,8 +1,9 @@
 // FleetDO: the media fleet's registry and placement. One global instance to start
 // (`idFromName('global')`); the design allows one per region later. Media nodes dial in over a
 // hibernatable WebSocket (tagged with the node id), register, report load every few seconds and
-// receive `room.assign` / `room.release` / `node.drain`. RoomDOs call placeRoom / releaseRoom over
-// RPC; the admin API calls listNodes / setDrained. Node state lives in SQLite (node-store.ts).
+// receive `room.assign` / `room.release` / `node.drain`. RoomDOs call placeRoom / placeEdge /
+// releaseEdge / releaseRoom over RPC; the admin API calls listNodes / setDrained. Node state
+// lives in SQLite (node-store.ts).
 import {
   CLOSE_CODES,
   decodeFrame,
@@ -15,7 +16,7 @@ import {
 import { loadConfig, type Config } from '../config.ts';
 import type { Env } from '../env.ts';
 import { GuardedDurableObject } from '../platform/guarded-durable-object.ts';
-import { bearerOf, signRoomNodeToken, verifyNodeToken } from './fleet-token.ts';
+import { bearerOf, signRoomNodeToken, verifyNodeToken, type RoomNodeRole } from './fleet-token.ts';
 import { NodeStore, type NodeView } from './node-store.ts';
 import { isHealthy, placeRoom, type Placement } from './placement.ts';
 import type { LiveRooms } from '../platform/operator-metrics.ts';
@@ -38,7 +39,13 @@ const NODE_LINK = { binary: 'utf8', maxBytes: MAX_NODE_FRAME_BYTES } as const;
 const FORGET_AFTER_MS = 24 * 3600_000;
 
 export interface FleetApi {
+  /** The room's origin node: where it is while that node is healthy, else a new one (never `excludeNodeId`, the origin it lost). */
   placeRoom(roomId: string, region?: string, excludeNodeId?: string): Promise<Placement>;
+  /** One more node for the room's viewers, never one already serving the room or in `exclude`. */
+  placeEdge(roomId: string, region?: string, exclude?: readonly string[]): Promise<Placement>;
+  /** The room no longer uses that edge node. */
+  releaseEdge(roomId: string, nodeId: string): Promise<void>;
+  /** The room ended: its origin and every edge let go of it. */
   releaseRoom(roomId: string): Promise<void>;
   listNodes(): Promise<NodeView[]>;
   setDrained(nodeId: string, drained: boolean): Promise<NodeView | null>;
@@ -115,7 +122,9 @@ export class FleetDO extends GuardedDurableObject<Env> implements FleetApi {
         return this.#nodes.reportLoad(att.nodeId, load, now);
       }
       case 'room.released':
-        this.#nodes.releaseRoom(message.roomId, att.nodeId);
+        // By role: the node may have been an edge of the room just before becoming its origin.
+        if (message.role !== 'edge') this.#nodes.releaseRoom(message.roomId, att.nodeId);
+        if (message.role !== 'origin') this.#nodes.releaseEdge(message.roomId, att.nodeId);
         return;
     }
   }
@@ -142,24 +151,41 @@ export class FleetDO extends GuardedDurableObject<Env> implements FleetApi {
 
   async placeRoom(roomId: string, region?: string, excludeNodeId?: string): Promise<Placement> {
     const now = Date.now();
-    const nodes = this.#nodes.all().map(NodeStore.toPlacement);
+    // The room lost its origin: its edges were fed by it and are let go (the room makes new ones
+    // as viewers come back), so they are free to become the new origin.
+    if (excludeNodeId) for (const edge of this.#nodes.roomEdges(roomId)) await this.releaseEdge(roomId, edge);
     const current = this.#nodes.roomNode(roomId);
-    const placement = placeRoom({ roomId, region, nodes, current, exclude: excludeNodeId, now, staleAfterMs: this.#config.fleet.staleAfterMs });
+    // The origin never lands on one of the room's edges (a node serves a room once).
+    const exclude = [...this.#nodes.roomEdges(roomId), ...(excludeNodeId ? [excludeNodeId] : [])];
+    const placement = placeRoom({ roomId, region, nodes: this.#placementNodes(), current, exclude, now, staleAfterMs: this.#config.fleet.staleAfterMs });
     if ('error' in placement) return placement;
-    const socket = this.#registeredSocket(placement.nodeId);
-    if (!socket) return { error: 'no_media_capacity' };
-    const token = await signRoomNodeToken(this.#config.fleet.secret, { nodeId: placement.nodeId, roomId });
-    const roomUrl = `${socket.att.origin}/api/v1/rooms/${encodeURIComponent(roomId)}/media-node`;
+    if (!(await this.#assign(roomId, placement.nodeId, 'origin'))) return { error: 'no_media_capacity' };
     this.#nodes.assignRoom(roomId, placement.nodeId, region, now);
     // When the room moves, its old node (if it is still around) lets go of it.
     if (current && current !== placement.nodeId) this.#send(current, { type: 'room.release', roomId });
-    sendTo(socket.ws, { type: 'room.assign', roomId, roomUrl, token });
     return placement;
+  }
+
+  async placeEdge(roomId: string, region?: string, exclude: readonly string[] = []): Promise<Placement> {
+    const now = Date.now();
+    const origin = this.#nodes.roomNode(roomId);
+    if (!origin) return { error: 'no_media_capacity' };
+    const serving = [origin, ...this.#nodes.roomEdges(roomId), ...exclude];
+    const placement = placeRoom({ roomId, region, nodes: this.#placementNodes(), exclude: serving, now, staleAfterMs: this.#config.fleet.staleAfterMs });
+    if ('error' in placement) return placement;
+    if (!(await this.#assign(roomId, placement.nodeId, 'edge'))) return { error: 'no_media_capacity' };
+    this.#nodes.assignEdge(roomId, placement.nodeId, now);
+    return placement;
+  }
+
+  async releaseEdge(roomId: string, nodeId: string): Promise<void> {
+    if (this.#nodes.releaseEdge(roomId, nodeId)) this.#send(nodeId, { type: 'room.release', roomId });
   }
 
   async releaseRoom(roomId: string): Promise<void> {
     const nodeId = this.#nodes.releaseRoom(roomId);
     if (nodeId) this.#send(nodeId, { type: 'room.release', roomId });
+    for (const edge of this.#nodes.roomEdges(roomId)) await this.releaseEdge(roomId, edge);
   }
 
   async listNodes(): Promise<NodeView[]> {
@@ -195,6 +221,21 @@ export class FleetDO extends GuardedDurableObject<Env> implements FleetApi {
       total: this.#nodes.roomTotal(),
       rooms: this.#nodes.rooms(limit).map((r) => ({ roomId: r.room_id, nodeId: r.node_id, assignedAt: r.assigned_at })),
     };
+  }
+
+  #placementNodes() {
+    const unreported = this.#nodes.unreportedAssignments();
+    return this.#nodes.all().map((row) => NodeStore.toPlacement(row, unreported.get(row.node_id)));
+  }
+
+  /** Tells the node to dial the room with a fresh room-node credential; false when its socket is gone. */
+  async #assign(roomId: string, nodeId: string, role: RoomNodeRole): Promise<boolean> {
+    const socket = this.#registeredSocket(nodeId);
+    if (!socket) return false;
+    const token = await signRoomNodeToken(this.#config.fleet.secret, { nodeId, roomId, role });
+    const roomUrl = `${socket.att.origin}/api/v1/rooms/${encodeURIComponent(roomId)}/media-node`;
+    sendTo(socket.ws, { type: 'room.assign', roomId, roomUrl, token, role });
+    return true;
   }
 
   // ── Sockets ───────────────────────────────────────────────────────────────────

@@ -2,9 +2,12 @@
 // - the node credential an operator mints once per media node (aud roomcast-fleet, sub = node id,
 //   `region`): it admits the node to FleetDO;
 // - the room-node credential FleetDO mints on each assignment (aud roomcast-room-node, sub = node
-//   id, `room`), valid for a minute: it admits that node to that one room's RoomDO.
+//   id, `room`, `role`), valid for a minute: it admits that node to that one room's RoomDO as
+//   the room's origin (publishers) or as one of its edges (viewers fed by pipes from the origin).
 import { jwtVerify, SignJWT } from 'jose';
-import { FLEET_AUDIENCE, ROOM_NODE_AUDIENCE } from '@roomcast/schema/protocol';
+import { FLEET_AUDIENCE, ROOM_NODE_AUDIENCE, type RoomNodeRole } from '@roomcast/schema/protocol';
+
+export type { RoomNodeRole };
 
 const ISSUER = 'roomcast';
 /** Long enough to dial the room once; a node that loses its room socket is assigned again. */
@@ -15,9 +18,11 @@ export interface NodeClaims {
   region: string;
 }
 
+
 export interface RoomNodeClaims {
   nodeId: string;
   roomId: string;
+  role: RoomNodeRole;
 }
 
 /** A verified room-node credential: its id and expiry let the RoomDO accept it only once. */
@@ -47,7 +52,7 @@ export async function verifyNodeToken(secret: string, token: string): Promise<No
 }
 
 export async function signRoomNodeToken(secret: string, claims: RoomNodeClaims): Promise<string> {
-  return new SignJWT({ room: claims.roomId })
+  return new SignJWT({ room: claims.roomId, role: claims.role })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setIssuer(ISSUER)
     .setAudience(ROOM_NODE_AUDIENCE)
@@ -67,7 +72,8 @@ export async function verifyRoomNodeToken(secret: string, token: string, roomId:
     requiredClaims: ['exp', 'sub', 'jti'],
   });
   if (!payload.sub || payload.room !== roomId) throw new Error('room-node token is for another room');
-  return { nodeId: payload.sub, roomId, jti: payload.jti!, expiresAt: payload.exp! * 1000 };
+  if (payload.role !== 'origin' && payload.role !== 'edge') throw new Error('room-node token lacks a role');
+  return { nodeId: payload.sub, roomId, role: payload.role, jti: payload.jti!, expiresAt: payload.exp! * 1000 };
 }
 
 /** The bearer credential of an `Authorization: Bearer ...` header, if any. */

@@ -1,5 +1,6 @@
-// FleetDO's SQLite: the nodes it knows (registration, last load, operator drain, liveness) and
-// which node hosts which room. One owner: only FleetDO writes here.
+// FleetDO's SQLite: the nodes it knows (registration, last load, operator drain, liveness), which
+// node hosts which room (its origin: publishers and the first viewers) and which nodes serve a
+// room as edges (viewers past the origin's share, fed by pipes). One owner: only FleetDO writes here.
 import type { NodeLoad, NodeRegister } from '@roomcast/schema/protocol';
 import type { PlacementNode } from './placement.ts';
 
@@ -58,6 +59,13 @@ export class NodeStore {
         assigned_at INTEGER NOT NULL
       );
       CREATE INDEX IF NOT EXISTS rooms_by_node ON rooms (node_id);
+      CREATE TABLE IF NOT EXISTS room_edges (
+        room_id TEXT NOT NULL,
+        node_id TEXT NOT NULL,
+        assigned_at INTEGER NOT NULL,
+        PRIMARY KEY (room_id, node_id)
+      );
+      CREATE INDEX IF NOT EXISTS room_edges_by_node ON room_edges (node_id);
     `);
   }
 
@@ -90,7 +98,7 @@ export class NodeStore {
    * would otherwise become that room's sticky node and be sent its room-node credential.
    */
   foreignRooms(nodeId: string, claimed: readonly string[]): string[] {
-    return claimed.filter((roomId) => this.roomNode(roomId) !== nodeId);
+    return claimed.filter((roomId) => this.roomNode(roomId) !== nodeId && !this.roomEdges(roomId).includes(nodeId));
   }
 
   reportLoad(nodeId: string, load: NodeLoad, now: number): void {
@@ -117,6 +125,7 @@ export class NodeStore {
   /** Forgets nodes not heard from since `before` (and their room assignments). */
   forgetSilentSince(before: number): void {
     this.sql.exec(`DELETE FROM rooms WHERE node_id IN (SELECT node_id FROM nodes WHERE last_seen < ?)`, before);
+    this.sql.exec(`DELETE FROM room_edges WHERE node_id IN (SELECT node_id FROM nodes WHERE last_seen < ?)`, before);
     this.sql.exec(`DELETE FROM nodes WHERE last_seen < ?`, before);
   }
 
@@ -135,7 +144,7 @@ export class NodeStore {
     );
   }
 
-  /** Removes the assignment (only when it is still `nodeId`'s, if given); returns the node it was on. */
+  /** Removes the origin assignment (only when it is still `nodeId`'s, if given); returns the node it was on. */
   releaseRoom(roomId: string, nodeId?: string): string | undefined {
     const current = this.roomNode(roomId);
     if (!current || (nodeId !== undefined && current !== nodeId)) return undefined;
@@ -143,6 +152,21 @@ export class NodeStore {
     return current;
   }
 
+  /** The nodes serving the room as edges. */
+  roomEdges(roomId: string): string[] {
+    return this.sql.exec<{ node_id: string }>(`SELECT node_id FROM room_edges WHERE room_id = ? ORDER BY assigned_at`, roomId).toArray().map((r) => r.node_id);
+  }
+
+  assignEdge(roomId: string, nodeId: string, now: number): void {
+    this.sql.exec(`INSERT OR REPLACE INTO room_edges (room_id, node_id, assigned_at) VALUES (?, ?, ?)`, roomId, nodeId, now);
+  }
+
+  /** Returns whether the node was one of the room's edges. */
+  releaseEdge(roomId: string, nodeId: string): boolean {
+    return this.sql.exec(`DELETE FROM room_edges WHERE room_id = ? AND node_id = ?`, roomId, nodeId).rowsWritten > 0;
+  }
+
+  /** Rooms each node serves, as origin or edge. */
   /** Every room placed on a node, oldest first (the operator metrics read it). */
   rooms(limit: number): { room_id: string; node_id: string; assigned_at: number }[] {
     return this.sql
@@ -155,12 +179,30 @@ export class NodeStore {
   }
 
   roomCounts(): Map<string, number> {
-    const rows = this.sql.exec<{ node_id: string; n: number }>(`SELECT node_id, count(*) AS n FROM rooms GROUP BY node_id`).toArray();
+    const rows = this.sql
+      .exec<{ node_id: string; n: number }>(`SELECT node_id, count(*) AS n FROM (SELECT node_id FROM rooms UNION ALL SELECT node_id FROM room_edges) GROUP BY node_id`)
+      .toArray();
     return new Map(rows.map((r) => [r.node_id, r.n]));
   }
 
-  static toPlacement(row: NodeRow): PlacementNode {
+  /**
+   * Rooms (origin or edge) given to each node after its last load report: its report does not
+   * show them yet, so placement counts them itself (a burst of placements must not all land on
+   * the node that looked emptiest a few seconds ago).
+   */
+  unreportedAssignments(): Map<string, number> {
+    const rows = this.sql
+      .exec<{ node_id: string; n: number }>(
+        `SELECT a.node_id, count(*) AS n FROM (SELECT node_id, assigned_at FROM rooms UNION ALL SELECT node_id, assigned_at FROM room_edges) a
+         JOIN nodes ON nodes.node_id = a.node_id WHERE a.assigned_at >= nodes.last_seen GROUP BY a.node_id`,
+      )
+      .toArray();
+    return new Map(rows.map((r) => [r.node_id, r.n]));
+  }
+
+  static toPlacement(row: NodeRow, unreportedRooms = 0): PlacementNode {
     return {
+      unreportedRooms,
       nodeId: row.node_id,
       region: row.region,
       capacity: { maxConsumers: row.max_consumers, maxRouters: row.max_routers },

@@ -14,6 +14,8 @@ export interface PlacementNode {
   lastSeen: number;
   /** The node's fleet socket is open. */
   connected: boolean;
+  /** Rooms assigned to it since its last load report (not in `load` yet). */
+  unreportedRooms?: number;
 }
 
 export interface PlacementInput {
@@ -23,8 +25,8 @@ export interface PlacementInput {
   nodes: readonly PlacementNode[];
   /** The node hosting the room now, if any. */
   current?: string;
-  /** Never this node (it was just lost by the room). */
-  exclude?: string;
+  /** Never these nodes (the one the room just lost, or the nodes already serving it). */
+  exclude?: readonly string[];
   now: number;
   /** A node silent for longer than this is dead. */
   staleAfterMs: number;
@@ -44,7 +46,7 @@ export function isDraining(node: PlacementNode): boolean {
 /** Share of the node in use, 0..1: the fuller of consumers and routers. */
 export function utilization(node: PlacementNode): number {
   const consumers = node.load?.consumers ?? 0;
-  const routers = node.load?.routers ?? 0;
+  const routers = (node.load?.routers ?? 0) + (node.unreportedRooms ?? 0);
   const byConsumers = node.capacity.maxConsumers > 0 ? consumers / node.capacity.maxConsumers : 1;
   const byRouters = node.capacity.maxRouters > 0 ? routers / node.capacity.maxRouters : 1;
   return Math.max(byConsumers, byRouters);
@@ -58,12 +60,13 @@ export function placeRoom(input: PlacementInput): Placement {
   const { nodes, now, staleAfterMs } = input;
   // Sticky: a room stays where it is while that node is healthy, even when draining or full
   // (moving a live room would cut everyone's media).
-  if (input.current && input.current !== input.exclude) {
+  const excluded = new Set(input.exclude ?? []);
+  if (input.current && !excluded.has(input.current)) {
     const current = nodes.find((n) => n.nodeId === input.current);
     if (current && isHealthy(current, now, staleAfterMs)) return { nodeId: current.nodeId };
   }
   const candidates = nodes.filter(
-    (n) => n.nodeId !== input.exclude && isHealthy(n, now, staleAfterMs) && !isDraining(n) && hasRoom(n),
+    (n) => !excluded.has(n.nodeId) && isHealthy(n, now, staleAfterMs) && !isDraining(n) && hasRoom(n),
   );
   if (candidates.length === 0) return { error: 'no_media_capacity' };
   const inRegion = input.region ? candidates.filter((n) => n.region === input.region) : [];

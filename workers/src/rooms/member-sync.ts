@@ -1,4 +1,4 @@
-// A member's role change or removal reaches their open room sockets: the member routes tell the
+// A member's role change or removal (and an API key's revocation) reaches the open room sockets: the member routes tell the
 // RoomDO of every room of the organization (idle rooms too: a token minted before a start still
 // holds a socket there). The RoomDO also re-reads the membership at every hello, so an older token
 // cannot bring back the old role.
@@ -18,4 +18,10 @@ export async function organizationRoomIds(tx: Tx, organizationId: string): Promi
 export async function tellRoomsMemberChanged(env: Pick<Env, 'ROOM'>, roomIds: string[], userId: string, role: Role | null): Promise<void> {
   const results = await Promise.allSettled(roomIds.map((id) => roomStub(env, id).memberChanged(userId, role)));
   for (const r of results) if (r.status === 'rejected') console.error('member change: a room did not apply it', r.reason);
+}
+
+/** The same for a revoked API key: the participants it minted leave every room. */
+export async function tellRoomsApiKeyRevoked(env: Pick<Env, 'ROOM'>, roomIds: string[], apiKeyId: string): Promise<void> {
+  const results = await Promise.allSettled(roomIds.map((id) => roomStub(env, id).apiKeyRevoked(apiKeyId)));
+  for (const r of results) if (r.status === 'rejected') console.error('API key revocation: a room did not apply it', r.reason);
 }

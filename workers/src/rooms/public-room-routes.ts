@@ -11,6 +11,7 @@ import { PublicRoom, RoomJoin } from '@roomcast/schema/api';
 import { isUuid } from '../auth/tokens.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { createRouter, errorResponses, jsonBody, jsonContent, type AppEnv } from '../http.ts';
+import { clientNetwork } from '../platform/client-network.ts';
 import { enforceRateLimit } from '../platform/rate-limit.ts';
 import { withOrganization } from '../tenancy/access.ts';
 import { clientFingerprint } from './client-fingerprint.ts';
@@ -79,8 +80,8 @@ async function joinAsGuest(c: Context<AppEnv>, row: RoomRow, name: string) {
     throw new ApiError(403, 'members_only', 'This room is for members: sign in and join through the organization');
   }
   if (!row.live_session_id) throw new ApiError(409, 'room_not_live', 'The room is not live');
-  const ip = c.req.header('cf-connecting-ip') ?? 'unknown';
-  await enforceRateLimit(c.var.redis, `public-join:ip:${ip}`, c.var.config.publicJoinRateLimitPerIp, 60);
+  const client = clientNetwork(c.req.header('cf-connecting-ip')) ?? 'unknown';
+  await enforceRateLimit(c.var.redis, `public-join:ip:${client}`, c.var.config.publicJoinRateLimitPerIp, 60);
   // The client's fingerprint rides in the token: the room bans it with the guest and caps the
   // guests one client may seat.
   const clientFp = await clientFingerprint(c.var.config.roomTokenSecret, c.req.header('cf-connecting-ip'));

@@ -12,8 +12,9 @@ import { receiveClientFrame } from './realtime/client-messages.ts';
 import { closeRoom, sweep } from './realtime/housekeeping.ts';
 import { socketGone } from './realtime/leaving.ts';
 import { LiveRoom } from './realtime/live-room.ts';
-import { memberChanged } from './realtime/moderation-handlers.ts';
+import { apiKeyRevoked, memberChanged, visibilityChanged } from './realtime/moderation-handlers.ts';
 import { MAX_PENDING_PER_CLIENT, tooManyPending } from './realtime/pending-limit.ts';
+import type { RoomVisibility } from './room-stub.ts';
 
 const SIGNAL_PATH = /^\/api\/v1\/rooms\/([^/]+)\/signal$/;
 const MEDIA_NODE_PATH = /^\/api\/v1\/rooms\/([^/]+)\/media-node$/;
@@ -58,6 +59,16 @@ export class RoomDO extends GuardedDurableObject<Env> {
   /** Called by the REST `end` route after it closed the room session in Postgres. */
   async endRoom(): Promise<void> {
     await closeRoom(this.#room, 'ended');
+  }
+
+  /** Called by the API key routes: the participants a revoked key minted leave. */
+  async apiKeyRevoked(apiKeyId: string): Promise<void> {
+    apiKeyRevoked(this.#room, apiKeyId);
+  }
+
+  /** Called by the room update: a room that is no longer public lets no guest stay or join. */
+  async visibilityChanged(visibility: RoomVisibility): Promise<void> {
+    visibilityChanged(this.#room, visibility);
   }
 
   /** The operator metrics (GET /api/v1/admin/metrics): who is in the room, by role; no names or ids. */

@@ -27,6 +27,7 @@ export interface JoinParticipant {
   role: Role;
   userId: string | null;
   clientFp?: string | undefined;
+  apiKeyId?: string | undefined;
 }
 
 /**
@@ -46,6 +47,7 @@ export function participantFor(access: OrganizationAccess, input: z.infer<typeof
     name: input.name ?? input.identity ?? 'Guest',
     role: input.role ?? ('viewer' as const),
     userId: null,
+    apiKeyId: access.principal.apiKeyId,
   };
 }
 

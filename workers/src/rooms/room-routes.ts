@@ -164,8 +164,15 @@ roomRoutes.openapi(
       if (input.recording) assertFeature(await effectivePlan(tx, org), 'recording');
       const [updated] = await tx.update(rooms).set({ ...input, updatedAt: new Date() }).where(eq(rooms.id, id)).returning();
       await audit(tx, access, 'room.updated', { type: 'room', id }, input);
-      return { room: updated!, liveSessionId: current.liveSessionId };
+      return { room: updated!, liveSessionId: current.liveSessionId, visibilityChanged: updated!.visibility !== current.room.visibility };
     }).catch((error: unknown) => slugTaken(error, input.slug));
+    // Guests hold tokens for minutes and sockets for the session: the room itself must hear that
+    // it stopped being public (and again if it becomes public).
+    if (row.visibilityChanged) {
+      await roomStub(c.env, id)
+        .visibilityChanged(row.room.visibility)
+        .catch((error: unknown) => console.error('room update: the room did not apply its new visibility', error));
+    }
     return c.json(toRoom(row.room, row.liveSessionId), 200);
   },
 );

@@ -1,12 +1,19 @@
 // The RoomDO's RPC surface for the REST routes: the room's own `end`, and the member routes
-// telling every room of the organization that a member's role changed or they were removed.
+// telling every room of the organization that a member's role changed or they were removed, and the
+// room update telling it its visibility changed.
 import type { Role } from '@roomcast/schema';
 import type { Env } from '../env.ts';
+
+export type RoomVisibility = 'public' | 'members' | 'invite';
 
 export interface RoomRpc {
   endRoom(): Promise<void>;
   /** `role` null: the member was removed from the organization. */
   memberChanged(userId: string, role: Role | null): Promise<void>;
+  /** An API key was revoked; the participants it minted leave. */
+  apiKeyRevoked(apiKeyId: string): Promise<void>;
+  /** The room's visibility changed; guests leave a room that is no longer public. */
+  visibilityChanged(visibility: RoomVisibility): Promise<void>;
 }
 
 export function roomStub(env: Pick<Env, 'ROOM'>, roomId: string): RoomRpc {

@@ -18,6 +18,8 @@ export interface RoomTokenClaims {
   grants: RoomGrant[];
   /** Guests only: the keyed hash of the address they joined from (client-fingerprint.ts). */
   clientFp?: string | undefined;
+  /** Minted by an API key: its id, so revoking the key ends its participants too. */
+  apiKeyId?: string | undefined;
 }
 
 export async function signRoomToken(secret: Uint8Array, claims: Omit<RoomTokenClaims, 'grants'>, ttlSeconds: number) {
@@ -31,6 +33,7 @@ export async function signRoomToken(secret: Uint8Array, claims: Omit<RoomTokenCl
     role: claims.role,
     grants: grantsFor(claims.role),
     ...(claims.clientFp ? { cfp: claims.clientFp } : {}),
+    ...(claims.apiKeyId ? { akey: claims.apiKeyId } : {}),
   })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setIssuer(ISSUER)
@@ -61,5 +64,6 @@ export async function verifyRoomToken(secret: Uint8Array, token: string, roomId:
     // Grants are derived from the role again, never trusted from the token's own list.
     grants: grantsFor(role),
     clientFp: typeof payload.cfp === 'string' ? payload.cfp : undefined,
+    apiKeyId: typeof payload.akey === 'string' ? payload.akey : undefined,
   };
 }

@@ -39,6 +39,25 @@ async function assertHostSeat(tx: Tx, organizationId: string) {
   await assertWithinLimit(tx, organizationId, 'hosts', () => countHostSeats(tx, organizationId));
 }
 
+/** Invitations waiting at once per organization: a team's worth, not a mailing list. */
+export const MAX_PENDING_INVITATIONS = 200;
+
+/** Concurrent invites queue on the lock, so they cannot all pass the count. */
+async function assertPendingInvitationRoom(tx: Tx, organizationId: string) {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${organizationId}), hashtext('invitations'))`);
+  const [pending] = await tx
+    .select({ n: count() })
+    .from(invitations)
+    .where(and(eq(invitations.organizationId, organizationId), isNull(invitations.acceptedAt), isNull(invitations.revokedAt)));
+  if (pending!.n >= MAX_PENDING_INVITATIONS) {
+    throw new ApiError(403, 'plan_limit', `${pending!.n} invitations are already waiting (the most allowed is ${MAX_PENDING_INVITATIONS}); revoke some first`, {
+      limit: 'pending_invitations',
+      max: MAX_PENDING_INVITATIONS,
+      current: pending!.n,
+    });
+  }
+}
+
 async function findMember(tx: Tx, organizationId: string, userId: string) {
   if (!isUuid(userId)) throw notFound('Member');
   const [member] = await tx
@@ -192,19 +211,12 @@ memberRoutes.openapi(
         .where(and(eq(memberships.organizationId, org), eq(users.email, input.email)));
       if (existing) throw conflict(`${input.email} is already a member`, 'already_member');
       if (isHostRole(input.role)) await assertHostSeat(tx, org);
-      // An expired pending invitation for the same email is replaced, not kept forever.
+      // Expired pending invitations are retired, not kept forever (the pending list stays bounded).
       await tx
         .update(invitations)
         .set({ revokedAt: new Date() })
-        .where(
-          and(
-            eq(invitations.organizationId, org),
-            eq(invitations.email, input.email),
-            isNull(invitations.acceptedAt),
-            isNull(invitations.revokedAt),
-            sql`${invitations.expiresAt} <= now()`,
-          ),
-        );
+        .where(and(eq(invitations.organizationId, org), isNull(invitations.acceptedAt), isNull(invitations.revokedAt), sql`${invitations.expiresAt} <= now()`));
+      await assertPendingInvitationRoom(tx, org);
       const [row] = await tx
         .insert(invitations)
         .values({

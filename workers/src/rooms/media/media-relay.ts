@@ -1,9 +1,11 @@
-// The room's half of media, composed of: the link to the node (node-link.ts), getting a node from
-// FleetDO (placement.ts), what a participant may ask (media-gate.ts) and the request handlers
-// (media-requests.ts). This class wires them to the RoomDO's hooks, keeps the room's media
-// objects in step with the node's events, and tells clients. When the node is lost it places
-// again (excluding the lost node) and tells clients to rebuild (`media.reset`); chat and presence
-// never notice. See schema/src/protocol/media.ts and fleet.ts.
+// The room's half of media, composed of: the links to the nodes (node-link.ts), getting the room's
+// origin node from FleetDO (placement.ts), edge nodes for viewers past the origin's share and the
+// pipes that feed them (edges.ts), what a participant may ask (media-gate.ts) and the request
+// handlers (media-requests.ts). This class wires them to the RoomDO's hooks, keeps the room's
+// media objects in step with the nodes' events, and tells clients. When the origin is lost it
+// places again (excluding the lost node) and tells clients to rebuild (`media.reset`); when an
+// edge is lost only its viewers rebuild; chat and presence never notice. See
+// schema/src/protocol/media.ts and fleet.ts.
 import { CLOSE_CODES, type MediaState, type NodeMethod, type NodeRequestData, type NodeResult, type RequestFrame, type ServerMessage, ProtocolError } from '@roomcast/schema/protocol';
 import type { FleetConfig } from '../../config.ts';
 import type { Env } from '../../env.ts';
@@ -14,7 +16,8 @@ import { NOT_LIVE } from './live-session.ts';
 import { MediaGate } from './media-gate.ts';
 import { MediaRequests } from './media-requests.ts';
 import { MediaStore } from './media-store.ts';
-import { NodeLink, type NodeEvent } from './node-link.ts';
+import { Edges } from './edges.ts';
+import { NodeLink, type NodeAttachment, type NodeEvent } from './node-link.ts';
 import { Placement } from './placement.ts';
 
 /** What the relay needs from the RoomDO. */
@@ -35,6 +38,7 @@ export class MediaRelay {
   readonly #link: NodeLink;
   readonly #placement: Placement;
   readonly #requests: MediaRequests;
+  readonly #edges: Edges;
   /** A liveness probe of the node is in flight. */
   #probing = false;
 
@@ -46,8 +50,14 @@ export class MediaRelay {
   ) {
     this.#store = new MediaStore(ctx.storage.sql);
     this.#link = new NodeLink(ctx, config.secret, this.#store, {
-      ready: (ws, nodeId, rtpCapabilities) => this.#nodeReady(ws, nodeId, rtpCapabilities),
-      event: (message) => this.#nodeEvent(message),
+      ready: (ws, att, rtpCapabilities) => (att.role === 'edge' ? this.#edges.ready(att.nodeId) : this.#nodeReady(ws, att.nodeId, rtpCapabilities)),
+      event: (message, from) => this.#nodeEvent(message, from),
+    });
+    this.#edges = new Edges(env, config, this.#store, this.#link, {
+      roomId: () => host.roomId(),
+      originCall: (method, data) => this.#call(method, data, null),
+      originNotify: (method, data) => this.#notify(method, data, null),
+      sendTo: (identity, message) => this.#sendTo(identity, message),
     });
     this.#placement = new Placement(ctx, env, {
       roomId: () => host.roomId(),
@@ -59,8 +69,11 @@ export class MediaRelay {
       store: this.#store,
       gate: new MediaGate(this.#store, host.session),
       ready: () => this.#placement.ready(),
-      call: (method, data) => this.#call(method, data),
-      notify: (method, data) => this.#notify(method, data),
+      call: (method, data, nodeId) => this.#call(method, data, nodeId),
+      notify: (method, data, nodeId) => this.#notify(method, data, nodeId),
+      seatViewer: (identity, mayPublish) => this.#edges.seatViewer(identity, mayPublish),
+      ensurePiped: (producerId, edgeNodeId) => this.#edges.ensurePiped(producerId, edgeNodeId),
+      producerChanged: (producerId, change) => this.#edges.producerChanged(producerId, change),
       present: (identity) => host.socketsOf(identity).length > 0,
       broadcast: (message) => this.#broadcast(message),
       dropTransport: (id) => this.#dropTransport(id),
@@ -105,7 +118,7 @@ export class MediaRelay {
   onLeft(identity: string): void {
     for (const transport of this.#store.transportsOf(identity)) {
       this.#dropTransport(transport.id);
-      this.#notify('transport.close', { transportId: transport.id });
+      this.#notify('transport.close', { transportId: transport.id }, transport.node_id);
     }
   }
 
@@ -118,7 +131,7 @@ export class MediaRelay {
     if (node && !this.#probing) {
       this.#probing = true;
       this.ctx.waitUntil(
-        this.#call('router.capabilities', {})
+        this.#call('router.capabilities', {}, null)
           .catch((error: unknown) => {
             if (!(error instanceof ProtocolError) || error.code !== 'unavailable' || this.#link.socket() !== node) return;
             console.error('media: node stopped answering; treating it as lost');
@@ -133,6 +146,7 @@ export class MediaRelay {
 
   /** The room ended: the node closes the room's router, FleetDO forgets the assignment. */
   async endRoom(): Promise<void> {
+    this.#edges.dropAll();
     const node = this.#link.socket();
     if (node) {
       this.#link.notify(node, 'router.close', {});
@@ -147,10 +161,15 @@ export class MediaRelay {
       .catch((e: unknown) => console.error('media: release failed', e));
   }
 
-  /** The node socket closed or failed. Unless the room closed it, media is lost: re-place. */
+  /**
+   * A node socket closed or failed. Unless the room closed it: an edge's viewers rebuild
+   * elsewhere; the origin's loss is everyone's, and the room is placed again.
+   */
   onNodeGone(ws: WebSocket): void {
     const att = this.#link.lose(ws);
     if (!att) return;
+    if (att.role === 'edge') return this.#edges.lost(att.nodeId);
+    this.#edges.dropAll();
     this.#placement.nodeLost(att.nodeId);
     this.#link.failAll(new ProtocolError('unavailable', 'The media node was lost; rebuild after media.reset'));
     const hadMedia = att.ready;
@@ -163,11 +182,14 @@ export class MediaRelay {
 
   // ── The node ──────────────────────────────────────────────────────────────────
 
-  async #call<M extends NodeMethod>(method: M, data: NodeRequestData<M>): Promise<NodeResult<M>> {
+  /** Asks the origin (null; waiting for it while placing) or an edge. */
+  async #call<M extends NodeMethod>(method: M, data: NodeRequestData<M>, nodeId: string | null): Promise<NodeResult<M>> {
+    if (nodeId !== null) return this.#edges.call(nodeId, method, data);
     return this.#link.request(await this.#placement.ready(), method, data);
   }
 
-  #notify<M extends NodeMethod>(method: M, data: NodeRequestData<M>): void {
+  #notify<M extends NodeMethod>(method: M, data: NodeRequestData<M>, nodeId: string | null): void {
+    if (nodeId !== null) return this.#edges.notify(nodeId, method, data);
     const node = this.#link.socket();
     if (node) this.#link.notify(node, method, data);
   }
@@ -176,6 +198,7 @@ export class MediaRelay {
     // Every node socket comes with a fresh router: whatever the room still lists belonged to a
     // socket that was replaced without being lost (a reassignment), so clients rebuild.
     if (this.#store.hasObjects()) {
+      this.#edges.dropAll();
       this.#store.clearNode();
       this.#broadcast({ type: 'media.reset', reason: 'node_changed' });
       this.#broadcast({ type: 'media.producers', producers: [] });
@@ -185,7 +208,9 @@ export class MediaRelay {
     this.#placement.nodeReady(ws);
   }
 
-  #nodeEvent(message: NodeEvent): void {
+  #nodeEvent(message: NodeEvent, from: NodeAttachment): void {
+    const pipes = from.role === 'edge' ? this.#edges.edgeEvent(from.nodeId, message) : this.#edges.originEvent(message);
+    if (pipes === 'handled') return;
     switch (message.type) {
       case 'producer.closed':
         return this.#dropProducer(message.producerId);
@@ -209,7 +234,9 @@ export class MediaRelay {
 
   #dropProducer(producerId: string): void {
     const row = this.#store.remove(producerId);
-    if (row?.kind === 'producer') this.#broadcast({ type: 'media.producer_closed', producerId });
+    if (row?.kind !== 'producer') return;
+    this.#edges.producerChanged(producerId, 'close');
+    this.#broadcast({ type: 'media.producer_closed', producerId });
   }
 
   /** Forgets a transport and what lived on it; its producers are announced as closed. */

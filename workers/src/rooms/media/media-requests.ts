@@ -2,7 +2,9 @@
 // table typed from MEDIA_REQUESTS: a handler that answers the wrong shape does not compile. Each
 // request gets exactly one `response`.
 import { isMediaMethod, MAX_MEDIA_REQUESTS_IN_FLIGHT, parseMediaRequest, type MediaMethod, type MediaRequestData, type MediaResult, type NodeMethod, type NodeRequestData, type NodeResult, type RequestFrame, type RtpCapabilities, type ServerMessage, ProtocolError } from '@roomcast/schema/protocol';
+import { hasGrant } from '../realtime/moderation.ts';
 import { send, type Joined } from '../realtime/connection.ts';
+import type { ViewerSeat } from './edges.ts';
 import type { MediaGate } from './media-gate.ts';
 import { toProducer, type MediaStore } from './media-store.ts';
 
@@ -12,10 +14,16 @@ export interface MediaServices {
   gate: MediaGate;
   /** The ready node socket; waits while placing. */
   ready(): Promise<WebSocket>;
-  /** Asks the ready node (waiting for one while placing). */
-  call<M extends NodeMethod>(method: M, data: NodeRequestData<M>): Promise<NodeResult<M>>;
-  /** Tells the ready node, if there is one, without waiting for its answer. */
-  notify<M extends NodeMethod>(method: M, data: NodeRequestData<M>): void;
+  /** Asks a node: the origin (null, waiting for it while placing) or that edge. */
+  call<M extends NodeMethod>(method: M, data: NodeRequestData<M>, nodeId: string | null): Promise<NodeResult<M>>;
+  /** Tells a node, if it is connected, without waiting for its answer. */
+  notify<M extends NodeMethod>(method: M, data: NodeRequestData<M>, nodeId: string | null): void;
+  /** The node for a participant's receive transport (edges.ts). */
+  seatViewer(identity: string, mayPublish: boolean): Promise<ViewerSeat>;
+  /** The producer is available on that edge (piped from the origin once). */
+  ensurePiped(producerId: string, edgeNodeId: string): Promise<void>;
+  /** An origin producer paused, resumed or closed: its copies on edges follow. */
+  producerChanged(producerId: string, change: 'pause' | 'resume' | 'close'): void;
   /** The participant still has a joined socket. */
   present(identity: string): boolean;
   broadcast(message: ServerMessage): void;
@@ -70,14 +78,15 @@ function mediaHandlers(media: MediaServices): MediaHandlers {
     (action: 'pause' | 'resume'): Handler<'media.pause' | 'media.resume'> =>
     async (data, att) => {
       if ('consumerId' in data) {
-        gate.own('consumer', data.consumerId, att.identity);
-        return media.call(`consumer.${action}`, { consumerId: data.consumerId });
+        const consumer = gate.own('consumer', data.consumerId, att.identity);
+        return media.call(`consumer.${action}`, { consumerId: data.consumerId }, consumer.node_id);
       }
       const producerId = data.producerId;
       // Muting a muted producer changes nothing: no node call, and no frame to every socket.
       if ((gate.own('producer', producerId, att.identity).paused === 1) === (action === 'pause')) return {};
       gate.spendPublishChange(att.identity);
-      await media.call(`producer.${action}`, { producerId });
+      await media.call(`producer.${action}`, { producerId }, null);
+      media.producerChanged(producerId, action);
       store.setPaused(producerId, action === 'pause');
       const row = store.get(producerId);
       if (row) media.broadcast({ type: 'media.producer_updated', producer: toProducer(row) });
@@ -94,28 +103,35 @@ function mediaHandlers(media: MediaServices): MediaHandlers {
       const me = att.identity;
       if (direction === 'send') gate.requirePublish(att);
       return gate.holding('transport', me, async () => {
-        const created = await media.call('transport.create', { direction, owner: me });
-        // Left (or kicked) while the node was creating it: onLeft could not close what the room
-        // did not know yet, so it would live on the node until the room ends. Close it now.
-        if (!media.present(me)) {
-          media.notify('transport.close', { transportId: created.id });
-          throw new ProtocolError('not_found', 'You left the room before the transport was ready');
+        // Sending is always to the origin; receiving may be on an edge once the origin is full.
+        const seat = direction === 'send' ? undefined : await media.seatViewer(me, hasGrant(att.role, 'publish'));
+        const nodeId = seat?.nodeId ?? null;
+        try {
+          const created = await media.call('transport.create', { direction, owner: me }, nodeId);
+          // Left (or kicked) while the node was creating it: onLeft could not close what the room
+          // did not know yet, so it would live on the node until the room ends. Close it now.
+          if (!media.present(me)) {
+            media.notify('transport.close', { transportId: created.id }, nodeId);
+            throw new ProtocolError('not_found', 'You left the room before the transport was ready');
+          }
+          store.addTransport(created.id, me, direction, nodeId);
+          return created;
+        } finally {
+          seat?.release();
         }
-        store.addTransport(created.id, me, direction);
-        return created;
       });
     },
     'media.connectTransport': async (data, att) => {
-      gate.own('transport', data.transportId, att.identity);
-      return media.call('transport.connect', data);
+      const transport = gate.own('transport', data.transportId, att.identity);
+      return media.call('transport.connect', data, transport.node_id);
     },
     'media.restartIce': async (data, att) => {
-      gate.own('transport', data.transportId, att.identity);
-      return media.call('transport.restartIce', data);
+      const transport = gate.own('transport', data.transportId, att.identity);
+      return media.call('transport.restartIce', data, transport.node_id);
     },
     'media.closeTransport': async (data, att) => {
-      gate.own('transport', data.transportId, att.identity);
-      await media.call('transport.close', data);
+      const transport = gate.own('transport', data.transportId, att.identity);
+      await media.call('transport.close', data, transport.node_id);
       media.dropTransport(data.transportId);
       return {};
     },
@@ -127,7 +143,7 @@ function mediaHandlers(media: MediaServices): MediaHandlers {
       gate.spendPublishChange(me);
       return gate.holding('producer', me, async () => {
         const { transportId, kind, rtpParameters, source, paused } = data;
-        const produced = await media.call('transport.produce', { transportId, kind, rtpParameters, paused, identity: me, source });
+        const produced = await media.call('transport.produce', { transportId, kind, rtpParameters, paused, identity: me, source }, null);
         store.addProducer(produced.id, me, transportId, kind, source, paused ?? false);
         const row = store.get(produced.id);
         if (row) media.broadcast({ type: 'media.producer_added', producer: toProducer(row) });
@@ -140,28 +156,30 @@ function mediaHandlers(media: MediaServices): MediaHandlers {
       if (transport.direction !== 'recv') throw new ProtocolError('invalid_message', 'Consume on a recv transport');
       const producer = store.get(data.producerId);
       if (producer?.kind !== 'producer') throw new ProtocolError('not_found', `No producer ${data.producerId} in this room`);
+      const nodeId = transport.node_id;
       return gate.holding('consumer', me, async () => {
-        const consumed = await media.call('transport.consume', data);
-        store.addConsumer(consumed.id, me, data.transportId, producer.id, consumed.kind);
+        if (nodeId !== null) await media.ensurePiped(producer.id, nodeId);
+        const consumed = await media.call('transport.consume', data, nodeId);
+        store.addConsumer(consumed.id, me, data.transportId, producer.id, consumed.kind, nodeId);
         return consumed;
       });
     },
     'media.pause': pauseOrResume('pause'),
     'media.resume': pauseOrResume('resume'),
     'media.setPreferredLayers': async (data, att) => {
-      gate.own('consumer', data.consumerId, att.identity);
-      return media.call('consumer.setPreferredLayers', data);
+      const consumer = gate.own('consumer', data.consumerId, att.identity);
+      return media.call('consumer.setPreferredLayers', data, consumer.node_id);
     },
     'media.closeProducer': async (data, att) => {
       gate.own('producer', data.producerId, att.identity);
       gate.spendPublishChange(att.identity);
-      await media.call('producer.close', data);
+      await media.call('producer.close', data, null);
       media.dropProducer(data.producerId);
       return {};
     },
     'media.closeConsumer': async (data, att) => {
-      gate.own('consumer', data.consumerId, att.identity);
-      await media.call('consumer.close', data);
+      const consumer = gate.own('consumer', data.consumerId, att.identity);
+      await media.call('consumer.close', data, consumer.node_id);
       store.remove(data.consumerId);
       return {};
     },

@@ -1,9 +1,9 @@
-// The RoomDO's socket to its media node: the credential check when the node dials in, the
-// node.ready handshake, requests with ids and timeouts, and what to do with late answers. The
-// socket's own state lives in its attachment, so it survives the object hibernating. See
-// schema/src/protocol/fleet.ts.
+// The RoomDO's sockets to its media nodes (the origin, and any edges): the credential check when a
+// node dials in, the node.ready handshake, requests with ids and timeouts, and what to do with
+// late answers. Each socket's state lives in its attachment, so it survives the object
+// hibernating. See schema/src/protocol/fleet.ts.
 import { CLOSE_CODES, decodeFrame, FLEET_PROTOCOL_VERSION, MAX_NODE_FRAME_BYTES, MEDIA_REQUEST_TIMEOUT_MS, NODE_REQUESTS, NodeToRoom, PendingRequests, type NodeMethod, type NodeRequestData, type NodeResult, type RoomToNode, ProtocolError } from '@roomcast/schema/protocol';
-import { bearerOf, verifyRoomNodeToken } from '../../fleet/fleet-token.ts';
+import { bearerOf, verifyRoomNodeToken, type RoomNodeRole } from '../../fleet/fleet-token.ts';
 import { closeSocket } from '../realtime/connection.ts';
 import type { MediaStore } from './media-store.ts';
 
@@ -18,6 +18,7 @@ const MAX_ABANDONED = 256;
 export interface NodeAttachment {
   media: 'node';
   nodeId: string;
+  role: RoomNodeRole;
   ready: boolean;
   /** The room closed it on purpose (room ended, replaced): its close is not a loss. */
   closing: boolean;
@@ -32,8 +33,8 @@ export type NodeEvent = Extract<NodeToRoom, { type: 'producer.closed' | 'consume
 
 export interface NodeLinkHooks {
   /** The node completed node.ready; its socket is marked ready already. */
-  ready(ws: WebSocket, nodeId: string, rtpCapabilities: unknown): void;
-  event(message: NodeEvent): void;
+  ready(ws: WebSocket, att: NodeAttachment, rtpCapabilities: unknown): void;
+  event(message: NodeEvent, from: NodeAttachment): void;
 }
 
 export class NodeLink {
@@ -62,6 +63,7 @@ export class NodeLink {
   async accept(request: Request, roomId: string): Promise<Response> {
     const token = bearerOf(request);
     let nodeId: string;
+    let role: RoomNodeRole;
     try {
       if (!token) throw new Error('no token');
       const verified = await verifyRoomNodeToken(this.secret, token, roomId);
@@ -69,20 +71,24 @@ export class NodeLink {
       // logged, or a released node's old) credential must not be able to take the room's media.
       if (!this.store.useCredential(verified.jti, verified.expiresAt, Date.now())) throw new Error('credential already used');
       nodeId = verified.nodeId;
+      role = verified.role;
     } catch {
       return Response.json(
         { error: { code: 'invalid_room_node_token', message: 'The room-node credential is invalid, expired, already used or for another room' } },
         { status: 401 },
       );
     }
-    // The newest assignment wins: an older node socket (a previous placement) is let go.
+    // The newest assignment wins: an older origin socket (a previous placement) is let go when a
+    // new origin dials in, and the same node's older socket whatever its role.
     for (const old of this.ctx.getWebSockets(MEDIA_NODE_TAG)) {
+      const att = old.deserializeAttachment() as NodeAttachment | null;
+      if (att?.nodeId !== nodeId && !(role === 'origin' && att?.role !== 'edge')) continue;
       this.markClosing(old);
       closeSocket(old, CLOSE_CODES.replaced, 'another node took the room');
     }
     const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server, [MEDIA_NODE_TAG]);
-    server.serializeAttachment({ media: 'node', nodeId, ready: false, closing: false } satisfies NodeAttachment);
+    server.serializeAttachment({ media: 'node', nodeId, role, ready: false, closing: false } satisfies NodeAttachment);
     return new Response(null, { status: 101, webSocket: client });
   }
 
@@ -100,8 +106,9 @@ export class NodeLink {
         this.markClosing(ws);
         return closeSocket(ws, CLOSE_CODES.policy, 'unsupported_protocol');
       }
-      ws.serializeAttachment({ ...att, ready: true } satisfies NodeAttachment);
-      return this.hooks.ready(ws, att.nodeId, message.rtpCapabilities);
+      const ready = { ...att, ready: true } satisfies NodeAttachment;
+      ws.serializeAttachment(ready);
+      return this.hooks.ready(ws, ready, message.rtpCapabilities);
     }
     switch (message.type) {
       case 'node.ready':
@@ -117,17 +124,30 @@ export class NodeLink {
         console.error('media: node reported', message.code, message.message);
         return;
       default:
-        return this.hooks.event(message);
+        return this.hooks.event(message, att);
     }
   }
 
-  /** The ready node socket, if there is one. */
+  /** The ready origin socket, if there is one. */
   socket(): WebSocket | undefined {
-    for (const ws of this.ctx.getWebSockets(MEDIA_NODE_TAG)) {
+    return this.#ready((att) => att.role !== 'edge')[0];
+  }
+
+  /** The ready socket of that edge node, if there is one. */
+  edgeSocket(nodeId: string): WebSocket | undefined {
+    return this.#ready((att) => att.role === 'edge' && att.nodeId === nodeId)[0];
+  }
+
+  /** Every ready edge socket. */
+  edgeSockets(): WebSocket[] {
+    return this.#ready((att) => att.role === 'edge');
+  }
+
+  #ready(match: (att: NodeAttachment) => boolean): WebSocket[] {
+    return this.ctx.getWebSockets(MEDIA_NODE_TAG).filter((ws) => {
       const att = ws.deserializeAttachment() as NodeAttachment | null;
-      if (att?.ready && !att.closing && ws.readyState === WebSocket.OPEN) return ws;
-    }
-    return undefined;
+      return att?.ready && !att.closing && ws.readyState === WebSocket.OPEN && match(att);
+    });
   }
 
   /** Asks the node; the answer is validated against the method's result schema. */

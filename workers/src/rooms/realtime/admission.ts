@@ -1,13 +1,14 @@
 // What a hello may admit, decided from more than the token: a member's role is their role now (a
 // demotion or removal beats an older token), a token of a session that has ended cannot reopen the
-// room or reset its bans, and every role takes a seat the plan counts.
+// room or reset its bans, a token an API key minted dies with the key, and every role takes a seat
+// the plan counts.
 import { ProtocolError, CLOSE_CODES } from '@roomcast/schema/protocol';
 import { grantsFor, HOST_ROLES, type Role } from '@roomcast/schema';
 import { isUuid } from '../../auth/tokens.ts';
 import type { Config } from '../../config.ts';
 import { isMemberIdentity, memberIdentity } from '../identities.ts';
 import type { RoomTokenClaims } from '../room-token.ts';
-import { memberRole, sessionIsLive, type ViewerLimit } from './postgres.ts';
+import { apiKeyActive, memberRole, sessionIsLive, type ViewerLimit } from './postgres.ts';
 
 /** The claims to admit with, or a ProtocolError that closes the socket. */
 export async function currentClaims(config: Config, claims: RoomTokenClaims, roomId: string, sessionId: string | null): Promise<RoomTokenClaims> {
@@ -17,6 +18,9 @@ export async function currentClaims(config: Config, claims: RoomTokenClaims, roo
   }
   if (!isMemberIdentity(claims.identity)) {
     if (claims.userId !== null) throw new ProtocolError('invalid_token', 'The room token is not valid for this room', CLOSE_CODES.policy);
+    if (claims.apiKeyId !== undefined && !(await apiKeyActive(config, claims.organizationId, claims.apiKeyId))) {
+      throw new ProtocolError('forbidden', 'The API key that issued this token was revoked or lost API access', CLOSE_CODES.policy);
+    }
     return claims;
   }
   if (!claims.userId || !isUuid(claims.userId) || claims.identity !== memberIdentity(claims.userId)) {

@@ -14,6 +14,8 @@ export type Attachment =
       name: string;
       role: Role;
       organizationId: string;
+      /** The API key that minted the participant's token, if one did. */
+      apiKeyId?: string | undefined;
     }
   /** The server is closing it (kick, replace, stale, end): its close event changes nothing. */
   | { phase: 'closed'; connectedAt: number; lastSeen: number };

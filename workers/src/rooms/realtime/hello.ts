@@ -45,6 +45,9 @@ export async function hello(room: LiveRoom, ws: WebSocket, hello: MessageOf<'hel
   if (room.state.isBanned(claims.identity) || room.guests.isBanned(guestFps)) {
     throw new ProtocolError('banned', 'You were removed from this room for the rest of the session', CLOSE_CODES.policy);
   }
+  if (isGuestIdentity(claims.identity) && room.state.membersOnly) {
+    throw new ProtocolError('forbidden', 'This room is for members only', CLOSE_CODES.policy);
+  }
   room.fanout.check('join', claims.identity, now, true);
   for (const fp of guestFps) room.fanout.check('join', `client:${fp}`, now, true);
 
@@ -110,6 +113,7 @@ function admit(room: LiveRoom, ws: WebSocket, claims: RoomTokenClaims, row: Part
     name: claims.name,
     role: claims.role,
     organizationId: claims.organizationId,
+    ...(claims.apiKeyId ? { apiKeyId: claims.apiKeyId } : {}),
   });
   const self = toParticipant(row);
   send(ws, {

@@ -3,6 +3,7 @@
 // answers the sender only: the room hears nothing.
 import { CLOSE_CODES, ProtocolError } from '@roomcast/schema/protocol';
 import type { Role } from '@roomcast/schema';
+import type { RoomVisibility } from '../room-stub.ts';
 import { isGuestIdentity, memberIdentity } from '../identities.ts';
 import { absentRole } from './absent-rank.ts';
 import { send, type Joined, type MessageOf } from './connection.ts';
@@ -77,6 +78,31 @@ export function chatSwitch(room: LiveRoom, ws: WebSocket, att: Joined, message: 
   if (room.state.view().chatEnabled === message.enabled) return send(ws, { type: 'room.updated', room: room.state.view() });
   room.state.setChatEnabled(message.enabled);
   room.sockets.broadcast({ type: 'room.updated', room: room.state.view() });
+}
+
+/**
+ * The room's visibility changed: when it is no longer public, the anonymous guests in it leave and
+ * their tokens (still valid for minutes) cannot bring them back.
+ */
+export function visibilityChanged(room: LiveRoom, visibility: RoomVisibility): void {
+  const membersOnly = visibility !== 'public';
+  room.state.setMembersOnly(membersOnly);
+  if (!membersOnly) return;
+  const now = Date.now();
+  for (const row of room.presence.all()) {
+    if (isGuestIdentity(row.identity)) eject(room, row, 'kicked', 'This room is now for members only', CLOSE_CODES.policy, 'kicked', now);
+  }
+}
+
+/** An API key was revoked: the participants it minted leave (their tokens are refused from now on). */
+export function apiKeyRevoked(room: LiveRoom, apiKeyId: string): void {
+  const identities = new Set<string>();
+  for (const [, att] of room.sockets.live()) if (att.phase === 'joined' && att.apiKeyId === apiKeyId) identities.add(att.identity);
+  const now = Date.now();
+  for (const identity of identities) {
+    const row = room.presence.get(identity);
+    if (row) eject(room, row, 'forbidden', 'The API key that let you in was revoked', CLOSE_CODES.policy, 'kicked', now);
+  }
 }
 
 /** A member's role changed (null: removed from the organization): they join again, or not at all. */

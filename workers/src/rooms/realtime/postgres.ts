@@ -1,10 +1,11 @@
 // What the RoomDO reads from and writes to Postgres besides usage rows: the plan's seat limits
 // (cached briefly: admission must not cost a query per viewer), whether a session is still live,
-// a member's current role, and closing the room session when the room ends from inside (a host's
+// a member's current role, whether the API key that minted a token is still active, and closing the room session when the room ends from inside (a host's
 // room.end, or the empty-room alarm).
 import { and, eq, isNull } from 'drizzle-orm';
-import { memberships, roomSessions } from '@roomcast/schema/db';
+import { apiKeys, memberships, roomSessions } from '@roomcast/schema/db';
 import type { Role } from '@roomcast/schema';
+import { isUuid } from '../../auth/tokens.ts';
 import type { Config } from '../../config.ts';
 import { Database } from '../../db/database.ts';
 import { effectivePlan } from '../../plans/limits.ts';
@@ -66,6 +67,23 @@ export async function sessionIsLive(config: Config, organizationId: string, room
         .where(and(eq(roomSessions.id, sessionId), eq(roomSessions.roomId, roomId), isNull(roomSessions.endedAt))),
     );
     return rows.length > 0;
+  } finally {
+    await db.close();
+  }
+}
+
+/** Whether the API key may still act: not revoked, and the organization's plan still has API access. */
+export async function apiKeyActive(config: Config, organizationId: string, apiKeyId: string): Promise<boolean> {
+  if (!isUuid(apiKeyId)) return false;
+  const db = new Database(config);
+  try {
+    return await db.scoped({ organizationId }, async (tx) => {
+      const [row] = await tx
+        .select({ id: apiKeys.id })
+        .from(apiKeys)
+        .where(and(eq(apiKeys.id, apiKeyId), eq(apiKeys.organizationId, organizationId), isNull(apiKeys.revokedAt)));
+      return row !== undefined && (await effectivePlan(tx, organizationId)).apiAccess;
+    });
   } finally {
     await db.close();
   }

@@ -21,6 +21,8 @@ export class RoomStateStore {
       empty_since INTEGER)`);
     sql.exec(`CREATE TABLE IF NOT EXISTS bans (identity TEXT PRIMARY KEY, banned_at INTEGER NOT NULL)`);
     sql.exec(`INSERT OR IGNORE INTO room_meta (singleton) VALUES (1)`);
+    // Its own table (objects created before it have room_meta without the column).
+    sql.exec(`CREATE TABLE IF NOT EXISTS room_access (singleton INTEGER PRIMARY KEY CHECK (singleton = 1), members_only INTEGER NOT NULL)`);
   }
 
   get meta(): Meta {
@@ -57,6 +59,14 @@ export class RoomStateStore {
   }
   setEmptySince(at: number | null) {
     this.#set('empty_since', at);
+  }
+
+  /** The room stopped being public (the REST update tells it): anonymous guests may not stay or join. */
+  setMembersOnly(membersOnly: boolean) {
+    this.sql.exec(`INSERT OR REPLACE INTO room_access (singleton, members_only) VALUES (1, ?)`, membersOnly ? 1 : 0);
+  }
+  get membersOnly(): boolean {
+    return this.sql.exec<{ members_only: number }>(`SELECT members_only FROM room_access WHERE singleton = 1`).toArray()[0]?.members_only === 1;
   }
 
   ban(identity: string, at: number) {
