@@ -1,2 +1,3 @@
 export * from './permissions.ts';
 export * from './plans.ts';
+export * from './webhook-events.ts';

@@ -16,6 +16,8 @@ export const PERMISSIONS = {
   'room.end': ['owner', 'admin', 'host'],
   'room.join': ['owner', 'admin', 'host', 'cohost', 'moderator', 'viewer'],
   'apikey.manage': ['owner', 'admin'],
+  // Webhook endpoints hold signing secrets: managed like API keys, by people, never by a key.
+  'webhook.manage': ['owner', 'admin'],
   'billing.manage': ['owner', 'admin'],
   'usage.read': ['owner', 'admin'],
 } as const satisfies Record<string, readonly Role[]>;

@@ -7,37 +7,50 @@
 // later calls join it; state lives on globalThis because each project may load its own copy of
 // this module. If the ports are already served by another test run's proxy and adapter (two
 // engineers on one machine), those are reused and the database is migrated but not recreated,
-// so that run is not pulled out from under its tests.
+// so that run is not pulled out from under its tests. A webhook receiver (webhook-receiver.ts)
+// listens on a port of the system's choosing, handed to the tests as `inject('webhookReceiverPort')`.
 import pg from 'pg';
+import type { TestProject } from 'vitest/node';
 import { migrate } from '../db/migrate.ts';
 import { NEON_PROXY_HEALTH, startNeonWsProxy } from '../local/neon-ws-proxy.ts';
 import { FAKE_STRIPE_HEALTH, startFakeStripe } from '../local/fake-stripe.ts';
 import { maintenanceUrl } from '../local/postgres.ts';
 import { UPSTASH_ADAPTER_HEALTH, startUpstashAdapter } from '../local/upstash-adapter.ts';
 import { testServices } from './services.ts';
+import { startWebhookReceiver } from './webhook-receiver.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    webhookReceiverPort: number;
+  }
+}
 
 interface Running {
   close(): Promise<void>;
 }
+interface Started extends Running {
+  webhookReceiverPort: number;
+}
 interface SharedState {
   refs: number;
-  ready: Promise<Running>;
+  ready: Promise<Started>;
 }
 
 const STATE = Symbol.for('roomcast.test-services');
 const shared = globalThis as { [STATE]?: SharedState };
 const log = (line: string) => console.log(`[test-services] ${line}`);
 
-export default async function setup(): Promise<() => Promise<void>> {
+export default async function setup(project?: TestProject): Promise<() => Promise<void>> {
   let state = shared[STATE];
   if (!state) {
     state = { refs: 0, ready: start() };
     shared[STATE] = state;
   }
   state.refs += 1;
-  let running: Running;
+  let running: Started;
   try {
     running = await state.ready;
+    project?.provide('webhookReceiverPort', running.webhookReceiverPort);
   } catch (err) {
     state.refs -= 1;
     if (shared[STATE] === state) delete shared[STATE];
@@ -54,8 +67,9 @@ export default async function setup(): Promise<() => Promise<void>> {
   };
 }
 
-async function start(): Promise<Running> {
+async function start(): Promise<Started> {
   const owned: Running[] = [];
+  let webhookReceiverPort = 0;
   const closeAll = async () => {
     for (const s of owned.reverse()) await s.close().catch(() => {});
   };
@@ -76,6 +90,9 @@ async function start(): Promise<Running> {
       startFakeStripe({ port: testServices.fakeStripePort, secretKey: testServices.stripeSecretKey, log: () => {} }),
     );
     if (stripe) owned.push(stripe);
+    const receiver = await startWebhookReceiver();
+    owned.push(receiver);
+    webhookReceiverPort = receiver.port;
 
     const anotherRunIsActive = !proxy || !adapter;
     await prepareDatabase(testServices.adminDatabaseUrl, { recreate: !anotherRunIsActive });
@@ -84,7 +101,7 @@ async function start(): Promise<Running> {
     await closeAll();
     throw err;
   }
-  return { close: closeAll };
+  return { close: closeAll, webhookReceiverPort };
 }
 
 /** Starts the service, or returns undefined when our own kind already serves that port. */

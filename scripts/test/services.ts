@@ -50,5 +50,7 @@ export const testServices = {
     ROOM_TOKEN_SECRET: 'test-room-token-secret-0123456789abcdef',
     FLEET_SECRET: 'test-fleet-secret-0123456789abcdef',
     ADMIN_TOKEN: 'test-admin-token-0123456789abcdef0123',
+    // Webhook retries 200 ms, 400 ms, 800 ms... apart instead of 30 s, 1 min, 2 min...
+    WEBHOOK_RETRY_BASE_MS: '200',
   },
 } as const;

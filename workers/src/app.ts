@@ -14,6 +14,7 @@ import { fleetRoutes } from './fleet/fleet-routes.ts';
 import { createRouter, type AppEnv } from './http.ts';
 import { limitRoutes } from './plans/limit-routes.ts';
 import { limitPrincipalRate } from './platform/api-rate-limit.ts';
+import { apiReferenceRoutes } from './platform/api-reference.ts';
 import { limitRequestBody } from './platform/body-limit.ts';
 import { refuseDeployedDevelopment } from './platform/deploy-guard.ts';
 import { health } from './platform/health.ts';
@@ -25,6 +26,9 @@ import { roomRoutes } from './rooms/room-routes.ts';
 import { invitationAcceptRoutes, memberRoutes } from './tenancy/member-routes.ts';
 import { organizationRoutes } from './tenancy/organization-routes.ts';
 import { workspaceRoutes } from './tenancy/workspace-routes.ts';
+import { webhookDeliveryRoutes } from './webhooks/delivery-routes.ts';
+import { webhookEndpointRoutes } from './webhooks/endpoint-routes.ts';
+import { documentWebhookEvents } from './webhooks/openapi-events.ts';
 
 const requestContext = createMiddleware<AppEnv>(async (c, next) => {
   const config = loadConfig(c.env);
@@ -56,6 +60,9 @@ api.route('/subscriptions', subscriptionRoutes);
 api.route('/organizations', organizationBillingRoutes);
 api.route('/organizations', limitRoutes);
 api.route('/webhooks', webhookRoutes);
+api.route('/organizations', webhookEndpointRoutes);
+api.route('/organizations', webhookDeliveryRoutes);
+documentWebhookEvents(api.openAPIRegistry);
 
 api.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
   type: 'http',
@@ -81,6 +88,8 @@ app.get('/health', health);
 // Node and operator credentials, not sessions: mounted ahead of `api` and its session middleware.
 app.route('/api/v1', fleetRoutes);
 app.route('/api/v1/rooms', mediaNodeRoutes);
+// The API reference page (public, like the OpenAPI document it renders).
+app.route('/api/v1', apiReferenceRoutes);
 app.route('/api/v1', api);
 
 app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${new URL(c.req.url).pathname}` } }, 404));

@@ -68,6 +68,14 @@ const ConfigSchema = z.object({
   // guidance is 200-300 viewers per router), and how many edges one room may use.
   MEDIA_VIEWERS_PER_NODE: intFrom(200),
   MEDIA_MAX_EDGES: intFrom(8),
+  // Tenant webhooks (workers/src/webhooks): the first retry's delay (doubling after each failure),
+  // how long one attempt may take, and after how many hours of failures an endpoint is disabled.
+  WEBHOOK_RETRY_BASE_MS: intFrom(30_000),
+  WEBHOOK_TIMEOUT_SECONDS: intFrom(12),
+  WEBHOOK_DISABLE_AFTER_HOURS: intFrom(5 * 24),
+  // DNS-over-HTTPS (JSON) resolver asked, in production, whether an endpoint's host name resolves
+  // to a private address.
+  WEBHOOK_DNS_RESOLVER: z.url().default('https://cloudflare-dns.com/dns-query'),
 });
 
 export interface Config {
@@ -93,6 +101,16 @@ export interface Config {
   fleet: FleetConfig;
   /** TURN credentials for every join; undefined: joins carry no iceServers (no relay). */
   turn: TurnConfig | undefined;
+  webhooks: WebhookConfig;
+}
+
+export interface WebhookConfig {
+  /** Production: https only, no private, loopback or link-local destinations (at create and send). */
+  publicUrlsOnly: boolean;
+  retryBaseMs: number;
+  timeoutMs: number;
+  disableAfterMs: number;
+  dnsResolver: string;
 }
 
 export interface OrganizationLimits {
@@ -227,6 +245,13 @@ export function loadConfig(env: Env): Config {
       maxEdges: v.MEDIA_MAX_EDGES,
     },
     turn: v.TURN_SECRET && v.TURN_URLS ? { secret: v.TURN_SECRET, urls: v.TURN_URLS, ttlSeconds: v.TURN_TTL_SECONDS } : undefined,
+    webhooks: {
+      publicUrlsOnly: v.APP_ENV === 'production',
+      retryBaseMs: v.WEBHOOK_RETRY_BASE_MS,
+      timeoutMs: v.WEBHOOK_TIMEOUT_SECONDS * 1000,
+      disableAfterMs: v.WEBHOOK_DISABLE_AFTER_HOURS * 3600_000,
+      dnsResolver: v.WEBHOOK_DNS_RESOLVER,
+    },
   };
   cached = { env, config };
   return config;

@@ -3,6 +3,7 @@ export interface Env {
   ROOM: DurableObjectNamespace;
   FLEET: DurableObjectNamespace;
   FILES: R2Bucket;
+  WEBHOOKS: DurableObjectNamespace;
   APP_ENV?: string;
   DATABASE_URL?: string;
   NEON_WS_PROXY?: string;
@@ -47,4 +48,8 @@ export interface Env {
   STRIPE_PRICE_ENTERPRISE?: string;
   STRIPE_METER_PARTICIPANT_MINUTES?: string;
   STRIPE_METER_STREAM_MINUTES?: string;
+  WEBHOOK_RETRY_BASE_MS?: string;
+  WEBHOOK_TIMEOUT_SECONDS?: string;
+  WEBHOOK_DISABLE_AFTER_HOURS?: string;
+  WEBHOOK_DNS_RESOLVER?: string;
 }

@@ -2,12 +2,18 @@ import { app } from './app.ts';
 import { reportUsage } from './billing/usage-reporter.ts';
 import { loadConfig } from './config.ts';
 import type { Env } from './env.ts';
+import { wakeDueWebhookDeliveries } from './webhooks/wake.ts';
 
 export { RoomDO } from './rooms/room-do.ts';
 export { FleetDO } from './fleet/fleet-do.ts';
+export { WebhookDeliveryDO } from './webhooks/delivery-do.ts';
 
 export default {
   fetch: (request, env, ctx) => app.fetch(request, env, ctx),
-  // Cron trigger (wrangler.toml): report closed usage slices to Stripe as meter events.
-  scheduled: (_controller, env, ctx) => ctx.waitUntil(reportUsage(loadConfig(env)).then(() => undefined)),
+  // Cron trigger (wrangler.toml): report closed usage slices to Stripe as meter events, and wake
+  // the webhook delivery of every organization with a delivery due (the backstop for lost wake-ups).
+  scheduled: (_controller, env, ctx) => {
+    ctx.waitUntil(reportUsage(loadConfig(env)).then(() => undefined));
+    ctx.waitUntil(wakeDueWebhookDeliveries(loadConfig(env)));
+  },
 } satisfies ExportedHandler<Env>;

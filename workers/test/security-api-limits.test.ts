@@ -85,14 +85,22 @@ describe('per-principal rate limits', () => {
     expect((await from(`${network}::7`, '/auth/me', { authorization: `Bearer ${user.token}` })).status).toBe(200);
   });
 
-  it('an API key over its budget gets 429 rate_limited', async () => {
+  it('an API key over its budget gets 429 rate_limited; every answer says where it stands in RateLimit headers', async () => {
     const owner = await signUp('rate-key');
     await setPlan(owner, 'professional');
     const key = await api('POST', `/organizations/${owner.organizationId}/api-keys`, { token: owner.token, body: { name: 'ci' } });
     expect(key.status).toBe(201);
-    const statuses: number[] = [];
-    for (let i = 0; i < 9; i++) statuses.push((await fetchWith(limited, get(`/organizations/${owner.organizationId}/rooms`, key.body.secret))).status);
-    expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 200, 429, 429]);
+    const answers: ApiResponse[] = [];
+    for (let i = 0; i < 9; i++) answers.push(await fetchWith(limited, get(`/organizations/${owner.organizationId}/rooms`, key.body.secret)));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200, 200, 200, 429, 429]);
+    expect(answers.map((a) => Number(a.headers.get('ratelimit-remaining')))).toEqual([6, 5, 4, 3, 2, 1, 0, 0, 0]);
+    expect(answers[0]!.headers.get('ratelimit-policy')).toBe('"api-key";q=7;w=60');
+    expect(answers[0]!.headers.get('ratelimit')).toMatch(/^"api-key";r=6;t=\d+$/);
+    expect(answers[0]!.headers.get('ratelimit-limit')).toBe('7');
+    const reset = Number(answers[8]!.headers.get('ratelimit-reset'));
+    expect(reset).toBeGreaterThan(0);
+    expect(reset).toBeLessThanOrEqual(60);
+    expect(Number(answers[8]!.headers.get('retry-after'))).toBe(reset);
   });
 });
 

@@ -153,3 +153,6 @@ export const ApiKey = z.object({
 
 // ── Plans and billing ──
 export * from './billing.ts';
+
+// ── Tenant webhooks ──
+export * from './webhooks.ts';

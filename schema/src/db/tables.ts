@@ -5,6 +5,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import {
   bigint,
+  bigserial,
   boolean,
   index,
   integer,
@@ -351,41 +352,77 @@ export const usageReports = pgTable(
 
 // ── Integration ───────────────────────────────────────────────────────────────
 
+// Tenant webhooks (workers/src/webhooks). The secret signs deliveries, so it is kept readable
+// (HMAC needs the key itself, unlike API keys, which are only compared); after a rotation the
+// previous secret keeps signing beside the new one until `previous_secret_expires_at`.
 export const webhookEndpoints = pgTable(
   'webhook_endpoints',
   {
     id: id(),
     organizationId: organizationRef(),
     url: text('url').notNull(),
+    description: text('description').notNull().default(''),
     secret: text('secret').notNull(),
+    previousSecret: text('previous_secret'),
+    previousSecretExpiresAt: timestamp('previous_secret_expires_at', { withTimezone: true }),
     events: text('events').array().notNull(),
     enabled: boolean('enabled').notNull().default(true),
+    // Why the endpoint was switched off: 'manual', 'gone' (it answered 410), 'failing' (days of failures).
+    disabledReason: text('disabled_reason'),
+    // First failure since the last success: an endpoint failing for too long is disabled.
+    failingSince: timestamp('failing_since', { withTimezone: true }),
     createdAt: createdAt(),
+    updatedAt: updatedAt(),
   },
   (t) => [index('webhook_endpoints_org_idx').on(t.organizationId), tenantPolicy(t.organizationId)],
 );
 
+// The delivery log: one row per event and endpoint, written in the transaction that made the event,
+// before anything is sent. `payload` is the exact event body; `event_id` is its webhook-id (the same
+// for every endpoint and every attempt). `seq` orders deliveries as the events happened.
 export const webhookDeliveries = pgTable(
   'webhook_deliveries',
   {
     id: id(),
+    seq: bigserial('seq', { mode: 'number' }).notNull(),
     organizationId: organizationRef(),
     endpointId: uuid('endpoint_id')
       .notNull()
       .references(() => webhookEndpoints.id, { onDelete: 'cascade' }),
+    eventId: text('event_id').notNull(),
     eventType: text('event_type').notNull(),
     payload: jsonb('payload').notNull(),
     status: text('status', { enum: ['pending', 'delivered', 'failed'] }).notNull().default('pending'),
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }),
     responseStatus: integer('response_status'),
+    lastAttemptAt: timestamp('last_attempt_at', { withTimezone: true }),
     createdAt: createdAt(),
   },
   (t) => [
     index('webhook_deliveries_endpoint_idx').on(t.endpointId, t.createdAt),
     index('webhook_deliveries_due_idx').on(t.status, t.nextAttemptAt),
+    index('webhook_deliveries_event_idx').on(t.organizationId, t.eventId),
     tenantPolicy(t.organizationId),
   ],
+);
+
+/** Every HTTP attempt of a delivery: what the endpoint answered and how long it took. */
+export const webhookAttempts = pgTable(
+  'webhook_attempts',
+  {
+    id: id(),
+    organizationId: organizationRef(),
+    deliveryId: uuid('delivery_id')
+      .notNull()
+      .references(() => webhookDeliveries.id, { onDelete: 'cascade' }),
+    attemptedAt: timestamp('attempted_at', { withTimezone: true }).notNull().defaultNow(),
+    responseStatus: integer('response_status'),
+    // Network error, timeout or refused URL; null when the endpoint answered.
+    error: text('error'),
+    durationMs: integer('duration_ms').notNull(),
+  },
+  (t) => [index('webhook_attempts_delivery_idx').on(t.deliveryId, t.attemptedAt), tenantPolicy(t.organizationId)],
 );
 
 export const auditLog = pgTable(

@@ -22,6 +22,7 @@ export function dashboardNav(slug: string): NavItem[] {
     { href: `${base}/workspaces`, label: 'Workspaces' },
     { href: `${base}/members`, label: 'Members' },
     { href: `${base}/api-keys`, label: 'API keys', permission: 'apikey.manage' },
+    { href: `${base}/webhooks`, label: 'Webhooks', permission: 'webhook.manage' },
     { href: `${base}/plan`, label: 'Plan & usage' },
     { href: `${base}/billing`, label: 'Billing', permission: 'billing.manage' },
   ];

@@ -56,6 +56,20 @@ export const ApiKeyList = z.object({ apiKeys: z.array(Shapes.ApiKey) });
 /** POST /organizations/{org}/api-keys (the secret exists only in this answer) */
 export const ApiKeyCreated = z.object({ apiKey: Shapes.ApiKey, secret: z.string() });
 
+// ── webhooks ──
+/** GET /organizations/{org}/webhooks */
+export const WebhookEndpointList = z.object({ endpoints: z.array(Shapes.WebhookEndpoint) });
+/** POST /organizations/{org}/webhooks and .../rotate-secret (the secret exists only in these answers) */
+export const WebhookEndpointCreated = z.object({ endpoint: Shapes.WebhookEndpoint, secret: z.string() });
+/** GET/PATCH /organizations/{org}/webhooks/{endpoint} */
+export const WebhookEndpointResponse = Shapes.WebhookEndpoint;
+/** GET /organizations/{org}/webhooks/{endpoint}/deliveries */
+export const WebhookDeliveryList = z.object({ deliveries: z.array(Shapes.WebhookDelivery) });
+/** POST .../test */
+export const WebhookTestSent = z.object({ delivery: Shapes.WebhookDelivery });
+/** POST .../redeliver */
+export const WebhookRedelivered = z.object({ redelivered: z.number() });
+
 // ── billing ──
 /** GET /subscriptions/plans */
 export const PlanListResponse = Shapes.PlanList;

@@ -26,6 +26,8 @@ export type Room = z.infer<typeof Shapes.Room>;
 export type RoomSession = z.infer<typeof Shapes.RoomSession>;
 export type RoomJoin = z.infer<typeof Shapes.RoomJoin>;
 export type ApiKey = z.infer<typeof Shapes.ApiKey>;
+export type WebhookEndpoint = z.infer<typeof Shapes.WebhookEndpoint>;
+export type WebhookDelivery = z.infer<typeof Shapes.WebhookDelivery>;
 export type Plan = z.infer<typeof Shapes.Plan>;
 export type LimitUsage = z.infer<typeof Shapes.LimitUsage>;
 

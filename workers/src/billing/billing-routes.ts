@@ -16,6 +16,8 @@ import { organizations, plans, subscriptions } from '@roomcast/schema/db';
 import type { PlanId } from '@roomcast/schema';
 import { ApiError, conflict, forbidden } from '../errors.ts';
 import { bearerSecurity, createRouter, errorResponses, iso, jsonBody, jsonContent, OrgParam, type AppEnv } from '../http.ts';
+import { emitWebhookEvent } from '../webhooks/events.ts';
+import { wakeWebhookDelivery } from '../webhooks/wake.ts';
 import { withOrganization } from '../tenancy/access.ts';
 import { audit } from '../tenancy/audit.ts';
 import { currentPeriod, limitUsage, loadSubscription, toPlan, usageSeconds } from './plan-usage.ts';
@@ -241,8 +243,15 @@ organizationBillingRoutes.openapi(
         .where(eq(subscriptions.organizationId, org));
       await audit(tx, access, 'billing.local_plan_switched', { type: 'subscription', id: org }, { from: previous?.planId, to: planId });
       const { plan, subscription } = await loadSubscription(tx, org);
+      await emitWebhookEvent(tx, org, 'subscription.updated', {
+        plan: subscription.planId,
+        status: subscription.status,
+        previousPlan: previous?.planId ?? null,
+        cancelAtPeriodEnd: subscription.cancelAtPeriodEnd,
+      });
       return { organizationId: org, mode: 'local' as const, plan: toPlan(plan), status: subscription.status };
     });
+    await wakeWebhookDelivery(org);
     return c.json(body, 200);
   },
 );

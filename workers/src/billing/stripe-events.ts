@@ -25,6 +25,8 @@ import type { Redis } from '@upstash/redis/cloudflare';
 import { auditLog, stripeEvents, subscriptions } from '@roomcast/schema/db';
 import type { PlanId } from '@roomcast/schema';
 import type { Database, Tx } from '../db/database.ts';
+import { emitWebhookEvent } from '../webhooks/events.ts';
+import { wakeWebhookDelivery } from '../webhooks/wake.ts';
 import { ApiError } from '../errors.ts';
 import { planForPrice, type StripeBilling } from './stripe.ts';
 
@@ -103,7 +105,7 @@ async function apply(db: Database, billing: StripeBilling, event: Stripe.Event):
     const [inserted] = await db.global((g) => g.insert(stripeEvents).values({ ...record, organizationId: null }).onConflictDoNothing().returning());
     return inserted ? 'ignored' : 'duplicate';
   }
-  return db.scoped({ organizationId }, async (tx) => {
+  const outcome = await db.scoped({ organizationId }, async (tx): Promise<EventOutcome> => {
     const [inserted] = await tx.insert(stripeEvents).values({ ...record, organizationId }).onConflictDoNothing().returning();
     if (!inserted) return 'duplicate';
     // Serializes concurrent events of one organization on its subscription row.
@@ -123,8 +125,19 @@ async function apply(db: Database, billing: StripeBilling, event: Stripe.Event):
       targetId: current.id,
       data: { eventId: event.id, ...change },
     });
+    const [after] = await tx.select().from(subscriptions).where(eq(subscriptions.organizationId, organizationId));
+    if (after && (after.planId !== current.planId || after.status !== current.status || after.cancelAtPeriodEnd !== current.cancelAtPeriodEnd)) {
+      await emitWebhookEvent(tx, organizationId, 'subscription.updated', {
+        plan: after.planId,
+        status: after.status,
+        previousPlan: current.planId,
+        cancelAtPeriodEnd: after.cancelAtPeriodEnd,
+      }, eventAt);
+    }
     return 'applied';
   });
+  if (outcome === 'applied') await wakeWebhookDelivery(organizationId);
+  return outcome;
 }
 
 function customerOf(event: Stripe.Event): string | undefined {

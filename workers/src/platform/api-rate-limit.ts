@@ -7,8 +7,9 @@
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../http.ts';
+import { ApiError } from '../errors.ts';
 import { clientNetwork } from './client-network.ts';
-import { enforceRateLimit } from './rate-limit.ts';
+import { countRateLimit, enforceRateLimit } from './rate-limit.ts';
 
 const TOO_MANY = 'Too many requests; slow down and try again in a minute';
 
@@ -23,8 +24,25 @@ export async function limitAnonymousRate(c: Context<AppEnv>): Promise<void> {
 
 export const limitPrincipalRate = createMiddleware<AppEnv>(async (c, next) => {
   const { principal, config, redis } = c.var;
-  if (principal?.kind === 'user') await enforceRateLimit(redis, `api:user:${principal.userId}`, config.apiRateLimit.perUser, 60, TOO_MANY);
-  else if (principal?.kind === 'api_key') await enforceRateLimit(redis, `api:key:${principal.apiKeyId}`, config.apiRateLimit.perKey, 60, TOO_MANY);
-  else await limitAnonymousRate(c);
+  const budget =
+    principal?.kind === 'user'
+      ? { policy: 'user', bucket: `api:user:${principal.userId}`, limit: config.apiRateLimit.perUser }
+      : principal?.kind === 'api_key'
+        ? { policy: 'api-key', bucket: `api:key:${principal.apiKeyId}`, limit: config.apiRateLimit.perKey }
+        : undefined;
+  if (budget) {
+    const state = await countRateLimit(redis, budget.bucket, budget.limit, 60);
+    // Where the caller stands, on every answer (429s included), in the IETF RateLimit header fields
+    // (draft-ietf-httpapi-ratelimit-headers) and the older RateLimit-Limit/-Remaining/-Reset trio
+    // many clients read.
+    c.header('RateLimit-Policy', `"${budget.policy}";q=${state.limit};w=${state.windowSeconds}`);
+    c.header('RateLimit', `"${budget.policy}";r=${state.remaining};t=${state.resetSeconds}`);
+    c.header('RateLimit-Limit', String(state.limit));
+    c.header('RateLimit-Remaining', String(state.remaining));
+    c.header('RateLimit-Reset', String(state.resetSeconds));
+    if (!state.allowed) throw new ApiError(429, 'rate_limited', TOO_MANY, { retryAfterSeconds: state.resetSeconds });
+  } else {
+    await limitAnonymousRate(c);
+  }
   await next();
 });

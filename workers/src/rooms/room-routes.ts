@@ -14,6 +14,9 @@ import { slugify } from '../tenancy/create-organization.ts';
 import { issueJoin, participantFor } from './room-join.ts';
 import { endLiveSession } from './room-session-end.ts';
 import { roomStub } from './room-stub.ts';
+import { emitWebhookEvent } from '../webhooks/events.ts';
+import { emitUsageThreshold } from '../webhooks/usage-threshold.ts';
+import { wakeWebhookDelivery } from '../webhooks/wake.ts';
 
 export const roomRoutes = createRouter();
 const RoomParam = orgParamWith('room');
@@ -111,8 +114,15 @@ roomRoutes.openapi(
         .values({ organizationId: org, workspaceId: input.workspaceId, title: input.title, slug, visibility: input.visibility, recording: input.recording, createdBy: access.userId })
         .returning();
       await audit(tx, access, 'room.created', { type: 'room', id: created!.id });
-      return created!;
-    }).catch((error: unknown) => slugTaken(error, slug));
+      const [live] = await tx.select({ n: count() }).from(rooms).where(and(eq(rooms.organizationId, org), isNull(rooms.deletedAt)));
+      const notify = await emitUsageThreshold(tx, org, 'rooms', live!.n - 1, live!.n);
+      return { created: created!, notify };
+    })
+      .then(async ({ created, notify }) => {
+        if (notify) await wakeWebhookDelivery(org);
+        return created;
+      })
+      .catch((error: unknown) => slugTaken(error, slug));
     return c.json(toRoom(room, null), 201);
   },
 );
@@ -217,9 +227,16 @@ roomRoutes.openapi(
         .onConflictDoNothing({ target: roomSessions.roomId, where: sql`ended_at is null` })
         .returning();
       const [session] = created ? [created] : await tx.select().from(roomSessions).where(and(eq(roomSessions.roomId, id), isNull(roomSessions.endedAt)));
-      if (created) await audit(tx, access, 'room.started', { type: 'room', id }, { sessionId: created.id });
+      if (created) {
+        await audit(tx, access, 'room.started', { type: 'room', id }, { sessionId: created.id });
+        await emitWebhookEvent(tx, org, 'room.started', {
+          room: { id, workspaceId: room.workspaceId, title: room.title, slug: room.slug },
+          session: { id: created.id, startedAt: created.startedAt.toISOString() },
+        }, created.startedAt);
+      }
       return { room, session: session!, created: Boolean(created), participant: participantFor(access, {}) };
     });
+    if (result.created) await wakeWebhookDelivery(org);
     const join = await issueJoin(c, result.room, result.session.id, result.participant);
     return c.json({ room: toRoom(result.room, result.session.id), session: toSession(result.session), join }, result.created ? 201 : 200);
   },
@@ -269,6 +286,7 @@ roomRoutes.openapi(
       await audit(tx, access, 'room.ended', { type: 'room', id }, { sessionId: ended.id });
       return { room, session: ended };
     });
+    await wakeWebhookDelivery(org);
     // The RoomDO tells everyone, closes their sockets and ends their participant sessions.
     await roomStub(c.env, id).endRoom();
     return c.json({ room: toRoom(result.room, null), session: toSession(result.session) }, 200);

@@ -9,8 +9,8 @@ import { afterAll } from 'vitest';
 
 afterAll(async () => {
   await abortAllDurableObjects();
-  const { ROOM, FLEET } = env as unknown as Env;
-  for (const namespace of [ROOM, FLEET] as DurableObjectNamespace[]) {
+  const { ROOM, FLEET, WEBHOOKS } = env as unknown as Env;
+  for (const namespace of [ROOM, FLEET, WEBHOOKS] as DurableObjectNamespace[]) {
     for (const id of await listDurableObjectIds(namespace)) {
       await runInDurableObject(namespace.get(id), (_object, state) => state.storage.deleteAlarm());
     }

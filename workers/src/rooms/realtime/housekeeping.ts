@@ -60,7 +60,7 @@ export async function closeRoom(room: LiveRoom, reason: 'ended' | 'empty'): Prom
   const org = room.state.meta.organization_id;
   for (const row of room.presence.all()) {
     room.presence.remove(row.identity);
-    if (org) room.usage.left(row.usage_id, org, now);
+    if (org) room.usage.left(row.usage_id, org, now, 'room_ended');
   }
   room.state.endSession();
   room.guests.reset();

@@ -13,7 +13,7 @@ export function finishLeave(room: LiveRoom, row: ParticipantRow, reason: LeaveRe
   room.chatLimits.forget(row.identity);
   room.media.onLeft(row.identity);
   const org = room.state.meta.organization_id;
-  if (org) room.usage.left(row.usage_id, org, now);
+  if (org) room.usage.left(row.usage_id, org, now, reason);
   room.presenceBroadcast.send({ type: 'participant.left', identity: row.identity, reason, participantCount: room.presence.count() }, row.role);
   if (room.presence.count() === 0) {
     room.state.setEmptySince(now);

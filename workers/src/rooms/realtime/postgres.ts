@@ -10,6 +10,7 @@ import type { Config } from '../../config.ts';
 import { Database } from '../../db/database.ts';
 import { effectivePlan } from '../../plans/limits.ts';
 import { endLiveSession } from '../room-session-end.ts';
+import { wakeWebhookDelivery } from '../../webhooks/wake.ts';
 
 export interface ViewerLimit {
   planName: string;
@@ -48,7 +49,8 @@ export class PlanCache {
 export async function endRoomSession(config: Config, organizationId: string, roomId: string, sessionId: string): Promise<void> {
   const db = new Database(config);
   try {
-    await db.scoped({ organizationId }, (tx) => endLiveSession(tx, roomId, sessionId));
+    const ended = await db.scoped({ organizationId }, (tx) => endLiveSession(tx, roomId, sessionId));
+    if (ended) await wakeWebhookDelivery(organizationId);
   } finally {
     await db.close();
   }

@@ -1,11 +1,16 @@
 // Join and leave times for billing, written to Postgres participant_sessions. Each change is first
 // queued in the object's SQLite (an outbox), then flushed in batches over one connection, so a
 // join never waits on Postgres and a failed write is retried by the alarm instead of lost.
+// The participant.joined/left webhook events are logged in the same transaction as the rows they
+// describe, in the outbox's order, and only for rows this flush actually wrote (a retried flush
+// logs nothing twice).
 import { sql as dsql } from 'drizzle-orm';
 import { participantSessions } from '@roomcast/schema/db';
 import type { Role } from '@roomcast/schema';
 import type { Config } from '../../config.ts';
 import { Database } from '../../db/database.ts';
+import { emitWebhookEvent } from '../../webhooks/events.ts';
+import { wakeWebhookDelivery } from '../../webhooks/wake.ts';
 
 export interface JoinRow {
   id: string;
@@ -17,6 +22,18 @@ export interface JoinRow {
   name: string;
   role: Role;
   joinedAt: number;
+}
+
+interface LeftRow extends Record<string, unknown> {
+  id: string;
+  room_id: string;
+  room_session_id: string | null;
+  identity: string;
+  user_id: string | null;
+  name: string;
+  role: Role;
+  joined_at: string;
+  left_at: string;
 }
 
 interface OutboxRow extends Record<string, SqlStorageValue> {
@@ -49,12 +66,12 @@ export class UsageOutbox {
     );
   }
 
-  left(usageId: string, organizationId: string, at: number): void {
+  left(usageId: string, organizationId: string, at: number, reason?: string): void {
     this.sql.exec(
       `INSERT INTO usage_outbox (kind, usage_id, organization_id, payload) VALUES ('leave', ?, ?, ?)`,
       usageId,
       organizationId,
-      JSON.stringify({ leftAt: at }),
+      JSON.stringify({ leftAt: at, reason }),
     );
   }
 
@@ -86,12 +103,14 @@ export class UsageOutbox {
     if (rows.length === 0) return;
     const byOrg = Map.groupBy(rows, (r) => r.organization_id);
     const db = new Database(this.config);
+    const notify: string[] = [];
     try {
       for (const [organizationId, batch] of byOrg) {
-        await db.scoped({ organizationId }, async (tx) => {
+        const events = await db.scoped({ organizationId }, async (tx) => {
           const joins = batch.filter((r) => r.kind === 'join').map((r) => JSON.parse(r.payload) as JoinRow);
+          const inserted = new Set<string>();
           if (joins.length > 0) {
-            await tx
+            const rows = await tx
               .insert(participantSessions)
               .values(
                 joins.map((j) => ({
@@ -106,20 +125,52 @@ export class UsageOutbox {
                   joinedAt: new Date(j.joinedAt),
                 })),
               )
-              .onConflictDoNothing();
+              .onConflictDoNothing()
+              .returning({ id: participantSessions.id });
+            for (const r of rows) inserted.add(r.id);
           }
+          const left = new Map<string, LeftRow>();
           for (const leave of batch.filter((r) => r.kind === 'leave')) {
             const { leftAt } = JSON.parse(leave.payload) as { leftAt: number };
-            await tx.execute(
-              dsql`update participant_sessions set left_at = ${new Date(leftAt).toISOString()} where id = ${leave.usage_id} and left_at is null`,
+            const updated = await tx.execute<LeftRow>(
+              dsql`update participant_sessions set left_at = ${new Date(leftAt).toISOString()} where id = ${leave.usage_id} and left_at is null
+                   returning id, room_id, room_session_id, identity, user_id, name, role, joined_at, left_at`,
             );
+            if (updated.rows[0]) left.set(leave.usage_id, updated.rows[0]);
           }
+          let made = 0;
+          for (const row of batch) {
+            if (row.kind === 'join' && inserted.has(row.usage_id)) {
+              const j = JSON.parse(row.payload) as JoinRow;
+              made += await emitWebhookEvent(tx, organizationId, 'participant.joined', {
+                room: { id: j.roomId },
+                session: { id: j.roomSessionId },
+                participant: { id: j.id, identity: j.identity, name: j.name, role: j.role, userId: j.userId },
+                joinedAt: new Date(j.joinedAt).toISOString(),
+              }, new Date(j.joinedAt));
+            } else if (row.kind === 'leave' && left.has(row.usage_id)) {
+              const l = left.get(row.usage_id)!;
+              const { reason } = JSON.parse(row.payload) as { reason?: string };
+              const leftAt = new Date(l.left_at);
+              made += await emitWebhookEvent(tx, organizationId, 'participant.left', {
+                room: { id: l.room_id },
+                session: { id: l.room_session_id },
+                participant: { id: l.id, identity: l.identity, name: l.name, role: l.role, userId: l.user_id },
+                joinedAt: new Date(l.joined_at).toISOString(),
+                leftAt: leftAt.toISOString(),
+                ...(reason ? { reason } : {}),
+              }, leftAt);
+            }
+          }
+          return made;
         });
+        if (events > 0) notify.push(organizationId);
       }
       this.sql.exec(`DELETE FROM usage_outbox WHERE seq <= ?`, rows.at(-1)!.seq);
       if (rows.length === 500) this.#again = true;
     } finally {
       await db.close();
     }
+    for (const organizationId of notify) await wakeWebhookDelivery(organizationId);
   }
 }

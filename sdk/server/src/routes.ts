@@ -1,0 +1,17 @@
+// Every API operation the client calls, as [method, path] exactly as the OpenAPI document
+// (`/api/v1/openapi.json`) names it. A test checks each one against the served document, so the
+// client cannot drift from the API.
+export const ROUTES = {
+  listWorkspaces: ['get', '/organizations/{org}/workspaces'],
+  listRooms: ['get', '/organizations/{org}/rooms'],
+  getRoom: ['get', '/organizations/{org}/rooms/{room}'],
+  createRoom: ['post', '/organizations/{org}/rooms'],
+  updateRoom: ['patch', '/organizations/{org}/rooms/{room}'],
+  deleteRoom: ['delete', '/organizations/{org}/rooms/{room}'],
+  startRoom: ['post', '/organizations/{org}/rooms/{room}/start'],
+  joinRoom: ['post', '/organizations/{org}/rooms/{room}/join'],
+  endRoom: ['post', '/organizations/{org}/rooms/{room}/end'],
+  getUsage: ['get', '/organizations/{org}/usage'],
+} as const;
+
+export type Operation = keyof typeof ROUTES;

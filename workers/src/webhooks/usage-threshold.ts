@@ -1,0 +1,23 @@
+// usage.threshold: when a count the plan limits crosses 80 % or 100 % of its limit, upwards.
+// Called in the transaction that changed the count, with the count before and after.
+import { LIMIT_COLUMNS, type LimitName } from '@roomcast/schema';
+import type { Tx } from '../db/database.ts';
+import { effectivePlan } from '../plans/limits.ts';
+import { emitWebhookEvent } from './events.ts';
+
+const THRESHOLDS = [80, 100] as const;
+
+/** Logs an event per threshold crossed; true when any delivery was made. */
+export async function emitUsageThreshold(tx: Tx, organizationId: string, limit: LimitName, before: number, after: number): Promise<boolean> {
+  const plan = await effectivePlan(tx, organizationId);
+  const max = plan[LIMIT_COLUMNS[limit]];
+  if (max === null || max <= 0) return false;
+  let delivered = 0;
+  for (const threshold of THRESHOLDS) {
+    const line = (threshold / 100) * max;
+    if (before < line && after >= line) {
+      delivered += await emitWebhookEvent(tx, organizationId, 'usage.threshold', { limit, threshold, used: after, max, plan: plan.id });
+    }
+  }
+  return delivered > 0;
+}
