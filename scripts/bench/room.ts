@@ -1,148 +1,159 @@
-// `npm run bench:room`: N WebSockets in one room on the local stack (N = 100, 500, 1000). For
-// each N: the join rate (upgrade + hello -> welcome), then chat at steady rates, measuring the
-// delivery latency of every message to every socket. Messages are sent round-robin by the joined
-// sockets, so each stays within the room's per-participant chat limit. A rate is sustained when
-// every message reaches every socket and the delivery p99 stays under the target. Loopback only;
-// the last line is one JSON object.
-//   BENCH_ROOM_URL      use a stack that is already running (default: start one on port 8807)
-//   BENCH_ROOM_SOCKETS  comma-separated socket counts (default 100,500,1000)
-//   BENCH_ROOM_RATES    comma-separated messages/second to try (default 20,50,100,200,400)
-//   BENCH_ROOM_DEFLATE  0: the client does not offer permessage-deflate (browsers do; default 1).
-//                       With it on, this one process inflates every frame of every socket.
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+// `npm run bench:room`: N WebSockets in one room on the local stack. For each N and each mode
+// (permessage-deflate offered as browsers do, or not offered): the join rate (upgrade + hello ->
+// welcome), then chat at steady rates, measuring the delivery latency of every message to every
+// socket. Messages are sent round-robin by the joined sockets, so each stays within the room's
+// per-participant chat limit. A rate is sustained when every message reaches every socket and the
+// delivery p99 stays under the target. The sockets are spread over several client processes
+// (room-clients.ts); each phase prints how busy every client process and every stack process was,
+// so a saturated client is not mistaken for a slow server. Loopback only; the last line is one
+// JSON object.
+//   BENCH_ROOM_URL        use a stack that is already running (default: start one on port 8807)
+//   BENCH_ROOM_SOCKETS    comma-separated socket counts (default 100,500,1000)
+//   BENCH_ROOM_RATES      comma-separated messages/second to try (default 20,50,100,200,400)
+//   BENCH_ROOM_MODES      comma-separated: deflate (the client offers permessage-deflate, as
+//                         browsers do), plain (it does not) (default deflate,plain)
+//   BENCH_ROOM_CLIENT_PROCS  client processes the sockets are spread over (default 2)
+//   BENCH_ROOM_BUDGET_S   stop starting new steps after this many seconds (default 300)
+import { fork, type ChildProcess } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import WebSocket from 'ws';
 import { DEFAULT_ADMIN_DATABASE_URL } from '../db/migrate.ts';
+import { measureCpu, stackProcesses } from './process-cpu.ts';
+import type { FromClients, ToClients } from './room-clients.ts';
 import { apiCall as call, ensureStack, percentile, round, runConcurrent } from './stack.ts';
 
+type Mode = 'deflate' | 'plain';
 const SOCKET_COUNTS = (process.env.BENCH_ROOM_SOCKETS ?? '100,500,1000').split(',').map(Number);
 const RATES = (process.env.BENCH_ROOM_RATES ?? '20,50,100,200,400').split(',').map(Number);
-const OFFER_DEFLATE = process.env.BENCH_ROOM_DEFLATE !== '0';
+const MODES = (process.env.BENCH_ROOM_MODES ?? 'deflate,plain').split(',') as Mode[];
+const CLIENT_PROCS = Math.max(1, Number(process.env.BENCH_ROOM_CLIENT_PROCS ?? 2));
 const TARGET_P99_MS = 100;
 const PHASE_MS = 2500;
-const DRAIN_MS = 2000;
-const BUDGET_MS = 170_000;
+const DRAIN_MS = 3000;
+const BUDGET_MS = Number(process.env.BENCH_ROOM_BUDGET_S ?? 300) * 1000;
 const adminUrl = process.env.DATABASE_ADMIN_URL ?? DEFAULT_ADMIN_DATABASE_URL;
 const started = Date.now();
+const CLIENT_SCRIPT = fileURLToPath(new URL('./room-clients.ts', import.meta.url));
+for (const mode of MODES) if (mode !== 'deflate' && mode !== 'plain') throw new Error(`BENCH_ROOM_MODES: unknown mode ${mode}`);
 
-interface Client {
-  ws: WebSocket;
-  /** Latencies of bench messages, by run tag. */
-  onChat?: (text: string, at: number) => void;
-  ping: ReturnType<typeof setInterval>;
+/** One forked client process and a way to wait for its next answer of a kind. */
+class ClientProcess {
+  readonly child: ChildProcess;
+  #waiters: { op: FromClients['op']; resolve: (m: FromClients) => void }[] = [];
+  delivered = 0;
+
+  constructor() {
+    this.child = fork(CLIENT_SCRIPT, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.child.on('message', (m: FromClients) => {
+      if (m.op === 'progress') this.delivered = m.delivered;
+      const i = this.#waiters.findIndex((w) => w.op === m.op || (m.op === 'failed' && w.op === 'opened'));
+      if (i >= 0) this.#waiters.splice(i, 1)[0]!.resolve(m);
+    });
+  }
+
+  send(m: ToClients): void {
+    this.child.send(m);
+  }
+
+  next<T extends FromClients['op']>(op: T): Promise<Extract<FromClients, { op: T }> | Extract<FromClients, { op: 'failed' }>> {
+    return new Promise((resolve) => this.#waiters.push({ op, resolve: resolve as (m: FromClients) => void }));
+  }
 }
 
-function open(signalingUrl: string, token: string): Promise<Client> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${signalingUrl}?token=${encodeURIComponent(token)}`, { perMessageDeflate: OFFER_DEFLATE });
-    const client: Client = { ws, ping: setInterval(() => ws.readyState === ws.OPEN && ws.send('{"type":"ping"}'), 10_000) };
-    const timer = setTimeout(() => reject(new Error('no welcome within 30 s')), 30_000);
-    ws.on('open', () => ws.send(JSON.stringify({ type: 'hello', protocol: 1, token })));
-    ws.on('message', (data) => {
-      const at = performance.now();
-      const text = data.toString();
-      // Cheap pre-filter: only chat frames are parsed on the hot path.
-      if (text.startsWith('{"type":"chat.message"')) {
-        const m = JSON.parse(text) as { text: string };
-        client.onChat?.(m.text, at);
-        return;
-      }
-      const m = JSON.parse(text) as { type: string; code?: string; message?: string };
-      if (m.type === 'welcome') {
-        clearTimeout(timer);
-        resolve(client);
-      } else if (m.type === 'error') {
-        clearTimeout(timer);
-        reject(new Error(`${m.code}: ${m.message}`));
-      }
-    });
-    ws.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-  });
-}
-
-async function benchSockets(url: string, owner: { token: string; org: string; workspace: string; apiKey: string }, n: number) {
-  const room = await call(url, 'POST', `/organizations/${owner.org}/rooms`, { workspaceId: owner.workspace, title: `Bench ${n}`, visibility: 'public' }, owner.token);
+async function benchSockets(url: string, port: number, owner: { token: string; org: string; workspace: string; apiKey: string }, n: number, mode: Mode) {
+  const room = await call(url, 'POST', `/organizations/${owner.org}/rooms`, { workspaceId: owner.workspace, title: `Bench ${n} ${mode}`, visibility: 'public' }, owner.token);
   await call(url, 'POST', `/organizations/${owner.org}/rooms/${room.id}/start`, undefined, owner.token);
   const joins: { token: string; signalingUrl: string }[] = new Array(n);
   await runConcurrent(n, 20, async (i) => {
-    joins[i] = await call(url, 'POST', `/organizations/${owner.org}/rooms/${room.id}/join`, { identity: `bench-${n}-${i}`, name: `Viewer ${i}`, role: 'viewer' }, owner.apiKey);
+    joins[i] = await call(url, 'POST', `/organizations/${owner.org}/rooms/${room.id}/join`, { identity: `bench-${mode}-${n}-${i}`, name: `Viewer ${i}`, role: 'viewer' }, owner.apiKey);
   });
-  const clients: Client[] = new Array(n);
-  const join = await runConcurrent(n, 50, async (i) => {
-    clients[i] = await open(joins[i]!.signalingUrl, joins[i]!.token);
-  });
+  // Socket i lives in process i % P, at index floor(i / P) there.
+  const procs = Array.from({ length: Math.min(CLIENT_PROCS, n) }, () => new ClientProcess());
+  const t0 = performance.now();
+  const opened = await Promise.all(
+    procs.map((p, k) => {
+      const reply = p.next('opened');
+      p.send({ op: 'open', joins: joins.filter((_, i) => i % procs.length === k), deflate: mode === 'deflate', concurrency: Math.max(1, Math.floor(16 / procs.length)) });
+      return reply;
+    }),
+  );
+  const failed = opened.find((o) => o.op === 'failed');
+  if (failed?.op === 'failed') throw new Error(`joining failed: ${failed.message}`);
+  const joinSeconds = (performance.now() - t0) / 1000;
+  const welcome = opened.flatMap((o) => (o.op === 'opened' ? o.welcomeMs : [])).sort((a, b) => a - b);
   // What the stack accepted of the client's offer (locally, wrangler's dev proxy negotiates it).
-  const extensions = [...new Set(clients.map((c) => c.ws.extensions || 'none'))].join(' / ');
-  console.log(`${n} sockets: joined at ${join.perSecond}/s (welcome p50 ${join.p50} ms, p99 ${join.p99} ms), extensions: ${extensions}`);
+  const extensions = [...new Set(opened.flatMap((o) => (o.op === 'opened' ? o.extensions : [])))].join(' / ');
+  const join = { perSecond: round(n / joinSeconds), p50: round(percentile(welcome, 50)), p99: round(percentile(welcome, 99)) };
+  console.log(`${n} sockets, ${mode} (${procs.length} client processes): joined at ${join.perSecond}/s (welcome p50 ${join.p50} ms, p99 ${join.p99} ms), extensions: ${extensions}`);
 
-  const runs: { rate: number; sent: number; expected: number; delivered: number; p50: number; p99: number; sustained: boolean }[] = [];
+  const stackProcs = stackProcesses(port);
+  const runs: { rate: number; sent: number; expected: number; delivered: number; p50: number; p99: number; sustained: boolean; cpu: Record<string, number> }[] = [];
   let sender = 0;
   for (const rate of RATES) {
     // Each socket may send about one message a second under the room's default chat limit.
     if (rate > n || Date.now() - started > BUDGET_MS - 2 * (PHASE_MS + DRAIN_MS)) break;
     const tag = `r${rate}`;
-    const sentAt = new Map<string, number>();
-    const latencies: number[] = [];
-    // Per message: when the first and the last socket got it (fan-out spread vs time to first).
-    const firstLast = new Map<string, [number, number]>();
-    for (const c of clients) {
-      c.onChat = (text, at) => {
-        const t0 = sentAt.get(text);
-        if (t0 === undefined) return;
-        latencies.push(at - t0);
-        const fl = firstLast.get(text);
-        if (fl) fl[1] = at - t0;
-        else firstLast.set(text, [at - t0, at - t0]);
-      };
+    for (const p of procs) {
+      p.delivered = 0;
+      p.send({ op: 'phase', tag });
     }
     const total = Math.round((rate * PHASE_MS) / 1000);
-    // The bench's own client shares the cores with workerd: report how busy it was, so a slow
-    // result can be told apart from a slow server.
-    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
-    loopDelay.enable();
-    const cpu0 = process.cpuUsage();
+    const stackCpu = measureCpu(stackProcs);
     const t0 = performance.now();
     for (let k = 0; k < total; k++) {
       const due = t0 + (k * 1000) / rate;
       const wait = due - performance.now();
       if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-      const text = `${tag}-${k}`;
-      sentAt.set(text, performance.now());
-      clients[sender++ % n]!.ws.send(JSON.stringify({ type: 'chat.send', text }));
+      const g = sender++ % n;
+      procs[g % procs.length]!.send({ op: 'send', index: Math.floor(g / procs.length), text: `${tag}-${k}` });
     }
     const expected = total * n;
     const drainUntil = performance.now() + DRAIN_MS;
-    while (latencies.length < expected && performance.now() < drainUntil) await new Promise((r) => setTimeout(r, 20));
-    loopDelay.disable();
-    const cpu = process.cpuUsage(cpu0);
-    const clientCpu = round(((cpu.user + cpu.system) / 1000 / (performance.now() - t0)) * 100);
-    const lagP99 = round(loopDelay.percentile(99) / 1e6);
-    const lagMax = round(loopDelay.max / 1e6);
+    while (procs.reduce((s, p) => s + p.delivered, 0) < expected && performance.now() < drainUntil) await new Promise((r) => setTimeout(r, 20));
+    const cpu = stackCpu();
+    const collected = await Promise.all(
+      procs.map((p) => {
+        const reply = p.next('collected');
+        p.send({ op: 'collect' });
+        return reply;
+      }),
+    );
+    const latencies: number[] = [];
+    const firstLast = new Map<string, [number, number]>();
+    const clientCpu: string[] = [];
+    for (const c of collected) {
+      if (c.op !== 'collected') continue;
+      for (const l of c.latencies) latencies.push(l);
+      for (const [text, f, l] of c.firstLast) {
+        const fl = firstLast.get(text);
+        firstLast.set(text, fl ? [Math.min(fl[0], f), Math.max(fl[1], l)] : [f, l]);
+      }
+      clientCpu.push(`${round(c.cpuPct)}% (lag p99 ${round(c.lagP99Ms)} ms)`);
+    }
     latencies.sort((a, b) => a - b);
     const p50 = round(percentile(latencies, 50));
     const p99 = round(percentile(latencies, 99));
     const sustained = latencies.length === expected && p99 < TARGET_P99_MS;
-    runs.push({ rate, sent: total, expected, delivered: latencies.length, p50, p99, sustained });
+    runs.push({ rate, sent: total, expected, delivered: latencies.length, p50, p99, sustained, cpu });
     console.log(`  ${rate} msg/s: ${latencies.length}/${expected} deliveries, p50 ${p50} ms, p99 ${p99} ms${sustained ? '' : '  (not sustained)'}`);
     const firsts = [...firstLast.values()].map(([f]) => f).sort((a, b) => a - b);
     const spreads = [...firstLast.values()].map(([f, l]) => l - f).sort((a, b) => a - b);
     console.log(`    first socket p50 ${round(percentile(firsts, 50))} ms, first-to-last spread p50 ${round(percentile(spreads, 50))} ms, p99 ${round(percentile(spreads, 99))} ms`);
-    console.log(`    bench client: ${clientCpu}% of one core, event-loop lag p99 ${lagP99} ms, max ${lagMax} ms`);
+    console.log(`    client processes (% of one core): ${clientCpu.join(', ')}`);
+    console.log(`    stack processes (% of one core): ${Object.entries(cpu).map(([k, v]) => `${k} ${v}%`).join(', ') || 'not measured (no /proc or not a wrangler dev stack)'}`);
     if (!sustained) break;
     // Let every socket's 10-second chat window clear before the next, faster, phase.
-    await new Promise((r) => setTimeout(r, Math.min(1000, DRAIN_MS)));
+    await new Promise((r) => setTimeout(r, 1000));
   }
-  for (const c of clients) {
-    clearInterval(c.ping);
-    c.ws.close(1000, 'leave');
-  }
+  for (const p of procs) p.send({ op: 'close' });
+  await Promise.all(procs.map((p) => new Promise((r) => (p.child.exitCode !== null ? r(null) : p.child.once('exit', r)))));
   await call(url, 'POST', `/organizations/${owner.org}/rooms/${room.id}/end`, undefined, owner.token).catch(() => {});
   const at20 = runs.find((r) => r.rate === 20);
   return {
     sockets: n,
+    mode,
+    extensions,
     join_per_s: join.perSecond,
     join_p99_ms: join.p99,
     rate_msgs_per_s: at20?.rate ?? null,
@@ -160,6 +171,7 @@ async function main() {
     env: { NEON_PROXY_PORT: '8808', UPSTASH_ADAPTER_PORT: '8809' },
   });
   try {
+    const port = Number(new URL(stack.url).port);
     const run = crypto.randomUUID().slice(0, 8);
     const signup = await call(stack.url, 'POST', '/auth/signup', { email: `bench-room-${run}@example.test`, password: 'bench password 123', name: 'Bench host', organizationName: `Bench rooms ${run}` });
     const org = signup.organization.id as string;
@@ -173,11 +185,13 @@ async function main() {
     const owner = { token: signup.token as string, org, workspace: workspaces.workspaces[0].id as string, apiKey: key.secret as string };
     const results = [];
     for (const n of SOCKET_COUNTS) {
-      if (Date.now() - started > BUDGET_MS) {
-        console.log(`time budget spent: skipping ${n} sockets`);
-        break;
+      for (const mode of MODES) {
+        if (Date.now() - started > BUDGET_MS) {
+          console.log(`time budget spent: skipping ${n} sockets (${mode})`);
+          continue;
+        }
+        results.push(await benchSockets(stack.url, port, owner, n, mode));
       }
-      results.push(await benchSockets(stack.url, owner, n));
     }
     const last = results.at(-1)!;
     const { runs: _runs, ...summary } = last;

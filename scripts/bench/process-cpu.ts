@@ -1,0 +1,86 @@
+// CPU time of the local stack's processes, from /proc (Linux), so a benchmark can say which
+// process was busy: under `wrangler dev` the port is served by wrangler's dev proxy (one workerd
+// process, which also negotiates permessage-deflate with clients on its own) in front of the
+// workerd that runs the Worker and its Durable Objects. Elsewhere (no /proc) it reports nothing.
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** Linux USER_HZ: /proc times are in 1/100 s on every platform Node supports. */
+const TICKS_PER_S = 100;
+
+export interface StackProcess {
+  pid: number;
+  name: string;
+}
+
+function cmdline(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return [];
+  }
+}
+
+function stat(pid: number): { ppid: number; ticks: number } | undefined {
+  try {
+    // Fields after the parenthesised command name: state ppid ... utime(14) stime(15).
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The wrangler dev processes serving `port`: its node CLI, the dev proxy and the Worker runtime. */
+export function stackProcesses(port: number): StackProcess[] {
+  let pids: number[];
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
+  } catch {
+    return [];
+  }
+  const proxy = pids.find((pid) => cmdline(pid).some((a) => a === `--socket-addr=entry=127.0.0.1:${port}`));
+  if (proxy === undefined) return [];
+  const wrangler = stat(proxy)?.ppid;
+  const found: StackProcess[] = [{ pid: proxy, name: 'workerd dev proxy' }];
+  if (wrangler !== undefined) {
+    found.push({ pid: wrangler, name: 'wrangler (node)' });
+    for (const pid of pids) {
+      if (pid !== proxy && stat(pid)?.ppid === wrangler && cmdline(pid)[0]?.endsWith('workerd')) found.push({ pid, name: 'workerd Worker' });
+    }
+  }
+  return found;
+}
+
+/** Starts measuring; the returned function gives each process's share of one core since then. */
+export function measureCpu(processes: StackProcess[]): () => Record<string, number> {
+  const t0 = performance.now();
+  const start = new Map(processes.map((p) => [p.pid, stat(p.pid)?.ticks ?? 0]));
+  const machine0 = machineTicks();
+  return () => {
+    const seconds = (performance.now() - t0) / 1000;
+    const out: Record<string, number> = {};
+    for (const p of processes) {
+      const ticks = (stat(p.pid)?.ticks ?? 0) - (start.get(p.pid) ?? 0);
+      out[p.name] = Math.round((ticks / TICKS_PER_S / seconds) * 100);
+    }
+    const machine1 = machineTicks();
+    if (machine0 && machine1) {
+      const total = machine1.total - machine0.total;
+      // Busy and stolen shares of the whole machine (all cores): other tenants' load shows here.
+      out['machine busy'] = Math.round(((total - (machine1.idle - machine0.idle)) / total) * 100);
+      out['machine steal'] = Math.round(((machine1.steal - machine0.steal) / total) * 100);
+    }
+    return out;
+  };
+}
+
+function machineTicks(): { total: number; idle: number; steal: number } | undefined {
+  try {
+    const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal
+    return { total: cpu.slice(0, 8).reduce((a, b) => a + b, 0), idle: cpu[3]! + cpu[4]!, steal: cpu[7]! };
+  } catch {
+    return undefined;
+  }
+}
