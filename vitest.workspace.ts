@@ -6,6 +6,8 @@ import { testServices } from './scripts/test/services.ts';
 
 /** Workers tests that need Stripe keys (the `workers-stripe` project). */
 const STRIPE_TESTS = ['workers/test/billing-stripe*.test.ts', 'workers/test/usage-report*.test.ts', 'workers/test/security-stripe*.test.ts'];
+/** Workers tests of big rooms (the `workers-shards` project): rooms shard after a few sockets. */
+const SHARD_TESTS = ['workers/test/room-shards*.test.ts'];
 
 export const projects: TestProjectInlineConfiguration[] = [
   // The Worker and its Durable Objects, inside workerd, against real Postgres and Redis.
@@ -19,7 +21,7 @@ export const projects: TestProjectInlineConfiguration[] = [
     test: {
       name: 'workers',
       include: ['workers/test/**/*.test.ts'],
-      exclude: STRIPE_TESTS,
+      exclude: [...STRIPE_TESTS, ...SHARD_TESTS],
       // Each signup spends ~50 ms in Argon2id by design; some tests sign up a whole team.
       testTimeout: 30_000,
       globalSetup: ['scripts/test/global-setup.ts'],
@@ -38,6 +40,23 @@ export const projects: TestProjectInlineConfiguration[] = [
     test: {
       name: 'workers-stripe',
       include: STRIPE_TESTS,
+      testTimeout: 30_000,
+      globalSetup: ['scripts/test/global-setup.ts'],
+      setupFiles: ['workers/test/setup/quiet-durable-objects.ts'],
+    },
+  }),
+  // Fan-out shards: the same Worker with rooms that move viewers to shards past 2 sockets, 2 per
+  // shard, so a test reaches several shards with a handful of sockets.
+  defineProject({
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: './wrangler.toml' },
+        miniflare: { bindings: { ...testServices.workerBindings, ROOM_SHARD_AFTER_SOCKETS: '2', ROOM_SHARD_SOCKETS: '2' } },
+      }),
+    ],
+    test: {
+      name: 'workers-shards',
+      include: SHARD_TESTS,
       testTimeout: 30_000,
       globalSetup: ['scripts/test/global-setup.ts'],
       setupFiles: ['workers/test/setup/quiet-durable-objects.ts'],

@@ -40,6 +40,10 @@ const ConfigSchema = z.object({
   ROOM_RESUME_WINDOW_SECONDS: intFrom(30),
   ROOM_EMPTY_TIMEOUT_SECONDS: intFrom(300),
   ROOM_PLAN_CACHE_SECONDS: intFrom(30),
+  // Fan-out shards (rooms/fanout/): a room keeps every socket itself up to this many; past it new
+  // viewers' sockets attach to shard Durable Objects of up to ROOM_SHARD_SOCKETS each.
+  ROOM_SHARD_AFTER_SOCKETS: intFrom(500),
+  ROOM_SHARD_SOCKETS: intFrom(1000),
   // Billing. Without STRIPE_SECRET_KEY billing runs in local mode (refused in production).
   STRIPE_SECRET_KEY: z.string().min(1).optional(),
   STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
@@ -165,6 +169,10 @@ export interface RoomConfig {
   emptyTimeoutMs: number;
   /** How long the RoomDO trusts the plan it read for the viewers limit. */
   planCacheMs: number;
+  /** Sockets a room holds itself before new viewers go to fan-out shards. */
+  shardAfterSockets: number;
+  /** Sockets per fan-out shard (a target: a burst of joins may overfill one a little). */
+  shardSockets: number;
 }
 
 let cached: { env: Env; config: Config } | undefined;
@@ -220,6 +228,8 @@ export function loadConfig(env: Env): Config {
       resumeWindowMs: v.ROOM_RESUME_WINDOW_SECONDS * 1000,
       emptyTimeoutMs: v.ROOM_EMPTY_TIMEOUT_SECONDS * 1000,
       planCacheMs: v.ROOM_PLAN_CACHE_SECONDS * 1000,
+      shardAfterSockets: v.ROOM_SHARD_AFTER_SOCKETS,
+      shardSockets: v.ROOM_SHARD_SOCKETS,
     },
     billing: v.STRIPE_SECRET_KEY
       ? {

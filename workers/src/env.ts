@@ -1,6 +1,9 @@
+import type { RoomShardDO } from './rooms/fanout/room-shard-do.ts';
+
 /** Bindings and variables the Worker receives. Only config.ts reads the string values. */
 export interface Env {
   ROOM: DurableObjectNamespace;
+  ROOM_SHARD: DurableObjectNamespace<RoomShardDO>;
   FLEET: DurableObjectNamespace;
   FILES: R2Bucket;
   WEBHOOKS: DurableObjectNamespace;
@@ -39,6 +42,8 @@ export interface Env {
   ROOM_RESUME_WINDOW_SECONDS?: string;
   ROOM_EMPTY_TIMEOUT_SECONDS?: string;
   ROOM_PLAN_CACHE_SECONDS?: string;
+  ROOM_SHARD_AFTER_SOCKETS?: string;
+  ROOM_SHARD_SOCKETS?: string;
   STRIPE_SECRET_KEY?: string;
   STRIPE_WEBHOOK_SECRET?: string;
   STRIPE_API_BASE?: string;

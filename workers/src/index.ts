@@ -5,6 +5,7 @@ import type { Env } from './env.ts';
 import { wakeDueWebhookDeliveries } from './webhooks/wake.ts';
 
 export { RoomDO } from './rooms/room-do.ts';
+export { RoomShardDO } from './rooms/fanout/room-shard-do.ts';
 export { FleetDO } from './fleet/fleet-do.ts';
 export { WebhookDeliveryDO } from './webhooks/delivery-do.ts';
 

@@ -8,6 +8,8 @@ import type { Role } from '@roomcast/schema';
 import type { Env } from '../env.ts';
 import { GuardedDurableObject } from '../platform/guarded-durable-object.ts';
 import { clientFingerprint } from './client-fingerprint.ts';
+import { asWebSocket } from './fanout/shard-sockets.ts';
+import { pickShard, ROLE_HEADER, SHARD_HEADER } from './fanout/shard-link.ts';
 import { receiveClientFrame } from './realtime/client-messages.ts';
 import { closeRoom, sweep } from './realtime/housekeeping.ts';
 import { socketGone } from './realtime/leaving.ts';
@@ -48,6 +50,16 @@ export class RoomDO extends GuardedDurableObject<Env> {
       return Response.json({ error }, { status: 429 });
     }
     room.state.bindRoom(decodeURIComponent(match[1]!));
+    // Small rooms keep every socket here, exactly as before; past the threshold new viewers go to
+    // fan-out shards, so a room event costs this object one call per shard, not one send per
+    // socket. Staff stay here: their sockets carry the room's per-person traffic (presence, media).
+    // The Worker set the role header from the verified token and dials the shard we name.
+    if (request.headers.get(ROLE_HEADER) === 'viewer' && room.sockets.ownCount() >= room.config.room.shardAfterSockets) {
+      const now = Date.now();
+      const shard = pickShard(room.shards.counts(now), room.config.room.shardSockets);
+      room.shards.reserve(shard, now + room.config.room.heartbeatMs);
+      return new Response(null, { status: 204, headers: { [SHARD_HEADER]: String(shard) } });
+    }
     const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server);
     const now = Date.now();
@@ -80,6 +92,32 @@ export class RoomDO extends GuardedDurableObject<Env> {
   /** Called by the member routes: a member's role changed (null: removed); they join again. */
   async memberChanged(userId: string, role: Role | null): Promise<void> {
     memberChanged(this.#room, userId, role);
+  }
+
+  /**
+   * A frame from a viewer's socket on fan-out shard `shard` (already decoded once there, and not a
+   * ping). It goes through the same handlers as frames on this object's own sockets; a socket the
+   * room does not know yet is registered when its first frame (its hello) arrives.
+   */
+  async shardFrame(shard: number, socketId: string, clientFp: string | undefined, frame: string, pending: boolean): Promise<void> {
+    const room = this.#room;
+    const socket = asWebSocket(room.shards.socket(socketId, shard));
+    if (!room.sockets.live().has(socket)) {
+      // A frame that was on its way while the room closed the socket: the shard closes it anyway.
+      if (!pending) return;
+      const now = Date.now();
+      room.shards.arrived(shard);
+      room.sockets.set(socket, { phase: 'pending', connectedAt: now, lastSeen: now, clientFp });
+    }
+    await receiveClientFrame(room, socket, frame);
+  }
+
+  /** A shard's socket closed (by its client, or reaped by the shard). */
+  async shardSocketGone(shard: number, socketId: string, code: number, reason: string): Promise<void> {
+    const room = this.#room;
+    const socket = asWebSocket(room.shards.socket(socketId, shard));
+    if (!room.sockets.live().has(socket)) return;
+    await socketGone(room, socket, code === CLOSE_CODES.normal && reason === 'leave' ? 'left' : 'dropped');
   }
 
   protected async onMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {

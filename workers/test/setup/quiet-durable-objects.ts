@@ -9,8 +9,8 @@ import { afterAll } from 'vitest';
 
 afterAll(async () => {
   await abortAllDurableObjects();
-  const { ROOM, FLEET, WEBHOOKS } = env as unknown as Env;
-  for (const namespace of [ROOM, FLEET, WEBHOOKS] as DurableObjectNamespace[]) {
+  const { ROOM, FLEET, WEBHOOKS, ROOM_SHARD } = env as unknown as Env;
+  for (const namespace of [ROOM, FLEET, WEBHOOKS, ROOM_SHARD] as DurableObjectNamespace[]) {
     for (const id of await listDurableObjectIds(namespace)) {
       await runInDurableObject(namespace.get(id), (_object, state) => state.storage.deleteAlarm());
     }

@@ -1,6 +1,7 @@
 // The room's alarm and its end. The alarm reaps silent sockets, ends expired resume windows,
 // closes a room left empty and retries usage; it is always re-armed while there is work left.
 import { CLOSE_CODES, type ServerMessage } from '@roomcast/schema/protocol';
+import { isShardSocket } from '../fanout/shard-sockets.ts';
 import { sendError, sendRaw, type Joined } from './connection.ts';
 import { finishLeave } from './leaving.ts';
 import type { LiveRoom } from './live-room.ts';
@@ -13,6 +14,8 @@ const STALE_AFTER_HEARTBEATS = 3;
 export async function sweep(room: LiveRoom, now: number): Promise<void> {
   const { heartbeatMs, resumeWindowMs, emptyTimeoutMs } = room.config.room;
   for (const [ws, att] of room.sockets.live()) {
+    // A shard answers its sockets' pings and reaps the silent ones itself (fanout/room-shard-do.ts).
+    if (isShardSocket(ws)) continue;
     if (att.phase === 'pending' && now - att.connectedAt > heartbeatMs) {
       sendError(ws, 'hello_required', 'No hello in time');
       room.sockets.markAndClose(ws, CLOSE_CODES.policy, 'hello_required');

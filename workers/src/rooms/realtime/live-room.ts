@@ -3,6 +3,7 @@
 // relay the room's media. Nothing here keeps a copy of another piece's state.
 import { loadConfig, type Config } from '../../config.ts';
 import type { Env } from '../../env.ts';
+import { ShardSockets } from '../fanout/shard-sockets.ts';
 import { LiveSession } from '../media/live-session.ts';
 import { MediaRelay } from '../media/media-relay.ts';
 import { AlertStore } from './alert-store.ts';
@@ -28,6 +29,7 @@ export class LiveRoom {
   readonly chatLimits: ChatLimits;
   readonly fanout = new FanoutLimits();
   readonly guests: GuestClients;
+  readonly shards: ShardSockets;
   readonly sockets: SocketRegistry;
   readonly presenceBroadcast: PresenceBroadcast;
   readonly media: MediaRelay;
@@ -46,8 +48,9 @@ export class LiveRoom {
     this.usage = new UsageOutbox(sql, this.config);
     this.plans = new PlanCache(this.config);
     this.chatLimits = new ChatLimits(this.config.room.chatRatePer10s);
-    this.sockets = new SocketRegistry(ctx);
-    this.presenceBroadcast = new PresenceBroadcast(this.sockets, this.presence);
+    this.shards = new ShardSockets(sql, env.ROOM_SHARD, () => this.state.meta.room_id);
+    this.sockets = new SocketRegistry(ctx, this.shards);
+    this.presenceBroadcast = new PresenceBroadcast(this.sockets, this.presence, () => this.shards.inUse());
     this.media = new MediaRelay(ctx, env, this.config.fleet, {
       roomId: () => this.state.meta.room_id,
       clients: () => this.sockets.joined(),

@@ -1,11 +1,10 @@
 // Sockets that have not said hello yet cost the room memory until the alarm reaps them (one
 // heartbeat). One valid token could otherwise open thousands; each client (by the fingerprint of
 // its address) may hold only a few at once.
-import type { Attachment } from './connection.ts';
 
 export const MAX_PENDING_PER_CLIENT = 20;
 
-export function tooManyPending(sockets: Iterable<Attachment>, clientFp: string | undefined): boolean {
+export function tooManyPending(sockets: Iterable<{ phase: string; clientFp?: string | undefined }>, clientFp: string | undefined): boolean {
   if (!clientFp) return false;
   let n = 0;
   for (const att of sockets) if (att.phase === 'pending' && att.clientFp === clientFp && ++n >= MAX_PENDING_PER_CLIENT) return true;

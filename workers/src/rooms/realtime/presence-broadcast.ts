@@ -1,7 +1,7 @@
 // Who hears of a participant joining or leaving. Staff presence goes to everyone; in a large room
 // viewers' comings and goings go only to moderators, and everyone else gets the count at most once
 // per interval: per-viewer presence to every viewer is O(N^2) frames and would dominate a large
-// room's traffic.
+// room's traffic. A room whose viewers spill onto fan-out shards counts as large whatever its size.
 import type { ServerMessage } from '@roomcast/schema/protocol';
 import { hasGrant } from './moderation.ts';
 import type { PresenceStore } from './presence.ts';
@@ -19,10 +19,11 @@ export class PresenceBroadcast {
   constructor(
     private readonly sockets: SocketRegistry,
     private readonly presence: PresenceStore,
+    private readonly sharded: () => boolean,
   ) {}
 
   send(message: ServerMessage, role: string, except?: WebSocket): void {
-    if (role !== 'viewer' || this.presence.count() <= PRESENCE_FANOUT_LIMIT) return this.sockets.broadcast(message, except);
+    if (role !== 'viewer' || (this.presence.count() <= PRESENCE_FANOUT_LIMIT && !this.sharded())) return this.sockets.broadcast(message, except);
     this.sockets.broadcastTo(message, (att) => hasGrant(att.role, 'moderate'), except);
     this.#scheduleCount();
   }

@@ -5,6 +5,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { ErrorBody } from '@roomcast/schema/api';
 import { ApiError } from '../../errors.ts';
 import { createRouter, jsonContent } from '../../http.ts';
+import { ROLE_HEADER, SHARD_HEADER, shardName } from '../fanout/shard-link.ts';
 import { verifyRoomToken } from '../room-token.ts';
 
 export const signalRoutes = createRouter();
@@ -36,12 +37,24 @@ signalRoutes.openapi(
     if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') {
       throw new ApiError(426, 'upgrade_required', 'Connect with a WebSocket upgrade');
     }
+    let claims: Awaited<ReturnType<typeof verifyRoomToken>>;
     try {
-      await verifyRoomToken(c.var.config.roomTokenSecret, token, room);
+      claims = await verifyRoomToken(c.var.config.roomTokenSecret, token, room);
     } catch {
       throw new ApiError(401, 'invalid_room_token', 'The room token is invalid, expired or for another room');
     }
+    // The room decides where the socket goes (itself, or a fan-out shard in a big room); it
+    // learns the token's role from us, never from the client.
+    const headers = new Headers(c.req.raw.headers);
+    headers.delete(SHARD_HEADER);
+    headers.set(ROLE_HEADER, claims.role);
+    const upgrade = new Request(c.req.raw, { headers });
     const stub = c.env.ROOM.get(c.env.ROOM.idFromName(room));
-    return stub.fetch(c.req.raw) as unknown as Response;
+    const answer = (await stub.fetch(upgrade)) as unknown as Response;
+    const shard = answer.headers.get(SHARD_HEADER);
+    if (answer.status !== 204 || shard === null) return answer;
+    headers.set(SHARD_HEADER, `${room} ${shard}`);
+    const shards = c.env.ROOM_SHARD;
+    return shards.get(shards.idFromName(shardName(room, Number(shard)))).fetch(new Request(c.req.raw, { headers })) as unknown as Response;
   },
 );

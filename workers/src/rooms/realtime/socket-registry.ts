@@ -2,8 +2,10 @@
 // runtime holds: rebuilt from ctx.getWebSockets() after the object wakes from hibernation. Joined
 // sockets are also indexed by identity, so finding a participant's sockets (replacing a session,
 // a kick, a role change) does not scan the room. Runtime tags cannot do this: they are fixed when
-// the socket is accepted, before the hello names who it is.
+// the socket is accepted, before the hello names who it is. Viewers' sockets held by fan-out
+// shards are here too, as ShardSockets (fanout/shard-sockets.ts), so every handler reaches them.
 import type { ServerMessage } from '@roomcast/schema/protocol';
+import { asWebSocket, isShardSocket, type ShardSockets } from '../fanout/shard-sockets.ts';
 import { isNodeAttachment } from '../media/node-link.ts';
 import { closeSocket, sendRaw, type Attachment, type Joined } from './connection.ts';
 
@@ -15,7 +17,10 @@ export class SocketRegistry {
   readonly #byIdentity = new Map<string, Set<WebSocket>>();
   readonly #persistedAt = new WeakMap<WebSocket, number>();
 
-  constructor(private readonly ctx: DurableObjectState) {}
+  constructor(
+    private readonly ctx: DurableObjectState,
+    private readonly shards: ShardSockets,
+  ) {}
 
   /** Live client sockets (pending or joined) and their attachments. */
   live(): Map<WebSocket, Attachment> {
@@ -28,6 +33,11 @@ export class SocketRegistry {
           this.#sockets.set(ws, att);
           this.#index(ws, att);
         }
+      }
+      for (const [socket, att] of this.shards.stored()) {
+        if (att.phase === 'closed') continue;
+        this.#sockets.set(asWebSocket(socket), att);
+        this.#index(asWebSocket(socket), att);
       }
     }
     return this.#sockets;
@@ -64,6 +74,14 @@ export class SocketRegistry {
   forget(ws: WebSocket): void {
     this.#unindex(ws, this.#sockets?.get(ws));
     this.#sockets?.delete(ws);
+    if (isShardSocket(ws)) this.shards.forget(ws);
+  }
+
+  /** Sockets the room holds itself (not on a shard): what the shard threshold counts. */
+  ownCount(): number {
+    let n = 0;
+    for (const ws of this.live().keys()) if (!isShardSocket(ws)) n++;
+    return n;
   }
 
   /** Writes the activity time into the attachment now and then, so the reaper survives a wake. */
