@@ -23,7 +23,8 @@
 //   WEB_BUILD             `always` rebuilds the web app on start (default: only when web/src is newer than the build)
 //   ROOM_TOKEN_SECRET, FLEET_SECRET, ADMIN_TOKEN, PUBLIC_URL, WEB_URL, SESSION_TTL_HOURS, ROOM_TOKEN_TTL_SECONDS,
 //   AUTH_RATE_LIMIT_PER_IP, AUTH_RATE_LIMIT_PER_EMAIL, SIGNUP_RATE_LIMIT_PER_IP_PER_HOUR,
-//   API_RATE_LIMIT_PER_ANONYMOUS_CLIENT, API_RATE_LIMIT_PER_USER, API_RATE_LIMIT_PER_KEY   passed to the Worker (local defaults for the secrets)
+//   API_RATE_LIMIT_PER_ANONYMOUS_CLIENT, API_RATE_LIMIT_PER_USER, API_RATE_LIMIT_PER_KEY,
+//   ROOM_SHARD_AFTER_SOCKETS, ROOM_SHARD_SOCKETS   passed to the Worker (local defaults for the secrets)
 //   MEDIA_*               the media node's settings (media-node/src/config.ts); its fleet URL and
 //                         credential are set here (node id MEDIA_NODE_ID, default media-local)
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -81,6 +82,7 @@ const config = {
     'SESSION_TTL_HOURS', 'ROOM_TOKEN_TTL_SECONDS', 'AUTH_RATE_LIMIT_PER_IP', 'AUTH_RATE_LIMIT_PER_EMAIL', 'SIGNUP_RATE_LIMIT_PER_IP_PER_HOUR',
     'API_RATE_LIMIT_PER_ANONYMOUS_CLIENT',
     'API_RATE_LIMIT_PER_USER', 'API_RATE_LIMIT_PER_KEY',
+    'ROOM_SHARD_AFTER_SOCKETS', 'ROOM_SHARD_SOCKETS',
     // Billing: without STRIPE_SECRET_KEY the Worker runs billing in LOCAL MODE (README: Billing).
     'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'STRIPE_API_BASE', 'STRIPE_PRICE_STARTER', 'STRIPE_PRICE_PROFESSIONAL',
     'STRIPE_PRICE_BUSINESS', 'STRIPE_PRICE_ENTERPRISE', 'STRIPE_METER_PARTICIPANT_MINUTES', 'STRIPE_METER_STREAM_MINUTES',

@@ -52,17 +52,22 @@ export function stackProcesses(port: number): StackProcess[] {
   return found;
 }
 
-/** Starts measuring; the returned function gives each process's share of one core since then. */
-export function measureCpu(processes: StackProcess[]): () => Record<string, number> {
+/**
+ * Starts measuring; the returned function gives each process's share of one core since then and
+ * its CPU milliseconds (which, per delivered frame, compare across runs on a busy machine).
+ */
+export function measureCpu(processes: StackProcess[]): () => { share: Record<string, number>; cpuMs: Record<string, number> } {
   const t0 = performance.now();
   const start = new Map(processes.map((p) => [p.pid, stat(p.pid)?.ticks ?? 0]));
   const machine0 = machineTicks();
   return () => {
     const seconds = (performance.now() - t0) / 1000;
     const out: Record<string, number> = {};
+    const cpuMs: Record<string, number> = {};
     for (const p of processes) {
       const ticks = (stat(p.pid)?.ticks ?? 0) - (start.get(p.pid) ?? 0);
       out[p.name] = Math.round((ticks / TICKS_PER_S / seconds) * 100);
+      cpuMs[p.name] = (ticks / TICKS_PER_S) * 1000;
     }
     const machine1 = machineTicks();
     if (machine0 && machine1) {
@@ -71,7 +76,7 @@ export function measureCpu(processes: StackProcess[]): () => Record<string, numb
       out['machine busy'] = Math.round(((total - (machine1.idle - machine0.idle)) / total) * 100);
       out['machine steal'] = Math.round(((machine1.steal - machine0.steal) / total) * 100);
     }
-    return out;
+    return { share: out, cpuMs };
   };
 }
 

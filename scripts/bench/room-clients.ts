@@ -25,6 +25,7 @@ export type FromClients =
       /** Per message: [text, first delivery ms, last delivery ms] on this process's sockets. */
       firstLast: [string, number, number][];
       cpuPct: number;
+      cpuMs: number;
       lagP99Ms: number;
     };
 
@@ -115,7 +116,7 @@ process.on('message', (m: ToClients) => {
       const cpu = process.cpuUsage(phase.cpu0);
       const cpuPct = ((cpu.user + cpu.system) / 1000 / (now() - phase.t0)) * 100;
       const firstLast = [...phase.firstLast].map(([text, [f, l]]) => [text, f, l] as [string, number, number]);
-      reply({ op: 'collected', latencies: phase.latencies, firstLast, cpuPct, lagP99Ms: (loopDelay?.percentile(99) ?? 0) / 1e6 });
+      reply({ op: 'collected', latencies: phase.latencies, firstLast, cpuPct, cpuMs: (cpu.user + cpu.system) / 1000, lagP99Ms: (loopDelay?.percentile(99) ?? 0) / 1e6 });
       phase = undefined;
       break;
     }

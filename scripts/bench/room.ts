@@ -11,7 +11,13 @@
 //   BENCH_ROOM_SOCKETS    comma-separated socket counts (default 100,500,1000)
 //   BENCH_ROOM_RATES      comma-separated messages/second to try (default 20,50,100,200,400)
 //   BENCH_ROOM_MODES      comma-separated: deflate (the client offers permessage-deflate, as
-//                         browsers do), plain (it does not) (default deflate,plain)
+//                         browsers do), plain (it does not), shards (deflate offered, on a second
+//                         stack whose rooms put viewers on fan-out shards) (default deflate,plain,shards).
+//                         deflate and plain run on a stack whose rooms never shard.
+//   BENCH_ROOM_SHARDED_URL  the sharded stack, already running (default: start one on port 8827 with
+//                         ROOM_SHARD_AFTER_SOCKETS=BENCH_ROOM_SHARD_AFTER (100) and
+//                         ROOM_SHARD_SOCKETS=BENCH_ROOM_SHARD_SOCKETS (250))
+//   A stack given by URL must be configured the same way by whoever started it.
 //   BENCH_ROOM_CLIENT_PROCS  client processes the sockets are spread over (default 2)
 //   BENCH_ROOM_BUDGET_S   stop starting new steps after this many seconds (default 300)
 import { fork, type ChildProcess } from 'node:child_process';
@@ -23,10 +29,12 @@ import { measureCpu, stackProcesses } from './process-cpu.ts';
 import type { FromClients, ToClients } from './room-clients.ts';
 import { apiCall as call, ensureStack, percentile, round, runConcurrent } from './stack.ts';
 
-type Mode = 'deflate' | 'plain';
+type Mode = 'deflate' | 'plain' | 'shards';
 const SOCKET_COUNTS = (process.env.BENCH_ROOM_SOCKETS ?? '100,500,1000').split(',').map(Number);
 const RATES = (process.env.BENCH_ROOM_RATES ?? '20,50,100,200,400').split(',').map(Number);
-const MODES = (process.env.BENCH_ROOM_MODES ?? 'deflate,plain').split(',') as Mode[];
+const MODES = (process.env.BENCH_ROOM_MODES ?? 'deflate,plain,shards').split(',') as Mode[];
+const SHARD_AFTER = process.env.BENCH_ROOM_SHARD_AFTER ?? '100';
+const SHARD_SOCKETS = process.env.BENCH_ROOM_SHARD_SOCKETS ?? '250';
 const CLIENT_PROCS = Math.max(1, Number(process.env.BENCH_ROOM_CLIENT_PROCS ?? 2));
 const TARGET_P99_MS = 100;
 const PHASE_MS = 2500;
@@ -35,7 +43,7 @@ const BUDGET_MS = Number(process.env.BENCH_ROOM_BUDGET_S ?? 300) * 1000;
 const adminUrl = process.env.DATABASE_ADMIN_URL ?? DEFAULT_ADMIN_DATABASE_URL;
 const started = Date.now();
 const CLIENT_SCRIPT = fileURLToPath(new URL('./room-clients.ts', import.meta.url));
-for (const mode of MODES) if (mode !== 'deflate' && mode !== 'plain') throw new Error(`BENCH_ROOM_MODES: unknown mode ${mode}`);
+for (const mode of MODES) if (!['deflate', 'plain', 'shards'].includes(mode)) throw new Error(`BENCH_ROOM_MODES: unknown mode ${mode}`);
 
 /** One forked client process and a way to wait for its next answer of a kind. */
 class ClientProcess {
@@ -74,7 +82,7 @@ async function benchSockets(url: string, port: number, owner: { token: string; o
   const opened = await Promise.all(
     procs.map((p, k) => {
       const reply = p.next('opened');
-      p.send({ op: 'open', joins: joins.filter((_, i) => i % procs.length === k), deflate: mode === 'deflate', concurrency: Math.max(1, Math.floor(16 / procs.length)) });
+      p.send({ op: 'open', joins: joins.filter((_, i) => i % procs.length === k), deflate: mode !== 'plain', concurrency: Math.max(1, Math.floor(16 / procs.length)) });
       return reply;
     }),
   );
@@ -88,7 +96,7 @@ async function benchSockets(url: string, port: number, owner: { token: string; o
   console.log(`${n} sockets, ${mode} (${procs.length} client processes): joined at ${join.perSecond}/s (welcome p50 ${join.p50} ms, p99 ${join.p99} ms), extensions: ${extensions}`);
 
   const stackProcs = stackProcesses(port);
-  const runs: { rate: number; sent: number; expected: number; delivered: number; p50: number; p99: number; sustained: boolean; cpu: Record<string, number> }[] = [];
+  const runs: { rate: number; sent: number; expected: number; delivered: number; p50: number; p99: number; sustained: boolean; cpu: Record<string, number>; cpuPerK: Record<string, number> }[] = [];
   let sender = 0;
   for (const rate of RATES) {
     // Each socket may send about one message a second under the room's default chat limit.
@@ -111,7 +119,7 @@ async function benchSockets(url: string, port: number, owner: { token: string; o
     const expected = total * n;
     const drainUntil = performance.now() + DRAIN_MS;
     while (procs.reduce((s, p) => s + p.delivered, 0) < expected && performance.now() < drainUntil) await new Promise((r) => setTimeout(r, 20));
-    const cpu = stackCpu();
+    const { share: cpu, cpuMs } = stackCpu();
     const collected = await Promise.all(
       procs.map((p) => {
         const reply = p.next('collected');
@@ -122,6 +130,7 @@ async function benchSockets(url: string, port: number, owner: { token: string; o
     const latencies: number[] = [];
     const firstLast = new Map<string, [number, number]>();
     const clientCpu: string[] = [];
+    let clientCpuMs = 0;
     for (const c of collected) {
       if (c.op !== 'collected') continue;
       for (const l of c.latencies) latencies.push(l);
@@ -130,18 +139,23 @@ async function benchSockets(url: string, port: number, owner: { token: string; o
         firstLast.set(text, fl ? [Math.min(fl[0], f), Math.max(fl[1], l)] : [f, l]);
       }
       clientCpu.push(`${round(c.cpuPct)}% (lag p99 ${round(c.lagP99Ms)} ms)`);
+      clientCpuMs += c.cpuMs;
     }
     latencies.sort((a, b) => a - b);
     const p50 = round(percentile(latencies, 50));
     const p99 = round(percentile(latencies, 99));
     const sustained = latencies.length === expected && p99 < TARGET_P99_MS;
-    runs.push({ rate, sent: total, expected, delivered: latencies.length, p50, p99, sustained, cpu });
     console.log(`  ${rate} msg/s: ${latencies.length}/${expected} deliveries, p50 ${p50} ms, p99 ${p99} ms${sustained ? '' : '  (not sustained)'}`);
     const firsts = [...firstLast.values()].map(([f]) => f).sort((a, b) => a - b);
     const spreads = [...firstLast.values()].map(([f, l]) => l - f).sort((a, b) => a - b);
     console.log(`    first socket p50 ${round(percentile(firsts, 50))} ms, first-to-last spread p50 ${round(percentile(spreads, 50))} ms, p99 ${round(percentile(spreads, 99))} ms`);
     console.log(`    client processes (% of one core): ${clientCpu.join(', ')}`);
     console.log(`    stack processes (% of one core): ${Object.entries(cpu).map(([k, v]) => `${k} ${v}%`).join(', ') || 'not measured (no /proc or not a wrangler dev stack)'}`);
+    // CPU per delivered frame: what each process costs per message and socket, however busy the machine.
+    const perK = (ms: number) => round((ms / Math.max(1, latencies.length)) * 1000);
+    const cpuPerK = { clients: perK(clientCpuMs), ...Object.fromEntries(Object.entries(cpuMs).map(([k, v]) => [k, perK(v)])) };
+    console.log(`    CPU ms per 1,000 deliveries: ${Object.entries(cpuPerK).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    runs.push({ rate, sent: total, expected, delivered: latencies.length, p50, p99, sustained, cpu, cpuPerK });
     if (!sustained) break;
     // Let every socket's 10-second chat window clear before the next, faster, phase.
     await new Promise((r) => setTimeout(r, 1000));
@@ -160,29 +174,55 @@ async function benchSockets(url: string, port: number, owner: { token: string; o
     delivery_p50_ms: at20?.p50 ?? null,
     delivery_p99_ms: at20?.p99 ?? null,
     max_sustained_msgs_per_s: runs.filter((r) => r.sustained).at(-1)?.rate ?? 0,
+    cpu_ms_per_1k_deliveries: at20?.cpuPerK ?? null,
     runs,
   };
 }
 
+/** The stack's own ports and state beside it, so two bench stacks (and `npm run dev`) coexist. */
+const stackEnv = (port: number, extra: Record<string, string>) => ({
+  NEON_PROXY_PORT: String(port + 1),
+  UPSTASH_ADAPTER_PORT: String(port + 2),
+  WEB_PORT: String(port + 3),
+  WRANGLER_STATE_DIR: `.wrangler/bench-${port}`,
+  MEDIA_NODE_ID: `media-bench-${port}`,
+  MEDIA_RTC_MIN_PORT: String(40000 + (port % 100) * 100),
+  MEDIA_RTC_MAX_PORT: String(40000 + (port % 100) * 100 + 99),
+  ...extra,
+});
+
+async function tenantOn(url: string) {
+  const run = crypto.randomUUID().slice(0, 8);
+  const signup = await call(url, 'POST', '/auth/signup', { email: `bench-room-${run}@example.test`, password: 'bench password 123', name: 'Bench host', organizationName: `Bench rooms ${run}` });
+  const org = signup.organization.id as string;
+  // Enterprise: no viewers-per-room limit and API access, the way billing would set it.
+  const db = new pg.Client({ connectionString: adminUrl });
+  await db.connect();
+  await db.query(`update subscriptions set plan_id = 'enterprise', status = 'active' where organization_id = $1`, [org]);
+  await db.end();
+  const workspaces = await call(url, 'GET', `/organizations/${org}/workspaces`, undefined, signup.token);
+  const key = await call(url, 'POST', `/organizations/${org}/api-keys`, { name: 'bench' }, signup.token);
+  return { token: signup.token as string, org, workspace: workspaces.workspaces[0].id as string, apiKey: key.secret as string };
+}
+
 async function main() {
-  const stack = await ensureStack({
-    url: process.env.BENCH_ROOM_URL,
-    port: 8807,
-    env: { NEON_PROXY_PORT: '8808', UPSTASH_ADAPTER_PORT: '8809' },
-  });
+  const needsPlain = MODES.some((m) => m !== 'shards');
+  const stacks = [];
   try {
-    const port = Number(new URL(stack.url).port);
-    const run = crypto.randomUUID().slice(0, 8);
-    const signup = await call(stack.url, 'POST', '/auth/signup', { email: `bench-room-${run}@example.test`, password: 'bench password 123', name: 'Bench host', organizationName: `Bench rooms ${run}` });
-    const org = signup.organization.id as string;
-    // Enterprise: no viewers-per-room limit and API access, the way billing would set it.
-    const db = new pg.Client({ connectionString: adminUrl });
-    await db.connect();
-    await db.query(`update subscriptions set plan_id = 'enterprise', status = 'active' where organization_id = $1`, [org]);
-    await db.end();
-    const workspaces = await call(stack.url, 'GET', `/organizations/${org}/workspaces`, undefined, signup.token);
-    const key = await call(stack.url, 'POST', `/organizations/${org}/api-keys`, { name: 'bench' }, signup.token);
-    const owner = { token: signup.token as string, org, workspace: workspaces.workspaces[0].id as string, apiKey: key.secret as string };
+    // Rooms on this stack never shard: deflate and plain measure one RoomDO holding every socket.
+    const plain = needsPlain ? await ensureStack({ url: process.env.BENCH_ROOM_URL, port: 8807, env: stackEnv(8807, { ROOM_SHARD_AFTER_SOCKETS: '1000000' }) }) : undefined;
+    if (plain) stacks.push(plain);
+    const sharded = MODES.includes('shards')
+      ? await ensureStack({
+          url: process.env.BENCH_ROOM_SHARDED_URL,
+          port: 8827,
+          env: stackEnv(8827, { ROOM_SHARD_AFTER_SOCKETS: SHARD_AFTER, ROOM_SHARD_SOCKETS: SHARD_SOCKETS }),
+        })
+      : undefined;
+    if (sharded) stacks.push(sharded);
+    const owners = new Map<string, Awaited<ReturnType<typeof tenantOn>>>();
+    for (const stack of stacks) owners.set(stack.url, await tenantOn(stack.url));
+    if (sharded) console.log(`shards mode: rooms at ${sharded.url} keep ${SHARD_AFTER} sockets (if started here) and put later viewers on shards of ${SHARD_SOCKETS}`);
     const results = [];
     for (const n of SOCKET_COUNTS) {
       for (const mode of MODES) {
@@ -190,14 +230,15 @@ async function main() {
           console.log(`time budget spent: skipping ${n} sockets (${mode})`);
           continue;
         }
-        results.push(await benchSockets(stack.url, port, owner, n, mode));
+        const stack = mode === 'shards' ? sharded! : plain!;
+        results.push(await benchSockets(stack.url, Number(new URL(stack.url).port), owners.get(stack.url)!, n, mode));
       }
     }
     const last = results.at(-1)!;
     const { runs: _runs, ...summary } = last;
     console.log(JSON.stringify({ ...summary, by_sockets: results.map(({ runs: _r, ...r }) => r) }));
   } finally {
-    await stack.stop();
+    for (const stack of stacks) await stack.stop();
   }
 }
 

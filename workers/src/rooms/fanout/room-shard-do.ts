@@ -2,8 +2,8 @@
 // RoomDO's) so the room sends each event once per shard instead of once per socket. It owns only
 // its sockets: who they are, what the room decides and says (presence, chat, moderation, limits,
 // media) stays RoomDO's. The shard answers pings and undecodable frames itself with the same error
-// frames as the room, reaps silent sockets, and forwards every other frame, in order, to the room,
-// which answers through deliver().
+// frames as the room, reaps silent sockets, and forwards every other frame, in order (one stub,
+// E-order), to the room, which answers through deliver().
 import { CLOSE_CODES, ProtocolError } from '@roomcast/schema/protocol';
 import { loadConfig, type Config } from '../../config.ts';
 import type { Env } from '../../env.ts';
@@ -30,8 +30,8 @@ export class RoomShardDO extends GuardedDurableObject<Env> {
   /** The shard's sockets by id; rebuilt from the runtime after a wake. */
   #sockets: Map<string, { ws: WebSocket; att: ShardAttachment }> | undefined;
   readonly #persistedAt = new WeakMap<WebSocket, number>();
-  /** Frames to the room go one at a time, so the room sees each socket's frames in order. */
-  #toRoom: Promise<unknown> = Promise.resolve();
+  /** One stub for every call to the room: calls on one stub arrive in order (E-order). */
+  #roomStub: { stub: DurableObjectStub<RoomDO>; index: number } | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -152,10 +152,15 @@ export class RoomShardDO extends GuardedDurableObject<Env> {
     if (room) await this.#sendToRoom(() => room.stub.shardSocketGone(room.index, att.id, code, reason));
   }
 
-  #sendToRoom(call: () => Promise<unknown>): Promise<void> {
-    const next = this.#toRoom.then(call);
-    this.#toRoom = next.catch((error: unknown) => console.error('shard: call to the room failed', error));
-    return this.#toRoom.then(() => undefined);
+  /** A failed call breaks the stub for good: the next call gets a new one. */
+  async #sendToRoom(call: () => Promise<unknown>): Promise<void> {
+    const room = this.#roomStub;
+    try {
+      await call();
+    } catch (error) {
+      console.error('shard: call to the room failed', error);
+      if (this.#roomStub === room) this.#roomStub = undefined;
+    }
   }
 
   #bind(roomId: string, index: number): void {
@@ -164,10 +169,11 @@ export class RoomShardDO extends GuardedDurableObject<Env> {
   }
 
   #room(): { stub: DurableObjectStub<RoomDO>; index: number } | undefined {
+    if (this.#roomStub) return this.#roomStub;
     const row = this.ctx.storage.sql.exec<{ room_id: string; shard: number }>(`SELECT room_id, shard FROM shard_meta`).toArray()[0];
     if (!row) return undefined;
     const ns = this.env.ROOM as unknown as DurableObjectNamespace<RoomDO>;
-    return { stub: ns.get(ns.idFromName(row.room_id)), index: row.shard };
+    return (this.#roomStub = { stub: ns.get(ns.idFromName(row.room_id)), index: row.shard });
   }
 
   #live(): Map<string, { ws: WebSocket; att: ShardAttachment }> {

@@ -2,8 +2,8 @@
 // by a ShardSocket: it has the part of the WebSocket interface the room's handlers use (send,
 // close, attachments), so presence, chat, moderation, limits and media treat it like any other
 // socket, and the registry (socket-registry.ts) lists it with the rest. What the room sends it is
-// queued per shard and delivered in order, one call per shard at a time; frames for many sockets
-// of a shard travel once. Attachments live in the room's SQLite (the runtime keeps them only for
+// queued per shard and delivered in order, one call per shard per handler turn; frames for many
+// sockets of a shard travel once. Attachments live in the room's SQLite (the runtime keeps them only for
 // sockets the room holds itself), so the room finds its shard sockets again after eviction.
 import { CLOSE_CODES } from '@roomcast/schema/protocol';
 import type { Attachment } from '../realtime/connection.ts';
@@ -43,7 +43,6 @@ export class ShardSockets {
   /** Joined socket ids per shard: a frame for all of them goes as 'all'. */
   readonly #joined = new Map<number, Set<string>>();
   readonly #outbox = new Map<number, ShardOp[]>();
-  readonly #inFlight = new Set<number>();
   readonly #stubs = new Map<number, DurableObjectStub<RoomShardDO>>();
   /** Per shard, when each socket sent there but not yet heard from stops counting (in memory). */
   readonly #reserved = new Map<number, number[]>();
@@ -145,27 +144,28 @@ export class ShardSockets {
     const ops = this.#opsOf(shard);
     ops.push(op);
     // After the current handler's synchronous sends (a whole broadcast), not per frame.
-    if (ops.length === 1 && !this.#inFlight.has(shard)) queueMicrotask(() => this.#flush(shard));
+    if (ops.length === 1) queueMicrotask(() => this.#flush(shard));
   }
 
-  /** One call per shard at a time keeps the order; what queues meanwhile goes in the next one. */
+  /**
+   * Calls on one stub are delivered in the order they are made (Durable Objects' E-order), so
+   * batches go out without waiting for each other. A stub that failed is broken for good: the next
+   * batch gets a new one (what the failed call carried is lost, as frames to a dropped socket are).
+   */
   #flush(shard: number): void {
     const ops = this.#outbox.get(shard);
     const roomId = this.roomId();
-    if (!ops || ops.length === 0 || this.#inFlight.has(shard) || !roomId) return;
+    if (!ops || ops.length === 0 || !roomId) return;
     this.#outbox.delete(shard);
     const joined = this.#joinedOf(shard);
     for (const op of ops) {
       if (op.op === 'send' && op.to !== 'all' && op.to.length === joined.size && op.to.every((id) => joined.has(id))) op.to = 'all';
     }
-    this.#inFlight.add(shard);
-    this.#stub(roomId, shard)
-      .deliver(ops)
-      .catch((error: unknown) => console.error(`room: delivery to shard ${shard} failed`, error))
-      .finally(() => {
-        this.#inFlight.delete(shard);
-        this.#flush(shard);
-      });
+    const stub = this.#stub(roomId, shard);
+    stub.deliver(ops).catch((error: unknown) => {
+      console.error(`room: delivery to shard ${shard} failed`, error);
+      if (this.#stubs.get(shard) === stub) this.#stubs.delete(shard);
+    });
   }
 
   #stub(roomId: string, shard: number): DurableObjectStub<RoomShardDO> {
