@@ -77,6 +77,11 @@ function onChat(text: string, at: number): void {
 async function openAll(joins: { signalingUrl: string; token: string }[], deflate: boolean, concurrency: number): Promise<void> {
   const welcomeMs: number[] = [];
   sockets = new Array(joins.length);
+  // Keep every socket alive past the room's stale-socket reaper from the start: joining thousands
+  // takes longer than the reaper's three silent heartbeats.
+  setInterval(() => {
+    for (const ws of sockets) if (ws && ws.readyState === ws.OPEN) ws.send('{"type":"ping"}');
+  }, 10_000).unref();
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(concurrency, joins.length) }, async () => {
@@ -88,10 +93,6 @@ async function openAll(joins: { signalingUrl: string; token: string }[], deflate
       }
     }),
   );
-  // Keep the sockets alive past the room's stale-socket reaper.
-  setInterval(() => {
-    for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send('{"type":"ping"}');
-  }, 10_000).unref();
   reply({ op: 'opened', welcomeMs, extensions: [...new Set(sockets.map((ws) => ws.extensions || 'none'))] });
 }
 

@@ -12,7 +12,8 @@
 //   BENCH_ROOM_RATES      comma-separated messages/second to try (default 20,50,100,200,400)
 //   BENCH_ROOM_MODES      comma-separated: deflate (the client offers permessage-deflate, as
 //                         browsers do), plain (it does not), shards (deflate offered, on a second
-//                         stack whose rooms put viewers on fan-out shards) (default deflate,plain,shards).
+//                         stack whose rooms put viewers on fan-out shards), shards-plain (the same,
+//                         deflate not offered) (default deflate,plain,shards).
 //                         deflate and plain run on a stack whose rooms never shard.
 //   BENCH_ROOM_SHARDED_URL  the sharded stack, already running (default: start one on port 8827 with
 //                         ROOM_SHARD_AFTER_SOCKETS=BENCH_ROOM_SHARD_AFTER (100) and
@@ -29,7 +30,7 @@ import { measureCpu, stackProcesses } from './process-cpu.ts';
 import type { FromClients, ToClients } from './room-clients.ts';
 import { apiCall as call, ensureStack, percentile, round, runConcurrent } from './stack.ts';
 
-type Mode = 'deflate' | 'plain' | 'shards';
+type Mode = 'deflate' | 'plain' | 'shards' | 'shards-plain';
 const SOCKET_COUNTS = (process.env.BENCH_ROOM_SOCKETS ?? '100,500,1000').split(',').map(Number);
 const RATES = (process.env.BENCH_ROOM_RATES ?? '20,50,100,200,400').split(',').map(Number);
 const MODES = (process.env.BENCH_ROOM_MODES ?? 'deflate,plain,shards').split(',') as Mode[];
@@ -43,7 +44,7 @@ const BUDGET_MS = Number(process.env.BENCH_ROOM_BUDGET_S ?? 300) * 1000;
 const adminUrl = process.env.DATABASE_ADMIN_URL ?? DEFAULT_ADMIN_DATABASE_URL;
 const started = Date.now();
 const CLIENT_SCRIPT = fileURLToPath(new URL('./room-clients.ts', import.meta.url));
-for (const mode of MODES) if (!['deflate', 'plain', 'shards'].includes(mode)) throw new Error(`BENCH_ROOM_MODES: unknown mode ${mode}`);
+for (const mode of MODES) if (!['deflate', 'plain', 'shards', 'shards-plain'].includes(mode)) throw new Error(`BENCH_ROOM_MODES: unknown mode ${mode}`);
 
 /** One forked client process and a way to wait for its next answer of a kind. */
 class ClientProcess {
@@ -82,7 +83,7 @@ async function benchSockets(url: string, port: number, owner: { token: string; o
   const opened = await Promise.all(
     procs.map((p, k) => {
       const reply = p.next('opened');
-      p.send({ op: 'open', joins: joins.filter((_, i) => i % procs.length === k), deflate: mode !== 'plain', concurrency: Math.max(1, Math.floor(16 / procs.length)) });
+      p.send({ op: 'open', joins: joins.filter((_, i) => i % procs.length === k), deflate: mode === 'deflate' || mode === 'shards', concurrency: Math.max(1, Math.floor(16 / procs.length)) });
       return reply;
     }),
   );
@@ -206,13 +207,13 @@ async function tenantOn(url: string) {
 }
 
 async function main() {
-  const needsPlain = MODES.some((m) => m !== 'shards');
+  const needsPlain = MODES.some((m) => !m.startsWith('shards'));
   const stacks = [];
   try {
     // Rooms on this stack never shard: deflate and plain measure one RoomDO holding every socket.
     const plain = needsPlain ? await ensureStack({ url: process.env.BENCH_ROOM_URL, port: 8807, env: stackEnv(8807, { ROOM_SHARD_AFTER_SOCKETS: '1000000' }) }) : undefined;
     if (plain) stacks.push(plain);
-    const sharded = MODES.includes('shards')
+    const sharded = MODES.some((m) => m.startsWith('shards'))
       ? await ensureStack({
           url: process.env.BENCH_ROOM_SHARDED_URL,
           port: 8827,
@@ -230,7 +231,7 @@ async function main() {
           console.log(`time budget spent: skipping ${n} sockets (${mode})`);
           continue;
         }
-        const stack = mode === 'shards' ? sharded! : plain!;
+        const stack = mode.startsWith('shards') ? sharded! : plain!;
         results.push(await benchSockets(stack.url, Number(new URL(stack.url).port), owners.get(stack.url)!, n, mode));
       }
     }

@@ -2,11 +2,12 @@
 // viewers' sockets attach to fan-out shards (RoomShardDO, 2 sockets each here) and the room sends
 // each event once per shard. Everything the room decides still holds for them: chat, moderation,
 // limits, presence, media answers, error frames.
-import { env } from 'cloudflare:workers';
+import { env, exports } from 'cloudflare:workers';
 import { evictDurableObject, runInDurableObject } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Env } from '../src/env.ts';
 import { shardName } from '../src/rooms/fanout/shard-link.ts';
+import { MAX_PENDING_PER_CLIENT } from '../src/rooms/realtime/pending-limit.ts';
 import { waitFor } from '../../schema/test/support/wait.ts';
 import { signUp, type Tenant } from './api-client.ts';
 import { connect, join, liveRoom, roomTenant, roomToken, stubFor, type Joined, type RoomSocket, type TestRoom } from './room-client.ts';
@@ -127,6 +128,29 @@ describe('fan-out shards', () => {
     extra.send({ type: 'hello', protocol: 1, token });
     expect((await extra.error('room_full')).message).toMatch(/Starter plan allows 50 viewers per room/);
     expect((await extra.closed()).code).toBe(1008);
+  });
+
+  it('caps one client’s sockets waiting for hello across the room and its shards', async () => {
+    const { room } = await bigRoom();
+    const token = await roomToken(room);
+    const from = (ip: string) =>
+      exports.default.fetch(
+        new Request(`http://roomcast.test/api/v1/rooms/${room.roomId}/signal?token=${encodeURIComponent(token)}`, { headers: { Upgrade: 'websocket', 'cf-connecting-ip': ip } }),
+      );
+    const opened: WebSocket[] = [];
+    for (let i = 0; i < MAX_PENDING_PER_CLIENT; i++) {
+      const res = await from('203.0.113.7');
+      expect(res.status).toBe(101);
+      res.webSocket!.accept();
+      opened.push(res.webSocket!);
+    }
+    // Spread over several shards (2 sockets each here), yet counted together.
+    expect(await socketsHeldBy(shardStub(room.roomId, 5))).toBe(2);
+    const refused = await from('203.0.113.7');
+    expect(refused.status).toBe(429);
+    expect((await refused.json<any>()).error.code).toBe('rate_limited');
+    expect((await from('203.0.113.8')).status).toBe(101);
+    for (const ws of opened) ws.close();
   });
 
   it('answers bad frames on a shard socket with the same error frames as on the room', async () => {

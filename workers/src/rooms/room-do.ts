@@ -45,7 +45,7 @@ export class RoomDO extends GuardedDurableObject<Env> {
     if (!match) return new Response('not found', { status: 404 });
     if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') return new Response('expected a WebSocket upgrade', { status: 426 });
     const clientFp = await clientFingerprint(room.config.roomTokenSecret, request.headers.get('cf-connecting-ip'));
-    if (tooManyPending(room.sockets.live().values(), clientFp)) {
+    if (tooManyPending(room.sockets.live().values(), clientFp, room.shards.pendingFrom(clientFp, Date.now()))) {
       const error = { code: 'rate_limited', message: `At most ${MAX_PENDING_PER_CLIENT} connections per client may wait for hello` };
       return Response.json({ error }, { status: 429 });
     }
@@ -57,7 +57,7 @@ export class RoomDO extends GuardedDurableObject<Env> {
     if (request.headers.get(ROLE_HEADER) === 'viewer' && room.sockets.ownCount() >= room.config.room.shardAfterSockets) {
       const now = Date.now();
       const shard = pickShard(room.shards.counts(now), room.config.room.shardSockets);
-      room.shards.reserve(shard, now + room.config.room.heartbeatMs);
+      room.shards.reserve(shard, now + room.config.room.heartbeatMs, clientFp);
       return new Response(null, { status: 204, headers: { [SHARD_HEADER]: String(shard) } });
     }
     const { 0: client, 1: server } = new WebSocketPair();
@@ -106,7 +106,7 @@ export class RoomDO extends GuardedDurableObject<Env> {
       // A frame that was on its way while the room closed the socket: the shard closes it anyway.
       if (!pending) return;
       const now = Date.now();
-      room.shards.arrived(shard);
+      room.shards.arrived(shard, clientFp);
       room.sockets.set(socket, { phase: 'pending', connectedAt: now, lastSeen: now, clientFp });
     }
     await receiveClientFrame(room, socket, frame);

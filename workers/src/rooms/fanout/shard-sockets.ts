@@ -46,6 +46,8 @@ export class ShardSockets {
   readonly #stubs = new Map<number, DurableObjectStub<RoomShardDO>>();
   /** Per shard, when each socket sent there but not yet heard from stops counting (in memory). */
   readonly #reserved = new Map<number, number[]>();
+  /** Per client fingerprint, the same expiries: sockets sent to shards still waiting for hello. */
+  readonly #reservedFrom = new Map<string, number[]>();
 
   constructor(
     private readonly sql: SqlStorage,
@@ -96,15 +98,30 @@ export class ShardSockets {
   }
 
   /** The room sent a socket to `shard`; it counts there until its hello arrives or `until`. */
-  reserve(shard: number, until: number): void {
+  reserve(shard: number, until: number, clientFp: string | undefined): void {
     const expiries = this.#reserved.get(shard) ?? [];
     expiries.push(until);
     this.#reserved.set(shard, expiries);
+    if (clientFp) this.#reservedFrom.set(clientFp, [...(this.#reservedFrom.get(clientFp) ?? []), until]);
   }
 
   /** A socket sent to `shard` said hello: it now counts as known, not as reserved. */
-  arrived(shard: number): void {
+  arrived(shard: number, clientFp: string | undefined): void {
     this.#reserved.get(shard)?.shift();
+    if (clientFp) this.#reservedFrom.get(clientFp)?.shift();
+  }
+
+  /**
+   * Sockets from this client the room sent to shards that have not said hello yet: they count
+   * against the room's pending-sockets-per-client cap, so spreading them over shards does not
+   * multiply it.
+   */
+  pendingFrom(clientFp: string | undefined, now: number): number {
+    if (!clientFp) return 0;
+    const live = (this.#reservedFrom.get(clientFp) ?? []).filter((t) => t > now);
+    if (live.length === 0) this.#reservedFrom.delete(clientFp);
+    else this.#reservedFrom.set(clientFp, live);
+    return live.length;
   }
 
   load(id: string): Attachment | null {

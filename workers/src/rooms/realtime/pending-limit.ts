@@ -4,9 +4,11 @@
 
 export const MAX_PENDING_PER_CLIENT = 20;
 
-export function tooManyPending(sockets: Iterable<{ phase: string; clientFp?: string | undefined }>, clientFp: string | undefined): boolean {
+/** `elsewhere`: the client's sockets waiting for hello that `sockets` does not hold (sent to fan-out shards). */
+export function tooManyPending(sockets: Iterable<{ phase: string; clientFp?: string | undefined }>, clientFp: string | undefined, elsewhere = 0): boolean {
   if (!clientFp) return false;
-  let n = 0;
+  if (elsewhere >= MAX_PENDING_PER_CLIENT) return true;
+  let n = elsewhere;
   for (const att of sockets) if (att.phase === 'pending' && att.clientFp === clientFp && ++n >= MAX_PENDING_PER_CLIENT) return true;
   return false;
 }
