@@ -73,6 +73,15 @@ describe('fan-out shards', () => {
     await shard1[0]!.socket.next((m) => m.type === 'chat.message' && m.text === 'back to the shard');
   });
 
+  it('keeps a shard’s sockets working after the shard is evicted', async () => {
+    const { room, host, shard0 } = await bigRoom();
+    await evictDurableObject(shardStub(room.roomId, 0));
+    host.socket.send({ type: 'chat.send', text: 'to a woken shard' });
+    for (const viewer of shard0) await viewer.socket.next((m) => m.type === 'chat.message' && m.text === 'to a woken shard');
+    shard0[0]!.socket.send({ type: 'chat.send', text: 'from a woken shard' });
+    expect((await host.socket.next((m) => m.type === 'chat.message' && m.text === 'from a woken shard')).author.identity).toBe(shard0[0]!.identity);
+  });
+
   it('closes a kicked or banned viewer’s shard socket, and a ban holds when they come back', async () => {
     const { room, host, shard0, shard1 } = await bigRoom();
     const kicked = shard0[0]!;
