@@ -69,6 +69,7 @@ describe('big rooms: viewers past the origin go to edge nodes fed by pipes', () 
     await thirdViewer.start();
     await decoding(thirdViewer, 'the third viewer decoding on a second edge', 20_000);
     expect(opened(), 'the third viewer opened a second edge').toHaveLength(2);
+    const thirdEdge = opened().find((n) => n !== secondEdge)!;
     const listed = await nodesOf();
     for (const n of [origin, ...opened()]) expect(listed.find((l) => l.nodeId === n.nodeId)?.rooms, n.nodeId).toBe(1);
 
@@ -103,6 +104,22 @@ describe('big rooms: viewers past the origin go to edge nodes fed by pipes', () 
       const before = (await v.video()).framesDecoded;
       await waitFor('the other viewers still decoding', async () => (await v.video()).framesDecoded > before, { timeoutMs: 5_000 });
     }
+
+    // The third viewer's edge hangs (its sockets stay open, nothing answers): the room's alarm
+    // probe finds it, and only that viewer is reset and seated again (on the origin: no node is
+    // left to be an edge).
+    const secondResets = resets(second.signal);
+    const thirdGeneration = thirdViewer.generation;
+    const frozenAt = performance.now();
+    thirdEdge.freeze();
+    await waitFor('the hung edge found by the room, its viewer decoding again', async () => {
+      if (thirdViewer.generation === thirdGeneration) return undefined;
+      return (await thirdViewer.video()).framesDecoded > 0;
+    }, { timeoutMs: 45_000, intervalMs: 200 });
+    console.log(`big room: edge hung, its viewer decoding again ${Math.round(performance.now() - frozenAt)} ms later (the room's alarm probes every node)`);
+    expect(resets(first.signal), 'the origin viewer was never reset').toBe(0);
+    expect(resets(second.signal), 'the viewer on the other edge was not reset again').toBe(secondResets);
+    await thirdEdge.kill();
 
     // The origin dies: everyone is reset, the edges are let go, the room is placed again (on a
     // former edge) and every viewer decodes again, re-piped on demand.

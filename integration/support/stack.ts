@@ -39,6 +39,8 @@ export interface MediaNodeProcess {
   lines: string[];
   /** SIGKILL: the node dies without saying goodbye, as a crashed VM would. */
   kill(): Promise<void>;
+  /** SIGSTOP: the node hangs with its sockets open, as a partitioned VM would look. */
+  freeze(): void;
   stop(): Promise<void>;
   /** Sends one signal and does not wait (SIGTERM: the node drains, then exits on its own). */
   signal(sig: NodeJS.Signals): void;
@@ -128,6 +130,7 @@ export async function startFleetStack(log: (line: string) => void = () => {}, ex
           nodeId,
           lines,
           kill: () => proc.kill(),
+          freeze: () => proc.freeze(),
           stop: () => proc.stop(),
           signal: (sig) => proc.child.kill(sig),
           exited: new Promise((resolve) => proc.child.once('exit', (code, sig) => resolve(code ?? sig ?? 'unknown'))),
@@ -166,6 +169,9 @@ function spawnGroup(command: string, args: string[], extraEnv: Record<string, st
   };
   return {
     child,
+    freeze() {
+      signal('SIGSTOP');
+    },
     async kill() {
       signal('SIGKILL');
       await Promise.race([exited, sleep(3000)]);

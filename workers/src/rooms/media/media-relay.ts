@@ -39,8 +39,8 @@ export class MediaRelay {
   readonly #placement: Placement;
   readonly #requests: MediaRequests;
   readonly #edges: Edges;
-  /** A liveness probe of the node is in flight. */
-  #probing = false;
+  /** Node sockets with a liveness probe in flight. */
+  readonly #probing = new WeakSet<WebSocket>();
 
   constructor(
     private readonly ctx: DurableObjectState,
@@ -123,25 +123,34 @@ export class MediaRelay {
   }
 
   /**
-   * The alarm: a room left without a node (no capacity earlier) tries again, and a node that
-   * stopped answering (a partition leaves its socket half-open) is treated as lost.
+   * The alarm: a room left without a node (no capacity earlier) tries again, and a node (origin
+   * or edge) that stopped answering (a partition leaves its socket half-open) is treated as lost.
    */
   retry(): void {
-    const node = this.#link.socket();
-    if (node && !this.#probing) {
-      this.#probing = true;
-      this.ctx.waitUntil(
-        this.#call('router.capabilities', {}, null)
-          .catch((error: unknown) => {
-            if (!(error instanceof ProtocolError) || error.code !== 'unavailable' || this.#link.socket() !== node) return;
-            console.error('media: node stopped answering; treating it as lost');
-            this.onNodeGone(node);
-          })
-          .finally(() => (this.#probing = false)),
-      );
-    } else if (!node && this.host.occupied() && !this.#placement.placing && this.host.session.mayBeLive()) {
+    const origin = this.#link.socket();
+    for (const node of [...(origin ? [origin] : []), ...this.#link.edgeSockets()]) this.#probe(node);
+    if (!origin && this.host.occupied() && !this.#placement.placing && this.host.session.mayBeLive()) {
       this.#placement.start('placement retry');
     }
+  }
+
+  /** Asks a node something cheap; one that does not answer in time is lost (origin or edge). */
+  #probe(node: WebSocket): void {
+    if (this.#probing.has(node)) return;
+    this.#probing.add(node);
+    this.ctx.waitUntil(
+      this.#link
+        .request(node, 'router.capabilities', {})
+        .then(
+          () => undefined,
+          (error: unknown) => {
+            if (!(error instanceof ProtocolError) || error.code !== 'unavailable') return;
+            console.error('media: a node stopped answering; treating it as lost');
+            this.onNodeGone(node);
+          },
+        )
+        .finally(() => this.#probing.delete(node)),
+    );
   }
 
   /** The room ended: the node closes the room's router, FleetDO forgets the assignment. */
