@@ -32,8 +32,7 @@ const decoding = (viewer: Viewer, what: string, timeoutMs: number, minFrames = 1
     { timeoutMs, intervalMs: 100 },
   );
 
-const nodesOf = async (): Promise<{ nodeId: string; rooms: number }[]> =>
-  (await fetch(`${stack.url}/api/v1/admin/fleet/nodes`, { headers: { authorization: `Bearer ${stack.adminToken}` } }).then((r) => r.json() as Promise<any>)).nodes;
+const nodesOf = (): Promise<{ nodeId: string; rooms: number }[]> => stack.nodes();
 
 describe('big rooms: viewers past the origin go to edge nodes fed by pipes', () => {
   it('spills viewers to two edges, switches layers there, survives losing an edge and the origin, and ends everywhere', async () => {

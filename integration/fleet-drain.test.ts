@@ -6,8 +6,7 @@
 // through the RoomDO's re-placement (clients get media.reset and rebuild) and the node exits.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Publisher, RoomSignal, Viewer } from './support/media-peer.ts';
-import { waitFor } from '../schema/test/support/wait.ts';
-import { liveRoom as sharedLiveRoom, sleep, startFleetStack, type FleetStack } from './support/stack.ts';
+import { liveRoom as sharedLiveRoom, sleep, startFleetStack, waitUntil, type FleetStack } from './support/stack.ts';
 
 const verbose = process.env.FLEET_IT_VERBOSE === '1';
 
@@ -19,11 +18,8 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** Polls `check` until it returns a value; the message names what was awaited. */
-const waitUntil = <T>(what: string, timeoutMs: number, check: () => Promise<T | undefined | false>): Promise<T> => waitFor(what, check, { timeoutMs, intervalMs: 100 });
 
-const nodes = async (): Promise<any[]> =>
-  (await fetch(`${stack.url}/api/v1/admin/fleet/nodes`, { headers: { authorization: `Bearer ${stack.adminToken}` } }).then((r) => r.json() as Promise<any>)).nodes;
+const nodes = () => stack.nodes();
 
 /** A started room with a publishing host and a watching viewer, decoding. */
 async function liveRoom(slug: string) {

@@ -4,9 +4,8 @@
 // receives video; then a second node starts, the first is killed, and the viewer must receive
 // video again within RECOVERY_BOUND_MS. The recovery time is printed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../schema/test/support/wait.ts';
 import { Publisher, RoomSignal, Viewer } from './support/media-peer.ts';
-import { liveRoom, startFleetStack, type FleetStack } from './support/stack.ts';
+import { liveRoom, startFleetStack, waitUntil, type FleetStack } from './support/stack.ts';
 
 const RECOVERY_BOUND_MS = 15_000;
 const verbose = process.env.FLEET_IT_VERBOSE === '1';
@@ -19,8 +18,6 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** Polls `check` until it returns a value; the message names what was awaited. */
-const waitUntil = <T>(what: string, timeoutMs: number, check: () => Promise<T | undefined | false>): Promise<T> => waitFor(what, check, { timeoutMs, intervalMs: 100 });
 
 describe('fleet: placement, media through the RoomDO, node failover', () => {
   it('publishes, watches, and recovers the viewer on a second node after the first is killed', async () => {
@@ -44,8 +41,8 @@ describe('fleet: placement, media through the RoomDO, node failover', () => {
     expect(before.packetsReceived).toBeGreaterThan(0);
 
     // The admin API shows the node serving one room.
-    const listed = await fetch(`${stack.url}/api/v1/admin/fleet/nodes`, { headers: { authorization: `Bearer ${stack.adminToken}` } }).then((r) => r.json() as Promise<any>);
-    expect(listed.nodes.find((n: any) => n.nodeId === 'it-node-a')).toMatchObject({ connected: true, healthy: true, rooms: 1 });
+    const listed = await stack.nodes();
+    expect(listed.find((n: any) => n.nodeId === 'it-node-a')).toMatchObject({ connected: true, healthy: true, rooms: 1 });
 
     const second = await stack.startNode('it-node-b', 1);
     const resetSeen = viewerSignal.signal.next((m) => m.type === 'media.reset', 10_000);

@@ -53,8 +53,14 @@ export interface FleetStack {
   adminToken: string;
   /** `env`: further MEDIA_* settings (MEDIA_DRAIN_TIMEOUT_SECONDS, for instance). */
   startNode(nodeId: string, index: number, env?: Record<string, string>): Promise<MediaNodeProcess>;
+  /** The admin API's view of the fleet (`GET /api/v1/admin/fleet/nodes`). */
+  nodes(): Promise<any[]>;
   stop(): Promise<void>;
 }
+
+/** Polls `check` until it returns a value; the message names what was awaited. */
+export const waitUntil = <T>(what: string, timeoutMs: number, check: () => Promise<T | undefined | false>): Promise<T> =>
+  waitFor(what, check, { timeoutMs, intervalMs: 100 });
 
 /** `extraVars` add to (or override) the Worker's variables, e.g. MEDIA_VIEWERS_PER_NODE. */
 export async function startFleetStack(log: (line: string) => void = () => {}, extraVars: Record<string, string> = {}): Promise<FleetStack> {
@@ -103,6 +109,10 @@ export async function startFleetStack(log: (line: string) => void = () => {}, ex
     return {
       url,
       adminToken: SECRETS.ADMIN_TOKEN,
+      async nodes() {
+        const res = await fetch(`${url}/api/v1/admin/fleet/nodes`, { headers: { authorization: `Bearer ${SECRETS.ADMIN_TOKEN}` } });
+        return ((await res.json()) as { nodes: any[] }).nodes;
+      },
       stop,
       async startNode(nodeId, index, extraEnv = {}) {
         const token = await signNodeToken(SECRETS.FLEET_SECRET, { nodeId, region: 'local' }, 3600);

@@ -149,13 +149,14 @@ function settlePending(): void {
 }
 
 // ── The run ────────────────────────────────────────────────────────────────────
-origin = placeEdgeLikeOrigin();
-function placeEdgeLikeOrigin(): SimNode {
+origin = placeOrigin();
+/** FleetDO.placeRoom for the room's first node; the publisher's ingest (every layer once) lands there. */
+function placeOrigin(): SimNode {
   const placed = placeRoom({ roomId: 'big', nodes: fleetView(), now, staleAfterMs: 15_000 });
   if ('error' in placed) throw new Error('no node for the origin');
   placedAt.set(placed.nodeId, now);
   const n = byId.get(placed.nodeId)!;
-  n.pipeInPps += PIPE_PPS; // the publisher's own ingest, every layer once
+  n.pipeInPps += PIPE_PPS;
   return n;
 }
 
