@@ -2,7 +2,8 @@
 // a minute, on modelled media nodes. It runs the product's own rules, not copies of them: the
 // RoomDO's seat rule (chooseViewerNode, viewer-seats.ts) decides each viewer's node and when to
 // ask for an edge, and FleetDO's placement (placeRoom, placement.ts) picks each edge from load
-// reports that arrive every few seconds (plus the rooms it placed since, as FleetDO counts them).
+// reports that arrive every few seconds (plus the rooms it placed since and the consumers joining at
+// each node's recent rate, as FleetDO counts them).
 // What is modelled: each node's CPU budget in forwarded packets per second, from the per-packet
 // costs `npm run bench:media` measures (WebRTC and pipe consumers); the packets a viewer costs on
 // the layer it receives; an edge taking EDGE_READY_MS to dial in (joins meanwhile wait for it);
@@ -13,7 +14,7 @@
 //   SIM_VIEWERS (100000)  SIM_JOINS_PER_MIN (5000)  SIM_NODES (60 available)  SIM_CORES (8 per node)
 //   SIM_WEBRTC_US_PER_PKT (13.47)  SIM_PIPE_US_PER_PKT (6.38): bench:media's figures, embedded engine
 //   SIM_VIEWERS_PER_NODE: the room's MEDIA_VIEWERS_PER_NODE (default: what fills 90 % of a node)
-import { placeRoom, type PlacementNode } from '../../workers/src/fleet/placement.ts';
+import { joiningConsumers, placeRoom, type PlacementNode } from '../../workers/src/fleet/placement.ts';
 import { chooseViewerNode } from '../../workers/src/rooms/media/viewer-seats.ts';
 
 const num = (name: string, fallback: number) => Number(process.env[name] || fallback);
@@ -55,6 +56,8 @@ interface SimNode {
   pipeOutPps: number;
   pipeInPps: number;
   lastReport: { at: number; consumers: number; routers: number };
+  /** Consumers in the report before: FleetDO counts the rise since as joining (joiningConsumers). */
+  previousConsumers: number | undefined;
   alive: boolean;
 }
 
@@ -64,6 +67,7 @@ const nodes: SimNode[] = Array.from({ length: NODES }, (_, i) => ({
   pipeOutPps: 0,
   pipeInPps: 0,
   lastReport: { at: 0, consumers: 0, routers: 0 },
+  previousConsumers: undefined,
   alive: true,
 }));
 const byId = new Map(nodes.map((n) => [n.id, n]));
@@ -90,6 +94,7 @@ function fleetView(): PlacementNode[] {
     lastSeen: n.alive ? n.lastReport.at : -1e12,
     connected: n.alive,
     unreportedRooms: (placedAt.get(n.id) ?? -1) >= n.lastReport.at ? 1 : 0,
+    joiningConsumers: joiningConsumers(n.previousConsumers, n.lastReport.consumers),
   }));
 }
 
@@ -97,6 +102,7 @@ function report(): void {
   for (const n of nodes) {
     if (!n.alive) continue;
     const serves = n === origin || edges.includes(n.id);
+    n.previousConsumers = n.lastReport.consumers;
     n.lastReport = { at: now, consumers: n.viewers * 2, routers: serves ? 1 : 0 };
   }
 }

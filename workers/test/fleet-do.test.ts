@@ -171,10 +171,30 @@ describe('fleet registry and placement', () => {
     y.close();
   });
 
+  it('admits by recent join rate too: a node whose consumers rose since its previous report is counted with as many more', async () => {
+    const fleet = ownFleet();
+    const rising = await TestNode.register({ nodeId: 'rate-rising', maxConsumers: 800, target: fleet });
+    const steady = await TestNode.register({ nodeId: 'rate-steady', maxConsumers: 800, target: fleet });
+    steady.load({ consumers: 300 });
+    steady.load({ consumers: 300 });
+    rising.load({ consumers: 200 });
+    await expect.poll(async () => (await fleet.listNodes()).find((n) => n.nodeId === 'rate-rising')?.load?.consumers).toBe(200);
+    // Its last report says 200, but it gained 200 since the one before: 400 by its next report.
+    expect(await fleet.placeRoom('rate-1')).toEqual({ nodeId: 'rate-steady' });
+    // Its next report no longer rises: it is the emptier node again.
+    rising.load({ consumers: 190 });
+    await expect.poll(async () => (await fleet.listNodes()).find((n) => n.nodeId === 'rate-rising')?.load?.consumers).toBe(190);
+    expect(await fleet.placeRoom('rate-2')).toEqual({ nodeId: 'rate-rising' });
+    rising.close();
+    steady.close();
+  });
+
   it('prefers the requested region and falls back to another', async () => {
     const fleet = ownFleet();
     const eu = await TestNode.register({ nodeId: 'eu-node', region: 'eu', target: fleet });
     const us = await TestNode.register({ nodeId: 'us-node', region: 'us', target: fleet });
+    // Steady at 600 of 800 (two reports: a node that just rose by 600 would count as full).
+    us.load({ consumers: 600 });
     us.load({ consumers: 600 });
     await expect.poll(async () => (await fleet.listNodes()).find((n) => n.nodeId === 'us-node')?.load?.consumers).toBe(600);
     expect(await fleet.placeRoom('r-us', 'us')).toEqual({ nodeId: 'us-node' });

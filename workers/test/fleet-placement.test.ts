@@ -1,6 +1,6 @@
 // placeRoom is pure: every rule of placement as one table row.
 import { describe, expect, it } from 'vitest';
-import { placeRoom, type PlacementInput, type PlacementNode } from '../src/fleet/placement.ts';
+import { joiningConsumers, placeRoom, type PlacementInput, type PlacementNode } from '../src/fleet/placement.ts';
 
 const NOW = 1_000_000;
 const STALE = 15_000;
@@ -37,6 +37,8 @@ const rows: Row[] = [
   ['node reporting draining gets no new rooms', { nodes: [node('a', { state: 'draining' }), node('b', { consumers: 80 })] }, 'b'],
   ['operator-drained node gets no new rooms', { nodes: [node('a', { drained: true }), node('b', { consumers: 80 })] }, 'b'],
   ['only draining nodes: no capacity', { nodes: [node('a', { drained: true })] }, 'no_media_capacity'],
+  ['consumers joining since the last report count: a node filling fast loses', { nodes: [node('a', { consumers: 10, joiningConsumers: 50 }), node('b', { consumers: 40 })] }, 'b'],
+  ['joining consumers that would fill it: skipped', { nodes: [node('a', { consumers: 10, joiningConsumers: 90 }), node('b', { consumers: 95 })] }, 'b'],
   ['full by consumers is skipped', { nodes: [node('a', { consumers: 100 }), node('b', { consumers: 99 })] }, 'b'],
   ['full by routers is skipped', { nodes: [node('a', { routers: 10 }), node('b', { routers: 9, consumers: 5 })] }, 'b'],
   ['all full: no capacity', { nodes: [node('a', { consumers: 100 }), node('b', { routers: 10 })] }, 'no_media_capacity'],
@@ -64,5 +66,14 @@ describe('placeRoom', () => {
   it.each(rows)('%s', (_name, input, expected) => {
     const result = placeRoom({ roomId: 'room-1', now: NOW, staleAfterMs: STALE, ...input });
     expect('nodeId' in result ? result.nodeId : result.error).toBe(expected);
+  });
+});
+
+describe('joiningConsumers (what FleetDO counts on top of a node’s last report)', () => {
+  it('is the rise since the previous report, never negative, and 0 before a second report', () => {
+    expect(joiningConsumers(100, 600)).toBe(500);
+    expect(joiningConsumers(600, 600)).toBe(0);
+    expect(joiningConsumers(600, 100)).toBe(0);
+    expect(joiningConsumers(undefined, 600)).toBe(0);
   });
 });

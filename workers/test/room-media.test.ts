@@ -158,6 +158,8 @@ describe('room media relay', () => {
   it('on losing its node, resets clients’ media, re-places on another node and keeps chat working', async () => {
     const first = await TestNode.register({ nodeId: unique('a-first') });
     const second = await TestNode.register({ nodeId: unique('z-second') });
+    // Steady at 400 (a node that just rose by 400 would count as full: placement.ts joiningConsumers).
+    second.load({ consumers: 400 });
     second.load({ consumers: 400 });
     // Placement must see the second node as loaded before the room is placed.
     const loadOf = async (nodeId: string) => (await fleetStub(env as unknown as Env).listNodes()).find((n) => n.nodeId === nodeId)?.load?.consumers;

@@ -42,12 +42,19 @@ async function bigRoom(): Promise<{ room: TestRoom; host: Joined; shard0: [Joine
   return { room, host, shard0 };
 }
 
+/** What the test reads and rewrites of a shard socket's attachment. */
+interface ShardSocketTimes {
+  lastSeen: number;
+  connectedAt: number;
+  identity?: string;
+}
+
 /** Makes the shard's sockets look silent for `ms` (their attachments), then wakes it fresh so it reads them. */
-async function silenceShard(roomId: string, index: number, ms: number, only?: (att: Record<string, unknown>) => boolean) {
+async function silenceShard(roomId: string, index: number, ms: number, only?: (att: ShardSocketTimes) => boolean) {
   const stub = shardStub(roomId, index);
   await runInDurableObject(stub, (_o, state) => {
     for (const ws of state.getWebSockets()) {
-      const att = ws.deserializeAttachment() as Record<string, number> | null;
+      const att = ws.deserializeAttachment() as ShardSocketTimes | null;
       if (att && (!only || only(att))) ws.serializeAttachment({ ...att, lastSeen: att.lastSeen - ms, connectedAt: att.connectedAt - ms });
     }
   });

@@ -2,7 +2,7 @@
 // node hosts which room (its origin: publishers and the first viewers) and which nodes serve a
 // room as edges (viewers past the origin's share, fed by pipes). One owner: only FleetDO writes here.
 import type { NodeLoad, NodeRegister } from '@roomcast/schema/protocol';
-import type { PlacementNode } from './placement.ts';
+import { joiningConsumers, type PlacementNode } from './placement.ts';
 
 export interface NodeRow {
   node_id: string;
@@ -17,6 +17,8 @@ export interface NodeRow {
   connected: number;
   last_seen: number;
   registered_at: number;
+  /** Consumers the node is expected to add before its next report (placement.ts joiningConsumers). */
+  joining_consumers: number;
 }
 
 /** What the admin API shows for a node. */
@@ -67,6 +69,9 @@ export class NodeStore {
       );
       CREATE INDEX IF NOT EXISTS room_edges_by_node ON room_edges (node_id);
     `);
+    // Added after the first fleets were stored: objects created before have the table without it.
+    const columns = sql.exec<{ name: string }>(`SELECT name FROM pragma_table_info('nodes')`).toArray().map((c) => c.name);
+    if (!columns.includes('joining_consumers')) sql.exec(`ALTER TABLE nodes ADD COLUMN joining_consumers INTEGER NOT NULL DEFAULT 0`);
   }
 
   register(reg: NodeRegister, now: number): void {
@@ -102,7 +107,9 @@ export class NodeStore {
   }
 
   reportLoad(nodeId: string, load: NodeLoad, now: number): void {
-    this.sql.exec(`UPDATE nodes SET load = ?, last_seen = ? WHERE node_id = ?`, JSON.stringify(load), now, nodeId);
+    const before = this.get(nodeId)?.load;
+    const joining = joiningConsumers(before ? (JSON.parse(before) as NodeLoad).consumers : undefined, load.consumers);
+    this.sql.exec(`UPDATE nodes SET load = ?, last_seen = ?, joining_consumers = ? WHERE node_id = ?`, JSON.stringify(load), now, joining, nodeId);
   }
 
   setConnected(nodeId: string, connected: boolean): void {
@@ -203,6 +210,7 @@ export class NodeStore {
   static toPlacement(row: NodeRow, unreportedRooms = 0): PlacementNode {
     return {
       unreportedRooms,
+      joiningConsumers: row.joining_consumers,
       nodeId: row.node_id,
       region: row.region,
       capacity: { maxConsumers: row.max_consumers, maxRouters: row.max_routers },

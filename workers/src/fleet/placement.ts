@@ -16,6 +16,11 @@ export interface PlacementNode {
   connected: boolean;
   /** Rooms assigned to it since its last load report (not in `load` yet). */
   unreportedRooms?: number;
+  /**
+   * Consumers it will likely add before its next report, at the rate its last reports grew
+   * (joiningConsumers): a node filling fast is fuller than its last report says.
+   */
+  joiningConsumers?: number;
 }
 
 export interface PlacementInput {
@@ -43,9 +48,20 @@ export function isDraining(node: PlacementNode): boolean {
   return node.drained || node.load?.state === 'draining';
 }
 
-/** Share of the node in use, 0..1: the fuller of consumers and routers. */
+/**
+ * Consumers a node is expected to add before its next load report: as many as it added since its
+ * previous one (nodes report at a steady interval, so this is its recent join rate carried one
+ * interval ahead). Reports lag joins by up to that interval; counting this, placement admits by
+ * join rate as well as by the last report, and a burst of viewers does not overrun the node that
+ * looked emptiest. An emptying node is not assumed emptier.
+ */
+export function joiningConsumers(previousReport: number | undefined, lastReport: number): number {
+  return previousReport === undefined ? 0 : Math.max(0, lastReport - previousReport);
+}
+
+/** Share of the node in use, 0..1: the fuller of consumers (those joining included) and routers. */
 export function utilization(node: PlacementNode): number {
-  const consumers = node.load?.consumers ?? 0;
+  const consumers = (node.load?.consumers ?? 0) + (node.joiningConsumers ?? 0);
   const routers = (node.load?.routers ?? 0) + (node.unreportedRooms ?? 0);
   const byConsumers = node.capacity.maxConsumers > 0 ? consumers / node.capacity.maxConsumers : 1;
   const byRouters = node.capacity.maxRouters > 0 ? routers / node.capacity.maxRouters : 1;
