@@ -11,6 +11,8 @@ import { loadConfig } from './config.ts';
 import { Database } from './db/database.ts';
 import { ApiError } from './errors.ts';
 import { fleetRoutes } from './fleet/fleet-routes.ts';
+import { ingestRoutes } from './ingest/ingest-routes.ts';
+import { whipRoutes } from './ingest/whip-routes.ts';
 import { createRouter, type AppEnv } from './http.ts';
 import { limitRoutes } from './plans/limit-routes.ts';
 import { limitPrincipalRate } from './platform/api-rate-limit.ts';
@@ -52,6 +54,7 @@ api.route('/organizations', organizationRoutes);
 api.route('/organizations', workspaceRoutes);
 api.route('/organizations', memberRoutes);
 api.route('/organizations', roomRoutes);
+api.route('/organizations', ingestRoutes);
 api.route('/rooms', signalRoutes);
 api.route('/public', publicRoomRoutes);
 api.route('/organizations', apiKeyRoutes);
@@ -88,6 +91,8 @@ app.get('/health', health);
 // Node and operator credentials, not sessions: mounted ahead of `api` and its session middleware.
 app.route('/api/v1', fleetRoutes);
 app.route('/api/v1/rooms', mediaNodeRoutes);
+// WHIP: the stream key is the credential (no session, no cookie), checked by the routes themselves.
+app.route('/api/v1/ingest', whipRoutes);
 // The API reference page (public, like the OpenAPI document it renders).
 app.route('/api/v1', apiReferenceRoutes);
 app.route('/api/v1', api);

@@ -57,7 +57,7 @@ export class LiveRoom {
       socketsOf: (identity) => this.sockets.socketsOf(identity),
       occupied: () => this.presence.count() > 0,
       session: new LiveSession(this.config, () => this.state.meta),
-    });
+    }, this.config.ingest.whipPerRoomPerMinute);
   }
 
   /** Brings the alarm forward to `at`; never pushes it back. */
