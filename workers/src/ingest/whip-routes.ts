@@ -18,7 +18,7 @@ import { mintIceServers } from '../rooms/turn-credentials.ts';
 import { emitWebhookEvent } from '../webhooks/events.ts';
 import { wakeWebhookDelivery } from '../webhooks/wake.ts';
 import { verifyStreamKey } from './stream-key.ts';
-import { MAX_OFFER_BYTES, readSdpFragment, restartFragment, SdpError } from './whip-sdp.ts';
+import { checkWhipOffer, MAX_OFFER_BYTES, readSdpFragment, restartFragment, SdpError } from './whip-sdp.ts';
 
 export const whipRoutes = new Hono<AppEnv>();
 
@@ -48,7 +48,10 @@ function requireContentType(c: Context<AppEnv>, expected: string) {
 }
 
 async function readBody(c: Context<AppEnv>): Promise<string> {
-  const body = await c.req.text();
+  // Bytes, decoded here: workerd warns when .text() reads a body that is not text/* or JSON.
+  const bytes = await c.req.arrayBuffer();
+  if (bytes.byteLength > MAX_OFFER_BYTES) throw whipError(413, 'payload_too_large', `At most ${MAX_OFFER_BYTES} bytes`);
+  const body = new TextDecoder().decode(bytes);
   if (body.length > MAX_OFFER_BYTES) throw whipError(413, 'payload_too_large', `At most ${MAX_OFFER_BYTES} bytes`);
   return body;
 }
@@ -74,6 +77,12 @@ whipRoutes.post('/whip', async (c) => {
   }
   requireContentType(c, 'application/sdp');
   const offer = await readBody(c);
+  try {
+    checkWhipOffer(offer);
+  } catch (error) {
+    if (error instanceof SdpError) throw whipError(error.status, error.code, error.message);
+    throw error;
+  }
 
   // The encoder is the room's host: it goes live like the host's Go live (trial and plan checked).
   const { session, started } = await c.var.db.scoped({ organizationId: key.organizationId }, async (tx) => {
@@ -169,21 +178,19 @@ whipRoutes.patch('/whip/:room/:session', async (c) => {
     if (error instanceof SdpError) throw whipError(400, error.code, error.message);
     throw error;
   }
-  const stub = roomStub(c.env, roomId);
-  // New credentials: an ICE restart; we answer ours (RFC 9725 4.4.2). A restart must name the
-  // whole ICE state (If-Match: "*"), so a stale client cannot restart someone's newer session.
-  if (fragment.iceUfrag || fragment.icePwd) {
-    if (!fragment.iceUfrag || !fragment.icePwd) throw whipError(400, 'invalid_sdpfrag', 'An ICE restart sends both ice-ufrag and ice-pwd');
-    if (c.req.header('if-match') !== '*') throw whipError(412, 'precondition_failed', 'An ICE restart needs If-Match: "*"');
-    const restarted = await stub.whipRestartIce(sessionId);
-    if (!restarted.ok) throw whipError(404, 'not_found', 'No such WHIP session');
-    c.header('ETag', restarted.etag);
-    return c.body(restartFragment(restarted.iceParameters, restarted.mids), 200, { 'Content-Type': 'application/trickle-ice-sdpfrag' });
+  if (!fragment.iceUfrag || !fragment.icePwd) throw whipError(400, 'invalid_sdpfrag', 'A fragment names the ICE credentials (ice-ufrag and ice-pwd)');
+  // The same ufrag: trickled candidates. The node is ICE-lite and learns the encoder's address from
+  // its connectivity checks, so they need no forwarding. A new ufrag: an ICE restart, answered
+  // with the node's new credentials (RFC 9725 4.4.2).
+  const result = await roomStub(c.env, roomId).whipPatch(sessionId, fragment.iceUfrag, c.req.header('if-match'));
+  if (!result.ok) {
+    if (result.status === 404) throw whipError(404, 'not_found', 'No such WHIP session');
+    if (result.status === 412) throw whipError(412, 'precondition_failed', 'If-Match does not name the current ETag');
+    throw new ApiError(428, 'precondition_required', 'An ICE restart needs If-Match: "*"');
   }
-  // Trickled candidates only: the node is ICE-lite and learns the encoder's address from its
-  // connectivity checks, so the candidates need no forwarding; the session must exist.
-  if (!(await stub.whipExists(sessionId))) throw whipError(404, 'not_found', 'No such WHIP session');
-  return c.body(null, 204);
+  if (result.kind === 'trickle') return c.body(null, 204);
+  c.header('ETag', result.etag);
+  return c.body(restartFragment(result.iceParameters, result.mids), 200, { 'Content-Type': 'application/trickle-ice-sdpfrag' });
 });
 
 whipRoutes.all('/whip/:room/:session', (c) => {

@@ -78,8 +78,17 @@ type RouterCodec = NonNullable<RtpCapabilities['codecs']>[number] & {
   rtcpFeedback?: { type: string; parameter?: string }[];
 };
 
+/**
+ * Checks what can be checked without the room's router: the SDP's shape, one audio and one video
+ * track at most, ICE and DTLS attributes, BUNDLE mids. The Worker runs it before the room goes
+ * live, so a broken encoder never opens a session.
+ */
+export function checkWhipOffer(text: string): void {
+  readWhipOffer(text, undefined);
+}
+
 /** Reads the offer and picks, per track, the first offered codec the room's router supports. */
-export function readWhipOffer(text: string, router: RtpCapabilities): WhipOffer {
+export function readWhipOffer(text: string, router: RtpCapabilities | undefined): WhipOffer {
   const sdp = parseSdp(text);
   const sending = sdp.media.filter((m) => m.port !== 0 && !attrs(m.lines, 'inactive').length && !attrs(m.lines, 'recvonly').length);
   for (const kind of ['audio', 'video'] as const) {
@@ -110,7 +119,7 @@ export function readWhipOffer(text: string, router: RtpCapabilities): WhipOffer 
   return { sdp, dtlsParameters: { role, fingerprints: [{ algorithm, value }] }, iceUfrag, tracks };
 }
 
-function readTrack(m: MediaSection, index: number, mid: string, kind: MediaKind, session: string[], router: RtpCapabilities): OfferTrack {
+function readTrack(m: MediaSection, index: number, mid: string, kind: MediaKind, session: string[], router: RtpCapabilities | undefined): OfferTrack {
   const rtpmap = new Map<number, { name: string; clockRate: number; channels?: number }>();
   for (const a of attrs(m.lines, 'rtpmap')) {
     const match = /^(\d+) ([^/]+)\/(\d+)(?:\/(\d+))?/.exec(a);
@@ -132,14 +141,17 @@ function readTrack(m: MediaSection, index: number, mid: string, kind: MediaKind,
       .filter(([p]) => p === String(pt) || p === '*')
       .map(([, type, parameter]) => ({ type: type!, ...(parameter ? { parameter } : {}) }));
 
-  const routerCodecs = (router.codecs ?? []).filter((c) => c.kind === kind) as RouterCodec[];
+  // Without the router (the Worker's early check), any offered codec stands in.
+  const routerCodecs = router
+    ? ((router.codecs ?? []).filter((c) => c.kind === kind) as RouterCodec[])
+    : [...rtpmap.values()].map((c) => ({ kind, mimeType: `${kind}/${c.name}`, clockRate: c.clockRate, ...(c.channels ? { channels: c.channels } : {}) }));
   let chosen: { pt: number; router: RouterCodec } | undefined;
   for (const format of m.formats) {
     const pt = Number(format);
     const codec = rtpmap.get(pt);
     if (!codec) continue;
     const params = fmtp.get(pt) ?? {};
-    const match = routerCodecs.find((r) => codecMatches(r, `${kind}/${codec.name}`, codec.clockRate, codec.channels, params));
+    const match = router ? routerCodecs.find((r) => codecMatches(r, `${kind}/${codec.name}`, codec.clockRate, codec.channels, params)) : routerCodecs.find((r) => r.mimeType === `${kind}/${codec.name}`);
     if (match) {
       chosen = { pt, router: match };
       break;
@@ -161,7 +173,7 @@ function readTrack(m: MediaSection, index: number, mid: string, kind: MediaKind,
     rtcpFeedback: feedback(pt).filter((f) => wanted.has(`${f.type} ${f.parameter ?? ''}`)),
   };
 
-  const supportedUris = new Set((router.headerExtensions ?? []).filter((e) => (e as { kind?: string }).kind === kind).map((e) => e.uri));
+  const supportedUris = new Set((router?.headerExtensions ?? []).filter((e) => (e as { kind?: string }).kind === kind).map((e) => e.uri));
   const headerExtensions = attrs(m.lines, 'extmap')
     .map((a) => /^(\d+)(?:\/\w+)? (\S+)/.exec(a))
     .filter((x): x is RegExpExecArray => x !== null && supportedUris.has(x[2]!))
@@ -178,7 +190,7 @@ function readTrack(m: MediaSection, index: number, mid: string, kind: MediaKind,
   const mediaSsrc = ssrcLines.map((x) => Number(x[1])).find((s) => !rtxSsrcs.has(s));
   const cname = ssrcLines.find((x) => x[2] === 'cname')?.[3];
   const encodings = rids.length > 0 ? rids.map((rid) => ({ rid })) : mediaSsrc !== undefined ? [{ ssrc: mediaSsrc }] : [{}];
-  if (rids.length > 0 && !headerExtensions.some((e) => e.uri.endsWith('rtp-stream-id'))) {
+  if (router && rids.length > 0 && !headerExtensions.some((e) => e.uri.endsWith('rtp-stream-id'))) {
     throw new SdpError(406, 'unsupported_simulcast', 'Simulcast needs the rtp-stream-id header extension');
   }
   void session;

@@ -6,7 +6,7 @@
 import { CLOSE_CODES } from '@roomcast/schema/protocol';
 import type { Role } from '@roomcast/schema';
 import type { Env } from '../env.ts';
-import type { RestartResult, WhipResult } from './media/ingest-publisher.ts';
+import type { PatchResult, WhipResult } from './media/ingest-publisher.ts';
 import { GuardedDurableObject } from '../platform/guarded-durable-object.ts';
 import { clientFingerprint } from './client-fingerprint.ts';
 import { asWebSocket } from './fanout/shard-sockets.ts';
@@ -91,12 +91,9 @@ export class RoomDO extends GuardedDurableObject<Env> {
     return this.#room.media.ingest.end(sessionId);
   }
 
-  async whipExists(sessionId: string): Promise<boolean> {
-    return this.#room.media.ingest.exists(sessionId);
-  }
-
-  async whipRestartIce(sessionId: string): Promise<RestartResult> {
-    return this.#room.media.ingest.restartIce(sessionId);
+  /** PATCH on a WHIP session URL: trickled candidates or an ICE restart. */
+  async whipPatch(sessionId: string, clientUfrag: string, ifMatch: string | undefined): Promise<PatchResult> {
+    return this.#room.media.ingest.patch(sessionId, clientUfrag, ifMatch);
   }
 
   /** The room's stream key was rotated or revoked: every encoder session ends now. */

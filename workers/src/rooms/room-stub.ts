@@ -3,7 +3,7 @@
 // room update telling it its visibility changed.
 import type { Role } from '@roomcast/schema';
 import type { Env } from '../env.ts';
-import type { RestartResult, WhipResult } from './media/ingest-publisher.ts';
+import type { PatchResult, WhipResult } from './media/ingest-publisher.ts';
 
 export type RoomVisibility = 'public' | 'members' | 'invite';
 
@@ -18,8 +18,7 @@ export interface RoomRpc {
   /** Ingest (ingest/whip-routes.ts): an encoder's WHIP offer, its session's end and ICE restart. */
   whipOffer(input: { roomId: string; organizationId: string; roomSessionId: string; sessionId: string; offer: string }): Promise<WhipResult>;
   whipEnd(sessionId: string): Promise<boolean>;
-  whipExists(sessionId: string): Promise<boolean>;
-  whipRestartIce(sessionId: string): Promise<RestartResult>;
+  whipPatch(sessionId: string, clientUfrag: string, ifMatch: string | undefined): Promise<PatchResult>;
   /** The stream key was rotated or revoked; answers the encoder sessions it ended. */
   ingestRevoked(): Promise<string[]>;
 }

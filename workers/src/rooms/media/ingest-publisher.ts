@@ -17,7 +17,11 @@ export type WhipResult =
   | { ok: true; answer: string; etag: string; replaced: string[] }
   | { ok: false; status: 400 | 406 | 409 | 503; code: string; message: string; retryAfterSeconds?: number };
 
-export type RestartResult = { ok: true; iceParameters: IceParameters; mids: string[]; etag: string } | { ok: false; status: 404 };
+/** A PATCH: trickled candidates (nothing to do for an ICE-lite node), or an ICE restart's answer. */
+export type PatchResult =
+  | { ok: true; kind: 'trickle' }
+  | { ok: true; kind: 'restart'; iceParameters: IceParameters; mids: string[]; etag: string }
+  | { ok: false; status: 404 | 412 | 428 };
 
 const etagOf = (ice: IceParameters) => `"${ice.usernameFragment}"`;
 
@@ -76,8 +80,10 @@ export class IngestPublisher {
       if (error instanceof ProtocolError && error.code === 'invalid_message') return { ok: false, status: 406, code: 'unsupported_media', message: error.message };
       throw error;
     }
-    this.sessions.add({ id: sessionId, identity, transport_id: transport.id, mids: JSON.stringify(offer.tracks.map((t) => t.mid)), created_at: Date.now() });
-    return { ok: true, answer: buildWhipAnswer(offer, transport, sessionId), etag: etagOf(transport.iceParameters), replaced };
+    const etag = etagOf(transport.iceParameters);
+    const mids = JSON.stringify(offer.tracks.map((t) => t.mid));
+    this.sessions.add({ id: sessionId, identity, transport_id: transport.id, mids, client_ufrag: offer.iceUfrag, etag, created_at: Date.now() });
+    return { ok: true, answer: buildWhipAnswer(offer, transport, sessionId), etag, replaced };
   }
 
   /** DELETE on the session URL, a revoked key, or a newer session: the producers close for viewers. */
@@ -100,12 +106,23 @@ export class IngestPublisher {
     return this.sessions.get(sessionId) !== undefined;
   }
 
-  /** PATCH with new ICE credentials (RFC 9725 4.4.2): the node's transport restarts ICE. */
-  async restartIce(sessionId: string): Promise<RestartResult> {
+  /**
+   * PATCH (RFC 9725 4.4): the encoder's ufrag unchanged means trickled candidates (If-Match, when
+   * sent, must be the current ETag); a new ufrag is an ICE restart (If-Match: "*" required), and
+   * the node's transport restarts ICE and answers its new credentials.
+   */
+  async patch(sessionId: string, clientUfrag: string, ifMatch: string | undefined): Promise<PatchResult> {
     const row = this.sessions.get(sessionId);
     if (!row) return { ok: false, status: 404 };
+    if (clientUfrag === row.client_ufrag) {
+      if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== row.etag) return { ok: false, status: 412 };
+      return { ok: true, kind: 'trickle' };
+    }
+    if (ifMatch !== '*') return { ok: false, status: 428 };
     const { iceParameters } = await this.media.call('transport.restartIce', { transportId: row.transport_id }, null);
-    return { ok: true, iceParameters, mids: JSON.parse(row.mids) as string[], etag: etagOf(iceParameters) };
+    const etag = etagOf(iceParameters);
+    this.sessions.restarted(sessionId, clientUfrag, etag);
+    return { ok: true, kind: 'restart', iceParameters, mids: JSON.parse(row.mids) as string[], etag };
   }
 
   /** The node closed the transport (ICE or DTLS gave up): the session is over. */

@@ -6,6 +6,10 @@ export interface IngestSessionRow {
   identity: string;
   transport_id: string;
   mids: string;
+  /** The encoder's current ICE ufrag: a PATCH naming another one is an ICE restart. */
+  client_ufrag: string;
+  /** The session's ETag (our ICE ufrag, quoted); it changes with every ICE restart. */
+  etag: string;
   created_at: number;
 }
 
@@ -14,11 +18,25 @@ type Row<T> = T & Record<string, SqlStorageValue>;
 export class IngestSessions {
   constructor(private readonly sql: SqlStorage) {
     sql.exec(`CREATE TABLE IF NOT EXISTS ingest_sessions (
-      id TEXT PRIMARY KEY, identity TEXT NOT NULL, transport_id TEXT NOT NULL, mids TEXT NOT NULL, created_at INTEGER NOT NULL)`);
+      id TEXT PRIMARY KEY, identity TEXT NOT NULL, transport_id TEXT NOT NULL, mids TEXT NOT NULL,
+      client_ufrag TEXT NOT NULL, etag TEXT NOT NULL, created_at INTEGER NOT NULL)`);
   }
 
   add(row: IngestSessionRow): void {
-    this.sql.exec(`INSERT INTO ingest_sessions (id, identity, transport_id, mids, created_at) VALUES (?, ?, ?, ?, ?)`, row.id, row.identity, row.transport_id, row.mids, row.created_at);
+    this.sql.exec(
+      `INSERT INTO ingest_sessions (id, identity, transport_id, mids, client_ufrag, etag, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      row.id,
+      row.identity,
+      row.transport_id,
+      row.mids,
+      row.client_ufrag,
+      row.etag,
+      row.created_at,
+    );
+  }
+
+  restarted(id: string, clientUfrag: string, etag: string): void {
+    this.sql.exec(`UPDATE ingest_sessions SET client_ufrag = ?, etag = ? WHERE id = ?`, clientUfrag, etag, id);
   }
 
   get(id: string): IngestSessionRow | undefined {
