@@ -1,0 +1,188 @@
+// WHIP ingest end to end, every part real: the Worker under wrangler dev (WHIP endpoint, RoomDO),
+// a media node on the embedded engine, a WHIP client written by others (whip-whep, medooze's
+// browser client) publishing Chromium's fake camera and microphone, and a viewer bot
+// (mediasoup-client over libwebrtc) decoding the video through the room like any viewer.
+// It prints the time from the WHIP POST to the viewer's first decoded frame.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, type TestBrowser } from '../web/test/e2e/browser.ts';
+import { RoomSignal, Viewer } from './support/media-peer.ts';
+import { rest, startFleetStack, waitUntil, type FleetStack } from './support/stack.ts';
+
+const verbose = process.env.FLEET_IT_VERBOSE === '1';
+const WHIP_CLIENT = readFileSync(createRequire(import.meta.url).resolve('whip-whep/whip.js'), 'utf8');
+
+let stack: FleetStack;
+let chromium: TestBrowser;
+beforeAll(async () => {
+  stack = await startFleetStack(verbose ? (l) => console.log(l) : undefined);
+  await stack.startNode('it-ingest-node', 0);
+  chromium = await launchBrowser();
+}, 180_000);
+afterAll(async () => {
+  await chromium?.close();
+  await stack?.stop();
+});
+
+/** An organization with API access (local billing mode), a public room and its stream key. */
+async function ingestRoom(title: string) {
+  const signup = await rest(stack.url, 'POST', '/auth/signup', {
+    email: `ingest-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.test`,
+    password: 'a long enough password',
+    name: 'Host',
+    organizationName: title,
+  });
+  const org = signup.organization.id as string;
+  const token = signup.token as string;
+  await rest(stack.url, 'POST', `/organizations/${org}/subscription/local-plan`, { plan: 'professional' }, token);
+  const { workspaces } = await rest(stack.url, 'GET', `/organizations/${org}/workspaces`, undefined, token);
+  const room = await rest(stack.url, 'POST', `/organizations/${org}/rooms`, { workspaceId: workspaces[0].id, title, visibility: 'public' }, token);
+  const ingest = await rest(stack.url, 'POST', `/organizations/${org}/rooms/${room.id}/ingest`, undefined, token);
+  // A webhook endpoint subscribed to ingest events: its delivery log shows what was emitted.
+  const hook = await rest(stack.url, 'POST', `/organizations/${org}/webhooks`, { url: 'http://127.0.0.1:9/ingest-hook', events: ['ingest.connected', 'ingest.disconnected'] }, token);
+  return {
+    org,
+    token,
+    roomId: room.id as string,
+    streamKey: ingest.streamKey as string,
+    whipUrl: ingest.whipUrl as string,
+    settings: () => rest(stack.url, 'GET', `/organizations/${org}/rooms/${room.id}/ingest`, undefined, token),
+    start: () => rest(stack.url, 'POST', `/organizations/${org}/rooms/${room.id}/start`, undefined, token),
+    joinViewer: (name: string) => rest(stack.url, 'POST', `/public/rooms-by-id/${room.id}/join`, { name }) as Promise<{ signalingUrl: string; token: string }>,
+    hookEvents: async () =>
+      ((await rest(stack.url, 'GET', `/organizations/${org}/webhooks/${hook.endpoint.id}/deliveries`, undefined, token)).deliveries as { eventType: string }[]).map((d) => d.eventType),
+  };
+}
+
+/** A page on the Worker's origin (a secure context for getUserMedia) with whip-whep loaded. */
+async function encoderPage(): Promise<Page> {
+  const page = await chromium.browser.newPage();
+  await page.goto(`${stack.url}/health`);
+  await page.addScriptTag({ type: 'module', content: `${WHIP_CLIENT}\nwindow.WHIPClient = WHIPClient;` });
+  await page.waitForFunction(() => 'WHIPClient' in window);
+  return page;
+}
+
+/** whip-whep publishes the fake camera and microphone, one sendonly transceiver each. */
+/** `postedAt`: Date.now() in the page just before the offer is made and POSTed. */
+function publish(page: Page, url: string, streamKey: string): Promise<{ location: string; etag: string; postedAt: number }> {
+  return page.evaluate(
+    async ({ url, streamKey }) => {
+      const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 640, height: 360 } });
+      const pc = new RTCPeerConnection();
+      for (const track of stream.getTracks()) pc.addTransceiver(track, { direction: 'sendonly' });
+      const client = new (window as any).WHIPClient();
+      const postedAt = Date.now();
+      await client.publish(pc, url, streamKey);
+      Object.assign(window, { whip: client, pc });
+      return { location: String(client.resourceURL), etag: String(client.etag), postedAt };
+    },
+    { url, streamKey },
+  );
+}
+
+const firstDecodedFrame = (viewer: Viewer, timeoutMs: number, minFrames = 1) =>
+  waitUntil('the viewer decoding the encoder’s video', timeoutMs, async () => {
+    const v = await viewer.video();
+    return v.framesDecoded >= minFrames ? v : undefined;
+  });
+
+describe('ingest over WHIP', () => {
+  it('publishes from a WHIP client in Chromium, a viewer decodes it, trickle and ICE restart work, DELETE ends it', async () => {
+    const room = await ingestRoom('WHIP desk');
+    // The room is live (as the host's Go live would make it) and a viewer waits for a producer.
+    await room.start();
+    const viewerJoin = await room.joinViewer('Viewer bot');
+    const viewerSignal = await RoomSignal.join(viewerJoin.signalingUrl, viewerJoin.token);
+    const viewer = new Viewer(viewerSignal.signal);
+    await viewer.start();
+
+    const page = await encoderPage();
+    const producersAdded = viewerSignal.signal.next((m) => m.type === 'media.producer_added' && m.producer.kind === 'video', 20_000);
+    const { location, etag, postedAt } = await publish(page, room.whipUrl, room.streamKey);
+    const answeredMs = Date.now() - postedAt;
+    expect(location).toMatch(new RegExp(`/api/v1/ingest/whip/${room.roomId}/[\\w-]{43}$`));
+    expect(etag).toMatch(/^".+"$/);
+    const added = await producersAdded;
+    const firstPacket = await waitUntil('the viewer receiving packets', 20_000, async () => ((await viewer.video()).packetsReceived > 0 ? Date.now() : undefined));
+    console.log(`ingest whip: 201 answered ${answeredMs} ms, first packet at the viewer ${firstPacket - postedAt} ms after the offer was made and POSTed`);
+    expect(added.producer).toMatchObject({ identity: `ingest:${room.roomId}`, source: 'camera' });
+    const decoded = await firstDecodedFrame(viewer, 20_000);
+    const firstFrameMs = Date.now() - postedAt;
+    console.log(`ingest whip: viewer's first decoded frame ${firstFrameMs} ms after the offer was made and POSTed (goal 1500 ms)`);
+    expect(decoded.frameWidth).toBeGreaterThan(0);
+    await firstDecodedFrame(viewer, 10_000, 30);
+
+    expect(await room.settings()).toMatchObject({ state: 'live', protocol: 'whip', lastError: null });
+    await waitUntil('ingest.connected logged for the webhook', 5_000, async () => (await room.hookEvents()).includes('ingest.connected'));
+
+    // Trickle: the client's own ufrag and the current ETag -> 204.
+    const sdpfrag = await page.evaluate(() => {
+      const sdp = (window as any).pc.localDescription.sdp as string;
+      return `a=ice-ufrag:${/a=ice-ufrag:(.*)\r\n/.exec(sdp)![1]}\r\na=ice-pwd:${/a=ice-pwd:(.*)\r\n/.exec(sdp)![1]}\r\nm=audio 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:0\r\na=candidate:1 1 udp 2113937151 192.0.2.10 50000 typ host\r\n`;
+    });
+    const trickle = await fetch(location, { method: 'PATCH', headers: { 'content-type': 'application/trickle-ice-sdpfrag', 'if-match': etag }, body: sdpfrag });
+    expect(trickle.status).toBe(204);
+    const stale = await fetch(location, { method: 'PATCH', headers: { 'content-type': 'application/trickle-ice-sdpfrag', 'if-match': '"stale"' }, body: sdpfrag });
+    expect(stale.status).toBe(412);
+
+    // ICE restart by the client itself (whip-whep's restart(): new ufrag, If-Match "*"); the
+    // viewer keeps decoding afterwards.
+    const restarted = await page.evaluate(async () => {
+      const client = (window as any).whip;
+      await client.restart();
+      const deadline = Date.now() + 10_000;
+      while (client.restartIce && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      return { pending: Boolean(client.restartIce), etag: String(client.etag) };
+    });
+    expect(restarted.pending).toBe(false);
+    expect(restarted.etag).not.toBe(etag);
+    const afterRestart = (await viewer.video()).framesDecoded;
+    await waitUntil('the viewer still decoding after the ICE restart', 15_000, async () => (await viewer.video()).framesDecoded > afterRestart + 30);
+    expect(await page.evaluate(() => (window as any).pc.connectionState)).toBe('connected');
+
+    // DELETE (whip-whep's stop()): the producers close for the viewer, the state goes idle.
+    const closed = viewerSignal.signal.next((m) => m.type === 'media.producer_closed', 10_000);
+    await page.evaluate(() => (window as any).whip.stop());
+    await closed;
+    expect(await room.settings()).toMatchObject({ state: 'idle' });
+    expect((await fetch(location, { method: 'DELETE' })).status).toBe(404);
+    await waitUntil('ingest.disconnected logged for the webhook', 5_000, async () => (await room.hookEvents()).includes('ingest.disconnected'));
+
+    expect(viewerSignal.signal.refused).toEqual([]);
+    viewer.close();
+    await page.close();
+  }, 120_000);
+
+  it('goes live by itself, and a second encoder with the same key replaces the first', async () => {
+    const room = await ingestRoom('WHIP takeover');
+    const first = await encoderPage();
+    await publish(first, room.whipUrl, room.streamKey);
+    // The encoder made the room live: a public viewer may join now and sees its producers.
+    const viewerJoin = await room.joinViewer('Viewer bot');
+    const viewerSignal = await RoomSignal.join(viewerJoin.signalingUrl, viewerJoin.token);
+    const viewer = new Viewer(viewerSignal.signal);
+    await viewer.start();
+    await firstDecodedFrame(viewer, 20_000, 10);
+
+    const second = await encoderPage();
+    const replaced = viewerSignal.signal.next((m) => m.type === 'media.producer_closed', 15_000);
+    const consumers = viewer.consumerIds.length;
+    await publish(second, room.whipUrl, room.streamKey);
+    await replaced;
+    // The first encoder's transport is closed on the node: frames decoded from here on are the second's.
+    const before = (await viewer.video()).framesDecoded;
+    await waitUntil('the viewer decoding the second encoder', 20_000, async () => {
+      if (viewer.consumerIds.length <= consumers) return undefined;
+      return (await viewer.video()).framesDecoded > before + 20;
+    });
+    const events = await room.hookEvents();
+    expect(events.filter((e) => e === 'ingest.connected')).toHaveLength(2);
+    expect(events).toContain('ingest.disconnected');
+    viewer.close();
+    await first.close();
+    await second.close();
+  }, 120_000);
+});
