@@ -115,6 +115,8 @@ describe('ingest over WHIP', () => {
     expect(decoded.frameWidth).toBeGreaterThan(0);
     await firstDecodedFrame(viewer, 10_000, 30);
 
+    // State and webhooks are written just after the 201 (whip-routes.ts).
+    await waitUntil('the ingest state live', 5_000, async () => (await room.settings()).state === 'live');
     expect(await room.settings()).toMatchObject({ state: 'live', protocol: 'whip', lastError: null });
     await waitUntil('ingest.connected logged for the webhook', 5_000, async () => (await room.hookEvents()).includes('ingest.connected'));
 
@@ -178,7 +180,10 @@ describe('ingest over WHIP', () => {
       if (viewer.consumerIds.length <= consumers) return undefined;
       return (await viewer.video()).framesDecoded > before + 20;
     });
-    const events = await room.hookEvents();
+    const events = await waitUntil('both connections logged for the webhook', 5_000, async () => {
+      const logged = await room.hookEvents();
+      return logged.filter((e) => e === 'ingest.connected').length >= 2 ? logged : undefined;
+    });
     expect(events.filter((e) => e === 'ingest.connected')).toHaveLength(2);
     expect(events).toContain('ingest.disconnected');
     viewer.close();

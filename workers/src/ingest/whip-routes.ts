@@ -9,6 +9,8 @@ import { and, eq, isNull, sql } from 'drizzle-orm';
 import { ingestKeys, roomSessions } from '@roomcast/schema/db';
 import { randomToken, sha256Hex } from '../auth/crypto.ts';
 import { isUuid } from '../auth/tokens.ts';
+import type { Config } from '../config.ts';
+import { Database } from '../db/database.ts';
 import { ApiError } from '../errors.ts';
 import type { AppEnv } from '../http.ts';
 import { assertFeature, effectivePlan } from '../plans/limits.ts';
@@ -116,14 +118,20 @@ whipRoutes.post('/whip', async (c) => {
     if (result.retryAfterSeconds) c.header('Retry-After', String(result.retryAfterSeconds));
     throw whipError(result.status, result.code, result.message);
   }
-  await c.var.db.scoped({ organizationId: key.organizationId }, async (tx) => {
-    await tx.update(ingestKeys).set({ state: 'live', protocol: 'whip', lastError: null, stateChangedAt: at }).where(eq(ingestKeys.id, key.keyId));
-    for (const old of result.replaced) {
-      await emitWebhookEvent(tx, key.organizationId, 'ingest.disconnected', { ingest: { id: await publicSessionId(old), roomId: key.roomId, protocol: 'whip' }, at: at.toISOString(), reason: 'replaced' }, at);
-    }
-    await emitWebhookEvent(tx, key.organizationId, 'ingest.connected', { ingest: { id: await publicSessionId(sessionId), roomId: key.roomId, protocol: 'whip' }, at: at.toISOString() }, at);
-  });
-  await wakeWebhookDelivery(key.organizationId);
+  // The encoder is answered first (its media can flow meanwhile); the state and the webhooks are
+  // written after, on a connection of their own (the request's closes with the response).
+  c.executionCtx.waitUntil(
+    afterResponse(config, async (db) => {
+      await db.scoped({ organizationId: key.organizationId }, async (tx) => {
+        await tx.update(ingestKeys).set({ state: 'live', protocol: 'whip', lastError: null, stateChangedAt: at }).where(eq(ingestKeys.id, key.keyId));
+        for (const old of result.replaced) {
+          await emitWebhookEvent(tx, key.organizationId, 'ingest.disconnected', { ingest: { id: await publicSessionId(old), roomId: key.roomId, protocol: 'whip' }, at: at.toISOString(), reason: 'replaced' }, at);
+        }
+        await emitWebhookEvent(tx, key.organizationId, 'ingest.connected', { ingest: { id: await publicSessionId(sessionId), roomId: key.roomId, protocol: 'whip' }, at: at.toISOString() }, at);
+      });
+      await wakeWebhookDelivery(key.organizationId);
+    }),
+  );
 
   c.header('Location', sessionUrl(c, key.roomId, sessionId));
   c.header('ETag', result.etag);
@@ -197,6 +205,18 @@ whipRoutes.all('/whip/:room/:session', (c) => {
   c.header('Allow', SESSION_METHODS);
   throw whipError(405, 'method_not_allowed', `${c.req.method} is not allowed on a WHIP session`);
 });
+
+/** Work after the response, on its own database connection, logged (never thrown) when it fails. */
+async function afterResponse(config: Config, work: (db: Database) => Promise<void>): Promise<void> {
+  const db = new Database(config);
+  try {
+    await work(db);
+  } catch (error) {
+    console.error('ingest: recording the WHIP session failed', error);
+  } finally {
+    await db.close();
+  }
+}
 
 async function recordDisconnected(c: Context<AppEnv>, roomId: string, sessionId: string, reason: string) {
   const row = await c.var.db.global(async (tx) => (await tx.execute<{ organization_id: string }>(sql`select organization_id from app_find_room_by_id(${roomId})`)).rows[0]);

@@ -68,13 +68,16 @@ export class IngestPublisher {
     this.media.store.addTransport(transport.id, identity, 'send', null);
     try {
       await this.media.call('transport.connect', { transportId: transport.id, dtlsParameters: offer.dtlsParameters }, null);
-      for (const track of offer.tracks) {
-        const source = track.kind === 'audio' ? 'microphone' : 'camera';
-        const produced = await this.media.call('transport.produce', { transportId: transport.id, kind: track.kind, rtpParameters: track.rtpParameters, identity, source }, null);
-        this.media.store.addProducer(produced.id, identity, transport.id, track.kind, source, false);
-        const row = this.media.store.get(produced.id);
-        if (row) this.media.broadcast({ type: 'media.producer_added', producer: toProducer(row) });
-      }
+      // Audio and video are produced side by side: the encoder waits for the answer meanwhile.
+      await Promise.all(
+        offer.tracks.map(async (track) => {
+          const source = track.kind === 'audio' ? 'microphone' : 'camera';
+          const produced = await this.media.call('transport.produce', { transportId: transport.id, kind: track.kind, rtpParameters: track.rtpParameters, identity, source }, null);
+          this.media.store.addProducer(produced.id, identity, transport.id, track.kind, source, false);
+          const row = this.media.store.get(produced.id);
+          if (row) this.media.broadcast({ type: 'media.producer_added', producer: toProducer(row) });
+        }),
+      );
     } catch (error) {
       this.#closeTransport(transport.id);
       if (error instanceof ProtocolError && error.code === 'invalid_message') return { ok: false, status: 406, code: 'unsupported_media', message: error.message };
