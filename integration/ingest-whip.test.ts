@@ -3,16 +3,13 @@
 // browser client) publishing Chromium's fake camera and microphone, and a viewer bot
 // (mediasoup-client over libwebrtc) decoding the video through the room like any viewer.
 // It prints the time from the WHIP POST to the viewer's first decoded frame.
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, type TestBrowser } from '../web/test/e2e/browser.ts';
 import { RoomSignal, Viewer } from './support/media-peer.ts';
-import { rest, startFleetStack, waitUntil, type FleetStack } from './support/stack.ts';
+import { startFleetStack, waitUntil, type FleetStack } from './support/stack.ts';
+import { encoderPage, ingestRoom, publish } from './support/whip-encoder.ts';
 
 const verbose = process.env.FLEET_IT_VERBOSE === '1';
-const WHIP_CLIENT = readFileSync(createRequire(import.meta.url).resolve('whip-whep/whip.js'), 'utf8');
 
 let stack: FleetStack;
 let chromium: TestBrowser;
@@ -26,63 +23,6 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** An organization with API access (local billing mode), a public room and its stream key. */
-async function ingestRoom(title: string) {
-  const signup = await rest(stack.url, 'POST', '/auth/signup', {
-    email: `ingest-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.test`,
-    password: 'a long enough password',
-    name: 'Host',
-    organizationName: title,
-  });
-  const org = signup.organization.id as string;
-  const token = signup.token as string;
-  await rest(stack.url, 'POST', `/organizations/${org}/subscription/local-plan`, { plan: 'professional' }, token);
-  const { workspaces } = await rest(stack.url, 'GET', `/organizations/${org}/workspaces`, undefined, token);
-  const room = await rest(stack.url, 'POST', `/organizations/${org}/rooms`, { workspaceId: workspaces[0].id, title, visibility: 'public' }, token);
-  const ingest = await rest(stack.url, 'POST', `/organizations/${org}/rooms/${room.id}/ingest`, undefined, token);
-  // A webhook endpoint subscribed to ingest events: its delivery log shows what was emitted.
-  const hook = await rest(stack.url, 'POST', `/organizations/${org}/webhooks`, { url: 'http://127.0.0.1:9/ingest-hook', events: ['ingest.connected', 'ingest.disconnected'] }, token);
-  return {
-    org,
-    token,
-    roomId: room.id as string,
-    streamKey: ingest.streamKey as string,
-    whipUrl: ingest.whipUrl as string,
-    settings: () => rest(stack.url, 'GET', `/organizations/${org}/rooms/${room.id}/ingest`, undefined, token),
-    start: () => rest(stack.url, 'POST', `/organizations/${org}/rooms/${room.id}/start`, undefined, token),
-    joinViewer: (name: string) => rest(stack.url, 'POST', `/public/rooms-by-id/${room.id}/join`, { name }) as Promise<{ signalingUrl: string; token: string }>,
-    hookEvents: async () =>
-      ((await rest(stack.url, 'GET', `/organizations/${org}/webhooks/${hook.endpoint.id}/deliveries`, undefined, token)).deliveries as { eventType: string }[]).map((d) => d.eventType),
-  };
-}
-
-/** A page on the Worker's origin (a secure context for getUserMedia) with whip-whep loaded. */
-async function encoderPage(): Promise<Page> {
-  const page = await chromium.browser.newPage();
-  await page.goto(`${stack.url}/health`);
-  await page.addScriptTag({ type: 'module', content: `${WHIP_CLIENT}\nwindow.WHIPClient = WHIPClient;` });
-  await page.waitForFunction(() => 'WHIPClient' in window);
-  return page;
-}
-
-/** whip-whep publishes the fake camera and microphone, one sendonly transceiver each. */
-/** `postedAt`: Date.now() in the page just before the offer is made and POSTed. */
-function publish(page: Page, url: string, streamKey: string): Promise<{ location: string; etag: string; postedAt: number }> {
-  return page.evaluate(
-    async ({ url, streamKey }) => {
-      const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 640, height: 360 } });
-      const pc = new RTCPeerConnection();
-      for (const track of stream.getTracks()) pc.addTransceiver(track, { direction: 'sendonly' });
-      const client = new (window as any).WHIPClient();
-      const postedAt = Date.now();
-      await client.publish(pc, url, streamKey);
-      Object.assign(window, { whip: client, pc });
-      return { location: String(client.resourceURL), etag: String(client.etag), postedAt };
-    },
-    { url, streamKey },
-  );
-}
-
 const firstDecodedFrame = (viewer: Viewer, timeoutMs: number, minFrames = 1) =>
   waitUntil('the viewer decoding the encoder’s video', timeoutMs, async () => {
     const v = await viewer.video();
@@ -91,7 +31,7 @@ const firstDecodedFrame = (viewer: Viewer, timeoutMs: number, minFrames = 1) =>
 
 describe('ingest over WHIP', () => {
   it('publishes from a WHIP client in Chromium, a viewer decodes it, trickle and ICE restart work, DELETE ends it', async () => {
-    const room = await ingestRoom('WHIP desk');
+    const room = await ingestRoom(stack.url, 'WHIP desk');
     // The room is live (as the host's Go live would make it) and a viewer waits for a producer.
     await room.start();
     const viewerJoin = await room.joinViewer('Viewer bot');
@@ -99,7 +39,7 @@ describe('ingest over WHIP', () => {
     const viewer = new Viewer(viewerSignal.signal);
     await viewer.start();
 
-    const page = await encoderPage();
+    const page = await encoderPage(chromium, stack.url);
     const producersAdded = viewerSignal.signal.next((m) => m.type === 'media.producer_added' && m.producer.kind === 'video', 20_000);
     const { location, etag, postedAt } = await publish(page, room.whipUrl, room.streamKey);
     const answeredMs = Date.now() - postedAt;
@@ -159,8 +99,8 @@ describe('ingest over WHIP', () => {
   }, 120_000);
 
   it('goes live by itself, and a second encoder with the same key replaces the first', async () => {
-    const room = await ingestRoom('WHIP takeover');
-    const first = await encoderPage();
+    const room = await ingestRoom(stack.url, 'WHIP takeover');
+    const first = await encoderPage(chromium, stack.url);
     await publish(first, room.whipUrl, room.streamKey);
     // The encoder made the room live: a public viewer may join now and sees its producers.
     const viewerJoin = await room.joinViewer('Viewer bot');
@@ -169,7 +109,7 @@ describe('ingest over WHIP', () => {
     await viewer.start();
     await firstDecodedFrame(viewer, 20_000, 10);
 
-    const second = await encoderPage();
+    const second = await encoderPage(chromium, stack.url);
     const replaced = viewerSignal.signal.next((m) => m.type === 'media.producer_closed', 15_000);
     const consumers = viewer.consumerIds.length;
     await publish(second, room.whipUrl, room.streamKey);
