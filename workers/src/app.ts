@@ -12,6 +12,7 @@ import { Database } from './db/database.ts';
 import { ApiError } from './errors.ts';
 import { fleetRoutes } from './fleet/fleet-routes.ts';
 import { ingestRoutes } from './ingest/ingest-routes.ts';
+import { documentWhip } from './ingest/whip-openapi.ts';
 import { whipRoutes } from './ingest/whip-routes.ts';
 import { createRouter, type AppEnv } from './http.ts';
 import { limitRoutes } from './plans/limit-routes.ts';
@@ -66,6 +67,7 @@ api.route('/webhooks', webhookRoutes);
 api.route('/organizations', webhookEndpointRoutes);
 api.route('/organizations', webhookDeliveryRoutes);
 documentWebhookEvents(api.openAPIRegistry);
+documentWhip(api.openAPIRegistry);
 
 api.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
   type: 'http',

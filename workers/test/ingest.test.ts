@@ -92,6 +92,8 @@ describe('ingest settings', () => {
   it('are in the OpenAPI document', async () => {
     const doc = await api('GET', '/openapi.json');
     expect(Object.keys(doc.body.paths['/organizations/{org}/rooms/{room}/ingest'])).toEqual(expect.arrayContaining(['get', 'post', 'delete']));
+    expect(doc.body.paths['/ingest/whip'].post.responses).toHaveProperty('201');
+    expect(Object.keys(doc.body.paths['/ingest/whip/{room}/{session}'])).toEqual(expect.arrayContaining(['patch', 'delete']));
   });
 });
 
@@ -136,6 +138,17 @@ describe('WHIP endpoint (RFC 9725)', () => {
     await whip('POST', WHIP, { key: streamKey, type: 'application/sdp', body: offer(2) });
     const room = await api('GET', `/organizations/${owner.organizationId}/rooms/${roomId}`, { token: owner.token });
     expect(room.body.status).toBe('idle');
+  });
+
+  it('answers 503 with Retry-After when no media node can take the room, and shows the error on the room', async () => {
+    const { owner, roomId, streamKey } = await roomWithIngest('whip-no-node');
+    const res = await whip('POST', WHIP, { key: streamKey, type: 'application/sdp', body: offer() });
+    expect(res.status).toBe(503);
+    expect(res.json().error.code).toBe('media_unavailable');
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    const settings = await api('GET', `/organizations/${owner.organizationId}/rooms/${roomId}/ingest`, { token: owner.token });
+    expect(settings.body).toMatchObject({ state: 'idle', lastError: expect.stringContaining('No media node') });
   });
 
   it('answers 404 on unknown session URLs and 405 to methods a session does not take', async () => {

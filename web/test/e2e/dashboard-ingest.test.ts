@@ -1,5 +1,5 @@
 // The room page's ingest card in real Chromium against the full local stack: a plan without API
-// access is told so; on Professional the owner creates a stream key (shown once, with the WHIP URL
+// access is refused with the plan's reason; on Professional the owner creates a stream key (shown once, with the WHIP URL
 // and OBS steps), the key works at the WHIP endpoint (a wrong one does not), and after a reload
 // only its prefix is left on the page.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,9 +25,11 @@ describe('dashboard ingest', () => {
     await page.getByRole('button', { name: 'Create room' }).click();
     await page.getByRole('list', { name: 'Rooms' }).getByRole('link', { name: 'Encoder desk' }).click();
 
+    // Starter has no API access: creating a key is refused with the plan's reason.
     const card = page.getByTestId('ingest-card');
-    await card.getByText('is not included in the Starter plan').waitFor();
-    expect(await card.getByRole('button', { name: 'Create stream key' }).count()).toBe(0);
+    await card.getByRole('button', { name: 'Create stream key' }).click();
+    await page.getByText('is not included in the Starter plan').waitFor();
+    expect(await page.getByTestId('ingest-stream-key').count()).toBe(0);
 
     await setPlan(slug, 'professional');
     await page.reload();

@@ -14,6 +14,7 @@ import { Database } from '../db/database.ts';
 import { ApiError } from '../errors.ts';
 import type { AppEnv } from '../http.ts';
 import { assertFeature, effectivePlan } from '../plans/limits.ts';
+import { limitAnonymousRate } from '../platform/api-rate-limit.ts';
 import { assertTrialActive } from '../plans/trial.ts';
 import { roomStub } from '../rooms/room-stub.ts';
 import { mintIceServers } from '../rooms/turn-credentials.ts';
@@ -74,6 +75,8 @@ whipRoutes.post('/whip', async (c) => {
   const bearer = /^Bearer (\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
   const key = bearer ? await verifyStreamKey(c.var.db, bearer) : undefined;
   if (!key) {
+    // A wrong key cost a database lookup: it spends the client network's anonymous budget (429 past it).
+    await limitAnonymousRate(c);
     c.header('WWW-Authenticate', 'Bearer realm="whip"');
     throw whipError(401, 'invalid_stream_key', 'Send the room stream key as a Bearer token');
   }
