@@ -16,9 +16,7 @@ import { roomStub } from '../rooms/room-stub.ts';
 import { withOrganization } from '../tenancy/access.ts';
 import { audit } from '../tenancy/audit.ts';
 import { issueStreamKey } from './stream-key.ts';
-import { emitWebhookEvent } from '../webhooks/events.ts';
-import { wakeWebhookDelivery } from '../webhooks/wake.ts';
-import { publicSessionId } from './whip-routes.ts';
+import { recordIngestEnded } from './ingest-state.ts';
 
 export const ingestRoutes = createRouter();
 const RoomParam = orgParamWith('room');
@@ -124,13 +122,5 @@ ingestRoutes.openapi(
 /** A rotated or revoked key disconnects the encoder using it; webhooks hear why. */
 async function endEncoderSessions(c: Context<AppEnv>, org: string, room: string, reason: string) {
   const ended = await roomStub(c.env, room).ingestRevoked();
-  if (ended.length === 0) return;
-  const at = new Date();
-  await c.var.db.scoped({ organizationId: org }, async (tx) => {
-    await tx.update(ingestKeys).set({ state: 'idle', stateChangedAt: at }).where(eq(ingestKeys.roomId, room));
-    for (const id of ended) {
-      await emitWebhookEvent(tx, org, 'ingest.disconnected', { ingest: { id: await publicSessionId(id), roomId: room, protocol: 'whip' }, at: at.toISOString(), reason }, at);
-    }
-  });
-  await wakeWebhookDelivery(org);
+  await recordIngestEnded(c.var.db, org, room, ended, reason);
 }

@@ -7,7 +7,7 @@
 import { Hono, type Context } from 'hono';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { ingestKeys, roomSessions } from '@roomcast/schema/db';
-import { randomToken, sha256Hex } from '../auth/crypto.ts';
+import { randomToken } from '../auth/crypto.ts';
 import { isUuid } from '../auth/tokens.ts';
 import type { Config } from '../config.ts';
 import { Database } from '../db/database.ts';
@@ -20,6 +20,7 @@ import { roomStub } from '../rooms/room-stub.ts';
 import { mintIceServers } from '../rooms/turn-credentials.ts';
 import { emitWebhookEvent } from '../webhooks/events.ts';
 import { wakeWebhookDelivery } from '../webhooks/wake.ts';
+import { publicSessionId, recordIngestEnded } from './ingest-state.ts';
 import { verifyStreamKey } from './stream-key.ts';
 import { checkWhipOffer, MAX_OFFER_BYTES, readSdpFragment, restartFragment, SdpError } from './whip-sdp.ts';
 
@@ -39,8 +40,6 @@ whipRoutes.use('*', async (c, next) => {
 
 const whipError = (status: 400 | 401 | 403 | 404 | 405 | 406 | 409 | 412 | 413 | 415 | 503, code: string, message: string) => new ApiError(status, code, message);
 
-/** What webhooks and the room page call a session: never its URL id, which is a credential. */
-export const publicSessionId = async (sessionId: string) => `whip_${(await sha256Hex(sessionId)).slice(0, 24)}`;
 
 const sessionUrl = (c: Context<AppEnv>, roomId: string, sessionId: string) =>
   `${new URL(c.var.config.publicUrl ?? c.req.url).origin}/api/v1/ingest/whip/${roomId}/${sessionId}`;
@@ -223,11 +222,5 @@ async function afterResponse(config: Config, work: (db: Database) => Promise<voi
 
 async function recordDisconnected(c: Context<AppEnv>, roomId: string, sessionId: string, reason: string) {
   const row = await c.var.db.global(async (tx) => (await tx.execute<{ organization_id: string }>(sql`select organization_id from app_find_room_by_id(${roomId})`)).rows[0]);
-  if (!row) return;
-  const at = new Date();
-  await c.var.db.scoped({ organizationId: row.organization_id }, async (tx) => {
-    await tx.update(ingestKeys).set({ state: 'idle', stateChangedAt: at }).where(eq(ingestKeys.roomId, roomId));
-    await emitWebhookEvent(tx, row.organization_id, 'ingest.disconnected', { ingest: { id: await publicSessionId(sessionId), roomId, protocol: 'whip' }, at: at.toISOString(), reason }, at);
-  });
-  await wakeWebhookDelivery(row.organization_id);
+  if (row) await recordIngestEnded(c.var.db, row.organization_id, roomId, [sessionId], reason);
 }

@@ -32,6 +32,8 @@ export class IngestPublisher {
     private readonly media: MediaServices,
     private readonly sessions: IngestSessions,
     offersPerMinute: number,
+    /** Sessions that ended on the node's side (ICE/DTLS gave up, node lost, room ended). */
+    private readonly ended: (sessionIds: string[], reason: string) => void = () => {},
   ) {
     this.#offers = new RateWindow(offersPerMinute, 60_000);
   }
@@ -129,15 +131,18 @@ export class IngestPublisher {
   }
 
   /** The node closed the transport (ICE or DTLS gave up): the session is over. */
-  transportClosed(transportId: string): string | undefined {
+  transportClosed(transportId: string): void {
     const row = this.sessions.byTransport(transportId);
-    if (row) this.sessions.remove(row.id);
-    return row?.id;
+    if (!row) return;
+    this.sessions.remove(row.id);
+    this.ended([row.id], 'connection_lost');
   }
 
-  /** The origin was lost: its transports are gone, so are the sessions (encoders must re-POST). */
-  dropAll(): void {
-    for (const s of this.sessions.all()) this.sessions.remove(s.id);
+  /** The origin was lost or the room ended: the sessions are over (encoders must POST again). */
+  dropAll(reason: 'node_lost' | 'room_ended'): void {
+    const ids = this.sessions.all().map((s) => s.id);
+    for (const id of ids) this.sessions.remove(id);
+    this.ended(ids, reason);
   }
 
   #closeTransport(transportId: string): void {

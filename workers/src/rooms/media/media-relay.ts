@@ -51,6 +51,7 @@ export class MediaRelay {
     config: FleetConfig,
     private readonly host: MediaHost,
     whipOffersPerMinute = 20,
+    onIngestEnded: (sessionIds: string[], reason: string) => void = () => {},
   ) {
     this.#store = new MediaStore(ctx.storage.sql);
     this.#link = new NodeLink(ctx, config.secret, this.#store, {
@@ -84,7 +85,7 @@ export class MediaRelay {
       dropProducer: (id) => this.#dropProducer(id),
     };
     this.#requests = new MediaRequests(services);
-    this.#ingest = new IngestPublisher(services, new IngestSessions(ctx.storage.sql), whipOffersPerMinute);
+    this.#ingest = new IngestPublisher(services, new IngestSessions(ctx.storage.sql), whipOffersPerMinute, onIngestEnded);
   }
 
   /** Encoders publishing over WHIP (ingest-publisher.ts). */
@@ -172,7 +173,7 @@ export class MediaRelay {
   /** The room ended: the node closes the room's router, FleetDO forgets the assignment. */
   async endRoom(): Promise<void> {
     this.#edges.dropAll();
-    this.#ingest.dropAll();
+    this.#ingest.dropAll('room_ended');
     const node = this.#link.socket();
     if (node) {
       this.#link.notify(node, 'router.close', {});
@@ -196,7 +197,7 @@ export class MediaRelay {
     if (!att) return;
     if (att.role === 'edge') return this.#edges.lost(att.nodeId);
     this.#edges.dropAll();
-    this.#ingest.dropAll();
+    this.#ingest.dropAll('node_lost');
     this.#placement.nodeLost(att.nodeId);
     this.#link.failAll(new ProtocolError('unavailable', 'The media node was lost; rebuild after media.reset'));
     const hadMedia = att.ready;
