@@ -126,6 +126,10 @@ describe('ingest over WHIP', () => {
     });
     expect(events.filter((e) => e === 'ingest.connected')).toHaveLength(2);
     expect(events).toContain('ingest.disconnected');
+
+    // Ending the room ends the encoder's session on the node's side: the state goes idle there too.
+    await room.end();
+    await waitUntil('the ingest state idle after the room ended', 10_000, async () => (await room.settings()).state === 'idle');
     viewer.close();
     await first.close();
     await second.close();

@@ -34,6 +34,7 @@ export async function ingestRoom(url: string, title: string) {
     whipUrl: ingest.whipUrl as string,
     settings: () => rest(url, 'GET', `/organizations/${org}/rooms/${room.id}/ingest`, undefined, token),
     start: () => rest(url, 'POST', `/organizations/${org}/rooms/${room.id}/start`, undefined, token),
+    end: () => rest(url, 'POST', `/organizations/${org}/rooms/${room.id}/end`, undefined, token),
     joinViewer: (name: string) => rest(url, 'POST', `/public/rooms-by-id/${room.id}/join`, { name }) as Promise<{ signalingUrl: string; token: string }>,
     hookEvents: async () =>
       ((await rest(url, 'GET', `/organizations/${org}/webhooks/${hook.endpoint.id}/deliveries`, undefined, token)).deliveries as { eventType: string }[]).map((d) => d.eventType),
