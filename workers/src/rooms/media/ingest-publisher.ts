@@ -107,10 +107,6 @@ export class IngestPublisher {
     return ids;
   }
 
-  exists(sessionId: string): boolean {
-    return this.sessions.get(sessionId) !== undefined;
-  }
-
   /**
    * PATCH (RFC 9725 4.4): the encoder's ufrag unchanged means trickled candidates (If-Match, when
    * sent, must be the current ETag); a new ufrag is an ICE restart (If-Match: "*" required), and
