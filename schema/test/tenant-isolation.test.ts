@@ -28,6 +28,7 @@ async function makeTenant(label: string): Promise<Tenant> {
   const room = await q(`insert into rooms (organization_id, workspace_id, title, slug) values ($1, $2, 'R', $3) returning id`, [org, workspace, `r-${suffix}`]);
   await admin.query(`insert into room_sessions (organization_id, room_id) values ($1, $2)`, [org, room]);
   await admin.query(`insert into audit_log (organization_id, action) values ($1, 'test')`, [org]);
+  await admin.query(`insert into ingest_keys (id, organization_id, room_id, prefix, secret_hash) values (gen_random_uuid(), $1, $2, 'rcs_x', 'x')`, [org, room]);
   return { org, workspace, room, user };
 }
 
@@ -65,7 +66,7 @@ afterAll(async () => {
 describe('row-level security', () => {
   it('covers every tenant table', async () => {
     expect(tenantTables).toEqual(
-      expect.arrayContaining(['api_keys', 'audit_log', 'invitations', 'memberships', 'organizations', 'participant_sessions', 'rooms', 'room_sessions', 'subscriptions', 'workspaces']),
+      expect.arrayContaining(['api_keys', 'audit_log', 'ingest_keys', 'invitations', 'memberships', 'organizations', 'participant_sessions', 'rooms', 'room_sessions', 'subscriptions', 'workspaces']),
     );
     const res = await admin.query(`select relname, relrowsecurity from pg_class where relname = any($1)`, [tenantTables]);
     for (const row of res.rows) expect(row.relrowsecurity, row.relname).toBe(true);

@@ -11,6 +11,9 @@ import { loadConfig } from './config.ts';
 import { Database } from './db/database.ts';
 import { ApiError } from './errors.ts';
 import { fleetRoutes } from './fleet/fleet-routes.ts';
+import { ingestRoutes } from './ingest/ingest-routes.ts';
+import { documentWhip } from './ingest/whip-openapi.ts';
+import { whipRoutes } from './ingest/whip-routes.ts';
 import { createRouter, type AppEnv } from './http.ts';
 import { limitRoutes } from './plans/limit-routes.ts';
 import { limitPrincipalRate } from './platform/api-rate-limit.ts';
@@ -52,6 +55,7 @@ api.route('/organizations', organizationRoutes);
 api.route('/organizations', workspaceRoutes);
 api.route('/organizations', memberRoutes);
 api.route('/organizations', roomRoutes);
+api.route('/organizations', ingestRoutes);
 api.route('/rooms', signalRoutes);
 api.route('/public', publicRoomRoutes);
 api.route('/organizations', apiKeyRoutes);
@@ -63,6 +67,7 @@ api.route('/webhooks', webhookRoutes);
 api.route('/organizations', webhookEndpointRoutes);
 api.route('/organizations', webhookDeliveryRoutes);
 documentWebhookEvents(api.openAPIRegistry);
+documentWhip(api.openAPIRegistry);
 
 api.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
   type: 'http',
@@ -88,6 +93,8 @@ app.get('/health', health);
 // Node and operator credentials, not sessions: mounted ahead of `api` and its session middleware.
 app.route('/api/v1', fleetRoutes);
 app.route('/api/v1/rooms', mediaNodeRoutes);
+// WHIP: the stream key is the credential (no session, no cookie), checked by the routes themselves.
+app.route('/api/v1/ingest', whipRoutes);
 // The API reference page (public, like the OpenAPI document it renders).
 app.route('/api/v1', apiReferenceRoutes);
 app.route('/api/v1', api);

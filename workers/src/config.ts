@@ -80,6 +80,11 @@ const ConfigSchema = z.object({
   // DNS-over-HTTPS (JSON) resolver asked, in production, whether an endpoint's host name resolves
   // to a private address.
   WEBHOOK_DNS_RESOLVER: z.url().default('https://cloudflare-dns.com/dns-query'),
+  // Ingest (workers/src/ingest): the RTMP URL encoders are given (the media fleet's RTMP listener,
+  // behind a TLS terminator for rtmps://); unset: rooms show WHIP only. WHIP sessions one room may
+  // open per minute before the endpoint answers 503 with Retry-After.
+  INGEST_RTMP_URL: z.string().regex(/^rtmps?:\/\/[^\s]+$/, 'must be an rtmp:// or rtmps:// URL').optional(),
+  INGEST_WHIP_PER_ROOM_PER_MINUTE: intFrom(20),
 });
 
 export interface Config {
@@ -106,6 +111,14 @@ export interface Config {
   /** TURN credentials for every join; undefined: joins carry no iceServers (no relay). */
   turn: TurnConfig | undefined;
   webhooks: WebhookConfig;
+  ingest: IngestConfig;
+}
+
+export interface IngestConfig {
+  /** Where encoders push RTMP (the stream key is appended); undefined: no RTMP offered. */
+  rtmpUrl: string | undefined;
+  /** WHIP session creations per room per minute; past it 503 with Retry-After. */
+  whipPerRoomPerMinute: number;
 }
 
 export interface WebhookConfig {
@@ -255,6 +268,7 @@ export function loadConfig(env: Env): Config {
       maxEdges: v.MEDIA_MAX_EDGES,
     },
     turn: v.TURN_SECRET && v.TURN_URLS ? { secret: v.TURN_SECRET, urls: v.TURN_URLS, ttlSeconds: v.TURN_TTL_SECONDS } : undefined,
+    ingest: { rtmpUrl: v.INGEST_RTMP_URL, whipPerRoomPerMinute: v.INGEST_WHIP_PER_ROOM_PER_MINUTE },
     webhooks: {
       publicUrlsOnly: v.APP_ENV === 'production',
       retryBaseMs: v.WEBHOOK_RETRY_BASE_MS,

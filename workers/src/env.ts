@@ -57,4 +57,6 @@ export interface Env {
   WEBHOOK_TIMEOUT_SECONDS?: string;
   WEBHOOK_DISABLE_AFTER_HOURS?: string;
   WEBHOOK_DNS_RESOLVER?: string;
+  INGEST_RTMP_URL?: string;
+  INGEST_WHIP_PER_ROOM_PER_MINUTE?: string;
 }

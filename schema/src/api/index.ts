@@ -156,3 +156,4 @@ export * from './billing.ts';
 
 // ── Tenant webhooks ──
 export * from './webhooks.ts';
+export * from './ingest.ts';

@@ -441,3 +441,30 @@ export const auditLog = pgTable(
   },
   (t) => [index('audit_log_org_created_idx').on(t.organizationId, t.createdAt), tenantPolicy(t.organizationId)],
 );
+
+// ── Ingest ────────────────────────────────────────────────────────────────────
+
+// One stream key per room for encoders (OBS, vMix, hardware) publishing over WHIP or RTMP.
+// Only the sha-256 of the secret is stored; rotating replaces the row's secret. The live state
+// is written by the ingest paths (WHIP at the Worker, RTMP at the node) so GET can show it.
+export const ingestKeys = pgTable(
+  'ingest_keys',
+  {
+    id: uuid('id').primaryKey(),
+    organizationId: organizationRef(),
+    roomId: uuid('room_id')
+      .notNull()
+      .unique()
+      .references(() => rooms.id, { onDelete: 'cascade' }),
+    prefix: text('prefix').notNull(), // the first characters, shown in the room page
+    secretHash: text('secret_hash').notNull(),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    // 'idle' | 'live'; protocol of the current (or last) connection; the last encoder error.
+    state: text('state', { enum: ['idle', 'live'] }).notNull().default('idle'),
+    protocol: text('protocol', { enum: ['whip', 'rtmp'] }),
+    lastError: text('last_error'),
+    stateChangedAt: timestamp('state_changed_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('ingest_keys_org_idx').on(t.organizationId), tenantPolicy(t.organizationId)],
+);

@@ -79,3 +79,7 @@ export const SubscriptionResponse = Shapes.OrganizationSubscription;
 export const UsageResponse = Shapes.OrganizationUsage;
 /** POST /subscriptions, POST /subscriptions/portal */
 export const RedirectResponse = Shapes.RedirectUrl;
+
+// ── ingest ──
+/** POST /organizations/{org}/rooms/{room}/ingest (GET answers Shapes.IngestSettings) */
+export const CreatedIngestResponse = Shapes.CreatedIngest;

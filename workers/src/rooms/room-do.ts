@@ -6,6 +6,7 @@
 import { CLOSE_CODES } from '@roomcast/schema/protocol';
 import type { Role } from '@roomcast/schema';
 import type { Env } from '../env.ts';
+import type { PatchResult, WhipResult } from './media/ingest-publisher.ts';
 import { GuardedDurableObject } from '../platform/guarded-durable-object.ts';
 import { clientFingerprint } from './client-fingerprint.ts';
 import { asWebSocket } from './fanout/shard-sockets.ts';
@@ -71,6 +72,33 @@ export class RoomDO extends GuardedDurableObject<Env> {
   /** Called by the REST `end` route after it closed the room session in Postgres. */
   async endRoom(): Promise<void> {
     await closeRoom(this.#room, 'ended');
+  }
+
+  /**
+   * The WHIP endpoint (ingest/whip-routes.ts), after it checked the stream key and opened the
+   * live session in Postgres: the encoder's offer becomes producers on the room's node.
+   */
+  async whipOffer(input: { roomId: string; organizationId: string; roomSessionId: string; sessionId: string; offer: string }): Promise<WhipResult> {
+    const room = this.#room;
+    room.state.bindRoom(input.roomId);
+    room.state.bindOrganization(input.organizationId);
+    if (room.state.meta.session_id !== input.roomSessionId) room.state.startSession(input.roomSessionId);
+    return room.media.ingest.offer(input.roomId, input.sessionId, input.offer);
+  }
+
+  /** DELETE on a WHIP session URL; false when the session is not (or no longer) live. */
+  async whipEnd(sessionId: string): Promise<boolean> {
+    return this.#room.media.ingest.end(sessionId);
+  }
+
+  /** PATCH on a WHIP session URL: trickled candidates or an ICE restart. */
+  async whipPatch(sessionId: string, clientUfrag: string, ifMatch: string | undefined): Promise<PatchResult> {
+    return this.#room.media.ingest.patch(sessionId, clientUfrag, ifMatch);
+  }
+
+  /** The room's stream key was rotated or revoked: every encoder session ends now. */
+  async ingestRevoked(): Promise<string[]> {
+    return this.#room.media.ingest.endAll();
   }
 
   /** Called by the API key routes: the participants a revoked key minted leave. */

@@ -3,6 +3,7 @@
 // room update telling it its visibility changed.
 import type { Role } from '@roomcast/schema';
 import type { Env } from '../env.ts';
+import type { PatchResult, WhipResult } from './media/ingest-publisher.ts';
 
 export type RoomVisibility = 'public' | 'members' | 'invite';
 
@@ -14,6 +15,12 @@ export interface RoomRpc {
   apiKeyRevoked(apiKeyId: string): Promise<void>;
   /** The room's visibility changed; guests leave a room that is no longer public. */
   visibilityChanged(visibility: RoomVisibility): Promise<void>;
+  /** Ingest (ingest/whip-routes.ts): an encoder's WHIP offer, its session's end and ICE restart. */
+  whipOffer(input: { roomId: string; organizationId: string; roomSessionId: string; sessionId: string; offer: string }): Promise<WhipResult>;
+  whipEnd(sessionId: string): Promise<boolean>;
+  whipPatch(sessionId: string, clientUfrag: string, ifMatch: string | undefined): Promise<PatchResult>;
+  /** The stream key was rotated or revoked; answers the encoder sessions it ended. */
+  ingestRevoked(): Promise<string[]>;
 }
 
 export function roomStub(env: Pick<Env, 'ROOM'>, roomId: string): RoomRpc {

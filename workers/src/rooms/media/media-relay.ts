@@ -14,9 +14,11 @@ import { closeSocket, send, sendRaw, type Joined } from '../realtime/connection.
 import type { LiveSession } from './live-session.ts';
 import { NOT_LIVE } from './live-session.ts';
 import { MediaGate } from './media-gate.ts';
-import { MediaRequests } from './media-requests.ts';
+import { MediaRequests, type MediaServices } from './media-requests.ts';
 import { MediaStore } from './media-store.ts';
 import { Edges } from './edges.ts';
+import { IngestPublisher } from './ingest-publisher.ts';
+import { IngestSessions } from './ingest-sessions.ts';
 import { NodeLink, type NodeAttachment, type NodeEvent } from './node-link.ts';
 import { Placement } from './placement.ts';
 
@@ -39,6 +41,7 @@ export class MediaRelay {
   readonly #placement: Placement;
   readonly #requests: MediaRequests;
   readonly #edges: Edges;
+  readonly #ingest: IngestPublisher;
   /** Node sockets with a liveness probe in flight. */
   readonly #probing = new WeakSet<WebSocket>();
 
@@ -47,6 +50,8 @@ export class MediaRelay {
     private readonly env: Env,
     config: FleetConfig,
     private readonly host: MediaHost,
+    whipOffersPerMinute = 20,
+    onIngestEnded: (sessionIds: string[], reason: string) => void = () => {},
   ) {
     this.#store = new MediaStore(ctx.storage.sql);
     this.#link = new NodeLink(ctx, config.secret, this.#store, {
@@ -65,7 +70,7 @@ export class MediaRelay {
       nodeSocket: () => this.#link.socket(),
       setState: (state, error) => this.#setState(state, error),
     });
-    this.#requests = new MediaRequests({
+    const services: MediaServices = {
       store: this.#store,
       gate: new MediaGate(this.#store, host.session),
       ready: () => this.#placement.ready(),
@@ -78,7 +83,19 @@ export class MediaRelay {
       broadcast: (message) => this.#broadcast(message),
       dropTransport: (id) => this.#dropTransport(id),
       dropProducer: (id) => this.#dropProducer(id),
-    });
+    };
+    this.#requests = new MediaRequests(services);
+    this.#ingest = new IngestPublisher(services, new IngestSessions(ctx.storage.sql), whipOffersPerMinute, onIngestEnded);
+  }
+
+  /** Encoders publishing over WHIP (ingest-publisher.ts). */
+  get ingest(): IngestPublisher {
+    return this.#ingest;
+  }
+
+  /** Someone is in the room, or an encoder is publishing into it. */
+  #occupied(): boolean {
+    return this.host.occupied() || this.#ingest.active();
   }
 
   // ── Hooks the RoomDO calls ────────────────────────────────────────────────────
@@ -129,7 +146,7 @@ export class MediaRelay {
   retry(): void {
     const origin = this.#link.socket();
     for (const node of [...(origin ? [origin] : []), ...this.#link.edgeSockets()]) this.#probe(node);
-    if (!origin && this.host.occupied() && !this.#placement.placing && this.host.session.mayBeLive()) {
+    if (!origin && this.#occupied() && !this.#placement.placing && this.host.session.mayBeLive()) {
       this.#placement.start('placement retry');
     }
   }
@@ -156,6 +173,7 @@ export class MediaRelay {
   /** The room ended: the node closes the room's router, FleetDO forgets the assignment. */
   async endRoom(): Promise<void> {
     this.#edges.dropAll();
+    this.#ingest.dropAll('room_ended');
     const node = this.#link.socket();
     if (node) {
       this.#link.notify(node, 'router.close', {});
@@ -179,13 +197,14 @@ export class MediaRelay {
     if (!att) return;
     if (att.role === 'edge') return this.#edges.lost(att.nodeId);
     this.#edges.dropAll();
+    this.#ingest.dropAll('node_lost');
     this.#placement.nodeLost(att.nodeId);
     this.#link.failAll(new ProtocolError('unavailable', 'The media node was lost; rebuild after media.reset'));
     const hadMedia = att.ready;
     this.#store.clearNode();
     if (hadMedia) this.#broadcast({ type: 'media.reset', reason: 'node_lost' });
     this.#broadcast({ type: 'media.producers', producers: [] });
-    if (this.host.occupied()) this.#placement.start('re-placement');
+    if (this.#occupied()) this.#placement.start('re-placement');
     else this.#setState('unavailable', null);
   }
 
@@ -230,6 +249,7 @@ export class MediaRelay {
       }
       case 'transport.closed': {
         const row = this.#store.get(message.transportId);
+        this.#ingest.transportClosed(message.transportId);
         this.#dropTransport(message.transportId);
         if (row) this.#sendTo(row.identity, { type: 'media.transport_closed', transportId: row.id });
         return;

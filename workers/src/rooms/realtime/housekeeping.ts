@@ -33,7 +33,8 @@ export async function sweep(room: LiveRoom, now: number): Promise<void> {
   for (const row of room.presence.expired(now - resumeWindowMs)) finishLeave(room, row, 'timeout', now);
 
   const meta = room.state.meta;
-  if (room.presence.count() === 0 && room.sockets.live().size === 0 && meta.empty_since !== null && now - meta.empty_since >= emptyTimeoutMs) {
+  // An encoder publishing (WHIP) is the room's host even with no socket: the room stays open.
+  if (room.presence.count() === 0 && room.sockets.live().size === 0 && !room.media.ingest.active() && meta.empty_since !== null && now - meta.empty_since >= emptyTimeoutMs) {
     if (meta.session_id && meta.room_id && meta.organization_id) {
       await endRoomSession(room.config, meta.organization_id, meta.room_id, meta.session_id);
     }

@@ -2,6 +2,7 @@
 // state: the stores their SQLite tables, the registry the sockets, the limits their windows, the
 // relay the room's media. Nothing here keeps a copy of another piece's state.
 import { loadConfig, type Config } from '../../config.ts';
+import { recordIngestEndedLater } from '../../ingest/ingest-state.ts';
 import type { Env } from '../../env.ts';
 import { ShardSockets } from '../fanout/shard-sockets.ts';
 import { LiveSession } from '../media/live-session.ts';
@@ -57,6 +58,10 @@ export class LiveRoom {
       socketsOf: (identity) => this.sockets.socketsOf(identity),
       occupied: () => this.presence.count() > 0,
       session: new LiveSession(this.config, () => this.state.meta),
+    }, this.config.ingest.whipPerRoomPerMinute, (sessionIds, reason) => {
+      // An encoder's session ended on the node's side: the room page and webhooks hear of it.
+      const { organization_id: org, room_id: room } = this.state.meta;
+      if (org && room && sessionIds.length > 0) ctx.waitUntil(recordIngestEndedLater(this.config, org, room, sessionIds, reason));
     });
   }
 
