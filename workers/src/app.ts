@@ -21,6 +21,7 @@ import { health } from './platform/health.ts';
 import { createRedis } from './platform/redis.ts';
 import { mediaNodeRoutes } from './rooms/media/media-node-route.ts';
 import { publicRoomRoutes } from './rooms/public-room-routes.ts';
+import { fileRoutes } from './storage/file-routes.ts';
 import { signalRoutes } from './rooms/realtime/signal-route.ts';
 import { roomRoutes } from './rooms/room-routes.ts';
 import { invitationAcceptRoutes, memberRoutes } from './tenancy/member-routes.ts';
@@ -62,6 +63,7 @@ api.route('/organizations', limitRoutes);
 api.route('/webhooks', webhookRoutes);
 api.route('/organizations', webhookEndpointRoutes);
 api.route('/organizations', webhookDeliveryRoutes);
+api.route('/organizations', fileRoutes);
 documentWebhookEvents(api.openAPIRegistry);
 
 api.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {

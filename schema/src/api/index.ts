@@ -156,3 +156,6 @@ export * from './billing.ts';
 
 // ── Tenant webhooks ──
 export * from './webhooks.ts';
+
+// ── Object storage: files and recordings ──
+export * from './storage.ts';
