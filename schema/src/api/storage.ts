@@ -56,3 +56,24 @@ export const CompleteFileInput = z.object({
 });
 
 export const FileWithDownload = z.object({ file: StoredFile, downloadUrl: z.string().nullable() });
+
+export const RECORDING_STATUS = ['recording', 'finalizing', 'ready', 'partial', 'failed'] as const;
+
+export const Recording = z.object({
+  id: z.uuid(),
+  roomId: z.uuid(),
+  sessionId: z.uuid().nullable(),
+  /** recording -> finalizing -> ready; `partial`: the node was lost and what it had uploaded plays; `failed`: nothing playable. */
+  status: z.enum(RECORDING_STATUS),
+  durationMs: z.number().int().nullable(),
+  sizeBytes: z.number().int().nullable(),
+  videoCodec: z.string().nullable(),
+  audioCodec: z.string().nullable(),
+  error: z.string().nullable(),
+  startedAt: z.string(),
+  endedAt: z.string().nullable(),
+  readyAt: z.string().nullable(),
+});
+
+/** One recording with short-lived presigned GETs of its file and poster (null until playable). */
+export const RecordingWithPlayback = z.object({ recording: Recording, playbackUrl: z.string().nullable(), posterUrl: z.string().nullable() });

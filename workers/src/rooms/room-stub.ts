@@ -14,6 +14,8 @@ export interface RoomRpc {
   apiKeyRevoked(apiKeyId: string): Promise<void>;
   /** The room's visibility changed; guests leave a room that is no longer public. */
   visibilityChanged(visibility: RoomVisibility): Promise<void>;
+  /** A server recording started or (null) stopped: the room shows or hides its REC badge. */
+  recordingChanged(recording: { id: string; startedAt: string } | null): Promise<void>;
 }
 
 export function roomStub(env: Pick<Env, 'ROOM'>, roomId: string): RoomRpc {
