@@ -79,3 +79,9 @@ export const SubscriptionResponse = Shapes.OrganizationSubscription;
 export const UsageResponse = Shapes.OrganizationUsage;
 /** POST /subscriptions, POST /subscriptions/portal */
 export const RedirectResponse = Shapes.RedirectUrl;
+
+// ── recordings ──
+/** GET /organizations/{org}/recordings */
+export const RecordingList = z.object({ recordings: z.array(Shapes.Recording) });
+/** GET /organizations/{org}/recordings/{id} (presigned playback, valid a few minutes) */
+export const RecordingResponse = Shapes.RecordingWithPlayback;
