@@ -151,4 +151,16 @@ describe('server recordings', () => {
     expect((await api('GET', recordingsPath(stranger), { token: stranger.token })).body.recordings).toEqual([]);
     expect((await api('POST', `${recordingsPath(tenant)}/${id}/stop`, { token: tenant.token })).status).toBe(200);
   });
+
+  it('stops a running recording when the room ends, so the next session can record again', async () => {
+    const tenant = await roomTenant('rec-end');
+    const room = await liveRoom(tenant);
+    const started = await api('POST', startPath(tenant, room.roomId), { token: tenant.token });
+    expect(started.status).toBe(201);
+    expect((await api('POST', `/organizations/${tenant.organizationId}/rooms/${room.roomId}/end`, { token: tenant.token })).status).toBe(200);
+    const after = await api('GET', `${recordingsPath(tenant)}/${started.body.recording.id}`, { token: tenant.token });
+    expect(after.body.recording.status).toBe('failed');
+    expect((await api('POST', `/organizations/${tenant.organizationId}/rooms/${room.roomId}/start`, { token: tenant.token })).status).toBe(201);
+    expect((await api('POST', startPath(tenant, room.roomId), { token: tenant.token })).status).toBe(201);
+  });
 });
