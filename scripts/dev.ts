@@ -18,6 +18,10 @@
 //   MEDIA_METRICS_PORT    the media node's /metrics and /health (default PORT + 677: 9464)
 //   TURN_PORT             the local coturn, started when Debian's coturn is installed (default PORT - 5309: 3478)
 //   TURN_SECRET / TURN_URLS   an external coturn instead (TURN_URLS comma-separated turn: URLs)
+//   OBJECT_STORE_PORT     the local S3-compatible store (default PORT + 213: 9000); objects under
+//                         WRANGLER_STATE_DIR (default .wrangler/state)/object-store
+//   STORAGE_ENDPOINT, STORAGE_BUCKET, STORAGE_ACCESS_KEY_ID, STORAGE_SECRET_ACCESS_KEY   a real
+//                         S3 endpoint (e.g. an R2 bucket) instead: the local store is not started
 //   WRANGLER_STATE_DIR    where the Worker keeps Durable Object and R2 state (default .wrangler/state);
 //                         a second stack in the same checkout (e2e, benches) needs its own
 //   WEB_BUILD             `always` rebuilds the web app on start (default: only when web/src is newer than the build)
@@ -28,7 +32,7 @@
 //   MEDIA_*               the media node's settings (media-node/src/config.ts); its fleet URL and
 //                         credential are set here (node id MEDIA_NODE_ID, default media-local)
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -37,6 +41,7 @@ import { envPort } from './local/env-port.ts';
 import { appDatabaseUrl, resolvePostgres } from './local/postgres.ts';
 import { startUpstashAdapter } from './local/upstash-adapter.ts';
 import { hasCoturn, startCoturn } from './local/coturn.ts';
+import { startObjectStore } from './local/object-store.ts';
 import { signNodeToken } from '../workers/src/fleet/fleet-token.ts';
 import { DEV_FLEET_SECRET } from './fleet/node-token.ts';
 
@@ -71,6 +76,13 @@ const config = {
   turnSecret: env.TURN_SECRET || 'dev-only-turn-secret-0123456789abcdef',
   /** The media node's Prometheus /metrics and /health: PORT + 677 by default (9464 beside 8787), so stacks on other ports (e2e, benches) never collide. */
   mediaMetricsPort: portFrom('MEDIA_METRICS_PORT', portFrom('PORT', 8787) + 677),
+  /** The local S3-compatible object store (uploads, recordings): PORT + 213 by default (9000 beside 8787). */
+  objectStorePort: portFrom('OBJECT_STORE_PORT', portFrom('PORT', 8787) + 213),
+  objectStore: {
+    bucket: 'roomcast-dev',
+    accessKeyId: 'roomcast-dev-access-key',
+    secretAccessKey: env.STORAGE_SECRET_ACCESS_KEY || 'dev-only-storage-secret-0123456789abcdef',
+  },
   webBuild: env.WEB_BUILD === 'always' ? ('always' as const) : ('if-stale' as const),
   secrets: {
     ROOM_TOKEN_SECRET: env.ROOM_TOKEN_SECRET || 'dev-only-room-token-secret-0123456789abcdef',
@@ -86,6 +98,7 @@ const config = {
     // Billing: without STRIPE_SECRET_KEY the Worker runs billing in LOCAL MODE (README: Billing).
     'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'STRIPE_API_BASE', 'STRIPE_PRICE_STARTER', 'STRIPE_PRICE_PROFESSIONAL',
     'STRIPE_PRICE_BUSINESS', 'STRIPE_PRICE_ENTERPRISE', 'STRIPE_METER_PARTICIPANT_MINUTES', 'STRIPE_METER_STREAM_MINUTES',
+    'STORAGE_REGION', 'STORAGE_URL_TTL_SECONDS', 'UPLOAD_MAX_FILE_MIB', 'UPLOAD_MULTIPART_FROM_MIB',
   ],
 };
 const localDatabase = isLoopback(new URL(config.databaseUrl).hostname);
@@ -122,6 +135,7 @@ interface Context {
   upstash: { url: string; token: string };
   /** The local coturn, when it runs: the Worker mints credentials for it. */
   turn?: { secret: string; urls: string[] };
+  storage?: { endpoint: string; bucket: string; accessKeyId: string; secretAccessKey: string };
 }
 
 interface Running {
@@ -339,6 +353,31 @@ const services: Service[] = [
     },
   },
   {
+    // The local S3-compatible store (scripts/local/object-store.ts): uploads from browsers,
+    // recordings from the media node, presigned by the Worker. Private: signed requests only.
+    name: 'object-store',
+    async start(ctx, log) {
+      if (env.STORAGE_ENDPOINT) {
+        ctx.storage = {
+          endpoint: env.STORAGE_ENDPOINT,
+          bucket: env.STORAGE_BUCKET ?? '',
+          accessKeyId: env.STORAGE_ACCESS_KEY_ID ?? '',
+          secretAccessKey: env.STORAGE_SECRET_ACCESS_KEY ?? '',
+        };
+        return { url: `${env.STORAGE_ENDPOINT} (STORAGE_ENDPOINT is set: the local store is not started)`, stop: async () => {} };
+      }
+      const directory = join(env.WRANGLER_STATE_DIR ? resolve(env.WRANGLER_STATE_DIR) : join(ROOT, '.wrangler/state'), 'object-store');
+      mkdirSync(directory, { recursive: true });
+      const store = await withPortHint(
+        startObjectStore({ port: config.objectStorePort, directory, ...config.objectStore }),
+        config.objectStorePort,
+        'OBJECT_STORE_PORT',
+      );
+      ctx.storage = { endpoint: store.endpoint, ...config.objectStore };
+      return { url: `${store.endpoint}/${store.bucket} (S3 API, signed requests only; objects in ${directory})`, stop: () => store.close() };
+    },
+  },
+  {
     name: 'worker',
     async start(ctx, log) {
       if (!existsSync(join(ROOT, 'workers/src/index.ts'))) throw new Error('workers/src/index.ts does not exist yet');
@@ -356,6 +395,14 @@ const services: Service[] = [
         ...Object.fromEntries(config.passThrough.flatMap((k) => (env[k] ? [[k, env[k]]] : []))),
         ...(ctx.turn ? { TURN_SECRET: ctx.turn.secret, TURN_URLS: ctx.turn.urls.join(',') } : {}),
         ...(env.TURN_URLS ? { TURN_URLS: env.TURN_URLS, TURN_SECRET: config.turnSecret } : {}),
+        ...(ctx.storage
+          ? {
+              STORAGE_ENDPOINT: ctx.storage.endpoint,
+              STORAGE_BUCKET: ctx.storage.bucket,
+              STORAGE_ACCESS_KEY_ID: ctx.storage.accessKeyId,
+              STORAGE_SECRET_ACCESS_KEY: ctx.storage.secretAccessKey,
+            }
+          : {}),
       };
       const args = ['dev', '--ip', '127.0.0.1', '--port', String(config.workerPort), '--show-interactive-dev-session=false'];
       // Two wrangler instances on one state directory contend on the Durable Objects' SQLite (SQLITE_BUSY).

@@ -15,6 +15,12 @@ export const PERMISSIONS = {
   'room.start': ['owner', 'admin', 'host', 'cohost'],
   'room.end': ['owner', 'admin', 'host'],
   'room.join': ['owner', 'admin', 'host', 'cohost', 'moderator', 'viewer'],
+  // Uploaded files: every member reads and downloads; those who may go live upload and delete.
+  'file.read': ['owner', 'admin', 'host', 'cohost', 'moderator', 'viewer'],
+  'file.manage': ['owner', 'admin', 'host', 'cohost'],
+  // Server recordings: started and stopped by those who may go live; watched by every member.
+  'recording.read': ['owner', 'admin', 'host', 'cohost', 'moderator', 'viewer'],
+  'recording.manage': ['owner', 'admin', 'host', 'cohost'],
   'apikey.manage': ['owner', 'admin'],
   // Webhook endpoints hold signing secrets: managed like API keys, by people, never by a key.
   'webhook.manage': ['owner', 'admin'],
@@ -37,6 +43,10 @@ export const API_KEY_PERMISSIONS: readonly Permission[] = [
   'room.start',
   'room.end',
   'room.join',
+  'file.read',
+  'file.manage',
+  'recording.read',
+  'recording.manage',
   'usage.read',
 ];
 

@@ -1,5 +1,6 @@
 // Test services for the `workers` and `node` projects: a fresh, migrated `roomcast_test`
-// database, the Neon WebSocket proxy and the Upstash adapter on the ports in services.ts.
+// database, the Neon WebSocket proxy, the Upstash adapter and the local S3 object store on the ports
+// in services.ts.
 // Redis is shared with dev and left alone: tests use unique keys (emails, IPs) instead.
 //
 // Both projects name this file, and vitest runs each project's global setup (one after the other,
@@ -14,6 +15,7 @@ import type { TestProject } from 'vitest/node';
 import { migrate } from '../db/migrate.ts';
 import { NEON_PROXY_HEALTH, startNeonWsProxy } from '../local/neon-ws-proxy.ts';
 import { FAKE_STRIPE_HEALTH, startFakeStripe } from '../local/fake-stripe.ts';
+import { OBJECT_STORE_HEALTH, startObjectStore } from '../local/object-store.ts';
 import { maintenanceUrl } from '../local/postgres.ts';
 import { UPSTASH_ADAPTER_HEALTH, startUpstashAdapter } from '../local/upstash-adapter.ts';
 import { testServices } from './services.ts';
@@ -90,6 +92,10 @@ async function start(): Promise<Started> {
       startFakeStripe({ port: testServices.fakeStripePort, secretKey: testServices.stripeSecretKey, log: () => {} }),
     );
     if (stripe) owned.push(stripe);
+    const store = await ownOrReuse('object store', testServices.objectStorePort, OBJECT_STORE_HEALTH, () =>
+      startObjectStore({ port: testServices.objectStorePort, ...testServices.objectStore }),
+    );
+    if (store) owned.push(store);
     const receiver = await startWebhookReceiver();
     owned.push(receiver);
     webhookReceiverPort = receiver.port;

@@ -10,6 +10,9 @@ const env = process.env;
 const neonProxyPort = port('TEST_NEON_PROXY_PORT', 18789);
 const upstashPort = port('TEST_UPSTASH_PORT', 18079);
 const fakeStripePort = port('TEST_FAKE_STRIPE_PORT', 18111);
+// Beside the Neon proxy's port (18213 by default), so it moves with TEST_NEON_PROXY_PORT.
+const objectStorePort = port('TEST_OBJECT_STORE_PORT', neonProxyPort - 576);
+const objectStore = { bucket: 'roomcast-test', accessKeyId: 'roomcast-test-access-key', secretAccessKey: 'roomcast-test-secret-key-0123456789' };
 const stripeSecretKey = 'sk_test_roomcast_FAKE_stripe';
 const adminDatabaseUrl = env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/roomcast_test';
 const upstashToken = 'roomcast-test-upstash-token';
@@ -25,6 +28,9 @@ export const testServices = {
   /** The FAKE Stripe API (scripts/local/fake-stripe.ts), started by global-setup. */
   fakeStripePort,
   stripeSecretKey,
+  /** The local S3-compatible store (scripts/local/object-store.ts), started by global-setup. */
+  objectStorePort,
+  objectStore,
   /**
    * Added to workerBindings for the `workers-stripe` test project only: billing against the FAKE
    * Stripe. Every other workers test runs without Stripe keys, in billing's local mode, exactly
@@ -52,5 +58,12 @@ export const testServices = {
     ADMIN_TOKEN: 'test-admin-token-0123456789abcdef0123',
     // Webhook retries 200 ms, 400 ms, 800 ms... apart instead of 30 s, 1 min, 2 min...
     WEBHOOK_RETRY_BASE_MS: '200',
+    STORAGE_ENDPOINT: `http://127.0.0.1:${objectStorePort}`,
+    STORAGE_BUCKET: objectStore.bucket,
+    STORAGE_ACCESS_KEY_ID: objectStore.accessKeyId,
+    STORAGE_SECRET_ACCESS_KEY: objectStore.secretAccessKey,
+    // Files from 6 MiB up go in parts (16 MiB by default), so a test reaches multipart with little data.
+    UPLOAD_MULTIPART_FROM_MIB: '6',
+    UPLOAD_MAX_FILE_MIB: '64',
   },
 } as const;

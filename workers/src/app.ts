@@ -24,6 +24,8 @@ import { health } from './platform/health.ts';
 import { createRedis } from './platform/redis.ts';
 import { mediaNodeRoutes } from './rooms/media/media-node-route.ts';
 import { publicRoomRoutes } from './rooms/public-room-routes.ts';
+import { fileRoutes } from './storage/file-routes.ts';
+import { recordingRoutes } from './recordings/recording-routes.ts';
 import { signalRoutes } from './rooms/realtime/signal-route.ts';
 import { roomRoutes } from './rooms/room-routes.ts';
 import { invitationAcceptRoutes, memberRoutes } from './tenancy/member-routes.ts';
@@ -66,6 +68,8 @@ api.route('/organizations', limitRoutes);
 api.route('/webhooks', webhookRoutes);
 api.route('/organizations', webhookEndpointRoutes);
 api.route('/organizations', webhookDeliveryRoutes);
+api.route('/organizations', fileRoutes);
+api.route('/organizations', recordingRoutes);
 documentWebhookEvents(api.openAPIRegistry);
 documentWhip(api.openAPIRegistry);
 

@@ -5,6 +5,7 @@ import type { PlanId } from '@roomcast/schema';
 import type { Env } from './env.ts';
 import type { TurnConfig } from './rooms/turn-credentials.ts';
 
+const MIB = 1024 * 1024;
 const intFrom = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 const ConfigSchema = z.object({
@@ -85,6 +86,23 @@ const ConfigSchema = z.object({
   // open per minute before the endpoint answers 503 with Retry-After.
   INGEST_RTMP_URL: z.string().regex(/^rtmps?:\/\/[^\s]+$/, 'must be an rtmp:// or rtmps:// URL').optional(),
   INGEST_WHIP_PER_ROOM_PER_MINUTE: intFrom(20),
+  // Object storage (workers/src/storage): an S3 endpoint reached with presigned URLs. Production:
+  // R2's S3 endpoint (https://<account id>.r2.cloudflarestorage.com) and an R2 API token's keys;
+  // locally the S3 server scripts/local/object-store.ts. All four or none (then uploads and
+  // recording answer 503 storage_unavailable; production requires them).
+  STORAGE_ENDPOINT: z.url().optional(),
+  STORAGE_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name')
+    .optional(),
+  STORAGE_ACCESS_KEY_ID: z.string().min(1).optional(),
+  STORAGE_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  STORAGE_REGION: z.string().min(1).default('auto'),
+  // How long a presigned upload or download URL stays valid.
+  STORAGE_URL_TTL_SECONDS: intFrom(900),
+  // The largest single upload (MiB); an upload past UPLOAD_MULTIPART_FROM_MIB goes in parts.
+  UPLOAD_MAX_FILE_MIB: intFrom(2048),
+  UPLOAD_MULTIPART_FROM_MIB: intFrom(16),
 });
 
 export interface Config {
@@ -112,6 +130,8 @@ export interface Config {
   turn: TurnConfig | undefined;
   webhooks: WebhookConfig;
   ingest: IngestConfig;
+  /** Object storage; undefined: not configured (uploads and recording answer 503). */
+  storage: StorageConfig | undefined;
 }
 
 export interface IngestConfig {
@@ -119,6 +139,19 @@ export interface IngestConfig {
   rtmpUrl: string | undefined;
   /** WHIP session creations per room per minute; past it 503 with Retry-After. */
   whipPerRoomPerMinute: number;
+}
+
+export interface StorageConfig {
+  /** S3 endpoint without the bucket (path-style URLs: {endpoint}/{bucket}/{key}). */
+  endpoint: string;
+  bucket: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  region: string;
+  urlTtlSeconds: number;
+  maxFileBytes: number;
+  /** Files from this size up are uploaded in parts (multipart upload). */
+  multipartFromBytes: number;
 }
 
 export interface WebhookConfig {
@@ -206,12 +239,19 @@ export function loadConfig(env: Env): Config {
   }
   // The local defaults are published (scripts/dev.ts, README): in production they would let anyone
   // mint node credentials and room tokens or call the admin API.
-  const published = (['ROOM_TOKEN_SECRET', 'FLEET_SECRET', 'ADMIN_TOKEN', 'TURN_SECRET'] as const).filter((k) => v[k]?.startsWith('dev-only-'));
+  const published = (['ROOM_TOKEN_SECRET', 'FLEET_SECRET', 'ADMIN_TOKEN', 'TURN_SECRET', 'STORAGE_SECRET_ACCESS_KEY'] as const).filter((k) => v[k]?.startsWith('dev-only-'));
   if (v.APP_ENV === 'production' && published.length > 0) {
     throw new Error(`Invalid Worker configuration: ${published.join(', ')} still hold the published local dev value`);
   }
   if (Boolean(v.TURN_SECRET) !== Boolean(v.TURN_URLS)) {
     throw new Error('Invalid Worker configuration: TURN_SECRET and TURN_URLS go together (set both, or neither for no TURN)');
+  }
+  const storageKeys = [v.STORAGE_ENDPOINT, v.STORAGE_BUCKET, v.STORAGE_ACCESS_KEY_ID, v.STORAGE_SECRET_ACCESS_KEY];
+  if (storageKeys.some(Boolean) && !storageKeys.every(Boolean)) {
+    throw new Error('Invalid Worker configuration: STORAGE_ENDPOINT, STORAGE_BUCKET, STORAGE_ACCESS_KEY_ID and STORAGE_SECRET_ACCESS_KEY go together');
+  }
+  if (v.APP_ENV === 'production' && !v.STORAGE_ENDPOINT) {
+    throw new Error('Invalid Worker configuration: STORAGE_ENDPOINT (R2\'s S3 endpoint), STORAGE_BUCKET and its keys are required in production');
   }
   if (v.STRIPE_SECRET_KEY && !v.STRIPE_WEBHOOK_SECRET) {
     throw new Error('Invalid Worker configuration: STRIPE_WEBHOOK_SECRET is required with STRIPE_SECRET_KEY');
@@ -276,6 +316,18 @@ export function loadConfig(env: Env): Config {
       disableAfterMs: v.WEBHOOK_DISABLE_AFTER_HOURS * 3600_000,
       dnsResolver: v.WEBHOOK_DNS_RESOLVER,
     },
+    storage: v.STORAGE_ENDPOINT
+      ? {
+          endpoint: v.STORAGE_ENDPOINT.replace(/\/+$/, ''),
+          bucket: v.STORAGE_BUCKET!,
+          accessKeyId: v.STORAGE_ACCESS_KEY_ID!,
+          secretAccessKey: v.STORAGE_SECRET_ACCESS_KEY!,
+          region: v.STORAGE_REGION,
+          urlTtlSeconds: v.STORAGE_URL_TTL_SECONDS,
+          maxFileBytes: v.UPLOAD_MAX_FILE_MIB * MIB,
+          multipartFromBytes: v.UPLOAD_MULTIPART_FROM_MIB * MIB,
+        }
+      : undefined,
   };
   cached = { env, config };
   return config;

@@ -59,4 +59,12 @@ export interface Env {
   WEBHOOK_DNS_RESOLVER?: string;
   INGEST_RTMP_URL?: string;
   INGEST_WHIP_PER_ROOM_PER_MINUTE?: string;
+  STORAGE_ENDPOINT?: string;
+  STORAGE_BUCKET?: string;
+  STORAGE_ACCESS_KEY_ID?: string;
+  STORAGE_SECRET_ACCESS_KEY?: string;
+  STORAGE_REGION?: string;
+  STORAGE_URL_TTL_SECONDS?: string;
+  UPLOAD_MAX_FILE_MIB?: string;
+  UPLOAD_MULTIPART_FROM_MIB?: string;
 }

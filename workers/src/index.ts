@@ -2,6 +2,7 @@ import { app } from './app.ts';
 import { reportUsage } from './billing/usage-reporter.ts';
 import { loadConfig } from './config.ts';
 import type { Env } from './env.ts';
+import { cleanStaleUploads } from './storage/stale-uploads.ts';
 import { wakeDueWebhookDeliveries } from './webhooks/wake.ts';
 
 export { RoomDO } from './rooms/room-do.ts';
@@ -12,8 +13,10 @@ export { WebhookDeliveryDO } from './webhooks/delivery-do.ts';
 export default {
   fetch: (request, env, ctx) => app.fetch(request, env, ctx),
   // Cron trigger (wrangler.toml): report closed usage slices to Stripe as meter events, and wake
-  // the webhook delivery of every organization with a delivery due (the backstop for lost wake-ups).
+  // the webhook delivery of every organization with a delivery due (the backstop for lost wake-ups),
+  // and clean up uploads left pending for a day (workers/src/storage/stale-uploads.ts).
   scheduled: (_controller, env, ctx) => {
+    ctx.waitUntil(cleanStaleUploads(loadConfig(env)).then(() => undefined));
     ctx.waitUntil(reportUsage(loadConfig(env)).then(() => undefined));
     ctx.waitUntil(wakeDueWebhookDeliveries(loadConfig(env)));
   },

@@ -19,6 +19,7 @@ beforeAll(async () => {
   ids.invitation = (await api('POST', `${org}/invitations`, { token: victim.token, body: { email: 'someone@example.test', role: 'viewer' } })).body.invitation.id;
   ids.key = (await api('POST', `${org}/api-keys`, { token: victim.token, body: { name: 'ci' } })).body.apiKey.id;
   ids.member = (await addMember(victim, 'viewer')).userId;
+  ids.file = (await api('POST', `${org}/files`, { token: victim.token, body: { name: 'chart.png', contentType: 'image/png', sizeBytes: 10 } })).body.file.id;
   strangerKey = (await api('POST', `/organizations/${stranger.organizationId}/api-keys`, { token: stranger.token, body: { name: 'x' } })).body.secret;
 });
 
@@ -52,6 +53,13 @@ describe('BOLA sweep', () => {
       ['GET', `/organizations/${o}/subscription`],
       ['GET', `/organizations/${o}/usage`],
       ['POST', `/organizations/${o}/subscription/local-plan`, { plan: 'enterprise' }],
+      ['GET', `/organizations/${o}/files`],
+      ['POST', `/organizations/${o}/files`, { name: 'x.txt', contentType: 'text/plain', sizeBytes: 1 }],
+      ['GET', `/organizations/${o}/files/${ids.file}`],
+      ['POST', `/organizations/${o}/files/${ids.file}/complete`, {}],
+      ['DELETE', `/organizations/${o}/files/${ids.file}`],
+      ['GET', `/organizations/${o}/recordings`],
+      ['POST', `/organizations/${o}/rooms/${ids.room}/recordings`],
     ];
     for (const token of [stranger.token, strangerKey]) {
       for (const [method, path, body] of routes) {
@@ -67,6 +75,8 @@ describe('BOLA sweep', () => {
     expect(room.body).toMatchObject({ title: 'Private', status: 'idle' });
     const keys = await api('GET', `/organizations/${victim.organizationId}/api-keys`, { token: victim.token });
     expect(keys.body.apiKeys).toEqual([expect.objectContaining({ id: ids.key, revokedAt: null })]);
+    const file = await api('GET', `/organizations/${victim.organizationId}/files/${ids.file}`, { token: victim.token });
+    expect(file.body.file).toMatchObject({ name: 'chart.png', status: 'pending' });
   });
 
   it('update bodies ignore fields they do not define (no mass assignment)', async () => {

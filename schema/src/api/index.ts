@@ -157,3 +157,6 @@ export * from './billing.ts';
 // ── Tenant webhooks ──
 export * from './webhooks.ts';
 export * from './ingest.ts';
+
+// ── Object storage: files and recordings ──
+export * from './storage.ts';

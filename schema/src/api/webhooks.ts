@@ -59,12 +59,13 @@ export const WEBHOOK_EVENT_DATA = {
     max: z.number().int(),
     plan: z.string(),
   }),
-  // Defined and documented for the media features that will send them; nothing emits them yet.
+  // Server recordings (workers/src/recordings).
   'recording.started': z.object({ recording: z.object({ id: z.uuid(), roomId: z.uuid(), sessionId: z.uuid().nullable(), startedAt: z.string() }) }),
   'recording.ready': z.object({
     recording: z.object({ id: z.uuid(), roomId: z.uuid(), sessionId: z.uuid().nullable(), durationMs: z.number().int(), sizeBytes: z.number().int(), endedAt: z.string() }),
   }),
   'recording.failed': z.object({ recording: z.object({ id: z.uuid(), roomId: z.uuid(), sessionId: z.uuid().nullable() }), reason: z.string() }),
+  // Defined and documented for the media features that will send them; nothing emits them yet.
   'ingest.connected': z.object({ ingest: z.object({ id: z.string(), roomId: z.uuid(), protocol: z.enum(['rtmp', 'whip', 'srt']) }), at: z.string() }),
   'ingest.disconnected': z.object({ ingest: z.object({ id: z.string(), roomId: z.uuid(), protocol: z.enum(['rtmp', 'whip', 'srt']) }), at: z.string(), reason: z.string() }),
   'egress.failed': z.object({ egress: z.object({ id: z.string(), roomId: z.uuid(), kind: z.string() }), reason: z.string() }),

@@ -299,6 +299,10 @@ export const participantSessions = pgTable(
   ],
 );
 
+// Server recordings (workers/src/recordings): one object per recording, written by a media node
+// in multipart parts while the room is live. `partial`: the node was lost mid-recording and the
+// parts it had uploaded were joined into a playable file. Bytes count against plan storage.
+export const RECORDING_STATUSES = ['recording', 'finalizing', 'ready', 'partial', 'failed'] as const;
 export const recordings = pgTable(
   'recordings',
   {
@@ -308,16 +312,32 @@ export const recordings = pgTable(
       .notNull()
       .references(() => rooms.id, { onDelete: 'cascade' }),
     roomSessionId: uuid('room_session_id').references(() => roomSessions.id, { onDelete: 'set null' }),
-    status: text('status', { enum: ['recording', 'uploading', 'ready', 'failed'] }).notNull(),
+    status: text('status', { enum: RECORDING_STATUSES }).notNull(),
     objectKey: text('object_key'),
+    posterKey: text('poster_key'),
+    /** The open multipart upload while recording; null once completed or aborted. */
+    uploadId: text('upload_id'),
     durationMs: integer('duration_ms'),
     sizeBytes: bigint('size_bytes', { mode: 'number' }),
+    videoCodec: text('video_codec'),
+    audioCodec: text('audio_codec'),
+    error: text('error'),
+    startedBy: uuid('started_by').references(() => users.id, { onDelete: 'set null' }),
     startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
     endedAt: timestamp('ended_at', { withTimezone: true }),
+    readyAt: timestamp('ready_at', { withTimezone: true }),
   },
-  (t) => [index('recordings_room_idx').on(t.roomId), tenantPolicy(t.organizationId)],
+  (t) => [
+    index('recordings_room_idx').on(t.roomId),
+    index('recordings_org_started_idx').on(t.organizationId, t.startedAt),
+    // One recording at a time per room.
+    uniqueIndex('recordings_active_key').on(t.roomId).where(sql`status in ('recording', 'finalizing')`),
+    tenantPolicy(t.organizationId),
+  ],
 );
 
+// Uploaded files (workers/src/storage). A `pending` row reserves its declared size against the
+// plan's storage until the upload is confirmed (`uploaded`, size checked) or cleaned up.
 export const files = pgTable(
   'files',
   {
@@ -329,10 +349,13 @@ export const files = pgTable(
     contentType: text('content_type').notNull(),
     sizeBytes: bigint('size_bytes', { mode: 'number' }).notNull(),
     status: text('status', { enum: ['pending', 'uploaded', 'deleted'] }).notNull().default('pending'),
+    /** The open multipart upload of a large file; null for a single PUT and once completed. */
+    uploadId: text('upload_id'),
     createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
     createdAt: createdAt(),
+    uploadedAt: timestamp('uploaded_at', { withTimezone: true }),
   },
-  (t) => [index('files_org_idx').on(t.organizationId), tenantPolicy(t.organizationId)],
+  (t) => [index('files_org_idx').on(t.organizationId), index('files_pending_idx').on(t.createdAt).where(sql`status = 'pending'`), tenantPolicy(t.organizationId)],
 );
 
 // Usage slices reported to Stripe as meter events: one row per organization, meter and closed

@@ -43,6 +43,8 @@ export const RoomState = z.object({
   sessionId: z.string().nullable(),
   chatEnabled: z.boolean(),
   slowModeSeconds: z.number().int(),
+  /** A server recording in progress (everyone in the room sees a REC badge); absent or null: none. */
+  recording: z.object({ id: z.string(), startedAt: z.string() }).nullable().optional(),
 });
 export type RoomState = z.infer<typeof RoomState>;
 

@@ -83,3 +83,9 @@ export const RedirectResponse = Shapes.RedirectUrl;
 // ── ingest ──
 /** POST /organizations/{org}/rooms/{room}/ingest (GET answers Shapes.IngestSettings) */
 export const CreatedIngestResponse = Shapes.CreatedIngest;
+
+// ── recordings ──
+/** GET /organizations/{org}/recordings */
+export const RecordingList = z.object({ recordings: z.array(Shapes.Recording) });
+/** GET /organizations/{org}/recordings/{id} (presigned playback, valid a few minutes) */
+export const RecordingResponse = Shapes.RecordingWithPlayback;

@@ -1,13 +1,14 @@
 // What an organization pays for, what applies now, and how far it is into each limit. Shared by
 // GET .../subscription and GET .../usage so the web app can say which limits a downgrade left it
 // over (new resources are blocked there; nothing existing is ever deleted).
-import { and, count, eq, isNull, sql, sum } from 'drizzle-orm';
-import { files, plans, rooms, subscriptions, workspaces } from '@roomcast/schema/db';
+import { and, count, eq, isNull, sql } from 'drizzle-orm';
+import { plans, rooms, subscriptions, workspaces } from '@roomcast/schema/db';
 import type { z } from 'zod';
 import type { LimitUsage, Plan } from '@roomcast/schema/api';
 import type { Tx } from '../db/database.ts';
 import { countHostSeats, effectivePlan, PAST_DUE_GRACE_MS, type PlanRow } from '../plans/limits.ts';
 import { trialState } from '../plans/trial.ts';
+import { storageUse } from '../storage/storage-quota.ts';
 
 export const toPlan = (p: PlanRow): z.infer<typeof Plan> => ({
   id: p.id,
@@ -38,12 +39,12 @@ export async function loadSubscription(tx: Tx, organizationId: string) {
 
 /** Counts against the effective plan. Viewers are admitted live by each RoomDO, not counted here. */
 export async function limitUsage(tx: Tx, organizationId: string, plan: PlanRow): Promise<z.infer<typeof LimitUsage>[]> {
-  const [[ws], [rm], hostSeats, [storage]] = await Promise.all([
+  const [[ws], [rm], hostSeats, storage] = await Promise.all([
     tx.select({ n: count() }).from(workspaces).where(eq(workspaces.organizationId, organizationId)),
     tx.select({ n: count() }).from(rooms).where(and(eq(rooms.organizationId, organizationId), isNull(rooms.deletedAt))),
     countHostSeats(tx, organizationId),
-    // Storage applies to uploads (files); uploads are not built yet, so this is 0 until they are.
-    tx.select({ bytes: sum(files.sizeBytes) }).from(files).where(and(eq(files.organizationId, organizationId), eq(files.status, 'uploaded'))),
+    // Confirmed uploads and recordings (uploads still pending reserve space but are not shown as used).
+    storageUse(tx, organizationId),
   ]);
   const entry = (limit: z.infer<typeof LimitUsage>['limit'], max: number | null, current: number | null) => ({
     limit,
@@ -56,7 +57,7 @@ export async function limitUsage(tx: Tx, organizationId: string, plan: PlanRow):
     entry('rooms', plan.maxRooms, rm!.n),
     entry('hosts', plan.maxHosts, hostSeats),
     entry('viewers_per_room', plan.maxViewersPerRoom, null),
-    entry('storage', plan.storageBytes, Number(storage?.bytes ?? 0)),
+    entry('storage', plan.storageBytes, storage.storedBytes),
   ];
 }
 

@@ -101,6 +101,13 @@ export class RoomDO extends GuardedDurableObject<Env> {
     return this.#room.media.ingest.endAll();
   }
 
+  /** Called by the recording routes: a server recording started (or stopped: null); everyone sees it. */
+  async recordingChanged(recording: { id: string; startedAt: string } | null): Promise<void> {
+    const room = this.#room;
+    room.state.setRecording(recording);
+    room.sockets.broadcast({ type: 'room.updated', room: room.state.view() });
+  }
+
   /** Called by the API key routes: the participants a revoked key minted leave. */
   async apiKeyRevoked(apiKeyId: string): Promise<void> {
     apiKeyRevoked(this.#room, apiKeyId);

@@ -21,6 +21,8 @@ export interface RoomRpc {
   whipPatch(sessionId: string, clientUfrag: string, ifMatch: string | undefined): Promise<PatchResult>;
   /** The stream key was rotated or revoked; answers the encoder sessions it ended. */
   ingestRevoked(): Promise<string[]>;
+  /** A server recording started or (null) stopped: the room shows or hides its REC badge. */
+  recordingChanged(recording: { id: string; startedAt: string } | null): Promise<void>;
 }
 
 export function roomStub(env: Pick<Env, 'ROOM'>, roomId: string): RoomRpc {

@@ -4,7 +4,7 @@
 import { createEffect, createSignal, onCleanup, onMount, Show } from 'solid-js';
 import type { RoomClient, RoomViewState } from '../room-client';
 import { MediaView } from './MediaView';
-import { RoomBadge } from './RoomBadge';
+import { RecBadge, RoomBadge } from './RoomBadge';
 
 const OVERLAY: Record<string, string> = {
   connecting: 'Connecting…',
@@ -74,6 +74,7 @@ export function Player(props: { state: RoomViewState; client: RoomClient; title:
 
       <div class="absolute inset-x-0 top-0 flex items-center gap-2 bg-gradient-to-b from-black/60 to-transparent p-3 text-white">
         <RoomBadge phase={props.state.phase} />
+        <RecBadge recording={props.state.room?.recording} />
         <span class="truncate text-sm font-medium">{props.title}</span>
       </div>
       <div class="absolute inset-x-0 bottom-0 flex items-center justify-end gap-2 bg-gradient-to-t from-black/60 to-transparent p-3">

@@ -1,3 +1,4 @@
+import { Show } from 'solid-js';
 import type { RoomPhase } from '../room-client';
 
 const LOOK: Record<RoomPhase, { text: string; class: string }> = {
@@ -15,5 +16,17 @@ export function RoomBadge(props: { phase: RoomPhase | undefined; label?: string 
     <span role="status" data-testid="room-phase" data-phase={props.phase ?? 'connecting'} class={`inline-flex items-center rounded-full px-2.5 py-0.5 text-xs font-semibold uppercase tracking-wide ${look().class}`}>
       {props.label ?? look().text}
     </span>
+  );
+}
+
+/** Shown to everyone in the room while a server recording runs (room state from the RoomDO). */
+export function RecBadge(props: { recording: { id: string; startedAt: string } | null | undefined }) {
+  return (
+    <Show when={props.recording}>
+      <span role="status" data-testid="rec-badge" title="This room is being recorded" class="inline-flex items-center gap-1 rounded-full bg-red-700 px-2.5 py-0.5 text-xs font-semibold uppercase tracking-wide text-white">
+        <span aria-hidden="true" class="h-2 w-2 rounded-full bg-white" />
+        Rec
+      </span>
+    </Show>
   );
 }

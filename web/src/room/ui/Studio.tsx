@@ -6,7 +6,7 @@ import type { MediaSource } from '@roomcast/schema/protocol';
 import { endRoom, rejoinRoom, startRoom } from '../queries';
 import type { PublicRoom } from '../queries';
 import { MediaView } from './MediaView';
-import { RoomBadge } from './RoomBadge';
+import { RecBadge, RoomBadge } from './RoomBadge';
 import { RoomSidebar } from './RoomSidebar';
 import { useRoom } from './use-room';
 
@@ -149,6 +149,7 @@ export function Studio(props: { room: PublicRoom }) {
         <div class="flex flex-wrap items-center gap-2">
           <h1 class="mr-auto truncate text-lg font-semibold text-slate-900">{props.room.title}</h1>
           <RoomBadge phase={state()?.phase ?? 'waiting'} label={state() ? undefined : 'Off air'} />
+          <RecBadge recording={state()?.room?.recording} />
           <span class="text-xs text-slate-600" data-testid="connection-status">
             Signal: {state()?.connection ?? 'not connected'} · Media: {state()?.media.status ?? '—'}
             <Show when={state()?.media.local.length}> · Publishing {state()!.media.local.filter((l) => l.producerId).map((l) => l.source).join(', ') || '…'}</Show>

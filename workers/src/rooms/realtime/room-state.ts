@@ -23,6 +23,17 @@ export class RoomStateStore {
     sql.exec(`INSERT OR IGNORE INTO room_meta (singleton) VALUES (1)`);
     // Its own table (objects created before it have room_meta without the column).
     sql.exec(`CREATE TABLE IF NOT EXISTS room_access (singleton INTEGER PRIMARY KEY CHECK (singleton = 1), members_only INTEGER NOT NULL)`);
+    // The server recording in progress, if any (the REC badge); told by the recording routes.
+    sql.exec(`CREATE TABLE IF NOT EXISTS room_recording (singleton INTEGER PRIMARY KEY CHECK (singleton = 1), recording_id TEXT NOT NULL, started_at TEXT NOT NULL)`);
+  }
+
+  setRecording(recording: { id: string; startedAt: string } | null) {
+    if (recording) this.sql.exec(`INSERT OR REPLACE INTO room_recording (singleton, recording_id, started_at) VALUES (1, ?, ?)`, recording.id, recording.startedAt);
+    else this.sql.exec(`DELETE FROM room_recording`);
+  }
+  get recording(): { id: string; startedAt: string } | null {
+    const row = this.sql.exec<{ recording_id: string; started_at: string }>(`SELECT recording_id, started_at FROM room_recording WHERE singleton = 1`).toArray()[0];
+    return row ? { id: row.recording_id, startedAt: row.started_at } : null;
   }
 
   get meta(): Meta {
@@ -49,6 +60,7 @@ export class RoomStateStore {
   }
   endSession() {
     this.sql.exec(`UPDATE room_meta SET ended_session_id = session_id, session_id = NULL, empty_since = NULL WHERE singleton = 1`);
+    this.sql.exec(`DELETE FROM room_recording`);
     this.sql.exec(`DELETE FROM bans`);
   }
   setChatEnabled(enabled: boolean) {
@@ -78,6 +90,6 @@ export class RoomStateStore {
 
   view(): RoomState {
     const m = this.meta;
-    return { roomId: m.room_id ?? '', sessionId: m.session_id, chatEnabled: m.chat_enabled === 1, slowModeSeconds: m.slow_mode_seconds };
+    return { roomId: m.room_id ?? '', sessionId: m.session_id, chatEnabled: m.chat_enabled === 1, slowModeSeconds: m.slow_mode_seconds, recording: this.recording };
   }
 }

@@ -1,0 +1,79 @@
+// Object storage: uploaded files and server recordings (REST shapes). The bytes themselves never
+// pass through the API: clients get presigned URLs and talk to the store directly.
+import { z } from 'zod';
+
+export const FILE_STATUSES = ['pending', 'uploaded'] as const;
+
+export const StoredFile = z.object({
+  id: z.uuid(),
+  workspaceId: z.uuid().nullable(),
+  name: z.string(),
+  contentType: z.string(),
+  sizeBytes: z.number().int(),
+  status: z.enum(FILE_STATUSES),
+  createdAt: z.string(),
+  uploadedAt: z.string().nullable(),
+});
+
+export const CreateFileInput = z.object({
+  name: z
+    .string()
+    .trim()
+    .min(1)
+    .max(255)
+    .refine((n) => !/[\u0000-\u001f\u007f/\\]/.test(n), 'no slashes or control characters'),
+  contentType: z.string().trim().toLowerCase().min(1).max(255),
+  sizeBytes: z.number().int().positive(),
+  workspaceId: z.uuid().optional(),
+});
+
+/** How to send the bytes: one presigned PUT, or presigned parts of `partSize` bytes (the last may be shorter). */
+export const FileUpload = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('single'),
+    method: z.literal('PUT'),
+    url: z.string(),
+    /** Send exactly these headers (the content type is part of the signature). */
+    headers: z.record(z.string(), z.string()),
+    expiresAt: z.string(),
+  }),
+  z.object({
+    kind: z.literal('multipart'),
+    partSize: z.number().int(),
+    parts: z.array(z.object({ partNumber: z.number().int(), url: z.string() })),
+    expiresAt: z.string(),
+  }),
+]);
+
+export const CreatedFile = z.object({ file: StoredFile, upload: FileUpload });
+
+export const CompleteFileInput = z.object({
+  /** Multipart uploads only: every part's number and the ETag header the store answered its PUT with. */
+  parts: z
+    .array(z.object({ partNumber: z.number().int().min(1).max(10_000), etag: z.string().min(1).max(200) }))
+    .max(10_000)
+    .optional(),
+});
+
+export const FileWithDownload = z.object({ file: StoredFile, downloadUrl: z.string().nullable() });
+
+export const RECORDING_STATUS = ['recording', 'finalizing', 'ready', 'partial', 'failed'] as const;
+
+export const Recording = z.object({
+  id: z.uuid(),
+  roomId: z.uuid(),
+  sessionId: z.uuid().nullable(),
+  /** recording -> finalizing -> ready; `partial`: the node was lost and what it had uploaded plays; `failed`: nothing playable. */
+  status: z.enum(RECORDING_STATUS),
+  durationMs: z.number().int().nullable(),
+  sizeBytes: z.number().int().nullable(),
+  videoCodec: z.string().nullable(),
+  audioCodec: z.string().nullable(),
+  error: z.string().nullable(),
+  startedAt: z.string(),
+  endedAt: z.string().nullable(),
+  readyAt: z.string().nullable(),
+});
+
+/** One recording with short-lived presigned GETs of its file and poster (null until playable). */
+export const RecordingWithPlayback = z.object({ recording: Recording, playbackUrl: z.string().nullable(), posterUrl: z.string().nullable() });

@@ -1,0 +1,38 @@
+'use server';
+// Server recordings of an organization through the API: the VOD library and one recording with
+// its presigned playback URL (valid a few minutes: fetched when the player opens, never stored).
+import { z } from 'zod';
+import { Recording, RecordingWithPlayback } from '@roomcast/schema/api';
+import { api, apiPath } from '~/server/api';
+import { RecordingList, RecordingResponse, RoomList } from '~/server/api-responses';
+import { failure } from '~/server/forms';
+import { requireOrganization } from './organization.server';
+
+export interface RecordingsPage {
+  recordings: z.infer<typeof Recording>[];
+  /** Room titles by id, for the list. */
+  roomTitles: Record<string, string>;
+}
+
+export async function loadRecordings(slug: string): Promise<RecordingsPage> {
+  const { organization } = await requireOrganization(slug);
+  const [recordings, rooms] = await Promise.all([
+    api.get(`/organizations/${organization.id}/recordings`, RecordingList),
+    api.get(`/organizations/${organization.id}/rooms`, RoomList),
+  ]);
+  return { recordings: recordings.recordings, roomTitles: Object.fromEntries(rooms.rooms.map((r) => [r.id, r.title])) };
+}
+
+export async function loadRecording(slug: string, recordingId: string): Promise<z.infer<typeof RecordingWithPlayback>> {
+  const { organization } = await requireOrganization(slug);
+  return api.get(apiPath`/organizations/${organization.id}/recordings/${recordingId}`, RecordingResponse);
+}
+
+export async function deleteRecording(form: FormData) {
+  try {
+    await api.delete(apiPath`/organizations/${form.get('organizationId')}/recordings/${form.get('recordingId')}`);
+    return { ok: true as const };
+  } catch (error) {
+    return failure(error);
+  }
+}

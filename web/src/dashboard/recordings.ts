@@ -1,0 +1,6 @@
+import { action, query } from '@solidjs/router';
+import { deleteRecording, loadRecording, loadRecordings } from './recordings.server';
+
+export const getRecordings = query(loadRecordings, 'recordings');
+export const getRecording = query(loadRecording, 'recording');
+export const deleteRecordingAction = action(deleteRecording, 'recording-delete');

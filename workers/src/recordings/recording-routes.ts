@@ -1,0 +1,215 @@
+// Server recordings of a live room (Professional and up).
+//   POST   /organizations/{org}/rooms/{room}/recordings  start (the room must be live)
+//   POST   /organizations/{org}/recordings/{id}/stop     stop and finalize
+//   GET    /organizations/{org}/recordings[?roomId=]     list, newest first
+//   GET    /organizations/{org}/recordings/{id}          one, with short-lived presigned playback URLs
+//   DELETE /organizations/{org}/recordings/{id}          remove the file and free its storage
+// A recording is one object written as a multipart upload opened here at start; the parts come
+// from the media node while the room is live, and stop joins them into one file. Starting is
+// refused when the plan lacks recording or the organization's storage is full (403 plan_limit).
+import { createRoute, z } from '@hono/zod-openapi';
+import { and, desc, eq, isNull } from 'drizzle-orm';
+import { Recording, RecordingWithPlayback } from '@roomcast/schema/api';
+import { recordings, rooms, roomSessions } from '@roomcast/schema/db';
+import { isUuid } from '../auth/tokens.ts';
+import type { Tx } from '../db/database.ts';
+import { ApiError, conflict, isUniqueViolation, notFound } from '../errors.ts';
+import { bearerSecurity, createRouter, errorResponses, iso, jsonContent, OrgParam, orgParamWith } from '../http.ts';
+import { assertFeature, effectivePlan } from '../plans/limits.ts';
+import { roomStub } from '../rooms/room-stub.ts';
+import { recordingObjectKey, recordingPosterKey } from '../storage/object-keys.ts';
+import { requireObjectStore } from '../storage/object-store.ts';
+import { assertStorageAvailable } from '../storage/storage-quota.ts';
+import { withOrganization } from '../tenancy/access.ts';
+import { audit } from '../tenancy/audit.ts';
+import { emitWebhookEvent } from '../webhooks/events.ts';
+import { wakeWebhookDelivery } from '../webhooks/wake.ts';
+import { finalizeRecording } from './finalize.ts';
+
+export const recordingRoutes = createRouter();
+const RecordingParam = orgParamWith('recording');
+const RoomParam = orgParamWith('room');
+
+/** Free storage a recording needs to start: about an hour of 720p at 2.5 Mbit/s. */
+export const RECORDING_START_HEADROOM_BYTES = 1024 ** 3;
+
+type RecordingRow = typeof recordings.$inferSelect;
+
+export const toRecording = (r: RecordingRow): z.infer<typeof Recording> => ({
+  id: r.id,
+  roomId: r.roomId,
+  sessionId: r.roomSessionId,
+  status: r.status,
+  durationMs: r.durationMs,
+  sizeBytes: r.sizeBytes,
+  videoCodec: r.videoCodec,
+  audioCodec: r.audioCodec,
+  error: r.error,
+  startedAt: r.startedAt.toISOString(),
+  endedAt: iso(r.endedAt),
+  readyAt: iso(r.readyAt),
+});
+
+async function findRecording(tx: Tx, org: string, id: string): Promise<RecordingRow> {
+  if (!isUuid(id)) throw notFound('Recording');
+  const [row] = await tx.select().from(recordings).where(and(eq(recordings.id, id), eq(recordings.organizationId, org)));
+  if (!row) throw notFound('Recording');
+  return row;
+}
+
+const recordingRef = (r: RecordingRow) => ({ id: r.id, roomId: r.roomId, sessionId: r.roomSessionId });
+
+recordingRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/{org}/rooms/{room}/recordings',
+    tags: ['recordings'],
+    summary: 'Start a server recording of the live room (Professional and up)',
+    description: '403 plan_limit (limit recording) on plans without recording; 403 plan_limit (limit storage) when less than 1 GiB of the plan storage is free; 409 room_not_live; 409 recording_active.',
+    security: bearerSecurity,
+    request: { params: RoomParam },
+    responses: { 201: jsonContent(z.object({ recording: Recording }), 'Recording'), ...errorResponses(401, 403, 404, 409) },
+  }),
+  async (c) => {
+    const { org, room } = c.req.valid('param');
+    const store = requireObjectStore(c.var.config.storage);
+    const row = await withOrganization(c.var.db, c.var.principal, org, 'recording.manage', async (tx, access) => {
+      if (!isUuid(room)) throw notFound('Room');
+      const [found] = await tx
+        .select({ id: rooms.id, sessionId: roomSessions.id })
+        .from(rooms)
+        .leftJoin(roomSessions, and(eq(roomSessions.roomId, rooms.id), isNull(roomSessions.endedAt)))
+        .where(and(eq(rooms.id, room), eq(rooms.organizationId, org), isNull(rooms.deletedAt)));
+      if (!found) throw notFound('Room');
+      assertFeature(await effectivePlan(tx, org), 'recording');
+      if (!found.sessionId) throw conflict('The room is not live: start it before recording', 'room_not_live');
+      await assertStorageAvailable(tx, org, RECORDING_START_HEADROOM_BYTES);
+      const id = crypto.randomUUID();
+      const objectKey = recordingObjectKey(org, id);
+      let created: RecordingRow;
+      try {
+        [created] = (await tx
+          .insert(recordings)
+          .values({ id, organizationId: org, roomId: room, roomSessionId: found.sessionId, status: 'recording', objectKey, posterKey: recordingPosterKey(org, id), sizeBytes: 0, startedBy: access.userId })
+          .returning()) as [RecordingRow];
+      } catch (error) {
+        if (isUniqueViolation(error, 'recordings_active_key')) throw conflict('This room is already being recorded', 'recording_active');
+        throw error;
+      }
+      // Opened last: a refused start leaves no upload behind.
+      const uploadId = await store.createMultipartUpload(objectKey, 'video/mp4');
+      [created] = (await tx.update(recordings).set({ uploadId }).where(eq(recordings.id, id)).returning()) as [RecordingRow];
+      await audit(tx, access, 'recording.start', { type: 'recording', id }, { roomId: room });
+      await emitWebhookEvent(tx, org, 'recording.started', { recording: { ...recordingRef(created), startedAt: created.startedAt.toISOString() } });
+      return created;
+    });
+    await roomStub(c.env, room).recordingChanged({ id: row.id, startedAt: row.startedAt.toISOString() });
+    await wakeWebhookDelivery(org);
+    return c.json({ recording: toRecording(row) }, 201);
+  },
+);
+
+recordingRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/{org}/recordings/{recording}/stop',
+    tags: ['recordings'],
+    summary: 'Stop a recording; it is finalized into one playable file (ready), or failed when no media was recorded',
+    security: bearerSecurity,
+    request: { params: RecordingParam },
+    responses: { 200: jsonContent(z.object({ recording: Recording }), 'Recording'), ...errorResponses(401, 403, 404, 409) },
+  }),
+  async (c) => {
+    const { org, recording } = c.req.valid('param');
+    const store = requireObjectStore(c.var.config.storage);
+    const row = await withOrganization(c.var.db, c.var.principal, org, 'recording.manage', async (tx, access) => {
+      const found = await findRecording(tx, org, recording);
+      if (found.status !== 'recording') throw conflict(`The recording is ${found.status}, not recording`, 'recording_not_active');
+      const finalized = await finalizeRecording(tx, store, found, []);
+      await audit(tx, access, 'recording.stop', { type: 'recording', id: found.id }, { status: finalized.status });
+      return finalized;
+    });
+    await roomStub(c.env, row.roomId).recordingChanged(null);
+    await wakeWebhookDelivery(org);
+    return c.json({ recording: toRecording(row) }, 200);
+  },
+);
+
+recordingRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/{org}/recordings',
+    tags: ['recordings'],
+    summary: 'List recordings, newest first (every member)',
+    security: bearerSecurity,
+    request: { params: OrgParam, query: z.object({ roomId: z.uuid().optional() }) },
+    responses: { 200: jsonContent(z.object({ recordings: z.array(Recording) }), 'Recordings'), ...errorResponses(400, 401, 403, 404) },
+  }),
+  async (c) => {
+    const { org } = c.req.valid('param');
+    const { roomId } = c.req.valid('query');
+    const rows = await withOrganization(c.var.db, c.var.principal, org, 'recording.read', (tx) =>
+      tx
+        .select()
+        .from(recordings)
+        .where(and(eq(recordings.organizationId, org), roomId ? eq(recordings.roomId, roomId) : undefined))
+        .orderBy(desc(recordings.startedAt))
+        .limit(500),
+    );
+    return c.json({ recordings: rows.map(toRecording) }, 200);
+  },
+);
+
+recordingRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/{org}/recordings/{recording}',
+    tags: ['recordings'],
+    summary: 'One recording; playbackUrl and posterUrl are presigned GETs valid for a few minutes once it plays (ready or partial)',
+    security: bearerSecurity,
+    request: { params: RecordingParam },
+    responses: { 200: jsonContent(RecordingWithPlayback, 'Recording'), ...errorResponses(401, 403, 404) },
+  }),
+  async (c) => {
+    const { org, recording } = c.req.valid('param');
+    const store = requireObjectStore(c.var.config.storage);
+    const row = await withOrganization(c.var.db, c.var.principal, org, 'recording.read', (tx) => findRecording(tx, org, recording));
+    const playable = row.status === 'ready' || row.status === 'partial';
+    return c.json(
+      {
+        recording: toRecording(row),
+        playbackUrl: playable && row.objectKey ? await store.presignGet(row.objectKey) : null,
+        posterUrl: playable && row.posterKey ? await store.presignGet(row.posterKey) : null,
+      },
+      200,
+    );
+  },
+);
+
+recordingRoutes.openapi(
+  createRoute({
+    method: 'delete',
+    path: '/{org}/recordings/{recording}',
+    tags: ['recordings'],
+    summary: 'Delete a finished recording: its file and poster are removed and its storage freed',
+    security: bearerSecurity,
+    request: { params: RecordingParam },
+    responses: { 204: { description: 'Deleted' }, ...errorResponses(401, 403, 404, 409) },
+  }),
+  async (c) => {
+    const { org, recording } = c.req.valid('param');
+    const store = requireObjectStore(c.var.config.storage);
+    await withOrganization(c.var.db, c.var.principal, org, 'recording.manage', async (tx, access) => {
+      const row = await findRecording(tx, org, recording);
+      if (row.status === 'recording' || row.status === 'finalizing') {
+        throw new ApiError(409, 'recording_active', 'Stop the recording before deleting it');
+      }
+      if (row.uploadId && row.objectKey) await store.abortMultipartUpload(row.objectKey, row.uploadId);
+      if (row.objectKey) await store.delete(row.objectKey);
+      if (row.posterKey) await store.delete(row.posterKey);
+      await tx.delete(recordings).where(eq(recordings.id, row.id));
+      await audit(tx, access, 'recording.delete', { type: 'recording', id: row.id }, { sizeBytes: row.sizeBytes });
+    });
+    return c.body(null, 204);
+  },
+);

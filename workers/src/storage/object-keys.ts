@@ -1,0 +1,11 @@
+// Object keys. Every key starts with the organization's id, so one tenant's objects never share a
+// prefix with another's (a lifecycle rule, a listing or a leaked prefix stays inside one tenant).
+// The stored name is not the user's file name (that lives in Postgres): keys stay ASCII and safe.
+
+export const fileObjectKey = (organizationId: string, fileId: string) => `org/${organizationId}/files/${fileId}`;
+
+export const recordingObjectKey = (organizationId: string, recordingId: string) => `org/${organizationId}/recordings/${recordingId}/recording.mp4`;
+export const recordingPosterKey = (organizationId: string, recordingId: string) => `org/${organizationId}/recordings/${recordingId}/poster.jpg`;
+
+/** True when `key` belongs to the organization (a check before signing anything for it). */
+export const isOrganizationKey = (organizationId: string, key: string) => key.startsWith(`org/${organizationId}/`) && !key.includes('..');
