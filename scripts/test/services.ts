@@ -10,6 +10,10 @@ const env = process.env;
 const neonProxyPort = port('TEST_NEON_PROXY_PORT', 18789);
 const upstashPort = port('TEST_UPSTASH_PORT', 18079);
 const fakeStripePort = port('TEST_FAKE_STRIPE_PORT', 18111);
+// The local mail service (scripts/local/mail-server.ts): its email API and inbox, beside the FAKE
+// Stripe so a slot that moves one moves both; its SMTP port is the system's choice.
+const mailPort = port('TEST_MAIL_PORT', fakeStripePort + 1);
+const mailApiToken = 'roomcast-test-mail-token';
 const stripeSecretKey = 'sk_test_roomcast_FAKE_stripe';
 const adminDatabaseUrl = env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/roomcast_test';
 const upstashToken = 'roomcast-test-upstash-token';
@@ -25,6 +29,9 @@ export const testServices = {
   /** The FAKE Stripe API (scripts/local/fake-stripe.ts), started by global-setup. */
   fakeStripePort,
   stripeSecretKey,
+  /** The local mail service: tests read the inbox at http://127.0.0.1:{mailPort}/api/messages. */
+  mailPort,
+  mailApiToken,
   /**
    * Added to workerBindings for the `workers-stripe` test project only: billing against the FAKE
    * Stripe. Every other workers test runs without Stripe keys, in billing's local mode, exactly
@@ -52,5 +59,7 @@ export const testServices = {
     ADMIN_TOKEN: 'test-admin-token-0123456789abcdef0123',
     // Webhook retries 200 ms, 400 ms, 800 ms... apart instead of 30 s, 1 min, 2 min...
     WEBHOOK_RETRY_BASE_MS: '200',
+    EMAIL_API_URL: `http://127.0.0.1:${mailPort}`,
+    EMAIL_API_KEY: mailApiToken,
   },
 } as const;

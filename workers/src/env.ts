@@ -57,4 +57,10 @@ export interface Env {
   WEBHOOK_TIMEOUT_SECONDS?: string;
   WEBHOOK_DISABLE_AFTER_HOURS?: string;
   WEBHOOK_DNS_RESOLVER?: string;
+  EMAIL_API_URL?: string;
+  EMAIL_API_KEY?: string;
+  EMAIL_FROM?: string;
+  EMAIL_VERIFICATION_TTL_HOURS?: string;
+  PASSWORD_RESET_TTL_MINUTES?: string;
+  PASSWORD_RESET_RATE_LIMIT_PER_EMAIL_PER_HOUR?: string;
 }
