@@ -104,5 +104,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('webUrl', webUrl);
   project.provide('apiUrl', apiUrl);
   project.provide('adminDatabaseUrl', e2eStack.adminDatabaseUrl);
+  project.provide('inboxUrl', `http://127.0.0.1:${e2eStack.inboxPort}`);
   return stop;
 }
