@@ -31,11 +31,11 @@ describe('accounts by mail', () => {
 
     // A new link replaces the first one.
     await banner.getByRole('button', { name: 'Resend link' }).click();
-    await expect.poll(() => banner.textContent()).toContain(`We sent a new link to ${account.email}`);
+    await expect.poll(() => banner.textContent(), { timeout: 15_000 }).toContain(`We sent a new link to ${account.email}`);
     const second = mailLink(await waitForMail(account.email, '/verify-email', [link]), '/verify-email');
     await page.goto(link);
     await page.getByRole('button', { name: 'Verify my email address' }).click();
-    await expect.poll(() => page.getByRole('alert').textContent()).toContain('invalid, has expired or was already used');
+    await expect.poll(() => page.getByRole('alert').textContent(), { timeout: 15_000 }).toContain('invalid, has expired or was already used');
 
     await page.goto(second);
     await page.getByRole('button', { name: 'Verify my email address' }).click();
@@ -83,7 +83,7 @@ describe('accounts by mail', () => {
     await page.goto(mailLink(mail, '/reset-password'));
     await page.getByLabel('New password').fill('yet another long password');
     await page.getByRole('button', { name: 'Set new password' }).click();
-    await expect.poll(() => page.getByRole('alert').textContent()).toContain('invalid, has expired or was already used');
+    await expect.poll(() => page.getByRole('alert').textContent(), { timeout: 15_000 }).toContain('invalid, has expired or was already used');
     await before.close();
     await other.close();
   });
