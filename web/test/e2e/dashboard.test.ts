@@ -210,7 +210,7 @@ describe('dashboard', () => {
     expect(await memberPage.getByTestId('my-role').textContent()).toBe('moderator');
 
     await row.getByRole('button', { name: `Remove ${member.name}` }).click();
-    await expect.poll(() => ownerPage.locator(`[data-member="${member.email}"]`).count()).toBe(0);
+    await expect.poll(() => ownerPage.locator(`[data-member="${member.email}"]`).count(), { timeout: 10_000 }).toBe(0);
     // Removed: the organization is gone from the member's dashboard.
     await memberPage.goto(`${webUrl()}/app/${slug}`);
     await memberPage.getByText('You are not a member of this organization').waitFor();
