@@ -16,6 +16,9 @@
 //   REDIS_URL             Redis behind the adapter (default redis://127.0.0.1:6379)
 //   PORT (8787)  NEON_PROXY_PORT (8789)  UPSTASH_ADAPTER_PORT (8079)  WEB_PORT (3000)
 //   MEDIA_METRICS_PORT    the media node's /metrics and /health (default PORT + 677: 9464)
+//   MAIL_PORT             the local inbox (browser) and email API the Worker sends through (default PORT - 762: 8025)
+//   SMTP_PORT             the local SMTP server behind that inbox (default PORT - 7762: 1025)
+//   EMAIL_API_URL / EMAIL_API_KEY / EMAIL_FROM   a real email API instead of the local mail service
 //   TURN_PORT             the local coturn, started when Debian's coturn is installed (default PORT - 5309: 3478)
 //   TURN_SECRET / TURN_URLS   an external coturn instead (TURN_URLS comma-separated turn: URLs)
 //   OBJECT_STORE_PORT     the local S3-compatible store (default PORT + 213: 9000); objects under
@@ -42,6 +45,7 @@ import { appDatabaseUrl, resolvePostgres } from './local/postgres.ts';
 import { startUpstashAdapter } from './local/upstash-adapter.ts';
 import { hasCoturn, startCoturn } from './local/coturn.ts';
 import { startObjectStore } from './local/object-store.ts';
+import { startLocalMail } from './local/mail-server.ts';
 import { signNodeToken } from '../workers/src/fleet/fleet-token.ts';
 import { DEV_FLEET_SECRET } from './fleet/node-token.ts';
 
@@ -83,6 +87,10 @@ const config = {
     accessKeyId: 'roomcast-dev-access-key',
     secretAccessKey: env.STORAGE_SECRET_ACCESS_KEY || 'dev-only-storage-secret-0123456789abcdef',
   },
+  /** The local inbox and email API (PORT - 762: 8025 beside 8787) and its SMTP server (PORT - 7762: 1025). */
+  mailPort: portFrom('MAIL_PORT', portFrom('PORT', 8787) - 762),
+  smtpPort: portFrom('SMTP_PORT', portFrom('PORT', 8787) - 7762),
+  mailApiToken: 'dev-only-local-mail-token',
   webBuild: env.WEB_BUILD === 'always' ? ('always' as const) : ('if-stale' as const),
   secrets: {
     ROOM_TOKEN_SECRET: env.ROOM_TOKEN_SECRET || 'dev-only-room-token-secret-0123456789abcdef',
@@ -95,6 +103,7 @@ const config = {
     'API_RATE_LIMIT_PER_ANONYMOUS_CLIENT',
     'API_RATE_LIMIT_PER_USER', 'API_RATE_LIMIT_PER_KEY',
     'ROOM_SHARD_AFTER_SOCKETS', 'ROOM_SHARD_SOCKETS',
+    'EMAIL_FROM', 'EMAIL_VERIFICATION_TTL_HOURS', 'PASSWORD_RESET_TTL_MINUTES', 'PASSWORD_RESET_RATE_LIMIT_PER_EMAIL_PER_HOUR',
     // Billing: without STRIPE_SECRET_KEY the Worker runs billing in LOCAL MODE (README: Billing).
     'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'STRIPE_API_BASE', 'STRIPE_PRICE_STARTER', 'STRIPE_PRICE_PROFESSIONAL',
     'STRIPE_PRICE_BUSINESS', 'STRIPE_PRICE_ENTERPRISE', 'STRIPE_METER_PARTICIPANT_MINUTES', 'STRIPE_METER_STREAM_MINUTES',
@@ -133,6 +142,8 @@ interface Context {
   appDatabaseUrl: string;
   neonWsProxy?: string;
   upstash: { url: string; token: string };
+  /** Where the Worker sends mail: the local mail service, or EMAIL_API_URL. */
+  mail?: { url: string; token: string };
   /** The local coturn, when it runs: the Worker mints credentials for it. */
   turn?: { secret: string; urls: string[] };
   storage?: { endpoint: string; bucket: string; accessKeyId: string; secretAccessKey: string };
@@ -378,6 +389,19 @@ const services: Service[] = [
     },
   },
   {
+    // A real SMTP server with an inbox in the browser, and the HTTP email API the Worker sends
+    // through (scripts/local/mail-server.ts): every verification, reset and invitation mail lands here.
+    name: 'mail',
+    skip: () => (env.EMAIL_API_URL ? 'EMAIL_API_URL is set: the Worker sends through that email API' : undefined),
+    async start(ctx, log) {
+      await assertPortFree(config.mailPort, 'MAIL_PORT');
+      await assertPortFree(config.smtpPort, 'SMTP_PORT');
+      const mail = await startLocalMail({ smtpPort: config.smtpPort, httpPort: config.mailPort, apiToken: config.mailApiToken, log });
+      ctx.mail = { url: mail.httpUrl, token: config.mailApiToken };
+      return { url: `inbox ${mail.httpUrl} (SMTP 127.0.0.1:${mail.smtpPort})`, stop: () => mail.close() };
+    },
+  },
+  {
     name: 'worker',
     async start(ctx, log) {
       if (!existsSync(join(ROOT, 'workers/src/index.ts'))) throw new Error('workers/src/index.ts does not exist yet');
@@ -403,6 +427,8 @@ const services: Service[] = [
               STORAGE_SECRET_ACCESS_KEY: ctx.storage.secretAccessKey,
             }
           : {}),
+        ...(ctx.mail ? { EMAIL_API_URL: ctx.mail.url, EMAIL_API_KEY: ctx.mail.token } : {}),
+        ...(env.EMAIL_API_URL ? { EMAIL_API_URL: env.EMAIL_API_URL, EMAIL_API_KEY: env.EMAIL_API_KEY ?? '' } : {}),
       };
       const args = ['dev', '--ip', '127.0.0.1', '--port', String(config.workerPort), '--show-interactive-dev-session=false'];
       // Two wrangler instances on one state directory contend on the Durable Objects' SQLite (SQLITE_BUSY).
@@ -601,6 +627,7 @@ async function main() {
     const web = `http://127.0.0.1:${config.webPort}`;
     devLog(`start here: ${web}/signup, create a room, open it and press "Open host studio" to go live;`);
     devLog(`  viewers open ${web}/r/{organization-slug}/{room-slug} (demo logins: npm run db:seed)`);
+    if (started.some((s) => s.name === 'mail')) devLog(`  mail (verification, password reset, invitations): http://127.0.0.1:${config.mailPort}`);
   }
   devLog('Ctrl-C stops everything');
 }

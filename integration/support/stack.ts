@@ -11,6 +11,7 @@ import { migrate } from '../../scripts/db/migrate.ts';
 import { startNeonWsProxy } from '../../scripts/local/neon-ws-proxy.ts';
 import { appDatabaseUrl, recreateDatabase } from '../../scripts/local/postgres.ts';
 import { startUpstashAdapter } from '../../scripts/local/upstash-adapter.ts';
+import { markEmailsVerified } from '../../scripts/local/verified-email-fixture.ts';
 import { signNodeToken } from '../../workers/src/fleet/fleet-token.ts';
 import { waitFor } from '../../schema/test/support/wait.ts';
 
@@ -221,6 +222,7 @@ export async function liveRoom(url: string, title: string) {
     organizationName: title,
   });
   const org = signup.organization.id as string;
+  await markEmailsVerified(ADMIN_DATABASE_URL, [signup.user.email]);
   const { workspaces } = await rest(url, 'GET', `/organizations/${org}/workspaces`, undefined, signup.token);
   const slug = `${title.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-${Date.now()}`;
   const room = await rest(url, 'POST', `/organizations/${org}/rooms`, { workspaceId: workspaces[0].id, title, slug, visibility: 'public' }, signup.token);

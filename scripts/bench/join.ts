@@ -7,6 +7,8 @@
 //   BENCH_JOINS                     viewers (default 20)
 import { ensureStack, apiCall as call, percentile, round } from './stack.ts';
 import { launchBrowser } from '../../web/test/e2e/browser.ts';
+import { DEFAULT_ADMIN_DATABASE_URL } from '../db/migrate.ts';
+import { markEmailsVerified } from '../local/verified-email-fixture.ts';
 
 const joins = Number(process.env.BENCH_JOINS ?? 20);
 
@@ -66,6 +68,7 @@ async function main() {
       organizationName: `Bench join ${run}`,
     });
     const orgId = host.organization.id as string;
+    await markEmailsVerified(process.env.DATABASE_ADMIN_URL ?? DEFAULT_ADMIN_DATABASE_URL, [host.user.email]);
     const { workspaces } = await call(stack.url, 'GET', `/organizations/${orgId}/workspaces`, undefined, host.token);
     await call(stack.url, 'POST', `/organizations/${orgId}/rooms`, { workspaceId: workspaces[0].id, title: 'Join bench', slug: 'join-bench', visibility: 'public' }, host.token);
     const roomUrl = `${webUrl}/r/${host.organization.slug}/join-bench`;

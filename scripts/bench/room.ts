@@ -200,6 +200,8 @@ async function tenantOn(url: string) {
   const db = new pg.Client({ connectionString: adminUrl });
   await db.connect();
   await db.query(`update subscriptions set plan_id = 'enterprise', status = 'active' where organization_id = $1`, [org]);
+  // Going live and API keys need a verified address (scripts/local/verified-email-fixture.ts).
+  await db.query('update users set email_verified_at = now() where id = $1', [signup.user.id]);
   await db.end();
   const workspaces = await call(url, 'GET', `/organizations/${org}/workspaces`, undefined, signup.token);
   const key = await call(url, 'POST', `/organizations/${org}/api-keys`, { name: 'bench' }, signup.token);

@@ -60,7 +60,7 @@ export async function seed(adminDatabaseUrl: string, log: (line: string) => void
     for (const role of ROLES) {
       const email = `${role}@demo.roomcast.test`;
       const user = await one<{ id: string }>(
-        `insert into users (email, name, password_hash) values ($1, $2, $3)
+        `insert into users (email, name, password_hash, email_verified_at) values ($1, $2, $3, now())
          on conflict (email) do update set password_hash = excluded.password_hash returning id`,
         [email, `Demo ${role[0]!.toUpperCase()}${role.slice(1)}`, passwordHash],
       );

@@ -16,6 +16,7 @@ import { migrate } from '../db/migrate.ts';
 import { NEON_PROXY_HEALTH, startNeonWsProxy } from '../local/neon-ws-proxy.ts';
 import { FAKE_STRIPE_HEALTH, startFakeStripe } from '../local/fake-stripe.ts';
 import { OBJECT_STORE_HEALTH, startObjectStore } from '../local/object-store.ts';
+import { MAIL_HEALTH, startLocalMail } from '../local/mail-server.ts';
 import { maintenanceUrl } from '../local/postgres.ts';
 import { UPSTASH_ADAPTER_HEALTH, startUpstashAdapter } from '../local/upstash-adapter.ts';
 import { testServices } from './services.ts';
@@ -96,6 +97,10 @@ async function start(): Promise<Started> {
       startObjectStore({ port: testServices.objectStorePort, ...testServices.objectStore }),
     );
     if (store) owned.push(store);
+    const mail = await ownOrReuse('local mail', testServices.mailPort, MAIL_HEALTH, () =>
+      startLocalMail({ smtpPort: 0, httpPort: testServices.mailPort, apiToken: testServices.mailApiToken }),
+    );
+    if (mail) owned.push(mail);
     const receiver = await startWebhookReceiver();
     owned.push(receiver);
     webhookReceiverPort = receiver.port;

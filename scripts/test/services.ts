@@ -13,6 +13,10 @@ const fakeStripePort = port('TEST_FAKE_STRIPE_PORT', 18111);
 // Beside the Neon proxy's port (18213 by default), so it moves with TEST_NEON_PROXY_PORT.
 const objectStorePort = port('TEST_OBJECT_STORE_PORT', neonProxyPort - 576);
 const objectStore = { bucket: 'roomcast-test', accessKeyId: 'roomcast-test-access-key', secretAccessKey: 'roomcast-test-secret-key-0123456789' };
+// The local mail service (scripts/local/mail-server.ts): its email API and inbox, beside the FAKE
+// Stripe so a slot that moves one moves both; its SMTP port is the system's choice.
+const mailPort = port('TEST_MAIL_PORT', fakeStripePort + 1);
+const mailApiToken = 'roomcast-test-mail-token';
 const stripeSecretKey = 'sk_test_roomcast_FAKE_stripe';
 const adminDatabaseUrl = env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/roomcast_test';
 const upstashToken = 'roomcast-test-upstash-token';
@@ -31,6 +35,9 @@ export const testServices = {
   /** The local S3-compatible store (scripts/local/object-store.ts), started by global-setup. */
   objectStorePort,
   objectStore,
+  /** The local mail service: tests read the inbox at http://127.0.0.1:{mailPort}/api/messages. */
+  mailPort,
+  mailApiToken,
   /**
    * Added to workerBindings for the `workers-stripe` test project only: billing against the FAKE
    * Stripe. Every other workers test runs without Stripe keys, in billing's local mode, exactly
@@ -65,5 +72,7 @@ export const testServices = {
     // Files from 6 MiB up go in parts (16 MiB by default), so a test reaches multipart with little data.
     UPLOAD_MULTIPART_FROM_MIB: '6',
     UPLOAD_MAX_FILE_MIB: '64',
+    EMAIL_API_URL: `http://127.0.0.1:${mailPort}`,
+    EMAIL_API_KEY: mailApiToken,
   },
 } as const;

@@ -1,4 +1,7 @@
 // The Worker's HTTP surface: /health, and /api/v1 with one sub-app per resource.
+import { emailVerificationRoutes } from './accounts/email-verification.ts';
+import { passwordResetRoutes } from './accounts/password-reset.ts';
+import { sessionRoutes } from './accounts/session-routes.ts';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import { createMiddleware } from 'hono/factory';
@@ -53,6 +56,9 @@ const api = createRouter();
 api.use('*', resolvePrincipal);
 api.use('*', limitPrincipalRate);
 api.route('/auth', authRoutes);
+api.route('/auth', emailVerificationRoutes);
+api.route('/auth', passwordResetRoutes);
+api.route('/auth', sessionRoutes);
 api.route('/organizations', organizationRoutes);
 api.route('/organizations', workspaceRoutes);
 api.route('/organizations', memberRoutes);

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import type { PlanId } from '@roomcast/schema';
 import type { Env } from './env.ts';
+import type { MailConfig } from './mail/mailer.ts';
 import type { TurnConfig } from './rooms/turn-credentials.ts';
 
 const MIB = 1024 * 1024;
@@ -103,6 +104,16 @@ const ConfigSchema = z.object({
   // The largest single upload (MiB); an upload past UPLOAD_MULTIPART_FROM_MIB goes in parts.
   UPLOAD_MAX_FILE_MIB: intFrom(2048),
   UPLOAD_MULTIPART_FROM_MIB: intFrom(16),
+  // Mail (workers/src/mail): the HTTP email API, its key and the sender. Required in production;
+  // `npm run dev` and the tests point them at the local mail service.
+  EMAIL_API_URL: z.url().optional(),
+  EMAIL_API_KEY: z.string().min(1).optional(),
+  EMAIL_FROM: z.string().min(3).default('Roomcast <no-reply@roomcast.local>'),
+  // One-time account links (workers/src/accounts): lifetimes and how many reset mails one address
+  // may be sent per hour.
+  EMAIL_VERIFICATION_TTL_HOURS: intFrom(48),
+  PASSWORD_RESET_TTL_MINUTES: intFrom(30),
+  PASSWORD_RESET_RATE_LIMIT_PER_EMAIL_PER_HOUR: intFrom(5),
 });
 
 export interface Config {
@@ -132,6 +143,9 @@ export interface Config {
   ingest: IngestConfig;
   /** Object storage; undefined: not configured (uploads and recording answer 503). */
   storage: StorageConfig | undefined;
+  /** undefined (never in production): mails are logged as not sent. */
+  mail: MailConfig | undefined;
+  accounts: AccountLinkConfig;
 }
 
 export interface IngestConfig {
@@ -152,6 +166,12 @@ export interface StorageConfig {
   maxFileBytes: number;
   /** Files from this size up are uploaded in parts (multipart upload). */
   multipartFromBytes: number;
+}
+
+export interface AccountLinkConfig {
+  verificationTtlMs: number;
+  resetTtlMs: number;
+  resetsPerEmailPerHour: number;
 }
 
 export interface WebhookConfig {
@@ -243,6 +263,12 @@ export function loadConfig(env: Env): Config {
   if (v.APP_ENV === 'production' && published.length > 0) {
     throw new Error(`Invalid Worker configuration: ${published.join(', ')} still hold the published local dev value`);
   }
+  if (v.APP_ENV === 'production' && !(v.EMAIL_API_URL && v.EMAIL_API_KEY)) {
+    throw new Error('Invalid Worker configuration: EMAIL_API_URL and EMAIL_API_KEY are required in production (verification and reset mails)');
+  }
+  if (Boolean(v.EMAIL_API_URL) !== Boolean(v.EMAIL_API_KEY)) {
+    throw new Error('Invalid Worker configuration: EMAIL_API_URL and EMAIL_API_KEY go together');
+  }
   if (Boolean(v.TURN_SECRET) !== Boolean(v.TURN_URLS)) {
     throw new Error('Invalid Worker configuration: TURN_SECRET and TURN_URLS go together (set both, or neither for no TURN)');
   }
@@ -328,6 +354,12 @@ export function loadConfig(env: Env): Config {
           multipartFromBytes: v.UPLOAD_MULTIPART_FROM_MIB * MIB,
         }
       : undefined,
+    mail: v.EMAIL_API_URL && v.EMAIL_API_KEY ? { apiUrl: v.EMAIL_API_URL, apiKey: v.EMAIL_API_KEY, from: v.EMAIL_FROM } : undefined,
+    accounts: {
+      verificationTtlMs: v.EMAIL_VERIFICATION_TTL_HOURS * 3600_000,
+      resetTtlMs: v.PASSWORD_RESET_TTL_MINUTES * 60_000,
+      resetsPerEmailPerHour: v.PASSWORD_RESET_RATE_LIMIT_PER_EMAIL_PER_HOUR,
+    },
   };
   cached = { env, config };
   return config;

@@ -67,4 +67,10 @@ export interface Env {
   STORAGE_URL_TTL_SECONDS?: string;
   UPLOAD_MAX_FILE_MIB?: string;
   UPLOAD_MULTIPART_FROM_MIB?: string;
+  EMAIL_API_URL?: string;
+  EMAIL_API_KEY?: string;
+  EMAIL_FROM?: string;
+  EMAIL_VERIFICATION_TTL_HOURS?: string;
+  PASSWORD_RESET_TTL_MINUTES?: string;
+  PASSWORD_RESET_RATE_LIMIT_PER_EMAIL_PER_HOUR?: string;
 }

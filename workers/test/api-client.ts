@@ -3,7 +3,7 @@
 import { env, exports } from 'cloudflare:workers';
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { eq } from 'drizzle-orm';
-import { subscriptions } from '@roomcast/schema/db';
+import { subscriptions, users } from '@roomcast/schema/db';
 import { loadConfig } from '../src/config.ts';
 import { Database } from '../src/db/database.ts';
 import type { Env } from '../src/env.ts';
@@ -69,14 +69,19 @@ export interface Tenant {
   workspaceId: string;
 }
 
-/** A fresh user with their own organization (on Starter) and its default workspace. */
-export async function signUp(label = 'owner'): Promise<Tenant> {
+/**
+ * A fresh user with their own organization (on Starter) and its default workspace. The address is
+ * marked verified straight in the database (a fixture, like setPlan), so tests about other things
+ * may go live and create keys; the verification flow itself is proven in account-links.test.ts.
+ */
+export async function signUp(label = 'owner', options: { verified?: boolean } = {}): Promise<Tenant> {
   const email = `${unique(label)}@example.test`;
   const res = await api('POST', '/auth/signup', {
     body: { email, password: 'correct horse battery', name: `${label} user`, organizationName: `${label} org` },
   });
   if (res.status !== 201) throw new Error(`signup failed: ${res.status} ${JSON.stringify(res.body)}`);
   const workspaces = await api('GET', `/organizations/${res.body.organization.id}/workspaces`, { token: res.body.token });
+  if (options.verified !== false) await markEmailVerified(res.body.user.id);
   return {
     token: res.body.token,
     userId: res.body.user.id,
@@ -118,6 +123,16 @@ export async function endTrial(tenant: Tenant) {
     await db.scoped({ organizationId: tenant.organizationId }, (tx) =>
       tx.update(subscriptions).set({ trialEndsAt: new Date(Date.now() - 60_000) }).where(eq(subscriptions.organizationId, tenant.organizationId)),
     );
+  } finally {
+    await db.close();
+  }
+}
+
+/** Marks a user's address verified, as their verification link would. */
+export async function markEmailVerified(userId: string) {
+  const db = new Database(loadConfig(env as unknown as Env));
+  try {
+    await db.global((tx) => tx.update(users).set({ emailVerifiedAt: new Date() }).where(eq(users.id, userId)));
   } finally {
     await db.close();
   }

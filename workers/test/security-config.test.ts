@@ -17,6 +17,12 @@ describe('production configuration', () => {
     expect(loadConfig(production).env).toBe('production');
   });
 
+  it('needs the email API in production (verification and reset links must reach people)', () => {
+    expect(() => loadConfig({ ...production, EMAIL_API_URL: undefined, EMAIL_API_KEY: undefined })).toThrow(/EMAIL_API_URL and EMAIL_API_KEY are required in production/);
+    expect(() => loadConfig({ ...production, EMAIL_API_KEY: undefined })).toThrow(/EMAIL_API/);
+    expect(loadConfig({ ...production, APP_ENV: 'development', EMAIL_API_URL: undefined, EMAIL_API_KEY: undefined } as Env).mail).toBeUndefined();
+  });
+
   it('accepts them locally', () => {
     expect(loadConfig({ ...production, APP_ENV: 'development', FLEET_SECRET: 'dev-only-fleet-secret-0123456789abcdef' } as Env).fleet.secret).toMatch(/^dev-only-/);
   });

@@ -29,7 +29,28 @@ export const SignupInput = z.object({
 });
 export const LoginInput = z.object({ email, password: z.string().min(1).max(256) });
 
-export const User = z.object({ id: z.uuid(), email: z.string(), name: z.string(), createdAt: z.string() });
+export const User = z.object({ id: z.uuid(), email: z.string(), name: z.string(), emailVerified: z.boolean(), createdAt: z.string() });
+
+// ── Account links and sessions ──
+const newPassword = z.string().min(10, 'at least 10 characters').max(256);
+/** A one-time token from a mailed link (43 base64url characters). */
+const linkToken = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'not a valid link token');
+export const VerifyEmailInput = z.object({ token: linkToken });
+export const PasswordResetRequestInput = z.object({ email });
+export const PasswordResetInput = z.object({ token: linkToken, password: newPassword });
+export const ChangePasswordInput = z.object({ currentPassword: z.string().min(1).max(256), newPassword });
+export const AccountSession = z.object({
+  id: z.uuid(),
+  current: z.boolean(),
+  /** A short description of the browser and system, from the user agent. */
+  device: z.string(),
+  userAgent: z.string().nullable(),
+  ip: z.string().nullable(),
+  /** Country or region code from the edge; null when unknown (locally). */
+  region: z.string().nullable(),
+  createdAt: z.string(),
+  lastSeenAt: z.string(),
+});
 
 // ── Tenancy ──
 export const Organization = z.object({

@@ -58,6 +58,8 @@ export const users = pgTable('users', {
   email: text('email').notNull().unique(), // stored lower-cased
   name: text('name').notNull(),
   passwordHash: text('password_hash').notNull(),
+  // Null until the address is proven by a one-time link (workers/src/accounts/).
+  emailVerifiedAt: timestamp('email_verified_at', { withTimezone: true }),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
@@ -74,9 +76,35 @@ export const sessions = pgTable(
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
     ip: text('ip'),
     userAgent: text('user_agent'),
+    // Country/region code from the edge (`cf-ipcountry`), shown on the sessions page.
+    region: text('region'),
+    // Refreshed at most every few minutes by the principal lookup (sessions page: "last seen").
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
     createdAt: createdAt(),
   },
   (t) => [index('sessions_user_idx').on(t.userId)],
+);
+
+/**
+ * One-time account links mailed to a user: email verification and password reset. Only the
+ * sha-256 of the token is stored; a token is spent (`used_at`) by the first successful use, and is
+ * bound to its user and, for verification, to the address it was sent to.
+ */
+export const accountTokens = pgTable(
+  'account_tokens',
+  {
+    id: id(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    purpose: text('purpose', { enum: ['verify_email', 'reset_password'] }).notNull(),
+    email: text('email').notNull(),
+    tokenHash: text('token_hash').notNull().unique(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('account_tokens_user_idx').on(t.userId, t.purpose)],
 );
 
 // ── Plans (global) ────────────────────────────────────────────────────────────

@@ -1,7 +1,8 @@
 // The signed-in shell: brand, organization switcher, navigation (only what the role may use),
 // and the user's sign-out. Stacks into a scrollable nav row on a phone.
-import { A, useNavigate } from '@solidjs/router';
-import { For, type JSX } from 'solid-js';
+import { A, useNavigate, useSubmission } from '@solidjs/router';
+import { For, Show, type JSX } from 'solid-js';
+import { resendVerificationAction } from '~/account/account-links';
 import { can, type Permission, type Role } from '@roomcast/schema';
 import { logoutAction } from '~/account/session';
 import type { Organization, User } from '~/server/api';
@@ -48,6 +49,27 @@ export function OrgSwitcher(props: { organizations: Organization[]; current: str
   );
 }
 
+/** Until the address is verified: what is blocked, and a button for a new link. */
+function VerifyEmailBanner(props: { email: string }) {
+  const resend = useSubmission(resendVerificationAction);
+  const result = () => resend.result as { ok: boolean; message: string } | undefined;
+  return (
+    <div class="border-b border-amber-200 bg-amber-50" data-testid="verify-email-banner">
+      <div class="mx-auto flex max-w-6xl flex-wrap items-center justify-between gap-3 px-4 py-3 text-sm text-amber-900">
+        <p>
+          <strong>Verify your email address.</strong> We sent a link to {props.email}. Until you open it you cannot go live, create API keys or accept invitations.
+          <Show when={result()}>{(r) => <span role={r().ok ? 'status' : 'alert'}> {r().message}</span>}</Show>
+        </p>
+        <form action={resendVerificationAction} method="post">
+          <button type="submit" class="rounded-md bg-white px-3 py-1.5 font-semibold text-amber-900 ring-1 ring-inset ring-amber-300 hover:bg-amber-100" disabled={resend.pending}>
+            Resend link
+          </button>
+        </form>
+      </div>
+    </div>
+  );
+}
+
 export function Layout(props: {
   user: User;
   organizations: Organization[];
@@ -75,6 +97,9 @@ export function Layout(props: {
           </div>
           <div class="flex items-center gap-3 text-sm">
             <span class="hidden text-slate-600 md:inline">{props.user.email}</span>
+            <a href="/account/sessions" class="rounded-md px-2 py-1 font-medium text-slate-700 hover:bg-slate-100">
+              Sessions
+            </a>
             <form action={logoutAction} method="post">
               <button type="submit" class="rounded-md px-2 py-1 font-medium text-slate-700 hover:bg-slate-100">
                 Sign out
@@ -102,6 +127,9 @@ export function Layout(props: {
           </ul>
         </nav>
       </header>
+      <Show when={!props.user.emailVerified}>
+        <VerifyEmailBanner email={props.user.email} />
+      </Show>
       <div class="mx-auto max-w-6xl px-4 py-6 sm:py-8">{props.children}</div>
     </div>
   );

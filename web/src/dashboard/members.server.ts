@@ -1,6 +1,6 @@
 'use server';
-// Members and invitations of an organization through the API. No mail is sent locally, so an
-// invitation answers with its accept link (on this web app) for the inviter to pass on.
+// Members and invitations of an organization through the API. The API mails each invitation; the
+// answer also carries its accept link (on this web app) for the inviter to copy.
 import { redirect } from '@solidjs/router';
 import { getRequestEvent } from 'solid-js/web';
 import { AcceptInvitationInput, CreateInvitationInput, UpdateMemberInput } from '@roomcast/schema/api';
@@ -36,7 +36,7 @@ export async function inviteMember(form: FormData) {
     const input = parseForm(CreateInvitationInput, { email: field(form, 'email'), role: field(form, 'role') });
     const result = await api.post(`${orgPath(form)}/invitations`, InvitationCreated, input);
     const origin = new URL(getRequestEvent()!.request.url).origin;
-    return { ok: true as const, invitation: result.invitation, acceptUrl: `${origin}/invite/${encodeURIComponent(result.token)}` };
+    return { ok: true as const, invitation: result.invitation, mailed: result.mailed, acceptUrl: `${origin}/invite/${encodeURIComponent(result.token)}` };
   } catch (error) {
     return failure(error);
   }

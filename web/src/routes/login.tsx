@@ -32,6 +32,11 @@ export default function Login() {
           Sign in
         </Button>
       </form>
+      <p class="mt-4 text-center text-sm">
+        <a class="font-medium text-indigo-600 hover:text-indigo-500" href="/forgot-password">
+          Forgot your password?
+        </a>
+      </p>
     </AuthLayout>
   );
 }

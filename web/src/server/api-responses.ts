@@ -11,6 +11,20 @@ export const MeResponse = z.object({ user: Shapes.User, organizations: z.array(S
 export const LoginResponse = z.object({ user: Shapes.User, token: z.string() });
 /** POST /auth/signup */
 export const SignupResponse = z.object({ user: Shapes.User, organization: Shapes.Organization, token: z.string() });
+/** POST /auth/verify-email */
+export const EmailVerified = z.object({ user: Shapes.User });
+/** POST /auth/verify-email/resend */
+export const VerificationResent = z.object({ sentTo: z.string() });
+/** POST /auth/password-reset/request */
+export const PasswordResetRequested = z.object({ message: z.string() });
+/** POST /auth/password-reset */
+export const PasswordResetDone = z.object({ user: Shapes.User, token: z.string() });
+/** GET /auth/sessions */
+export const SessionList = z.object({ sessions: z.array(Shapes.AccountSession) });
+/** POST /auth/sessions/revoke-others */
+export const SessionsRevoked = z.object({ revoked: z.number() });
+/** POST /auth/password */
+export const PasswordChanged = z.object({ revokedSessions: z.number() });
 
 // ── organizations ──
 /** GET /organizations/{org} */
@@ -32,7 +46,7 @@ export const MemberResponse = Shapes.Member;
 /** GET /organizations/{org}/invitations */
 export const InvitationList = z.object({ invitations: z.array(Shapes.Invitation) });
 /** POST /organizations/{org}/invitations (the token exists only in this answer) */
-export const InvitationCreated = z.object({ invitation: Shapes.Invitation, token: z.string() });
+export const InvitationCreated = z.object({ invitation: Shapes.Invitation, token: z.string(), mailed: z.boolean() });
 /** POST /invitations/accept */
 export const InvitationAccepted = z.object({ organization: Shapes.Organization });
 

@@ -30,6 +30,7 @@ export type WebhookEndpoint = z.infer<typeof Shapes.WebhookEndpoint>;
 export type WebhookDelivery = z.infer<typeof Shapes.WebhookDelivery>;
 export type Plan = z.infer<typeof Shapes.Plan>;
 export type LimitUsage = z.infer<typeof Shapes.LimitUsage>;
+export type AccountSession = z.infer<typeof Shapes.AccountSession>;
 
 export interface ApiCallOptions {
   body?: unknown;
@@ -59,10 +60,16 @@ export async function apiCall<S extends z.ZodType>(
   const token = options.token === undefined ? readSessionToken() : options.token;
   if (token) headers.authorization = `Bearer ${token}`;
   if (options.body !== undefined) headers['content-type'] = 'application/json';
-  const ip = clientIp(getRequestEvent()?.request);
+  const request = getRequestEvent()?.request;
+  const ip = clientIp(request);
   if (ip) {
     headers['cf-connecting-ip'] = ip;
   }
+  // The browser's device and country, for the session it signs in to (sessions page).
+  const userAgent = request?.headers.get('user-agent');
+  if (userAgent) headers['user-agent'] = userAgent;
+  const country = request?.headers.get('cf-ipcountry');
+  if (country) headers['cf-ipcountry'] = country;
 
   let response: Response;
   try {

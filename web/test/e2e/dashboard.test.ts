@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { launchBrowser, screenshot, type TestBrowser } from './browser.ts';
-import { apiToken, callApi, newAccount, organizationId, PASSWORD, setPlan, signUp, webUrl } from './helpers.ts';
+import { apiToken, callApi, inbox, newAccount, organizationId, PASSWORD, setPlan, signUp, verifyEmailFromInbox, webUrl } from './helpers.ts';
 
 let chromium: TestBrowser;
 beforeAll(async () => {
@@ -158,6 +158,15 @@ describe('dashboard', () => {
     await memberPage.getByLabel('Organization name').fill(member.organizationName);
     await memberPage.getByRole('button', { name: 'Create account' }).click();
     await memberPage.waitForURL(/\/invite\//);
+    // Unverified, the invitation cannot be accepted yet; the mailed link fixes that.
+    await memberPage.getByRole('button', { name: 'Accept invitation' }).click();
+    await expect.poll(() => memberPage.getByRole('alert').textContent()).toContain('Verify your email address first');
+    // The invitation itself was mailed too, naming the organization and carrying the same link.
+    const invitationMail = async () => (await inbox(member.email)).find((m) => m.subject.includes(`invited you to ${owner.organizationName}`));
+    await expect.poll(invitationMail, { timeout: 15_000 }).toBeDefined();
+    expect((await invitationMail())!.text).toContain(acceptUrl);
+    await verifyEmailFromInbox(memberPage, member.email);
+    await memberPage.goto(acceptUrl);
     await memberPage.getByRole('button', { name: 'Accept invitation' }).click();
     await memberPage.waitForURL(`**/app/${slug}`);
 
@@ -201,7 +210,7 @@ describe('dashboard', () => {
     expect(await memberPage.getByTestId('my-role').textContent()).toBe('moderator');
 
     await row.getByRole('button', { name: `Remove ${member.name}` }).click();
-    await expect.poll(() => ownerPage.locator(`[data-member="${member.email}"]`).count()).toBe(0);
+    await expect.poll(() => ownerPage.locator(`[data-member="${member.email}"]`).count(), { timeout: 10_000 }).toBe(0);
     // Removed: the organization is gone from the member's dashboard.
     await memberPage.goto(`${webUrl()}/app/${slug}`);
     await memberPage.getByText('You are not a member of this organization').waitFor();

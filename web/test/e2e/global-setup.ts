@@ -11,7 +11,8 @@ import { e2eStack } from './stack.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const E2E_STATE_DIR = '.wrangler/e2e-state';
-const READY_TIMEOUT_MS = 300_000;
+// A loaded machine (the web build alone takes minutes on 2 busy cores) may need more: E2E_READY_TIMEOUT_SECONDS.
+const READY_TIMEOUT_MS = Number(process.env.E2E_READY_TIMEOUT_SECONDS || 300) * 1000;
 
 async function answers(url: string): Promise<boolean> {
   try {
@@ -104,5 +105,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('webUrl', webUrl);
   project.provide('apiUrl', apiUrl);
   project.provide('adminDatabaseUrl', e2eStack.adminDatabaseUrl);
+  project.provide('inboxUrl', `http://127.0.0.1:${e2eStack.inboxPort}`);
   return stop;
 }

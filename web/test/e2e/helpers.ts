@@ -27,8 +27,50 @@ export function newAccount(tag: string): Account {
   return { name: `${tag[0]!.toUpperCase()}${tag.slice(1)} Tester`, email, organizationName: `${tag} desk ${Date.now().toString(36)}${sequence}` };
 }
 
-/** Signs up through /signup and waits for the organization overview; returns the org slug. */
-export async function signUp(page: Page, account: Account, path = '/signup'): Promise<string> {
+export interface InboxMail {
+  to: string[];
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/** The stack's local inbox for one address, newest first. */
+export async function inbox(email: string): Promise<InboxMail[]> {
+  const res = await fetch(`${inject('inboxUrl')}/api/messages?to=${encodeURIComponent(email)}`);
+  return ((await res.json()) as { messages: InboxMail[] }).messages;
+}
+
+/** The newest mail to `email` with a link to `path` that is not in `seen` (polls the inbox for up to 15 s). */
+export async function waitForMail(email: string, path: string, seen: string[] = []): Promise<InboxMail> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const mail = (await inbox(email)).find((m) => m.text.includes(`${path}?token=`) && !seen.includes(mailLink(m, path)));
+    if (mail) return mail;
+    if (Date.now() > deadline) throw new Error(`no new mail with a ${path} link reached ${email} in the local inbox`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** The first link to `path` (e.g. /verify-email) in a mail's text. */
+export function mailLink(mail: InboxMail, path: string): string {
+  const link = new RegExp(`https?://\\S+${path}\\?token=[A-Za-z0-9_-]+`).exec(mail.text)?.[0];
+  if (!link) throw new Error(`no ${path} link in the mail "${mail.subject}"`);
+  return link;
+}
+
+/** Opens the verification link from the local inbox in `page` and confirms, as the person would. */
+export async function verifyEmailFromInbox(page: Page, email: string): Promise<void> {
+  await page.goto(mailLink(await waitForMail(email, '/verify-email'), '/verify-email'));
+  await page.getByRole('button', { name: 'Verify my email address' }).click();
+  await page.getByText(`${email} is verified.`).waitFor();
+}
+
+/**
+ * Signs up through /signup and waits for the organization overview; returns the org slug. Unless
+ * `verify` is false the address is then verified through the mailed link (going live, API keys and
+ * invitations need it), and the page is back on the overview.
+ */
+export async function signUp(page: Page, account: Account, path = '/signup', options: { verify?: boolean } = {}): Promise<string> {
   await page.goto(`${webUrl()}${path}`);
   await page.getByLabel('Your name').fill(account.name);
   await page.getByLabel('Email').fill(account.email);
@@ -36,7 +78,12 @@ export async function signUp(page: Page, account: Account, path = '/signup'): Pr
   await page.getByLabel('Organization name').fill(account.organizationName);
   await page.getByRole('button', { name: 'Create account' }).click();
   await page.waitForURL(/\/app\/[a-z0-9-]+$/);
-  return new URL(page.url()).pathname.split('/')[2]!;
+  const overview = page.url();
+  if (options.verify !== false) {
+    await verifyEmailFromInbox(page, account.email);
+    await page.goto(overview);
+  }
+  return new URL(overview).pathname.split('/')[2]!;
 }
 
 export async function logIn(page: Page, email: string, next?: string): Promise<void> {

@@ -10,6 +10,10 @@ export const e2eStack = {
   neonProxyPort: port('E2E_NEON_PROXY_PORT', 38789),
   upstashPort: port('E2E_UPSTASH_PORT', 38079),
   webPort: port('E2E_WEB_PORT', 33000),
+  /** The local inbox scripts/dev.ts starts for this stack (its default: API port - 762). */
+  get inboxPort() {
+    return this.apiPort - 762;
+  },
   /** First of the media node's 10 RTC ports (another engineer's e2e run may hold the default). */
   mediaRtcMinPort: port('E2E_MEDIA_RTC_MIN_PORT', 40400),
   /** Owner URL of the e2e database: dropped and recreated each run; dev.ts migrates it. */
@@ -24,5 +28,7 @@ declare module 'vitest' {
     apiUrl: string;
     /** Owner URL of the e2e database, for fixtures the product has no UI for (e.g. a paid plan). */
     adminDatabaseUrl: string;
+    /** The stack's local inbox, e.g. http://127.0.0.1:38025 (JSON at /api/messages?to=) */
+    inboxUrl: string;
   }
 }

@@ -1,6 +1,7 @@
 // API keys of an organization. Each key has its own request budget, so the number of live keys is
 // bounded (MAX_ACTIVE_API_KEYS): minting keys without end would multiply the budget. Revoked keys
 // stay for the audit trail, but the list shows only the most recent of them.
+import { requireVerifiedEmail } from '../auth/principal.ts';
 import { createRoute, z } from '@hono/zod-openapi';
 import { and, count, desc, eq, isNotNull, isNull, sql } from 'drizzle-orm';
 import { ApiKey, CreateApiKeyInput } from '@roomcast/schema/api';
@@ -72,6 +73,7 @@ apiKeyRoutes.openapi(
   async (c) => {
     const { org } = c.req.valid('param');
     const { name } = c.req.valid('json');
+    requireVerifiedEmail(c.var.principal);
     const issued = await issueApiKey();
     const key = await withOrganization(c.var.db, c.var.principal, org, 'apikey.manage', async (tx, access) => {
       assertFeature(await effectivePlan(tx, org), 'apiAccess');

@@ -11,9 +11,10 @@ import { sha256Hex, timingSafeEqualStrings } from './crypto.ts';
 import { parseApiKey, parseSessionToken } from './tokens.ts';
 
 export const SESSION_COOKIE = 'rc_session';
+const LAST_SEEN_RESOLUTION_MS = 5 * 60_000;
 
 export type Principal =
-  | { kind: 'user'; userId: string; sessionId: string; email: string; name: string; viaCookie: boolean }
+  | { kind: 'user'; userId: string; sessionId: string; email: string; name: string; emailVerified: boolean; viaCookie: boolean }
   | { kind: 'api_key'; apiKeyId: string; organizationId: string };
 
 export const resolvePrincipal = createMiddleware<AppEnv>(async (c, next) => {
@@ -43,14 +44,33 @@ async function sessionPrincipal(db: AppEnv['Variables']['db'], token: string, vi
   if (!parsed) return null;
   const row = await db.global(async (tx) => {
     const [found] = await tx
-      .select({ secretHash: sessions.secretHash, userId: users.id, email: users.email, name: users.name })
+      .select({
+        secretHash: sessions.secretHash,
+        userId: users.id,
+        email: users.email,
+        name: users.name,
+        emailVerifiedAt: users.emailVerifiedAt,
+        lastSeenAt: sessions.lastSeenAt,
+      })
       .from(sessions)
       .innerJoin(users, eq(users.id, sessions.userId))
       .where(and(eq(sessions.id, parsed.id), sql`${sessions.revokedAt} is null`, sql`${sessions.expiresAt} > now()`));
     return found;
   });
   if (!row || !timingSafeEqualStrings(row.secretHash, await sha256Hex(parsed.secret))) return null;
-  return { kind: 'user' as const, userId: row.userId, sessionId: parsed.id, email: row.email, name: row.name, viaCookie };
+  // "Last seen" on the sessions page needs minutes, not milliseconds: one write per few minutes.
+  if (Date.now() - row.lastSeenAt.getTime() > LAST_SEEN_RESOLUTION_MS) {
+    await db.global((tx) => tx.update(sessions).set({ lastSeenAt: sql`now()` }).where(eq(sessions.id, parsed.id)));
+  }
+  return {
+    kind: 'user' as const,
+    userId: row.userId,
+    sessionId: parsed.id,
+    email: row.email,
+    name: row.name,
+    emailVerified: row.emailVerifiedAt !== null,
+    viaCookie,
+  };
 }
 
 async function apiKeyPrincipal(db: AppEnv['Variables']['db'], token: string): Promise<Principal | null> {
@@ -83,4 +103,13 @@ export function requireUser(principal: Principal | null) {
   if (!principal) throw unauthenticated();
   if (principal.kind !== 'user') throw new ApiError(403, 'user_required', 'This endpoint needs a signed-in user, not an API key');
   return principal;
+}
+
+/**
+ * Going live, creating API keys and accepting invitations need a proven address: an unverified
+ * account could otherwise act for someone else's mailbox (and claim invitations sent to it).
+ */
+export function requireVerifiedEmail(principal: Principal | null) {
+  if (principal?.kind !== 'user' || principal.emailVerified) return;
+  throw new ApiError(403, 'email_unverified', `Verify your email address first: open the link we sent to ${principal.email} (or send a new one from your account page)`);
 }

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { and, eq, sql } from 'drizzle-orm';
-import { deleteCookie, setCookie } from 'hono/cookie';
+import { deleteCookie } from 'hono/cookie';
 import type { Context } from 'hono';
 import { LoginInput, Organization, SignupInput, User } from '@roomcast/schema/api';
 import { sessions, users } from '@roomcast/schema/db';
@@ -9,14 +9,21 @@ import { bearerSecurity, createRouter, errorResponses, jsonBody, jsonContent, ty
 import { clientNetwork } from '../platform/client-network.ts';
 import { enforceRateLimit } from '../platform/rate-limit.ts';
 import { createOrganization, listUserOrganizations, toOrganization } from '../tenancy/create-organization.ts';
-import type { Tx } from '../db/database.ts';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './password.ts';
 import { requireUser, SESSION_COOKIE } from './principal.ts';
-import { issueSessionToken } from './tokens.ts';
+import { startSession } from './start-session.ts';
+import { issueVerificationMail } from '../accounts/email-verification.ts';
+import { sendMailLater } from '../mail/mailer.ts';
 
 export const authRoutes = createRouter();
 
-const toUser = (u: typeof users.$inferSelect) => ({ id: u.id, email: u.email, name: u.name, createdAt: u.createdAt.toISOString() });
+export const toUser = (u: typeof users.$inferSelect) => ({
+  id: u.id,
+  email: u.email,
+  name: u.name,
+  emailVerified: u.emailVerifiedAt !== null,
+  createdAt: u.createdAt.toISOString(),
+});
 
 async function limitAuthAttempts(c: Context<AppEnv>, action: 'signup' | 'login', email: string) {
   const { redis, config } = c.var;
@@ -28,21 +35,6 @@ async function limitAuthAttempts(c: Context<AppEnv>, action: 'signup' | 'login',
   if (action === 'signup') {
     await enforceRateLimit(redis, `signup-hourly:ip:${client}`, config.authRateLimit.signupsPerIpPerHour, 3600, 'Too many new accounts from your network; try again in an hour');
   }
-}
-
-async function startSession(c: Context<AppEnv>, tx: Tx, userId: string) {
-  const issued = await issueSessionToken();
-  const expiresAt = new Date(Date.now() + c.var.config.sessionTtlMs);
-  await tx.insert(sessions).values({
-    id: issued.id,
-    userId,
-    secretHash: issued.secretHash,
-    expiresAt,
-    ip: c.req.header('cf-connecting-ip') ?? null,
-    userAgent: c.req.header('user-agent')?.slice(0, 512) ?? null,
-  });
-  setCookie(c, SESSION_COOKIE, issued.token, { httpOnly: true, secure: true, sameSite: 'Lax', path: '/', expires: expiresAt });
-  return issued.token;
 }
 
 authRoutes.openapi(
@@ -73,9 +65,13 @@ authRoutes.openapi(
           trialMs: c.var.config.organizations.trialMs,
         });
         const token = await startSession(c, tx, userId);
-        return { user: toUser(user!), organization: toOrganization(organization, { role: 'owner', planId: 'starter' }), token };
+        const verification = await issueVerificationMail(c, tx, user!, organization.name);
+        return { user: toUser(user!), organization: toOrganization(organization, { role: 'owner', planId: 'starter' }), token, verification };
       });
-      return c.json(result, 201);
+      // Mailed once the account exists (after commit), without holding up the answer.
+      sendMailLater(c.executionCtx, c.var.config, result.user.email, result.verification);
+      const { verification: _sent, ...body } = result;
+      return c.json(body, 201);
     } catch (error) {
       if (isUniqueViolation(error, 'users_email_unique')) {
         throw new ApiError(409, 'email_taken', 'An account with this email already exists');

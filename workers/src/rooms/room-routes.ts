@@ -1,3 +1,4 @@
+import { requireVerifiedEmail } from '../auth/principal.ts';
 import { createRoute, z } from '@hono/zod-openapi';
 import { and, count, eq, isNull, sql } from 'drizzle-orm';
 import { CreateRoomInput, ErrorBody, JoinRoomInput, Room, RoomJoin, RoomSession, UpdateRoomInput } from '@roomcast/schema/api';
@@ -217,6 +218,7 @@ roomRoutes.openapi(
   }),
   async (c) => {
     const { org, room: id } = c.req.valid('param');
+    requireVerifiedEmail(c.var.principal);
     const result = await withOrganization(c.var.db, c.var.principal, org, 'room.start', async (tx, access) => {
       const { room } = await findRoom(tx, org, id);
       await assertTrialActive(tx, org);

@@ -4,7 +4,10 @@ import { AcceptInvitationInput, CreateInvitationInput, Invitation, Member, Organ
 import { invitations, memberships, organizations, users } from '@roomcast/schema/db';
 import { canAssignRole, HOST_ROLES, type Role } from '@roomcast/schema';
 import { randomToken, sha256Hex } from '../auth/crypto.ts';
-import { requireUser } from '../auth/principal.ts';
+import { requireUser, requireVerifiedEmail } from '../auth/principal.ts';
+import { sendMailLater } from '../mail/mailer.ts';
+import { countRateLimit } from '../platform/rate-limit.ts';
+import { invitationMail } from '../mail/templates.ts';
 import { isUuid } from '../auth/tokens.ts';
 import type { Tx } from '../db/database.ts';
 import { ApiError, conflict, forbidden, isUniqueViolation, notFound } from '../errors.ts';
@@ -16,6 +19,8 @@ import { audit } from './audit.ts';
 import { toOrganization } from './create-organization.ts';
 
 export const memberRoutes = createRouter();
+/** Invitation mails one organization may send per hour. */
+const INVITATION_MAILS_PER_HOUR = 50;
 export const invitationAcceptRoutes = createRouter();
 
 const INVITATION_TTL_MS = 7 * 24 * 3600_000;
@@ -193,7 +198,10 @@ memberRoutes.openapi(
     security: bearerSecurity,
     request: { params: OrgParam, ...jsonBody(CreateInvitationInput) },
     responses: {
-      201: jsonContent(z.object({ invitation: Invitation, token: z.string(), acceptUrl: z.string() }), 'Invited'),
+      201: jsonContent(
+        z.object({ invitation: Invitation, token: z.string(), acceptUrl: z.string(), mailed: z.boolean().describe('false past the hourly invitation mail budget: share the link yourself') }),
+        'Invited',
+      ),
       ...errorResponses(400, 401, 403, 404, 409),
     },
   }),
@@ -229,7 +237,8 @@ memberRoutes.openapi(
         })
         .returning();
       await audit(tx, access, 'member.invited', { type: 'invitation', id: row!.id }, { email: input.email, role: input.role });
-      return row!;
+      const [organization] = await tx.select({ name: organizations.name }).from(organizations).where(eq(organizations.id, org));
+      return { row: row!, organizationName: organization!.name };
     }).catch((error: unknown) => {
       if (isUniqueViolation(error, 'invitations_pending_email_key')) {
         throw conflict(`${input.email} already has a pending invitation`, 'already_invited');
@@ -237,7 +246,22 @@ memberRoutes.openapi(
       throw error;
     });
     const base = c.var.config.publicUrl ?? new URL(c.req.url).origin;
-    return c.json({ invitation: toInvitation(invitation), token, acceptUrl: `${base}/invitations/accept?token=${token}` }, 201);
+    // The invitee gets the web app's invitation page by mail; the dashboard still shows the link.
+    const inviterName = c.var.principal?.kind === 'user' ? c.var.principal.name : 'An administrator';
+    const invitePage = `${(c.var.config.webUrl ?? base).replace(/\/$/, '')}/invite/${token}`;
+    // Our sending address must not become a spam cannon: past the hourly budget the invitation is
+    // still created, and the dashboard's link is the way to deliver it.
+    const budget = await countRateLimit(c.var.redis, `invitation-mail:org:${org}`, INVITATION_MAILS_PER_HOUR, 3600);
+    if (budget.allowed) {
+      sendMailLater(c.executionCtx, c.var.config, input.email, invitationMail({
+        organizationName: invitation.organizationName,
+        inviterName,
+        role: input.role,
+        url: invitePage,
+        expiresAt: invitation.row.expiresAt,
+      }));
+    }
+    return c.json({ invitation: toInvitation(invitation.row), token, acceptUrl: `${base}/invitations/accept?token=${token}`, mailed: budget.allowed }, 201);
   },
 );
 
@@ -282,6 +306,7 @@ invitationAcceptRoutes.openapi(
   }),
   async (c) => {
     const principal = requireUser(c.var.principal);
+    requireVerifiedEmail(principal);
     const tokenHash = await sha256Hex(c.req.valid('json').token);
     const organizationId = await c.var.db.global(async (tx) => {
       const result = await tx.execute<{ organization_id: string }>(sql`select organization_id from app_find_invitation(${tokenHash})`);

@@ -1,5 +1,5 @@
 // /app/{org}/members: who is in the organization and with which role. Owners and admins invite
-// (by an accept link, since no mail is sent locally), change roles, remove members and revoke
+// (mailed, and shown as an accept link to copy), change roles, remove members and revoke
 // invitations; everyone else sees the list only.
 import { createAsync, useParams, useSubmission, type RouteDefinition } from '@solidjs/router';
 import { createEffect, For, Show } from 'solid-js';
@@ -43,6 +43,7 @@ export default function Members() {
   const revoke = useSubmission(revokeInvitationAction);
   const inviteErrors = () => (invite.result as FormFailure | undefined)?.fields ?? {};
   const acceptUrl = () => (invite.result as { ok?: boolean; acceptUrl?: string } | undefined)?.acceptUrl;
+  const mailed = () => (invite.result as { mailed?: boolean } | undefined)?.mailed === true;
   let inviteForm: HTMLFormElement | undefined;
   createEffect(() => {
     if (acceptUrl()) inviteForm?.reset();
@@ -155,7 +156,11 @@ export default function Members() {
                   <Show when={acceptUrl()}>
                     {(url) => (
                       <Alert tone="success" class="mb-4" title="Invitation created">
-                        <p class="mb-2">No email is sent: copy this link to the person you invited. It works once, for 7 days.</p>
+                        <p class="mb-2">
+                          {mailed()
+                            ? 'We mailed it to them; you can also copy the link yourself. It works once, for 7 days.'
+                            : 'Not mailed (the hourly invitation mail budget is spent): copy this link to the person you invited. It works once, for 7 days.'}
+                        </p>
                         <CopyField label="Invitation link" value={url()} testId="invite-url" />
                       </Alert>
                     )}
