@@ -1,4 +1,4 @@
-import type { RoomPhase } from '../room-client';
+import type { RoomPhase } from '@roomcast/client';
 
 const LOOK: Record<RoomPhase, { text: string; class: string }> = {
   connecting: { text: 'Connecting', class: 'bg-slate-200 text-slate-700' },
