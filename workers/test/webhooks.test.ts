@@ -3,6 +3,7 @@
 // test, WEBHOOK_RETRY_BASE_MS), a local receiver (scripts/test/webhook-receiver.ts), and signatures
 // checked with the `standardwebhooks` library, not our own code.
 import { env } from 'cloudflare:workers';
+import { runInDurableObject } from 'cloudflare:test';
 import { and, eq } from 'drizzle-orm';
 import { auditLog, webhookEndpoints } from '@roomcast/schema/db';
 import { Webhook } from 'standardwebhooks';
@@ -15,7 +16,7 @@ import { deliverDue } from '../src/webhooks/deliver.ts';
 import { emitWebhookEvent } from '../src/webhooks/events.ts';
 import { wakeDueWebhookDeliveries } from '../src/webhooks/wake.ts';
 import { addMember, api, bindingsWith, fetchWith, setPlan, signUp, unique, type Tenant } from './api-client.ts';
-import { join, liveRoom, roomTenant } from './room-client.ts';
+import { join, liveRoom, roomTenant, stubFor } from './room-client.ts';
 
 const receiver = `http://127.0.0.1:${inject('webhookReceiverPort')}`;
 
@@ -148,6 +149,39 @@ describe('webhook endpoints', () => {
 });
 
 describe('webhook delivery', () => {
+  it('sends participant.left for everyone still in the room before room.ended, once, whoever ends it', async () => {
+    for (const endBy of ['api', 'socket'] as const) {
+      const tenant = await roomTenant(`wh-end-${endBy}`);
+      const h = hook();
+      const { id, secret } = await createEndpoint(tenant, h.url, ['room.started', 'room.ended', 'participant.joined', 'participant.left']);
+      const room = await liveRoom(tenant);
+      const host = await join(room, { role: 'host', name: 'Host' });
+      const viewer = await join(room, { name: 'Still Watching' });
+      await waitForCount('room.started and two participant.joined', h, 3);
+
+      if (endBy === 'api') {
+        expect((await api('POST', `/organizations/${tenant.organizationId}/rooms/${room.roomId}/end`, { token: tenant.token })).status).toBe(200);
+      } else {
+        host.socket.send({ type: 'room.end' });
+        await host.socket.next((m) => m.type === 'room.ended');
+      }
+      const got = await waitForCount('two participant.left and room.ended', h, 6);
+      const events = got.map((r) => verified(secret, r));
+      expect(events.map((e) => e.type), endBy).toEqual(['room.started', 'participant.joined', 'participant.joined', 'participant.left', 'participant.left', 'room.ended']);
+      const left = events.filter((e) => e.type === 'participant.left');
+      expect(left.map((e) => e.data.participant.identity).sort()).toEqual([host.identity, viewer.identity].sort());
+      for (const e of left) expect(e.data).toMatchObject({ room: { id: room.roomId }, session: { id: room.sessionId }, reason: 'room_ended' });
+      expect(left[0]!.data.leftAt).toBe(events[5]!.data.session.endedAt);
+
+      // The room's own leave rows for them (flushed to Postgres when it closed) add nothing to the log.
+      await waitFor('the room to flush its leave rows', () =>
+        runInDurableObject(stubFor(room.roomId), (_instance, state) => (state.storage.sql.exec<{ n: number }>('SELECT count(*) AS n FROM usage_outbox').one().n === 0 ? true : undefined)),
+      );
+      const log = await api('GET', `/organizations/${tenant.organizationId}/webhooks/${id}/deliveries`, { token: tenant.token });
+      expect(log.body.deliveries.filter((d: { eventType: string }) => d.eventType === 'participant.left')).toHaveLength(2);
+    }
+  });
+
   it('sends room and participant events in order, signed per Standard Webhooks, and logs every attempt', async () => {
     const tenant = await roomTenant('wh-order');
     const h = hook();
