@@ -52,5 +52,8 @@ export const testServices = {
     ADMIN_TOKEN: 'test-admin-token-0123456789abcdef0123',
     // Webhook retries 200 ms, 400 ms, 800 ms... apart instead of 30 s, 1 min, 2 min...
     WEBHOOK_RETRY_BASE_MS: '200',
+    // Endpoint secrets sealed under a test key (not the local `dev` one, so production configs built
+    // from these bindings load).
+    WEBHOOK_SECRET_KEYS: `test:${btoa('test-webhook-secret-key-32-bytes')}`,
   },
 } as const;

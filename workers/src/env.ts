@@ -57,4 +57,5 @@ export interface Env {
   WEBHOOK_TIMEOUT_SECONDS?: string;
   WEBHOOK_DISABLE_AFTER_HOURS?: string;
   WEBHOOK_DNS_RESOLVER?: string;
+  WEBHOOK_SECRET_KEYS?: string;
 }

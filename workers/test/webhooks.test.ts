@@ -14,6 +14,7 @@ import { Database } from '../src/db/database.ts';
 import type { Env } from '../src/env.ts';
 import { deliverDue } from '../src/webhooks/deliver.ts';
 import { emitWebhookEvent } from '../src/webhooks/events.ts';
+import { openWebhookSecret, sealWebhookSecret, WebhookSecretError } from '../src/webhooks/secret-box.ts';
 import { wakeDueWebhookDeliveries } from '../src/webhooks/wake.ts';
 import { addMember, api, bindingsWith, fetchWith, setPlan, signUp, unique, type Tenant } from './api-client.ts';
 import { join, liveRoom, roomTenant, stubFor } from './room-client.ts';
@@ -381,6 +382,75 @@ describe('webhook delivery', () => {
       ['subscription.updated', 'business'],
     ]);
     expect(got[1]!.data).toMatchObject({ limit: 'rooms', used: 10, max: 10, plan: 'professional' });
+  });
+});
+
+describe('webhook secrets at rest', () => {
+  const config = () => loadConfig(env as unknown as Env);
+
+  /** The endpoint's row as Postgres holds it. */
+  async function storedEndpoint(tenant: Tenant, id: string) {
+    const db = new Database(config());
+    try {
+      const [row] = await db.scoped({ organizationId: tenant.organizationId }, (tx) => tx.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, id)));
+      return row!;
+    } finally {
+      await db.close();
+    }
+  }
+
+  it('are stored sealed (AES-GCM under the configured key, bound to the endpoint) and still sign what the library verifies', async () => {
+    const tenant = await roomTenant('wh-sealed');
+    const other = await roomTenant('wh-sealed-other');
+    const h = hook();
+    const { id, secret } = await createEndpoint(tenant, h.url, ['room.started']);
+    const { id: otherId } = await createEndpoint(other, hook().url, ['room.started']);
+    const row = await storedEndpoint(tenant, id);
+    expect(row.secret).toMatch(/^sealed:v1:test:[A-Za-z0-9+/]+=*$/);
+    expect(row.secret).not.toContain(secret.slice(6, 20));
+    const keys = config().webhooks.secretKeys;
+    expect(await openWebhookSecret(keys, id, row.secret)).toBe(secret);
+    // Copied into another endpoint's row it does not open; nor without the key it was sealed under.
+    await expect(openWebhookSecret(keys, otherId, row.secret)).rejects.toBeInstanceOf(WebhookSecretError);
+    await expect(openWebhookSecret([{ id: 'test', raw: new Uint8Array(32) }], id, row.secret)).rejects.toThrow(/does not open/);
+    await expect(openWebhookSecret([{ id: 'next', raw: new Uint8Array(32).fill(1) }], id, row.secret)).rejects.toThrow(/"test"/);
+    // A new key put first seals from then on; the old one, still listed, opens what it sealed.
+    const next = { id: 'next', raw: crypto.getRandomValues(new Uint8Array(32)) };
+    const resealed = await sealWebhookSecret([next, ...keys], id, secret);
+    expect(resealed).toMatch(/^sealed:v1:next:/);
+    expect(await openWebhookSecret([next, ...keys], id, row.secret)).toBe(secret);
+
+    expect((await api('POST', `/organizations/${tenant.organizationId}/webhooks/${id}/test`, { token: tenant.token })).status).toBe(202);
+    const [got] = await waitForCount('the test event', h, 1);
+    expect(verified(secret, got!).type).toBe('webhook.test');
+  });
+
+  it('saved in plain text before sealing still sign, are sealed on the next delivery, and a rotation seals both', async () => {
+    const tenant = await roomTenant('wh-legacy');
+    const h = hook();
+    const { id } = await createEndpoint(tenant, h.url, ['room.started']);
+    // As a row written before secrets were sealed at rest.
+    const legacy = 'whsec_' + btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
+    const db = new Database(config());
+    try {
+      await db.scoped({ organizationId: tenant.organizationId }, (tx) => tx.update(webhookEndpoints).set({ secret: legacy }).where(eq(webhookEndpoints.id, id)));
+    } finally {
+      await db.close();
+    }
+    await api('POST', `/organizations/${tenant.organizationId}/webhooks/${id}/test`, { token: tenant.token });
+    const [first] = await waitForCount('the test event', h, 1);
+    expect(verified(legacy, first!).type).toBe('webhook.test');
+    const sealed = await storedEndpoint(tenant, id);
+    expect(sealed.secret).toMatch(/^sealed:v1:test:/);
+    expect(await openWebhookSecret(config().webhooks.secretKeys, id, sealed.secret)).toBe(legacy);
+
+    const rotated = await api('POST', `/organizations/${tenant.organizationId}/webhooks/${id}/rotate-secret`, { token: tenant.token });
+    const after = await storedEndpoint(tenant, id);
+    expect([after.secret, after.previousSecret]).toEqual([expect.stringMatching(/^sealed:v1:test:/), expect.stringMatching(/^sealed:v1:test:/)]);
+    await api('POST', `/organizations/${tenant.organizationId}/webhooks/${id}/test`, { token: tenant.token });
+    const [, second] = await waitForCount('the second test event', h, 2);
+    expect(verified(rotated.body.secret, second!).type).toBe('webhook.test');
+    expect(verified(legacy, second!).type).toBe('webhook.test');
   });
 });
 
