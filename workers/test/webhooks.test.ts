@@ -383,6 +383,30 @@ describe('webhook delivery', () => {
     ]);
     expect(got[1]!.data).toMatchObject({ limit: 'rooms', used: 10, max: 10, plan: 'professional' });
   });
+
+  it('sends usage.threshold for workspaces and host seats too (Professional: 3 of each)', async () => {
+    const tenant = await signUp('wh-usage-seats');
+    await setPlan(tenant, 'professional');
+    const h = hook();
+    const { secret } = await createEndpoint(tenant, h.url, ['usage.threshold']);
+    const base = `/organizations/${tenant.organizationId}`;
+    // The signup made workspace 1 and the owner's seat; the third of each reaches 80 % and 100 % at once.
+    for (const name of ['Second desk', 'Third desk']) expect((await api('POST', `${base}/workspaces`, { token: tenant.token, body: { name } })).status).toBe(201);
+    await waitForCount('the workspaces thresholds', h, 2);
+    expect((await api('POST', `${base}/workspaces`, { token: tenant.token, body: { name: 'Fourth desk' } })).body.error.code).toBe('plan_limit');
+    for (const role of ['host', 'cohost']) {
+      expect((await api('POST', `${base}/invitations`, { token: tenant.token, body: { email: `${unique(role)}@example.com`, role } })).status).toBe(201);
+    }
+    // A viewer takes no host seat.
+    expect((await api('POST', `${base}/invitations`, { token: tenant.token, body: { email: `${unique('viewer')}@example.com`, role: 'viewer' } })).status).toBe(201);
+    const got = (await waitForCount('thresholds of workspaces and hosts', h, 4)).map((r) => verified(secret, r));
+    expect(got.map((e) => e.data)).toEqual([
+      { limit: 'workspaces', threshold: 80, used: 3, max: 3, plan: 'professional' },
+      { limit: 'workspaces', threshold: 100, used: 3, max: 3, plan: 'professional' },
+      { limit: 'hosts', threshold: 80, used: 3, max: 3, plan: 'professional' },
+      { limit: 'hosts', threshold: 100, used: 3, max: 3, plan: 'professional' },
+    ]);
+  });
 });
 
 describe('webhook secrets at rest', () => {

@@ -1,5 +1,7 @@
 // usage.threshold: when a count the plan limits crosses 80 % or 100 % of its limit, upwards.
-// Called in the transaction that changed the count, with the count before and after.
+// Called in the transaction that changed the count, with the count before and after (`before` is
+// what assertWithinLimit returned: null on an unlimited plan). Rooms, workspaces and host seats
+// are counted in Postgres (their routes call this); viewers per room by the RoomDO.
 import { LIMIT_COLUMNS, type LimitName } from '@roomcast/schema';
 import type { Tx } from '../db/database.ts';
 import { effectivePlan } from '../plans/limits.ts';
@@ -8,7 +10,8 @@ import { emitWebhookEvent } from './events.ts';
 const THRESHOLDS = [80, 100] as const;
 
 /** Logs an event per threshold crossed; true when any delivery was made. */
-export async function emitUsageThreshold(tx: Tx, organizationId: string, limit: LimitName, before: number, after: number): Promise<boolean> {
+export async function emitUsageThreshold(tx: Tx, organizationId: string, limit: LimitName, before: number | null, after: number): Promise<boolean> {
+  if (before === null) return false;
   const plan = await effectivePlan(tx, organizationId);
   const max = plan[LIMIT_COLUMNS[limit]];
   if (max === null || max <= 0) return false;
