@@ -17,7 +17,7 @@ import { emitWebhookEvent } from '../src/webhooks/events.ts';
 import { openWebhookSecret, sealWebhookSecret, WebhookSecretError } from '../src/webhooks/secret-box.ts';
 import { wakeDueWebhookDeliveries } from '../src/webhooks/wake.ts';
 import { addMember, api, bindingsWith, fetchWith, setPlan, signUp, unique, type Tenant } from './api-client.ts';
-import { join, liveRoom, roomTenant, stubFor } from './room-client.ts';
+import { join, liveRoom, participantRows, roomTenant, stubFor } from './room-client.ts';
 
 const receiver = `http://127.0.0.1:${inject('webhookReceiverPort')}`;
 
@@ -383,6 +383,33 @@ describe('webhook delivery', () => {
     ]);
     expect(got[1]!.data).toMatchObject({ limit: 'rooms', used: 10, max: 10, plan: 'professional' });
   });
+
+  it('sends usage.threshold for viewers per room once per session and threshold (Starter: 50 viewers)', async () => {
+    const tenant = await roomTenant('wh-usage-viewers');
+    const h = hook();
+    const { secret } = await createEndpoint(tenant, h.url, ['usage.threshold']);
+    const room = await liveRoom(tenant);
+    await setPlan(tenant, 'starter');
+    // A host takes no viewer seat; customers' own identities (not guests, whom one network may only bring 10 of).
+    const host = await join(room, { role: 'host', identity: 'desk-host' });
+    const viewers = [];
+    for (let i = 1; i <= 41; i++) viewers.push(await join(room, { identity: `customer-${i}` }));
+    const [at80] = (await waitForCount('the 80 % threshold', h, 1)).map((r) => verified(secret, r));
+    expect(at80!.data).toEqual({ limit: 'viewers_per_room', threshold: 80, used: 40, max: 50, plan: 'starter', room: { id: room.roomId, sessionId: room.sessionId } });
+    // Dipping below and crossing again in the same session sends nothing more.
+    viewers.pop()!.socket.send({ type: 'leave' });
+    viewers.pop()!.socket.send({ type: 'leave' });
+    await waitFor('the viewers to leave', async () => ((await participantRows(room)).filter((p) => p.leftAt).length === 2 ? true : undefined));
+    for (let i = 42; i <= 52; i++) viewers.push(await join(room, { identity: `customer-${i}` }));
+    const refused = await join(room, { identity: 'customer-full' }).catch((error: Error) => error.message);
+    expect(refused).toMatch(/room_full/);
+    const got = (await waitForCount('the 100 % threshold', h, 2)).map((r) => verified(secret, r));
+    expect(got.map((e) => [e.data.threshold, e.data.used])).toEqual([
+      [80, 40],
+      [100, 50],
+    ]);
+    for (const v of [host, ...viewers]) v.socket.close();
+  }, 60_000);
 
   it('sends usage.threshold for workspaces and host seats too (Professional: 3 of each)', async () => {
     const tenant = await signUp('wh-usage-seats');
