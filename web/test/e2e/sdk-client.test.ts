@@ -1,27 +1,30 @@
 // @roomcast/client on its own, without the web app's pages: a developer's server mints room tokens
-// with @roomcast/server, and two bare pages load the SDK's browser bundle (sdk/client/scripts/
+// with @roomcast/server, and two bare pages on another origin load the SDK's browser bundle (sdk/client/scripts/
 // bundle.ts) in Chromium (fake camera and microphone). The publisher captures and publishes its
 // camera (simulcast) and microphone; the viewer decodes them, picks a simulcast layer, and chats;
 // events reach both sides typed; ending the room through the server SDK ends it for both.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Roomcast } from '@roomcast/server';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { bundleClient } from '../../../sdk/client/scripts/bundle.ts';
 import { launchBrowser, type TestBrowser } from './browser.ts';
-import { apiToken, apiUrl, callApi, newAccount, organizationId, setPlan, signUp, webUrl } from './helpers.ts';
+import { apiToken, apiUrl, callApi, newAccount, organizationId, setPlan, signUp } from './helpers.ts';
 
 let chromium: TestBrowser;
-let bundle: string;
+let pageServer: Awaited<ReturnType<typeof servePages>>;
 const pageLog: string[] = [];
 /** Where the test got to, with seconds since it started (printed if it fails, and as timings). */
 const steps: string[] = [];
 let startedAt = 0;
 const step = (what: string) => steps.push(`${((Date.now() - startedAt) / 1000).toFixed(1)} s ${what}`);
 beforeAll(async () => {
-  [chromium, bundle] = await Promise.all([launchBrowser(), bundleClient()]);
+  [chromium, pageServer] = await Promise.all([launchBrowser(), bundleClient().then(servePages)]);
 });
 afterAll(async () => {
   await chromium?.close();
+  await pageServer?.close();
 });
 
 /** A customer's backend: an organization on a plan with API access, and a server SDK client. */
@@ -39,28 +42,38 @@ async function developer(tag: string): Promise<Roomcast> {
 }
 
 /**
- * A page with nothing but the SDK: served at the web app's origin by the test itself (playwright
- * answers the requests), so nothing of the web app runs in it.
+ * A developer's page with nothing but the SDK, served by a plain local HTTP server (its own origin:
+ * nothing of the web app runs in it). A real server, not request interception: Chromium treats a
+ * document it did not fetch from a local address as public and blocks its sockets to 127.0.0.1.
  */
 async function bareSdkPage(permissions: string[] = []): Promise<Page> {
   const context = await chromium.newContext({ permissions });
-  await context.route(`${webUrl()}/__sdk/**`, (route) => {
-    const path = new URL(route.request().url()).pathname;
-    if (path === '/__sdk/roomcast-client.js') return route.fulfill({ contentType: 'text/javascript', body: bundle });
-    return route.fulfill({ contentType: 'text/html', body: SDK_PAGE });
-  });
   const page = await context.newPage();
   // What the page logged, printed if the test fails (the SDK warns about dropped frames, refused joins...).
-  page.on('console', (m) => pageLog.push(`[${m.type()}] ${m.text()}`));
+  page.on('console', (m) => pageLog.push(`[${m.type()}] ${m.text().replace(/token=[^' ]+/, 'token=...')}`));
   page.on('pageerror', (e) => pageLog.push(`[pageerror] ${e.message}`));
-  await page.goto(`${webUrl()}/__sdk/page.html`);
+  await page.goto(`${pageServer.url}/`);
   await page.waitForFunction(() => window.roomcast !== undefined);
   return page;
 }
 
+/** Serves SDK_PAGE at / and the SDK bundle at /roomcast-client.js on an ephemeral port. */
+async function servePages(js: string): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = createServer((req, res) => {
+    const isBundle = req.url === '/roomcast-client.js';
+    res.writeHead(200, { 'content-type': isBundle ? 'text/javascript' : 'text/html' });
+    res.end(isBundle ? js : SDK_PAGE);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
 /** What a developer's page does: load the bundle as a module (the SDK's whole API on `window.roomcast` for the test). */
 const SDK_PAGE = `<!doctype html><title>SDK page</title>
-<script type="module">import * as roomcast from '/__sdk/roomcast-client.js'; window.roomcast = roomcast;</script>`;
+<script type="module">import * as roomcast from '/roomcast-client.js'; window.roomcast = roomcast;</script>`;
 
 declare global {
   interface Window {
