@@ -66,7 +66,7 @@ export const projects: TestProjectInlineConfiguration[] = [
   defineProject({
     test: {
       name: 'node',
-      include: ['schema/test/**/*.test.ts', 'scripts/test/**/*.test.ts', 'web/test/unit/**/*.test.ts'],
+      include: ['schema/test/**/*.test.ts', 'scripts/test/**/*.test.ts', 'web/test/unit/**/*.test.ts', 'sdk/client/test/**/*.test.ts'],
       globalSetup: ['scripts/test/global-setup.ts'],
     },
   }),

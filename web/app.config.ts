@@ -20,7 +20,7 @@ export default defineConfig({
 /**
  * Browser chunks: a page loads one `app` chunk (framework, shared components, query stubs) plus
  * its own route chunk, instead of ~20 small shared chunks (each a request before anything runs).
- * The room pages' route modules, the room client, mediasoup-client and the protocol schemas form
+ * The room pages' route modules, the room client (@roomcast/client), mediasoup-client and the protocol schemas form
  * one `room` chunk: the server preloads it with the viewer/host route, so the player's code
  * arrives in the first wave; the dashboard never loads it.
  */
@@ -35,6 +35,6 @@ function clientChunk(id: string): string | undefined {
 }
 
 const ROOM_MODULES =
-  /\/node_modules\/(mediasoup-client|sdp-transform|h264-profile-level-id|awaitqueue|debug|ms|supports-color|events-alias|fake-mediastreamtrack|zod)\/|\/schema\/src\/(protocol|api)\/|\/web\/src\/room\/(room-client|signaling|media-session)\.ts|\/web\/src\/room\/ui\//;
+  /\/node_modules\/(mediasoup-client|sdp-transform|h264-profile-level-id|awaitqueue|debug|ms|supports-color|events-alias|fake-mediastreamtrack|zod)\/|\/schema\/src\/(protocol|api)\/|\/sdk\/client\/src\/|\/web\/src\/room\/ui\//;
 const APP_MODULES =
   /\/node_modules\/(solid-js|@solidjs|seroval|seroval-plugins|vinxi)\/|^\0vite\/|\/web\/src\/(components|dashboard|account|billing|app\.tsx|entry-client)|\/web\/src\/room\/(queries|early-join|room\.server)\.ts|\/schema\/src\/(index|permissions|plans)\.ts/;

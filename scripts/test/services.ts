@@ -74,5 +74,8 @@ export const testServices = {
     UPLOAD_MAX_FILE_MIB: '64',
     EMAIL_API_URL: `http://127.0.0.1:${mailPort}`,
     EMAIL_API_KEY: mailApiToken,
+    // Endpoint secrets sealed under a test key (not the local `dev` one, so production configs built
+    // from these bindings load).
+    WEBHOOK_SECRET_KEYS: `test:${btoa('test-webhook-secret-key-32-bytes')}`,
   },
 } as const;

@@ -114,7 +114,36 @@ const ConfigSchema = z.object({
   EMAIL_VERIFICATION_TTL_HOURS: intFrom(48),
   PASSWORD_RESET_TTL_MINUTES: intFrom(30),
   PASSWORD_RESET_RATE_LIMIT_PER_EMAIL_PER_HOUR: intFrom(5),
+  // Key-encryption keys for endpoint secrets at rest (webhooks/secret-box.ts): `id:base64` of 32
+  // random bytes, comma-separated; the first seals, all open. Required in production; local runs
+  // without it use the published key `dev` (refused in production).
+  WEBHOOK_SECRET_KEYS: z
+    .string()
+    .transform((s, ctx) => {
+      const keys = s.split(',').map((k) => k.trim()).filter(Boolean).map((entry) => {
+        const [id, b64] = entry.split(':');
+        const raw = id && b64 && /^[A-Za-z0-9_-]{1,32}$/.test(id) ? decodeKey(b64) : undefined;
+        if (!raw) ctx.addIssue({ code: 'custom', message: 'each key is id:base64 of 32 bytes (id: letters, digits, _ or -)' });
+        return { id: id ?? '', raw: raw ?? new Uint8Array(0) };
+      });
+      if (keys.length === 0) ctx.addIssue({ code: 'custom', message: 'at least one key' });
+      if (new Set(keys.map((k) => k.id)).size !== keys.length) ctx.addIssue({ code: 'custom', message: 'key ids must differ' });
+      return keys;
+    })
+    .optional(),
 });
+
+/** The local key for webhook secrets when WEBHOOK_SECRET_KEYS is unset (published: never in production). */
+const DEV_WEBHOOK_SECRET_KEY = { id: 'dev', raw: new Uint8Array(32).fill(7) };
+
+function decodeKey(b64: string): Uint8Array<ArrayBuffer> | undefined {
+  try {
+    const raw = Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
+    return raw.length === 32 ? raw : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export interface Config {
   env: 'development' | 'test' | 'production';
@@ -181,6 +210,14 @@ export interface WebhookConfig {
   timeoutMs: number;
   disableAfterMs: number;
   dnsResolver: string;
+  /** Seal and open endpoint secrets at rest: the first seals, all open. */
+  secretKeys: WebhookSecretKey[];
+}
+
+export interface WebhookSecretKey {
+  id: string;
+  /** 32 bytes: an AES-256-GCM key. */
+  raw: Uint8Array<ArrayBuffer>;
 }
 
 export interface OrganizationLimits {
@@ -282,6 +319,12 @@ export function loadConfig(env: Env): Config {
   if (v.STRIPE_SECRET_KEY && !v.STRIPE_WEBHOOK_SECRET) {
     throw new Error('Invalid Worker configuration: STRIPE_WEBHOOK_SECRET is required with STRIPE_SECRET_KEY');
   }
+  if (v.APP_ENV === 'production' && !v.WEBHOOK_SECRET_KEYS) {
+    throw new Error('Invalid Worker configuration: WEBHOOK_SECRET_KEYS is required in production');
+  }
+  if (v.APP_ENV === 'production' && v.WEBHOOK_SECRET_KEYS?.some((k) => k.id === DEV_WEBHOOK_SECRET_KEY.id)) {
+    throw new Error('Invalid Worker configuration: WEBHOOK_SECRET_KEYS must not use the local key id "dev" in production');
+  }
   const config: Config = {
     env: v.APP_ENV,
     databaseUrl: v.DATABASE_URL,
@@ -341,6 +384,7 @@ export function loadConfig(env: Env): Config {
       timeoutMs: v.WEBHOOK_TIMEOUT_SECONDS * 1000,
       disableAfterMs: v.WEBHOOK_DISABLE_AFTER_HOURS * 3600_000,
       dnsResolver: v.WEBHOOK_DNS_RESOLVER,
+      secretKeys: v.WEBHOOK_SECRET_KEYS ?? [DEV_WEBHOOK_SECRET_KEY],
     },
     storage: v.STORAGE_ENDPOINT
       ? {

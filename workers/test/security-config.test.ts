@@ -14,6 +14,11 @@ describe('production configuration', () => {
     expect(() => loadConfig({ ...production, ADMIN_TOKEN: 'dev-only-admin-token-0123456789abcdef0123' })).toThrow(/ADMIN_TOKEN/);
     expect(() => loadConfig({ ...production, ROOM_TOKEN_SECRET: 'dev-only-room-token-secret-0123456789abcdef' })).toThrow(/ROOM_TOKEN_SECRET/);
     expect(() => loadConfig({ ...production, ADMIN_TOKEN: undefined })).toThrow(/ADMIN_TOKEN is required/);
+    expect(() => loadConfig({ ...production, WEBHOOK_SECRET_KEYS: undefined })).toThrow(/WEBHOOK_SECRET_KEYS is required/);
+    expect(() => loadConfig({ ...production, WEBHOOK_SECRET_KEYS: `dev:${btoa('x'.repeat(32))}` })).toThrow(/local key id "dev"/);
+    expect(() => loadConfig({ ...production, WEBHOOK_SECRET_KEYS: `k1:${btoa('too short')}` })).toThrow(/32 bytes/);
+    expect(() => loadConfig({ ...production, WEBHOOK_SECRET_KEYS: `k1:${btoa('x'.repeat(32))},k1:${btoa('y'.repeat(32))}` })).toThrow(/differ/);
+    expect(loadConfig({ ...production, WEBHOOK_SECRET_KEYS: `k2:${btoa('y'.repeat(32))}, k1:${btoa('x'.repeat(32))}` }).webhooks.secretKeys.map((k) => k.id)).toEqual(['k2', 'k1']);
     expect(loadConfig(production).env).toBe('production');
   });
 

@@ -3,6 +3,7 @@
 // test, WEBHOOK_RETRY_BASE_MS), a local receiver (scripts/test/webhook-receiver.ts), and signatures
 // checked with the `standardwebhooks` library, not our own code.
 import { env } from 'cloudflare:workers';
+import { runInDurableObject } from 'cloudflare:test';
 import { and, eq } from 'drizzle-orm';
 import { auditLog, webhookEndpoints } from '@roomcast/schema/db';
 import { Webhook } from 'standardwebhooks';
@@ -13,9 +14,10 @@ import { Database } from '../src/db/database.ts';
 import type { Env } from '../src/env.ts';
 import { deliverDue } from '../src/webhooks/deliver.ts';
 import { emitWebhookEvent } from '../src/webhooks/events.ts';
+import { openWebhookSecret, sealWebhookSecret, WebhookSecretError } from '../src/webhooks/secret-box.ts';
 import { wakeDueWebhookDeliveries } from '../src/webhooks/wake.ts';
 import { addMember, api, bindingsWith, fetchWith, setPlan, signUp, unique, type Tenant } from './api-client.ts';
-import { join, liveRoom, roomTenant } from './room-client.ts';
+import { join, liveRoom, participantRows, roomTenant, stubFor } from './room-client.ts';
 
 const receiver = `http://127.0.0.1:${inject('webhookReceiverPort')}`;
 
@@ -148,6 +150,39 @@ describe('webhook endpoints', () => {
 });
 
 describe('webhook delivery', () => {
+  it('sends participant.left for everyone still in the room before room.ended, once, whoever ends it', async () => {
+    for (const endBy of ['api', 'socket'] as const) {
+      const tenant = await roomTenant(`wh-end-${endBy}`);
+      const h = hook();
+      const { id, secret } = await createEndpoint(tenant, h.url, ['room.started', 'room.ended', 'participant.joined', 'participant.left']);
+      const room = await liveRoom(tenant);
+      const host = await join(room, { role: 'host', name: 'Host' });
+      const viewer = await join(room, { name: 'Still Watching' });
+      await waitForCount('room.started and two participant.joined', h, 3);
+
+      if (endBy === 'api') {
+        expect((await api('POST', `/organizations/${tenant.organizationId}/rooms/${room.roomId}/end`, { token: tenant.token })).status).toBe(200);
+      } else {
+        host.socket.send({ type: 'room.end' });
+        await host.socket.next((m) => m.type === 'room.ended');
+      }
+      const got = await waitForCount('two participant.left and room.ended', h, 6);
+      const events = got.map((r) => verified(secret, r));
+      expect(events.map((e) => e.type), endBy).toEqual(['room.started', 'participant.joined', 'participant.joined', 'participant.left', 'participant.left', 'room.ended']);
+      const left = events.filter((e) => e.type === 'participant.left');
+      expect(left.map((e) => e.data.participant.identity).sort()).toEqual([host.identity, viewer.identity].sort());
+      for (const e of left) expect(e.data).toMatchObject({ room: { id: room.roomId }, session: { id: room.sessionId }, reason: 'room_ended' });
+      expect(left[0]!.data.leftAt).toBe(events[5]!.data.session.endedAt);
+
+      // The room's own leave rows for them (flushed to Postgres when it closed) add nothing to the log.
+      await waitFor('the room to flush its leave rows', () =>
+        runInDurableObject(stubFor(room.roomId), (_instance, state) => (state.storage.sql.exec<{ n: number }>('SELECT count(*) AS n FROM usage_outbox').one().n === 0 ? true : undefined)),
+      );
+      const log = await api('GET', `/organizations/${tenant.organizationId}/webhooks/${id}/deliveries`, { token: tenant.token });
+      expect(log.body.deliveries.filter((d: { eventType: string }) => d.eventType === 'participant.left')).toHaveLength(2);
+    }
+  });
+
   it('sends room and participant events in order, signed per Standard Webhooks, and logs every attempt', async () => {
     const tenant = await roomTenant('wh-order');
     const h = hook();
@@ -347,6 +382,126 @@ describe('webhook delivery', () => {
       ['subscription.updated', 'business'],
     ]);
     expect(got[1]!.data).toMatchObject({ limit: 'rooms', used: 10, max: 10, plan: 'professional' });
+  });
+
+  it('sends usage.threshold for viewers per room once per session and threshold (Starter: 50 viewers)', async () => {
+    const tenant = await roomTenant('wh-usage-viewers');
+    const h = hook();
+    const { secret } = await createEndpoint(tenant, h.url, ['usage.threshold']);
+    const room = await liveRoom(tenant);
+    await setPlan(tenant, 'starter');
+    // A host takes no viewer seat; customers' own identities (not guests, whom one network may only bring 10 of).
+    const host = await join(room, { role: 'host', identity: 'desk-host' });
+    const viewers = [];
+    for (let i = 1; i <= 41; i++) viewers.push(await join(room, { identity: `customer-${i}` }));
+    const [at80] = (await waitForCount('the 80 % threshold', h, 1)).map((r) => verified(secret, r));
+    expect(at80!.data).toEqual({ limit: 'viewers_per_room', threshold: 80, used: 40, max: 50, plan: 'starter', room: { id: room.roomId, sessionId: room.sessionId } });
+    // Dipping below and crossing again in the same session sends nothing more.
+    viewers.pop()!.socket.send({ type: 'leave' });
+    viewers.pop()!.socket.send({ type: 'leave' });
+    await waitFor('the viewers to leave', async () => ((await participantRows(room)).filter((p) => p.leftAt).length === 2 ? true : undefined));
+    for (let i = 42; i <= 52; i++) viewers.push(await join(room, { identity: `customer-${i}` }));
+    const refused = await join(room, { identity: 'customer-full' }).catch((error: Error) => error.message);
+    expect(refused).toMatch(/room_full/);
+    const got = (await waitForCount('the 100 % threshold', h, 2)).map((r) => verified(secret, r));
+    expect(got.map((e) => [e.data.threshold, e.data.used])).toEqual([
+      [80, 40],
+      [100, 50],
+    ]);
+    for (const v of [host, ...viewers]) v.socket.close();
+  }, 60_000);
+
+  it('sends usage.threshold for workspaces and host seats too (Professional: 3 of each)', async () => {
+    const tenant = await signUp('wh-usage-seats');
+    await setPlan(tenant, 'professional');
+    const h = hook();
+    const { secret } = await createEndpoint(tenant, h.url, ['usage.threshold']);
+    const base = `/organizations/${tenant.organizationId}`;
+    // The signup made workspace 1 and the owner's seat; the third of each reaches 80 % and 100 % at once.
+    for (const name of ['Second desk', 'Third desk']) expect((await api('POST', `${base}/workspaces`, { token: tenant.token, body: { name } })).status).toBe(201);
+    await waitForCount('the workspaces thresholds', h, 2);
+    expect((await api('POST', `${base}/workspaces`, { token: tenant.token, body: { name: 'Fourth desk' } })).body.error.code).toBe('plan_limit');
+    for (const role of ['host', 'cohost']) {
+      expect((await api('POST', `${base}/invitations`, { token: tenant.token, body: { email: `${unique(role)}@example.com`, role } })).status).toBe(201);
+    }
+    // A viewer takes no host seat.
+    expect((await api('POST', `${base}/invitations`, { token: tenant.token, body: { email: `${unique('viewer')}@example.com`, role: 'viewer' } })).status).toBe(201);
+    const got = (await waitForCount('thresholds of workspaces and hosts', h, 4)).map((r) => verified(secret, r));
+    expect(got.map((e) => e.data)).toEqual([
+      { limit: 'workspaces', threshold: 80, used: 3, max: 3, plan: 'professional' },
+      { limit: 'workspaces', threshold: 100, used: 3, max: 3, plan: 'professional' },
+      { limit: 'hosts', threshold: 80, used: 3, max: 3, plan: 'professional' },
+      { limit: 'hosts', threshold: 100, used: 3, max: 3, plan: 'professional' },
+    ]);
+  });
+});
+
+describe('webhook secrets at rest', () => {
+  const config = () => loadConfig(env as unknown as Env);
+
+  /** The endpoint's row as Postgres holds it. */
+  async function storedEndpoint(tenant: Tenant, id: string) {
+    const db = new Database(config());
+    try {
+      const [row] = await db.scoped({ organizationId: tenant.organizationId }, (tx) => tx.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, id)));
+      return row!;
+    } finally {
+      await db.close();
+    }
+  }
+
+  it('are stored sealed (AES-GCM under the configured key, bound to the endpoint) and still sign what the library verifies', async () => {
+    const tenant = await roomTenant('wh-sealed');
+    const other = await roomTenant('wh-sealed-other');
+    const h = hook();
+    const { id, secret } = await createEndpoint(tenant, h.url, ['room.started']);
+    const { id: otherId } = await createEndpoint(other, hook().url, ['room.started']);
+    const row = await storedEndpoint(tenant, id);
+    expect(row.secret).toMatch(/^sealed:v1:test:[A-Za-z0-9+/]+=*$/);
+    expect(row.secret).not.toContain(secret.slice(6, 20));
+    const keys = config().webhooks.secretKeys;
+    expect(await openWebhookSecret(keys, id, row.secret)).toBe(secret);
+    // Copied into another endpoint's row it does not open; nor without the key it was sealed under.
+    await expect(openWebhookSecret(keys, otherId, row.secret)).rejects.toBeInstanceOf(WebhookSecretError);
+    await expect(openWebhookSecret([{ id: 'test', raw: new Uint8Array(32) }], id, row.secret)).rejects.toThrow(/does not open/);
+    await expect(openWebhookSecret([{ id: 'next', raw: new Uint8Array(32).fill(1) }], id, row.secret)).rejects.toThrow(/"test"/);
+    // A new key put first seals from then on; the old one, still listed, opens what it sealed.
+    const next = { id: 'next', raw: crypto.getRandomValues(new Uint8Array(32)) };
+    const resealed = await sealWebhookSecret([next, ...keys], id, secret);
+    expect(resealed).toMatch(/^sealed:v1:next:/);
+    expect(await openWebhookSecret([next, ...keys], id, row.secret)).toBe(secret);
+
+    expect((await api('POST', `/organizations/${tenant.organizationId}/webhooks/${id}/test`, { token: tenant.token })).status).toBe(202);
+    const [got] = await waitForCount('the test event', h, 1);
+    expect(verified(secret, got!).type).toBe('webhook.test');
+  });
+
+  it('saved in plain text before sealing still sign, are sealed on the next delivery, and a rotation seals both', async () => {
+    const tenant = await roomTenant('wh-legacy');
+    const h = hook();
+    const { id } = await createEndpoint(tenant, h.url, ['room.started']);
+    // As a row written before secrets were sealed at rest.
+    const legacy = 'whsec_' + btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
+    const db = new Database(config());
+    try {
+      await db.scoped({ organizationId: tenant.organizationId }, (tx) => tx.update(webhookEndpoints).set({ secret: legacy }).where(eq(webhookEndpoints.id, id)));
+    } finally {
+      await db.close();
+    }
+    await api('POST', `/organizations/${tenant.organizationId}/webhooks/${id}/test`, { token: tenant.token });
+    const [first] = await waitForCount('the test event', h, 1);
+    expect(verified(legacy, first!).type).toBe('webhook.test');
+    const sealed = await storedEndpoint(tenant, id);
+    expect(sealed.secret).toMatch(/^sealed:v1:test:/);
+    expect(await openWebhookSecret(config().webhooks.secretKeys, id, sealed.secret)).toBe(legacy);
+
+    const rotated = await api('POST', `/organizations/${tenant.organizationId}/webhooks/${id}/rotate-secret`, { token: tenant.token });
+    const after = await storedEndpoint(tenant, id);
+    expect([after.secret, after.previousSecret]).toEqual([expect.stringMatching(/^sealed:v1:test:/), expect.stringMatching(/^sealed:v1:test:/)]);
+    await api('POST', `/organizations/${tenant.organizationId}/webhooks/${id}/test`, { token: tenant.token });
+    const [, second] = await waitForCount('the second test event', h, 2);
+    expect(verified(rotated.body.secret, second!).type).toBe('webhook.test');
+    expect(verified(legacy, second!).type).toBe('webhook.test');
   });
 });
 

@@ -58,6 +58,8 @@ export const WEBHOOK_EVENT_DATA = {
     used: z.number().int(),
     max: z.number().int(),
     plan: z.string(),
+    /** Per-room limits (viewers_per_room): the room and its live session, once per session and threshold. */
+    room: z.object({ id: z.uuid(), sessionId: z.uuid().nullable() }).optional(),
   }),
   // Server recordings (workers/src/recordings).
   'recording.started': z.object({ recording: z.object({ id: z.uuid(), roomId: z.uuid(), sessionId: z.uuid().nullable(), startedAt: z.string() }) }),

@@ -4,14 +4,14 @@
 // the room says media is ready, sends the media session's first requests. The welcome and those
 // answers arrive while the page's code is still downloading and starting; SignalingClient adopts
 // that socket, replays what arrived and hands the answers to the first matching `request`
-// (`adoptEarlySocket` in signaling.ts). Renders nothing in the browser.
+// (`adoptEarlySocket` in @roomcast/client's signaling.ts). Renders nothing in the browser.
 import { PROTOCOL_VERSION } from '@roomcast/schema/protocol';
 import { isServer, NoHydration } from 'solid-js/web';
 import type { JoinResult } from './queries';
-import { signalingUrlOf, type EarlyRequest } from './signaling';
+import { signalingUrlOf, type EarlyRequest } from '@roomcast/client/signaling';
 
 /**
- * What a viewer's media session asks first (media-session.ts `#build`): sent by the early script as
+ * What a viewer's media session asks first (@roomcast/client's media-session.ts `#build`): sent by the early script as
  * soon as the room says media is ready, so the answers are usually there when the page's code runs.
  */
 const EARLY_MEDIA_REQUESTS: EarlyRequest[] = [

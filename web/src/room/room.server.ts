@@ -10,7 +10,7 @@ import type { PublicRoom, RoomJoin } from '~/server/api';
 import { readSessionToken } from '~/server/session';
 import { getRequestEvent } from 'solid-js/web';
 import { automaticGuestName, type AutoJoinRequest } from './auto-join';
-import type { RoomCredentials } from './signaling';
+import type { RoomCredentials } from '@roomcast/client/signaling';
 
 export type { PublicRoom };
 

@@ -34,18 +34,21 @@ const LIMIT_LABELS: Record<LimitName, string> = {
   viewers_per_room: 'viewers per room',
 };
 
-/** Throws `plan_limit` when adding `adding` more would exceed the plan's limit. */
+/**
+ * Throws `plan_limit` when adding `adding` more would exceed the plan's limit. Returns the count
+ * before the addition (null on an unlimited plan), for `emitUsageThreshold` after the insert.
+ */
 export async function assertWithinLimit(
   tx: Tx,
   organizationId: string,
   limit: LimitName,
   countExisting: () => Promise<number>,
   adding = 1,
-): Promise<void> {
+): Promise<number | null> {
   await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${organizationId}), hashtext(${limit}))`);
   const plan = await effectivePlan(tx, organizationId);
   const max = plan[LIMIT_COLUMNS[limit]];
-  if (max === null) return;
+  if (max === null) return null;
   const current = await countExisting();
   if (current + adding > max) {
     throw new ApiError(
@@ -55,6 +58,7 @@ export async function assertWithinLimit(
       { limit, max, current, plan: plan.id },
     );
   }
+  return current;
 }
 
 /** Host seats = members plus pending invitations whose role may go live (the `hosts` limit). */

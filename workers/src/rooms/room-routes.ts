@@ -106,7 +106,7 @@ roomRoutes.openapi(
     const room = await withOrganization(c.var.db, c.var.principal, org, 'room.manage', async (tx, access) => {
       await assertWorkspace(tx, org, input.workspaceId);
       if (input.recording) assertFeature(await effectivePlan(tx, org), 'recording');
-      await assertWithinLimit(tx, org, 'rooms', async () => {
+      const before = await assertWithinLimit(tx, org, 'rooms', async () => {
         const [row] = await tx.select({ n: count() }).from(rooms).where(and(eq(rooms.organizationId, org), isNull(rooms.deletedAt)));
         return row!.n;
       });
@@ -115,8 +115,7 @@ roomRoutes.openapi(
         .values({ organizationId: org, workspaceId: input.workspaceId, title: input.title, slug, visibility: input.visibility, recording: input.recording, createdBy: access.userId })
         .returning();
       await audit(tx, access, 'room.created', { type: 'room', id: created!.id });
-      const [live] = await tx.select({ n: count() }).from(rooms).where(and(eq(rooms.organizationId, org), isNull(rooms.deletedAt)));
-      const notify = await emitUsageThreshold(tx, org, 'rooms', live!.n - 1, live!.n);
+      const notify = await emitUsageThreshold(tx, org, 'rooms', before, (before ?? 0) + 1);
       return { created: created!, notify };
     })
       .then(async ({ created, notify }) => {

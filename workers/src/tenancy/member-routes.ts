@@ -14,6 +14,8 @@ import { ApiError, conflict, forbidden, isUniqueViolation, notFound } from '../e
 import { bearerSecurity, createRouter, OrgParam, orgParamWith, errorResponses, iso, jsonBody, jsonContent } from '../http.ts';
 import { assertWithinLimit, countHostSeats } from '../plans/limits.ts';
 import { organizationRoomIds, tellRoomsMemberChanged } from '../rooms/member-sync.ts';
+import { emitUsageThreshold } from '../webhooks/usage-threshold.ts';
+import { wakeWebhookDelivery } from '../webhooks/wake.ts';
 import { withOrganization, type OrganizationAccess } from './access.ts';
 import { audit } from './audit.ts';
 import { toOrganization } from './create-organization.ts';
@@ -39,9 +41,14 @@ const toInvitation = (i: typeof invitations.$inferSelect) => ({
 
 const isHostRole = (role: Role) => HOST_ROLES.includes(role);
 
-/** Hosts = members and pending invitations whose role may go live. */
-async function assertHostSeat(tx: Tx, organizationId: string) {
-  await assertWithinLimit(tx, organizationId, 'hosts', () => countHostSeats(tx, organizationId));
+/**
+ * Takes a host seat (members and pending invitations whose role may go live) for a change in this
+ * transaction: throws `plan_limit` when none is left, and logs usage.threshold when the seat taken
+ * reaches 80 % or 100 % of the plan's hosts. True when webhook delivery needs a wake-up after the commit.
+ */
+async function takeHostSeat(tx: Tx, organizationId: string): Promise<boolean> {
+  const before = await assertWithinLimit(tx, organizationId, 'hosts', () => countHostSeats(tx, organizationId));
+  return emitUsageThreshold(tx, organizationId, 'hosts', before, (before ?? 0) + 1);
 }
 
 /** Invitations waiting at once per organization: a team's worth, not a mailing list. */
@@ -124,10 +131,10 @@ memberRoutes.openapi(
   async (c) => {
     const { org, user } = c.req.valid('param');
     const { role } = c.req.valid('json');
-    const { member, roomIds } = await withOrganization(c.var.db, c.var.principal, org, 'member.manage', async (tx, access) => {
+    const { member, roomIds, notify } = await withOrganization(c.var.db, c.var.principal, org, 'member.manage', async (tx, access) => {
       const current = await findMember(tx, org, user);
       await assertMayChange(tx, access, current.role, role);
-      if (isHostRole(role) && !isHostRole(current.role)) await assertHostSeat(tx, org);
+      const notify = isHostRole(role) && !isHostRole(current.role) && (await takeHostSeat(tx, org));
       await tx.update(memberships).set({ role, updatedAt: new Date() }).where(eq(memberships.id, current.id));
       await audit(tx, access, 'member.role_changed', { type: 'user', id: user }, { from: current.role, to: role });
       const [row] = await tx
@@ -135,8 +142,9 @@ memberRoutes.openapi(
         .from(memberships)
         .innerJoin(users, eq(users.id, memberships.userId))
         .where(eq(memberships.id, current.id));
-      return { member: row!, roomIds: current.role === role ? [] : await organizationRoomIds(tx, org) };
+      return { member: row!, roomIds: current.role === role ? [] : await organizationRoomIds(tx, org), notify };
     });
+    if (notify) await wakeWebhookDelivery(org);
     await tellRoomsMemberChanged(c.env, roomIds, user, role);
     return c.json({ ...member, joinedAt: member.joinedAt.toISOString() }, 200);
   },
@@ -218,7 +226,7 @@ memberRoutes.openapi(
         .innerJoin(users, eq(users.id, memberships.userId))
         .where(and(eq(memberships.organizationId, org), eq(users.email, input.email)));
       if (existing) throw conflict(`${input.email} is already a member`, 'already_member');
-      if (isHostRole(input.role)) await assertHostSeat(tx, org);
+      const notify = isHostRole(input.role) && (await takeHostSeat(tx, org));
       // Expired pending invitations are retired, not kept forever (the pending list stays bounded).
       await tx
         .update(invitations)
@@ -238,13 +246,14 @@ memberRoutes.openapi(
         .returning();
       await audit(tx, access, 'member.invited', { type: 'invitation', id: row!.id }, { email: input.email, role: input.role });
       const [organization] = await tx.select({ name: organizations.name }).from(organizations).where(eq(organizations.id, org));
-      return { row: row!, organizationName: organization!.name };
+      return { row: row!, organizationName: organization!.name, notify };
     }).catch((error: unknown) => {
       if (isUniqueViolation(error, 'invitations_pending_email_key')) {
         throw conflict(`${input.email} already has a pending invitation`, 'already_invited');
       }
       throw error;
     });
+    if (invitation.notify) await wakeWebhookDelivery(org);
     const base = c.var.config.publicUrl ?? new URL(c.req.url).origin;
     // The invitee gets the web app's invitation page by mail; the dashboard still shows the link.
     const inviterName = c.var.principal?.kind === 'user' ? c.var.principal.name : 'An administrator';

@@ -5,6 +5,8 @@ import { rooms, workspaces } from '@roomcast/schema/db';
 import { conflict, isUniqueViolation, notFound } from '../errors.ts';
 import { bearerSecurity, createRouter, OrgParam, orgParamWith, errorResponses, jsonBody, jsonContent } from '../http.ts';
 import { assertWithinLimit } from '../plans/limits.ts';
+import { emitUsageThreshold } from '../webhooks/usage-threshold.ts';
+import { wakeWebhookDelivery } from '../webhooks/wake.ts';
 import { isUuid } from '../auth/tokens.ts';
 import { withOrganization } from './access.ts';
 import { audit } from './audit.ts';
@@ -60,15 +62,16 @@ workspaceRoutes.openapi(
     const input = c.req.valid('json');
     const slug = input.slug ?? slugify(input.name);
     const created = await withOrganization(c.var.db, c.var.principal, org, 'workspace.manage', async (tx, access) => {
-      await assertWithinLimit(tx, org, 'workspaces', async () => {
+      const before = await assertWithinLimit(tx, org, 'workspaces', async () => {
         const [row] = await tx.select({ n: count() }).from(workspaces).where(eq(workspaces.organizationId, org));
         return row!.n;
       });
       const [workspace] = await tx.insert(workspaces).values({ organizationId: org, name: input.name, slug }).returning();
       await audit(tx, access, 'workspace.created', { type: 'workspace', id: workspace!.id });
-      return workspace!;
+      return { workspace: workspace!, notify: await emitUsageThreshold(tx, org, 'workspaces', before, (before ?? 0) + 1) };
     }).catch((error: unknown) => slugTaken(error, slug));
-    return c.json(toWorkspace(created), 201);
+    if (created.notify) await wakeWebhookDelivery(org);
+    return c.json(toWorkspace(created.workspace), 201);
   },
 );
 

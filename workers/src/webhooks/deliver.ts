@@ -9,6 +9,7 @@ import { auditLog, webhookAttempts, webhookDeliveries, webhookEndpoints } from '
 import type { Config } from '../config.ts';
 import { Database } from '../db/database.ts';
 import { parseRetryAfter, retryDelayMs } from './retry-schedule.ts';
+import { isSealed, openWebhookSecret, sealWebhookSecret } from './secret-box.ts';
 import { signatureHeader } from './signing.ts';
 import { checkWebhookUrl } from './url-policy.ts';
 
@@ -38,7 +39,7 @@ export async function deliverDue(config: Config, organizationId: string): Promis
     const byEndpoint = Map.groupBy(due, (r) => r.delivery.endpointId);
     await Promise.all(
       [...byEndpoint.values()].map(async (rows) => {
-        let endpoint = rows[0]!.endpoint;
+        let endpoint = await sealPlainSecrets(db, config, rows[0]!.endpoint);
         for (const { delivery } of rows) endpoint = await attempt(db, config, endpoint, delivery);
       }),
     );
@@ -52,6 +53,20 @@ export async function deliverDue(config: Config, organizationId: string): Promis
   } finally {
     await db.close();
   }
+}
+
+/** An endpoint saved before secrets were sealed at rest gets them sealed now (secret-box.ts). */
+async function sealPlainSecrets(db: Database, config: Config, endpoint: Endpoint): Promise<Endpoint> {
+  const plain = (stored: string | null): stored is string => stored !== null && !isSealed(stored);
+  if (!plain(endpoint.secret) && !plain(endpoint.previousSecret)) return endpoint;
+  const keys = config.webhooks.secretKeys;
+  const seal = (stored: string | null) => (plain(stored) ? sealWebhookSecret(keys, endpoint.id, stored) : Promise.resolve(stored));
+  const [secret, previousSecret] = await Promise.all([seal(endpoint.secret), seal(endpoint.previousSecret)]);
+  const [row] = await db.scoped({ organizationId: endpoint.organizationId }, (tx) =>
+    // Only if no one changed them meanwhile (a rotation seals on its own).
+    tx.update(webhookEndpoints).set({ secret: secret!, previousSecret }).where(and(eq(webhookEndpoints.id, endpoint.id), eq(webhookEndpoints.secret, endpoint.secret))).returning(),
+  );
+  return row ?? endpoint;
 }
 
 type Outcome =
@@ -130,8 +145,15 @@ async function send(config: Config, endpoint: Endpoint, delivery: Delivery): Pro
   }
   const body = JSON.stringify(delivery.payload);
   const timestamp = Math.floor(Date.now() / 1000);
-  const secrets = [endpoint.secret];
-  if (endpoint.previousSecret && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt.getTime() > Date.now()) secrets.push(endpoint.previousSecret);
+  const stored = [endpoint.secret];
+  if (endpoint.previousSecret && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt.getTime() > Date.now()) stored.push(endpoint.previousSecret);
+  let secrets: string[];
+  try {
+    secrets = await Promise.all(stored.map((s) => openWebhookSecret(config.webhooks.secretKeys, endpoint.id, s)));
+  } catch (error) {
+    // A key missing from WEBHOOK_SECRET_KEYS is the operator's to fix: keep the delivery for later.
+    return { kind: 'retry', status: null, error: (error as Error).message, retryAfterMs: null };
+  }
   try {
     const response = await fetch(verdict.url, {
       method: 'POST',

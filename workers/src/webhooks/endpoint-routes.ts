@@ -12,6 +12,7 @@ import { assertFeature, effectivePlan } from '../plans/limits.ts';
 import { withOrganization } from '../tenancy/access.ts';
 import { audit } from '../tenancy/audit.ts';
 import type { WebhookConfig } from '../config.ts';
+import { openWebhookSecret, sealWebhookSecret } from './secret-box.ts';
 import { generateWebhookSecret } from './signing.ts';
 import { checkWebhookUrl } from './url-policy.ts';
 
@@ -84,6 +85,9 @@ webhookEndpointRoutes.openapi(
     const { org } = c.req.valid('param');
     const input = c.req.valid('json');
     const secret = generateWebhookSecret();
+    // The id is chosen here: the sealed secret is bound to it.
+    const endpointId = crypto.randomUUID();
+    const sealed = await sealWebhookSecret(c.var.config.webhooks.secretKeys, endpointId, secret);
     const endpoint = await withOrganization(c.var.db, c.var.principal, org, 'webhook.manage', async (tx, access) => {
       assertFeature(await effectivePlan(tx, org), 'apiAccess');
       const url = await assertUrlAllowed(input.url, c.var.config.webhooks);
@@ -91,7 +95,7 @@ webhookEndpointRoutes.openapi(
       if (existing >= MAX_ENDPOINTS) throw new ApiError(409, 'too_many_webhook_endpoints', `An organization has at most ${MAX_ENDPOINTS} webhook endpoints`);
       const [row] = await tx
         .insert(webhookEndpoints)
-        .values({ organizationId: org, url, description: input.description ?? '', events: [...new Set(input.events)], secret })
+        .values({ id: endpointId, organizationId: org, url, description: input.description ?? '', events: [...new Set(input.events)], secret: sealed })
         .returning();
       await audit(tx, access, 'webhook_endpoint.created', { type: 'webhook_endpoint', id: row!.id }, { url, events: row!.events });
       return row!;
@@ -170,9 +174,12 @@ webhookEndpointRoutes.openapi(
     const row = await withOrganization(c.var.db, c.var.principal, org, 'webhook.manage', async (tx, access) => {
       const current = await findEndpoint(tx, org, id);
       const now = new Date();
+      // Both sealed under the current first key (the previous one may be a plain secret from before sealing, or under an older key).
+      const keys = c.var.config.webhooks.secretKeys;
+      const previousSecret = await sealWebhookSecret(keys, id, await openWebhookSecret(keys, id, current.secret));
       const [updated] = await tx
         .update(webhookEndpoints)
-        .set({ secret, previousSecret: current.secret, previousSecretExpiresAt: new Date(now.getTime() + ROTATION_OVERLAP_MS), updatedAt: now })
+        .set({ secret: await sealWebhookSecret(keys, id, secret), previousSecret, previousSecretExpiresAt: new Date(now.getTime() + ROTATION_OVERLAP_MS), updatedAt: now })
         .where(eq(webhookEndpoints.id, id))
         .returning();
       await audit(tx, access, 'webhook_endpoint.secret_rotated', { type: 'webhook_endpoint', id });

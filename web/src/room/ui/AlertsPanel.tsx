@@ -3,7 +3,7 @@ import { createSignal, For, Show } from 'solid-js';
 import { ALERT_KINDS } from '@roomcast/schema/protocol';
 
 type AlertKind = (typeof ALERT_KINDS)[number];
-import type { RoomClient, RoomViewState } from '../room-client';
+import type { RoomClient, RoomViewState } from '@roomcast/client';
 
 const KIND_CLASS: Record<AlertKind, string> = {
   info: 'bg-sky-50 text-sky-800 ring-sky-200',

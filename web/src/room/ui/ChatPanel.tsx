@@ -1,6 +1,6 @@
 // Chat: plain text only. Solid renders text as text nodes, so a message is never HTML.
 import { createEffect, createSignal, For, Show } from 'solid-js';
-import type { RoomClient, RoomViewState } from '../room-client';
+import type { RoomClient, RoomViewState } from '@roomcast/client';
 
 export function ChatPanel(props: { state: RoomViewState; client: RoomClient }) {
   const [text, setText] = createSignal('');

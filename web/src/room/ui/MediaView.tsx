@@ -1,7 +1,7 @@
 // A <video> for one track (or a local preview), telling the media session which simulcast layer
 // suits its size as the layout changes (ResizeObserver).
 import { createEffect, onCleanup, onMount } from 'solid-js';
-import { spatialLayerFor } from '../media-session';
+import { spatialLayerFor } from '@roomcast/client';
 
 export function MediaView(props: {
   track: MediaStreamTrack | undefined;

@@ -1,7 +1,7 @@
 // Who is here, raised hands first; moderation actions for roles that hold the `moderate` grant.
 import { For, Show } from 'solid-js';
 import type { Participant } from '@roomcast/schema/protocol';
-import type { RoomClient, RoomViewState } from '../room-client';
+import type { RoomClient, RoomViewState } from '@roomcast/client';
 
 export function ParticipantsPanel(props: { state: RoomViewState; client: RoomClient }) {
   const moderate = () => props.state.self?.grants.includes('moderate') ?? false;

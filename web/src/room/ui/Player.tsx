@@ -2,7 +2,7 @@
 // screen is shared), the room's audio behind an explicit unmute (browsers refuse to autoplay
 // sound), fullscreen, and the waiting / live / reconnecting / ended states over the picture.
 import { createEffect, createSignal, onCleanup, onMount, Show } from 'solid-js';
-import type { RoomClient, RoomViewState } from '../room-client';
+import type { RoomClient, RoomViewState } from '@roomcast/client';
 import { MediaView } from './MediaView';
 import { RecBadge, RoomBadge } from './RoomBadge';
 

@@ -1,5 +1,5 @@
 import { Show } from 'solid-js';
-import type { RoomPhase } from '../room-client';
+import type { RoomPhase } from '@roomcast/client';
 
 const LOOK: Record<RoomPhase, { text: string; class: string }> = {
   connecting: { text: 'Connecting', class: 'bg-slate-200 text-slate-700' },

@@ -1,6 +1,6 @@
 // The panels beside the video: alerts, raise hand, room moderation (slow mode, chat off), people, chat.
 import { For, Show } from 'solid-js';
-import type { RoomClient, RoomViewState } from '../room-client';
+import type { RoomClient, RoomViewState } from '@roomcast/client';
 import { AlertsPanel } from './AlertsPanel';
 import { ChatPanel } from './ChatPanel';
 import { ParticipantsPanel } from './ParticipantsPanel';

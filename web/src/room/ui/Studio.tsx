@@ -2,6 +2,7 @@
 // preview, Go live (opens the session through the BFF and publishes: camera as 3-layer simulcast)
 // and End, the connection status, and the room's panels.
 import { createEffect, createMemo, createSignal, For, on, onCleanup, onMount, Show } from 'solid-js';
+import { captureTrack } from '@roomcast/client';
 import type { MediaSource } from '@roomcast/schema/protocol';
 import { endRoom, rejoinRoom, startRoom } from '../queries';
 import type { PublicRoom } from '../queries';
@@ -32,12 +33,7 @@ export function Studio(props: { room: PublicRoom }) {
   onCleanup(stopAll);
 
   async function capture(source: 'camera' | 'microphone', deviceId?: string) {
-    const constraints: MediaStreamConstraints =
-      source === 'camera'
-        ? { video: { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 }, ...(deviceId ? { deviceId: { exact: deviceId } } : {}) } }
-        : { audio: { echoCancellation: true, noiseSuppression: true, ...(deviceId ? { deviceId: { exact: deviceId } } : {}) } };
-    const stream = await navigator.mediaDevices.getUserMedia(constraints);
-    const track = source === 'camera' ? stream.getVideoTracks()[0]! : stream.getAudioTracks()[0]!;
+    const track = await captureTrack(source, { deviceId });
     tracks()[source]?.stop();
     track.enabled = !muted()[source];
     setTracks({ ...tracks(), [source]: track });
@@ -131,8 +127,7 @@ export function Studio(props: { room: PublicRoom }) {
       return;
     }
     try {
-      const stream = await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: { ideal: 15 } }, audio: false });
-      const track = stream.getVideoTracks()[0]!;
+      const track = await captureTrack('screen');
       track.addEventListener('ended', () => void toggleScreen());
       setTracks({ ...tracks(), screen: track });
       if (client()?.media) await client()!.publish('screen', track);

@@ -7,7 +7,7 @@ import { automaticGuestName } from '../auto-join';
 import { takeJoin } from '../early-join';
 import { joinRoom } from '../queries';
 import type { PublicRoom } from '../queries';
-import type { RoomCredentials } from '../signaling';
+import type { RoomCredentials } from '@roomcast/client';
 import { Player } from './Player';
 import { RoomSidebar } from './RoomSidebar';
 import { useRoom } from './use-room';

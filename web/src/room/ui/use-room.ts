@@ -1,7 +1,7 @@
 // Solid glue for RoomClient: one client per page, its state as a signal, a clean leave on unmount.
 // The client (mediasoup-client, WebSocket) is loaded in the browser only.
 import { createSignal, onCleanup, type Accessor } from 'solid-js';
-import type { RoomClient, RoomClientOptions, RoomViewState } from '../room-client';
+import type { RoomClient, RoomClientOptions, RoomViewState } from '@roomcast/client';
 
 export interface RoomConnection {
   state: Accessor<RoomViewState | undefined>;
@@ -18,8 +18,8 @@ declare global {
 }
 
 /** The room client's code (mediasoup-client, protocol schemas): fetched as soon as a room page mounts. */
-let roomClientModule: Promise<typeof import('../room-client')> | undefined;
-const loadRoomClient = () => (roomClientModule ??= import('../room-client'));
+let roomClientModule: Promise<typeof import('@roomcast/client')> | undefined;
+const loadRoomClient = () => (roomClientModule ??= import('@roomcast/client'));
 // In the browser, start as soon as this module runs (it arrives with the room UI's chunk).
 if (typeof window !== 'undefined') void loadRoomClient();
 
@@ -41,7 +41,7 @@ export function useRoom(): RoomConnection {
         c.subscribe((s) => setState(() => s));
         setState(() => c.state);
         setClient(() => c);
-        window.__roomcast = { client: c, state: () => c.state, videoStats: () => c.media?.inboundVideoStats() ?? Promise.resolve([]) };
+        window.__roomcast = { client: c, state: () => c.state, videoStats: () => c.videoStats() };
         return c.connect();
       })();
       return opened;

@@ -6,7 +6,8 @@ import { CLOSE_CODES, PROTOCOL_VERSION, ProtocolError } from '@roomcast/schema/p
 import { grantsFor, HOST_ROLES } from '@roomcast/schema';
 import { isGuestIdentity } from '../identities.ts';
 import { verifyRoomToken, type RoomTokenClaims } from '../room-token.ts';
-import { currentClaims, seatRefusal } from './admission.ts';
+import { thresholdsCrossed } from '../../webhooks/usage-threshold.ts';
+import { currentClaims, isHostRole, seatRefusal } from './admission.ts';
 import { send, type MessageOf } from './connection.ts';
 import { MAX_GUESTS_PER_CLIENT } from './guest-clients.ts';
 import { finishLeave } from './leaving.ts';
@@ -60,7 +61,8 @@ export async function hello(room: LiveRoom, ws: WebSocket, hello: MessageOf<'hel
     room.sockets.closeSocketsOf(existing.identity, CLOSE_CODES.replaced, 'replaced');
     finishLeave(room, existing, 'replaced', now);
   }
-  const full = seatRefusal(limit, claims, { hosts: room.presence.countRoles(HOST_ROLES), total: room.presence.count() });
+  const seated = { hosts: room.presence.countRoles(HOST_ROLES), total: room.presence.count() };
+  const full = seatRefusal(limit, claims, seated);
   if (full) throw full;
   if (guestFps.length > 0 && room.guests.presentFrom(guestFps) >= MAX_GUESTS_PER_CLIENT) {
     throw new ProtocolError('room_full', `At most ${MAX_GUESTS_PER_CLIENT} guests from one network may be in this room`, CLOSE_CODES.policy);
@@ -86,6 +88,15 @@ export async function hello(room: LiveRoom, ws: WebSocket, hello: MessageOf<'hel
     role: claims.role,
     joinedAt: now,
   });
+  const sessionId = room.state.meta.session_id;
+  if (!isHostRole(claims.role) && limit.max !== null && sessionId) {
+    const viewers = seated.total - seated.hosts + 1;
+    for (const threshold of thresholdsCrossed(limit.max, viewers - 1, viewers)) {
+      room.usage.thresholdReached(claims.organizationId, sessionId, {
+        limit: 'viewers_per_room', threshold, used: viewers, max: limit.max, plan: limit.planId, room: { id: roomId, sessionId },
+      });
+    }
+  }
   admit(room, ws, claims, row, false, now);
   room.presenceBroadcast.send({ type: 'participant.joined', participant: toParticipant(row), participantCount: room.presence.count() }, row.role, ws);
   room.flushUsage();

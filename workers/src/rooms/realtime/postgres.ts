@@ -13,6 +13,7 @@ import { endLiveSession } from '../room-session-end.ts';
 import { wakeWebhookDelivery } from '../../webhooks/wake.ts';
 
 export interface ViewerLimit {
+  planId: string;
   planName: string;
   /** Viewers (and every other role that may not go live) per room; null: unlimited. */
   max: number | null;
@@ -34,7 +35,7 @@ export class PlanCache {
       const db = new Database(this.config);
       try {
         const plan = await db.scoped({ organizationId }, (tx) => effectivePlan(tx, organizationId));
-        const limit = { planName: plan.name, max: plan.maxViewersPerRoom, hosts: plan.maxHosts };
+        const limit = { planId: plan.id, planName: plan.name, max: plan.maxViewersPerRoom, hosts: plan.maxHosts };
         this.#cached = { organizationId, limit, at: Date.now() };
         return limit;
       } finally {

@@ -3,10 +3,12 @@
 // join never waits on Postgres and a failed write is retried by the alarm instead of lost.
 // The participant.joined/left webhook events are logged in the same transaction as the rows they
 // describe, in the outbox's order, and only for rows this flush actually wrote (a retried flush
-// logs nothing twice).
+// logs nothing twice). usage.threshold for viewers per room goes through the same outbox (queued
+// once per room session and threshold).
 import { sql as dsql } from 'drizzle-orm';
 import { participantSessions } from '@roomcast/schema/db';
 import type { Role } from '@roomcast/schema';
+import type { WebhookEventData } from '@roomcast/schema/api';
 import type { Config } from '../../config.ts';
 import { Database } from '../../db/database.ts';
 import { emitWebhookEvent } from '../../webhooks/events.ts';
@@ -38,7 +40,7 @@ interface LeftRow extends Record<string, unknown> {
 
 interface OutboxRow extends Record<string, SqlStorageValue> {
   seq: number;
-  kind: 'join' | 'leave';
+  kind: 'join' | 'leave' | 'threshold';
   usage_id: string;
   organization_id: string;
   payload: string;
@@ -55,6 +57,20 @@ export class UsageOutbox {
     sql.exec(`CREATE TABLE IF NOT EXISTS usage_outbox (
       seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, usage_id TEXT NOT NULL,
       organization_id TEXT NOT NULL, payload TEXT NOT NULL)`);
+    sql.exec(`CREATE TABLE IF NOT EXISTS usage_thresholds_sent (
+      session_id TEXT NOT NULL, lim TEXT NOT NULL, threshold INTEGER NOT NULL, PRIMARY KEY (session_id, lim, threshold))`);
+  }
+
+  /** Queues usage.threshold for a per-room limit, once per room session, limit and threshold. */
+  thresholdReached(organizationId: string, sessionId: string, data: WebhookEventData<'usage.threshold'>): void {
+    const inserted = this.sql.exec(`INSERT OR IGNORE INTO usage_thresholds_sent (session_id, lim, threshold) VALUES (?, ?, ?)`, sessionId, data.limit, data.threshold);
+    if (inserted.rowsWritten === 0) return;
+    this.sql.exec(
+      `INSERT INTO usage_outbox (kind, usage_id, organization_id, payload) VALUES ('threshold', ?, ?, ?)`,
+      crypto.randomUUID(),
+      organizationId,
+      JSON.stringify(data),
+    );
   }
 
   joined(row: JoinRow): void {
@@ -148,6 +164,8 @@ export class UsageOutbox {
                 participant: { id: j.id, identity: j.identity, name: j.name, role: j.role, userId: j.userId },
                 joinedAt: new Date(j.joinedAt).toISOString(),
               }, new Date(j.joinedAt));
+            } else if (row.kind === 'threshold') {
+              made += await emitWebhookEvent(tx, organizationId, 'usage.threshold', JSON.parse(row.payload) as WebhookEventData<'usage.threshold'>);
             } else if (row.kind === 'leave' && left.has(row.usage_id)) {
               const l = left.get(row.usage_id)!;
               const { reason } = JSON.parse(row.payload) as { reason?: string };

@@ -1,4 +1,4 @@
-// Fuzzes the browser's receiver (web/src/room/signaling.ts SignalingClient) with 10,000 frames
+// Fuzzes the browser's receiver (@roomcast/client's signaling.ts SignalingClient) with 10,000 frames
 // from a stand-in room over a real WebSocket (the shared generator in schema/test/support). Every
 // frame the channel decoder refuses is dropped with one warning, every valid one reaches the page
 // as exactly one validated event (responses settle requests instead), nothing throws, and
@@ -11,7 +11,7 @@ import { WebSocketServer, type WebSocket as ServerSocket } from 'ws';
 import { decodeFrame, ServerMessage } from '@roomcast/schema/protocol';
 import { ROOM_TO_CLIENT } from '../../../schema/test/support/fuzz-directions.ts';
 import { FUZZ_FRAMES, fuzzFrames } from '../../../schema/test/support/fuzz-frames.ts';
-import { SignalingClient } from '../../src/room/signaling.ts';
+import { SignalingClient } from '../src/signaling.ts';
 import { collectUncaught } from '../../../schema/test/support/uncaught.ts';
 import { welcomeFrame } from '../../../schema/test/support/room-frames.ts';
 

@@ -1,7 +1,7 @@
 // "Media is rebuilding" has one owner, the media session: the room's `media.reset` starts it, the
 // room's next `media.status` ready (or a fresh socket) ends it. The room client only reads it.
 import { describe, expect, it } from 'vitest';
-import { MediaSession } from '../../src/room/media-session.ts';
+import { MediaSession } from '../src/media-session.ts';
 
 /** A room that never answers: the session's start stays in flight, nothing else happens. */
 const session = () => new MediaSession({ request: () => new Promise<never>(() => {}), selfIdentity: 'me', receive: true, publish: false });

@@ -1,7 +1,9 @@
 // One participant's view of a room: the signaling socket, the media session and the room state
-// built from validated frames (participants, chat, alerts, room settings, what is live). The Solid
-// pages subscribe to `state`; everything they do goes through the methods here.
-import type { Alert, ChatMessage, ClientMessageInput, MediaSource, Participant, RoomState, ServerMessage } from '@roomcast/schema/protocol';
+// built from validated frames (participants, chat, alerts, room settings, what is live). The web
+// app's Solid pages subscribe to `state`, and so can any page using the SDK; everything they do
+// goes through the methods here. `on(type, ...)` hands out the room's events, typed.
+import type { Alert, ChatMessage, ClientMessageInput, MediaSource, Participant, RoomState, ServerMessage, ServerMessageOf } from '@roomcast/schema/protocol';
+import { captureTrack, type CaptureOptions } from './capture';
 import { MediaSession, type MediaSnapshot } from './media-session';
 import { SignalingClient, type ClosedInfo, type ConnectionState, type RoomCredentials } from './signaling';
 
@@ -53,6 +55,8 @@ export class RoomClient {
   state: RoomViewState;
   readonly #receive: boolean;
   #listeners = new Set<(state: RoomViewState) => void>();
+  /** Settles at the first welcome (media can be published from then on) or when the room closes first. */
+  readonly #ready: Promise<void>;
 
   constructor(options: RoomClientOptions) {
     this.#receive = options.receive ?? true;
@@ -92,6 +96,11 @@ export class RoomClient {
         alerts: welcome.pinnedAlerts,
       });
     });
+    this.#ready = new Promise((resolve, reject) => {
+      this.signaling.on('welcome', () => resolve());
+      this.signaling.on('closed', (closed) => reject(new Error(closed.message)));
+    });
+    this.#ready.catch(() => {}); // nobody may wait for it
     this.signaling.on('message', (m) => this.#onMessage(m));
     this.signaling.on('state', (connection) => this.#update({ connection }));
     this.signaling.on('closed', (closed) => {
@@ -103,6 +112,21 @@ export class RoomClient {
   connect(): this {
     this.signaling.connect();
     return this;
+  }
+
+  /** Resolves once the room has welcomed this participant; rejects if it refused or ended first. */
+  ready(): Promise<void> {
+    return this.#ready;
+  }
+
+  /**
+   * Every validated frame of one type the room sends (`chat.message`, `alert.posted`,
+   * `participant.joined`, `room.ended`, `media.producer_added`...), typed by `type`.
+   */
+  on<T extends ServerMessage['type']>(type: T, listener: (message: ServerMessageOf<T>) => void): () => void {
+    return this.signaling.on('message', (m) => {
+      if (m.type === type) listener(m as ServerMessageOf<T>);
+    });
   }
 
   subscribe(listener: (state: RoomViewState) => void): () => void {
@@ -182,12 +206,43 @@ export class RoomClient {
     return this.send({ type: 'chat.send', text, clientId: crypto.randomUUID() });
   }
 
+  /** Posts an alert (the `alerts` grant): a trade call, a warning, pinned or not. */
+  postAlert(alert: Omit<Extract<ClientMessageInput, { type: 'alert.post' }>, 'type' | 'id'>): boolean {
+    return this.send({ type: 'alert.post', ...alert });
+  }
+
   can(grant: string): boolean {
     return this.state.self?.grants.includes(grant) ?? false;
   }
 
+  /** Publishes (or replaces) the track for `source`; before the welcome it does nothing (see `publishSource`). */
   publish(source: MediaSource, track: MediaStreamTrack) {
     return this.media?.publish(source, track);
+  }
+
+  /**
+   * Captures `source` from the browser (camera, microphone or screen), waits for the room's welcome
+   * and publishes it (the camera as 3-layer simulcast). Returns the track: stop it to unpublish.
+   */
+  async publishSource(source: MediaSource, options: CaptureOptions = {}): Promise<MediaStreamTrack> {
+    const track = await captureTrack(source, options);
+    await this.ready();
+    if (!this.can('publish')) {
+      track.stop();
+      throw new Error('This room token may not publish');
+    }
+    await this.media!.publish(source, track);
+    return track;
+  }
+
+  /** Asks for the simulcast layer (0 = quarter, 1 = half, 2 = full resolution) of what `source` this participant receives. */
+  setPreferredLayer(source: MediaSource, spatialLayer: number): void {
+    this.media?.setPreferredLayer(source, spatialLayer);
+  }
+
+  /** Inbound video per received producer: frames decoded and width (what a player shows). */
+  videoStats() {
+    return this.media?.inboundVideoStats() ?? Promise.resolve([]);
   }
 
   leave(): void {
