@@ -71,7 +71,7 @@ export const projects: TestProjectInlineConfiguration[] = [
     },
   }),
   // The product in a real browser (`npm run test:e2e`): web/test/e2e against the full local stack
-  // (scripts/dev.ts on ports 38787/38789/38079/33000, database roomcast_e2e), started once per run.
+  // (scripts/dev.ts on ports 23787/23789/23079/23000, database roomcast_e2e), started once per run.
   defineProject({
     test: {
       name: 'e2e',
@@ -83,7 +83,7 @@ export const projects: TestProjectInlineConfiguration[] = [
     },
   }),
   // The media fleet end to end (`npm run test:fleet`): wrangler dev, media node processes and
-  // WebRTC bots on its own ports (28787/28789/28079, RTC 41000-41100), database roomcast_fleet_it.
+  // WebRTC bots on its own ports (28787/28789/28079, RTC 21000-21100), database roomcast_fleet_it.
   defineProject({
     test: {
       name: 'fleet',

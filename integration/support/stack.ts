@@ -24,8 +24,8 @@ export const PORTS = {
   neonProxy: num('FLEET_IT_NEON_PROXY_PORT', 28789),
   upstash: num('FLEET_IT_UPSTASH_PORT', 28079),
   inspector: num('FLEET_IT_INSPECTOR_PORT', 28229),
-  /** RTC ports of the media nodes: 10 per node from here (41000-41100). */
-  rtcBase: num('FLEET_IT_RTC_BASE', 41000),
+  /** RTC ports of the media nodes: 10 per node from here (21000-21100). */
+  rtcBase: num('FLEET_IT_RTC_BASE', 21000),
 };
 const ADMIN_DATABASE_URL = env.FLEET_IT_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/roomcast_fleet_it';
 const SECRETS = {
