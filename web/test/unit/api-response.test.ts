@@ -50,7 +50,7 @@ describe('API response validation', () => {
   it('turns a mismatching body into bad_api_response, logged with the route but not the body', async () => {
     const log = vi.spyOn(console, 'error').mockImplementation(() => {});
     // The user is missing its name and the room answer carries no join token.
-    const me = { user: { id: ROOM.id, email: 'a@b.example', createdAt: ROOM.createdAt }, organizations: [] };
+    const me = { user: { id: ROOM.id, email: 'a@b.example', emailVerified: true, createdAt: ROOM.createdAt }, organizations: [] };
     const error = await failure(readApiResponse('GET', '/auth/me', json(me), MeResponse));
     expect(error).toMatchObject({ status: 502, code: BAD_API_RESPONSE });
     expect(error.message).toMatch(/something went wrong/i);
