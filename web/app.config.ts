@@ -22,7 +22,10 @@ export default defineConfig({
  * its own route chunk, instead of ~20 small shared chunks (each a request before anything runs).
  * The room pages' route modules, the room client (@roomcast/client), mediasoup-client and the protocol schemas form
  * one `room` chunk: the server preloads it with the viewer/host route, so the player's code
- * arrives in the first wave; the dashboard never loads it.
+ * arrives in the first wave; the dashboard never loads it. Keep it so: an app-side module that
+ * imports anything of the room chunk as a value (a schema used only in a type needs `import type`)
+ * makes the app chunk import the room chunk, which then reads the app chunk's exports (ROLES)
+ * before they exist, and every page's script stops with "Cannot access ... before initialization".
  */
 function clientChunk(id: string): string | undefined {
   if (/\.css($|\?)/.test(id)) return undefined;
@@ -37,4 +40,4 @@ function clientChunk(id: string): string | undefined {
 const ROOM_MODULES =
   /\/node_modules\/(mediasoup-client|sdp-transform|h264-profile-level-id|awaitqueue|debug|ms|supports-color|events-alias|fake-mediastreamtrack|zod)\/|\/schema\/src\/(protocol|api)\/|\/sdk\/client\/src\/|\/web\/src\/room\/ui\//;
 const APP_MODULES =
-  /\/node_modules\/(solid-js|@solidjs|seroval|seroval-plugins|vinxi)\/|^\0vite\/|\/web\/src\/(components|dashboard|account|billing|app\.tsx|entry-client)|\/web\/src\/room\/(queries|early-join|room\.server)\.ts|\/schema\/src\/(index|permissions|plans)\.ts/;
+  /\/node_modules\/(solid-js|@solidjs|seroval|seroval-plugins|vinxi)\/|^\0vite\/|\/web\/src\/(components|dashboard|account|billing|app\.tsx|entry-client)|\/web\/src\/room\/(queries|early-join|room\.server)\.ts|\/schema\/src\/(index|permissions|plans|webhook-events)\.ts/;

@@ -1,8 +1,8 @@
 'use server';
 // Server recordings of an organization through the API: the VOD library and one recording with
 // its presigned playback URL (valid a few minutes: fetched when the player opens, never stored).
-import { z } from 'zod';
-import { Recording, RecordingWithPlayback } from '@roomcast/schema/api';
+import type { z } from 'zod';
+import type { Recording, RecordingWithPlayback } from '@roomcast/schema/api';
 import { api, apiPath } from '~/server/api';
 import { RecordingList, RecordingResponse, RoomList } from '~/server/api-responses';
 import { failure } from '~/server/forms';
