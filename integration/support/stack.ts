@@ -214,6 +214,9 @@ export async function rest(url: string, method: string, path: string, body?: unk
 }
 
 /** A new account's public room, started: the host's join and a way to join viewers. */
+/** Marks a fleet stack account's address verified, as scripted stacks do (verified-email-fixture.ts). */
+export const markVerified = (email: string) => markEmailsVerified(ADMIN_DATABASE_URL, [email]);
+
 export async function liveRoom(url: string, title: string) {
   const signup = await rest(url, 'POST', '/auth/signup', {
     email: `host-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.test`,
@@ -222,7 +225,7 @@ export async function liveRoom(url: string, title: string) {
     organizationName: title,
   });
   const org = signup.organization.id as string;
-  await markEmailsVerified(ADMIN_DATABASE_URL, [signup.user.email]);
+  await markVerified(signup.user.email);
   const { workspaces } = await rest(url, 'GET', `/organizations/${org}/workspaces`, undefined, signup.token);
   const slug = `${title.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-${Date.now()}`;
   const room = await rest(url, 'POST', `/organizations/${org}/rooms`, { workspaceId: workspaces[0].id, title, slug, visibility: 'public' }, signup.token);
