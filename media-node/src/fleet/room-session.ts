@@ -4,7 +4,7 @@
 import WebSocket from 'ws';
 import { decodeFrame, FLEET_PROTOCOL_VERSION, ProtocolError, MAX_NODE_FRAME_BYTES, MediaSlots, NODE_REQUESTS, RoomToNode, type MediaObjectKind, type NodeMethod, type NodeToRoom, type RtpCapabilities as RtpCapabilitiesWire } from '@roomcast/schema/protocol';
 import { EngineError } from '../engine/errors.ts';
-import type { Consumer, EngineWorker, PipeTransport, Producer, Router, RtpCodecCapability, Transport, WebRtcTransport } from '../engine/types.ts';
+import type { Consumer, EngineWorker, PipeTransport, PlainTransport, Producer, Router, RtpCodecCapability, Transport, WebRtcTransport } from '../engine/types.ts';
 import type { Logger } from '../log.ts';
 import { RouterSpread } from './router-spread.ts';
 
@@ -64,6 +64,8 @@ export class RoomSession {
   readonly #spread: RouterSpread;
   /** Pipes to other nodes' routers of this room, and the pipe consumers feeding them. */
   readonly #pipes = new Map<string, PipeTransport>();
+  /** Plain transports taking RTMP encoders' RTP (relayed by whichever node holds the connection). */
+  readonly #plains = new Map<string, PlainTransport>();
   readonly #producerScores = new Map<string, number>();
   readonly #consumerScores = new Map<string, { score: number; producerScore: number }>();
   /** The node's own ceilings, by the owner the room names on each object: defence in depth behind the RoomDO's. */
@@ -207,10 +209,22 @@ export class RoomSession {
       case 'transport.restartIce':
         return { iceParameters: await this.#transport(data.transportId).restartIce() };
       case 'transport.close':
-        this.#transport(data.transportId).close();
+        this.#sendingTransport(data.transportId).close();
         return {};
+      case 'plain.create': {
+        const plain = await this.#owned('transport', data.owner, () =>
+          this.router.createPlainTransport({
+            listenInfo: { ip: this.listen.ip, announcedAddress: this.listen.announcedAddress },
+            rtcpMux: true,
+            comedia: true,
+            appData: { owner: data.owner, direction: 'send', plain: true },
+          }),
+        );
+        this.#track(this.#plains, plain, () => this.#send({ type: 'transport.closed', transportId: plain.id }));
+        return { transportId: plain.id, ip: this.listen.announcedAddress, port: plain.tuple.localPort };
+      }
       case 'transport.produce': {
-        const transport = this.#transport(data.transportId);
+        const transport = this.#sendingTransport(data.transportId);
         const producer = await this.#owned('producer', ownerOf(transport), () =>
           transport.produce({ kind: data.kind, rtpParameters: data.rtpParameters, paused: data.paused, appData: { identity: data.identity, source: data.source } }),
         );
@@ -327,6 +341,11 @@ export class RoomSession {
     const pipe = this.#pipes.get(id);
     if (!pipe) throw new ProtocolError('not_found', `No pipe ${id}`);
     return pipe;
+  }
+
+  /** A WebRTC transport or an RTMP encoder's plain transport: what producers are made on. */
+  #sendingTransport(id: string): Transport {
+    return this.#plains.get(id) ?? this.#transport(id);
   }
 
   #transport(id: string): WebRtcTransport {
