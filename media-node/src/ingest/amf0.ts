@@ -126,7 +126,7 @@ function encodeValue(value: Amf0Value): Buffer {
     head.writeUInt32BE(value.length, 1);
     return Buffer.concat([head, ...value.map(encodeValue)]);
   }
-  const parts = [Buffer.from([0x03])];
+  const parts: Buffer[] = [Buffer.from([0x03])];
   for (const [k, v] of Object.entries(value)) parts.push(encodeString(k), encodeValue(v));
   parts.push(Buffer.from([0x00, 0x00, OBJECT_END]));
   return Buffer.concat(parts);
