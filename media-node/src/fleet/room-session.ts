@@ -84,6 +84,7 @@ export class RoomSession {
     private readonly log: Logger,
     private readonly onClosed: (session: RoomSession) => void,
     spread: { workers: () => EngineWorker[]; viewersPerRouter: number },
+    private readonly ingestDisconnectMs: number,
   ) {
     this.#spread = new RouterSpread(router, worker, spread.workers, spread.viewersPerRouter, ROOM_MEDIA_CODECS, { roomId });
   }
@@ -99,6 +100,8 @@ export class RoomSession {
     /** The node's workers, least busy first, and how many viewers one router of the room takes before the room spreads to another worker. */
     spread: { workers: () => EngineWorker[]; viewersPerRouter: number };
     log: Logger;
+    /** A WHIP encoder's transport not connected for this long is closed (default 15 s). */
+    ingestDisconnectMs?: number;
     onClosed: (session: RoomSession) => void;
   }): Promise<RoomSession> {
     const { roomId, roomUrl, token, nodeId, worker, log } = options;
@@ -115,7 +118,7 @@ export class RoomSession {
       socket.close(1011, 'router failed');
       throw error;
     }
-    const session = new RoomSession(roomId, worker, router, options.listen, socket, log, options.onClosed, options.spread);
+    const session = new RoomSession(roomId, worker, router, options.listen, socket, log, options.onClosed, options.spread, options.ingestDisconnectMs ?? 15_000);
     socket.on('message', (data) => session.#onMessage(data.toString()));
     socket.on('close', () => session.close('room socket closed'));
     socket.on('error', (error) => log.warn('room socket error', { roomId, error: String(error) }));
@@ -201,6 +204,7 @@ export class RoomSession {
           this.#routerOf.delete(transport.id);
         });
         this.#track(this.#transports, transport, () => this.#send({ type: 'transport.closed', transportId: transport.id }));
+        if (String(data.owner).startsWith('ingest:')) this.#closeWhenGone(transport);
         return { id: transport.id, iceParameters: transport.iceParameters, iceCandidates: transport.iceCandidates, dtlsParameters: transport.dtlsParameters };
       }
       case 'transport.connect':
@@ -312,6 +316,33 @@ export class RoomSession {
         setImmediate(() => this.close('room ended'));
         return {};
     }
+  }
+
+  /**
+   * An encoder's WebRTC transport that is not connected (not yet, or no longer: the engine marks
+   * ICE disconnected after 30 s without consent checks) for ingestDisconnectMs is closed; the room
+   * hears transport.closed and ends the WHIP session. DTLS failing closes it at once.
+   */
+  #closeWhenGone(transport: WebRtcTransport): void {
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        if (transport.closed) return;
+        this.log.info('encoder transport gone: closing it', { roomId: this.roomId, transportId: transport.id, iceState: transport.iceState });
+        transport.close();
+      }, this.ingestDisconnectMs);
+      timer.unref?.();
+    };
+    arm();
+    transport.on('icestatechange', (state) => {
+      if (state === 'connected' || state === 'completed') clearTimeout(timer);
+      else arm();
+    });
+    transport.on('dtlsstatechange', (state) => {
+      if (state === 'failed' || state === 'closed') transport.close();
+    });
+    transport.once('close', () => clearTimeout(timer));
   }
 
   /** Creates an object holding one of its owner's slots until it closes; refused at the ceiling. */
