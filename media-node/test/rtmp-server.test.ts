@@ -1,13 +1,17 @@
 // The RTMP server and FLV reading against Debian's ffmpeg as the publisher: the handshake, chunk
 // stream and AMF0 commands of a real encoder; the tags it sends (H.264 sequence header, keyframes,
 // AAC); a refused stream key; the typed errors for FLV1 video and for B-frames. Plus the
-// chunk reader fed the same bytes split at every length, and AMF0 round trips.
+// chunk reader fed the same bytes split at every length, AMF0 round trips, and the RTP relay's
+// splice of a republished stream.
 import { spawn } from 'node:child_process';
+import dgram from 'node:dgram';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeAmf0, encodeAmf0 } from '../src/ingest/amf0.ts';
 import { ChunkReader, encodeMessage, MESSAGE_TYPES } from '../src/ingest/chunk-stream.ts';
 import { EncoderCheck, readVideoTag, routerProfileFor, TAG_AUDIO, TAG_VIDEO, type EncoderError } from '../src/ingest/flv.ts';
 import { startRtmpServer, type PublishDecision, type RtmpConnection, type RtmpServer } from '../src/ingest/rtmp-server.ts';
+import { RtpRelay } from '../src/ingest/rtp-relay.ts';
 
 const quiet = { info: () => {}, warn: () => {} };
 const servers: RtmpServer[] = [];
@@ -140,5 +144,52 @@ describe('chunk stream and AMF0', () => {
     expect(() => decodeAmf0(Buffer.from([0x11]))).toThrow(/unsupported AMF0 marker/);
     const proto = decodeAmf0(encodeAmf0({ __proto__x: 1 }))[0] as Record<string, unknown>;
     expect(Object.getPrototypeOf(proto)).toBe(Object.prototype);
+  });
+});
+
+describe('RTP relay', () => {
+  const rtp = (ssrc: number, seq: number, ts: number, pt = 96) => {
+    const b = Buffer.alloc(20);
+    b[0] = 0x80;
+    b[1] = pt;
+    b.writeUInt16BE(seq, 2);
+    b.writeUInt32BE(ts >>> 0, 4);
+    b.writeUInt32BE(ssrc >>> 0, 8);
+    return b;
+  };
+
+  it('sends on from one address and splices a new ffmpeg’s numbering onto the old stream', async () => {
+    const origin = dgram.createSocket('udp4');
+    await new Promise<void>((r) => origin.bind(0, '127.0.0.1', () => r()));
+    const received: { seq: number; ts: number; ssrc: number; from: number }[] = [];
+    origin.on('message', (m, from) => received.push({ seq: m.readUInt16BE(2), ts: m.readUInt32BE(4), ssrc: m.readUInt32BE(8), from: from.port }));
+    const relay = await RtpRelay.open({ ip: '127.0.0.1', port: origin.address().port }, '127.0.0.1', [{ ssrc: 0xdeadbeef, clockRate: 90000 }]);
+    const ffmpeg = dgram.createSocket('udp4');
+    const send = (b: Buffer) => new Promise<void>((r) => ffmpeg.send(b, relay.port, '127.0.0.1', () => r()));
+    try {
+      await send(rtp(0xdeadbeef, 65534, 1000));
+      await send(rtp(0xdeadbeef, 65535, 4000));
+      await send(rtp(0xdeadbeef, 0, 7000));
+      await send(rtp(0x1234, 1, 1)); // a stranger's SSRC: dropped
+      await send(rtp(0xdeadbeef, 1, 1, 200)); // RTCP: dropped
+      await expect.poll(() => received.length).toBe(3);
+      // The encoder reconnects: a new ffmpeg starts from other numbers.
+      relay.newSegment();
+      await sleep(100);
+      await send(rtp(0xdeadbeef, 500, 123456));
+      await send(rtp(0xdeadbeef, 501, 126456));
+      await expect.poll(() => received.length).toBe(5);
+      expect(received.map((r) => r.seq)).toEqual([65534, 65535, 0, 1, 2]);
+      expect(new Set(received.map((r) => r.from)).size).toBe(1);
+      // Timestamps go on from the last one by about the wall time between (90 kHz), then as sent.
+      const gap = received[3]!.ts - received[2]!.ts;
+      expect(gap).toBeGreaterThanOrEqual(0.09 * 90000);
+      expect(gap).toBeLessThan(5 * 90000);
+      expect(received[4]!.ts - received[3]!.ts).toBe(3000);
+    } finally {
+      relay.close();
+      ffmpeg.close();
+      origin.close();
+    }
   });
 });
