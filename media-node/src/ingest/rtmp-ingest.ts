@@ -49,9 +49,13 @@ interface KeyIngest {
   graceTimer: NodeJS.Timeout | undefined;
 }
 
+/** Refused publishes one address may make per minute before it is refused without asking the Worker (a key-guessing brake). */
+const REFUSALS_PER_MINUTE = 10;
+
 export class RtmpIngest {
   readonly #keys = new Map<string, KeyIngest>();
   readonly #publishers = new Map<string, Publisher>();
+  readonly #refusals = new Map<string, { count: number; since: number }>();
 
   constructor(
     private readonly fleet: IngestFleetLink,
@@ -71,6 +75,12 @@ export class RtmpIngest {
       this.log.warn('rtmp publish refused: wrong path', { connection: conn.id, app: conn.app });
       return { ok: false, code: 'NetStream.Publish.BadName', description: `Publish to rtmp://host/${this.options.app}/<stream key>` };
     }
+    const now = Date.now();
+    const refused = this.#refusals.get(conn.remoteAddress);
+    if (refused && now - refused.since < 60_000 && refused.count >= REFUSALS_PER_MINUTE) {
+      this.log.warn('rtmp publish refused: too many refused attempts from this address', { connection: conn.id });
+      return { ok: false, code: 'NetStream.Publish.Rejected', description: 'Too many refused attempts; wait a minute' };
+    }
     let answer: Answer;
     try {
       answer = await this.fleet.request({ type: 'ingest.rtmp.authorize', streamKey });
@@ -79,10 +89,14 @@ export class RtmpIngest {
       return { ok: false, code: 'NetStream.Publish.Failed', description: 'Ingest is unavailable on this node; retry shortly' };
     }
     if (!answer.ok) {
+      const r = refused && now - refused.since < 60_000 ? refused : { count: 0, since: now };
+      r.count++;
+      this.#refusals.set(conn.remoteAddress, r);
+      if (this.#refusals.size > 10_000) this.#refusals.clear();
       this.log.warn('rtmp publish refused', { connection: conn.id, code: answer.error?.code, message: answer.error?.message });
       return { ok: false, code: 'NetStream.Publish.BadName', description: `${answer.error?.code ?? 'refused'}: ${answer.error?.message ?? ''}` };
     }
-    const publisher = new Publisher(conn, streamKey, answer.maxBitrateKbps, this, this.log);
+    const publisher = new Publisher(conn, streamKey, answer.maxBitrateKbps, this.options.maxHeldTags, this, this.log);
     this.#publishers.set(publisher.connectionId, publisher);
     this.log.info('rtmp publish accepted', { connection: conn.id, connectionId: publisher.connectionId, roomId: answer.roomId });
     return { ok: true };
@@ -171,6 +185,8 @@ export class IngestRefused extends Error {
   }
 }
 
+const MAX_TRANSCODER_BACKLOG_BYTES = 8 * 1024 * 1024;
+
 /** One accepted RTMP connection: holds its first tags until the codecs are known, then feeds ffmpeg. */
 class Publisher {
   readonly connectionId = randomUUID();
@@ -189,6 +205,7 @@ class Publisher {
     private readonly conn: RtmpConnection,
     readonly streamKey: string,
     maxBitrateKbps: number | undefined,
+    private readonly maxHeldTags: number,
     private readonly ingest: RtmpIngest,
     private readonly log: Logger,
   ) {
@@ -220,6 +237,8 @@ class Publisher {
     if (type === TAG_SCRIPT) return;
     const tag = flvTag(type, timestamp, data);
     if (this.#ffmpeg) {
+      // A transcoder that falls this far behind real time will not catch up: better to say so.
+      if ((this.#ffmpeg.stdin?.writableLength ?? 0) > MAX_TRANSCODER_BACKLOG_BYTES) return this.stop('the transcoder cannot keep up');
       this.#ffmpeg.stdin?.write(tag);
       return;
     }
@@ -232,7 +251,7 @@ class Publisher {
     } else if (type === TAG_AUDIO && readAudioTag(data)) {
       this.#audioSeen = true;
     }
-    if (this.#heldCount > 300 && !this.#profile) return this.#refuse('unsupported_video_codec', 'No H.264 sequence header arrived; send H.264 video');
+    if (this.#heldCount > this.maxHeldTags && !this.#profile) return this.#refuse('unsupported_video_codec', 'No H.264 sequence header arrived; send H.264 video');
     // Known: the H.264 profile, and whether there is audio (encoders send its header right after the video's).
     if (this.#profile && !this.#binding && (this.#audioSeen || this.#videoTagsAfterHeader >= 10)) void this.#bind(this.#profile, this.#audioSeen);
   }
