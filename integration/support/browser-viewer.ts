@@ -1,27 +1,13 @@
 // A viewer in Chromium: @roomcast/client (the SDK the web app uses) bundled for the page, joined
 // with a viewer's credentials, receiving every producer. For sources the Node viewer bot cannot
 // decode: libwebrtc in @roamhq/wrtc has no H.264, Debian's Chromium has.
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import type { Page } from 'playwright-core';
+import { bundleClient } from '../../sdk/client/scripts/bundle.ts';
 import type { TestBrowser } from '../../web/test/e2e/browser.ts';
-
-const SDK_ENTRY = fileURLToPath(new URL('../../sdk/client/src/index.ts', import.meta.url));
 
 let bundle: Promise<string> | undefined;
 /** The SDK as one classic script defining `window.roomcast` (built once per run). */
-const sdkScript = () =>
-  (bundle ??= build({
-    entryPoints: [SDK_ENTRY],
-    bundle: true,
-    format: 'iife',
-    globalName: 'roomcast',
-    platform: 'browser',
-    target: 'es2022',
-    write: false,
-    define: { 'process.env.NODE_ENV': '"production"' },
-    legalComments: 'none',
-  }).then((r) => r.outputFiles[0]!.text));
+const sdkScript = () => (bundle ??= bundleClient({ format: 'iife', globalName: 'roomcast' }));
 
 export interface BrowserViewerStats {
   /** Producer ids received (video and audio). */
