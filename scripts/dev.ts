@@ -16,6 +16,7 @@
 //   REDIS_URL             Redis behind the adapter (default redis://127.0.0.1:6379)
 //   PORT (8787)  NEON_PROXY_PORT (8789)  UPSTASH_ADAPTER_PORT (8079)  WEB_PORT (3000)
 //   MEDIA_METRICS_PORT    the media node's /metrics and /health (default PORT + 677: 9464)
+//   MEDIA_RTMP_PORT       the media node's RTMP ingest listener (default PORT - 6852: 1935, RTMP's own port)
 //   MAIL_PORT             the local inbox (browser) and email API the Worker sends through (default PORT - 762: 8025)
 //   SMTP_PORT             the local SMTP server behind that inbox (default PORT - 7762: 1025)
 //   EMAIL_API_URL / EMAIL_API_KEY / EMAIL_FROM   a real email API instead of the local mail service
@@ -80,6 +81,8 @@ const config = {
   turnSecret: env.TURN_SECRET || 'dev-only-turn-secret-0123456789abcdef',
   /** The media node's Prometheus /metrics and /health: PORT + 677 by default (9464 beside 8787), so stacks on other ports (e2e, benches) never collide. */
   mediaMetricsPort: portFrom('MEDIA_METRICS_PORT', portFrom('PORT', 8787) + 677),
+  /** The media node's RTMP listener: PORT - 6852 by default (1935, RTMP's port, beside 8787). */
+  mediaRtmpPort: portFrom('MEDIA_RTMP_PORT', portFrom('PORT', 8787) - 6852),
   /** The local S3-compatible object store (uploads, recordings): PORT + 213 by default (9000 beside 8787). */
   objectStorePort: portFrom('OBJECT_STORE_PORT', portFrom('PORT', 8787) + 213),
   objectStore: {
@@ -416,6 +419,8 @@ const services: Service[] = [
         ...config.secrets,
         PUBLIC_URL: env.PUBLIC_URL || origin,
         WEB_URL: env.WEB_URL || `http://127.0.0.1:${config.webPort}`,
+        // The RTMP URL the ingest settings show: the local node's listener.
+        INGEST_RTMP_URL: env.INGEST_RTMP_URL || `rtmp://127.0.0.1:${config.mediaRtmpPort}/live`,
         ...Object.fromEntries(config.passThrough.flatMap((k) => (env[k] ? [[k, env[k]]] : []))),
         ...(ctx.turn ? { TURN_SECRET: ctx.turn.secret, TURN_URLS: ctx.turn.urls.join(',') } : {}),
         ...(env.TURN_URLS ? { TURN_URLS: env.TURN_URLS, TURN_SECRET: config.turnSecret } : {}),
@@ -447,6 +452,7 @@ const services: Service[] = [
       const token = await signNodeToken(config.secrets.FLEET_SECRET, { nodeId, region }, 30 * 86_400);
       const origin = `http://127.0.0.1:${config.workerPort}`;
       await assertPortFree(config.mediaMetricsPort, 'MEDIA_METRICS_PORT');
+      await assertPortFree(config.mediaRtmpPort, 'MEDIA_RTMP_PORT');
       const metrics = `http://127.0.0.1:${config.mediaMetricsPort}`;
       return childProcess({
         command: process.execPath,
@@ -458,13 +464,16 @@ const services: Service[] = [
           MEDIA_FLEET_TOKEN: token,
           MEDIA_METRICS_HOST: '127.0.0.1',
           MEDIA_METRICS_PORT: String(config.mediaMetricsPort),
+          // RTMP ingest: OBS pushes to rtmp://127.0.0.1:1935/live with the room's stream key.
+          MEDIA_RTMP_HOST: '127.0.0.1',
+          MEDIA_RTMP_PORT: String(config.mediaRtmpPort),
           // Ctrl-C SIGTERMs the node, which drains: locally it hands its rooms back at once.
           MEDIA_DRAIN_TIMEOUT_SECONDS: env.MEDIA_DRAIN_TIMEOUT_SECONDS || '0',
         },
         // Ready once the node's own health endpoint answers (it is up, its engine workers running).
         healthUrl: `${metrics}/health`,
         readyTimeoutMs: 30_000,
-        url: `node ${nodeId} (${region}) -> ${origin}/api/v1/fleet/connect; metrics ${metrics}/metrics (health: /health)`,
+        url: `node ${nodeId} (${region}) -> ${origin}/api/v1/fleet/connect; metrics ${metrics}/metrics (health: /health); RTMP ingest rtmp://127.0.0.1:${config.mediaRtmpPort}/live`,
       })(log);
     },
   },

@@ -26,6 +26,8 @@ export const PORTS = {
   inspector: num('FLEET_IT_INSPECTOR_PORT', 28229),
   /** RTC ports of the media nodes: 10 per node from here (21000-21100). */
   rtcBase: num('FLEET_IT_RTC_BASE', 21000),
+  /** A node's RTMP listener, for the tests that start one (MEDIA_RTMP_PORT). */
+  rtmp: num('FLEET_IT_RTMP_PORT', num('FLEET_IT_API_PORT', 28787) + 40),
 };
 const ADMIN_DATABASE_URL = env.FLEET_IT_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/roomcast_fleet_it';
 const SECRETS = {

@@ -34,6 +34,7 @@ export async function ingestRoom(url: string, title: string) {
     roomId: room.id as string,
     streamKey: ingest.streamKey as string,
     whipUrl: ingest.whipUrl as string,
+    rtmpUrl: ingest.rtmpUrl as string | null,
     settings: () => rest(url, 'GET', `/organizations/${org}/rooms/${room.id}/ingest`, undefined, token),
     start: () => rest(url, 'POST', `/organizations/${org}/rooms/${room.id}/start`, undefined, token),
     end: () => rest(url, 'POST', `/organizations/${org}/rooms/${room.id}/end`, undefined, token),

@@ -36,6 +36,25 @@ const configSchema = z
      */
     drainTimeoutSeconds: z.coerce.number().int().min(0).default(1800),
     /**
+     * RTMP ingest: encoders push to rtmp://<node>:<port>/live/<stream key> (needs the fleet: the
+     * Worker checks keys). Unset: no RTMP listener. Port 0 picks a free one (logged).
+     */
+    /**
+     * A WHIP encoder's transport that is not connected (never was, or lost ICE consent: 30 s
+     * without a check) for this long is closed, which ends its session: a vanished encoder must
+     * not keep the room live. Browser participants are not timed out here (they ICE-restart).
+     */
+    ingestDisconnectSeconds: z.coerce.number().min(0.1).max(600).default(15),
+    rtmp: z
+      .object({
+        host: z.string().min(1).default('0.0.0.0'),
+        port: z.coerce.number().int().min(0).max(65535),
+        /** A dropped encoder's producers wait this long for a republish with the same key. */
+        graceSeconds: z.coerce.number().min(0).max(300).default(10),
+        maxConnections: z.coerce.number().int().min(1).default(50),
+      })
+      .optional(),
+    /**
      * The fleet: ws(s) URL of the Worker's /api/v1/fleet/connect and this node's credential (npm run
      * fleet:token). Without a URL the node runs standalone (no rooms are assigned to it).
      */
@@ -75,6 +94,10 @@ export function loadConfig(env: Env): MediaNodeConfig {
     logLevel: env.MEDIA_LOG_LEVEL,
     metrics: { host: env.MEDIA_METRICS_HOST, port: env.MEDIA_METRICS_PORT },
     drainTimeoutSeconds: env.MEDIA_DRAIN_TIMEOUT_SECONDS,
+    ingestDisconnectSeconds: env.MEDIA_INGEST_DISCONNECT_SECONDS,
+    rtmp: env.MEDIA_RTMP_PORT
+      ? { host: env.MEDIA_RTMP_HOST, port: env.MEDIA_RTMP_PORT, graceSeconds: env.MEDIA_RTMP_GRACE_SECONDS, maxConnections: env.MEDIA_RTMP_MAX_CONNECTIONS }
+      : undefined,
     fleet: env.MEDIA_FLEET_URL ? { url: env.MEDIA_FLEET_URL, token: env.MEDIA_FLEET_TOKEN ?? '' } : undefined,
     limits: {
       maxConsumersPerWorker: env.MEDIA_MAX_CONSUMERS_PER_WORKER,

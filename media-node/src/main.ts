@@ -7,6 +7,8 @@ import { FleetClient } from './fleet/fleet-client.ts';
 import { NodeMetrics } from './metrics/metrics.ts';
 import { startMetricsServer } from './metrics/server.ts';
 import { MediaNode } from './node.ts';
+import { RtmpIngest } from './ingest/rtmp-ingest.ts';
+import { startRtmpServer, type RtmpServer } from './ingest/rtmp-server.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
@@ -29,7 +31,24 @@ async function main(): Promise<void> {
       ...(fleet ? { fleet: fleetFacts()! } : {}),
     }),
   });
-  log.info('media node ready', { ...node.info, workers: node.workers.length, fleet: config.fleet?.url ?? 'standalone', metrics: `${server.url}/metrics`, health: `${server.url}/health` });
+  // RTMP ingest needs the fleet: the Worker checks stream keys and owns the rooms' producers.
+  let rtmp: { server: RtmpServer; ingest: RtmpIngest } | undefined;
+  if (config.rtmp && fleet) {
+    const ingestLog = log.child('rtmp');
+    const ingest = new RtmpIngest(fleet.ingestLink, ingestLog, { app: 'live', graceMs: config.rtmp.graceSeconds * 1000, bindIp: config.listenIp, maxHeldTags: 300 });
+    fleet.onRtmpClose = (connectionId, reason) => ingest.closeConnection(connectionId, reason);
+    const rtmpServer = await startRtmpServer({
+      host: config.rtmp.host,
+      port: config.rtmp.port,
+      maxConnections: config.rtmp.maxConnections,
+      log: ingestLog,
+      onPublish: (conn) => ingest.onPublish(conn),
+    });
+    rtmp = { server: rtmpServer, ingest };
+  } else if (config.rtmp) {
+    log.warn('MEDIA_RTMP_PORT is set but there is no fleet: RTMP ingest is off');
+  }
+  log.info('media node ready', { ...node.info, workers: node.workers.length, fleet: config.fleet?.url ?? 'standalone', metrics: `${server.url}/metrics`, health: `${server.url}/health`, ...(rtmp ? { rtmp: `rtmp://${config.announcedAddress}:${rtmp.server.port}/live` } : {}) });
   fleet?.start();
 
   let exiting = false;
@@ -38,6 +57,8 @@ async function main(): Promise<void> {
     exiting = true;
     log.info('shutting down', { why });
     metrics.stop();
+    rtmp?.ingest.close();
+    void rtmp?.server.close();
     fleet?.stop();
     node.close();
     void server.close();

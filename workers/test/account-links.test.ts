@@ -70,6 +70,10 @@ describe('email verification', () => {
     expect(start.body.error.message).toContain(owner.email);
     const key = await api('POST', `/organizations/${owner.organizationId}/api-keys`, { token: owner.token, body: { name: 'ci' } });
     expect(key.body.error.code).toBe('email_unverified');
+    // A stream key goes live by itself (an encoder is the room's host): the same gate.
+    const streamKey = await api('POST', `/organizations/${owner.organizationId}/rooms/${room.body.id}/ingest`, { token: owner.token });
+    expect(streamKey.status).toBe(403);
+    expect(streamKey.body.error.code).toBe('email_unverified');
 
     const inviter = await signUp('inviter');
     const invite = await api('POST', `/organizations/${inviter.organizationId}/invitations`, { token: inviter.token, body: { email: owner.email, role: 'viewer' } });

@@ -14,7 +14,12 @@ import { decodeFrame, FLEET_PROTOCOL_VERSION, FleetToNode, MAX_NODE_FRAME_BYTES,
 import type { MediaNodeConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { MediaNode } from '../node.ts';
+import type { IngestFleetLink } from '../ingest/rtmp-ingest.ts';
 import { RoomSession } from './room-session.ts';
+
+type IngestAnswer = Extract<FleetToNode, { type: 'ingest.rtmp.answer' }>;
+/** How long an ingest request waits for the Worker (a key check, the room's producers). */
+const INGEST_REQUEST_TIMEOUT_MS = 15_000;
 
 const BACKOFF_MIN_MS = 500;
 const BACKOFF_MAX_MS = 15_000;
@@ -41,6 +46,10 @@ export class FleetClient {
   #registered = false;
   #stopped = false;
   #cpu = { at: process.hrtime.bigint(), usage: process.cpuUsage() };
+  readonly #ingestRequests = new Map<string, { resolve: (a: IngestAnswer) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+  #ingestSeq = 0;
+  /** The RTMP ingest's hook for ingest.rtmp.close (main.ts sets it). */
+  onRtmpClose: (connectionId: string, reason: string) => void = () => {};
 
   constructor(
     private readonly node: MediaNode,
@@ -52,6 +61,22 @@ export class FleetClient {
   start(): void {
     this.#connect();
   }
+
+  /** The RTMP ingest's requests to the Worker, over this socket (answered by ingest.rtmp.answer). */
+  readonly ingestLink: IngestFleetLink = {
+    request: (frame) =>
+      new Promise<IngestAnswer>((resolve, reject) => {
+        if (!this.connected) return reject(new Error('not connected to the fleet'));
+        const requestId = `i${++this.#ingestSeq}`;
+        const timer = setTimeout(() => {
+          this.#ingestRequests.delete(requestId);
+          reject(new Error(`${frame.type} timed out`));
+        }, INGEST_REQUEST_TIMEOUT_MS);
+        this.#ingestRequests.set(requestId, { resolve, reject, timer });
+        this.#send({ ...frame, requestId } as NodeToFleet);
+      }),
+    send: (frame) => this.#send(frame),
+  };
 
   get rooms(): ReadonlyMap<string, RoomSession> {
     return this.#rooms;
@@ -155,6 +180,11 @@ export class FleetClient {
     socket.on('error', (error) => this.log.warn('fleet socket error', { error: String(error) }));
     socket.on('close', (code, reason) => {
       clearInterval(this.#loadTimer);
+      for (const [id, pending] of this.#ingestRequests) {
+        clearTimeout(pending.timer);
+        pending.reject(new Error('the fleet connection closed'));
+        this.#ingestRequests.delete(id);
+      }
       if (this.#socket === socket) this.#registered = false;
       if (this.#socket !== socket || this.#stopped) return;
       this.log.warn('fleet disconnected; redialing', { code, reason: reason.toString(), inMs: this.#backoff });
@@ -185,6 +215,15 @@ export class FleetClient {
         // The operator's drain: the same as SIGTERM's, except that the node stays up afterwards.
         if (message.draining) return this.#startDrain(this.config.drainTimeoutSeconds * 1000, 'drained by the operator');
         return this.#liftDrain();
+      case 'ingest.rtmp.answer': {
+        const pending = this.#ingestRequests.get(message.requestId);
+        if (!pending) return;
+        this.#ingestRequests.delete(message.requestId);
+        clearTimeout(pending.timer);
+        return pending.resolve(message);
+      }
+      case 'ingest.rtmp.close':
+        return this.onRtmpClose(message.connectionId, message.reason);
       case 'error':
         return this.log.error('fleet reported an error', { code: message.code, message: message.message });
     }
@@ -210,6 +249,7 @@ export class FleetClient {
         worker: this.#workersByLoad()[0]!,
         spread: { workers: () => this.#workersByLoad(), viewersPerRouter: Math.max(1, Math.floor(this.config.limits.maxConsumersPerWorker / 2)) },
         log: this.log.child('room'),
+        ingestDisconnectMs: this.config.ingestDisconnectSeconds * 1000,
         onClosed: (s) => {
           if (this.#rooms.get(roomId) !== s) return;
           this.#rooms.delete(roomId);

@@ -4,7 +4,7 @@
 import WebSocket from 'ws';
 import { decodeFrame, FLEET_PROTOCOL_VERSION, ProtocolError, MAX_NODE_FRAME_BYTES, MediaSlots, NODE_REQUESTS, RoomToNode, type MediaObjectKind, type NodeMethod, type NodeToRoom, type RtpCapabilities as RtpCapabilitiesWire } from '@roomcast/schema/protocol';
 import { EngineError } from '../engine/errors.ts';
-import type { Consumer, EngineWorker, PipeTransport, Producer, Router, RtpCodecCapability, Transport, WebRtcTransport } from '../engine/types.ts';
+import type { Consumer, EngineWorker, PipeTransport, PlainTransport, Producer, Router, RtpCodecCapability, Transport, WebRtcTransport } from '../engine/types.ts';
 import type { Logger } from '../log.ts';
 import { RouterSpread } from './router-spread.ts';
 
@@ -64,6 +64,8 @@ export class RoomSession {
   readonly #spread: RouterSpread;
   /** Pipes to other nodes' routers of this room, and the pipe consumers feeding them. */
   readonly #pipes = new Map<string, PipeTransport>();
+  /** Plain transports taking RTMP encoders' RTP (relayed by whichever node holds the connection). */
+  readonly #plains = new Map<string, PlainTransport>();
   readonly #producerScores = new Map<string, number>();
   readonly #consumerScores = new Map<string, { score: number; producerScore: number }>();
   /** The node's own ceilings, by the owner the room names on each object: defence in depth behind the RoomDO's. */
@@ -82,6 +84,7 @@ export class RoomSession {
     private readonly log: Logger,
     private readonly onClosed: (session: RoomSession) => void,
     spread: { workers: () => EngineWorker[]; viewersPerRouter: number },
+    private readonly ingestDisconnectMs: number,
   ) {
     this.#spread = new RouterSpread(router, worker, spread.workers, spread.viewersPerRouter, ROOM_MEDIA_CODECS, { roomId });
   }
@@ -97,6 +100,8 @@ export class RoomSession {
     /** The node's workers, least busy first, and how many viewers one router of the room takes before the room spreads to another worker. */
     spread: { workers: () => EngineWorker[]; viewersPerRouter: number };
     log: Logger;
+    /** A WHIP encoder's transport not connected for this long is closed (default 15 s). */
+    ingestDisconnectMs?: number;
     onClosed: (session: RoomSession) => void;
   }): Promise<RoomSession> {
     const { roomId, roomUrl, token, nodeId, worker, log } = options;
@@ -113,7 +118,7 @@ export class RoomSession {
       socket.close(1011, 'router failed');
       throw error;
     }
-    const session = new RoomSession(roomId, worker, router, options.listen, socket, log, options.onClosed, options.spread);
+    const session = new RoomSession(roomId, worker, router, options.listen, socket, log, options.onClosed, options.spread, options.ingestDisconnectMs ?? 15_000);
     socket.on('message', (data) => session.#onMessage(data.toString()));
     socket.on('close', () => session.close('room socket closed'));
     socket.on('error', (error) => log.warn('room socket error', { roomId, error: String(error) }));
@@ -199,6 +204,7 @@ export class RoomSession {
           this.#routerOf.delete(transport.id);
         });
         this.#track(this.#transports, transport, () => this.#send({ type: 'transport.closed', transportId: transport.id }));
+        if (String(data.owner).startsWith('ingest:')) this.#closeWhenGone(transport);
         return { id: transport.id, iceParameters: transport.iceParameters, iceCandidates: transport.iceCandidates, dtlsParameters: transport.dtlsParameters };
       }
       case 'transport.connect':
@@ -207,10 +213,22 @@ export class RoomSession {
       case 'transport.restartIce':
         return { iceParameters: await this.#transport(data.transportId).restartIce() };
       case 'transport.close':
-        this.#transport(data.transportId).close();
+        this.#sendingTransport(data.transportId).close();
         return {};
+      case 'plain.create': {
+        const plain = await this.#owned('transport', data.owner, () =>
+          this.router.createPlainTransport({
+            listenInfo: { ip: this.listen.ip, announcedAddress: this.listen.announcedAddress },
+            rtcpMux: true,
+            comedia: true,
+            appData: { owner: data.owner, direction: 'send', plain: true },
+          }),
+        );
+        this.#track(this.#plains, plain, () => this.#send({ type: 'transport.closed', transportId: plain.id }));
+        return { transportId: plain.id, ip: this.listen.announcedAddress, port: plain.tuple.localPort };
+      }
       case 'transport.produce': {
-        const transport = this.#transport(data.transportId);
+        const transport = this.#sendingTransport(data.transportId);
         const producer = await this.#owned('producer', ownerOf(transport), () =>
           transport.produce({ kind: data.kind, rtpParameters: data.rtpParameters, paused: data.paused, appData: { identity: data.identity, source: data.source } }),
         );
@@ -300,6 +318,33 @@ export class RoomSession {
     }
   }
 
+  /**
+   * An encoder's WebRTC transport that is not connected (not yet, or no longer: the engine marks
+   * ICE disconnected after 30 s without consent checks) for ingestDisconnectMs is closed; the room
+   * hears transport.closed and ends the WHIP session. DTLS failing closes it at once.
+   */
+  #closeWhenGone(transport: WebRtcTransport): void {
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        if (transport.closed) return;
+        this.log.info('encoder transport gone: closing it', { roomId: this.roomId, transportId: transport.id, iceState: transport.iceState });
+        transport.close();
+      }, this.ingestDisconnectMs);
+      timer.unref?.();
+    };
+    arm();
+    transport.on('icestatechange', (state) => {
+      if (state === 'connected' || state === 'completed') clearTimeout(timer);
+      else arm();
+    });
+    transport.on('dtlsstatechange', (state) => {
+      if (state === 'failed' || state === 'closed') transport.close();
+    });
+    transport.once('close', () => clearTimeout(timer));
+  }
+
   /** Creates an object holding one of its owner's slots until it closes; refused at the ceiling. */
   async #owned<T extends Transport | Producer | Consumer>(kind: MediaObjectKind, owner: string, create: () => Promise<T>): Promise<T> {
     const release = this.#owners.reserve(kind, owner);
@@ -327,6 +372,11 @@ export class RoomSession {
     const pipe = this.#pipes.get(id);
     if (!pipe) throw new ProtocolError('not_found', `No pipe ${id}`);
     return pipe;
+  }
+
+  /** A WebRTC transport or an RTMP encoder's plain transport: what producers are made on. */
+  #sendingTransport(id: string): Transport {
+    return this.#plains.get(id) ?? this.#transport(id);
   }
 
   #transport(id: string): WebRtcTransport {

@@ -15,6 +15,8 @@ export const IngestSettings = z.object({
   protocol: IngestProtocol.nullable(),
   /** What was wrong with the encoder's last attempt (a typed error's message), if anything. */
   lastError: z.string().nullable(),
+  /** lastError's typed code: unsupported_video_codec, unsupported_h264_profile, unsupported_audio_codec, b_frames, keyframe_interval_too_long, bitrate_too_high (RTMP), or the WHIP error code. */
+  lastErrorCode: z.string().nullable(),
   stateChangedAt: z.string().nullable(),
   createdAt: z.string(),
 });

@@ -514,6 +514,8 @@ export const ingestKeys = pgTable(
     state: text('state', { enum: ['idle', 'live'] }).notNull().default('idle'),
     protocol: text('protocol', { enum: ['whip', 'rtmp'] }),
     lastError: text('last_error'),
+    // The typed code of lastError (unsupported_video_codec, b_frames, ...), for programs.
+    lastErrorCode: text('last_error_code'),
     stateChangedAt: timestamp('state_changed_at', { withTimezone: true }),
     createdAt: createdAt(),
   },

@@ -61,6 +61,20 @@ export type NodeRegister = z.infer<typeof NodeRegister>;
 export const RoomNodeRole = z.enum(['origin', 'edge']);
 export type RoomNodeRole = z.infer<typeof RoomNodeRole>;
 
+const StreamKey = z.string().min(1).max(128);
+
+/** Where the node sends an RTMP encoder's RTP: the room's plain transport on its origin, with the SSRCs and payload types its producers expect. */
+export const RtmpIngestTarget = z.object({
+  roomId: Id,
+  ip: z.string().min(1).max(255),
+  port: z.number().int().min(1).max(65535),
+  video: z.object({ ssrc: z.number().int().min(1).max(0xffffffff), payloadType: z.number().int().min(96).max(127) }),
+  audio: z.object({ ssrc: z.number().int().min(1).max(0xffffffff), payloadType: z.number().int().min(96).max(127) }).optional(),
+  /** The same producers as the connection before (a republish within the grace period). */
+  resumed: z.boolean(),
+});
+export type RtmpIngestTarget = z.infer<typeof RtmpIngestTarget>;
+
 export const NodeToFleet = z.discriminatedUnion('type', [
   NodeRegister,
   frame('node.load', NodeLoad.shape),
@@ -69,6 +83,16 @@ export const NodeToFleet = z.discriminatedUnion('type', [
    * role it was assigned: a late release of an edge must not end the same node's newer origin.
    */
   frame('room.released', { roomId: Id, role: RoomNodeRole.optional() }),
+  // RTMP ingest (media-node/src/ingest): the node holds the encoder's connection; the Worker owns
+  // the key, the room and its producers. Requests carry a requestId answered by ingest.rtmp.answer.
+  /** An encoder published with this stream key: may it? (before NetStream.Publish.Start) */
+  frame('ingest.rtmp.authorize', { requestId: Id, streamKey: StreamKey }),
+  /** Its codecs are known: the room's plain transport and producers to send RTP to (resumed within the grace period). */
+  frame('ingest.rtmp.start', { requestId: Id, streamKey: StreamKey, connectionId: Id, h264ProfileLevelId: z.string().regex(/^[0-9a-f]{6}$/), audio: z.boolean() }),
+  /** The connection's grace period passed without a republish (or it ended for good): the producers close. */
+  frame('ingest.rtmp.ended', { streamKey: StreamKey, connectionId: Id, reason: z.string().max(200) }),
+  /** A misconfigured encoder (ingest state lastError). */
+  frame('ingest.rtmp.problem', { streamKey: StreamKey, code: z.string().min(1).max(64), message: z.string().max(500) }),
 ]);
 export type NodeToFleet = z.infer<typeof NodeToFleet>;
 
@@ -80,6 +104,18 @@ export const FleetToNode = z.discriminatedUnion('type', [
   frame('room.release', { roomId: Id }),
   /** Draining: keep the rooms you host, expect no new ones. `draining: false` undoes it. */
   frame('node.drain', { draining: z.boolean() }),
+  /** The answer to ingest.rtmp.authorize (target absent) or ingest.rtmp.start. */
+  frame('ingest.rtmp.answer', {
+    requestId: Id,
+    ok: z.boolean(),
+    roomId: Id.optional(),
+    /** The encoder's bitrate cap (kbps). */
+    maxBitrateKbps: z.number().int().min(1).optional(),
+    target: RtmpIngestTarget.optional(),
+    error: z.object({ code: z.string().max(64), message: z.string().max(500) }).optional(),
+  }),
+  /** Close that RTMP connection (a newer one took over, or the key was revoked). */
+  frame('ingest.rtmp.close', { connectionId: Id, reason: z.string().max(200) }),
   ErrorFrame,
 ]);
 export type FleetToNode = z.infer<typeof FleetToNode>;
@@ -111,6 +147,8 @@ export const PipedProducer = z.object({
 export const NODE_REQUESTS = {
   'router.capabilities': { data: z.object({}), result: z.object({ rtpCapabilities: RtpCapabilities }) },
   'transport.create': { data: z.object({ direction: z.enum(['send', 'recv']), owner: z.string() }), result: TransportInfo },
+  /** A plain RTP transport (comedia: the first packet names the sender) for an RTMP encoder's RTP, relayed by the node holding the connection. */
+  'plain.create': { data: z.object({ owner: z.string() }), result: z.object({ transportId: Id, ip: z.string(), port: Port }) },
   'transport.connect': { data: z.object({ transportId: Id, dtlsParameters: DtlsParameters }), result: z.object({}) },
   'transport.restartIce': { data: z.object({ transportId: Id }), result: z.object({ iceParameters: IceParameters }) },
   'transport.close': { data: z.object({ transportId: Id }), result: z.object({}) },

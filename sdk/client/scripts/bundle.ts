@@ -8,11 +8,13 @@ import { build } from 'esbuild';
 const ENTRY = resolve(dirname(fileURLToPath(import.meta.url)), '../src/index.ts');
 
 /** The SDK and its dependencies (mediasoup-client, the protocol schemas) bundled for browsers. */
-export async function bundleClient(options: { minify?: boolean } = {}): Promise<string> {
+/** `iife` with `globalName`: a classic script defining that global (a page a test injects it into). */
+export async function bundleClient(options: { minify?: boolean; format?: 'esm' | 'iife'; globalName?: string } = {}): Promise<string> {
   const result = await build({
     entryPoints: [ENTRY],
     bundle: true,
-    format: 'esm',
+    format: options.format ?? 'esm',
+    ...(options.globalName ? { globalName: options.globalName } : {}),
     platform: 'browser',
     target: 'es2022',
     minify: options.minify ?? true,

@@ -29,6 +29,9 @@ locals {
     { protocol = "tcp", port = "443", source_ips = ["0.0.0.0/0", "::/0"], description = "TURN over TLS on 443 (strict networks)" },
     { protocol = "udp", port = "${var.turn_relay_min_port}-${var.turn_relay_max_port}", source_ips = ["0.0.0.0/0", "::/0"], description = "TURN relay ports" },
   ]
+  # RTMP ingest from encoders (OBS, hardware): plain RTMP on rtmp_port; rtmps:// is a TLS
+  # terminator in front (a load balancer's TCP+TLS listener) forwarding here.
+  rtmp_rules    = var.rtmp_port > 0 ? [{ protocol = "tcp", port = tostring(var.rtmp_port), source_ips = ["0.0.0.0/0", "::/0"], description = "RTMP ingest" }] : []
   ssh_rules     = length(var.ssh_allow_cidrs) > 0 ? [{ protocol = "tcp", port = "22", source_ips = var.ssh_allow_cidrs, description = "SSH from the allow-list" }] : []
   metrics_rules = local.metrics_on ? [{ protocol = "tcp", port = tostring(var.metrics_port), source_ips = var.metrics_allow_cidrs, description = "Prometheus scrape" }] : []
 }
@@ -51,7 +54,7 @@ resource "hcloud_firewall" "media" {
   }
 
   dynamic "rule" {
-    for_each = concat(local.media_rules, local.ssh_rules, local.metrics_rules)
+    for_each = concat(local.media_rules, local.rtmp_rules, local.ssh_rules, local.metrics_rules)
     content {
       direction   = "in"
       protocol    = rule.value.protocol
@@ -123,6 +126,7 @@ locals {
     MEDIA_METRICS_HOST=${local.metrics_on ? "0.0.0.0" : "127.0.0.1"}
     MEDIA_METRICS_PORT=${var.metrics_port}
     MEDIA_DRAIN_TIMEOUT_SECONDS=${var.drain_timeout_seconds}
+    MEDIA_RTMP_PORT=${var.rtmp_port > 0 ? var.rtmp_port : ""}
   EOT
   ]
 

@@ -168,3 +168,9 @@ variable "labels" {
   type        = map(string)
   default     = {}
 }
+
+variable "rtmp_port" {
+  description = "The nodes' RTMP ingest listener (MEDIA_RTMP_PORT), opened to the world; 0 turns RTMP ingest off. Set the Worker's INGEST_RTMP_URL to rtmp://<a node or a TCP load balancer>:<port>/live."
+  type        = number
+  default     = 1935
+}

@@ -20,6 +20,7 @@ import { bearerOf, signRoomNodeToken, verifyNodeToken, type RoomNodeRole } from 
 import { NodeStore, type NodeView } from './node-store.ts';
 import { isHealthy, placeRoom, type Placement } from './placement.ts';
 import type { LiveRooms } from '../platform/operator-metrics.ts';
+import { RtmpBroker } from '../ingest/rtmp-broker.ts';
 
 /** The one FleetDO instance's name until the fleet is split per region. */
 export const GLOBAL_FLEET = 'global';
@@ -50,6 +51,8 @@ export interface FleetApi {
   listNodes(): Promise<NodeView[]>;
   setDrained(nodeId: string, drained: boolean): Promise<NodeView | null>;
   liveRooms(limit: number): Promise<LiveRooms>;
+  /** Closes an RTMP encoder connection wherever a node holds it (key rotated or revoked, a WHIP encoder took over). */
+  closeRtmp(connectionId: string, reason: string): Promise<void>;
 }
 
 
@@ -61,10 +64,12 @@ export function fleetStub(env: Env): FleetApi {
 export class FleetDO extends GuardedDurableObject<Env> implements FleetApi {
   readonly #config: Config;
   readonly #nodes: NodeStore;
+  readonly #rtmp: RtmpBroker;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#config = loadConfig(env);
+    this.#rtmp = new RtmpBroker(env, this.#config, (connectionId, reason) => void this.closeRtmp(connectionId, reason));
     this.alarmRetryMs = this.#config.fleet.staleAfterMs / 2;
     this.#nodes = new NodeStore(ctx.storage.sql);
   }
@@ -126,6 +131,14 @@ export class FleetDO extends GuardedDurableObject<Env> implements FleetApi {
         if (message.role !== 'edge') this.#nodes.releaseRoom(message.roomId, att.nodeId);
         if (message.role !== 'origin') this.#nodes.releaseEdge(message.roomId, att.nodeId);
         return;
+      case 'ingest.rtmp.authorize':
+      case 'ingest.rtmp.start':
+      case 'ingest.rtmp.ended':
+      case 'ingest.rtmp.problem': {
+        const answer = await this.#rtmp.handle(att.nodeId, message);
+        if (answer) sendTo(ws, answer);
+        return;
+      }
     }
   }
 
@@ -221,6 +234,14 @@ export class FleetDO extends GuardedDurableObject<Env> implements FleetApi {
       total: this.#nodes.roomTotal(),
       rooms: this.#nodes.rooms(limit).map((r) => ({ roomId: r.room_id, nodeId: r.node_id, assignedAt: r.assigned_at })),
     };
+  }
+
+  async closeRtmp(connectionId: string, reason: string): Promise<void> {
+    // Connection ids are the node's own: every registered node hears it, the holder acts.
+    for (const ws of this.ctx.getWebSockets()) {
+      const att = ws.deserializeAttachment() as NodeAttachment | null;
+      if (att?.registered) sendTo(ws, { type: 'ingest.rtmp.close', connectionId, reason });
+    }
   }
 
   #placementNodes() {

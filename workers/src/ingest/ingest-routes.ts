@@ -7,11 +7,13 @@ import type { Context } from 'hono';
 import { and, eq, isNull } from 'drizzle-orm';
 import { CreatedIngest, IngestSettings } from '@roomcast/schema/api';
 import { ingestKeys, rooms } from '@roomcast/schema/db';
+import { requireVerifiedEmail } from '../auth/principal.ts';
 import { isUuid } from '../auth/tokens.ts';
 import type { Tx } from '../db/database.ts';
 import { notFound } from '../errors.ts';
 import { bearerSecurity, createRouter, errorResponses, iso, jsonContent, orgParamWith, type AppEnv } from '../http.ts';
 import { assertFeature, effectivePlan } from '../plans/limits.ts';
+import { fleetStub } from '../fleet/fleet-do.ts';
 import { roomStub } from '../rooms/room-stub.ts';
 import { withOrganization } from '../tenancy/access.ts';
 import { audit } from '../tenancy/audit.ts';
@@ -32,6 +34,7 @@ const toSettings = (c: Context<AppEnv>, k: typeof ingestKeys.$inferSelect): Inge
   state: k.state,
   protocol: k.protocol,
   lastError: k.lastError,
+  lastErrorCode: k.lastErrorCode,
   stateChangedAt: iso(k.stateChangedAt),
   createdAt: k.createdAt.toISOString(),
 });
@@ -77,6 +80,8 @@ ingestRoutes.openapi(
   }),
   async (c) => {
     const { org, room } = c.req.valid('param');
+    // A stream key goes live by itself: it needs a proven address, like Go live and API keys.
+    requireVerifiedEmail(c.var.principal);
     const issued = await issueStreamKey();
     const { row, rotated } = await withOrganization(c.var.db, c.var.principal, org, 'room.manage', async (tx, access) => {
       assertFeature(await effectivePlan(tx, org), 'apiAccess');
@@ -122,5 +127,10 @@ ingestRoutes.openapi(
 /** A rotated or revoked key disconnects the encoder using it; webhooks hear why. */
 async function endEncoderSessions(c: Context<AppEnv>, org: string, room: string, reason: string) {
   const ended = await roomStub(c.env, room).ingestRevoked();
-  await recordIngestEnded(c.var.db, org, room, ended, reason);
+  await recordIngestEnded(c.var.db, org, room, ended.whip, reason);
+  if (ended.rtmp) {
+    // The node holding the encoder's connection closes it (a revoked key is refused on republish).
+    await fleetStub(c.env).closeRtmp(ended.rtmp, reason);
+    await recordIngestEnded(c.var.db, org, room, [ended.rtmp], reason, 'rtmp');
+  }
 }

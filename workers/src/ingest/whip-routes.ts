@@ -16,10 +16,12 @@ import type { AppEnv } from '../http.ts';
 import { assertFeature, effectivePlan } from '../plans/limits.ts';
 import { limitAnonymousRate } from '../platform/api-rate-limit.ts';
 import { assertTrialActive } from '../plans/trial.ts';
+import { fleetStub } from '../fleet/fleet-do.ts';
 import { roomStub } from '../rooms/room-stub.ts';
 import { mintIceServers } from '../rooms/turn-credentials.ts';
 import { emitWebhookEvent } from '../webhooks/events.ts';
 import { wakeWebhookDelivery } from '../webhooks/wake.ts';
+import { openEncoderSession } from './encoder-session.ts';
 import { publicSessionId, recordIngestEnded } from './ingest-state.ts';
 import { verifyStreamKey } from './stream-key.ts';
 import { checkWhipOffer, MAX_OFFER_BYTES, readSdpFragment, restartFragment, SdpError } from './whip-sdp.ts';
@@ -89,24 +91,7 @@ whipRoutes.post('/whip', async (c) => {
   }
 
   // The encoder is the room's host: it goes live like the host's Go live (trial and plan checked).
-  const { session, started } = await c.var.db.scoped({ organizationId: key.organizationId }, async (tx) => {
-    await assertTrialActive(tx, key.organizationId);
-    assertFeature(await effectivePlan(tx, key.organizationId), 'apiAccess');
-    const [created] = await tx
-      .insert(roomSessions)
-      .values({ organizationId: key.organizationId, roomId: key.roomId, startedBy: null })
-      .onConflictDoNothing({ target: roomSessions.roomId, where: sql`ended_at is null` })
-      .returning();
-    const [live] = created ? [created] : await tx.select().from(roomSessions).where(and(eq(roomSessions.roomId, key.roomId), isNull(roomSessions.endedAt)));
-    if (created) {
-      const room = await tx.query.rooms.findFirst({ where: (r, { eq: is }) => is(r.id, key.roomId) });
-      await emitWebhookEvent(tx, key.organizationId, 'room.started', {
-        room: { id: key.roomId, workspaceId: room!.workspaceId, title: room!.title, slug: room!.slug },
-        session: { id: created.id, startedAt: created.startedAt.toISOString() },
-      }, created.startedAt);
-    }
-    return { session: live!, started: Boolean(created) };
-  });
+  const { session, started } = await openEncoderSession(c.var.db, key);
 
   const sessionId = randomToken(32);
   const result = await roomStub(c.env, key.roomId).whipOffer({ roomId: key.roomId, organizationId: key.organizationId, roomSessionId: session.id, sessionId, offer });
@@ -114,7 +99,7 @@ whipRoutes.post('/whip', async (c) => {
   if (!result.ok) {
     // The encoder's mistake stays visible in the room page until the next good connection.
     await c.var.db.scoped({ organizationId: key.organizationId }, (tx) =>
-      tx.update(ingestKeys).set({ lastError: result.message }).where(eq(ingestKeys.id, key.keyId)),
+      tx.update(ingestKeys).set({ lastError: result.message, lastErrorCode: result.code }).where(eq(ingestKeys.id, key.keyId)),
     );
     if (started) await wakeWebhookDelivery(key.organizationId);
     if (result.retryAfterSeconds) c.header('Retry-After', String(result.retryAfterSeconds));
@@ -125,7 +110,11 @@ whipRoutes.post('/whip', async (c) => {
   c.executionCtx.waitUntil(
     afterResponse(config, async (db) => {
       await db.scoped({ organizationId: key.organizationId }, async (tx) => {
-        await tx.update(ingestKeys).set({ state: 'live', protocol: 'whip', lastError: null, stateChangedAt: at }).where(eq(ingestKeys.id, key.keyId));
+        await tx.update(ingestKeys).set({ state: 'live', protocol: 'whip', lastError: null, lastErrorCode: null, stateChangedAt: at }).where(eq(ingestKeys.id, key.keyId));
+        if (result.replacedRtmp) {
+          await fleetStub(c.env).closeRtmp(result.replacedRtmp, 'replaced');
+          await emitWebhookEvent(tx, key.organizationId, 'ingest.disconnected', { ingest: { id: await publicSessionId(result.replacedRtmp, 'rtmp'), roomId: key.roomId, protocol: 'rtmp' }, at: at.toISOString(), reason: 'replaced' }, at);
+        }
         for (const old of result.replaced) {
           await emitWebhookEvent(tx, key.organizationId, 'ingest.disconnected', { ingest: { id: await publicSessionId(old), roomId: key.roomId, protocol: 'whip' }, at: at.toISOString(), reason: 'replaced' }, at);
         }

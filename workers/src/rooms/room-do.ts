@@ -7,6 +7,7 @@ import { CLOSE_CODES } from '@roomcast/schema/protocol';
 import type { Role } from '@roomcast/schema';
 import type { Env } from '../env.ts';
 import type { PatchResult, WhipResult } from './media/ingest-publisher.ts';
+import type { RtmpStartInput, RtmpStartResult } from './media/rtmp-publisher.ts';
 import { GuardedDurableObject } from '../platform/guarded-durable-object.ts';
 import { clientFingerprint } from './client-fingerprint.ts';
 import { asWebSocket } from './fanout/shard-sockets.ts';
@@ -83,7 +84,29 @@ export class RoomDO extends GuardedDurableObject<Env> {
     room.state.bindRoom(input.roomId);
     room.state.bindOrganization(input.organizationId);
     if (room.state.meta.session_id !== input.roomSessionId) room.state.startSession(input.roomSessionId);
-    return room.media.ingest.offer(input.roomId, input.sessionId, input.offer);
+    const result = await room.media.ingest.offer(input.roomId, input.sessionId, input.offer);
+    // Newest wins across protocols too: an RTMP encoder still publishing stops.
+    if (result.ok) result.replacedRtmp = room.media.rtmp.endAll();
+    return result;
+  }
+
+  /**
+   * FleetDO, for the node holding an RTMP encoder's connection (after it checked the stream key and
+   * opened the live session): the producers to relay its RTP to, new or resumed.
+   */
+  async rtmpStart(input: RtmpStartInput & { organizationId: string; roomSessionId: string }): Promise<RtmpStartResult & { replacedWhip?: string[] }> {
+    const room = this.#room;
+    room.state.bindRoom(input.roomId);
+    room.state.bindOrganization(input.organizationId);
+    if (room.state.meta.session_id !== input.roomSessionId) room.state.startSession(input.roomSessionId);
+    const result = await room.media.rtmp.start(input);
+    if (!result.ok || result.target.resumed) return result;
+    return { ...result, replacedWhip: room.media.ingest.endAll() };
+  }
+
+  /** The RTMP connection's grace period passed without a republish; false when it is not the current one. */
+  async rtmpEnded(connectionId: string): Promise<boolean> {
+    return this.#room.media.rtmp.end(connectionId);
   }
 
   /** DELETE on a WHIP session URL; false when the session is not (or no longer) live. */
@@ -97,8 +120,8 @@ export class RoomDO extends GuardedDurableObject<Env> {
   }
 
   /** The room's stream key was rotated or revoked: every encoder session ends now. */
-  async ingestRevoked(): Promise<string[]> {
-    return this.#room.media.ingest.endAll();
+  async ingestRevoked(): Promise<{ whip: string[]; rtmp: string | null }> {
+    return { whip: this.#room.media.ingest.endAll(), rtmp: this.#room.media.rtmp.endAll() };
   }
 
   /** Called by the recording routes: a server recording started (or stopped: null); everyone sees it. */

@@ -4,6 +4,7 @@
 import type { Role } from '@roomcast/schema';
 import type { Env } from '../env.ts';
 import type { PatchResult, WhipResult } from './media/ingest-publisher.ts';
+import type { RtmpStartInput, RtmpStartResult } from './media/rtmp-publisher.ts';
 
 export type RoomVisibility = 'public' | 'members' | 'invite';
 
@@ -19,8 +20,11 @@ export interface RoomRpc {
   whipOffer(input: { roomId: string; organizationId: string; roomSessionId: string; sessionId: string; offer: string }): Promise<WhipResult>;
   whipEnd(sessionId: string): Promise<boolean>;
   whipPatch(sessionId: string, clientUfrag: string, ifMatch: string | undefined): Promise<PatchResult>;
-  /** The stream key was rotated or revoked; answers the encoder sessions it ended. */
-  ingestRevoked(): Promise<string[]>;
+  /** The stream key was rotated or revoked; answers the encoder sessions it ended (WHIP sessions, the RTMP connection). */
+  ingestRevoked(): Promise<{ whip: string[]; rtmp: string | null }>;
+  /** RTMP (FleetDO for the node holding the connection): producers to relay to, and the connection's end. */
+  rtmpStart(input: RtmpStartInput & { organizationId: string; roomSessionId: string }): Promise<RtmpStartResult & { replacedWhip?: string[] }>;
+  rtmpEnded(connectionId: string): Promise<boolean>;
   /** A server recording started or (null) stopped: the room shows or hides its REC badge. */
   recordingChanged(recording: { id: string; startedAt: string } | null): Promise<void>;
 }

@@ -14,7 +14,7 @@ import { toProducer } from './media-store.ts';
 export const ingestIdentity = (roomId: string) => `ingest:${roomId}`;
 
 export type WhipResult =
-  | { ok: true; answer: string; etag: string; replaced: string[] }
+  | { ok: true; answer: string; etag: string; replaced: string[]; replacedRtmp?: string | null }
   | { ok: false; status: 400 | 406 | 409 | 503; code: string; message: string; retryAfterSeconds?: number };
 
 /** A PATCH: trickled candidates (nothing to do for an ICE-lite node), or an ICE restart's answer. */

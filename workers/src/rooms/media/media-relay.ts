@@ -19,6 +19,7 @@ import { MediaStore } from './media-store.ts';
 import { Edges } from './edges.ts';
 import { IngestPublisher } from './ingest-publisher.ts';
 import { IngestSessions } from './ingest-sessions.ts';
+import { RtmpPublisher } from './rtmp-publisher.ts';
 import { NodeLink, type NodeAttachment, type NodeEvent } from './node-link.ts';
 import { Placement } from './placement.ts';
 
@@ -42,6 +43,7 @@ export class MediaRelay {
   readonly #requests: MediaRequests;
   readonly #edges: Edges;
   readonly #ingest: IngestPublisher;
+  readonly #rtmp: RtmpPublisher;
   /** Node sockets with a liveness probe in flight. */
   readonly #probing = new WeakSet<WebSocket>();
 
@@ -51,7 +53,7 @@ export class MediaRelay {
     config: FleetConfig,
     private readonly host: MediaHost,
     whipOffersPerMinute = 20,
-    onIngestEnded: (sessionIds: string[], reason: string) => void = () => {},
+    onIngestEnded: (sessionIds: string[], reason: string, protocol: 'whip' | 'rtmp') => void = () => {},
   ) {
     this.#store = new MediaStore(ctx.storage.sql);
     this.#link = new NodeLink(ctx, config.secret, this.#store, {
@@ -85,7 +87,18 @@ export class MediaRelay {
       dropProducer: (id) => this.#dropProducer(id),
     };
     this.#requests = new MediaRequests(services);
-    this.#ingest = new IngestPublisher(services, new IngestSessions(ctx.storage.sql), whipOffersPerMinute, onIngestEnded);
+    this.#ingest = new IngestPublisher(services, new IngestSessions(ctx.storage.sql), whipOffersPerMinute, (ids, reason) => onIngestEnded(ids, reason, 'whip'));
+    this.#rtmp = new RtmpPublisher(ctx.storage.sql, services, (ids, reason) => onIngestEnded(ids, reason, 'rtmp'));
+  }
+
+  /** Encoders publishing over RTMP, relayed by a node (rtmp-publisher.ts). */
+  get rtmp(): RtmpPublisher {
+    return this.#rtmp;
+  }
+
+  /** An encoder (WHIP or RTMP) is publishing into the room: it keeps the room open like a host. */
+  encoderActive(): boolean {
+    return this.#ingest.active() || this.#rtmp.active();
   }
 
   /** Encoders publishing over WHIP (ingest-publisher.ts). */
@@ -95,7 +108,7 @@ export class MediaRelay {
 
   /** Someone is in the room, or an encoder is publishing into it. */
   #occupied(): boolean {
-    return this.host.occupied() || this.#ingest.active();
+    return this.host.occupied() || this.encoderActive();
   }
 
   // ── Hooks the RoomDO calls ────────────────────────────────────────────────────
@@ -174,6 +187,7 @@ export class MediaRelay {
   async endRoom(): Promise<void> {
     this.#edges.dropAll();
     this.#ingest.dropAll('room_ended');
+    this.#rtmp.dropAll('room_ended');
     const node = this.#link.socket();
     if (node) {
       this.#link.notify(node, 'router.close', {});
@@ -198,6 +212,7 @@ export class MediaRelay {
     if (att.role === 'edge') return this.#edges.lost(att.nodeId);
     this.#edges.dropAll();
     this.#ingest.dropAll('node_lost');
+    this.#rtmp.dropAll('node_lost');
     this.#placement.nodeLost(att.nodeId);
     this.#link.failAll(new ProtocolError('unavailable', 'The media node was lost; rebuild after media.reset'));
     const hadMedia = att.ready;
@@ -250,6 +265,7 @@ export class MediaRelay {
       case 'transport.closed': {
         const row = this.#store.get(message.transportId);
         this.#ingest.transportClosed(message.transportId);
+        this.#rtmp.transportClosed(message.transportId);
         this.#dropTransport(message.transportId);
         if (row) this.#sendTo(row.identity, { type: 'media.transport_closed', transportId: row.id });
         return;

@@ -61,7 +61,9 @@ export async function hello(room: LiveRoom, ws: WebSocket, hello: MessageOf<'hel
     room.sockets.closeSocketsOf(existing.identity, CLOSE_CODES.replaced, 'replaced');
     finishLeave(room, existing, 'replaced', now);
   }
-  const seated = { hosts: room.presence.countRoles(HOST_ROLES), total: room.presence.count() };
+  // A publishing encoder (WHIP or RTMP) is the room's host: it holds a host seat like one.
+  const encoder = room.media.encoderActive() ? 1 : 0;
+  const seated = { hosts: room.presence.countRoles(HOST_ROLES) + encoder, total: room.presence.count() + encoder };
   const full = seatRefusal(limit, claims, seated);
   if (full) throw full;
   if (guestFps.length > 0 && room.guests.presentFrom(guestFps) >= MAX_GUESTS_PER_CLIENT) {

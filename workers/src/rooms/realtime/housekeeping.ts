@@ -34,7 +34,7 @@ export async function sweep(room: LiveRoom, now: number): Promise<void> {
 
   const meta = room.state.meta;
   // An encoder publishing (WHIP) is the room's host even with no socket: the room stays open.
-  if (room.presence.count() === 0 && room.sockets.live().size === 0 && !room.media.ingest.active() && meta.empty_since !== null && now - meta.empty_since >= emptyTimeoutMs) {
+  if (room.presence.count() === 0 && room.sockets.live().size === 0 && !room.media.encoderActive() && meta.empty_since !== null && now - meta.empty_since >= emptyTimeoutMs) {
     if (meta.session_id && meta.room_id && meta.organization_id) {
       await endRoomSession(room.config, meta.organization_id, meta.room_id, meta.session_id);
     }

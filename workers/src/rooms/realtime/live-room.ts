@@ -58,10 +58,10 @@ export class LiveRoom {
       socketsOf: (identity) => this.sockets.socketsOf(identity),
       occupied: () => this.presence.count() > 0,
       session: new LiveSession(this.config, () => this.state.meta),
-    }, this.config.ingest.whipPerRoomPerMinute, (sessionIds, reason) => {
+    }, this.config.ingest.whipPerRoomPerMinute, (sessionIds, reason, protocol) => {
       // An encoder's session ended on the node's side: the room page and webhooks hear of it.
       const { organization_id: org, room_id: room } = this.state.meta;
-      if (org && room && sessionIds.length > 0) ctx.waitUntil(recordIngestEndedLater(this.config, org, room, sessionIds, reason));
+      if (org && room && sessionIds.length > 0) ctx.waitUntil(recordIngestEndedLater(this.config, org, room, sessionIds, reason, protocol));
     });
   }
 
