@@ -210,6 +210,7 @@ export class FleetClient {
         worker: this.#workersByLoad()[0]!,
         spread: { workers: () => this.#workersByLoad(), viewersPerRouter: Math.max(1, Math.floor(this.config.limits.maxConsumersPerWorker / 2)) },
         log: this.log.child('room'),
+        recording: this.config.recording,
         onClosed: (s) => {
           if (this.#rooms.get(roomId) !== s) return;
           this.#rooms.delete(roomId);
