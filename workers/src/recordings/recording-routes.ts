@@ -50,6 +50,12 @@ export const toRecording = (r: RecordingRow): z.infer<typeof Recording> => ({
   readyAt: iso(r.readyAt),
 });
 
+/**
+ * What the file is: the node writes H.264 into fragmented MP4 and VP8 (or audio alone) into WebM.
+ * The multipart upload is opened before the codec is known, so playback names the type instead.
+ */
+export const recordingContentType = (r: Pick<RecordingRow, 'videoCodec'>) => (r.videoCodec === 'h264' ? 'video/mp4' : 'video/webm');
+
 async function findRecording(tx: Tx, org: string, id: string): Promise<RecordingRow> {
   if (!isUuid(id)) throw notFound('Recording');
   const [row] = await tx.select().from(recordings).where(and(eq(recordings.id, id), eq(recordings.organizationId, org)));
@@ -103,7 +109,15 @@ recordingRoutes.openapi(
       await emitWebhookEvent(tx, org, 'recording.started', { recording: { ...recordingRef(created), startedAt: created.startedAt.toISOString() } });
       return created;
     });
-    await roomStub(c.env, room).recordingChanged({ id: row.id, startedAt: row.startedAt.toISOString() });
+    await roomStub(c.env, room).recordingStarted({
+      recordingId: row.id,
+      roomId: room,
+      organizationId: org,
+      objectKey: row.objectKey!,
+      uploadId: row.uploadId!,
+      posterKey: row.posterKey!,
+      startedAt: row.startedAt.toISOString(),
+    });
     await wakeWebhookDelivery(org);
     return c.json({ recording: toRecording(row) }, 201);
   },
@@ -122,14 +136,23 @@ recordingRoutes.openapi(
   async (c) => {
     const { org, recording } = c.req.valid('param');
     const store = requireObjectStore(c.var.config.storage);
-    const row = await withOrganization(c.var.db, c.var.principal, org, 'recording.manage', async (tx, access) => {
+    // First claimed (`finalizing`), so a second stop meanwhile gets 409; then the node uploads the
+    // rest and reports (seconds: outside any transaction); then the parts are joined into one file.
+    const claimed = await withOrganization(c.var.db, c.var.principal, org, 'recording.manage', async (tx) => {
       const found = await findRecording(tx, org, recording);
       if (found.status !== 'recording') throw conflict(`The recording is ${found.status}, not recording`, 'recording_not_active');
-      const finalized = await finalizeRecording(tx, store, found, []);
+      await tx.update(recordings).set({ status: 'finalizing', endedAt: new Date() }).where(eq(recordings.id, found.id));
+      return found;
+    });
+    const stopped = await roomStub(c.env, claimed.roomId)
+      .stopRecorder(claimed.id)
+      .catch((error: unknown) => (console.error('recording: the room could not stop the recorder', error), null));
+    const row = await withOrganization(c.var.db, c.var.principal, org, 'recording.manage', async (tx, access) => {
+      const found = await findRecording(tx, org, recording);
+      const finalized = await finalizeRecording(tx, store, found, stopped?.parts ?? [], stopped?.media, stopped?.outcome);
       await audit(tx, access, 'recording.stop', { type: 'recording', id: found.id }, { status: finalized.status });
       return finalized;
     });
-    await roomStub(c.env, row.roomId).recordingChanged(null);
     await wakeWebhookDelivery(org);
     return c.json({ recording: toRecording(row) }, 200);
   },
@@ -178,7 +201,7 @@ recordingRoutes.openapi(
     return c.json(
       {
         recording: toRecording(row),
-        playbackUrl: playable && row.objectKey ? await store.presignGet(row.objectKey) : null,
+        playbackUrl: playable && row.objectKey ? await store.presignGet(row.objectKey, { contentType: recordingContentType(row) }) : null,
         posterUrl: playable && row.posterKey ? await store.presignGet(row.posterKey) : null,
       },
       200,
