@@ -275,4 +275,20 @@ describe('server recordings', () => {
     const res = await fetch(one.body.playbackUrl, { headers: { range: 'bytes=0-0' } });
     expect(res.headers.get('content-type')).toBe('video/webm');
   });
+
+  it('starts recording when a room with its recording flag goes live, shown to whoever joins', async () => {
+    const tenant = await roomTenant('rec-flag');
+    const created = await api('POST', `/organizations/${tenant.organizationId}/rooms`, { token: tenant.token, body: { workspaceId: tenant.workspaceId, title: 'Auto', slug: unique('auto'), recording: true } });
+    expect(created.status).toBe(201);
+    const started = await api('POST', `/organizations/${tenant.organizationId}/rooms/${created.body.id}/start`, { token: tenant.token });
+    expect(started.status).toBe(201);
+    const listed = await api('GET', `${recordingsPath(tenant)}?roomId=${created.body.id}`, { token: tenant.token });
+    expect(listed.body.recordings).toEqual([expect.objectContaining({ status: 'recording', sessionId: started.body.session.id })]);
+    const viewer = await join({ tenant, roomId: created.body.id, sessionId: started.body.session.id }, { role: 'viewer' });
+    expect(viewer.welcome.room.recording).toMatchObject({ id: listed.body.recordings[0].id });
+    // Ending the session stops it (no media was published: failed, and nothing is left open).
+    expect((await api('POST', `/organizations/${tenant.organizationId}/rooms/${created.body.id}/end`, { token: tenant.token })).status).toBe(200);
+    const after = await api('GET', `${recordingsPath(tenant)}/${listed.body.recordings[0].id}`, { token: tenant.token });
+    expect(after.body.recording.status).toBe('failed');
+  });
 });

@@ -16,7 +16,9 @@ import type { AppEnv } from '../http.ts';
 import { assertFeature, effectivePlan } from '../plans/limits.ts';
 import { limitAnonymousRate } from '../platform/api-rate-limit.ts';
 import { assertTrialActive } from '../plans/trial.ts';
+import { announceRecording, openFlaggedRecording } from '../recordings/open-recording.ts';
 import { roomStub } from '../rooms/room-stub.ts';
+import { ObjectStore } from '../storage/object-store.ts';
 import { mintIceServers } from '../rooms/turn-credentials.ts';
 import { emitWebhookEvent } from '../webhooks/events.ts';
 import { wakeWebhookDelivery } from '../webhooks/wake.ts';
@@ -89,7 +91,7 @@ whipRoutes.post('/whip', async (c) => {
   }
 
   // The encoder is the room's host: it goes live like the host's Go live (trial and plan checked).
-  const { session, started } = await c.var.db.scoped({ organizationId: key.organizationId }, async (tx) => {
+  const { session, started, recording } = await c.var.db.scoped({ organizationId: key.organizationId }, async (tx) => {
     await assertTrialActive(tx, key.organizationId);
     assertFeature(await effectivePlan(tx, key.organizationId), 'apiAccess');
     const [created] = await tx
@@ -98,15 +100,19 @@ whipRoutes.post('/whip', async (c) => {
       .onConflictDoNothing({ target: roomSessions.roomId, where: sql`ended_at is null` })
       .returning();
     const [live] = created ? [created] : await tx.select().from(roomSessions).where(and(eq(roomSessions.roomId, key.roomId), isNull(roomSessions.endedAt)));
+    let recording: Awaited<ReturnType<typeof openFlaggedRecording>>;
     if (created) {
       const room = await tx.query.rooms.findFirst({ where: (r, { eq: is }) => is(r.id, key.roomId) });
       await emitWebhookEvent(tx, key.organizationId, 'room.started', {
         room: { id: key.roomId, workspaceId: room!.workspaceId, title: room!.title, slug: room!.slug },
         session: { id: created.id, startedAt: created.startedAt.toISOString() },
       }, created.startedAt);
+      // A room that records automatically starts its recording with the session.
+      if (room!.recording) recording = await openFlaggedRecording(tx, config.storage && new ObjectStore(config.storage), { organizationId: key.organizationId, roomId: key.roomId, sessionId: created.id });
     }
-    return { session: live!, started: Boolean(created) };
+    return { session: live!, started: Boolean(created), recording };
   });
+  if (recording) await announceRecording(c.env, recording);
 
   const sessionId = randomToken(32);
   const result = await roomStub(c.env, key.roomId).whipOffer({ roomId: key.roomId, organizationId: key.organizationId, roomSessionId: session.id, sessionId, offer });
