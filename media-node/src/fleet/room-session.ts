@@ -310,7 +310,12 @@ export class RoomSession {
         this.#pipe(data.pipeId).close();
         return {};
       case 'recording.start': {
-        if (this.#recordings.has(data.recordingId)) throw new ProtocolError('invalid_message', `Recording ${data.recordingId} is already running`);
+        const running = this.#recordings.get(data.recordingId);
+        if (running) {
+          // The room asked again (its first ask timed out while ffmpeg started): the same recording.
+          running.urls.add(data.partUrls);
+          return { container: (await running.recorder).container };
+        }
         const producers = (data.producerIds as string[]).map((id) => this.#producer(id));
         const recordingId: string = data.recordingId;
         const urls = new PartUrls((fromPart, count) => this.#send({ type: 'recording.urls_wanted', recordingId, fromPart, count }));

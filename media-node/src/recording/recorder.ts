@@ -168,6 +168,7 @@ export class Recorder {
   async stop(): Promise<RecordingReport> {
     const { recordingId, log } = this.options;
     this.#stopping = true;
+    const stopAt = performance.now();
     clearTimeout(this.#keyframeTimer);
     const ffmpeg = this.#ffmpeg;
     if (ffmpeg && ffmpeg.exitCode === null && ffmpeg.signalCode === null) {
@@ -177,6 +178,7 @@ export class Recorder {
       await this.#ffmpegExit;
       clearTimeout(killer);
     }
+    const ffmpegMs = Math.round(performance.now() - stopAt);
     await this.#writes;
     await this.#file?.close();
     this.#file = undefined;
@@ -185,10 +187,13 @@ export class Recorder {
     const probe = this.#bytes > 0 ? await probeFile(this.#outFile).catch((error: unknown) => (log.warn('ffprobe failed', { recordingId, error: String(error) }), undefined)) : undefined;
     const durationMs = probe?.durationMs ?? null;
     if (this.container === 'webm' && durationMs !== null) await this.#writeDuration(durationMs);
+    const probedMs = Math.round(performance.now() - stopAt);
     const parts = await this.#upload!.finish(this.#bytes);
+    const uploadedMs = Math.round(performance.now() - stopAt);
     const poster = probe?.videoCodec ? await this.#uploadPoster() : false;
     const report: RecordingReport = { parts, sizeBytes: this.#bytes, durationMs, videoCodec: probe?.videoCodec ?? null, audioCodec: probe?.audioCodec ?? null, container: this.container, poster };
-    log.info('recording stopped', { recordingId, parts: parts.length, sizeBytes: this.#bytes, durationMs });
+    // How long each step of the stop took (ms since stop), for the stop-to-ready time.
+    log.info('recording stopped', { recordingId, parts: parts.length, sizeBytes: this.#bytes, durationMs, ffmpegMs, probedMs, uploadedMs, posterMs: Math.round(performance.now() - stopAt) });
     // Everything is in the store: the local copy can go.
     await rm(this.#workdir, { recursive: true, force: true });
     return report;
@@ -255,24 +260,23 @@ export interface Probe {
  * the duration is read from the packets themselves (first to last timestamp, every stream).
  */
 export async function probeFile(file: string): Promise<Probe> {
-  const { stdout } = await run('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_streams', '-show_format', file]);
-  const info = JSON.parse(stdout) as { streams: { codec_type: string; codec_name: string }[]; format: { duration?: string } };
-  const videoCodec = info.streams.find((s) => s.codec_type === 'video')?.codec_name ?? null;
-  const audioCodec = info.streams.find((s) => s.codec_type === 'audio')?.codec_name ?? null;
-  let durationMs = info.format.duration ? Math.round(Number(info.format.duration) * 1000) : null;
-  if (durationMs === null || !Number.isFinite(durationMs)) {
-    const packets = await run('ffprobe', ['-v', 'error', '-show_entries', 'packet=pts_time,duration_time', '-of', 'csv=p=0', file], { maxBuffer: 256 * 1024 * 1024 });
-    let first = Number.POSITIVE_INFINITY;
-    let last = Number.NEGATIVE_INFINITY;
-    for (const line of packets.stdout.split('\n')) {
-      const [pts, duration] = line.split(',').map(Number);
-      if (pts === undefined || !Number.isFinite(pts)) continue;
-      first = Math.min(first, pts);
-      last = Math.max(last, pts + (Number.isFinite(duration) ? duration! : 0));
-    }
-    durationMs = Number.isFinite(first) ? Math.round((last - first) * 1000) : null;
+  // One pass: the streams, and every packet's timestamp (a streamed WebM has no duration in its
+  // header yet, so the duration is first to last timestamp over every stream).
+  const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_type,codec_name:packet=pts_time,duration_time', '-of', 'json', file], { maxBuffer: 512 * 1024 * 1024 });
+  const info = JSON.parse(stdout) as { streams?: { codec_type: string; codec_name: string }[]; packets?: { pts_time?: string; duration_time?: string }[] };
+  const streams = info.streams ?? [];
+  const videoCodec = streams.find((s) => s.codec_type === 'video')?.codec_name ?? null;
+  const audioCodec = streams.find((s) => s.codec_type === 'audio')?.codec_name ?? null;
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  for (const p of info.packets ?? []) {
+    const pts = Number(p.pts_time);
+    if (!Number.isFinite(pts)) continue;
+    const duration = Number(p.duration_time);
+    first = Math.min(first, pts);
+    last = Math.max(last, pts + (Number.isFinite(duration) ? duration : 0));
   }
-  return { durationMs, videoCodec, audioCodec };
+  return { durationMs: Number.isFinite(first) ? Math.round((last - first) * 1000) : null, videoCodec, audioCodec };
 }
 
 /** An even UDP port whose next port is free too (RTP + RTCP for ffmpeg). */

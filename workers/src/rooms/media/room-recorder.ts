@@ -43,6 +43,10 @@ export type RecordingEvent = Extract<NodeToRoom, { type: 'recording.part' | 'rec
 const FIRST_URLS = 16;
 /** How long to wait for a publisher's second track (camera, then microphone) before recording what there is. */
 const PARTNER_WAIT_MS = 2_000;
+/** How long the node may take to start (ffmpeg starting on a busy machine), and the wait before asking again. */
+const START_TIMEOUT_MS = 30_000;
+const START_RETRY_MS = 3_000;
+const MAX_START_ATTEMPTS = 5;
 /** Part URLs live this long: a part may wait in the node's retry queue through a long store outage. */
 const PART_URL_TTL_SECONDS = 6 * 3600;
 
@@ -62,6 +66,8 @@ export class RoomRecorder {
   /** recording.start on its way to the node (stop waits for it, so no recorder is left running). */
   #starting: Promise<void> | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Failed starts of the current recording (a node that cannot record is not asked forever). */
+  #failedStarts = 0;
 
   constructor(
     private readonly ctx: DurableObjectState,
@@ -101,6 +107,7 @@ export class RoomRecorder {
   /** A recording started (the routes opened its multipart upload): record as soon as there is media. */
   begin(target: RecorderTarget): void {
     this.#clear();
+    this.#failedStarts = 0;
     this.ctx.storage.sql.exec(
       `INSERT INTO recorder (singleton, recording_id, organization_id, object_key, upload_id, poster_key, node_id, waiting_since) VALUES (1, ?, ?, ?, ?, ?, NULL, NULL)`,
       target.recordingId,
@@ -128,7 +135,13 @@ export class RoomRecorder {
       return;
     }
     this.#starting = this.#start(node, row, producers)
-      .catch((error: unknown) => console.error('recording: the node could not start recording', row.recording_id, error))
+      .catch((error: unknown) => {
+        // Asked again shortly: the node answers a repeated start with the recording it runs.
+        const again = ++this.#failedStarts < MAX_START_ATTEMPTS;
+        console.error(`recording: the node could not start recording${again ? '; trying again' : ''}`, row.recording_id, error);
+        clearTimeout(this.#timer);
+        if (again) this.#timer = setTimeout(() => this.maybeStart(), START_RETRY_MS);
+      })
       .finally(() => (this.#starting = undefined));
     this.ctx.waitUntil(this.#starting);
   }
@@ -147,7 +160,7 @@ export class RoomRecorder {
     const partUrls = await this.#presignParts(store, row, 1, FIRST_URLS);
     const posterUrl = await store.presign('PUT', row.poster_key, { headers: { 'content-type': 'image/jpeg' }, expiresIn: PART_URL_TTL_SECONDS });
     const att = node.deserializeAttachment() as { nodeId: string };
-    await this.link.request(node, 'recording.start', { recordingId: row.recording_id, producerIds, partUrls, posterUrl });
+    await this.link.request(node, 'recording.start', { recordingId: row.recording_id, producerIds, partUrls, posterUrl }, START_TIMEOUT_MS);
     // Still the same recording (not stopped meanwhile): it is now on this node.
     this.ctx.storage.sql.exec(`UPDATE recorder SET node_id = ? WHERE singleton = 1 AND recording_id = ?`, att.nodeId, row.recording_id);
   }
