@@ -188,9 +188,11 @@ export class Recorder {
     const durationMs = probe?.durationMs ?? null;
     if (this.container === 'webm' && durationMs !== null) await this.#writeDuration(durationMs);
     const probedMs = Math.round(performance.now() - stopAt);
+    // The poster is cut while the last part goes up: both only read the finished file.
+    const posterDone = probe?.videoCodec ? this.#uploadPoster() : Promise.resolve(false);
     const parts = await this.#upload!.finish(this.#bytes);
     const uploadedMs = Math.round(performance.now() - stopAt);
-    const poster = probe?.videoCodec ? await this.#uploadPoster() : false;
+    const poster = await posterDone;
     const report: RecordingReport = { parts, sizeBytes: this.#bytes, durationMs, videoCodec: probe?.videoCodec ?? null, audioCodec: probe?.audioCodec ?? null, container: this.container, poster };
     // How long each step of the stop took (ms since stop), for the stop-to-ready time.
     log.info('recording stopped', { recordingId, parts: parts.length, sizeBytes: this.#bytes, durationMs, ffmpegMs, probedMs, uploadedMs, posterMs: Math.round(performance.now() - stopAt) });
