@@ -5,11 +5,14 @@
 // to record, the presigned URLs it gets, the parts it reports, stop with its report, and a node
 // lost mid-recording (partial). The parts are uploaded by the test through those presigned URLs, as
 // the real node does (media-node/test/recording-recorder.test.ts, web/test/e2e/recordings.test.ts).
+import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { files, recordings, webhookDeliveries } from '@roomcast/schema/db';
 import { Database } from '../src/db/database.ts';
+import type { Env } from '../src/env.ts';
 import { finalizeRecording } from '../src/recordings/finalize.ts';
+import { cleanStaleRecordings } from '../src/recordings/stale-recordings.ts';
 import { ObjectStore } from '../src/storage/object-store.ts';
 import { api, setPlan, signUp, unique, type Tenant } from './api-client.ts';
 import { TestNode } from './fleet-test-node.ts';
@@ -290,5 +293,25 @@ describe('server recordings', () => {
     expect((await api('POST', `/organizations/${tenant.organizationId}/rooms/${created.body.id}/end`, { token: tenant.token })).status).toBe(200);
     const after = await api('GET', `${recordingsPath(tenant)}/${listed.body.recordings[0].id}`, { token: tenant.token });
     expect(after.body.recording.status).toBe('failed');
+  });
+
+  it('cleans up a recording whose stop died half way: its multipart upload is aborted, a fresh one is left alone', async () => {
+    const tenant = await roomTenant('rec-stale');
+    const stuck = await liveRoom(tenant);
+    const fresh = await liveRoom(tenant);
+    const stuckId = (await api('POST', startPath(tenant, stuck.roomId), { token: tenant.token })).body.recording.id;
+    const freshId = (await api('POST', startPath(tenant, fresh.roomId), { token: tenant.token })).body.recording.id;
+    const db = new Database(config);
+    try {
+      await db.scoped({ organizationId: tenant.organizationId }, (tx) =>
+        tx.update(recordings).set({ status: 'finalizing', endedAt: new Date(Date.now() - 2 * 3600_000) }).where(eq(recordings.id, stuckId)),
+      );
+      expect(await cleanStaleRecordings(config, env as unknown as Env)).toBeGreaterThanOrEqual(1);
+      const rows = await db.scoped({ organizationId: tenant.organizationId }, (tx) => tx.select().from(recordings).where(eq(recordings.organizationId, tenant.organizationId)));
+      expect(rows.find((r) => r.id === stuckId)).toMatchObject({ status: 'failed', uploadId: null });
+      expect(rows.find((r) => r.id === freshId)).toMatchObject({ status: 'recording', uploadId: expect.any(String) });
+    } finally {
+      await db.close();
+    }
   });
 });
