@@ -85,6 +85,11 @@ export class Recorder {
     return this.#bytes;
   }
 
+  /** ffmpeg's process id while it runs (the recording benchmark reads its CPU time). */
+  get ffmpegPid(): number | undefined {
+    return this.#ffmpeg?.pid;
+  }
+
   async #start(): Promise<void> {
     const { router, producers, log, recordingId } = this.options;
     await mkdir(this.#workdir, { recursive: true });
