@@ -1,6 +1,7 @@
 // The node's configuration: parsed once at start from the environment, validated, then passed
 // down explicitly. Nothing else in media-node reads process.env.
 import os from 'node:os';
+import path from 'node:path';
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(1).max(65535);
@@ -61,6 +62,14 @@ const configSchema = z
     fleet: z
       .object({ url: z.string().regex(/^wss?:\/\//, 'must be a ws:// or wss:// URL'), token: z.string().min(1, 'MEDIA_FLEET_TOKEN is required with MEDIA_FLEET_URL') })
       .optional(),
+    /**
+     * Server recording: where ffmpeg's growing file lives until its parts are in the store, and
+     * the size of every multipart part but the last (R2: equal parts, at least 5 MiB).
+     */
+    recording: z.object({
+      dir: z.string().min(1).default(() => path.join(os.tmpdir(), 'roomcast-recordings')),
+      partBytes: z.coerce.number().int().min(64 * 1024).default(5 * 1024 * 1024),
+    }),
     limits: z.object({
       /** Consumers one worker (core) is offered for; the node's capacity is workers x this. */
       maxConsumersPerWorker: z.coerce.number().int().min(1).default(400),
@@ -99,6 +108,7 @@ export function loadConfig(env: Env): MediaNodeConfig {
       ? { host: env.MEDIA_RTMP_HOST, port: env.MEDIA_RTMP_PORT, graceSeconds: env.MEDIA_RTMP_GRACE_SECONDS, maxConnections: env.MEDIA_RTMP_MAX_CONNECTIONS }
       : undefined,
     fleet: env.MEDIA_FLEET_URL ? { url: env.MEDIA_FLEET_URL, token: env.MEDIA_FLEET_TOKEN ?? '' } : undefined,
+    recording: { dir: env.MEDIA_RECORDING_DIR, partBytes: env.RECORDING_PART_BYTES },
     limits: {
       maxConsumersPerWorker: env.MEDIA_MAX_CONSUMERS_PER_WORKER,
       maxRoutersPerWorker: env.MEDIA_MAX_ROUTERS_PER_WORKER,

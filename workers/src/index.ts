@@ -2,6 +2,7 @@ import { app } from './app.ts';
 import { reportUsage } from './billing/usage-reporter.ts';
 import { loadConfig } from './config.ts';
 import type { Env } from './env.ts';
+import { cleanStaleRecordings } from './recordings/stale-recordings.ts';
 import { cleanStaleUploads } from './storage/stale-uploads.ts';
 import { wakeDueWebhookDeliveries } from './webhooks/wake.ts';
 
@@ -14,9 +15,11 @@ export default {
   fetch: (request, env, ctx) => app.fetch(request, env, ctx),
   // Cron trigger (wrangler.toml): report closed usage slices to Stripe as meter events, and wake
   // the webhook delivery of every organization with a delivery due (the backstop for lost wake-ups),
-  // and clean up uploads left pending for a day (workers/src/storage/stale-uploads.ts).
+  // clean up uploads left pending for a day (workers/src/storage/stale-uploads.ts) and recordings
+  // left unfinished with an open multipart upload (workers/src/recordings/stale-recordings.ts).
   scheduled: (_controller, env, ctx) => {
     ctx.waitUntil(cleanStaleUploads(loadConfig(env)).then(() => undefined));
+    ctx.waitUntil(cleanStaleRecordings(loadConfig(env), env).then(() => undefined));
     ctx.waitUntil(reportUsage(loadConfig(env)).then(() => undefined));
     ctx.waitUntil(wakeDueWebhookDeliveries(loadConfig(env)));
   },

@@ -97,6 +97,8 @@ export class TestNode {
   #counter = 0;
   /** Requests the rooms sent, in order. */
   readonly requests: RoomToNode[] = [];
+  /** What it answers to recording.stop (the test uploaded the parts itself). */
+  recordingReport: unknown;
   /** A hung node: sockets stay open, requests get no answer. */
   silent = false;
   /** Requests that arrived while silent, for `release()`. */
@@ -189,6 +191,12 @@ export class TestNode {
         break;
       case 'transport.restartIce':
         result = { iceParameters: { usernameFragment: 'u2', password: 'p2', iceLite: true } };
+        break;
+      case 'recording.start':
+        result = { container: 'webm' };
+        break;
+      case 'recording.stop':
+        result = this.recordingReport ?? { parts: [], sizeBytes: 0, durationMs: null, videoCodec: null, audioCodec: null, container: 'webm', poster: false };
         break;
     }
     room.send({ type: 'response', id: frame.id, ok: true, data: result } satisfies NodeToRoom);

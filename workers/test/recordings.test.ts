@@ -1,16 +1,63 @@
 // Server recordings through the API against the real local S3 server: plan gate, live-room and
 // storage checks before anything is written, the REC badge every participant sees (room state in
 // RoomDO), webhooks, finalization of uploaded parts into one playable object, and tenants apart.
-// The media node's recorder (plain transports -> ffmpeg -> parts) is not built yet: the parts here
-// are uploaded by the test through presigned part URLs, as the node will.
+// The room's side of the recorder against the scripted node (fleet-test-node.ts): what it is asked
+// to record, the presigned URLs it gets, the parts it reports, stop with its report, and a node
+// lost mid-recording (partial). The parts are uploaded by the test through those presigned URLs, as
+// the real node does (media-node/test/recording-recorder.test.ts, web/test/e2e/recordings.test.ts).
+import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
-import { describe, expect, inject, it } from 'vitest';
+import { afterEach, describe, expect, inject, it } from 'vitest';
 import { files, recordings, webhookDeliveries } from '@roomcast/schema/db';
 import { Database } from '../src/db/database.ts';
+import type { Env } from '../src/env.ts';
 import { finalizeRecording } from '../src/recordings/finalize.ts';
+import { cleanStaleRecordings } from '../src/recordings/stale-recordings.ts';
 import { ObjectStore } from '../src/storage/object-store.ts';
-import { api, setPlan, signUp, type Tenant } from './api-client.ts';
-import { config, join, liveRoom, roomTenant } from './room-client.ts';
+import { api, setPlan, signUp, unique, type Tenant } from './api-client.ts';
+import { TestNode } from './fleet-test-node.ts';
+import { config, join, liveRoom, roomTenant, type RoomSocket } from './room-client.ts';
+
+// Rooms are placed on the global FleetDO: no test may leave a node behind for the next one.
+afterEach(() => TestNode.closeAll());
+
+let seq = 0;
+async function request(socket: RoomSocket, method: string, data?: unknown) {
+  const id = `r${++seq}`;
+  socket.send({ type: 'request', id, method, ...(data === undefined ? {} : { data }) });
+  const answer = await socket.next((m) => m.type === 'response' && m.id === id, 12_000);
+  expect(answer).toMatchObject({ ok: true });
+  return answer.data;
+}
+
+/** A host publishing a camera and a microphone through the room (the scripted node plays the engine). */
+async function publishCameraAndMic(socket: RoomSocket) {
+  const transport = await request(socket, 'media.createTransport', { direction: 'send' });
+  await request(socket, 'media.connectTransport', { transportId: transport.id, dtlsParameters: { role: 'client', fingerprints: [{ algorithm: 'sha-256', value: 'CC:DD' }] } });
+  const camera = await request(socket, 'media.produce', {
+    transportId: transport.id,
+    kind: 'video',
+    source: 'camera',
+    rtpParameters: { mid: '0', codecs: [{ mimeType: 'video/VP8', payloadType: 96, clockRate: 90000 }], encodings: [{ ssrc: 1111 }] },
+  });
+  const mic = await request(socket, 'media.produce', {
+    transportId: transport.id,
+    kind: 'audio',
+    source: 'microphone',
+    rtpParameters: { mid: '1', codecs: [{ mimeType: 'audio/opus', payloadType: 100, clockRate: 48000, channels: 2 }], encodings: [{ ssrc: 2222 }] },
+  });
+  return { camera: camera.id as string, mic: mic.id as string };
+}
+
+async function until<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 const GIB = 1024 ** 3;
 const recordingsPath = (t: Tenant) => `/organizations/${t.organizationId}/recordings`;
@@ -162,5 +209,109 @@ describe('server recordings', () => {
     expect(after.body.recording.status).toBe('failed');
     expect((await api('POST', `/organizations/${tenant.organizationId}/rooms/${room.roomId}/start`, { token: tenant.token })).status).toBe(201);
     expect((await api('POST', startPath(tenant, room.roomId), { token: tenant.token })).status).toBe(201);
+  });
+
+  it("records on the room's origin node: parts reported as they land, more part URLs on request, and a node lost mid-recording leaves a partial recording that plays", async () => {
+    const tenant = await roomTenant('rec-node');
+    const node = await TestNode.register({ nodeId: unique('rec-node') });
+    const room = await liveRoom(tenant);
+    const host = await join(room, { role: 'host', name: 'Hana' });
+    const { room: link } = await node.acceptAssignment(room.roomId);
+    await host.socket.next((m) => m.type === 'media.status' && m.state === 'ready', 8000);
+    const { camera, mic } = await publishCameraAndMic(host.socket);
+
+    const started = await api('POST', startPath(tenant, room.roomId), { token: tenant.token });
+    expect(started.status).toBe(201);
+    const id = started.body.recording.id as string;
+    const start = await until('recording.start at the node', () => node.requests.find((r) => r.type === 'request' && r.method === 'recording.start'));
+    const startData = (start as { data: { recordingId: string; producerIds: string[]; partUrls: { partNumber: number; url: string }[]; posterUrl: string } }).data;
+    expect(startData).toMatchObject({ recordingId: id, producerIds: [camera, mic] });
+    expect(startData.partUrls.map((p) => p.partNumber)).toEqual(Array.from({ length: 16 }, (_, i) => i + 1));
+    // Presigned URLs only: the node is never given the bucket's keys.
+    expect(JSON.stringify(startData)).not.toContain(config.storage!.secretAccessKey);
+
+    // What the recorder does while live: PUT a part through its URL, report the ETag.
+    const bytes = new Uint8Array(300_000).map((_, i) => i % 256);
+    const put = await fetch(startData.partUrls[0]!.url, { method: 'PUT', body: bytes });
+    expect(put.status).toBe(200);
+    link.send({ type: 'recording.part', recordingId: id, part: { partNumber: 1, etag: put.headers.get('etag')!, sizeBytes: bytes.length } });
+    link.send({ type: 'recording.urls_wanted', recordingId: id, fromPart: 17, count: 2 });
+    const more = await until('recording.urls at the node', () => node.requests.find((r) => r.type === 'request' && r.method === 'recording.urls'));
+    expect((more as { data: { partUrls: { partNumber: number }[] } }).data.partUrls.map((p) => p.partNumber)).toEqual([17, 18]);
+
+    // The node dies: the room completes the upload with the part it reported.
+    node.close();
+    const partial = await until('the recording to be partial', async () => {
+      const got = await api('GET', `${recordingsPath(tenant)}/${id}`, { token: tenant.token });
+      return got.body.recording.status === 'recording' ? undefined : got.body;
+    });
+    expect(partial.recording).toMatchObject({ status: 'partial', sizeBytes: bytes.length });
+    expect(new Uint8Array(await (await fetch(partial.playbackUrl)).arrayBuffer())).toEqual(bytes);
+    await host.socket.next((m) => m.type === 'room.updated' && !m.room.recording);
+    // Nothing left running: stopping it now is refused, and the room may record again.
+    expect((await api('POST', `${recordingsPath(tenant)}/${id}/stop`, { token: tenant.token })).body.error.code).toBe('recording_not_active');
+  });
+
+  it("completes a stopped recording with the node's report: its parts, duration and codecs", async () => {
+    const tenant = await roomTenant('rec-stop');
+    const node = await TestNode.register({ nodeId: unique('rec-stop') });
+    const room = await liveRoom(tenant);
+    const host = await join(room, { role: 'host', name: 'Hana' });
+    await node.acceptAssignment(room.roomId);
+    await host.socket.next((m) => m.type === 'media.status' && m.state === 'ready', 8000);
+    await publishCameraAndMic(host.socket);
+    const started = await api('POST', startPath(tenant, room.roomId), { token: tenant.token });
+    const id = started.body.recording.id as string;
+    const start = await until('recording.start at the node', () => node.requests.find((r) => r.type === 'request' && r.method === 'recording.start'));
+    const urls = (start as { data: { partUrls: { url: string }[] } }).data.partUrls;
+    const parts = [];
+    for (const [i, size] of [5 * 1024 * 1024, 777].entries()) {
+      const res = await fetch(urls[i]!.url, { method: 'PUT', body: new Uint8Array(size).fill(i + 1) });
+      parts.push({ partNumber: i + 1, etag: res.headers.get('etag')!, sizeBytes: size });
+    }
+    node.recordingReport = { parts, sizeBytes: 5 * 1024 * 1024 + 777, durationMs: 5_100, videoCodec: 'vp8', audioCodec: 'opus', container: 'webm', poster: false };
+    const stopped = await api('POST', `${recordingsPath(tenant)}/${id}/stop`, { token: tenant.token });
+    expect(stopped).toMatchObject({ status: 200, body: { recording: { status: 'ready', sizeBytes: 5 * 1024 * 1024 + 777, durationMs: 5_100, videoCodec: 'vp8', audioCodec: 'opus' } } });
+    const one = await api('GET', `${recordingsPath(tenant)}/${id}`, { token: tenant.token });
+    // No poster reached the store: none is offered; the file is named for what it is.
+    expect(one.body.posterUrl).toBeNull();
+    const res = await fetch(one.body.playbackUrl, { headers: { range: 'bytes=0-0' } });
+    expect(res.headers.get('content-type')).toBe('video/webm');
+  });
+
+  it('starts recording when a room with its recording flag goes live, shown to whoever joins', async () => {
+    const tenant = await roomTenant('rec-flag');
+    const created = await api('POST', `/organizations/${tenant.organizationId}/rooms`, { token: tenant.token, body: { workspaceId: tenant.workspaceId, title: 'Auto', slug: unique('auto'), recording: true } });
+    expect(created.status).toBe(201);
+    const started = await api('POST', `/organizations/${tenant.organizationId}/rooms/${created.body.id}/start`, { token: tenant.token });
+    expect(started.status).toBe(201);
+    const listed = await api('GET', `${recordingsPath(tenant)}?roomId=${created.body.id}`, { token: tenant.token });
+    expect(listed.body.recordings).toEqual([expect.objectContaining({ status: 'recording', sessionId: started.body.session.id })]);
+    const viewer = await join({ tenant, roomId: created.body.id, sessionId: started.body.session.id }, { role: 'viewer' });
+    expect(viewer.welcome.room.recording).toMatchObject({ id: listed.body.recordings[0].id });
+    // Ending the session stops it (no media was published: failed, and nothing is left open).
+    expect((await api('POST', `/organizations/${tenant.organizationId}/rooms/${created.body.id}/end`, { token: tenant.token })).status).toBe(200);
+    const after = await api('GET', `${recordingsPath(tenant)}/${listed.body.recordings[0].id}`, { token: tenant.token });
+    expect(after.body.recording.status).toBe('failed');
+  });
+
+  it('cleans up a recording whose stop died half way: its multipart upload is aborted, a fresh one is left alone', async () => {
+    const tenant = await roomTenant('rec-stale');
+    const stuck = await liveRoom(tenant);
+    const fresh = await liveRoom(tenant);
+    const stuckId = (await api('POST', startPath(tenant, stuck.roomId), { token: tenant.token })).body.recording.id;
+    const freshId = (await api('POST', startPath(tenant, fresh.roomId), { token: tenant.token })).body.recording.id;
+    const db = new Database(config);
+    try {
+      await db.scoped({ organizationId: tenant.organizationId }, (tx) =>
+        tx.update(recordings).set({ status: 'finalizing', endedAt: new Date(Date.now() - 2 * 3600_000) }).where(eq(recordings.id, stuckId)),
+      );
+      expect(await cleanStaleRecordings(config, env as unknown as Env)).toBeGreaterThanOrEqual(1);
+      const rows = await db.scoped({ organizationId: tenant.organizationId }, (tx) => tx.select().from(recordings).where(eq(recordings.organizationId, tenant.organizationId)));
+      expect(rows.find((r) => r.id === stuckId)).toMatchObject({ status: 'failed', uploadId: null });
+      expect(rows.find((r) => r.id === freshId)).toMatchObject({ status: 'recording', uploadId: expect.any(String) });
+    } finally {
+      await db.close();
+    }
   });
 });

@@ -250,6 +250,7 @@ export class FleetClient {
         spread: { workers: () => this.#workersByLoad(), viewersPerRouter: Math.max(1, Math.floor(this.config.limits.maxConsumersPerWorker / 2)) },
         log: this.log.child('room'),
         ingestDisconnectMs: this.config.ingestDisconnectSeconds * 1000,
+        recording: this.config.recording,
         onClosed: (s) => {
           if (this.#rooms.get(roomId) !== s) return;
           this.#rooms.delete(roomId);

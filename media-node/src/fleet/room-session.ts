@@ -6,7 +6,15 @@ import { decodeFrame, FLEET_PROTOCOL_VERSION, ProtocolError, MAX_NODE_FRAME_BYTE
 import { EngineError } from '../engine/errors.ts';
 import type { Consumer, EngineWorker, PipeTransport, PlainTransport, Producer, Router, RtpCodecCapability, Transport, WebRtcTransport } from '../engine/types.ts';
 import type { Logger } from '../log.ts';
+import { PartUrls } from '../recording/part-urls.ts';
+import { Recorder } from '../recording/recorder.ts';
 import { RouterSpread } from './router-spread.ts';
+
+/** Where recordings are written and the size of their parts (config.recording). */
+export interface RecordingSettings {
+  dir: string;
+  partBytes: number;
+}
 
 /**
  * What every room's router offers: Opus and VP8 (what every browser sends, VP8 first so browsers
@@ -70,6 +78,8 @@ export class RoomSession {
   readonly #consumerScores = new Map<string, { score: number; producerScore: number }>();
   /** The node's own ceilings, by the owner the room names on each object: defence in depth behind the RoomDO's. */
   readonly #owners = new MediaSlots();
+  /** Server recordings in progress, by recording id, with the part URLs they were handed. */
+  readonly #recordings = new Map<string, { recorder: Promise<Recorder>; urls: PartUrls }>();
   #scoreTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
@@ -85,6 +95,7 @@ export class RoomSession {
     private readonly onClosed: (session: RoomSession) => void,
     spread: { workers: () => EngineWorker[]; viewersPerRouter: number },
     private readonly ingestDisconnectMs: number,
+    private readonly recording: RecordingSettings,
   ) {
     this.#spread = new RouterSpread(router, worker, spread.workers, spread.viewersPerRouter, ROOM_MEDIA_CODECS, { roomId });
   }
@@ -103,6 +114,7 @@ export class RoomSession {
     /** A WHIP encoder's transport not connected for this long is closed (default 15 s). */
     ingestDisconnectMs?: number;
     onClosed: (session: RoomSession) => void;
+    recording: RecordingSettings;
   }): Promise<RoomSession> {
     const { roomId, roomUrl, token, nodeId, worker, log } = options;
     const socket = new WebSocket(roomUrl, { headers: { authorization: `Bearer ${token}` }, handshakeTimeout: OPEN_TIMEOUT_MS, maxPayload: MAX_NODE_FRAME_BYTES });
@@ -118,7 +130,7 @@ export class RoomSession {
       socket.close(1011, 'router failed');
       throw error;
     }
-    const session = new RoomSession(roomId, worker, router, options.listen, socket, log, options.onClosed, options.spread, options.ingestDisconnectMs ?? 15_000);
+    const session = new RoomSession(roomId, worker, router, options.listen, socket, log, options.onClosed, options.spread, options.ingestDisconnectMs ?? 15_000, options.recording);
     socket.on('message', (data) => session.#onMessage(data.toString()));
     socket.on('close', () => session.close('room socket closed'));
     socket.on('error', (error) => log.warn('room socket error', { roomId, error: String(error) }));
@@ -152,6 +164,10 @@ export class RoomSession {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#scoreTimer);
+    // The room is gone (or the node is leaving): what was uploaded stays in the store, and the
+    // Worker completes it as a partial recording when it sees the node go.
+    for (const { recorder } of this.#recordings.values()) void recorder.then((r) => r.abort()).catch(() => {});
+    this.#recordings.clear();
     this.#spread.close();
     this.router.close();
     if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) this.socket.close(1000, reason.slice(0, 120));
@@ -311,6 +327,45 @@ export class RoomSession {
       case 'pipe.close':
         this.#pipe(data.pipeId).close();
         return {};
+      case 'recording.start': {
+        const running = this.#recordings.get(data.recordingId);
+        if (running) {
+          // The room asked again (its first ask timed out while ffmpeg started): the same recording.
+          running.urls.add(data.partUrls);
+          return { container: (await running.recorder).container };
+        }
+        const producers = (data.producerIds as string[]).map((id) => this.#producer(id));
+        const recordingId: string = data.recordingId;
+        const urls = new PartUrls((fromPart, count) => this.#send({ type: 'recording.urls_wanted', recordingId, fromPart, count }));
+        urls.add(data.partUrls);
+        const recorder = Recorder.start({
+          recordingId,
+          router: this.router,
+          producers,
+          dir: this.recording.dir,
+          partBytes: this.recording.partBytes,
+          partUrl: (n) => urls.get(n),
+          posterUrl: data.posterUrl,
+          onPart: (part) => this.#send({ type: 'recording.part', recordingId, part }),
+          onFailed: (reason) => this.#send({ type: 'recording.failed', recordingId, reason: reason.slice(0, 500) }),
+          log: this.log.child('recording'),
+        });
+        this.#recordings.set(recordingId, { recorder, urls });
+        try {
+          return { container: (await recorder).container };
+        } catch (error) {
+          this.#recordings.delete(recordingId);
+          throw error;
+        }
+      }
+      case 'recording.urls':
+        this.#recordingOf(data.recordingId).urls.add(data.partUrls);
+        return {};
+      case 'recording.stop': {
+        const entry = this.#recordingOf(data.recordingId);
+        this.#recordings.delete(data.recordingId);
+        return (await entry.recorder).stop();
+      }
       case 'router.close':
         // Answer first: closing also closes the socket the answer travels on.
         setImmediate(() => this.close('room ended'));
@@ -366,6 +421,12 @@ export class RoomSession {
       map.delete(object.id);
       if (!this.#closed) onClose();
     });
+  }
+
+  #recordingOf(id: string): { recorder: Promise<Recorder>; urls: PartUrls } {
+    const entry = this.#recordings.get(id);
+    if (!entry) throw new ProtocolError('not_found', `No recording ${id} on this node`);
+    return entry;
   }
 
   #pipe(id: string): PipeTransport {

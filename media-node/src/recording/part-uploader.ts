@@ -27,20 +27,27 @@ export class PartUploadError extends Error {
 
 /** PUTs the file at `path` to `url`; answers the part's ETag once the store has it, then deletes the file. */
 export async function uploadPartFile(url: string, path: string, options: PartUploadOptions = {}): Promise<string> {
+  const etag = await putPart(url, await readFile(path), options);
+  await unlink(path);
+  return etag;
+}
+
+/**
+ * PUTs `body` to the presigned `url` with retries; answers the ETag the store gave it. The caller
+ * keeps its own copy of the bytes until this resolves.
+ */
+export async function putPart(url: string, body: Uint8Array, options: PartUploadOptions & { contentType?: string } = {}): Promise<string> {
   const attempts = options.attempts ?? 6;
   const baseDelayMs = options.baseDelayMs ?? 500;
-  const body = await readFile(path);
   let lastError: Error = new Error('not attempted');
   for (let attempt = 1; attempt <= attempts; attempt++) {
     try {
-      const res = await fetch(url, { method: 'PUT', body, signal: AbortSignal.timeout(options.timeoutMs ?? 30_000) });
+      const headers = options.contentType ? { 'content-type': options.contentType } : undefined;
+      const res = await fetch(url, { method: 'PUT', body, headers, signal: AbortSignal.timeout(options.timeoutMs ?? 30_000) });
       const etag = res.headers.get('etag');
       // Drain the body either way so the connection is reusable.
       const text = await res.text();
-      if (res.ok && etag) {
-        await unlink(path);
-        return etag;
-      }
+      if (res.ok && etag) return etag;
       lastError = new Error(`store answered ${res.status}${etag ? '' : ' without an ETag'}: ${text.slice(0, 200)}`);
       // A refused signature or an expired URL will not get better by retrying.
       if (res.status === 403 || res.status === 404) break;

@@ -144,6 +144,34 @@ export const PipedProducer = z.object({
   source: MediaSource,
 });
 
+// ── Server recording (media-node/src/recording) ───────────────────────────────
+// The room asks its origin node to record producers; the node uploads the recording as parts of a
+// multipart upload the Worker opened, through presigned part URLs the room hands it (the node never
+// holds the bucket's keys), reports each part as it lands, and reports the whole at stop.
+const PartNumber = z.number().int().min(1).max(10_000);
+const SignedUrl = z.string().regex(/^https?:\/\//, 'must be an http(s) URL').max(4096);
+export const RecordingPartUrl = z.object({ partNumber: PartNumber, url: SignedUrl });
+export type RecordingPartUrl = z.infer<typeof RecordingPartUrl>;
+export const RecordedPart = z.object({ partNumber: PartNumber, etag: z.string().min(1).max(256), sizeBytes: z.number().int().min(0) });
+export type RecordedPart = z.infer<typeof RecordedPart>;
+/** WebM for VP8 (+ Opus), fragmented MP4 for H.264 (+ Opus): what Chromium's <video> plays. */
+export const RecordingContainer = z.enum(['webm', 'mp4']);
+export type RecordingContainer = z.infer<typeof RecordingContainer>;
+const CodecName = z.string().min(1).max(32);
+export const RecordingReport = z.object({
+  parts: z.array(RecordedPart).max(10_000),
+  sizeBytes: z.number().int().min(0),
+  durationMs: z.number().int().min(0).nullable(),
+  videoCodec: CodecName.nullable(),
+  audioCodec: CodecName.nullable(),
+  container: RecordingContainer,
+  /** The poster JPEG reached the store. */
+  poster: z.boolean(),
+});
+export type RecordingReport = z.infer<typeof RecordingReport>;
+/** How long the node may take to answer recording.stop: the last part, ffprobe and the poster. */
+export const RECORDING_STOP_TIMEOUT_MS = 60_000;
+
 export const NODE_REQUESTS = {
   'router.capabilities': { data: z.object({}), result: z.object({ rtpCapabilities: RtpCapabilities }) },
   'transport.create': { data: z.object({ direction: z.enum(['send', 'recv']), owner: z.string() }), result: TransportInfo },
@@ -170,6 +198,17 @@ export const NODE_REQUESTS = {
     data: z.object({ consumerId: Id, spatialLayer: z.number().int().min(0), temporalLayer: z.number().int().min(0).optional() }),
     result: z.object({}),
   },
+  /**
+   * Record these producers (one video at its highest simulcast layer, one audio) into one file,
+   * uploaded as multipart parts; more part URLs come with recording.urls when the node asks.
+   */
+  'recording.start': {
+    data: z.object({ recordingId: Id, producerIds: z.array(Id).min(1).max(2), partUrls: z.array(RecordingPartUrl).max(1000), posterUrl: SignedUrl }),
+    result: z.object({ container: RecordingContainer }),
+  },
+  'recording.urls': { data: z.object({ recordingId: Id, partUrls: z.array(RecordingPartUrl).min(1).max(1000) }), result: z.object({}) },
+  /** Stop: the remaining bytes are uploaded as the last part; answers what the file holds. */
+  'recording.stop': { data: z.object({ recordingId: Id }), result: RecordingReport },
   /** The room ended: close the router (everything in it) and then the socket. */
   'router.close': { data: z.object({}), result: z.object({}) },
   // Pipes between two nodes' routers of one room (a room larger than one node). The room asks each
@@ -209,6 +248,12 @@ export const NodeToRoom = z.discriminatedUnion('type', [
     producers: z.array(z.object({ producerId: Id, score: z.number() })).optional(),
     consumers: z.array(z.object({ consumerId: Id, score: z.number(), producerScore: z.number() })).optional(),
   }),
+  /** A part of a recording reached the store (a part uploaded again replaces the earlier one). */
+  frame('recording.part', { recordingId: Id, part: RecordedPart }),
+  /** The node is running out of presigned part URLs: it wants parts fromPart .. fromPart + count - 1. */
+  frame('recording.urls_wanted', { recordingId: Id, fromPart: PartNumber, count: z.number().int().min(1).max(100) }),
+  /** The recorder stopped on its own (ffmpeg died, uploads failed for good). */
+  frame('recording.failed', { recordingId: Id, reason: z.string().max(500) }),
   ErrorFrame,
 ]);
 export type NodeToRoom = z.infer<typeof NodeToRoom>;

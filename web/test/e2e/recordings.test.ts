@@ -1,10 +1,16 @@
 // Server recording as people see it, in real Chromium through the whole local stack: a host goes
-// live, the API starts a recording and every participant sees the REC badge (room state from the
-// RoomDO); stop hides it; the dashboard's Recordings page lists the recording. The media node's
-// recorder is not built yet, so the recording ends `failed` (no media reached it): issue 14.
+// live with a fake camera and microphone, the API starts a recording and every participant sees
+// the REC badge (room state from the RoomDO); the real media node records the host's tracks
+// (plain transports -> ffmpeg -c copy -> multipart parts in the local S3 store); stop hides the
+// badge and the recording is `ready` with its duration, size and codecs; ffprobe reads the file
+// through its presigned playback URL; the dashboard lists it and its player plays it.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshot, type TestBrowser } from './browser.ts';
 import { apiToken, callApi, newAccount, organizationId, setPlan, signUp, webUrl } from './helpers.ts';
+
+const run = promisify(execFile);
 
 let chromium: TestBrowser;
 beforeAll(async () => {
@@ -15,7 +21,7 @@ afterAll(async () => {
 });
 
 describe('server recording in the browser', () => {
-  it('shows a REC badge to the host and a viewer while recording, and lists the recording in the VOD library', async () => {
+  it('records the live host (REC badge for everyone), is ready at stop with duration, size and codecs, and the file plays', async () => {
     const context = await chromium.newContext({ permissions: ['camera', 'microphone'] });
     const host = await context.newPage();
     const account = newAccount('rec');
@@ -34,6 +40,8 @@ describe('server recording in the browser', () => {
     await host.goto(`${webUrl()}/r/${orgSlug}/rec-desk/host`);
     await host.getByTestId('go-live').click();
     await host.waitForFunction(() => document.querySelector('[data-testid="room-phase"]')?.getAttribute('data-phase') === 'live', null, { timeout: 45_000 });
+    // Camera and microphone are produced on the media node before anything can be recorded.
+    await host.waitForFunction(() => (window.__roomcast?.state().media.local ?? []).filter((l) => l.producerId).length === 2, null, { timeout: 45_000 });
     const viewerContext = await chromium.newContext();
     const viewer = await viewerContext.newPage();
     await viewer.goto(`${webUrl()}/r/${orgSlug}/rec-desk?name=Viewer`);
@@ -46,16 +54,50 @@ describe('server recording in the browser', () => {
     await host.getByTestId('rec-badge').waitFor({ timeout: 10_000 });
     await screenshot(viewer, 'recording-viewer-rec-badge');
 
+    // About five seconds of the room, timed from the start request.
+    const recordFrom = Date.now();
+    await new Promise((r) => setTimeout(r, 5_000));
+    const stopAt = Date.now();
     const stopped = await callApi(`/organizations/${orgId}/recordings/${started.body.recording.id}/stop`, { method: 'POST', token });
+    const readyAfterMs = Date.now() - stopAt;
     expect(stopped.status).toBe(200);
+    const recorded = stopped.body.recording;
+    expect(recorded).toMatchObject({ status: 'ready', videoCodec: 'vp8', audioCodec: 'opus', error: null });
+    expect(recorded.sizeBytes).toBeGreaterThan(10_000);
+    // The node starts once it has both tracks and ffmpeg listens: a little less than the 5 s asked.
+    const wallMs = stopAt - recordFrom;
+    expect(recorded.durationMs).toBeGreaterThan(wallMs - 2_500);
+    expect(recorded.durationMs).toBeLessThan(wallMs + 1_500);
     await viewer.getByTestId('rec-badge').waitFor({ state: 'detached', timeout: 10_000 });
+
+    // The file as anyone with the short-lived link gets it: both streams, the duration it claims.
+    const one = await callApi(`/organizations/${orgId}/recordings/${recorded.id}`, { token });
+    expect(one.body.playbackUrl).toEqual(expect.any(String));
+    const { stdout } = await run('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_streams', '-show_format', one.body.playbackUrl]);
+    const probe = JSON.parse(stdout) as { streams: { codec_type: string; codec_name: string }[]; format: { duration: string; size: string } };
+    expect(probe.streams.map((st) => `${st.codec_type}:${st.codec_name}`).sort()).toEqual(['audio:opus', 'video:vp8']);
+    expect(Math.abs(Number(probe.format.duration) * 1000 - recorded.durationMs)).toBeLessThan(250);
+    expect(Number(probe.format.size)).toBe(recorded.sizeBytes);
+    expect((await fetch(one.body.posterUrl)).headers.get('content-type')).toBe('image/jpeg');
+    console.info(`recording: ${recorded.durationMs} ms of ${wallMs} ms asked, ${recorded.sizeBytes} bytes, ready ${readyAfterMs} ms after the stop request (under shared load)`);
 
     const library = await context.newPage();
     await library.goto(`${webUrl()}/app/${orgSlug}/recordings`);
     const row = library.locator(`[data-recording="${started.body.recording.id}"]`);
     await row.waitFor();
-    expect(await row.getByTestId('recording-status').textContent()).toBe(stopped.body.recording.status);
+    expect(await row.getByTestId('recording-status').textContent()).toBe('ready');
     await screenshot(library, 'recording-library');
+    // The player page plays it: its video element advances.
+    const player = await context.newPage();
+    await player.goto(`${webUrl()}/app/${orgSlug}/recordings/${recorded.id}`);
+    const video = player.getByTestId('vod-player');
+    await video.waitFor();
+    await video.evaluate((v: HTMLVideoElement) => {
+      v.muted = true;
+      return v.play();
+    });
+    await player.waitForFunction(() => ((document.querySelector('[data-testid="vod-player"]') as HTMLVideoElement | null)?.currentTime ?? 0) > 1, null, { timeout: 20_000 });
+    expect(await video.evaluate((v: HTMLVideoElement) => Math.round(v.duration * 1000))).toBeGreaterThan(recorded.durationMs - 300);
     await viewerContext.close();
     await context.close();
   });

@@ -15,6 +15,7 @@ import { assertTrialActive } from '../plans/trial.ts';
 import { roomStub } from '../rooms/room-stub.ts';
 import { emitWebhookEvent } from '../webhooks/events.ts';
 import { wakeWebhookDelivery } from '../webhooks/wake.ts';
+import { announceRecording } from '../recordings/open-recording.ts';
 import { openEncoderSession } from './encoder-session.ts';
 import { publicSessionId, recordIngestEnded } from './ingest-state.ts';
 import { verifyStreamKey, type StreamKeyOwner } from './stream-key.ts';
@@ -92,13 +93,14 @@ export class RtmpBroker {
   async #start(db: Database, nodeId: string, frame: Extract<RtmpFrame, { type: 'ingest.rtmp.start' }>): Promise<Answer> {
     const key = await this.#key(db, frame.streamKey);
     if (!key) return refuse(frame.requestId, 'invalid_stream_key', 'Unknown or revoked stream key');
-    let session;
+    let session, recording;
     try {
-      ({ session } = await openEncoderSession(db, key));
+      ({ session, recording } = await openEncoderSession(db, this.config, key));
     } catch (error) {
       if (error instanceof ApiError) return refuse(frame.requestId, error.code, error.message);
       throw error;
     }
+    if (recording) await announceRecording(this.env, recording);
     const result = await roomStub(this.env, key.roomId).rtmpStart({
       roomId: key.roomId,
       organizationId: key.organizationId,

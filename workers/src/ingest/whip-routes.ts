@@ -17,7 +17,9 @@ import { assertFeature, effectivePlan } from '../plans/limits.ts';
 import { limitAnonymousRate } from '../platform/api-rate-limit.ts';
 import { assertTrialActive } from '../plans/trial.ts';
 import { fleetStub } from '../fleet/fleet-do.ts';
+import { announceRecording } from '../recordings/open-recording.ts';
 import { roomStub } from '../rooms/room-stub.ts';
+import { ObjectStore } from '../storage/object-store.ts';
 import { mintIceServers } from '../rooms/turn-credentials.ts';
 import { emitWebhookEvent } from '../webhooks/events.ts';
 import { wakeWebhookDelivery } from '../webhooks/wake.ts';
@@ -91,7 +93,8 @@ whipRoutes.post('/whip', async (c) => {
   }
 
   // The encoder is the room's host: it goes live like the host's Go live (trial and plan checked).
-  const { session, started } = await openEncoderSession(c.var.db, key);
+  const { session, started, recording } = await openEncoderSession(c.var.db, config, key);
+  if (recording) await announceRecording(c.env, recording);
 
   const sessionId = randomToken(32);
   const result = await roomStub(c.env, key.roomId).whipOffer({ roomId: key.roomId, organizationId: key.organizationId, roomSessionId: session.id, sessionId, offer });

@@ -15,6 +15,8 @@ export interface RecordedMedia {
   durationMs?: number;
   videoCodec?: string;
   audioCodec?: string;
+  /** false: the node uploaded no poster, so none is offered. */
+  poster?: boolean;
 }
 
 export async function finalizeRecording(
@@ -46,6 +48,7 @@ export async function finalizeRecording(
       durationMs: media.durationMs ?? null,
       videoCodec: media.videoCodec ?? null,
       audioCodec: media.audioCodec ?? null,
+      ...(media.poster === false ? { posterKey: null } : {}),
       endedAt,
       readyAt: new Date(),
     })

@@ -13,25 +13,22 @@ import { Recording, RecordingWithPlayback } from '@roomcast/schema/api';
 import { recordings, rooms, roomSessions } from '@roomcast/schema/db';
 import { isUuid } from '../auth/tokens.ts';
 import type { Tx } from '../db/database.ts';
-import { ApiError, conflict, isUniqueViolation, notFound } from '../errors.ts';
+import { ApiError, conflict, notFound } from '../errors.ts';
 import { bearerSecurity, createRouter, errorResponses, iso, jsonContent, OrgParam, orgParamWith } from '../http.ts';
 import { assertFeature, effectivePlan } from '../plans/limits.ts';
 import { roomStub } from '../rooms/room-stub.ts';
-import { recordingObjectKey, recordingPosterKey } from '../storage/object-keys.ts';
 import { requireObjectStore } from '../storage/object-store.ts';
-import { assertStorageAvailable } from '../storage/storage-quota.ts';
 import { withOrganization } from '../tenancy/access.ts';
 import { audit } from '../tenancy/audit.ts';
-import { emitWebhookEvent } from '../webhooks/events.ts';
 import { wakeWebhookDelivery } from '../webhooks/wake.ts';
 import { finalizeRecording } from './finalize.ts';
+import { announceRecording, openRecording } from './open-recording.ts';
 
 export const recordingRoutes = createRouter();
 const RecordingParam = orgParamWith('recording');
 const RoomParam = orgParamWith('room');
 
-/** Free storage a recording needs to start: about an hour of 720p at 2.5 Mbit/s. */
-export const RECORDING_START_HEADROOM_BYTES = 1024 ** 3;
+export { RECORDING_START_HEADROOM_BYTES } from './open-recording.ts';
 
 type RecordingRow = typeof recordings.$inferSelect;
 
@@ -50,14 +47,18 @@ export const toRecording = (r: RecordingRow): z.infer<typeof Recording> => ({
   readyAt: iso(r.readyAt),
 });
 
+/**
+ * What the file is: the node writes H.264 into fragmented MP4 and VP8 (or audio alone) into WebM.
+ * The multipart upload is opened before the codec is known, so playback names the type instead.
+ */
+export const recordingContentType = (r: Pick<RecordingRow, 'videoCodec'>) => (r.videoCodec === 'h264' ? 'video/mp4' : 'video/webm');
+
 async function findRecording(tx: Tx, org: string, id: string): Promise<RecordingRow> {
   if (!isUuid(id)) throw notFound('Recording');
   const [row] = await tx.select().from(recordings).where(and(eq(recordings.id, id), eq(recordings.organizationId, org)));
   if (!row) throw notFound('Recording');
   return row;
 }
-
-const recordingRef = (r: RecordingRow) => ({ id: r.id, roomId: r.roomId, sessionId: r.roomSessionId });
 
 recordingRoutes.openapi(
   createRoute({
@@ -83,27 +84,11 @@ recordingRoutes.openapi(
       if (!found) throw notFound('Room');
       assertFeature(await effectivePlan(tx, org), 'recording');
       if (!found.sessionId) throw conflict('The room is not live: start it before recording', 'room_not_live');
-      await assertStorageAvailable(tx, org, RECORDING_START_HEADROOM_BYTES);
-      const id = crypto.randomUUID();
-      const objectKey = recordingObjectKey(org, id);
-      let created: RecordingRow;
-      try {
-        [created] = (await tx
-          .insert(recordings)
-          .values({ id, organizationId: org, roomId: room, roomSessionId: found.sessionId, status: 'recording', objectKey, posterKey: recordingPosterKey(org, id), sizeBytes: 0, startedBy: access.userId })
-          .returning()) as [RecordingRow];
-      } catch (error) {
-        if (isUniqueViolation(error, 'recordings_active_key')) throw conflict('This room is already being recorded', 'recording_active');
-        throw error;
-      }
-      // Opened last: a refused start leaves no upload behind.
-      const uploadId = await store.createMultipartUpload(objectKey, 'video/mp4');
-      [created] = (await tx.update(recordings).set({ uploadId }).where(eq(recordings.id, id)).returning()) as [RecordingRow];
-      await audit(tx, access, 'recording.start', { type: 'recording', id }, { roomId: room });
-      await emitWebhookEvent(tx, org, 'recording.started', { recording: { ...recordingRef(created), startedAt: created.startedAt.toISOString() } });
+      const created = await openRecording(tx, store, { organizationId: org, roomId: room, sessionId: found.sessionId, startedBy: access.userId });
+      await audit(tx, access, 'recording.start', { type: 'recording', id: created.id }, { roomId: room });
       return created;
     });
-    await roomStub(c.env, room).recordingChanged({ id: row.id, startedAt: row.startedAt.toISOString() });
+    await announceRecording(c.env, row);
     await wakeWebhookDelivery(org);
     return c.json({ recording: toRecording(row) }, 201);
   },
@@ -122,14 +107,23 @@ recordingRoutes.openapi(
   async (c) => {
     const { org, recording } = c.req.valid('param');
     const store = requireObjectStore(c.var.config.storage);
-    const row = await withOrganization(c.var.db, c.var.principal, org, 'recording.manage', async (tx, access) => {
+    // First claimed (`finalizing`), so a second stop meanwhile gets 409; then the node uploads the
+    // rest and reports (seconds: outside any transaction); then the parts are joined into one file.
+    const claimed = await withOrganization(c.var.db, c.var.principal, org, 'recording.manage', async (tx) => {
       const found = await findRecording(tx, org, recording);
       if (found.status !== 'recording') throw conflict(`The recording is ${found.status}, not recording`, 'recording_not_active');
-      const finalized = await finalizeRecording(tx, store, found, []);
+      await tx.update(recordings).set({ status: 'finalizing', endedAt: new Date() }).where(eq(recordings.id, found.id));
+      return found;
+    });
+    const stopped = await roomStub(c.env, claimed.roomId)
+      .stopRecorder(claimed.id)
+      .catch((error: unknown) => (console.error('recording: the room could not stop the recorder', error), null));
+    const row = await withOrganization(c.var.db, c.var.principal, org, 'recording.manage', async (tx, access) => {
+      const found = await findRecording(tx, org, recording);
+      const finalized = await finalizeRecording(tx, store, found, stopped?.parts ?? [], stopped?.media, stopped?.outcome);
       await audit(tx, access, 'recording.stop', { type: 'recording', id: found.id }, { status: finalized.status });
       return finalized;
     });
-    await roomStub(c.env, row.roomId).recordingChanged(null);
     await wakeWebhookDelivery(org);
     return c.json({ recording: toRecording(row) }, 200);
   },
@@ -178,7 +172,7 @@ recordingRoutes.openapi(
     return c.json(
       {
         recording: toRecording(row),
-        playbackUrl: playable && row.objectKey ? await store.presignGet(row.objectKey) : null,
+        playbackUrl: playable && row.objectKey ? await store.presignGet(row.objectKey, { contentType: recordingContentType(row) }) : null,
         posterUrl: playable && row.posterKey ? await store.presignGet(row.posterKey) : null,
       },
       200,

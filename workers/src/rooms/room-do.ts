@@ -19,6 +19,7 @@ import { LiveRoom } from './realtime/live-room.ts';
 import { apiKeyRevoked, memberChanged, visibilityChanged } from './realtime/moderation-handlers.ts';
 import { MAX_PENDING_PER_CLIENT, tooManyPending } from './realtime/pending-limit.ts';
 import type { RoomVisibility } from './room-stub.ts';
+import type { RecorderResult, RecorderTarget } from './media/room-recorder.ts';
 
 const SIGNAL_PATH = /^\/api\/v1\/rooms\/([^/]+)\/signal$/;
 const MEDIA_NODE_PATH = /^\/api\/v1\/rooms\/([^/]+)\/media-node$/;
@@ -129,6 +130,28 @@ export class RoomDO extends GuardedDurableObject<Env> {
     const room = this.#room;
     room.state.setRecording(recording);
     room.sockets.broadcast({ type: 'room.updated', room: room.state.view() });
+  }
+
+  /**
+   * Called by the recording routes once a recording's multipart upload is open: everyone sees the
+   * REC badge, and the origin node records the room's media as soon as there is some.
+   */
+  async recordingStarted(recording: RecorderTarget & { startedAt: string; roomId: string }): Promise<void> {
+    const room = this.#room;
+    room.state.bindRoom(recording.roomId);
+    room.state.bindOrganization(recording.organizationId);
+    room.media.startRecorder(recording);
+    await this.recordingChanged({ id: recording.recordingId, startedAt: recording.startedAt });
+  }
+
+  /**
+   * Called by the recording routes (stop) and by a room session ending: the node uploads the rest
+   * and reports the parts to complete; the REC badge goes. Null when this room does not hold it.
+   */
+  async stopRecorder(recordingId: string): Promise<RecorderResult | null> {
+    const result = await this.#room.media.stopRecorder(recordingId);
+    if (this.#room.state.recording?.id === recordingId) await this.recordingChanged(null);
+    return result;
   }
 
   /** Called by the API key routes: the participants a revoked key minted leave. */

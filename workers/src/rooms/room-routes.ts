@@ -12,6 +12,8 @@ import { assertTrialActive } from '../plans/trial.ts';
 import { withOrganization } from '../tenancy/access.ts';
 import { audit } from '../tenancy/audit.ts';
 import { slugify } from '../tenancy/create-organization.ts';
+import { announceRecording, openFlaggedRecording } from '../recordings/open-recording.ts';
+import { ObjectStore } from '../storage/object-store.ts';
 import { issueJoin, participantFor } from './room-join.ts';
 import { endLiveSession } from './room-session-end.ts';
 import { roomStub } from './room-stub.ts';
@@ -235,8 +237,11 @@ roomRoutes.openapi(
           session: { id: created.id, startedAt: created.startedAt.toISOString() },
         }, created.startedAt);
       }
-      return { room, session: session!, created: Boolean(created), participant: participantFor(access, {}) };
+      // A room that records automatically starts its recording with the session.
+      const recording = created && room.recording ? await openFlaggedRecording(tx, c.var.config.storage && new ObjectStore(c.var.config.storage), { organizationId: org, roomId: id, sessionId: created.id }) : undefined;
+      return { room, session: session!, created: Boolean(created), participant: participantFor(access, {}), recording };
     });
+    if (result.recording) await announceRecording(c.env, result.recording);
     if (result.created) await wakeWebhookDelivery(org);
     const join = await issueJoin(c, result.room, result.session.id, result.participant);
     return c.json({ room: toRoom(result.room, result.session.id), session: toSession(result.session), join }, result.created ? 201 : 200);

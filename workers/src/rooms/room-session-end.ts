@@ -10,17 +10,17 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import { participantSessions, roomSessions } from '@roomcast/schema/db';
 import type { Tx } from '../db/database.ts';
-import { stopActiveRecordings } from '../recordings/stop-on-end.ts';
+import { stopActiveRecordings, type StopRecorder } from '../recordings/stop-on-end.ts';
 import { emitWebhookEvent } from '../webhooks/events.ts';
 
-export async function endLiveSession(tx: Tx, roomId: string, sessionId?: string): Promise<typeof roomSessions.$inferSelect | undefined> {
+export async function endLiveSession(tx: Tx, roomId: string, sessionId?: string, stopRecorder?: StopRecorder): Promise<typeof roomSessions.$inferSelect | undefined> {
   const [ended] = await tx
     .update(roomSessions)
     .set({ endedAt: new Date() })
     .where(and(eq(roomSessions.roomId, roomId), isNull(roomSessions.endedAt), ...(sessionId ? [eq(roomSessions.id, sessionId)] : [])))
     .returning();
   if (ended?.endedAt) {
-    await stopActiveRecordings(tx, roomId);
+    await stopActiveRecordings(tx, roomId, stopRecorder);
     const stillIn = await tx
       .update(participantSessions)
       .set({ leftAt: ended.endedAt })

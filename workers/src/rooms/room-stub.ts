@@ -5,6 +5,7 @@ import type { Role } from '@roomcast/schema';
 import type { Env } from '../env.ts';
 import type { PatchResult, WhipResult } from './media/ingest-publisher.ts';
 import type { RtmpStartInput, RtmpStartResult } from './media/rtmp-publisher.ts';
+import type { RecorderResult, RecorderTarget } from './media/room-recorder.ts';
 
 export type RoomVisibility = 'public' | 'members' | 'invite';
 
@@ -27,6 +28,10 @@ export interface RoomRpc {
   rtmpEnded(connectionId: string): Promise<boolean>;
   /** A server recording started or (null) stopped: the room shows or hides its REC badge. */
   recordingChanged(recording: { id: string; startedAt: string } | null): Promise<void>;
+  /** A recording's multipart upload is open: REC badge on, the origin node records (recordings/). */
+  recordingStarted(recording: RecorderTarget & { startedAt: string; roomId: string }): Promise<void>;
+  /** Stop recording: the parts to complete and what the node measured; null when the room does not hold it. */
+  stopRecorder(recordingId: string): Promise<RecorderResult | null>;
 }
 
 export function roomStub(env: Pick<Env, 'ROOM'>, roomId: string): RoomRpc {

@@ -51,8 +51,9 @@ export class ObjectStore {
   }
 
   /** A short-lived download link; `downloadName` makes browsers save rather than show it. */
-  presignGet(key: string, options: { downloadName?: string; expiresIn?: number } = {}): Promise<string> {
+  presignGet(key: string, options: { downloadName?: string; expiresIn?: number; contentType?: string } = {}): Promise<string> {
     const query: Record<string, string> = {};
+    if (options.contentType) query['response-content-type'] = options.contentType;
     // A plain ASCII name: signers disagree on how to encode !'()* in the query (the local server
     // and aws4fetch do), and a name is cosmetic; the original name stays in Postgres.
     if (options.downloadName) query['response-content-disposition'] = `attachment; filename="${options.downloadName.replace(/[^A-Za-z0-9 ._-]/g, '_')}"`;

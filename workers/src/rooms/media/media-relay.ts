@@ -7,7 +7,7 @@
 // edge is lost only its viewers rebuild; chat and presence never notice. See
 // schema/src/protocol/media.ts and fleet.ts.
 import { CLOSE_CODES, type MediaState, type NodeMethod, type NodeRequestData, type NodeResult, type RequestFrame, type ServerMessage, ProtocolError } from '@roomcast/schema/protocol';
-import type { FleetConfig } from '../../config.ts';
+import type { Config } from '../../config.ts';
 import type { Env } from '../../env.ts';
 import { fleetStub } from '../../fleet/fleet-do.ts';
 import { closeSocket, send, sendRaw, type Joined } from '../realtime/connection.ts';
@@ -22,6 +22,7 @@ import { IngestSessions } from './ingest-sessions.ts';
 import { RtmpPublisher } from './rtmp-publisher.ts';
 import { NodeLink, type NodeAttachment, type NodeEvent } from './node-link.ts';
 import { Placement } from './placement.ts';
+import { RoomRecorder, type RecorderResult, type RecorderTarget } from './room-recorder.ts';
 
 /** What the relay needs from the RoomDO. */
 export interface MediaHost {
@@ -44,17 +45,21 @@ export class MediaRelay {
   readonly #edges: Edges;
   readonly #ingest: IngestPublisher;
   readonly #rtmp: RtmpPublisher;
+  readonly #recorder: RoomRecorder;
   /** Node sockets with a liveness probe in flight. */
   readonly #probing = new WeakSet<WebSocket>();
 
   constructor(
     private readonly ctx: DurableObjectState,
     private readonly env: Env,
-    config: FleetConfig,
+    roomConfig: Config,
     private readonly host: MediaHost,
     whipOffersPerMinute = 20,
     onIngestEnded: (sessionIds: string[], reason: string, protocol: 'whip' | 'rtmp') => void = () => {},
+    /** A server recording ended without the recording routes (its node was lost). */
+    onRecordingEnded: () => void = () => {},
   ) {
+    const config = roomConfig.fleet;
     this.#store = new MediaStore(ctx.storage.sql);
     this.#link = new NodeLink(ctx, config.secret, this.#store, {
       ready: (ws, att, rtpCapabilities) => (att.role === 'edge' ? this.#edges.ready(att.nodeId) : this.#nodeReady(ws, att.nodeId, rtpCapabilities)),
@@ -82,12 +87,17 @@ export class MediaRelay {
       ensurePiped: (producerId, edgeNodeId) => this.#edges.ensurePiped(producerId, edgeNodeId),
       producerChanged: (producerId, change) => this.#edges.producerChanged(producerId, change),
       present: (identity) => host.socketsOf(identity).length > 0,
-      broadcast: (message) => this.#broadcast(message),
+      broadcast: (message) => {
+        this.#broadcast(message);
+        // A publisher's track appeared (browser or WHIP): a recording waiting for media can start.
+        if (message.type === 'media.producer_added') this.#recorder.maybeStart();
+      },
       dropTransport: (id) => this.#dropTransport(id),
       dropProducer: (id) => this.#dropProducer(id),
     };
     this.#requests = new MediaRequests(services);
     this.#ingest = new IngestPublisher(services, new IngestSessions(ctx.storage.sql), whipOffersPerMinute, (ids, reason) => onIngestEnded(ids, reason, 'whip'));
+    this.#recorder = new RoomRecorder(ctx, roomConfig, this.#link, this.#store, onRecordingEnded);
     this.#rtmp = new RtmpPublisher(ctx.storage.sql, services, (ids, reason) => onIngestEnded(ids, reason, 'rtmp'));
   }
 
@@ -112,6 +122,16 @@ export class MediaRelay {
   }
 
   // ── Hooks the RoomDO calls ────────────────────────────────────────────────────
+
+  /** A server recording started: the origin node records the room's media (room-recorder.ts). */
+  startRecorder(target: RecorderTarget): void {
+    this.#recorder.begin(target);
+  }
+
+  /** Stops it: the node's report (or the parts it reported before it was lost); null when not held here. */
+  stopRecorder(recordingId: string): Promise<RecorderResult | null> {
+    return this.#recorder.stop(recordingId);
+  }
 
   isNodeSocket(ws: WebSocket): boolean {
     return this.#link.isNodeSocket(ws);
@@ -210,6 +230,7 @@ export class MediaRelay {
     const att = this.#link.lose(ws);
     if (!att) return;
     if (att.role === 'edge') return this.#edges.lost(att.nodeId);
+    this.#recorder.nodeLost(att.nodeId);
     this.#edges.dropAll();
     this.#ingest.dropAll('node_lost');
     this.#rtmp.dropAll('node_lost');
@@ -249,9 +270,14 @@ export class MediaRelay {
     this.#store.setReady(nodeId, rtpCapabilities);
     this.#broadcast({ type: 'media.status', state: 'ready' });
     this.#placement.nodeReady(ws);
+    this.#recorder.maybeStart();
   }
 
   #nodeEvent(message: NodeEvent, from: NodeAttachment): void {
+    if (message.type === 'recording.part' || message.type === 'recording.urls_wanted' || message.type === 'recording.failed') {
+      if (from.role !== 'edge') this.#recorder.event(message);
+      return;
+    }
     const pipes = from.role === 'edge' ? this.#edges.edgeEvent(from.nodeId, message) : this.#edges.originEvent(message);
     if (pipes === 'handled') return;
     switch (message.type) {

@@ -29,7 +29,7 @@ export function isNodeAttachment(att: unknown): att is NodeAttachment {
 }
 
 /** What the node tells the room about its objects once the link is up. */
-export type NodeEvent = Extract<NodeToRoom, { type: 'producer.closed' | 'consumer.closed' | 'transport.closed' | 'scores' }>;
+export type NodeEvent = Extract<NodeToRoom, { type: 'producer.closed' | 'consumer.closed' | 'transport.closed' | 'scores' | 'recording.part' | 'recording.urls_wanted' | 'recording.failed' }>;
 
 export interface NodeLinkHooks {
   /** The node completed node.ready; its socket is marked ready already. */
@@ -151,11 +151,11 @@ export class NodeLink {
   }
 
   /** Asks the node; the answer is validated against the method's result schema. */
-  request<M extends NodeMethod>(node: WebSocket, method: M, data: NodeRequestData<M>): Promise<NodeResult<M>> {
+  request<M extends NodeMethod>(node: WebSocket, method: M, data: NodeRequestData<M>, timeoutMs = MEDIA_REQUEST_TIMEOUT_MS): Promise<NodeResult<M>> {
     const id = this.#requests.nextId();
     const answer = this.#requests.track(
       id,
-      MEDIA_REQUEST_TIMEOUT_MS,
+      timeoutMs,
       (result) => {
         const parsed = NODE_REQUESTS[method].result.safeParse(result ?? {});
         if (!parsed.success) throw new ProtocolError('internal', `The media node answered ${method} with an invalid result`);

@@ -36,7 +36,7 @@ export async function sweep(room: LiveRoom, now: number): Promise<void> {
   // An encoder publishing (WHIP) is the room's host even with no socket: the room stays open.
   if (room.presence.count() === 0 && room.sockets.live().size === 0 && !room.media.encoderActive() && meta.empty_since !== null && now - meta.empty_since >= emptyTimeoutMs) {
     if (meta.session_id && meta.room_id && meta.organization_id) {
-      await endRoomSession(room.config, meta.organization_id, meta.room_id, meta.session_id);
+      await endRoomSession(room.config, meta.organization_id, meta.room_id, meta.session_id, (id) => room.media.stopRecorder(id));
     }
     await closeRoom(room, 'empty');
     return;
@@ -50,7 +50,7 @@ export async function sweep(room: LiveRoom, now: number): Promise<void> {
 export async function endFromSocket(room: LiveRoom, _ws: WebSocket, att: Joined): Promise<void> {
   requireGrant(att.role, 'room.end');
   const { room_id, session_id } = room.state.meta;
-  if (session_id && room_id) await endRoomSession(room.config, att.organizationId, room_id, session_id);
+  if (session_id && room_id) await endRoomSession(room.config, att.organizationId, room_id, session_id, (id) => room.media.stopRecorder(id));
   await closeRoom(room, 'ended');
 }
 

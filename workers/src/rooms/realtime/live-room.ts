@@ -52,7 +52,7 @@ export class LiveRoom {
     this.shards = new ShardSockets(sql, env.ROOM_SHARD, () => this.state.meta.room_id);
     this.sockets = new SocketRegistry(ctx, this.shards);
     this.presenceBroadcast = new PresenceBroadcast(this.sockets, this.presence, () => this.shards.inUse());
-    this.media = new MediaRelay(ctx, env, this.config.fleet, {
+    this.media = new MediaRelay(ctx, env, this.config, {
       roomId: () => this.state.meta.room_id,
       clients: () => this.sockets.joined(),
       socketsOf: (identity) => this.sockets.socketsOf(identity),
@@ -62,6 +62,10 @@ export class LiveRoom {
       // An encoder's session ended on the node's side: the room page and webhooks hear of it.
       const { organization_id: org, room_id: room } = this.state.meta;
       if (org && room && sessionIds.length > 0) ctx.waitUntil(recordIngestEndedLater(this.config, org, room, sessionIds, reason, protocol));
+    }, () => {
+      // The recording's node was lost (room-recorder.ts completed it as partial): the REC badge goes.
+      this.state.setRecording(null);
+      this.sockets.broadcast({ type: 'room.updated', room: this.state.view() });
     });
   }
 

@@ -9,6 +9,7 @@ import { isUuid } from '../../auth/tokens.ts';
 import type { Config } from '../../config.ts';
 import { Database } from '../../db/database.ts';
 import { effectivePlan } from '../../plans/limits.ts';
+import type { StopRecorder } from '../../recordings/stop-on-end.ts';
 import { endLiveSession } from '../room-session-end.ts';
 import { wakeWebhookDelivery } from '../../webhooks/wake.ts';
 
@@ -47,10 +48,10 @@ export class PlanCache {
   }
 }
 
-export async function endRoomSession(config: Config, organizationId: string, roomId: string, sessionId: string): Promise<void> {
+export async function endRoomSession(config: Config, organizationId: string, roomId: string, sessionId: string, stopRecorder?: StopRecorder): Promise<void> {
   const db = new Database(config);
   try {
-    const ended = await db.scoped({ organizationId }, (tx) => endLiveSession(tx, roomId, sessionId));
+    const ended = await db.scoped({ organizationId }, (tx) => endLiveSession(tx, roomId, sessionId, stopRecorder));
     if (ended) await wakeWebhookDelivery(organizationId);
   } finally {
     await db.close();

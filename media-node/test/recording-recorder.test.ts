@@ -1,0 +1,152 @@
+// The node's recorder against real parts: ffmpeg publishes a test pattern into the embedded engine,
+// the recorder consumes it on plain transports into ffmpeg (stream copy), and uploads the growing
+// file in fixed-size parts to the real local S3 server while it records; completing the multipart
+// upload gives a file that ffprobe reads with both streams and the right duration. Also the
+// chunked uploader alone: equal parts but the last, and a part that failed stays until it lands.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AwsClient } from 'aws4fetch';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RecordedPart } from '@roomcast/schema/protocol';
+import { startObjectStore, type LocalObjectStore } from '../../scripts/local/object-store.ts';
+import { embeddedEngine } from '../src/engine/embedded/index.ts';
+import type { EngineWorker, Router } from '../src/engine/types.ts';
+import { createLogger } from '../src/log.ts';
+import { ChunkedUpload } from '../src/recording/chunked-upload.ts';
+import { Recorder } from '../src/recording/recorder.ts';
+import { ROOM_MEDIA_CODECS } from '../src/fleet/room-session.ts';
+import { ffprobe, publishTestPattern, type FfmpegProcess } from './support/ffmpeg.ts';
+import { waitFor } from '../../schema/test/support/wait.ts';
+
+const keys = { bucket: 'recorder-test', accessKeyId: 'recorder-test-key', secretAccessKey: 'recorder-test-secret-0123456789' };
+const aws = new AwsClient({ accessKeyId: keys.accessKeyId, secretAccessKey: keys.secretAccessKey, service: 's3', region: 'auto' });
+const log = createLogger('warn', 'recorder-test');
+
+let store: LocalObjectStore;
+let workdir: string;
+beforeAll(async () => {
+  workdir = await mkdtemp(join(tmpdir(), 'recorder-'));
+  store = await startObjectStore({ port: 0, directory: join(workdir, 'store'), ...keys });
+});
+afterAll(async () => {
+  await store?.close();
+  if (workdir) await rm(workdir, { recursive: true, force: true });
+});
+
+/** A multipart upload as the Worker opens it, and presigned URLs for its parts. */
+async function multipart() {
+  const key = `org/test/recordings/${crypto.randomUUID()}/recording.mp4`;
+  const base = `${store.endpoint}/${keys.bucket}/${key}`;
+  const created = await aws.fetch(`${base}?uploads`, { method: 'POST' });
+  const uploadId = /<UploadId>([^<]+)</.exec(await created.text())![1]!;
+  const sign = async (n: number) => (await aws.sign(new Request(`${base}?partNumber=${n}&uploadId=${uploadId}&X-Amz-Expires=600`, { method: 'PUT' }), { aws: { signQuery: true } })).url;
+  const complete = async (parts: RecordedPart[]) => {
+    const xml = `<CompleteMultipartUpload>${parts.map((p) => `<Part><PartNumber>${p.partNumber}</PartNumber><ETag>${p.etag}</ETag></Part>`).join('')}</CompleteMultipartUpload>`;
+    const res = await aws.fetch(`${base}?uploadId=${uploadId}`, { method: 'POST', body: xml });
+    expect(res.status, await res.clone().text()).toBe(200);
+    return new Uint8Array(await (await aws.fetch(base)).arrayBuffer());
+  };
+  const posterKey = key.replace(/recording\.mp4$/, 'poster.jpg');
+  const signPoster = async () =>
+    (await aws.sign(new Request(`${store.endpoint}/${keys.bucket}/${posterKey}?X-Amz-Expires=600`, { method: 'PUT', headers: { 'content-type': 'image/jpeg' } }), { aws: { signQuery: true, allHeaders: true } })).url;
+  const poster = async () => {
+    const res = await aws.fetch(`${store.endpoint}/${keys.bucket}/${posterKey}`);
+    return { status: res.status, type: res.headers.get('content-type'), bytes: (await res.arrayBuffer()).byteLength };
+  };
+  return { key, sign, complete, signPoster, poster };
+}
+
+describe('chunked upload of a growing file', () => {
+  it('sends equal parts as the file fills, the remainder last, and retries a part the store refused until it lands', async () => {
+    const upload = await multipart();
+    const file = join(workdir, 'growing.bin');
+    const bytes = new Uint8Array(10 * 1024 + 123).map((_, i) => i % 251);
+    const partBytes = 4096;
+    let refuse = 1;
+    const seen: RecordedPart[] = [];
+    const chunked = new ChunkedUpload({
+      path: file,
+      partBytes,
+      // Part 2's first URL is a wrong one: the store refuses it, the part is kept and sent again.
+      partUrl: async (n) => (n === 2 && refuse-- > 0 ? (await upload.sign(n)).replace(/X-Amz-Signature=[0-9a-f]+/, 'X-Amz-Signature=00') : upload.sign(n)),
+      onPart: (p) => seen.push(p),
+      retry: { attempts: 1 },
+    });
+    await writeFile(file, bytes.subarray(0, 3000));
+    chunked.grow(3000);
+    await writeFile(file, bytes.subarray(0, 9000));
+    chunked.grow(9000);
+    await waitFor('part 1 stored', () => seen.length >= 1);
+    expect(chunked.uploadedBytes).toBe(partBytes);
+    await writeFile(file, bytes);
+    const parts = await chunked.finish(bytes.length);
+    expect(parts.map((p) => [p.partNumber, p.sizeBytes])).toEqual([
+      [1, 4096],
+      [2, 4096],
+      [3, bytes.length - 8192],
+    ]);
+    expect(await upload.complete(parts)).toEqual(bytes);
+  });
+});
+
+describe('recording a room on the node', () => {
+  let worker: EngineWorker;
+  let router: Router;
+  let publisher: FfmpegProcess | undefined;
+  beforeAll(async () => {
+    worker = await embeddedEngine.createWorker({ listenIp: '127.0.0.1', announcedAddress: '127.0.0.1', port: 0 });
+    router = await worker.createRouter({ mediaCodecs: ROOM_MEDIA_CODECS });
+  });
+  afterAll(async () => {
+    await publisher?.stop();
+    worker?.close();
+  });
+
+  it('records VP8 + Opus into a WebM uploaded in parts while live; the completed file has both streams and its duration', async () => {
+    const VP8 = { mimeType: 'video/VP8', payloadType: 101, clockRate: 90000 };
+    const OPUS = { mimeType: 'audio/opus', payloadType: 100, clockRate: 48000, channels: 2 };
+    const vt = await router.createPlainTransport({ listenInfo: { ip: '127.0.0.1' }, comedia: true });
+    const at = await router.createPlainTransport({ listenInfo: { ip: '127.0.0.1' }, comedia: true });
+    const video = await vt.produce({ kind: 'video', rtpParameters: { codecs: [VP8], encodings: [{ ssrc: 0x7001 }] } });
+    const audio = await at.produce({ kind: 'audio', rtpParameters: { codecs: [OPUS], encodings: [{ ssrc: 0x7002 }] } });
+    publisher = publishTestPattern({ codec: 'vp8', video: { port: vt.tuple.localPort, ssrc: 0x7001, payloadType: 101 }, audio: { port: at.tuple.localPort, ssrc: 0x7002, payloadType: 100 } });
+    await waitFor('the publisher reaching the producer', async () => ((await video.getStats())[0]?.packetCount ?? 0) > 30, { timeoutMs: 15_000 });
+
+    const upload = await multipart();
+    const liveParts: RecordedPart[] = [];
+    const recorder = await Recorder.start({
+      recordingId: crypto.randomUUID(),
+      router,
+      producers: [video, audio],
+      dir: join(workdir, 'rec'),
+      // Small parts, so a few seconds of a 300 kbit/s pattern makes several.
+      partBytes: 64 * 1024,
+      partUrl: upload.sign,
+      posterUrl: await upload.signPoster(),
+      onPart: (p) => liveParts.push(p),
+      onFailed: (reason) => expect.fail(reason),
+      log,
+    });
+    expect(recorder.container).toBe('webm');
+    const startedAt = performance.now();
+    await waitFor('a part uploaded while recording', () => liveParts.length >= 1, { timeoutMs: 20_000 });
+    await new Promise((r) => setTimeout(r, Math.max(0, 5000 - (performance.now() - startedAt))));
+    const wallMs = performance.now() - startedAt;
+    const report = await recorder.stop();
+
+    expect(report).toMatchObject({ container: 'webm', videoCodec: 'vp8', audioCodec: 'opus', poster: true });
+    expect(await upload.poster()).toMatchObject({ status: 200, type: 'image/jpeg', bytes: expect.any(Number) });
+    expect(report.parts.length).toBeGreaterThanOrEqual(2);
+    expect(report.parts.slice(0, -1).every((p) => p.sizeBytes === 64 * 1024)).toBe(true);
+    expect(report.parts.reduce((n, p) => n + p.sizeBytes, 0)).toBe(report.sizeBytes);
+    expect(Math.abs(report.durationMs! - wallMs)).toBeLessThan(1500);
+    const file = join(workdir, 'completed.webm');
+    await writeFile(file, await upload.complete(report.parts));
+    const probe = await ffprobe(file);
+    expect(probe.streams.map((s) => s.codec_name).sort()).toEqual(['opus', 'vp8']);
+    // The duration patched into the first part at stop.
+    expect(Math.abs(Number(probe.format.duration) * 1000 - report.durationMs!)).toBeLessThan(100);
+    console.info(`recorder: ${report.parts.length} parts, ${report.sizeBytes} bytes, ${report.durationMs} ms recorded of ${Math.round(wallMs)} ms`);
+  }, 60_000);
+});

@@ -1,0 +1,256 @@
+// The room's side of a server recording: which producers the origin node records (the first
+// publisher's camera at its highest simulcast layer and their microphone), the presigned part URLs
+// it is handed (the node never holds the bucket's keys), and the parts it reports as they land,
+// kept in the object's SQLite so they outlive the node. At stop the node's report goes back to the
+// recording routes, which complete the multipart upload. When the origin node is lost mid-recording
+// the room completes the upload itself with the parts already reported: the recording becomes
+// `partial` and plays what was uploaded.
+//
+// Not recorded (noted in the issue): a second publisher, and a screen share that starts after the
+// recording (one file holds one video and one audio, copied without transcoding: composing people
+// side by side would need a transcode).
+import { and, eq } from 'drizzle-orm';
+import { recordings } from '@roomcast/schema/db';
+import { RECORDING_STOP_TIMEOUT_MS, type NodeToRoom, type RecordedPart, type RecordingPartUrl, type RecordingReport, ProtocolError } from '@roomcast/schema/protocol';
+import type { Config } from '../../config.ts';
+import { Database } from '../../db/database.ts';
+import { finalizeRecording, type RecordedMedia } from '../../recordings/finalize.ts';
+import { ObjectStore } from '../../storage/object-store.ts';
+import { wakeWebhookDelivery } from '../../webhooks/wake.ts';
+import type { MediaStore } from './media-store.ts';
+import type { NodeLink } from './node-link.ts';
+
+/** What the recording routes hand the room when a recording starts. */
+export interface RecorderTarget {
+  recordingId: string;
+  organizationId: string;
+  objectKey: string;
+  uploadId: string;
+  posterKey: string;
+}
+
+/** What the room hands back at stop: the parts to complete, and what the node measured. */
+export interface RecorderResult {
+  parts: RecordedPart[];
+  media: RecordedMedia;
+  /** `ready` when the node reported the whole file; `partial` when it could not (lost, failed). */
+  outcome: 'ready' | 'partial';
+}
+
+export type RecordingEvent = Extract<NodeToRoom, { type: 'recording.part' | 'recording.urls_wanted' | 'recording.failed' }>;
+
+/** Part URLs handed with recording.start; the node asks for more as it goes. */
+const FIRST_URLS = 16;
+/** How long to wait for a publisher's second track (camera, then microphone) before recording what there is. */
+const PARTNER_WAIT_MS = 2_000;
+/** How long the node may take to start (ffmpeg starting on a busy machine), and the wait before asking again. */
+const START_TIMEOUT_MS = 30_000;
+const START_RETRY_MS = 3_000;
+const MAX_START_ATTEMPTS = 5;
+/** Part URLs live this long: a part may wait in the node's retry queue through a long store outage. */
+const PART_URL_TTL_SECONDS = 6 * 3600;
+
+interface RecorderRow {
+  recording_id: string;
+  organization_id: string;
+  object_key: string;
+  upload_id: string;
+  poster_key: string;
+  /** The node recording it; null until recording.start was answered. */
+  node_id: string | null;
+  /** When the room first saw a track to record without its partner. */
+  waiting_since: number | null;
+}
+
+export class RoomRecorder {
+  /** recording.start on its way to the node (stop waits for it, so no recorder is left running). */
+  #starting: Promise<void> | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Failed starts of the current recording (a node that cannot record is not asked forever). */
+  #failedStarts = 0;
+
+  constructor(
+    private readonly ctx: DurableObjectState,
+    private readonly config: Config,
+    private readonly link: NodeLink,
+    private readonly store: MediaStore,
+    /** The recording ended without the routes (node lost): the room's REC badge goes. */
+    private readonly onEnded: () => void,
+  ) {
+    const sql = ctx.storage.sql;
+    sql.exec(`CREATE TABLE IF NOT EXISTS recorder (singleton INTEGER PRIMARY KEY CHECK (singleton = 1), recording_id TEXT NOT NULL, organization_id TEXT NOT NULL, object_key TEXT NOT NULL, upload_id TEXT NOT NULL, poster_key TEXT NOT NULL, node_id TEXT, waiting_since INTEGER)`);
+    sql.exec(`CREATE TABLE IF NOT EXISTS recorder_parts (part_number INTEGER PRIMARY KEY, etag TEXT NOT NULL, size_bytes INTEGER NOT NULL)`);
+  }
+
+  #row(): RecorderRow | undefined {
+    return this.ctx.storage.sql.exec<Record<string, SqlStorageValue>>(`SELECT * FROM recorder WHERE singleton = 1`).toArray()[0] as RecorderRow | undefined;
+  }
+
+  #parts(): RecordedPart[] {
+    return this.ctx.storage.sql
+      .exec<{ part_number: number; etag: string; size_bytes: number }>(`SELECT * FROM recorder_parts ORDER BY part_number`)
+      .toArray()
+      .map((r) => ({ partNumber: r.part_number, etag: r.etag, sizeBytes: r.size_bytes }));
+  }
+
+  #clear(): void {
+    clearTimeout(this.#timer);
+    this.ctx.storage.sql.exec(`DELETE FROM recorder`);
+    this.ctx.storage.sql.exec(`DELETE FROM recorder_parts`);
+  }
+
+  #objectStore(): ObjectStore {
+    if (!this.config.storage) throw new ProtocolError('unavailable', 'Object storage is not configured');
+    return new ObjectStore(this.config.storage);
+  }
+
+  /** A recording started (the routes opened its multipart upload): record as soon as there is media. */
+  begin(target: RecorderTarget): void {
+    this.#clear();
+    this.#failedStarts = 0;
+    this.ctx.storage.sql.exec(
+      `INSERT INTO recorder (singleton, recording_id, organization_id, object_key, upload_id, poster_key, node_id, waiting_since) VALUES (1, ?, ?, ?, ?, ?, NULL, NULL)`,
+      target.recordingId,
+      target.organizationId,
+      target.objectKey,
+      target.uploadId,
+      target.posterKey,
+    );
+    this.maybeStart();
+  }
+
+  /** Something changed (origin ready, a producer added): start recording if it can. */
+  maybeStart(): void {
+    const row = this.#row();
+    if (!row || row.node_id !== null || this.#starting) return;
+    const node = this.link.socket();
+    if (!node) return;
+    const producers = this.#choose();
+    if (!producers) return;
+    const now = Date.now();
+    if (producers.length === 1 && (row.waiting_since === null || now - row.waiting_since < PARTNER_WAIT_MS)) {
+      if (row.waiting_since === null) this.ctx.storage.sql.exec(`UPDATE recorder SET waiting_since = ? WHERE singleton = 1`, now);
+      clearTimeout(this.#timer);
+      this.#timer = setTimeout(() => this.maybeStart(), PARTNER_WAIT_MS);
+      return;
+    }
+    this.#starting = this.#start(node, row, producers)
+      .catch((error: unknown) => {
+        // Asked again shortly: the node answers a repeated start with the recording it runs.
+        const again = ++this.#failedStarts < MAX_START_ATTEMPTS;
+        console.error(`recording: the node could not start recording${again ? '; trying again' : ''}`, row.recording_id, error);
+        clearTimeout(this.#timer);
+        if (again) this.#timer = setTimeout(() => this.maybeStart(), START_RETRY_MS);
+      })
+      .finally(() => (this.#starting = undefined));
+    this.ctx.waitUntil(this.#starting);
+  }
+
+  /** The first publisher's camera (any video if none) and microphone (any audio if none). */
+  #choose(): string[] | undefined {
+    const all = this.store.producers();
+    const video = all.find((p) => p.kind === 'video' && p.source === 'camera') ?? all.find((p) => p.kind === 'video');
+    const audio = (video && all.find((p) => p.kind === 'audio' && p.identity === video.identity)) ?? all.find((p) => p.kind === 'audio');
+    const chosen = [video, audio].filter((p) => p !== undefined).map((p) => p.producerId);
+    return chosen.length > 0 ? chosen : undefined;
+  }
+
+  async #start(node: WebSocket, row: RecorderRow, producerIds: string[]): Promise<void> {
+    const store = this.#objectStore();
+    const partUrls = await this.#presignParts(store, row, 1, FIRST_URLS);
+    const posterUrl = await store.presign('PUT', row.poster_key, { headers: { 'content-type': 'image/jpeg' }, expiresIn: PART_URL_TTL_SECONDS });
+    const att = node.deserializeAttachment() as { nodeId: string };
+    await this.link.request(node, 'recording.start', { recordingId: row.recording_id, producerIds, partUrls, posterUrl }, START_TIMEOUT_MS);
+    // Still the same recording (not stopped meanwhile): it is now on this node.
+    this.ctx.storage.sql.exec(`UPDATE recorder SET node_id = ? WHERE singleton = 1 AND recording_id = ?`, att.nodeId, row.recording_id);
+  }
+
+  #presignParts(store: ObjectStore, row: RecorderRow, from: number, count: number): Promise<RecordingPartUrl[]> {
+    const numbers = Array.from({ length: Math.min(count, 10_001 - from) }, (_, i) => from + i);
+    return Promise.all(numbers.map(async (partNumber) => ({ partNumber, url: await store.presignPart(row.object_key, row.upload_id, partNumber, PART_URL_TTL_SECONDS) })));
+  }
+
+  /** The origin node told us about a recording. */
+  event(message: RecordingEvent): void {
+    const row = this.#row();
+    if (!row || row.recording_id !== message.recordingId) return;
+    switch (message.type) {
+      case 'recording.part': {
+        const { partNumber, etag, sizeBytes } = message.part;
+        this.ctx.storage.sql.exec(`INSERT OR REPLACE INTO recorder_parts (part_number, etag, size_bytes) VALUES (?, ?, ?)`, partNumber, etag, sizeBytes);
+        return;
+      }
+      case 'recording.urls_wanted': {
+        const node = this.link.socket();
+        if (!node) return;
+        this.ctx.waitUntil(
+          this.#presignParts(this.#objectStore(), row, message.fromPart, message.count)
+            .then((partUrls) => this.link.notify(node, 'recording.urls', { recordingId: row.recording_id, partUrls }))
+            .catch((error: unknown) => console.error('recording: presigning parts failed', error)),
+        );
+        return;
+      }
+      case 'recording.failed':
+        // What was uploaded stays; stop (or the node's loss) completes it.
+        console.error('recording: the node reported a failure', message.recordingId, message.reason);
+        return;
+    }
+  }
+
+  /** The routes stop the recording: the node uploads the rest and reports. Answers null when the room does not hold it. */
+  async stop(recordingId: string): Promise<RecorderResult | null> {
+    await this.#starting;
+    const row = this.#row();
+    if (!row || row.recording_id !== recordingId) return null;
+    const node = this.link.socket();
+    let result: RecorderResult;
+    if (row.node_id === null) {
+      // Never started on a node (nothing was published): nothing to complete.
+      result = { parts: [], media: {}, outcome: 'ready' };
+    } else if (!node || (node.deserializeAttachment() as { nodeId: string }).nodeId !== row.node_id) {
+      result = { parts: this.#parts(), media: {}, outcome: 'partial' };
+    } else {
+      try {
+        const report: RecordingReport = await this.link.request(node, 'recording.stop', { recordingId }, RECORDING_STOP_TIMEOUT_MS);
+        result = { parts: report.parts, media: { durationMs: report.durationMs ?? undefined, videoCodec: report.videoCodec ?? undefined, audioCodec: report.audioCodec ?? undefined, poster: report.poster }, outcome: 'ready' };
+      } catch (error) {
+        console.error('recording: the node could not finish the recording; completing what it reported', error);
+        result = { parts: this.#parts(), media: {}, outcome: 'partial' };
+      }
+    }
+    if (this.#row()?.recording_id === recordingId) this.#clear();
+    return result;
+  }
+
+  /**
+   * The origin node was lost: a recording it held is completed with the parts it reported, as
+   * `partial` (or `failed` when none had landed), right here: no request is waiting on it.
+   */
+  nodeLost(nodeId: string): void {
+    const row = this.#row();
+    if (!row || row.node_id !== nodeId) return;
+    const parts = this.#parts();
+    this.#clear();
+    this.onEnded();
+    this.ctx.waitUntil(
+      completePartial(this.config, row, parts).catch((error: unknown) => console.error('recording: completing after node loss failed', row.recording_id, error)),
+    );
+  }
+}
+
+/** Completes a recording whose node was lost, with the parts it had reported. */
+export async function completePartial(config: Config, row: Pick<RecorderRow, 'recording_id' | 'organization_id'>, parts: RecordedPart[]): Promise<void> {
+  if (!config.storage) return;
+  const store = new ObjectStore(config.storage);
+  const db = new Database(config);
+  try {
+    await db.scoped({ organizationId: row.organization_id }, async (tx) => {
+      const [found] = await tx.select().from(recordings).where(and(eq(recordings.id, row.recording_id), eq(recordings.organizationId, row.organization_id)));
+      if (found?.status !== 'recording') return;
+      await finalizeRecording(tx, store, found, parts, {}, 'partial');
+    });
+    await wakeWebhookDelivery(row.organization_id);
+  } finally {
+    await db.close();
+  }
+}
