@@ -2,6 +2,8 @@
 import { emailVerificationRoutes } from './accounts/email-verification.ts';
 import { passwordResetRoutes } from './accounts/password-reset.ts';
 import { sessionRoutes } from './accounts/session-routes.ts';
+import { ssoConnectionRoutes } from './sso/connection-routes.ts';
+import { ssoSignInRoutes } from './sso/sign-in-routes.ts';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import { createMiddleware } from 'hono/factory';
@@ -59,6 +61,7 @@ api.route('/auth', authRoutes);
 api.route('/auth', emailVerificationRoutes);
 api.route('/auth', passwordResetRoutes);
 api.route('/auth', sessionRoutes);
+api.route('/auth', ssoSignInRoutes);
 api.route('/organizations', organizationRoutes);
 api.route('/organizations', workspaceRoutes);
 api.route('/organizations', memberRoutes);
@@ -76,6 +79,7 @@ api.route('/organizations', webhookEndpointRoutes);
 api.route('/organizations', webhookDeliveryRoutes);
 api.route('/organizations', fileRoutes);
 api.route('/organizations', recordingRoutes);
+api.route('/organizations', ssoConnectionRoutes);
 documentWebhookEvents(api.openAPIRegistry);
 documentWhip(api.openAPIRegistry);
 
