@@ -228,7 +228,7 @@ describe('SSO sign-in', () => {
 
     const refused = await api('POST', '/auth/login', { body: { email: member.email, password: 'correct horse battery' } });
     expect(refused.status).toBe(403);
-    expect(refused.body.error).toMatchObject({ code: 'sso_required', details: { signInUrl: `/login/sso?email=${encodeURIComponent(member.email)}` } });
+    expect(refused.body.error).toMatchObject({ code: 'sso_required', details: { signInUrl: `/sso?email=${encodeURIComponent(member.email)}` } });
     expect(refused.body.error.message).toMatch(/requires signing in with SSO/);
     // The same answer whether or not an account exists at that address.
     const nobody = await api('POST', '/auth/login', { body: { email: `nobody@${domain}`, password: 'whatever it is' } });

@@ -25,6 +25,7 @@ export function dashboardNav(slug: string): NavItem[] {
     { href: `${base}/members`, label: 'Members' },
     { href: `${base}/api-keys`, label: 'API keys', permission: 'apikey.manage' },
     { href: `${base}/webhooks`, label: 'Webhooks', permission: 'webhook.manage' },
+    { href: `${base}/security`, label: 'Security', permission: 'security.manage' },
     { href: `${base}/plan`, label: 'Plan & usage' },
     { href: `${base}/billing`, label: 'Billing', permission: 'billing.manage' },
   ];

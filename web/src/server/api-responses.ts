@@ -25,6 +25,14 @@ export const SessionList = z.object({ sessions: z.array(Shapes.AccountSession) }
 export const SessionsRevoked = z.object({ revoked: z.number() });
 /** POST /auth/password */
 export const PasswordChanged = z.object({ revokedSessions: z.number() });
+/** POST /auth/sso/start */
+export const SsoStarted = Shapes.SsoStartResponse;
+/** POST /auth/sso/callback */
+export const SsoSignedIn = z.object({ user: Shapes.User, token: z.string(), organization: z.object({ id: z.string(), slug: z.string() }), created: z.boolean() });
+/** GET /organizations/{org}/sso */
+export const SsoSettings = z.object({ connection: Shapes.SsoConnection.nullable(), redirectUri: z.string(), planAllowsSso: z.boolean() });
+/** PUT /organizations/{org}/sso */
+export const SsoSaved = z.object({ connection: Shapes.SsoConnection });
 
 // ── organizations ──
 /** GET /organizations/{org} */

@@ -29,7 +29,7 @@ export async function assertPasswordSignInAllowed(c: Context<AppEnv>, email: str
   throw new ApiError(
     403,
     'sso_required',
-    `${verdict.name} requires signing in with SSO for ${domainOf(email)} addresses: use "Sign in with SSO" at /login/sso`,
-    { organization: verdict.slug, signInUrl: `/login/sso?email=${encodeURIComponent(email)}` },
+    `${verdict.name} requires signing in with SSO for ${domainOf(email)} addresses: use "Sign in with SSO" at /sso`,
+    { organization: verdict.slug, signInUrl: `/sso?email=${encodeURIComponent(email)}` },
   );
 }
