@@ -2,8 +2,10 @@
 import { emailVerificationRoutes } from './accounts/email-verification.ts';
 import { passwordResetRoutes } from './accounts/password-reset.ts';
 import { sessionRoutes } from './accounts/session-routes.ts';
+import { emailChangeRoutes } from './accounts/email-change.ts';
 import { ssoConnectionRoutes } from './sso/connection-routes.ts';
 import { ssoSignInRoutes } from './sso/sign-in-routes.ts';
+import { organizationSecurityRoutes, twoFactorRoutes } from './two-factor/routes.ts';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import { createMiddleware } from 'hono/factory';
@@ -61,7 +63,9 @@ api.route('/auth', authRoutes);
 api.route('/auth', emailVerificationRoutes);
 api.route('/auth', passwordResetRoutes);
 api.route('/auth', sessionRoutes);
+api.route('/auth', emailChangeRoutes);
 api.route('/auth', ssoSignInRoutes);
+api.route('/auth', twoFactorRoutes);
 api.route('/organizations', organizationRoutes);
 api.route('/organizations', workspaceRoutes);
 api.route('/organizations', memberRoutes);
@@ -80,6 +84,7 @@ api.route('/organizations', webhookDeliveryRoutes);
 api.route('/organizations', fileRoutes);
 api.route('/organizations', recordingRoutes);
 api.route('/organizations', ssoConnectionRoutes);
+api.route('/organizations', organizationSecurityRoutes);
 documentWebhookEvents(api.openAPIRegistry);
 documentWhip(api.openAPIRegistry);
 

@@ -23,7 +23,7 @@ function event() {
 function stateCookie(value: string, maxAge: number) {
   const secure = new URL(event().request.url).protocol === 'https:' ? '; Secure' : '';
   // Lax: the provider's redirect back is a top-level GET navigation, which carries it.
-  return `${STATE_COOKIE}=${encodeURIComponent(value)}; Path=/sso; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${secure}`;
+  return `${STATE_COOKIE}=${encodeURIComponent(value)}; Path=/; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${secure}`;
 }
 
 function readStateCookie(): string | undefined {

@@ -15,6 +15,7 @@ import { startSession } from './start-session.ts';
 import { issueVerificationMail } from '../accounts/email-verification.ts';
 import { sendMailLater } from '../mail/mailer.ts';
 import { assertPasswordSignInAllowed } from '../sso/require-sso.ts';
+import { issueTwoFactorChallenge } from '../two-factor/routes.ts';
 
 export const authRoutes = createRouter();
 
@@ -91,7 +92,15 @@ authRoutes.openapi(
     summary: 'Sign in with email and password',
     request: jsonBody(LoginInput),
     responses: {
-      200: jsonContent(z.object({ user: User, token: z.string() }), 'Signed in'),
+      200: jsonContent(
+        z.object({
+          user: User,
+          token: z.string().optional().describe('The session; absent when twoFactorRequired'),
+          twoFactorRequired: z.boolean().optional(),
+          challenge: z.string().optional().describe('With twoFactorRequired: send it with a code to POST /auth/login/two-factor (5 minutes)'),
+        }),
+        'Signed in, or the password was right and a second factor is needed',
+      ),
       ...errorResponses(400, 401, 403, 429),
     },
   }),
@@ -102,6 +111,9 @@ authRoutes.openapi(
     await assertPasswordSignInAllowed(c, input.email, user?.id);
     const valid = user ? await verifyPassword(input.password, user.passwordHash) : (await burnPasswordCheck(input.password), false);
     if (!user || !valid) throw new ApiError(401, 'invalid_credentials', 'Email or password is incorrect');
+    if (user.totpEnabledAt) {
+      return c.json({ user: toUser(user), twoFactorRequired: true, challenge: await issueTwoFactorChallenge(c, user.id) }, 200);
+    }
     const token = await c.var.db.global((tx) => startSession(c, tx, user.id));
     return c.json({ user: toUser(user), token }, 200);
   },
