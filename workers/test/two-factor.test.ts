@@ -126,3 +126,25 @@ describe('TOTP', () => {
     expect((await api('GET', `/organizations/${owner.organizationId}/workspaces`, { token: owner.token })).status).toBe(200);
   });
 });
+
+describe('TOTP and password reset', () => {
+  it('a reset link does not skip the second factor: it answers a challenge, not a session', async () => {
+    const user = await signUp('totp-reset');
+    const { app } = await enroll(user);
+    const { env } = await import('cloudflare:workers');
+    const mailUrl = (env as unknown as { EMAIL_API_URL: string }).EMAIL_API_URL;
+    await api('POST', '/auth/password-reset/request', { body: { email: user.email } });
+    let token: string | undefined;
+    for (let i = 0; i < 100 && !token; i++) {
+      const { messages } = (await (await fetch(`${mailUrl}/api/messages?to=${encodeURIComponent(user.email)}`)).json()) as { messages: { text: string }[] };
+      token = messages.map((m) => /\/reset-password\?token=([A-Za-z0-9_-]{43})/.exec(m.text)?.[1]).find(Boolean);
+      if (!token) await new Promise((r) => setTimeout(r, 100));
+    }
+    const reset = await api('POST', '/auth/password-reset', { body: { token, password: 'a brand new password' } });
+    expect(reset.status).toBe(200);
+    expect(reset.body.token).toBeUndefined();
+    expect(reset.body.twoFactorRequired).toBe(true);
+    const signedIn = await api('POST', '/auth/login/two-factor', { body: { challenge: reset.body.challenge, code: nextCode(app) } });
+    expect(signedIn.status).toBe(200);
+  });
+});

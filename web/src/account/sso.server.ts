@@ -7,7 +7,7 @@ import { redirect } from '@solidjs/router';
 import { getRequestEvent } from 'solid-js/web';
 import { SaveSsoConnectionInput, SsoCallbackInput, SsoStartInput } from '@roomcast/schema/api';
 import { api, apiPath } from '~/server/api';
-import { SsoSaved, SsoSettings, SsoSignedIn, SsoStarted } from '~/server/api-responses';
+import { OrganizationSecurity, SsoSaved, SsoSettings, SsoSignedIn, SsoStarted } from '~/server/api-responses';
 import { failure, field, parseForm } from '~/server/forms';
 import { writeSessionToken } from '~/server/session';
 import { requireOrganization } from '~/dashboard/organization.server';
@@ -67,7 +67,21 @@ export async function finishSso(form: FormData) {
 
 export async function loadSsoSettings(slug: string) {
   const { organization } = await requireOrganization(slug);
-  return api.get(apiPath`/organizations/${organization.id}/sso`, SsoSettings);
+  const [sso, security] = await Promise.all([
+    api.get(apiPath`/organizations/${organization.id}/sso`, SsoSettings),
+    api.get(apiPath`/organizations/${organization.id}/security`, OrganizationSecurity),
+  ]);
+  return { ...sso, requireTwoFactor: security.requireTwoFactor };
+}
+
+export async function saveTwoFactorRequirement(form: FormData) {
+  try {
+    const requireTwoFactor = form.get('requireTwoFactor') === 'on';
+    await api.put(apiPath`/organizations/${form.get('organizationId')}/security`, OrganizationSecurity, { requireTwoFactor });
+    return { ok: true as const, message: requireTwoFactor ? 'Members now need two-factor authentication.' : 'Two-factor authentication is optional for members.' };
+  } catch (error) {
+    return failure(error);
+  }
 }
 
 export async function saveSsoSettings(form: FormData) {

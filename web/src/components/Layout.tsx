@@ -101,6 +101,9 @@ export function Layout(props: {
             <a href="/account/sessions" class="rounded-md px-2 py-1 font-medium text-slate-700 hover:bg-slate-100">
               Sessions
             </a>
+            <a href="/account/two-factor" class="rounded-md px-2 py-1 font-medium text-slate-700 hover:bg-slate-100">
+              Account
+            </a>
             <form action={logoutAction} method="post">
               <button type="submit" class="rounded-md px-2 py-1 font-medium text-slate-700 hover:bg-slate-100">
                 Sign out

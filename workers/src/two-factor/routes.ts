@@ -207,6 +207,25 @@ twoFactorRoutes.openapi(
 
 organizationSecurityRoutes.openapi(
   createRoute({
+    method: 'get',
+    path: '/{org}/security',
+    tags: ['organizations'],
+    summary: 'Sign-in rules of the organization (owner, admin)',
+    security: bearerSecurity,
+    request: { params: OrgParam },
+    responses: { 200: jsonContent(OrganizationSecurityInput, 'Rules'), ...errorResponses(401, 403, 404) },
+  }),
+  async (c) => {
+    const { org } = c.req.valid('param');
+    const [row] = await withOrganization(c.var.db, c.var.principal, org, 'security.manage', (tx) =>
+      tx.select({ requireTwoFactor: organizations.requireTwoFactor }).from(organizations).where(eq(organizations.id, org)),
+    );
+    return c.json({ requireTwoFactor: row?.requireTwoFactor ?? false }, 200);
+  },
+);
+
+organizationSecurityRoutes.openapi(
+  createRoute({
     method: 'put',
     path: '/{org}/security',
     tags: ['organizations'],

@@ -1,7 +1,7 @@
 // /sso/callback?code&state: where the identity provider sends the browser back. The page posts the
-// code and state to its server action (with JavaScript at once; without, by the button), which
+// code and state to its server action (at once; the button is there if that failed), which
 // finishes the sign-in and goes to the organization's dashboard.
-import { useSearchParams, useSubmission } from '@solidjs/router';
+import { useAction, useSearchParams, useSubmission } from '@solidjs/router';
 import { onMount, Show } from 'solid-js';
 import { FormError } from '~/components/Alert';
 import { AuthLayout } from '~/components/AuthLayout';
@@ -13,9 +13,12 @@ export default function SsoCallback() {
   const submission = useSubmission(finishSsoAction);
   const text = (v: unknown) => (typeof v === 'string' ? v : '');
   const providerError = () => text(params.error_description) || text(params.error);
+  const finish = useAction(finishSsoAction);
   let form: HTMLFormElement | undefined;
+  // Called through the router once the page runs (a form submitted before hydration would go
+  // without JavaScript, where the session cookie cannot ride on the redirect).
   onMount(() => {
-    if (!providerError() && text(params.code)) form?.requestSubmit();
+    if (!providerError() && text(params.code) && form) void finish(new FormData(form));
   });
   return (
     <AuthLayout title="Signing you in">

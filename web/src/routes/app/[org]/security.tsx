@@ -9,7 +9,7 @@ import { CopyField } from '~/components/CopyButton';
 import { Field, SelectField } from '~/components/Field';
 import { PageHeader } from '~/components/PageHeader';
 import { Spinner } from '~/components/Spinner';
-import { deleteSsoSettingsAction, getSsoSettings, saveSsoSettingsAction } from '~/account/sso';
+import { deleteSsoSettingsAction, getSsoSettings, saveSsoSettingsAction, saveTwoFactorRequirementAction } from '~/account/sso';
 import { allowed, getOrganization } from '~/dashboard/organization';
 import type { FormFailure } from '~/server/forms';
 
@@ -29,6 +29,7 @@ export default function Security() {
   const settings = createAsync(() => getSsoSettings(params.org!));
   const saved = useSubmission(saveSsoSettingsAction);
   const removed = useSubmission(deleteSsoSettingsAction);
+  const requirement = useSubmission(saveTwoFactorRequirementAction);
   const errors = () => (saved.result as FormFailure | undefined)?.fields ?? {};
   const savedOk = () => (saved.result as { ok?: boolean } | undefined)?.ok === true;
 
@@ -97,6 +98,22 @@ export default function Security() {
                     </form>
                   </Card>
                   <div class="space-y-6">
+                    <Card title="Two-factor authentication">
+                      <FormError result={requirement.result} />
+                      <Show when={(requirement.result as { ok?: boolean } | undefined)?.ok}>
+                        <Alert tone="success" class="mb-3">
+                          {(requirement.result as { message: string }).message}
+                        </Alert>
+                      </Show>
+                      <form action={saveTwoFactorRequirementAction} method="post" class="space-y-3">
+                        <input type="hidden" name="organizationId" value={c().organization.id} />
+                        <label class="flex items-start gap-2 text-sm text-slate-700">
+                          <input type="checkbox" name="requireTwoFactor" class="mt-1" checked={s().requireTwoFactor} />
+                          <span>Require two-factor authentication of every member (members without it are asked to set it up). Needs it on your own account first.</span>
+                        </label>
+                        <Button type="submit">Save</Button>
+                      </form>
+                    </Card>
                     <Card title="At your provider">
                       <p class="mb-3 text-sm text-slate-600">Register this redirect URI for the client, with the scopes openid, email and profile.</p>
                       <CopyField label="Redirect URI" value={s().redirectUri} testId="sso-redirect-uri" />
