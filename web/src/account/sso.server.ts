@@ -9,7 +9,7 @@ import { SaveSsoConnectionInput, SsoCallbackInput, SsoStartInput } from '@roomca
 import { api, apiPath } from '~/server/api';
 import { OrganizationSecurity, SsoSaved, SsoSettings, SsoSignedIn, SsoStarted } from '~/server/api-responses';
 import { failure, field, parseForm } from '~/server/forms';
-import { writeSessionToken } from '~/server/session';
+import { readCookie, writeSessionToken } from '~/server/session';
 import { requireOrganization } from '~/dashboard/organization.server';
 
 const STATE_COOKIE = 'rc_sso_state';
@@ -26,13 +26,7 @@ function stateCookie(value: string, maxAge: number) {
   return `${STATE_COOKIE}=${encodeURIComponent(value)}; Path=/; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${secure}`;
 }
 
-function readStateCookie(): string | undefined {
-  for (const part of (event().request.headers.get('cookie') ?? '').split(';')) {
-    const [name, ...rest] = part.trim().split('=');
-    if (name === STATE_COOKIE) return decodeURIComponent(rest.join('=')) || undefined;
-  }
-  return undefined;
-}
+const readStateCookie = () => readCookie(STATE_COOKIE);
 
 export async function startSso(form: FormData) {
   let target: string;

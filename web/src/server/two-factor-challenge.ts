@@ -1,6 +1,7 @@
 // The challenge of a sign-in waiting for its second factor, between the password step and the
 // /two-factor page: in a short-lived httpOnly cookie (never in a URL), like the session itself.
 import { getRequestEvent } from 'solid-js/web';
+import { readCookie } from './session';
 
 const COOKIE = 'rc_2fa';
 const MAX_AGE_SECONDS = 300;
@@ -20,13 +21,7 @@ export function writeTwoFactorChallenge(challenge: string) {
   event().response.headers.append('set-cookie', header(challenge, MAX_AGE_SECONDS));
 }
 
-export function readTwoFactorChallenge(): string | undefined {
-  for (const part of (event().request.headers.get('cookie') ?? '').split(';')) {
-    const [name, ...rest] = part.trim().split('=');
-    if (name === COOKIE) return decodeURIComponent(rest.join('=')) || undefined;
-  }
-  return undefined;
-}
+export const readTwoFactorChallenge = () => readCookie(COOKIE);
 
 export function clearTwoFactorChallenge() {
   event().response.headers.append('set-cookie', header('', 0));

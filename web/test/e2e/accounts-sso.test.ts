@@ -53,11 +53,6 @@ describe('SSO', () => {
 
     // Ada signs in through the provider from the login page.
     const member = await (await chromium.newContext()).newPage();
-    member.on('response', async (r) => {
-      if (!/_server|\/sso|\/app|\/login/.test(r.url())) return;
-      const h = await r.allHeaders();
-      console.log('DEBUG', r.request().method(), r.status(), r.url().slice(0, 120), JSON.stringify({ setCookie: h['set-cookie'], xerr: h['x-error'], loc: h.location }));
-    });
     await member.goto(`${webUrl()}/login`);
     await member.getByRole('link', { name: 'Sign in with SSO' }).click();
     await member.waitForURL(/\/sso$/);
