@@ -1,11 +1,14 @@
 // SSO in Chromium against the local stack and its REAL OpenID Connect provider (oidc-provider,
 // started by scripts/dev.ts): an admin on the Business plan sets SSO up for acme.test from the
 // Security page; a person of that domain signs in through the provider and joins the organization
-// just in time; with "Require SSO" the password sign-in for that domain is refused.
+// just in time; with "Require SSO" the password sign-in for that domain is refused. And a second
+// factor: an authenticator app (the otpauth package) is turned on from the account page, after which
+// password sign-in asks for its code.
 import { inject } from 'vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshot, type TestBrowser } from './browser.ts';
-import { callApi, newAccount, setPlan, signUp, webUrl } from './helpers.ts';
+import * as OTPAuth from 'otpauth';
+import { callApi, newAccount, PASSWORD, setPlan, signUp, webUrl } from './helpers.ts';
 
 // The stack's provider: client and users from scripts/local/oidc-provider.ts (LOCAL_OIDC_*).
 const CLIENT = { id: 'roomcast-local', secret: 'roomcast-local-oidc-secret' };
@@ -80,5 +83,37 @@ describe('SSO', () => {
     await refused.getByRole('button', { name: 'Sign in' }).click();
     await expect.poll(() => refused.getByRole('alert').textContent(), { timeout: 15_000 }).toContain('requires signing in with SSO');
     await screenshot(refused, 'sso-required');
+  });
+
+  it('turns on an authenticator app; password sign-in then asks for its code', async () => {
+    const account = newAccount('totp');
+    const page = await (await chromium.newContext()).newPage();
+    await signUp(page, account);
+    await page.getByRole('link', { name: 'Account' }).click();
+    await page.waitForURL(/\/account\/two-factor$/);
+    await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
+    const secret = (await page.getByTestId('totp-secret').textContent())!.trim();
+    // The person's authenticator app: an independent TOTP implementation.
+    const app = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: 30 });
+    await page.getByLabel('Code from the app').fill(app.generate());
+    await page.getByRole('button', { name: 'Turn on' }).click();
+    await page.getByTestId('recovery-codes').waitFor();
+    expect(await page.getByTestId('recovery-codes').locator('li').count()).toBe(10);
+    await screenshot(page, 'two-factor-on');
+
+    const other = await (await chromium.newContext()).newPage();
+    await other.goto(`${webUrl()}/login`);
+    await other.getByLabel('Email').fill(account.email);
+    await other.getByLabel('Password').fill(PASSWORD);
+    await other.getByRole('button', { name: 'Sign in' }).click();
+    await other.waitForURL(/\/two-factor/);
+    await other.getByLabel('Code').fill('000000');
+    await other.getByRole('button', { name: 'Verify' }).click();
+    await expect.poll(() => other.getByRole('alert').textContent(), { timeout: 15_000 }).toContain('not right');
+    // The next step's code: the one just used to turn it on is not accepted twice.
+    await other.getByLabel('Code').fill(app.generate({ timestamp: Date.now() + 30_000 }));
+    await other.getByRole('button', { name: 'Verify' }).click();
+    await other.waitForURL(/\/app/);
+    await other.getByTestId('my-role').waitFor();
   });
 });
