@@ -19,6 +19,7 @@
 //   MEDIA_RTMP_PORT       the media node's RTMP ingest listener (default PORT - 6852: 1935, RTMP's own port)
 //   MAIL_PORT             the local inbox (browser) and email API the Worker sends through (default PORT - 762: 8025)
 //   SMTP_PORT             the local SMTP server behind that inbox (default PORT - 7762: 1025)
+//   OIDC_PORT             the local OpenID Connect provider for SSO (default PORT - 761: 8026)
 //   EMAIL_API_URL / EMAIL_API_KEY / EMAIL_FROM   a real email API instead of the local mail service
 //   TURN_PORT             the local coturn, started when Debian's coturn is installed (default PORT - 5309: 3478)
 //   TURN_SECRET / TURN_URLS   an external coturn instead (TURN_URLS comma-separated turn: URLs)
@@ -47,6 +48,7 @@ import { startUpstashAdapter } from './local/upstash-adapter.ts';
 import { hasCoturn, startCoturn } from './local/coturn.ts';
 import { startObjectStore } from './local/object-store.ts';
 import { startLocalMail } from './local/mail-server.ts';
+import { LOCAL_OIDC_CLIENT, LOCAL_OIDC_USERS, startLocalOidc } from './local/oidc-provider.ts';
 import { signNodeToken } from '../workers/src/fleet/fleet-token.ts';
 import { DEV_FLEET_SECRET } from './fleet/node-token.ts';
 
@@ -94,6 +96,8 @@ const config = {
   mailPort: portFrom('MAIL_PORT', portFrom('PORT', 8787) - 762),
   smtpPort: portFrom('SMTP_PORT', portFrom('PORT', 8787) - 7762),
   mailApiToken: 'dev-only-local-mail-token',
+  /** The local OpenID Connect provider that plays an organization's IdP for SSO (PORT - 761: 8026). */
+  oidcPort: portFrom('OIDC_PORT', portFrom('PORT', 8787) - 761),
   webBuild: env.WEB_BUILD === 'always' ? ('always' as const) : ('if-stale' as const),
   secrets: {
     ROOM_TOKEN_SECRET: env.ROOM_TOKEN_SECRET || 'dev-only-room-token-secret-0123456789abcdef',
@@ -402,6 +406,22 @@ const services: Service[] = [
       const mail = await startLocalMail({ smtpPort: config.smtpPort, httpPort: config.mailPort, apiToken: config.mailApiToken, log });
       ctx.mail = { url: mail.httpUrl, token: config.mailApiToken };
       return { url: `inbox ${mail.httpUrl} (SMTP 127.0.0.1:${mail.smtpPort})`, stop: () => mail.close() };
+    },
+  },
+  {
+    // A real OpenID Connect provider (oidc-provider) with two users, to set up an organization's
+    // SSO against (scripts/local/oidc-provider.ts; client and users printed when ready).
+    name: 'oidc',
+    async start(_ctx, log) {
+      await assertPortFree(config.oidcPort, 'OIDC_PORT');
+      const web = env.WEB_URL || `http://127.0.0.1:${config.webPort}`;
+      const redirectUris = [...new Set([`${web}/sso/callback`, `http://127.0.0.1:${config.webPort}/sso/callback`, `http://localhost:${config.webPort}/sso/callback`])];
+      const idp = await startLocalOidc({ port: config.oidcPort, clients: [{ ...LOCAL_OIDC_CLIENT, redirectUris }], users: LOCAL_OIDC_USERS, log });
+      const users = LOCAL_OIDC_USERS.map((u) => u.email).join(', ');
+      return {
+        url: `issuer ${idp.issuer}, client ${LOCAL_OIDC_CLIENT.clientId} / ${LOCAL_OIDC_CLIENT.clientSecret}, users ${users} (password ${LOCAL_OIDC_USERS[0]!.password})`,
+        stop: () => idp.close(),
+      };
     },
   },
   {

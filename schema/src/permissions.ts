@@ -25,6 +25,8 @@ export const PERMISSIONS = {
   // Webhook endpoints hold signing secrets: managed like API keys, by people, never by a key.
   'webhook.manage': ['owner', 'admin'],
   'billing.manage': ['owner', 'admin'],
+  // Single sign-on and sign-in rules (SSO settings, required second factor): people, never a key.
+  'security.manage': ['owner', 'admin'],
   'usage.read': ['owner', 'admin'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Permission = keyof typeof PERMISSIONS;

@@ -17,6 +17,7 @@ import { NEON_PROXY_HEALTH, startNeonWsProxy } from '../local/neon-ws-proxy.ts';
 import { FAKE_STRIPE_HEALTH, startFakeStripe } from '../local/fake-stripe.ts';
 import { OBJECT_STORE_HEALTH, startObjectStore } from '../local/object-store.ts';
 import { MAIL_HEALTH, startLocalMail } from '../local/mail-server.ts';
+import { OIDC_HEALTH, startLocalOidc } from '../local/oidc-provider.ts';
 import { maintenanceUrl } from '../local/postgres.ts';
 import { UPSTASH_ADAPTER_HEALTH, startUpstashAdapter } from '../local/upstash-adapter.ts';
 import { testServices } from './services.ts';
@@ -25,6 +26,7 @@ import { startWebhookReceiver } from './webhook-receiver.ts';
 declare module 'vitest' {
   export interface ProvidedContext {
     webhookReceiverPort: number;
+    oidc: { issuer: string; clients: { clientId: string; clientSecret: string; redirectUris: string[] }[] };
   }
 }
 
@@ -54,6 +56,7 @@ export default async function setup(project?: TestProject): Promise<() => Promis
   try {
     running = await state.ready;
     project?.provide('webhookReceiverPort', running.webhookReceiverPort);
+    project?.provide('oidc', { issuer: testServices.oidc.issuer, clients: testServices.oidc.clients.map((c) => ({ ...c, redirectUris: [...c.redirectUris] })) });
   } catch (err) {
     state.refs -= 1;
     if (shared[STATE] === state) delete shared[STATE];
@@ -101,6 +104,10 @@ async function start(): Promise<Started> {
       startLocalMail({ smtpPort: 0, httpPort: testServices.mailPort, apiToken: testServices.mailApiToken }),
     );
     if (mail) owned.push(mail);
+    const oidc = await ownOrReuse('local OIDC provider', testServices.oidc.port, OIDC_HEALTH, () =>
+      startLocalOidc({ port: testServices.oidc.port, users: 'any', clients: testServices.oidc.clients.map((c) => ({ ...c, redirectUris: [...c.redirectUris] })) }),
+    );
+    if (oidc) owned.push(oidc);
     const receiver = await startWebhookReceiver();
     owned.push(receiver);
     webhookReceiverPort = receiver.port;

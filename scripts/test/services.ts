@@ -17,6 +17,9 @@ const objectStore = { bucket: 'roomcast-test', accessKeyId: 'roomcast-test-acces
 // Stripe so a slot that moves one moves both; its SMTP port is the system's choice.
 const mailPort = port('TEST_MAIL_PORT', fakeStripePort + 1);
 const mailApiToken = 'roomcast-test-mail-token';
+// The local OpenID Connect provider (scripts/local/oidc-provider.ts) that plays an organization's
+// identity provider in the SSO tests, beside the mail service.
+const oidcPort = port('TEST_OIDC_PORT', fakeStripePort + 2);
 const stripeSecretKey = 'sk_test_roomcast_FAKE_stripe';
 const adminDatabaseUrl = env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/roomcast_test';
 const upstashToken = 'roomcast-test-upstash-token';
@@ -38,6 +41,18 @@ export const testServices = {
   /** The local mail service: tests read the inbox at http://127.0.0.1:{mailPort}/api/messages. */
   mailPort,
   mailApiToken,
+  /**
+   * The local OIDC provider: any address signs in with OIDC_TEST_PASSWORD. Two clients: the one
+   * organizations configure, and another application of the same provider (for audience tests).
+   */
+  oidc: {
+    port: oidcPort,
+    issuer: `http://127.0.0.1:${oidcPort}`,
+    clients: [
+      { clientId: 'roomcast-test', clientSecret: 'roomcast-test-oidc-secret', redirectUris: ['http://roomcast.test/sso/callback'] },
+      { clientId: 'another-app', clientSecret: 'another-app-oidc-secret', redirectUris: ['http://another-app.test/callback'] },
+    ],
+  },
   /**
    * Added to workerBindings for the `workers-stripe` test project only: billing against the FAKE
    * Stripe. Every other workers test runs without Stripe keys, in billing's local mode, exactly

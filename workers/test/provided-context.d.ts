@@ -4,5 +4,7 @@ export {};
 declare module 'vitest' {
   export interface ProvidedContext {
     webhookReceiverPort: number;
+    /** The local OIDC provider of the SSO tests (scripts/local/oidc-provider.ts). */
+    oidc: { issuer: string; clients: { clientId: string; clientSecret: string; redirectUris: string[] }[] };
   }
 }

@@ -181,3 +181,6 @@ export * from './ingest.ts';
 
 // ── Object storage: files and recordings ──
 export * from './storage.ts';
+
+// ── Accounts: SSO, second factor, email change ──
+export * from './accounts.ts';

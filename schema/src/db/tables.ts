@@ -60,6 +60,11 @@ export const users = pgTable('users', {
   passwordHash: text('password_hash').notNull(),
   // Null until the address is proven by a one-time link (workers/src/accounts/).
   emailVerifiedAt: timestamp('email_verified_at', { withTimezone: true }),
+  // Second factor (workers/src/two-factor): the TOTP secret sealed at rest, set at enrollment and
+  // active from its confirmation; the last accepted time step, so a code is not accepted twice.
+  totpSecretSealed: text('totp_secret_sealed'),
+  totpEnabledAt: timestamp('totp_enabled_at', { withTimezone: true }),
+  totpLastStep: bigint('totp_last_step', { mode: 'number' }),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
@@ -97,7 +102,7 @@ export const accountTokens = pgTable(
     userId: uuid('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
-    purpose: text('purpose', { enum: ['verify_email', 'reset_password'] }).notNull(),
+    purpose: text('purpose', { enum: ['verify_email', 'reset_password', 'change_email'] }).notNull(),
     email: text('email').notNull(),
     tokenHash: text('token_hash').notNull().unique(),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
@@ -105,6 +110,21 @@ export const accountTokens = pgTable(
     createdAt: createdAt(),
   },
   (t) => [index('account_tokens_user_idx').on(t.userId, t.purpose)],
+);
+
+/** Single-use recovery codes of a user's second factor; only their sha-256 is stored. */
+export const recoveryCodes = pgTable(
+  'recovery_codes',
+  {
+    id: id(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    codeHash: text('code_hash').notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('recovery_codes_user_idx').on(t.userId), uniqueIndex('recovery_codes_user_code_key').on(t.userId, t.codeHash)],
 );
 
 // ── Plans (global) ────────────────────────────────────────────────────────────
@@ -134,6 +154,8 @@ export const organizations = pgTable(
     name: text('name').notNull(),
     slug: text('slug').notNull().unique(),
     stripeCustomerId: text('stripe_customer_id').unique(),
+    // Members without a second factor are asked to enroll before they can use the organization.
+    requireTwoFactor: boolean('require_two_factor').notNull().default(false),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -520,4 +542,68 @@ export const ingestKeys = pgTable(
     createdAt: createdAt(),
   },
   (t) => [index('ingest_keys_org_idx').on(t.organizationId), tenantPolicy(t.organizationId)],
+);
+
+// ── Single sign-on (workers/src/sso) ─────────────────────────────────────────
+
+/**
+ * An organization's OpenID Connect provider (one per organization). The client secret is sealed
+ * at rest (AES-GCM, like webhook secrets) and never returned in full. Kept after a downgrade: the
+ * plan gate refuses SSO sign-in, the settings stay for when the plan comes back.
+ */
+export const ssoConnections = pgTable(
+  'sso_connections',
+  {
+    organizationId: uuid('organization_id')
+      .primaryKey()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    issuer: text('issuer').notNull(),
+    clientId: text('client_id').notNull(),
+    clientSecretSealed: text('client_secret_sealed').notNull(),
+    // The last characters of the secret, so the settings page can show which one is set.
+    clientSecretHint: text('client_secret_hint').notNull(),
+    defaultRole: roleEnum('default_role').notNull().default('viewer'),
+    ssoRequired: boolean('sso_required').notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [tenantPolicy(t.organizationId)],
+);
+
+/**
+ * Email domains whose members sign in through an organization's provider. A domain belongs to at
+ * most one organization (primary key), so sign-in by email finds exactly one provider.
+ */
+export const ssoDomains = pgTable(
+  'sso_domains',
+  {
+    domain: text('domain').primaryKey(), // lower-cased
+    organizationId: organizationRef(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('sso_domains_org_idx').on(t.organizationId), tenantPolicy(t.organizationId)],
+);
+
+/**
+ * Which user an identity at an organization's provider signs in as: keyed by (organization,
+ * issuer, subject), never by email alone, so one organization's provider can only ever reach the
+ * accounts linked through that organization (workers/src/sso/link-identity.ts has the rule).
+ */
+export const ssoIdentities = pgTable(
+  'sso_identities',
+  {
+    organizationId: organizationRef(),
+    issuer: text('issuer').notNull(),
+    subject: text('subject').notNull(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    lastSignInAt: timestamp('last_sign_in_at', { withTimezone: true }).notNull().defaultNow(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.issuer, t.subject] }),
+    index('sso_identities_user_idx').on(t.userId),
+    tenantPolicy(t.organizationId),
+  ],
 );

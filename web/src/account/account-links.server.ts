@@ -16,6 +16,7 @@ import {
 import type { AccountSession } from '~/server/api';
 import { failure, field, parseForm } from '~/server/forms';
 import { readSessionToken, writeSessionToken } from '~/server/session';
+import { writeTwoFactorChallenge } from '~/server/two-factor-challenge';
 
 export interface Done {
   ok: true;
@@ -53,14 +54,20 @@ export async function requestPasswordReset(form: FormData) {
 }
 
 export async function resetPassword(form: FormData) {
+  let twoFactor = false;
   try {
     const input = parseForm(PasswordResetInput, { token: form.get('token'), password: form.get('password') });
     const result = await api.post('/auth/password-reset', PasswordResetDone, input, { token: null });
-    writeSessionToken(result.token);
+    if (result.twoFactorRequired && result.challenge) {
+      writeTwoFactorChallenge(result.challenge);
+      twoFactor = true;
+    } else {
+      writeSessionToken(result.token!);
+    }
   } catch (error) {
     return failure(error);
   }
-  throw redirect('/app');
+  throw redirect(twoFactor ? '/two-factor?next=%2Fapp' : '/app');
 }
 
 export async function loadSessions(): Promise<AccountSession[]> {

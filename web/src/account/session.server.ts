@@ -12,6 +12,7 @@ import type { Organization, User } from '~/server/api';
 import { failure, field, parseForm } from '~/server/forms';
 import { sameOriginPath } from '~/server/safe-redirect';
 import { clearSessionToken, readSessionToken, writeSessionToken } from '~/server/session';
+import { writeTwoFactorChallenge } from '~/server/two-factor-challenge';
 import { getRequestEvent } from 'solid-js/web';
 
 export interface Me {
@@ -42,14 +43,20 @@ export async function loadMeOrLogin(path?: string): Promise<Me> {
 }
 
 export async function login(form: FormData) {
+  let next: string | undefined;
   try {
     const input = parseForm(LoginInput, { email: field(form, 'email'), password: form.get('password') });
     const result = await api.post('/auth/login', LoginResponse, input, { token: null });
-    writeSessionToken(result.token);
+    if (result.twoFactorRequired && result.challenge) {
+      writeTwoFactorChallenge(result.challenge);
+      next = `/two-factor?next=${encodeURIComponent(safeNext(form.get('next')))}`;
+    } else {
+      writeSessionToken(result.token!);
+    }
   } catch (error) {
     return failure(error);
   }
-  throw redirect(safeNext(form.get('next')));
+  throw redirect(next ?? safeNext(form.get('next')));
 }
 
 export async function signup(form: FormData) {

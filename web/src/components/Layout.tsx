@@ -25,6 +25,7 @@ export function dashboardNav(slug: string): NavItem[] {
     { href: `${base}/members`, label: 'Members' },
     { href: `${base}/api-keys`, label: 'API keys', permission: 'apikey.manage' },
     { href: `${base}/webhooks`, label: 'Webhooks', permission: 'webhook.manage' },
+    { href: `${base}/security`, label: 'Security', permission: 'security.manage' },
     { href: `${base}/plan`, label: 'Plan & usage' },
     { href: `${base}/billing`, label: 'Billing', permission: 'billing.manage' },
   ];
@@ -99,6 +100,9 @@ export function Layout(props: {
             <span class="hidden text-slate-600 md:inline">{props.user.email}</span>
             <a href="/account/sessions" class="rounded-md px-2 py-1 font-medium text-slate-700 hover:bg-slate-100">
               Sessions
+            </a>
+            <a href="/account/two-factor" class="rounded-md px-2 py-1 font-medium text-slate-700 hover:bg-slate-100">
+              Account
             </a>
             <form action={logoutAction} method="post">
               <button type="submit" class="rounded-md px-2 py-1 font-medium text-slate-700 hover:bg-slate-100">

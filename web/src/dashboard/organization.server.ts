@@ -2,6 +2,7 @@
 // The organization a dashboard page is about, named by its slug in the URL (/app/{slug}/...):
 // who the caller is there (role), the plan that applies and its usage, and this site's origin
 // (for share links). Every dashboard page starts from this; the API still checks every call.
+import { redirect } from '@solidjs/router';
 import { getRequestEvent } from 'solid-js/web';
 import { loadMeOrLogin } from '~/account/session.server';
 import { api, ApiRequestError } from '~/server/api';
@@ -27,7 +28,11 @@ export async function loadOrganization(slug: string): Promise<OrganizationContex
   const [organization, usage] = await Promise.all([
     api.get(`/organizations/${found.id}`, OrganizationResponse),
     api.get(`/organizations/${found.id}/limits`, LimitsResponse),
-  ]);
+  ]).catch((error: unknown) => {
+    // The organization requires a second factor this account does not have yet: enroll first.
+    if (error instanceof ApiRequestError && error.code === 'two_factor_enrollment_required') throw redirect(`/account/two-factor?required=${encodeURIComponent(slug)}`);
+    throw error;
+  });
   return {
     user: me.user,
     organizations: me.organizations,

@@ -32,7 +32,10 @@ export default function Login() {
           Sign in
         </Button>
       </form>
-      <p class="mt-4 text-center text-sm">
+      <p class="mt-4 flex justify-between text-sm">
+        <a class="font-medium text-indigo-600 hover:text-indigo-500" href="/sso">
+          Sign in with SSO
+        </a>
         <a class="font-medium text-indigo-600 hover:text-indigo-500" href="/forgot-password">
           Forgot your password?
         </a>

@@ -8,7 +8,21 @@ import * as Shapes from '@roomcast/schema/api';
 /** GET /auth/me */
 export const MeResponse = z.object({ user: Shapes.User, organizations: z.array(Shapes.Organization) });
 /** POST /auth/login */
-export const LoginResponse = z.object({ user: Shapes.User, token: z.string() });
+export const LoginResponse = z.object({ user: Shapes.User, token: z.string().optional(), twoFactorRequired: z.boolean().optional(), challenge: z.string().optional() });
+/** POST /auth/login/two-factor */
+export const TwoFactorSignedIn = z.object({ user: Shapes.User, token: z.string() });
+/** GET /auth/two-factor, POST /auth/two-factor/disable */
+export const TwoFactorStatusResponse = Shapes.TwoFactorStatus;
+/** POST /auth/two-factor/enroll */
+export const TwoFactorEnrollmentResponse = Shapes.TwoFactorEnrollment;
+/** POST /auth/two-factor/confirm */
+export const TwoFactorConfirmed = z.object({ recoveryCodes: z.array(z.string()) });
+/** GET, PUT /organizations/{org}/security */
+export const OrganizationSecurity = Shapes.OrganizationSecurityInput;
+/** POST /auth/email-change */
+export const EmailChangeRequested = z.object({ sentTo: z.string() });
+/** POST /auth/email-change/confirm */
+export const EmailChanged = z.object({ user: Shapes.User, revokedSessions: z.number() });
 /** POST /auth/signup */
 export const SignupResponse = z.object({ user: Shapes.User, organization: Shapes.Organization, token: z.string() });
 /** POST /auth/verify-email */
@@ -18,13 +32,21 @@ export const VerificationResent = z.object({ sentTo: z.string() });
 /** POST /auth/password-reset/request */
 export const PasswordResetRequested = z.object({ message: z.string() });
 /** POST /auth/password-reset */
-export const PasswordResetDone = z.object({ user: Shapes.User, token: z.string() });
+export const PasswordResetDone = LoginResponse;
 /** GET /auth/sessions */
 export const SessionList = z.object({ sessions: z.array(Shapes.AccountSession) });
 /** POST /auth/sessions/revoke-others */
 export const SessionsRevoked = z.object({ revoked: z.number() });
 /** POST /auth/password */
 export const PasswordChanged = z.object({ revokedSessions: z.number() });
+/** POST /auth/sso/start */
+export const SsoStarted = Shapes.SsoStartResponse;
+/** POST /auth/sso/callback */
+export const SsoSignedIn = z.object({ user: Shapes.User, token: z.string(), organization: z.object({ id: z.string(), slug: z.string() }), created: z.boolean() });
+/** GET /organizations/{org}/sso */
+export const SsoSettings = z.object({ connection: Shapes.SsoConnection.nullable(), redirectUri: z.string(), planAllowsSso: z.boolean() });
+/** PUT /organizations/{org}/sso */
+export const SsoSaved = z.object({ connection: Shapes.SsoConnection });
 
 // ── organizations ──
 /** GET /organizations/{org} */

@@ -49,7 +49,7 @@ function clientIp(request: Request | undefined): string | undefined {
 }
 
 export async function apiCall<S extends z.ZodType>(
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
   path: string,
   shape: S,
   options: ApiCallOptions = {},
@@ -85,6 +85,7 @@ export const api = {
   get: <S extends z.ZodType>(path: string, shape: S, options?: Omit<ApiCallOptions, 'body'>) => apiCall('GET', path, shape, options),
   post: <S extends z.ZodType>(path: string, shape: S, body?: unknown, options?: ApiCallOptions) => apiCall('POST', path, shape, { ...options, body }),
   patch: <S extends z.ZodType>(path: string, shape: S, body: unknown, options?: ApiCallOptions) => apiCall('PATCH', path, shape, { ...options, body }),
+  put: <S extends z.ZodType>(path: string, shape: S, body: unknown, options?: ApiCallOptions) => apiCall('PUT', path, shape, { ...options, body }),
   /** DELETE answers 204: there is no body to read. */
   delete: (path: string, options?: ApiCallOptions) => apiCall('DELETE', path, IgnoredBody, options),
 };

@@ -20,16 +20,29 @@ function setCookieHeader(value: string, maxAge: number): string {
   return `${SESSION_COOKIE}=${encodeURIComponent(value)}; Path=/; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${secure}`;
 }
 
-export function readSessionToken(): string | undefined {
+/**
+ * A cookie of this request. Split on `;` and also on `,`: SolidStart's single-flight render after
+ * an action that redirects rebuilds the Cookie header with Headers.append, which joins cookies with
+ * ", " (so with any second cookie, e.g. another app's on the same host, the session went unseen).
+ * Neither character can occur in a cookie value (RFC 6265 cookie-octet; ours are URI-encoded).
+ */
+export function readCookie(wanted: string): string | undefined {
   const header = event().request.headers.get('cookie') ?? '';
-  for (const part of header.split(';')) {
+  for (const part of header.split(/[;,]/)) {
     const [name, ...rest] = part.trim().split('=');
-    if (name === SESSION_COOKIE) {
-      const value = decodeURIComponent(rest.join('='));
-      return value || undefined;
+    if (name === wanted) {
+      try {
+        return decodeURIComponent(rest.join('=')) || undefined;
+      } catch {
+        return undefined;
+      }
     }
   }
   return undefined;
+}
+
+export function readSessionToken(): string | undefined {
+  return readCookie(SESSION_COOKIE);
 }
 
 export function writeSessionToken(token: string): void {

@@ -106,5 +106,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('apiUrl', apiUrl);
   project.provide('adminDatabaseUrl', e2eStack.adminDatabaseUrl);
   project.provide('inboxUrl', `http://127.0.0.1:${e2eStack.inboxPort}`);
+  project.provide('oidcIssuer', e2eStack.oidcIssuer);
   return stop;
 }

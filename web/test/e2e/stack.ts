@@ -17,6 +17,10 @@ export const e2eStack = {
   get inboxPort() {
     return this.apiPort - 762;
   },
+  /** The local OpenID Connect provider scripts/dev.ts starts for this stack (its default: API port - 761). */
+  get oidcIssuer() {
+    return `http://127.0.0.1:${this.apiPort - 761}`;
+  },
   /** First of the media node's 10 RTC ports (another engineer's e2e run may hold the default). */
   mediaRtcMinPort: port('E2E_MEDIA_RTC_MIN_PORT', 22400),
   /** Owner URL of the e2e database: dropped and recreated each run; dev.ts migrates it. */
@@ -33,5 +37,7 @@ declare module 'vitest' {
     adminDatabaseUrl: string;
     /** The stack's local inbox, e.g. http://127.0.0.1:38025 (JSON at /api/messages?to=) */
     inboxUrl: string;
+    /** The stack's local OIDC provider (client roomcast-local, users ada@ and grace@acme.test). */
+    oidcIssuer: string;
   }
 }

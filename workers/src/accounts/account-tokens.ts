@@ -7,7 +7,7 @@ import { accountTokens } from '@roomcast/schema/db';
 import { randomToken, sha256Hex } from '../auth/crypto.ts';
 import type { Tx } from '../db/database.ts';
 
-export type AccountTokenPurpose = 'verify_email' | 'reset_password';
+export type AccountTokenPurpose = 'verify_email' | 'reset_password' | 'change_email';
 
 export async function issueAccountToken(
   tx: Tx,

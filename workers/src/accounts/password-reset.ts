@@ -16,6 +16,7 @@ import { clientNetwork } from '../platform/client-network.ts';
 import { enforceRateLimit } from '../platform/rate-limit.ts';
 import { consumeAccountToken, issueAccountToken } from './account-tokens.ts';
 import { invalidLink } from './email-verification.ts';
+import { issueTwoFactorChallenge } from '../two-factor/routes.ts';
 import { webLink } from './links.ts';
 
 export const passwordResetRoutes = createRouter();
@@ -56,7 +57,13 @@ passwordResetRoutes.openapi(
     tags: ['auth'],
     summary: 'Set a new password with the token from the mailed link; revokes every session and signs in this one',
     request: jsonBody(PasswordResetInput),
-    responses: { 200: jsonContent(z.object({ user: User, token: z.string() }), 'Password changed, signed in'), ...errorResponses(400, 429) },
+    responses: {
+      200: jsonContent(
+        z.object({ user: User, token: z.string().optional(), twoFactorRequired: z.boolean().optional(), challenge: z.string().optional() }),
+        'Password changed and signed in; or, with a second factor, a challenge for POST /auth/login/two-factor',
+      ),
+      ...errorResponses(400, 429),
+    },
   }),
   async (c) => {
     const input = c.req.valid('json');
@@ -74,9 +81,14 @@ passwordResetRoutes.openapi(
         .returning();
       if (!user) return undefined;
       await tx.update(sessions).set({ revokedAt: sql`now()` }).where(and(eq(sessions.userId, user.id), isNull(sessions.revokedAt)));
+      // The mailbox is one factor: an account with a second factor still answers it before a session.
+      if (user.totpEnabledAt) return { user: toUser(user), twoFactor: true as const };
       return { user: toUser(user), token: await startSession(c, tx, user.id) };
     });
     if (!result) throw invalidLink();
+    if ('twoFactor' in result) {
+      return c.json({ user: result.user, twoFactorRequired: true, challenge: await issueTwoFactorChallenge(c, result.user.id) }, 200);
+    }
     return c.json(result, 200);
   },
 );

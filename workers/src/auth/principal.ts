@@ -14,7 +14,7 @@ export const SESSION_COOKIE = 'rc_session';
 const LAST_SEEN_RESOLUTION_MS = 5 * 60_000;
 
 export type Principal =
-  | { kind: 'user'; userId: string; sessionId: string; email: string; name: string; emailVerified: boolean; viaCookie: boolean }
+  | { kind: 'user'; userId: string; sessionId: string; email: string; name: string; emailVerified: boolean; twoFactorEnabled: boolean; viaCookie: boolean }
   | { kind: 'api_key'; apiKeyId: string; organizationId: string };
 
 export const resolvePrincipal = createMiddleware<AppEnv>(async (c, next) => {
@@ -50,6 +50,7 @@ async function sessionPrincipal(db: AppEnv['Variables']['db'], token: string, vi
         email: users.email,
         name: users.name,
         emailVerifiedAt: users.emailVerifiedAt,
+        totpEnabledAt: users.totpEnabledAt,
         lastSeenAt: sessions.lastSeenAt,
       })
       .from(sessions)
@@ -69,6 +70,7 @@ async function sessionPrincipal(db: AppEnv['Variables']['db'], token: string, vi
     email: row.email,
     name: row.name,
     emailVerified: row.emailVerifiedAt !== null,
+    twoFactorEnabled: row.totpEnabledAt !== null,
     viaCookie,
   };
 }

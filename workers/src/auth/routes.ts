@@ -14,6 +14,8 @@ import { requireUser, SESSION_COOKIE } from './principal.ts';
 import { startSession } from './start-session.ts';
 import { issueVerificationMail } from '../accounts/email-verification.ts';
 import { sendMailLater } from '../mail/mailer.ts';
+import { assertPasswordSignInAllowed } from '../sso/require-sso.ts';
+import { issueTwoFactorChallenge } from '../two-factor/routes.ts';
 
 export const authRoutes = createRouter();
 
@@ -46,12 +48,13 @@ authRoutes.openapi(
     request: jsonBody(SignupInput),
     responses: {
       201: jsonContent(z.object({ user: User, organization: Organization, token: z.string() }), 'Signed up and signed in'),
-      ...errorResponses(400, 409, 429),
+      ...errorResponses(400, 403, 409, 429),
     },
   }),
   async (c) => {
     const input = c.req.valid('json');
     await limitAuthAttempts(c, 'signup', input.email);
+    await assertPasswordSignInAllowed(c, input.email, undefined);
     const passwordHash = await hashPassword(input.password);
     const organizationId = crypto.randomUUID();
     const userId = crypto.randomUUID();
@@ -89,16 +92,28 @@ authRoutes.openapi(
     summary: 'Sign in with email and password',
     request: jsonBody(LoginInput),
     responses: {
-      200: jsonContent(z.object({ user: User, token: z.string() }), 'Signed in'),
-      ...errorResponses(400, 401, 429),
+      200: jsonContent(
+        z.object({
+          user: User,
+          token: z.string().optional().describe('The session; absent when twoFactorRequired'),
+          twoFactorRequired: z.boolean().optional(),
+          challenge: z.string().optional().describe('With twoFactorRequired: send it with a code to POST /auth/login/two-factor (5 minutes)'),
+        }),
+        'Signed in, or the password was right and a second factor is needed',
+      ),
+      ...errorResponses(400, 401, 403, 429),
     },
   }),
   async (c) => {
     const input = c.req.valid('json');
     await limitAuthAttempts(c, 'login', input.email);
     const [user] = await c.var.db.global((tx) => tx.select().from(users).where(eq(users.email, input.email)));
+    await assertPasswordSignInAllowed(c, input.email, user?.id);
     const valid = user ? await verifyPassword(input.password, user.passwordHash) : (await burnPasswordCheck(input.password), false);
     if (!user || !valid) throw new ApiError(401, 'invalid_credentials', 'Email or password is incorrect');
+    if (user.totpEnabledAt) {
+      return c.json({ user: toUser(user), twoFactorRequired: true, challenge: await issueTwoFactorChallenge(c, user.id) }, 200);
+    }
     const token = await c.var.db.global((tx) => startSession(c, tx, user.id));
     return c.json({ user: toUser(user), token }, 200);
   },

@@ -2,12 +2,12 @@
 // /organizations/{org} goes through `withOrganization`, which opens the tenant-scoped transaction,
 // finds the caller's role, checks the permission and hands both to the handler.
 import { and, eq } from 'drizzle-orm';
-import { memberships } from '@roomcast/schema/db';
+import { memberships, organizations } from '@roomcast/schema/db';
 import { API_KEY_PERMISSIONS, can, type Permission, type Role } from '@roomcast/schema';
 import type { Principal } from '../auth/principal.ts';
 import { isUuid } from '../auth/tokens.ts';
 import type { Database, Tx } from '../db/database.ts';
-import { forbidden, notFound, unauthenticated } from '../errors.ts';
+import { ApiError, forbidden, notFound, unauthenticated } from '../errors.ts';
 import { assertFeature, effectivePlan } from '../plans/limits.ts';
 
 export interface OrganizationAccess {
@@ -52,10 +52,20 @@ async function resolveAccess(tx: Tx, principal: Principal, organizationId: strin
     };
   }
   const [membership] = await tx
-    .select({ role: memberships.role })
+    .select({ role: memberships.role, requireTwoFactor: organizations.requireTwoFactor, organizationName: organizations.name })
     .from(memberships)
+    .innerJoin(organizations, eq(organizations.id, memberships.organizationId))
     .where(and(eq(memberships.organizationId, organizationId), eq(memberships.userId, principal.userId)));
   if (!membership) return null;
+  // The organization requires a second factor: members without one enroll before anything else.
+  if (membership.requireTwoFactor && !principal.twoFactorEnabled) {
+    throw new ApiError(
+      403,
+      'two_factor_enrollment_required',
+      `${membership.organizationName} requires two-factor authentication: set it up in your account (Account → Two-factor authentication), then come back`,
+      { enrollUrl: '/account/two-factor' },
+    );
+  }
   const role = membership.role;
   return { organizationId, role, principal, userId: principal.userId, can: (p) => can(role, p) };
 }

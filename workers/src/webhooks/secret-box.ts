@@ -24,17 +24,26 @@ function cryptoKey(key: WebhookSecretKey): Promise<CryptoKey> {
   return found;
 }
 
-const additionalData = (endpointId: string) => new TextEncoder().encode(`webhook_endpoint:${endpointId}`);
+const additionalData = (context: string) => new TextEncoder().encode(context);
+const endpointContext = (endpointId: string) => `webhook_endpoint:${endpointId}`;
 
 export const isSealed = (stored: string) => stored.startsWith(PREFIX);
 
 /** Seals `secret` for the endpoint `endpointId` under the first key. */
-export async function sealWebhookSecret(keys: readonly WebhookSecretKey[], endpointId: string, secret: string): Promise<string> {
+export function sealWebhookSecret(keys: readonly WebhookSecretKey[], endpointId: string, secret: string): Promise<string> {
+  return sealSecret(keys, endpointContext(endpointId), secret);
+}
+
+/**
+ * Seals any secret bound to `context` (e.g. `sso_client_secret:<org>`, `totp:<user>`): the same
+ * keys and format as endpoint secrets; a value sealed for one context does not open in another.
+ */
+export async function sealSecret(keys: readonly WebhookSecretKey[], context: string, secret: string): Promise<string> {
   const key = keys[0];
   if (!key) throw new WebhookSecretError('no webhook secret key is configured');
   const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
   const sealed = new Uint8Array(
-    await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: additionalData(endpointId) }, await cryptoKey(key), new TextEncoder().encode(secret)),
+    await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: additionalData(context) }, await cryptoKey(key), new TextEncoder().encode(secret)),
   );
   const out = new Uint8Array(IV_BYTES + sealed.length);
   out.set(iv);
@@ -45,19 +54,25 @@ export async function sealWebhookSecret(keys: readonly WebhookSecretKey[], endpo
 /** The plain secret of a stored value (sealed, or a plain `whsec_...` from before encryption). */
 export async function openWebhookSecret(keys: readonly WebhookSecretKey[], endpointId: string, stored: string): Promise<string> {
   if (!isSealed(stored)) return stored;
+  return openSecret(keys, endpointContext(endpointId), stored);
+}
+
+/** Opens a value sealed by sealSecret for the same context; throws WebhookSecretError otherwise. */
+export async function openSecret(keys: readonly WebhookSecretKey[], context: string, stored: string): Promise<string> {
+  if (!isSealed(stored)) throw new WebhookSecretError('secret is not sealed');
   const [keyId, data] = stored.slice(PREFIX.length).split(':');
   const key = keys.find((k) => k.id === keyId);
   if (!key || !data) throw new WebhookSecretError(`webhook secret sealed under key "${keyId}", which is not configured`);
   const bytes = fromBase64(data);
   try {
     const plain = await crypto.subtle.decrypt(
-      { name: 'AES-GCM', iv: bytes.slice(0, IV_BYTES), additionalData: additionalData(endpointId) },
+      { name: 'AES-GCM', iv: bytes.slice(0, IV_BYTES), additionalData: additionalData(context) },
       await cryptoKey(key),
       bytes.slice(IV_BYTES),
     );
     return new TextDecoder().decode(plain);
   } catch {
-    throw new WebhookSecretError('webhook secret does not open (wrong key, or not this endpoint\'s)');
+    throw new WebhookSecretError(`secret does not open (wrong key, or not sealed for ${context.split(':')[0]})`);
   }
 }
 
