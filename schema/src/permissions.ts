@@ -63,7 +63,7 @@ export const ROOM_GRANTS = {
   publish: ['owner', 'admin', 'host', 'cohost', 'guest'],
   /** Bring guests on stage or send them backstage, and switch the layout: host and co-hosts. */
   stage: ['owner', 'admin', 'host', 'cohost'],
-  chat: ['owner', 'admin', 'host', 'cohost', 'moderator', 'viewer'],
+  chat: ['owner', 'admin', 'host', 'cohost', 'moderator', 'viewer', 'guest'],
   'alerts.post': ['owner', 'admin', 'host', 'cohost', 'moderator'],
   moderate: ['owner', 'admin', 'host', 'cohost', 'moderator'],
   'room.end': ['owner', 'admin', 'host'],
