@@ -4,7 +4,7 @@
 // move people or switch the layout; layout and banner frames are validated.
 import { decodeJwt } from 'jose';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { STAGE_LIMIT } from '@roomcast/schema/protocol';
+import { STAGE_LIMIT, type StudioState } from '@roomcast/schema/protocol';
 import { addMember, api, type Tenant } from './api-client.ts';
 import { unique } from './api-client.ts';
 import { TestNode } from './fleet-test-node.ts';
@@ -53,7 +53,8 @@ async function joinAsGuest(room: TestRoom, name = 'Gita') {
 /** A guest with a token signed in the test (the room cannot tell): for the rules that need many. */
 const quickGuest = (room: TestRoom, name: string) => join(room, { role: 'guest', identity: `studio:${crypto.randomUUID()}`, name });
 
-const studioOf = (m: { room: { studio: { stage: string[]; layout: string; banner: unknown } } }) => m.room.studio;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- frames are read loosely here, as in the other room tests
+const studioOf = (m: any) => m.room.studio as StudioState;
 
 describe('studio guest links', () => {
   it('admit to one room as a guest until they expire, and only people who may go live make them', async () => {
@@ -125,7 +126,7 @@ describe('the stage', () => {
   it(`holds at most ${STAGE_LIMIT} people, the host included, with a clear error past that`, async () => {
     const room = await liveRoom(tenant);
     const host = await join(room, { role: 'host' });
-    const guests = [];
+    const guests: Awaited<ReturnType<typeof quickGuest>>[] = [];
     for (let i = 0; i < STAGE_LIMIT; i++) guests.push(await quickGuest(room, `Guest ${i + 1}`));
     for (const g of guests.slice(0, STAGE_LIMIT - 1)) host.socket.send({ type: 'stage.move', identity: g.identity, to: 'stage' });
     await host.socket.next((m) => m.type === 'room.updated' && studioOf(m).stage.length === STAGE_LIMIT);
@@ -177,7 +178,7 @@ describe('layouts and banners', () => {
     const viewer = await join(room, { role: 'viewer', name: 'Vic' });
     expect(studioOf(viewer.welcome)).toMatchObject({ layout: 'grid', banner: null, stageLimit: STAGE_LIMIT });
 
-    host.socket.send({ type: 'studio.layout', layout: 'carousel', id: 'bad-layout' });
+    host.socket.send({ type: 'studio.layout', layout: 'carousel', id: 'bad-layout' } as Record<string, unknown>);
     expect(await host.socket.error('invalid_message')).toMatchObject({ id: 'bad-layout' });
     host.socket.send({ type: 'studio.layout', layout: 'spotlight', spotlight: 'studio:not-on-stage' });
     expect(await host.socket.error('not_found')).toBeTruthy();
