@@ -167,9 +167,13 @@ export function GuestStage(props: { roomId: string }) {
           </form>
         }
       >
-        <p role="status" data-testid="guest-status" data-stage={onStage() ? 'stage' : 'backstage'} class="rounded-lg bg-white p-3 text-sm text-slate-700 ring-1 ring-slate-200">
+        <p role="status" data-testid="guest-status" data-stage={!state()!.self ? 'joining' : onStage() ? 'stage' : 'backstage'} class="rounded-lg bg-white p-3 text-sm text-slate-700 ring-1 ring-slate-200">
           <Show when={state()!.phase !== 'ended'} fallback={state()!.closed?.message ?? 'You left the studio.'}>
-            {onStage() ? 'You are on stage: viewers see and hear you.' : 'You are backstage. The host will bring you on stage; viewers cannot see or hear you yet.'}
+            {!state()!.self
+              ? 'Joining…'
+              : onStage()
+                ? 'You are on stage: viewers see and hear you.'
+                : 'You are backstage. The host will bring you on stage; viewers cannot see or hear you yet.'}
           </Show>
         </p>
       </Show>

@@ -21,11 +21,15 @@ export interface StageTile {
  * The tiles in stage order: everyone on stage (with the tracks this page receives, or its own),
  * then anyone else whose video arrives (an encoder publishing over WHIP is not a participant).
  */
-export function stageTiles(state: RoomViewState, own?: { camera?: MediaStreamTrack | undefined; screen?: MediaStreamTrack | undefined }): StageTile[] {
+export function stageTiles(
+  state: RoomViewState,
+  own?: { camera?: MediaStreamTrack | undefined; screen?: MediaStreamTrack | undefined; video?: MediaStreamTrack | undefined },
+): StageTile[] {
   const names = new Map(state.participants.map((p) => [p.identity, p.name]));
   const self = state.self?.identity;
   if (state.self) names.set(state.self.identity, state.self.name);
   const tiles = new Map<string, StageTile>();
+  const clips: StageTile[] = [];
   const tile = (identity: string) => {
     let t = tiles.get(identity);
     if (!t) tiles.set(identity, (t = { identity, name: names.get(identity) ?? 'Guest' }));
@@ -34,14 +38,20 @@ export function stageTiles(state: RoomViewState, own?: { camera?: MediaStreamTra
   for (const identity of state.room?.studio?.stage ?? []) tile(identity);
   for (const r of state.media.remote) {
     if (r.producer.kind !== 'video') continue;
+    // A pre-recorded video is a tile of its own, after the people.
+    if (r.producer.source === 'video') {
+      clips.push({ identity: `${r.producer.identity}#video`, name: `${names.get(r.producer.identity) ?? 'Host'} · video`, camera: r.track });
+      continue;
+    }
     const t = tile(r.producer.identity);
-    if (r.producer.source === 'screen' || r.producer.source === 'video') t.screen ??= r.track;
+    if (r.producer.source === 'screen') t.screen = r.track;
     else t.camera = r.track;
   }
   const selfTile = self ? tiles.get(self) : undefined;
   if (selfTile && own) Object.assign(selfTile, { camera: own.camera, screen: own.screen, self: true });
+  if (self && own?.video) clips.push({ identity: `${self}#video`, name: 'Your video', camera: own.video });
   // Someone on stage whose picture has not arrived yet still has a (named, empty) tile.
-  return [...tiles.values()];
+  return [...tiles.values(), ...clips];
 }
 
 function Tile(props: { tile: StageTile; class?: string; prefer?: 'camera' | 'screen'; onLayer?: (layer: number) => void }) {

@@ -12,6 +12,7 @@ import { RecBadge, RoomBadge } from './RoomBadge';
 import { RoomSidebar } from './RoomSidebar';
 import { StageView, stageTiles } from './StageView';
 import { StudioControls } from './StudioControls';
+import { VideoPlayIn } from './VideoPlayIn';
 import { useRoom } from './use-room';
 
 type Device = { deviceId: string; label: string };
@@ -170,7 +171,7 @@ export function Studio(props: { room: PublicRoom }) {
             }
           >
             {(studio) => (
-              <StageView tiles={stageTiles(state()!, { camera: tracks().camera, screen: tracks().screen })} layout={studio().layout} spotlight={studio().spotlight} banner={studio().banner} />
+              <StageView tiles={stageTiles(state()!, { camera: tracks().camera, screen: tracks().screen, video: state()!.media.local.find((l) => l.source === 'video')?.track })} layout={studio().layout} spotlight={studio().spotlight} banner={studio().banner} />
             )}
           </Show>
           <Show when={state()?.phase === 'ended'}>
@@ -223,6 +224,9 @@ export function Studio(props: { room: PublicRoom }) {
         </Show>
         <Show when={state() && client() && connected()}>
           <StudioControls state={state()!} client={client()!} room={ids} />
+          <div class="rounded-lg bg-white p-3 text-sm ring-1 ring-slate-200">
+            <VideoPlayIn client={client()!} />
+          </div>
         </Show>
       </div>
       <Show when={state() && client()} fallback={<aside class="rounded-lg bg-white p-4 text-sm text-slate-600 ring-1 ring-slate-200">Chat, alerts and people appear once you are live.</aside>}>
