@@ -4,7 +4,7 @@
 // layout switch reaches the viewer within a second; a chat message shown as a banner appears for
 // the viewer; a guest sent backstage disappears from the viewer's picture. Screenshots of each
 // layout go to test-output/screenshots/.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import type { Page } from 'playwright-core';
 import { LAYOUTS, type Layout } from '@roomcast/schema/protocol';
 import { launchBrowser, screenshot, type TestBrowser } from './browser.ts';
@@ -51,15 +51,33 @@ async function scrollsSideways(page: Page): Promise<boolean> {
   return page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
 }
 
+/** Page errors and warnings, printed when the test fails (a studio page that broke says why). */
+const logs: string[] = [];
+function watch(page: Page, who: string): Page {
+  page.on('pageerror', (error) => logs.push(`${who} pageerror: ${error.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') logs.push(`${who} ${m.type()}: ${m.text()}`);
+  });
+  return page;
+}
+
+async function roomState(page: Page) {
+  return page.evaluate(() => {
+    const s = window.__roomcast?.state();
+    return { phase: s?.phase, self: s?.self?.identity, studio: s?.room?.studio, notice: s?.notice, local: s?.media.local.map((l) => [l.source, l.producerId]) };
+  });
+}
+
 async function selfIdentity(page: Page): Promise<string> {
   return page.evaluate(() => window.__roomcast!.state().self!.identity);
 }
 
 describe('the studio', () => {
   it('guests wait backstage, two go on stage, the viewer sees exactly them in each layout, and a banner', async () => {
+    onTestFailed(() => console.log(`[e2e] page logs:\n${logs.slice(-40).join('\n')}`));
     // The host: signs up, creates a public room through the API, goes live in the studio.
     const hostContext = await chromium.newContext({ permissions: ['camera', 'microphone'] });
-    const host = await hostContext.newPage();
+    const host = watch(await hostContext.newPage(), 'host');
     const account = newAccount('studio');
     const orgSlug = await signUp(host, account);
     const token = await apiToken(account.email);
@@ -85,7 +103,7 @@ describe('the studio', () => {
     const guests: { name: string; page: Page; identity: string }[] = [];
     for (const [name, viewport] of [['Ada Guest', undefined], ['Bo Guest', undefined], ['Cy Phone', PHONE]] as const) {
       const context = await chromium.newContext({ permissions: ['camera', 'microphone'], ...(viewport ? { viewport, isMobile: true, hasTouch: true } : {}) });
-      const page = await context.newPage();
+      const page = watch(await context.newPage(), name);
       await page.goto(link);
       await page.getByTestId('guest-preview').waitFor();
       await page.getByTestId('guest-stage-name').fill(name);
@@ -103,13 +121,17 @@ describe('the studio', () => {
     // Two go on stage; they publish once the room says so.
     for (const g of [ada, bo]) await host.locator(`[data-testid=backstage-guest][data-identity="${g.identity}"] [data-testid=bring-on-stage]`).click();
     for (const g of [ada, bo]) {
-      await g.page.locator('[data-testid=guest-status][data-stage=stage]').waitFor({ timeout: 15_000 });
+      await g.page.locator('[data-testid=guest-status][data-stage=stage]').waitFor({ timeout: 15_000 }).catch(async (error: unknown) => {
+        console.log(`[e2e] host: ${JSON.stringify(await roomState(host))}\n[e2e] ${g.name}: ${JSON.stringify(await roomState(g.page))}`);
+        console.log(`[e2e] host at failure: ${await screenshot(host, 'studio-failure-host')}; guest: ${await screenshot(g.page, 'studio-failure-guest')}`);
+        throw error;
+      });
       await g.page.waitForFunction(() => window.__roomcast!.state().media.local.filter((l) => l.producerId).length === 2, null, { timeout: 30_000 });
     }
 
     // A viewer (on a phone) decodes exactly the people on stage: the host and the two guests.
     const viewerContext = await chromium.newContext({ viewport: PHONE, isMobile: true, hasTouch: true });
-    const viewer = await viewerContext.newPage();
+    const viewer = watch(await viewerContext.newPage(), 'viewer');
     await viewer.goto(`${webUrl()}/r/${orgSlug}/${roomSlug}?name=${encodeURIComponent('Vera Viewer')}`);
     const onStage = [hostIdentity, ada.identity, bo.identity];
     await waitForStage(viewer, { layout: 'grid', decoding: onStage }, 60_000);

@@ -177,6 +177,25 @@ export function GuestStage(props: { roomId: string }) {
           </Show>
         </p>
       </Show>
+      <Show when={onStage()}>
+        <div class="flex gap-2">
+          <For each={['microphone', 'camera'] as const}>
+            {(source) => {
+              const paused = () => state()?.media.local.find((l) => l.source === source)?.paused ?? false;
+              return (
+                <button
+                  type="button"
+                  aria-pressed={paused()}
+                  class="rounded-md bg-white px-3 py-1.5 text-sm font-semibold ring-1 ring-slate-300 hover:bg-slate-50"
+                  onClick={() => void room.client()?.media?.setPaused(source, !paused())}
+                >
+                  {source === 'microphone' ? (paused() ? 'Unmute mic' : 'Mute mic') : paused() ? 'Camera on' : 'Camera off'}
+                </button>
+              );
+            }}
+          </For>
+        </div>
+      </Show>
       <Show when={problem()}>
         <p role="alert" class="text-sm text-red-700">{problem()}</p>
       </Show>
