@@ -73,7 +73,7 @@ async function selfIdentity(page: Page): Promise<string> {
 }
 
 describe('the studio', () => {
-  it('guests wait backstage, two go on stage, the viewer sees exactly them in each layout, and a banner', async () => {
+  it('guests wait backstage, two go on stage, the viewer sees exactly them in each layout, and a banner', { timeout: 360_000 }, async () => {
     onTestFailed(() => console.log(`[e2e] page logs:\n${logs.slice(-40).join('\n')}`));
     // The host: signs up, creates a public room through the API, goes live in the studio.
     const hostContext = await chromium.newContext({ permissions: ['camera', 'microphone'] });
@@ -119,7 +119,8 @@ describe('the studio', () => {
     expect(await ada.page.evaluate(() => window.__roomcast!.state().media.local.filter((l) => l.producerId).length)).toBe(0);
 
     // Two go on stage; they publish once the room says so.
-    for (const g of [ada, bo]) await host.locator(`[data-testid=backstage-guest][data-identity="${g.identity}"] [data-testid=bring-on-stage]`).click();
+    for (const g of [ada, bo]) await host.locator(`[data-testid=backstage-guest][data-identity="${g.identity}"] [data-testid=bring-on-stage]`).click({ timeout: 15_000 });
+    console.log(`[e2e] host after bringing two on stage: ${JSON.stringify(await roomState(host))}`);
     for (const g of [ada, bo]) {
       await g.page.locator('[data-testid=guest-status][data-stage=stage]').waitFor({ timeout: 15_000 }).catch(async (error: unknown) => {
         console.log(`[e2e] host: ${JSON.stringify(await roomState(host))}\n[e2e] ${g.name}: ${JSON.stringify(await roomState(g.page))}`);

@@ -3,7 +3,7 @@
 // stage the page publishes camera and microphone and shows the program as viewers see it; sent
 // back, it stops (the room has already closed its producers). On a narrow screen (a phone) the
 // camera is captured at 640x360.
-import { createEffect, createSignal, For, on, onCleanup, onMount, Show } from 'solid-js';
+import { createEffect, createMemo, createSignal, For, on, onCleanup, onMount, Show } from 'solid-js';
 import { captureTrack } from '@roomcast/client';
 import { joinAsStudioGuest } from '../queries';
 import { MediaView } from './MediaView';
@@ -29,10 +29,12 @@ export function GuestStage(props: { roomId: string }) {
 
   const state = () => room.state();
   const studio = () => state()?.room?.studio;
-  const onStage = () => {
+  // A memo: the effect below must run when the answer changes, not on every state update (a
+  // publish updates the state, which would run it again, and again).
+  const onStage = createMemo(() => {
     const self = state()?.self?.identity;
     return Boolean(self && studio()?.stage.includes(self));
-  };
+  });
 
   async function capture(kind: 'camera' | 'microphone', deviceId?: string) {
     try {
