@@ -98,9 +98,11 @@ export async function hello(room: LiveRoom, ws: WebSocket, hello: MessageOf<'hel
       });
     }
   }
+  // On stage before the welcome, so the welcome already shows them there; the others hear after.
+  const staged = joinedStudio(room, claims.identity, claims.role, now);
   admit(room, ws, claims, row, false, now);
   room.presenceBroadcast.send({ type: 'participant.joined', participant: toParticipant(row), participantCount: room.presence.count() }, row.role, ws);
-  joinedStudio(room, claims.identity, claims.role, now);
+  if (staged) room.sockets.broadcast({ type: 'room.updated', room: room.state.view() }, ws);
   room.flushUsage();
 }
 

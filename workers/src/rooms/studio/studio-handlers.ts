@@ -93,11 +93,13 @@ export function chatDeleted(room: LiveRoom, messageId: number): void {
   broadcastStudio(room);
 }
 
-/** Hosts and co-hosts go on stage as they join (while there is room); guests wait backstage. */
-export function joinedStudio(room: LiveRoom, identity: string, role: RoomRole, now: number): void {
-  if (isStudioGuest(role) || !room.presence.get(identity)) return;
-  if (!['owner', 'admin', 'host', 'cohost'].includes(role) || room.state.studio.onStage(identity)) return;
-  if (room.state.studio.add(identity, now)) broadcastStudio(room);
+/**
+ * Hosts and co-hosts go on stage as they join (while there is room); guests wait backstage. True
+ * when the stage changed (the caller tells the others once the joiner has its welcome).
+ */
+export function joinedStudio(room: LiveRoom, identity: string, role: RoomRole, now: number): boolean {
+  if (!['owner', 'admin', 'host', 'cohost'].includes(role) || room.state.studio.onStage(identity)) return false;
+  return room.state.studio.add(identity, now);
 }
 
 /** Whoever leaves for good leaves the stage. */
