@@ -29,7 +29,7 @@ export default defineConfig({
  */
 function clientChunk(id: string): string | undefined {
   if (/\.css($|\?)/.test(id)) return undefined;
-  if (/\/src\/routes\/(r|embed)\/.*[?&]pick=default/.test(id)) return 'room';
+  if (/\/src\/routes\/(r|embed|guest)\/.*[?&]pick=default/.test(id)) return 'room';
   if (/\/src\/routes\//.test(id)) return undefined;
   if (ROOM_MODULES.test(id)) return 'room';
   if (APP_MODULES.test(id)) return 'app';

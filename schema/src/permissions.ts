@@ -4,6 +4,13 @@
 export const ROLES = ['owner', 'admin', 'host', 'cohost', 'moderator', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
 
+/**
+ * Roles inside a room: the member roles plus `guest`, a studio guest invited by link (never a
+ * member of the organization). Ranked lowest, so every moderator may act on a guest.
+ */
+export const ROOM_ROLES = [...ROLES, 'guest'] as const;
+export type RoomRole = (typeof ROOM_ROLES)[number];
+
 export const PERMISSIONS = {
   'organization.update': ['owner', 'admin'],
   'workspace.read': ['owner', 'admin', 'host', 'cohost', 'moderator', 'viewer'],
@@ -54,22 +61,28 @@ export const API_KEY_PERMISSIONS: readonly Permission[] = [
 
 /** Grants carried in a room token and enforced by the RoomDO. */
 export const ROOM_GRANTS = {
-  publish: ['owner', 'admin', 'host', 'cohost'],
-  chat: ['owner', 'admin', 'host', 'cohost', 'moderator', 'viewer'],
+  // A guest publishes only while on stage (the RoomDO checks the stage on every produce).
+  publish: ['owner', 'admin', 'host', 'cohost', 'guest'],
+  /** Bring guests on stage or send them backstage, and switch the layout: host and co-hosts. */
+  stage: ['owner', 'admin', 'host', 'cohost'],
+  chat: ['owner', 'admin', 'host', 'cohost', 'moderator', 'viewer', 'guest'],
   'alerts.post': ['owner', 'admin', 'host', 'cohost', 'moderator'],
   moderate: ['owner', 'admin', 'host', 'cohost', 'moderator'],
   'room.end': ['owner', 'admin', 'host'],
-} as const satisfies Record<string, readonly Role[]>;
+} as const satisfies Record<string, readonly RoomRole[]>;
 export type RoomGrant = keyof typeof ROOM_GRANTS;
 
-export function grantsFor(role: Role): RoomGrant[] {
+export function grantsFor(role: RoomRole): RoomGrant[] {
   return (Object.keys(ROOM_GRANTS) as RoomGrant[]).filter((g) =>
-    (ROOM_GRANTS[g] as readonly Role[]).includes(role),
+    (ROOM_GRANTS[g] as readonly RoomRole[]).includes(role),
   );
 }
 
-/** Roles that count against the plan's "hosts" limit: everyone who may go live. */
-export const HOST_ROLES: readonly Role[] = ROOM_GRANTS.publish;
+/**
+ * Roles that count against the plan's "hosts" limit: every member who may go live. Studio guests
+ * publish too, but they are not members and sit on the room's stage instead (see STAGE_LIMIT).
+ */
+export const HOST_ROLES: readonly Role[] = ['owner', 'admin', 'host', 'cohost'];
 
 /** Who may hand out which role: only an owner makes owners. */
 export function canAssignRole(actor: Role, target: Role): boolean {

@@ -2,7 +2,7 @@
 // signs them, and a socket client whose waits all have timeouts.
 import { env, exports } from 'cloudflare:workers';
 import { and, eq } from 'drizzle-orm';
-import type { Role } from '@roomcast/schema';
+import type { RoomRole } from '@roomcast/schema';
 import { participantSessions, roomSessions } from '@roomcast/schema/db';
 import type { ClientMessageInput, ServerMessage } from '@roomcast/schema/protocol';
 import { loadConfig } from '../src/config.ts';
@@ -38,7 +38,7 @@ export async function liveRoom(tenant: Tenant): Promise<TestRoom> {
 }
 
 export interface Who {
-  role?: Role;
+  role?: RoomRole;
   identity?: string;
   name?: string;
   ttlSeconds?: number;

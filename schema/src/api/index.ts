@@ -1,6 +1,6 @@
 // REST request and response shapes, shared by the Worker (validation + OpenAPI) and the web app.
 import { z } from 'zod';
-import { ROLES } from '../permissions.ts';
+import { ROLES, ROOM_ROLES } from '../permissions.ts';
 
 const slug = z
   .string()
@@ -14,6 +14,8 @@ const email = z
 const name = z.string().trim().min(1).max(120);
 
 export const Role = z.enum(ROLES);
+/** A role inside a room: a member role, or `guest` (a studio guest invited by link). */
+export const RoomRole = z.enum(ROOM_ROLES);
 export const Visibility = z.enum(['public', 'members', 'invite']);
 
 export const ErrorBody = z.object({
@@ -155,7 +157,7 @@ export const IceServer = z.object({ urls: z.array(z.string()), username: z.strin
 export const RoomJoin = z.object({
   token: z.string(),
   signalingUrl: z.string(),
-  role: Role,
+  role: RoomRole,
   expiresAt: z.string(),
   /** TURN servers for the media transports (empty when the deployment has no TURN). */
   iceServers: z.array(IceServer).default([]),
@@ -184,3 +186,23 @@ export * from './storage.ts';
 
 // ── Accounts: SSO, second factor, email change ──
 export * from './accounts.ts';
+
+// ── Studio guests ──
+/** The host's guest link: how long it admits guests (default 4 hours, at most 24). */
+export const CreateGuestInviteInput = z.object({ ttlSeconds: z.number().int().min(60).max(86_400).default(14_400) });
+export const GuestInvite = z.object({
+  /** The invite (a signed, time-limited token for this room only). */
+  invite: z.string(),
+  /** Where the guest opens it, relative to the web app: `/guest/{roomId}#{invite}`. */
+  path: z.string(),
+  expiresAt: z.string(),
+});
+export const GuestJoinInput = z.object({
+  invite: z.string().min(1).max(4096),
+  name: z
+    .string()
+    .trim()
+    // eslint-disable-next-line no-control-regex
+    .transform((s) => s.replace(/[\u0000-\u001f\u007f]/g, ''))
+    .pipe(z.string().min(1, 'must not be empty').max(60, 'at most 60 characters')),
+});

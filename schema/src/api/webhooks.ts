@@ -3,12 +3,13 @@
 // `{id, type, timestamp, version, organizationId, data}`; `id` is also the `webhook-id` header, the
 // same on every retry and redelivery, so receivers can drop duplicates.
 import { z } from 'zod';
-import { ROLES } from '../permissions.ts';
+import { ROOM_ROLES } from '../permissions.ts';
 import { SUBSCRIBABLE_EVENT_TYPES, type WebhookEventType } from '../webhook-events.ts';
 
 export { SUBSCRIBABLE_EVENT_TYPES, type WebhookEventType };
 
-const Role = z.enum(ROLES);
+/** A participant's role in the room: a member role, or `guest` (a studio guest invited by link). */
+const Role = z.enum(ROOM_ROLES);
 
 /** Payload version of every event below; a breaking change to any `data` shape bumps it. */
 export const WEBHOOK_PAYLOAD_VERSION = 1;

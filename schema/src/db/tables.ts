@@ -21,7 +21,7 @@ import {
   uuid,
   type AnyPgColumn,
 } from 'drizzle-orm/pg-core';
-import { ROLES } from '../permissions.ts';
+import { ROLES, ROOM_ROLES } from '../permissions.ts';
 
 /** The API's login role: not the table owner, so it cannot bypass the policies. */
 export const appRole = pgRole('roomcast_app').existing();
@@ -43,6 +43,8 @@ const organizationRef = () =>
     .references(() => organizations.id, { onDelete: 'cascade' });
 
 export const roleEnum = pgEnum('member_role', ROLES);
+/** Who took part in a room: a member role, or `guest` (a studio guest invited by link, never a member). */
+export const participantRoleEnum = pgEnum('participant_role', ROOM_ROLES);
 export const visibilityEnum = pgEnum('room_visibility', ['public', 'members', 'invite']);
 export const subscriptionStatusEnum = pgEnum('subscription_status', [
   'trialing',
@@ -338,7 +340,7 @@ export const participantSessions = pgTable(
     identity: text('identity').notNull(),
     userId: uuid('user_id').references(() => users.id, { onDelete: 'set null' }),
     name: text('name').notNull(),
-    role: roleEnum('role').notNull(),
+    role: participantRoleEnum('role').notNull(),
     joinedAt: timestamp('joined_at', { withTimezone: true }).notNull().defaultNow(),
     leftAt: timestamp('left_at', { withTimezone: true }),
   },

@@ -1,6 +1,7 @@
 // Client -> room: one discriminated union on `type`, validated by the RoomDO on arrival.
 import { z } from 'zod';
 import { FrameId, RequestFrame } from './envelope.ts';
+import { Layout } from './studio.ts';
 import { MAX_ALERT_CHARS, MAX_CHAT_CHARS, MAX_HISTORY_PAGE, MAX_SLOW_MODE_SECONDS } from './limits.ts';
 
 /** Plain text: control characters other than newline and tab are removed, then trimmed. */
@@ -62,6 +63,14 @@ export const ClientMessage = z.discriminatedUnion('type', [
   frame('moderation.slow_mode', { seconds: z.number().int().min(0).max(MAX_SLOW_MODE_SECONDS) }),
   frame('moderation.chat', { enabled: z.boolean() }),
   frame('room.end', {}),
+  // The studio (studio.ts). Host and co-hosts move guests and switch layouts; anyone who may
+  // moderate shows or hides a banner.
+  frame('stage.move', { identity, to: z.enum(['stage', 'backstage']) }),
+  /** Pauses a guest's microphone for everyone (they may unmute themselves). */
+  frame('stage.mute', { identity }),
+  frame('studio.layout', { layout: Layout, spotlight: identity.nullable().optional() }),
+  frame('banner.show', { source: z.enum(['chat', 'alert']), messageId: z.number().int().positive() }),
+  frame('banner.hide', {}),
   RequestFrame,
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;

@@ -28,6 +28,8 @@ export const ERROR_CODES = [
   'slow_mode',
   'chat_disabled',
   'muted',
+  /** The stage already holds STAGE_LIMIT people. */
+  'stage_full',
   'not_implemented',
   'unavailable',
   'internal',

@@ -5,6 +5,7 @@ export * from './envelope.ts';
 export * from './client.ts';
 export * from './server.ts';
 export * from './media.ts';
+export * from './studio.ts';
 export * from './fleet.ts';
 export * from './media-slots.ts';
 export * from './channel.ts';

@@ -41,7 +41,8 @@ export const MEDIA_KINDS = ['audio', 'video'] as const;
 export const MediaKind = z.enum(MEDIA_KINDS);
 export type MediaKind = z.infer<typeof MediaKind>;
 
-export const MEDIA_SOURCES = ['camera', 'microphone', 'screen'] as const;
+/** 'video': a pre-recorded clip the host plays into the show (a <video> captured in the studio). */
+export const MEDIA_SOURCES = ['camera', 'microphone', 'screen', 'video'] as const;
 export const MediaSource = z.enum(MEDIA_SOURCES);
 export type MediaSource = z.infer<typeof MediaSource>;
 

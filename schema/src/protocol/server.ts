@@ -1,10 +1,11 @@
 // Room -> client: one discriminated union on `type`. The RoomDO builds frames from these types;
 // clients validate them on arrival.
 import { z } from 'zod';
-import { Role } from '../api/index.ts';
+import { RoomRole as Role } from '../api/index.ts';
 import { AlertKind } from './client.ts';
 import { ErrorFrame, FrameId, ResponseFrame } from './envelope.ts';
 import { MediaProducer, MediaResetReason, MediaState } from './media.ts';
+import { StudioState } from './studio.ts';
 
 export const Participant = z.object({
   identity: z.string(),
@@ -45,6 +46,8 @@ export const RoomState = z.object({
   slowModeSeconds: z.number().int(),
   /** A server recording in progress (everyone in the room sees a REC badge); absent or null: none. */
   recording: z.object({ id: z.string(), startedAt: z.string() }).nullable().optional(),
+  /** The studio: stage, layout and banner (studio.ts); absent from rooms that predate it. */
+  studio: StudioState.optional(),
 });
 export type RoomState = z.infer<typeof RoomState>;
 

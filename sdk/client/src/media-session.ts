@@ -155,6 +155,13 @@ export class MediaSession {
       case 'media.producer_closed':
         this.#producers.delete(message.producerId);
         this.#dropRemote(message.producerId);
+        // One of ours, closed by the room (a studio guest sent backstage): the track stays, so a
+        // later publish (back on stage) produces it again.
+        for (const out of this.#outgoing.values()) {
+          if (out.producer?.id !== message.producerId) continue;
+          out.producer.close();
+          out.producer = undefined;
+        }
         break;
       case 'media.consumer_closed':
         this.#dropRemote(message.producerId);

@@ -254,9 +254,8 @@ function phaseOf(s: RoomViewState, receiving: boolean): RoomPhase {
   if (s.closed) return 'ended';
   if (s.connection === 'connecting' || !s.self) return 'connecting';
   if (s.connection === 'reconnecting' || s.media.rebuilding) return 'reconnecting';
-  // A viewer is live once the broadcast's video reaches it; a publisher once it publishes.
-  const live = receiving
-    ? s.media.remote.some((r) => r.producer.kind === 'video')
-    : s.media.local.some((l) => l.producerId !== undefined);
+  // A viewer is live once the broadcast's video reaches it; a publisher once it publishes (a host
+  // who also receives, in the studio, is live by publishing).
+  const live = s.media.local.some((l) => l.producerId !== undefined) || (receiving && s.media.remote.some((r) => r.producer.kind === 'video'));
   return live ? 'live' : 'waiting';
 }

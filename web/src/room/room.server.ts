@@ -4,7 +4,7 @@
 // page) or anonymously for public rooms, and hand the page only what it needs: the room's public
 // facts and short-lived room credentials.
 import { api, apiPath, ApiRequestError, IgnoredBody } from '~/server/api';
-import { MeResponse, PublicRoomResponse, RoomJoinResponse, RoomStarted } from '~/server/api-responses';
+import { GuestInviteResponse, MeResponse, PublicRoomResponse, RoomJoinResponse, RoomStarted } from '~/server/api-responses';
 // Types in their own `import type` lines, so no server module is dragged into the client bundle.
 import type { PublicRoom, RoomJoin } from '~/server/api';
 import { readSessionToken } from '~/server/session';
@@ -125,6 +125,26 @@ export async function endRoom(room: { organizationId: string; roomId: string }):
   try {
     await api.post(apiPath`/organizations/${room.organizationId}/rooms/${room.roomId}/end`, IgnoredBody);
     return { ok: true };
+  } catch (error) {
+    return failure(error);
+  }
+}
+
+/** Host or co-host: a studio guest link for this room (`/guest/{roomId}#{invite}`). */
+export async function createGuestInvite(room: { organizationId: string; roomId: string }): Promise<{ ok: true; path: string; expiresAt: string } | { ok: false; code: string; message: string }> {
+  try {
+    const invite = await api.post(apiPath`/organizations/${room.organizationId}/rooms/${room.roomId}/guest-invites`, GuestInviteResponse, {});
+    return { ok: true, path: invite.path, expiresAt: invite.expiresAt };
+  } catch (error) {
+    return failure(error);
+  }
+}
+
+/** A studio guest (no account): the guest link and a name become a guest room token. */
+export async function joinAsStudioGuest(roomId: string, invite: string, name: string): Promise<JoinResult> {
+  try {
+    const join = await api.post(apiPath`/public/rooms-by-id/${roomId}/guest-join`, RoomJoinResponse, { invite, name }, { token: null });
+    return { ok: true, credentials: credentialsOf(join) };
   } catch (error) {
     return failure(error);
   }

@@ -83,6 +83,7 @@ export const RoomStarted = z.object({ room: Shapes.Room, session: Shapes.RoomSes
 export const RoomEnded = z.object({ room: Shapes.Room, session: Shapes.RoomSession });
 /** POST /organizations/{org}/rooms/{room}/join, POST /public/rooms.../join */
 export const RoomJoinResponse = Shapes.RoomJoin;
+export const GuestInviteResponse = Shapes.GuestInvite;
 /** GET /public/rooms/{orgSlug}/{roomSlug}, GET /public/rooms-by-id/{roomId} */
 export const PublicRoomResponse = Shapes.PublicRoom;
 

@@ -1,9 +1,10 @@
 // Room identity namespaces. Members are `user:<user id>` (only a member's own sign-in mints it);
-// anonymous guests of public rooms are `guest-<uuid>`; API keys name their own users and may not
+// anonymous guests of public rooms are `guest-<uuid>`; studio guests (invited by link, role
+// `guest`) are `studio:<uuid>`; API keys name their own users and may not
 // reach into either namespace, so a key can never stand in for a member or a guest.
 
 /** Reserved for members and guests: an API key's identity may not start with these. */
-const RESERVED = /^(user|guest)[:-]/i;
+const RESERVED = /^(user|guest|studio)[:-]/i;
 
 export const memberIdentity = (userId: string) => `user:${userId}`;
 

@@ -5,7 +5,7 @@ import type { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { JoinRoomInput } from '@roomcast/schema/api';
 import type { rooms } from '@roomcast/schema/db';
-import type { Role } from '@roomcast/schema';
+import type { RoomRole } from '@roomcast/schema';
 import { ApiError } from '../errors.ts';
 import type { AppEnv } from '../http.ts';
 import type { OrganizationAccess } from '../tenancy/access.ts';
@@ -24,7 +24,7 @@ function signalingUrl(c: Context<AppEnv>, roomId: string) {
 export interface JoinParticipant {
   identity: string;
   name: string;
-  role: Role;
+  role: RoomRole;
   userId: string | null;
   clientFp?: string | undefined;
   apiKeyId?: string | undefined;

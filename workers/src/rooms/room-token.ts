@@ -1,7 +1,7 @@
 // Room tokens: short-lived JWTs (HS256, jose) that admit one participant to one room. Signed by
 // the API on join, checked by the RoomDO on every connect and reconnect.
 import { jwtVerify, SignJWT } from 'jose';
-import { grantsFor, ROLES, type Role, type RoomGrant } from '@roomcast/schema';
+import { grantsFor, ROOM_ROLES, type RoomRole, type RoomGrant } from '@roomcast/schema';
 
 const ISSUER = 'roomcast';
 const AUDIENCE = 'roomcast:room';
@@ -14,7 +14,7 @@ export interface RoomTokenClaims {
   /** The live room session at the time of joining, if any. */
   roomSessionId: string | null;
   userId: string | null;
-  role: Role;
+  role: RoomRole;
   grants: RoomGrant[];
   /** Guests only: the keyed hash of the address they joined from (client-fingerprint.ts). */
   clientFp?: string | undefined;
@@ -49,8 +49,8 @@ export async function signRoomToken(secret: Uint8Array, claims: Omit<RoomTokenCl
 /** Verifies signature, expiry, issuer and audience, and that the token is for `roomId`. */
 export async function verifyRoomToken(secret: Uint8Array, token: string, roomId: string): Promise<RoomTokenClaims> {
   const { payload } = await jwtVerify(token, secret, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'], requiredClaims: ['exp', 'sub'] });
-  const role = payload.role as Role;
-  if (payload.room !== roomId || typeof payload.org !== 'string' || !payload.sub || !ROLES.includes(role)) {
+  const role = payload.role as RoomRole;
+  if (payload.room !== roomId || typeof payload.org !== 'string' || !payload.sub || !ROOM_ROLES.includes(role)) {
     throw new Error('room token does not match this room');
   }
   return {

@@ -1,9 +1,9 @@
-// The viewer's player: the host's screen (main) and camera (main, or picture-in-picture while a
-// screen is shared), the room's audio behind an explicit unmute (browsers refuse to autoplay
-// sound), fullscreen, and the waiting / live / reconnecting / ended states over the picture.
+// The viewer's player: the on-stage people's tracks in the room's layout with its banner
+// (StageView), the room's audio behind an explicit unmute (browsers refuse to autoplay sound),
+// fullscreen, and the waiting / live / reconnecting / ended states over the picture.
 import { createEffect, createSignal, onCleanup, onMount, Show } from 'solid-js';
 import type { RoomClient, RoomViewState } from '@roomcast/client';
-import { MediaView } from './MediaView';
+import { StageView, stageTiles } from './StageView';
 import { RecBadge, RoomBadge } from './RoomBadge';
 
 const OVERLAY: Record<string, string> = {
@@ -17,9 +17,7 @@ export function Player(props: { state: RoomViewState; client: RoomClient; title:
   const [fullscreen, setFullscreen] = createSignal(false);
   let frame!: HTMLDivElement;
   let audio!: HTMLAudioElement;
-  const remote = (source: string, kind = 'video') => props.state.media.remote.find((r) => r.producer.source === source && r.producer.kind === kind);
-  const screen = () => remote('screen');
-  const camera = () => remote('camera');
+  const studio = () => props.state.room?.studio;
   const audioTracks = () => props.state.media.remote.filter((r) => r.producer.kind === 'audio').map((r) => r.track);
 
   createEffect(() => {
@@ -43,21 +41,13 @@ export function Player(props: { state: RoomViewState; client: RoomClient; title:
 
   return (
     <div ref={frame} class="relative aspect-video w-full overflow-hidden rounded-lg bg-black" data-testid="player">
-      <Show when={screen() ?? camera()}>
-        {(main) => (
-          <MediaView
-            track={main().track}
-            label={main().producer.source === 'screen' ? 'Shared screen' : 'Host camera'}
-            testId={`video-${main().producer.source}`}
-            onLayer={(layer) => props.client.media?.setPreferredLayer(main().producer.source, layer)}
-          />
-        )}
-      </Show>
-      <Show when={screen() && camera()}>
-        <div class="absolute bottom-14 right-3 w-1/4 min-w-24 overflow-hidden rounded-md ring-2 ring-white/70">
-          <MediaView track={camera()!.track} label="Host camera" testId="video-camera-pip" onLayer={(layer) => props.client.media?.setPreferredLayer('camera', Math.min(layer, 1))} />
-        </div>
-      </Show>
+      <StageView
+        tiles={stageTiles(props.state).filter((t) => t.camera || t.screen)}
+        layout={studio()?.layout ?? 'grid'}
+        spotlight={studio()?.spotlight ?? null}
+        banner={studio()?.banner ?? null}
+        onLayer={(layer) => props.client.media?.setPreferredLayer('camera', layer)}
+      />
       <audio ref={audio} autoplay data-testid="room-audio" />
 
       <Show when={props.state.phase !== 'live'}>

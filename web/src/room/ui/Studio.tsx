@@ -1,6 +1,7 @@
 // The host studio: camera, microphone and screen with device pickers and mute toggles, a local
-// preview, Go live (opens the session through the BFF and publishes: camera as 3-layer simulcast)
-// and End, the connection status, and the room's panels.
+// preview (then, once live, the program: the stage in the room's layout, as viewers see it), Go
+// live (opens the session through the BFF and publishes: camera as 3-layer simulcast) and End,
+// the connection status, the studio controls (guests, stage, layout, banner) and the room's panels.
 import { createEffect, createMemo, createSignal, For, on, onCleanup, onMount, Show } from 'solid-js';
 import { captureTrack } from '@roomcast/client';
 import type { MediaSource } from '@roomcast/schema/protocol';
@@ -9,6 +10,9 @@ import type { PublicRoom } from '../queries';
 import { MediaView } from './MediaView';
 import { RecBadge, RoomBadge } from './RoomBadge';
 import { RoomSidebar } from './RoomSidebar';
+import { StageView, stageTiles } from './StageView';
+import { StudioControls } from './StudioControls';
+import { VideoPlayIn } from './VideoPlayIn';
 import { useRoom } from './use-room';
 
 type Device = { deviceId: string; label: string };
@@ -86,7 +90,8 @@ export function Studio(props: { room: PublicRoom }) {
       if (!started.ok) throw new Error(started.message);
       await room.open({
         credentials: started.credentials,
-        receive: false,
+        // The studio receives the guests on stage, to show the program as viewers see it.
+        receive: true,
         refresh: async () => {
           const again = await rejoinRoom(ids);
           if (!again.ok) throw new Error(again.message);
@@ -151,12 +156,23 @@ export function Studio(props: { room: PublicRoom }) {
           </span>
         </div>
 
-        <div class="relative aspect-video w-full overflow-hidden rounded-lg bg-black">
-          <MediaView track={tracks().screen ?? tracks().camera} label="Your preview" mirror={!tracks().screen} testId="studio-preview" />
-          <Show when={tracks().screen && tracks().camera}>
-            <div class="absolute bottom-3 right-3 w-1/4 overflow-hidden rounded-md ring-2 ring-white/70">
-              <MediaView track={tracks().camera} label="Your camera" mirror />
-            </div>
+        <div class="relative aspect-video w-full overflow-hidden rounded-lg bg-black" data-testid="program">
+          <Show
+            when={connected() && state()?.room?.studio}
+            fallback={
+              <>
+                <MediaView track={tracks().screen ?? tracks().camera} label="Your preview" mirror={!tracks().screen} testId="studio-preview" />
+                <Show when={tracks().screen && tracks().camera}>
+                  <div class="absolute bottom-3 right-3 w-1/4 overflow-hidden rounded-md ring-2 ring-white/70">
+                    <MediaView track={tracks().camera} label="Your camera" mirror />
+                  </div>
+                </Show>
+              </>
+            }
+          >
+            {(studio) => (
+              <StageView tiles={stageTiles(state()!, { camera: tracks().camera, screen: tracks().screen, video: state()!.media.local.find((l) => l.source === 'video')?.track })} layout={studio().layout} spotlight={studio().spotlight} banner={studio().banner} />
+            )}
           </Show>
           <Show when={state()?.phase === 'ended'}>
             <div class="absolute inset-0 flex items-center justify-center bg-black/70 text-lg font-semibold text-white" data-testid="ended-message">The room has ended</div>
@@ -205,6 +221,12 @@ export function Studio(props: { room: PublicRoom }) {
         </Show>
         <Show when={published('camera')}>
           <p class="text-xs text-slate-500">Camera sent as three simulcast layers (¼, ½ and full resolution); each viewer gets the one that fits.</p>
+        </Show>
+        <Show when={state() && client() && connected()}>
+          <StudioControls state={state()!} client={client()!} room={ids} />
+          <div class="rounded-lg bg-white p-3 text-sm ring-1 ring-slate-200">
+            <VideoPlayIn client={client()!} />
+          </div>
         </Show>
       </div>
       <Show when={state() && client()} fallback={<aside class="rounded-lg bg-white p-4 text-sm text-slate-600 ring-1 ring-slate-200">Chat, alerts and people appear once you are live.</aside>}>

@@ -2,7 +2,7 @@
 // Durable Objects, reached only through bindings, so these calls are not an untrusted boundary:
 // client frames are still decoded and validated by the room (client-messages.ts), and the shard
 // decodes them first only to answer pings and bad frames itself.
-import type { Role } from '@roomcast/schema';
+import type { RoomRole } from '@roomcast/schema';
 
 /**
  * RoomDO -> shard, applied in order. `send` carries one serialized frame for many sockets ('all':
@@ -10,7 +10,7 @@ import type { Role } from '@roomcast/schema';
  */
 export type ShardOp =
   | { op: 'send'; frame: string; to: string[] | 'all' }
-  | { op: 'joined'; socket: string; identity: string; role: Role }
+  | { op: 'joined'; socket: string; identity: string; role: RoomRole }
   | { op: 'close'; socket: string; code: number; reason: string };
 
 /** The headers the Worker sets when it hands an upgrade to a shard (never taken from the client). */

@@ -24,6 +24,8 @@ export class MediaGate {
   constructor(
     private readonly store: MediaStore,
     private readonly session: LiveSession,
+    /** Whether a studio guest is on stage now (studio-store.ts); guests backstage may not produce. */
+    private readonly onStage: (identity: string) => boolean = () => true,
   ) {}
 
   async requireLive(): Promise<void> {
@@ -35,6 +37,13 @@ export class MediaGate {
 
   requirePublish(att: Joined): void {
     if (!hasGrant(att.role, 'publish')) throw new ProtocolError('forbidden', 'Your role may watch but not publish');
+  }
+
+  /** The server decides who reaches viewers: a studio guest produces only while on stage. */
+  requireOnStage(att: Joined): void {
+    if (att.role === 'guest' && !this.onStage(att.identity)) {
+      throw new ProtocolError('forbidden', 'You are backstage: the host brings you on stage before viewers can see or hear you');
+    }
   }
 
   spendPublishChange(identity: string): void {

@@ -15,7 +15,7 @@ import type { LiveSession } from './live-session.ts';
 import { NOT_LIVE } from './live-session.ts';
 import { MediaGate } from './media-gate.ts';
 import { MediaRequests, type MediaServices } from './media-requests.ts';
-import { MediaStore } from './media-store.ts';
+import { MediaStore, toProducer } from './media-store.ts';
 import { Edges } from './edges.ts';
 import { IngestPublisher } from './ingest-publisher.ts';
 import { IngestSessions } from './ingest-sessions.ts';
@@ -35,6 +35,8 @@ export interface MediaHost {
   occupied(): boolean;
   /** Whether the room's session is live: media needs it (live-session.ts). */
   session: LiveSession;
+  /** A studio guest is on stage (only then may they produce). */
+  onStage(identity: string): boolean;
 }
 
 export class MediaRelay {
@@ -79,7 +81,7 @@ export class MediaRelay {
     });
     const services: MediaServices = {
       store: this.#store,
-      gate: new MediaGate(this.#store, host.session),
+      gate: new MediaGate(this.#store, host.session, (identity) => host.onStage(identity)),
       ready: () => this.#placement.ready(),
       call: (method, data, nodeId) => this.#call(method, data, nodeId),
       notify: (method, data, nodeId) => this.#notify(method, data, nodeId),
@@ -162,6 +164,27 @@ export class MediaRelay {
   /** A `request` frame from a joined client: answered with exactly one `response`. */
   handleRequest(ws: WebSocket, att: Joined, frame: RequestFrame): Promise<void> {
     return this.#requests.handle(ws, att, frame);
+  }
+
+  /** Sent backstage: everything they publish closes on the node, and every viewer's copy with it. */
+  closeProducersOf(identity: string): void {
+    for (const producer of this.#store.producers()) {
+      if (producer.identity !== identity) continue;
+      this.#notify('producer.close', { producerId: producer.producerId }, null);
+      this.#dropProducer(producer.producerId);
+    }
+  }
+
+  /** A host muted a guest: their microphone pauses for everyone (they may unmute themselves). */
+  async pauseMicrophoneOf(identity: string): Promise<void> {
+    for (const producer of this.#store.producers()) {
+      if (producer.identity !== identity || producer.kind !== 'audio' || producer.paused) continue;
+      await this.#call('producer.pause', { producerId: producer.producerId }, null);
+      this.#edges.producerChanged(producer.producerId, 'pause');
+      this.#store.setPaused(producer.producerId, true);
+      const row = this.#store.get(producer.producerId);
+      if (row) this.#broadcast({ type: 'media.producer_updated', producer: toProducer(row) });
+    }
   }
 
   /** The participant left for good: their transports (and with them producers, consumers) close. */

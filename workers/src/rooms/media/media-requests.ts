@@ -138,6 +138,7 @@ function mediaHandlers(media: MediaServices): MediaHandlers {
     'media.produce': async (data, att) => {
       const me = att.identity;
       gate.requirePublish(att);
+      gate.requireOnStage(att);
       const transport = gate.own('transport', data.transportId, me);
       if (transport.direction !== 'send') throw new ProtocolError('invalid_message', 'Produce on a send transport');
       gate.spendPublishChange(me);
@@ -145,6 +146,14 @@ function mediaHandlers(media: MediaServices): MediaHandlers {
         const { transportId, kind, rtpParameters, source, paused } = data;
         const produced = await media.call('transport.produce', { transportId, kind, rtpParameters, paused, identity: me, source }, null);
         store.addProducer(produced.id, me, transportId, kind, source, paused ?? false);
+        // Sent backstage while the node was producing: the producer must not reach anyone.
+        try {
+          gate.requireOnStage(att);
+        } catch (error) {
+          media.notify('producer.close', { producerId: produced.id }, null);
+          media.dropProducer(produced.id);
+          throw error;
+        }
         const row = store.get(produced.id);
         if (row) media.broadcast({ type: 'media.producer_added', producer: toProducer(row) });
         return produced;

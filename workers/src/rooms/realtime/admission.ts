@@ -3,7 +3,7 @@
 // room or reset its bans, a token an API key minted dies with the key, and every role takes a seat
 // the plan counts.
 import { ProtocolError, CLOSE_CODES } from '@roomcast/schema/protocol';
-import { grantsFor, HOST_ROLES, type Role } from '@roomcast/schema';
+import { grantsFor, HOST_ROLES, type RoomRole } from '@roomcast/schema';
 import { isUuid } from '../../auth/tokens.ts';
 import type { Config } from '../../config.ts';
 import { isMemberIdentity, memberIdentity } from '../identities.ts';
@@ -31,7 +31,7 @@ export async function currentClaims(config: Config, claims: RoomTokenClaims, roo
   return { ...claims, role, grants: grantsFor(role) };
 }
 
-export const isHostRole = (role: Role) => HOST_ROLES.includes(role);
+export const isHostRole = (role: RoomRole) => (HOST_ROLES as readonly string[]).includes(role);
 
 /**
  * Everyone takes a seat. Members who may go live hold one of the organization's host seats already

@@ -65,6 +65,11 @@ export class AlertStore {
     return { alert: toAlert(row), changed: true };
   }
 
+  get(id: number): Alert | undefined {
+    const [row] = this.sql.exec<Row>(`SELECT * FROM alerts WHERE id = ?`, id).toArray();
+    return row ? toAlert(row) : undefined;
+  }
+
   pinned(): Alert[] {
     return this.sql
       .exec<Row>(`SELECT * FROM alerts WHERE pinned = 1 ORDER BY id DESC LIMIT ?`, MAX_PINNED_IN_WELCOME)

@@ -5,6 +5,7 @@ import { ProtocolError, type ServerMessage } from '@roomcast/schema/protocol';
 import { send, type Joined, type MessageOf } from './connection.ts';
 import type { LiveRoom } from './live-room.ts';
 import { hasGrant, requireGrant, requireOutranks } from './moderation.ts';
+import { chatDeleted } from '../studio/studio-handlers.ts';
 
 export function chatSend(room: LiveRoom, ws: WebSocket, att: Joined, message: MessageOf<'chat.send'>, now: number): void {
   requireGrant(att.role, 'chat');
@@ -32,6 +33,7 @@ export function chatDelete(room: LiveRoom, _ws: WebSocket, att: Joined, message:
   }
   room.chat.delete(message.messageId);
   room.sockets.broadcast({ type: 'chat.deleted', messageId: message.messageId, by: att.identity });
+  chatDeleted(room, message.messageId);
 }
 
 export function chatHistory(room: LiveRoom, ws: WebSocket, _att: Joined, message: MessageOf<'chat.history'>): void {

@@ -1,6 +1,6 @@
 // Chat history in the object's SQLite, newest `historyLimit` messages kept. The message id is the
 // pagination cursor: a page holds the messages with ids below `before`.
-import type { Role } from '@roomcast/schema';
+import type { RoomRole } from '@roomcast/schema';
 import type { ChatMessage } from '@roomcast/schema/protocol';
 
 interface Row extends Record<string, SqlStorageValue> {
@@ -16,7 +16,7 @@ interface Row extends Record<string, SqlStorageValue> {
 const toMessage = (r: Row): ChatMessage => ({
   id: r.id,
   author: { identity: r.identity, name: r.name },
-  role: r.role as Role,
+  role: r.role as RoomRole,
   text: r.text,
   sentAt: new Date(r.sent_at).toISOString(),
   ...(r.client_id ? { clientId: r.client_id } : {}),
@@ -33,7 +33,7 @@ export class ChatStore {
     sql.exec(`CREATE UNIQUE INDEX IF NOT EXISTS chat_client_id ON chat_messages (identity, client_id) WHERE client_id IS NOT NULL`);
   }
 
-  add(author: { identity: string; name: string; role: Role }, text: string, clientId: string | undefined, at: number): ChatMessage {
+  add(author: { identity: string; name: string; role: RoomRole }, text: string, clientId: string | undefined, at: number): ChatMessage {
     const row = this.sql
       .exec<Row>(
         `INSERT INTO chat_messages (identity, name, role, text, client_id, sent_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING *`,

@@ -12,6 +12,7 @@ import { endFromSocket } from './housekeeping.ts';
 import { leaveBySocket } from './leaving.ts';
 import type { LiveRoom } from './live-room.ts';
 import { chatSwitch, handLower, handRaise, mute, remove, slowMode } from './moderation-handlers.ts';
+import { bannerHide, bannerShow, stageMove, stageMute, studioLayout } from '../studio/studio-handlers.ts';
 
 type Type = ClientMessage['type'];
 type Handler<T extends Type> = (room: LiveRoom, ws: WebSocket, att: Joined, message: MessageOf<T>, now: number) => void | Promise<void>;
@@ -39,6 +40,11 @@ const HANDLERS: { [T in Type]: Handler<T> } = {
   'moderation.slow_mode': slowMode,
   'moderation.chat': chatSwitch,
   'room.end': endFromSocket,
+  'stage.move': stageMove,
+  'stage.mute': stageMute,
+  'studio.layout': studioLayout,
+  'banner.show': bannerShow,
+  'banner.hide': bannerHide,
   request: (room, ws, att, message) => room.media.handleRequest(ws, att, message),
 };
 

@@ -1,7 +1,7 @@
 // Per-connection state lives in the socket attachment (serializeAttachment), so it survives the
 // object hibernating or being evicted while the socket stays open.
 import { CLOSE_CODES, type ClientMessage, type ErrorCode, type ServerMessage } from '@roomcast/schema/protocol';
-import type { Role } from '@roomcast/schema';
+import type { RoomRole } from '@roomcast/schema';
 
 export type Attachment =
   /** clientFp: the fingerprint of the address the socket connected from (client-fingerprint.ts). */
@@ -12,7 +12,7 @@ export type Attachment =
       lastSeen: number;
       identity: string;
       name: string;
-      role: Role;
+      role: RoomRole;
       organizationId: string;
       /** The API key that minted the participant's token, if one did. */
       apiKeyId?: string | undefined;

@@ -43,6 +43,11 @@ export function budgetOf(message: ClientMessage, self: string): Budget | undefin
     case 'moderation.ban':
     case 'moderation.slow_mode':
     case 'moderation.chat':
+    case 'stage.move':
+    case 'stage.mute':
+    case 'studio.layout':
+    case 'banner.show':
+    case 'banner.hide':
       return 'moderation';
     default:
       return undefined;

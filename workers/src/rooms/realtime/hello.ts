@@ -14,6 +14,7 @@ import { finishLeave } from './leaving.ts';
 import type { LiveRoom } from './live-room.ts';
 import { PRESENCE_FANOUT_LIMIT } from './presence-broadcast.ts';
 import { toParticipant, type ParticipantRow } from './presence.ts';
+import { joinedStudio } from '../studio/studio-handlers.ts';
 
 export async function hello(room: LiveRoom, ws: WebSocket, hello: MessageOf<'hello'>): Promise<void> {
   if (hello.protocol !== PROTOCOL_VERSION) {
@@ -99,8 +100,11 @@ export async function hello(room: LiveRoom, ws: WebSocket, hello: MessageOf<'hel
       });
     }
   }
+  // On stage before the welcome, so the welcome already shows them there; the others hear after.
+  const staged = joinedStudio(room, claims.identity, claims.role, now);
   admit(room, ws, claims, row, false, now);
   room.presenceBroadcast.send({ type: 'participant.joined', participant: toParticipant(row), participantCount: room.presence.count() }, row.role, ws);
+  if (staged) room.sockets.broadcast({ type: 'room.updated', room: room.state.view() }, ws);
   room.flushUsage();
 }
 

@@ -4,6 +4,7 @@ import { CLOSE_CODES, type ServerMessage } from '@roomcast/schema/protocol';
 import { closeSocket, sendError, type Joined } from './connection.ts';
 import type { LiveRoom } from './live-room.ts';
 import type { ParticipantRow } from './presence.ts';
+import { leftStudio } from '../studio/studio-handlers.ts';
 
 export type LeaveReason = Extract<ServerMessage, { type: 'participant.left' }>['reason'];
 
@@ -15,6 +16,7 @@ export function finishLeave(room: LiveRoom, row: ParticipantRow, reason: LeaveRe
   const org = room.state.meta.organization_id;
   if (org) room.usage.left(row.usage_id, org, now, reason);
   room.presenceBroadcast.send({ type: 'participant.left', identity: row.identity, reason, participantCount: room.presence.count() }, row.role);
+  leftStudio(room, row.identity);
   if (room.presence.count() === 0) {
     room.state.setEmptySince(now);
     void room.ensureAlarm(now + room.config.room.emptyTimeoutMs);

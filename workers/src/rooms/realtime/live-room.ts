@@ -58,6 +58,7 @@ export class LiveRoom {
       socketsOf: (identity) => this.sockets.socketsOf(identity),
       occupied: () => this.presence.count() > 0,
       session: new LiveSession(this.config, () => this.state.meta),
+      onStage: (identity) => this.state.studio.onStage(identity),
     }, this.config.ingest.whipPerRoomPerMinute, (sessionIds, reason, protocol) => {
       // An encoder's session ended on the node's side: the room page and webhooks hear of it.
       const { organization_id: org, room_id: room } = this.state.meta;

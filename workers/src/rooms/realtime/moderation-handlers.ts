@@ -2,7 +2,7 @@
 // Who may act on whom is moderation.ts; a no-op (raising a raised hand, the same slow mode)
 // answers the sender only: the room hears nothing.
 import { CLOSE_CODES, ProtocolError } from '@roomcast/schema/protocol';
-import type { Role } from '@roomcast/schema';
+import type { RoomRole } from '@roomcast/schema';
 import type { RoomVisibility } from '../room-stub.ts';
 import { isGuestIdentity, memberIdentity } from '../identities.ts';
 import { absentRole } from './absent-rank.ts';
@@ -36,7 +36,7 @@ export function handLower(room: LiveRoom, ws: WebSocket, att: Joined, message: M
   const identity = message.identity ?? att.identity;
   if (identity !== att.identity) {
     requireGrant(att.role, 'moderate');
-    requireOutranks(att, { identity, role: target(room, identity).role as Role });
+    requireOutranks(att, { identity, role: target(room, identity).role as RoomRole });
   }
   updateParticipant(room, ws, identity, { handRaised: false });
 }
@@ -44,7 +44,7 @@ export function handLower(room: LiveRoom, ws: WebSocket, att: Joined, message: M
 export function mute(room: LiveRoom, ws: WebSocket, att: Joined, message: MessageOf<'moderation.mute'>): void {
   requireGrant(att.role, 'moderate');
   const row = target(room, message.identity);
-  requireOutranks(att, { identity: row.identity, role: row.role as Role });
+  requireOutranks(att, { identity: row.identity, role: row.role as RoomRole });
   updateParticipant(room, ws, row.identity, { muted: message.muted });
 }
 
@@ -54,7 +54,7 @@ export async function remove(room: LiveRoom, _ws: WebSocket, att: Joined, messag
   const present = room.presence.get(message.identity);
   if (!present && !ban) throw new ProtocolError('not_found', `${message.identity} is not in this room`);
   // Rank holds whether or not the target is here.
-  const role = present ? (present.role as Role) : await absentRole(room.config, att.organizationId, message.identity);
+  const role = present ? (present.role as RoomRole) : await absentRole(room.config, att.organizationId, message.identity);
   requireOutranks(att, { identity: message.identity, role });
   if (ban) {
     room.state.ban(message.identity, now);
@@ -106,7 +106,7 @@ export function apiKeyRevoked(room: LiveRoom, apiKeyId: string): void {
 }
 
 /** A member's role changed (null: removed from the organization): they join again, or not at all. */
-export function memberChanged(room: LiveRoom, userId: string, role: Role | null): void {
+export function memberChanged(room: LiveRoom, userId: string, role: RoomRole | null): void {
   const row = room.presence.get(memberIdentity(userId));
   if (!row || row.role === role) return;
   if (role === null) eject(room, row, 'forbidden', 'You are no longer a member of this organization', CLOSE_CODES.policy, 'kicked', Date.now());

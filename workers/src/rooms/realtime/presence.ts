@@ -1,7 +1,7 @@
 // Who is in the room, in the object's SQLite. A participant whose socket dropped stays present
 // (disconnected_at set) for the resume window, so a quick reconnect with their resumeId keeps
 // their identity without a left/joined pair; after the window the alarm lets them leave.
-import type { Role } from '@roomcast/schema';
+import type { RoomRole } from '@roomcast/schema';
 import type { Participant } from '@roomcast/schema/protocol';
 
 export interface ParticipantRow extends Record<string, SqlStorageValue> {
@@ -21,7 +21,7 @@ export interface ParticipantRow extends Record<string, SqlStorageValue> {
 export const toParticipant = (r: ParticipantRow): Participant => ({
   identity: r.identity,
   name: r.name,
-  role: r.role as Role,
+  role: r.role as RoomRole,
   handRaised: r.hand_raised === 1,
   mutedByModerator: r.muted === 1,
   joinedAt: new Date(r.joined_at).toISOString(),
@@ -61,7 +61,7 @@ export class PresenceStore {
       .one().n;
   }
 
-  add(p: { identity: string; name: string; role: Role; userId: string | null; joinedAt: number; resumeId: string; usageId: string }): ParticipantRow {
+  add(p: { identity: string; name: string; role: RoomRole; userId: string | null; joinedAt: number; resumeId: string; usageId: string }): ParticipantRow {
     return this.sql
       .exec<ParticipantRow>(
         `INSERT INTO participants (identity, name, role, user_id, joined_at, resume_id, usage_id) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *`,

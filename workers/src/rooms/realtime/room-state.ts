@@ -1,6 +1,7 @@
 // The room's own settings and moderation state, in the object's SQLite: which room and tenant it
 // is, the live session, chat on/off, slow mode, bans for the session, and when it became empty.
 import type { RoomState } from '@roomcast/schema/protocol';
+import { StudioStore } from '../studio/studio-store.ts';
 
 interface Meta {
   room_id: string | null;
@@ -13,7 +14,11 @@ interface Meta {
 }
 
 export class RoomStateStore {
+  /** Stage, layout and banner (studio-store.ts): part of the room state every client receives. */
+  readonly studio: StudioStore;
+
   constructor(private readonly sql: SqlStorage) {
+    this.studio = new StudioStore(sql);
     sql.exec(`CREATE TABLE IF NOT EXISTS room_meta (
       singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
       room_id TEXT, organization_id TEXT, session_id TEXT, ended_session_id TEXT,
@@ -57,11 +62,13 @@ export class RoomStateStore {
   startSession(sessionId: string) {
     this.sql.exec(`UPDATE room_meta SET session_id = ?, chat_enabled = 1, slow_mode_seconds = 0 WHERE singleton = 1`, sessionId);
     this.sql.exec(`DELETE FROM bans`);
+    this.studio.reset();
   }
   endSession() {
     this.sql.exec(`UPDATE room_meta SET ended_session_id = session_id, session_id = NULL, empty_since = NULL WHERE singleton = 1`);
     this.sql.exec(`DELETE FROM room_recording`);
     this.sql.exec(`DELETE FROM bans`);
+    this.studio.reset();
   }
   setChatEnabled(enabled: boolean) {
     this.#set('chat_enabled', enabled ? 1 : 0);
@@ -90,6 +97,6 @@ export class RoomStateStore {
 
   view(): RoomState {
     const m = this.meta;
-    return { roomId: m.room_id ?? '', sessionId: m.session_id, chatEnabled: m.chat_enabled === 1, slowModeSeconds: m.slow_mode_seconds, recording: this.recording };
+    return { roomId: m.room_id ?? '', sessionId: m.session_id, chatEnabled: m.chat_enabled === 1, slowModeSeconds: m.slow_mode_seconds, recording: this.recording, studio: this.studio.view() };
   }
 }

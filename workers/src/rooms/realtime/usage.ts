@@ -7,7 +7,7 @@
 // once per room session and threshold).
 import { sql as dsql } from 'drizzle-orm';
 import { participantSessions } from '@roomcast/schema/db';
-import type { Role } from '@roomcast/schema';
+import type { RoomRole } from '@roomcast/schema';
 import type { WebhookEventData } from '@roomcast/schema/api';
 import type { Config } from '../../config.ts';
 import { Database } from '../../db/database.ts';
@@ -22,7 +22,7 @@ export interface JoinRow {
   identity: string;
   userId: string | null;
   name: string;
-  role: Role;
+  role: RoomRole;
   joinedAt: number;
 }
 
@@ -33,7 +33,7 @@ interface LeftRow extends Record<string, unknown> {
   identity: string;
   user_id: string | null;
   name: string;
-  role: Role;
+  role: RoomRole;
   joined_at: string;
   left_at: string;
 }

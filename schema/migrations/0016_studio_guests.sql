@@ -1,0 +1,2 @@
+CREATE TYPE "public"."participant_role" AS ENUM('owner', 'admin', 'host', 'cohost', 'moderator', 'viewer', 'guest');--> statement-breakpoint
+ALTER TABLE "participant_sessions" ALTER COLUMN "role" SET DATA TYPE "public"."participant_role" USING "role"::text::"public"."participant_role";

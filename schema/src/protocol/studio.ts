@@ -1,0 +1,36 @@
+// The studio as room state: who is on stage, how the player lays them out, and the banner shown
+// over the picture. The RoomDO holds it and sends it in every `room.updated`; the host studio and
+// the viewer player both draw the on-stage tracks from it, so a layout switch is one frame.
+import { z } from 'zod';
+
+/** Most people on stage at once (hosts and co-hosts present included). */
+export const STAGE_LIMIT = 10;
+
+export const LAYOUTS = ['solo', 'side_by_side', 'grid', 'spotlight', 'screen_pip'] as const;
+export const Layout = z.enum(LAYOUTS);
+export type Layout = z.infer<typeof Layout>;
+
+/** A chat message or a trading alert shown over the picture. */
+export const Banner = z.object({
+  source: z.enum(['chat', 'alert']),
+  /** The chat message's or alert's id. */
+  id: z.number().int(),
+  text: z.string(),
+  author: z.string(),
+  /** Alerts only: the ticker and price, when the alert had them. */
+  symbol: z.string().nullable().optional(),
+  price: z.number().nullable().optional(),
+  shownAt: z.string(),
+});
+export type Banner = z.infer<typeof Banner>;
+
+export const StudioState = z.object({
+  layout: Layout,
+  /** The person the spotlight (and solo) layout puts first; null: the first on stage. */
+  spotlight: z.string().nullable(),
+  /** Identities on stage, in the order they came on (their producers reach viewers). */
+  stage: z.array(z.string()),
+  stageLimit: z.number().int(),
+  banner: Banner.nullable(),
+});
+export type StudioState = z.infer<typeof StudioState>;

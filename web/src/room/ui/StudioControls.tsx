@@ -1,0 +1,145 @@
+// The host's studio controls: invite a guest (a link for this room only), the backstage list and
+// the stage (bring on, send back, mute, remove), the layout switch, and the on-screen banner (a
+// chat message or an alert). Every action is a frame the room checks; the room's answer (a new
+// room.updated, or an error such as a full stage) is what the page shows.
+import { createSignal, For, Show } from 'solid-js';
+import type { RoomClient, RoomViewState } from '@roomcast/client';
+import { LAYOUTS, type Layout } from '@roomcast/schema/protocol';
+import { createGuestInvite } from '../queries';
+import { LAYOUT_LABELS } from './StageView';
+
+const button = 'rounded-md bg-white px-2 py-1 text-xs font-semibold text-slate-800 ring-1 ring-slate-300 hover:bg-slate-50 disabled:opacity-50';
+
+export function StudioControls(props: { state: RoomViewState; client: RoomClient; room: { organizationId: string; roomId: string } }) {
+  const [link, setLink] = createSignal<string>();
+  const [problem, setProblem] = createSignal<string>();
+  const studio = () => props.state.room?.studio;
+  const stage = () => studio()?.stage ?? [];
+  const guests = () => props.state.participants.filter((p) => p.role === 'guest');
+  const backstage = () => guests().filter((g) => !stage().includes(g.identity));
+  const onStage = () => guests().filter((g) => stage().includes(g.identity));
+  const mayStage = () => props.state.self?.grants.includes('stage') ?? false;
+  const mayBanner = () => props.state.self?.grants.includes('moderate') ?? false;
+
+  async function invite() {
+    setProblem(undefined);
+    const made = await createGuestInvite(props.room);
+    if (!made.ok) return setProblem(made.message);
+    setLink(`${location.origin}${made.path}`);
+  }
+
+  const move = (identity: string, to: 'stage' | 'backstage') => props.client.send({ type: 'stage.move', identity, to });
+  const layout = (l: Layout) => props.client.send({ type: 'studio.layout', layout: l, spotlight: studio()?.spotlight ?? null });
+
+  return (
+    <section class="flex flex-col gap-3 rounded-lg bg-white p-3 text-sm ring-1 ring-slate-200" aria-label="Studio" data-testid="studio-controls">
+      <Show when={mayStage()}>
+        <div class="flex flex-wrap items-center gap-2">
+          <span class="font-semibold text-slate-900">Layout</span>
+          <For each={[...LAYOUTS]}>
+            {(l) => (
+              <button type="button" data-testid={`layout-${l}`} aria-pressed={studio()?.layout === l} class={`${button} aria-pressed:bg-indigo-600 aria-pressed:text-white`} onClick={() => layout(l)}>
+                {LAYOUT_LABELS[l]}
+              </button>
+            )}
+          </For>
+        </div>
+        <div class="flex flex-wrap items-center gap-2">
+          <button type="button" data-testid="invite-guest" class={button} onClick={() => void invite()}>
+            Invite a guest
+          </button>
+          <Show when={link()}>
+            <input data-testid="guest-link" readOnly value={link()} class="min-w-0 flex-1 rounded-md px-2 py-1 text-xs ring-1 ring-slate-300" onFocus={(e) => e.currentTarget.select()} />
+            <button type="button" class={button} onClick={() => void navigator.clipboard?.writeText(link()!)}>
+              Copy
+            </button>
+          </Show>
+        </div>
+        <div>
+          <h3 class="font-semibold text-slate-900">
+            Backstage <span class="font-normal text-slate-500">({backstage().length})</span>
+          </h3>
+          <ul class="mt-1 flex flex-col gap-1" data-testid="backstage-list">
+            <For each={backstage()} fallback={<li class="text-xs text-slate-500">Guests who open your link wait here.</li>}>
+              {(g) => (
+                <li class="flex items-center gap-2" data-testid="backstage-guest" data-identity={g.identity}>
+                  <span class="mr-auto truncate">{g.name}</span>
+                  <button type="button" data-testid="bring-on-stage" class={button} onClick={() => move(g.identity, 'stage')}>
+                    Bring on stage
+                  </button>
+                  <button type="button" class={button} onClick={() => props.client.send({ type: 'moderation.kick', identity: g.identity })}>
+                    Remove
+                  </button>
+                </li>
+              )}
+            </For>
+          </ul>
+        </div>
+        <div>
+          <h3 class="font-semibold text-slate-900">
+            On stage <span class="font-normal text-slate-500">({stage().length} of {studio()?.stageLimit ?? 10})</span>
+          </h3>
+          <ul class="mt-1 flex flex-col gap-1" data-testid="stage-list">
+            <For each={onStage()}>
+              {(g) => (
+                <li class="flex items-center gap-2" data-testid="stage-guest" data-identity={g.identity}>
+                  <span class="mr-auto truncate">{g.name}</span>
+                  <button type="button" data-testid="send-backstage" class={button} onClick={() => move(g.identity, 'backstage')}>
+                    Backstage
+                  </button>
+                  <button type="button" class={button} onClick={() => props.client.send({ type: 'stage.mute', identity: g.identity })}>
+                    Mute
+                  </button>
+                  <button type="button" class={button} onClick={() => props.client.send({ type: 'moderation.kick', identity: g.identity })}>
+                    Remove
+                  </button>
+                </li>
+              )}
+            </For>
+          </ul>
+        </div>
+      </Show>
+      <Show when={mayBanner()}>
+        <div>
+          <div class="flex items-center gap-2">
+            <h3 class="mr-auto font-semibold text-slate-900">On-screen banner</h3>
+            <Show when={studio()?.banner}>
+              <button type="button" data-testid="hide-banner" class={button} onClick={() => props.client.send({ type: 'banner.hide' })}>
+                Hide banner
+              </button>
+            </Show>
+          </div>
+          <ul class="mt-1 flex max-h-40 flex-col gap-1 overflow-y-auto">
+            <For each={props.state.alerts.slice(0, 3)}>
+              {(a) => (
+                <li class="flex items-center gap-2">
+                  <span class="mr-auto truncate text-xs">
+                    <b>{a.symbol ?? a.kind}</b> {a.text}
+                  </span>
+                  <button type="button" data-testid="show-alert-banner" class={button} onClick={() => props.client.send({ type: 'banner.show', source: 'alert', messageId: a.id })}>
+                    Show
+                  </button>
+                </li>
+              )}
+            </For>
+            <For each={props.state.chat.slice(-5).reverse()}>
+              {(m) => (
+                <li class="flex items-center gap-2" data-testid="banner-candidate">
+                  <span class="mr-auto truncate text-xs">
+                    <b>{m.author.name}</b>: {m.text}
+                  </span>
+                  <button type="button" data-testid="show-banner" class={button} onClick={() => props.client.send({ type: 'banner.show', source: 'chat', messageId: m.id })}>
+                    Show
+                  </button>
+                </li>
+              )}
+            </For>
+          </ul>
+        </div>
+      </Show>
+      <Show when={problem() ?? props.state.notice}>
+        <p role="alert" data-testid="studio-notice" class="text-xs text-red-700">{problem() ?? props.state.notice}</p>
+      </Show>
+    </section>
+  );
+}

@@ -1,0 +1,80 @@
+// The studio's room state in the object's SQLite: who is on stage (in the order they came on), the
+// layout, the spotlight and the banner. Backstage is everyone with the publish grant who is not on
+// stage; only guests wait there (hosts and co-hosts go on stage as they join).
+import { STAGE_LIMIT, type Banner, type Layout, type StudioState } from '@roomcast/schema/protocol';
+
+interface StudioRow extends Record<string, SqlStorageValue> {
+  layout: string;
+  spotlight: string | null;
+  banner: string | null;
+}
+
+export class StudioStore {
+  constructor(private readonly sql: SqlStorage) {
+    sql.exec(`CREATE TABLE IF NOT EXISTS stage (identity TEXT PRIMARY KEY, since INTEGER NOT NULL)`);
+    sql.exec(`CREATE TABLE IF NOT EXISTS studio (
+      singleton INTEGER PRIMARY KEY CHECK (singleton = 1), layout TEXT NOT NULL DEFAULT 'grid', spotlight TEXT, banner TEXT)`);
+    sql.exec(`INSERT OR IGNORE INTO studio (singleton) VALUES (1)`);
+  }
+
+  onStage(identity: string): boolean {
+    return this.sql.exec(`SELECT 1 FROM stage WHERE identity = ?`, identity).toArray().length > 0;
+  }
+
+  stage(): string[] {
+    return this.sql.exec<{ identity: string }>(`SELECT identity FROM stage ORDER BY since, rowid`).toArray().map((r) => r.identity);
+  }
+
+  count(): number {
+    return this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM stage`).one().n;
+  }
+
+  /** Puts `identity` on stage if there is room; false when the stage is full. */
+  add(identity: string, now: number): boolean {
+    if (this.onStage(identity)) return true;
+    if (this.count() >= STAGE_LIMIT) return false;
+    this.sql.exec(`INSERT INTO stage (identity, since) VALUES (?, ?)`, identity, now);
+    return true;
+  }
+
+  /** Takes `identity` off the stage (and out of the spotlight); true when they were on it. */
+  remove(identity: string): boolean {
+    const removed = this.sql.exec(`DELETE FROM stage WHERE identity = ? RETURNING identity`, identity).toArray().length > 0;
+    if (removed && this.#row().spotlight === identity) this.sql.exec(`UPDATE studio SET spotlight = NULL`);
+    return removed;
+  }
+
+  setLayout(layout: Layout, spotlight: string | null): void {
+    this.sql.exec(`UPDATE studio SET layout = ?, spotlight = ?`, layout, spotlight);
+  }
+
+  setBanner(banner: Banner | null): void {
+    this.sql.exec(`UPDATE studio SET banner = ?`, banner ? JSON.stringify(banner) : null);
+  }
+
+  get banner(): Banner | null {
+    const raw = this.#row().banner;
+    return raw ? (JSON.parse(raw) as Banner) : null;
+  }
+
+  /** A new live session starts with an empty stage and no banner; the layout stays the host's choice. */
+  reset(): void {
+    this.sql.exec(`DELETE FROM stage`);
+    this.sql.exec(`UPDATE studio SET spotlight = NULL, banner = NULL`);
+  }
+
+  #row(): StudioRow {
+    return this.sql.exec<StudioRow>(`SELECT layout, spotlight, banner FROM studio WHERE singleton = 1`).one();
+  }
+
+  view(): StudioState {
+    const row = this.#row();
+    return {
+      layout: row.layout as Layout,
+      spotlight: row.spotlight,
+      stage: this.stage(),
+      stageLimit: STAGE_LIMIT,
+      banner: row.banner ? (JSON.parse(row.banner) as Banner) : null,
+    };
+  }
+}

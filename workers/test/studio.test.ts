@@ -1,0 +1,218 @@
+// The studio's rules in the RoomDO and the guest-link API: a guest link admits to one room until it
+// expires; guests wait backstage and the room refuses their producers until a host brings them on
+// stage (and closes them when they go back); at most STAGE_LIMIT on stage; only hosts and co-hosts
+// move people or switch the layout; layout and banner frames are validated.
+import { decodeJwt } from 'jose';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { STAGE_LIMIT, type StudioState } from '@roomcast/schema/protocol';
+import { addMember, api, type Tenant } from './api-client.ts';
+import { unique } from './api-client.ts';
+import { TestNode } from './fleet-test-node.ts';
+import { config, connect, join, upgrade, liveRoom, participantRows, roomTenant, type RoomSocket, type TestRoom } from './room-client.ts';
+import { signGuestInvite } from '../src/rooms/studio/guest-invite.ts';
+
+let tenant: Tenant;
+beforeAll(async () => {
+  tenant = await roomTenant('studio');
+});
+afterEach(() => TestNode.closeAll());
+
+let seq = 0;
+async function request(socket: RoomSocket, method: string, data?: unknown) {
+  const id = `s${++seq}`;
+  socket.send({ type: 'request', id, method, ...(data === undefined ? {} : { data }) });
+  return socket.next((m) => m.type === 'response' && m.id === id, 12_000);
+}
+
+const rtpParameters = { mid: '0', codecs: [{ mimeType: 'video/VP8', payloadType: 96, clockRate: 90000 }], encodings: [{ ssrc: 2222 }] };
+const dtlsParameters = { role: 'client', fingerprints: [{ algorithm: 'sha-256', value: 'CC:DD' }] };
+
+const invitePath = (room: TestRoom) => `/organizations/${room.tenant.organizationId}/rooms/${room.roomId}/guest-invites`;
+
+async function guestLink(room: TestRoom, token = room.tenant.token) {
+  const res = await api('POST', invitePath(room), { token, body: {} });
+  expect(res.status).toBe(201);
+  return res.body as { invite: string; path: string; expiresAt: string };
+}
+
+async function guestJoin(roomId: string, invite: string, name = 'Gita') {
+  return api('POST', `/public/rooms-by-id/${roomId}/guest-join`, { body: { invite, name } });
+}
+
+/** A guest in the room through the real link exchange. */
+async function joinAsGuest(room: TestRoom, name = 'Gita') {
+  const { invite } = await guestLink(room);
+  const joined = await guestJoin(room.roomId, invite, name);
+  expect(joined.status).toBe(200);
+  const socket = await connect(room.roomId, joined.body.token);
+  socket.send({ type: 'hello', protocol: 1, token: joined.body.token });
+  const welcome = await socket.next('welcome');
+  return { socket, welcome, identity: welcome.self.identity as string };
+}
+
+/** A guest with a token signed in the test (the room cannot tell): for the rules that need many. */
+const quickGuest = (room: TestRoom, name: string) => join(room, { role: 'guest', identity: `studio:${crypto.randomUUID()}`, name });
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- frames are read loosely here, as in the other room tests
+const studioOf = (m: any) => m.room.studio as StudioState;
+
+describe('studio guest links', () => {
+  it('admit to one room as a guest until they expire, and only people who may go live make them', async () => {
+    const room = await liveRoom(tenant);
+    const other = await liveRoom(tenant);
+    const link = await guestLink(room);
+    expect(link.path).toBe(`/guest/${room.roomId}#${link.invite}`);
+
+    const joined = await guestJoin(room.roomId, link.invite, '  Gita <b> ');
+    expect(joined.status).toBe(200);
+    expect(joined.body.role).toBe('guest');
+    expect(decodeJwt(joined.body.token)).toMatchObject({ room: room.roomId, role: 'guest', name: 'Gita <b>', grants: ['publish', 'chat'] });
+
+    // Another room's path, an expired link, a forged one, and the link used as a room token.
+    expect(await guestJoin(other.roomId, link.invite)).toMatchObject({ status: 403, body: { error: { code: 'invalid_invite' } } });
+    const expired = await signGuestInvite(config.roomTokenSecret, { roomId: room.roomId, organizationId: tenant.organizationId, invitedBy: 'test' }, -60);
+    expect(await guestJoin(room.roomId, expired.token)).toMatchObject({ status: 403, body: { error: { code: 'invite_expired' } } });
+    expect(await guestJoin(room.roomId, `${link.invite}x`)).toMatchObject({ status: 403, body: { error: { code: 'invalid_invite' } } });
+    expect(await guestJoin(room.roomId, '')).toMatchObject({ status: 400 });
+    expect((await upgrade(room.roomId, link.invite)).status).toBe(401);
+
+    const viewer = await addMember(tenant, 'viewer');
+    expect((await api('POST', invitePath(room), { token: viewer.token, body: {} })).status).toBe(403);
+    expect((await api('POST', invitePath(room), { token: tenant.token, body: { ttlSeconds: 5 } })).status).toBe(400);
+    // Another organization's room is not found.
+    const stranger = await roomTenant('studio-stranger');
+    expect((await api('POST', invitePath(room), { token: stranger.token, body: {} })).status).toBe(404);
+  });
+});
+
+describe('the stage', () => {
+  it('keeps a guest backstage (no producing) until a host brings them on, and closes their producers when sent back', async () => {
+    const node = await TestNode.register({ nodeId: unique('studio-node') });
+    const room = await liveRoom(tenant);
+    const host = await join(room, { role: 'host', name: 'Hana' });
+    await node.acceptAssignment(room.roomId);
+    await host.socket.next((m) => m.type === 'media.status' && m.state === 'ready', 8000);
+    const viewer = await join(room, { role: 'viewer' });
+    const guest = await joinAsGuest(room);
+    expect(guest.welcome.self).toMatchObject({ role: 'guest', grants: ['publish', 'chat'] });
+    // The host is on stage from joining; the guest is not.
+    expect(studioOf(guest.welcome).stage).toEqual([host.identity]);
+
+    const send = await request(guest.socket, 'media.createTransport', { direction: 'send' });
+    expect(send.ok).toBe(true);
+    await request(guest.socket, 'media.connectTransport', { transportId: send.data.id, dtlsParameters });
+    const produce = () => request(guest.socket, 'media.produce', { transportId: send.data.id, kind: 'video', rtpParameters, source: 'camera' });
+    expect(await produce()).toMatchObject({ ok: false, error: { code: 'forbidden', message: expect.stringContaining('backstage') } });
+
+    host.socket.send({ type: 'stage.move', identity: guest.identity, to: 'stage' });
+    const onStage = await viewer.socket.next((m) => m.type === 'room.updated' && studioOf(m).stage.includes(guest.identity));
+    expect(studioOf(onStage).stage).toEqual([host.identity, guest.identity]);
+    const produced = await produce();
+    expect(produced).toMatchObject({ ok: true });
+    expect(await viewer.socket.next((m) => m.type === 'media.producer_added' && m.producer.identity === guest.identity)).toBeTruthy();
+
+    host.socket.send({ type: 'stage.move', identity: guest.identity, to: 'backstage' });
+    expect(await viewer.socket.next((m) => m.type === 'media.producer_closed' && m.producerId === produced.data.id)).toBeTruthy();
+    expect(studioOf(await viewer.socket.next('room.updated')).stage).toEqual([host.identity]);
+    expect(await produce()).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    const listed = await request(viewer.socket, 'media.producers');
+    expect(listed.data.producers.filter((p: { identity: string }) => p.identity === guest.identity)).toEqual([]);
+
+    // Postgres bills the guest as a guest.
+    const rows = await participantRows(room);
+    expect(rows.find((r) => r.identity === guest.identity)).toMatchObject({ role: 'guest', name: 'Gita' });
+  });
+
+  it(`holds at most ${STAGE_LIMIT} people, the host included, with a clear error past that`, async () => {
+    const room = await liveRoom(tenant);
+    const host = await join(room, { role: 'host' });
+    const guests: Awaited<ReturnType<typeof quickGuest>>[] = [];
+    for (let i = 0; i < STAGE_LIMIT; i++) guests.push(await quickGuest(room, `Guest ${i + 1}`));
+    for (const g of guests.slice(0, STAGE_LIMIT - 1)) host.socket.send({ type: 'stage.move', identity: g.identity, to: 'stage' });
+    await host.socket.next((m) => m.type === 'room.updated' && studioOf(m).stage.length === STAGE_LIMIT);
+    host.socket.send({ type: 'stage.move', identity: guests[STAGE_LIMIT - 1]!.identity, to: 'stage', id: 'eleventh' });
+    const full = await host.socket.error('stage_full');
+    expect(full).toMatchObject({ id: 'eleventh', message: expect.stringContaining(`at most ${STAGE_LIMIT}`) });
+
+    // One leaves the stage for good: the room has a seat again.
+    guests[0]!.socket.send({ type: 'leave' });
+    await host.socket.next((m) => m.type === 'room.updated' && studioOf(m).stage.length === STAGE_LIMIT - 1);
+    host.socket.send({ type: 'stage.move', identity: guests[STAGE_LIMIT - 1]!.identity, to: 'stage' });
+    await host.socket.next((m) => m.type === 'room.updated' && studioOf(m).stage.includes(guests[STAGE_LIMIT - 1]!.identity));
+  });
+
+  it('lets only hosts and co-hosts move guests, and only guests move', async () => {
+    const room = await liveRoom(tenant);
+    const host = await join(room, { role: 'host' });
+    const guest = await quickGuest(room, 'Gus');
+    const other = await quickGuest(room, 'Olga');
+    for (const role of ['moderator', 'viewer'] as const) {
+      const { socket } = await join(room, { role });
+      socket.send({ type: 'stage.move', identity: guest.identity, to: 'stage' });
+      expect(await socket.error('forbidden')).toBeTruthy();
+      socket.send({ type: 'studio.layout', layout: 'grid' });
+      expect(await socket.error('forbidden')).toBeTruthy();
+    }
+    other.socket.send({ type: 'stage.move', identity: guest.identity, to: 'stage' });
+    expect(await other.socket.error('forbidden')).toBeTruthy();
+    const viewer = await join(room, { role: 'viewer' });
+    host.socket.send({ type: 'stage.move', identity: viewer.identity, to: 'stage' });
+    expect(await host.socket.error('forbidden')).toMatchObject({ message: expect.stringContaining('Only studio guests') });
+    host.socket.send({ type: 'stage.move', identity: 'studio:nobody', to: 'stage' });
+    expect(await host.socket.error('not_found')).toBeTruthy();
+
+    const cohost = await join(room, { role: 'cohost' });
+    cohost.socket.send({ type: 'stage.move', identity: guest.identity, to: 'stage' });
+    await guest.socket.next((m) => m.type === 'room.updated' && studioOf(m).stage.includes(guest.identity));
+    // Hosts mute and remove guests with the room's moderation.
+    host.socket.send({ type: 'moderation.kick', identity: guest.identity });
+    expect(await guest.socket.error('kicked')).toBeTruthy();
+    await host.socket.next((m) => m.type === 'room.updated' && !studioOf(m).stage.includes(guest.identity));
+  });
+});
+
+describe('layouts and banners', () => {
+  it('are room state every client receives, and bad frames get an error frame', async () => {
+    const room = await liveRoom(tenant);
+    const host = await join(room, { role: 'host' });
+    const viewer = await join(room, { role: 'viewer', name: 'Vic' });
+    expect(studioOf(viewer.welcome)).toMatchObject({ layout: 'grid', banner: null, stageLimit: STAGE_LIMIT });
+
+    host.socket.send({ type: 'studio.layout', layout: 'carousel', id: 'bad-layout' } as Record<string, unknown>);
+    expect(await host.socket.error('invalid_message')).toMatchObject({ id: 'bad-layout' });
+    host.socket.send({ type: 'studio.layout', layout: 'spotlight', spotlight: 'studio:not-on-stage' });
+    expect(await host.socket.error('not_found')).toBeTruthy();
+    host.socket.send({ type: 'studio.layout', layout: 'spotlight', spotlight: host.identity });
+    expect(studioOf(await viewer.socket.next('room.updated'))).toMatchObject({ layout: 'spotlight', spotlight: host.identity });
+
+    viewer.socket.send({ type: 'chat.send', text: 'Great call on NVDA' });
+    const chat = await host.socket.next('chat.message');
+    viewer.socket.send({ type: 'banner.show', source: 'chat', messageId: chat.id });
+    expect(await viewer.socket.error('forbidden')).toBeTruthy();
+    host.socket.send({ type: 'banner.show', source: 'chat', messageId: 999_999 });
+    expect(await host.socket.error('not_found')).toBeTruthy();
+    host.socket.send({ type: 'banner.show', source: 'chat', messageId: -1 });
+    expect(await host.socket.error('invalid_message')).toBeTruthy();
+
+    const moderator = await join(room, { role: 'moderator' });
+    moderator.socket.send({ type: 'banner.show', source: 'chat', messageId: chat.id });
+    expect(studioOf(await viewer.socket.next((m) => m.type === 'room.updated' && studioOf(m).banner !== null)).banner).toMatchObject({
+      source: 'chat',
+      id: chat.id,
+      text: 'Great call on NVDA',
+      author: 'Vic',
+    });
+
+    host.socket.send({ type: 'alert.post', kind: 'buy', text: 'Long above 120', symbol: 'nvda', price: 120.5 });
+    const alert = await viewer.socket.next('alert.posted');
+    host.socket.send({ type: 'banner.show', source: 'alert', messageId: alert.alert.id });
+    expect(studioOf(await viewer.socket.next((m) => m.type === 'room.updated' && (studioOf(m).banner as { source?: string })?.source === 'alert')).banner).toMatchObject({
+      text: 'Long above 120',
+      symbol: 'NVDA',
+      price: 120.5,
+    });
+
+    host.socket.send({ type: 'banner.hide' });
+    expect(studioOf(await viewer.socket.next((m) => m.type === 'room.updated' && studioOf(m).banner === null)).banner).toBeNull();
+  });
+});
