@@ -1,7 +1,6 @@
 // ffmpeg and ffprobe (Debian's, installed by .ci/run) as real plain-RTP peers: a publisher of a
 // test pattern, a recorder reading an SDP, and the probe that checks what was recorded.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import dgram from 'node:dgram';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -100,25 +99,4 @@ export async function decodeErrors(file: string): Promise<string> {
 }
 
 /** An even UDP port whose next port is free too (RTP + RTCP for a reader like ffmpeg). */
-export async function freePortPair(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const port = 20_000 + 2 * Math.floor(Math.random() * 10_000);
-    const sockets: dgram.Socket[] = [];
-    try {
-      for (const p of [port, port + 1]) {
-        const s = dgram.createSocket('udp4');
-        sockets.push(s);
-        await new Promise<void>((resolve, reject) => {
-          s.once('error', reject);
-          s.bind(p, '127.0.0.1', () => resolve());
-        });
-      }
-      return port;
-    } catch {
-      // taken: try another
-    } finally {
-      for (const s of sockets) s.close();
-    }
-  }
-  throw new Error('no free UDP port pair');
-}
+export { freePortPair } from '../../src/recording/recorder.ts';
