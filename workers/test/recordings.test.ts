@@ -279,6 +279,22 @@ describe('server recordings', () => {
     expect(res.headers.get('content-type')).toBe('video/webm');
   });
 
+  it('fails a recording the node wrote nothing for, with what the node saw as the reason', async () => {
+    const tenant = await roomTenant('rec-empty');
+    const node = await TestNode.register({ nodeId: unique('rec-empty') });
+    const room = await liveRoom(tenant);
+    const host = await join(room, { role: 'host', name: 'Hana' });
+    await node.acceptAssignment(room.roomId);
+    await host.socket.next((m) => m.type === 'media.status' && m.state === 'ready', 8000);
+    await publishCameraAndMic(host.socket);
+    const started = await api('POST', startPath(tenant, room.roomId), { token: tenant.token });
+    await until('recording.start at the node', () => node.requests.find((r) => r.type === 'request' && r.method === 'recording.start'));
+    const problem = 'ffmpeg wrote nothing (sent video 0 packets, audio 212 packets)';
+    node.recordingReport = { parts: [], sizeBytes: 0, durationMs: null, videoCodec: null, audioCodec: null, container: 'webm', poster: false, problem };
+    const stopped = await api('POST', `${recordingsPath(tenant)}/${started.body.recording.id}/stop`, { token: tenant.token });
+    expect(stopped).toMatchObject({ status: 200, body: { recording: { status: 'failed', error: `No media reached the recorder: ${problem}` } } });
+  });
+
   it('starts recording when a room with its recording flag goes live, shown to whoever joins', async () => {
     const tenant = await roomTenant('rec-flag');
     const created = await api('POST', `/organizations/${tenant.organizationId}/rooms`, { token: tenant.token, body: { workspaceId: tenant.workspaceId, title: 'Auto', slug: unique('auto'), recording: true } });

@@ -187,6 +187,7 @@ export class Recorder {
     await this.#writes;
     await this.#file?.close();
     this.#file = undefined;
+    const problem = this.#bytes === 0 ? await this.#whyEmpty() : undefined;
     this.#closeStreams();
 
     const probe = this.#bytes > 0 ? await probeFile(this.#outFile).catch((error: unknown) => (log.warn('ffprobe failed', { recordingId, error: String(error) }), undefined)) : undefined;
@@ -198,12 +199,23 @@ export class Recorder {
     const parts = await this.#upload!.finish(this.#bytes);
     const uploadedMs = Math.round(performance.now() - stopAt);
     const poster = await posterDone;
-    const report: RecordingReport = { parts, sizeBytes: this.#bytes, durationMs, videoCodec: probe?.videoCodec ?? null, audioCodec: probe?.audioCodec ?? null, container: this.container, poster };
+    const report: RecordingReport = { parts, sizeBytes: this.#bytes, durationMs, videoCodec: probe?.videoCodec ?? null, audioCodec: probe?.audioCodec ?? null, container: this.container, poster, problem };
     // How long each step of the stop took (ms since stop), for the stop-to-ready time.
     log.info('recording stopped', { recordingId, parts: parts.length, sizeBytes: this.#bytes, durationMs, ffmpegMs, probedMs, uploadedMs, posterMs: Math.round(performance.now() - stopAt) });
     // Everything is in the store: the local copy can go.
     await rm(this.#workdir, { recursive: true, force: true });
     return report;
+  }
+
+  /** ffmpeg wrote nothing: how many packets each stream sent it, and what ffmpeg said. */
+  async #whyEmpty(): Promise<string> {
+    const sent = await Promise.all(
+      this.#streams.map(async (s) => `${s.consumer.kind} ${(await s.consumer.getStats().catch(() => []))[0]?.packetCount ?? 0} packets`),
+    );
+    const said = this.#stderr.trim().split('\n').slice(-3).join(' | ');
+    const problem = `ffmpeg wrote nothing (sent ${sent.join(', ')})${said ? `; ffmpeg: ${said}` : ''}`.slice(0, 1000);
+    this.options.log.warn('recording is empty', { recordingId: this.options.recordingId, problem });
+    return problem;
   }
 
   /** Drops the recording without uploading more (the room closed under it); the local file stays for inspection. */

@@ -167,6 +167,8 @@ export const RecordingReport = z.object({
   container: RecordingContainer,
   /** The poster JPEG reached the store. */
   poster: z.boolean(),
+  /** Why nothing was written, when nothing was (what reached ffmpeg, its last words). */
+  problem: z.string().max(1000).optional(),
 });
 export type RecordingReport = z.infer<typeof RecordingReport>;
 /** How long the node may take to answer recording.stop: the last part, ffprobe and the poster. */

@@ -47,7 +47,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       // Apart from a running `npm run dev`: its own Durable Object state and media ports.
       WRANGLER_STATE_DIR: E2E_STATE_DIR,
       MEDIA_RTC_MIN_PORT: String(e2eStack.mediaRtcMinPort),
-      MEDIA_RTC_MAX_PORT: String(e2eStack.mediaRtcMinPort + 9),
+      MEDIA_RTC_MAX_PORT: String(e2eStack.mediaRtcMinPort + e2eStack.mediaRtcPortCount - 1),
       // Every browser in the run comes from 127.0.0.1: keep the per-IP auth limit out of the way
       // (the per-email limit stays on).
       AUTH_RATE_LIMIT_PER_IP: '10000',

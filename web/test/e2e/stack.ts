@@ -21,8 +21,13 @@ export const e2eStack = {
   get oidcIssuer() {
     return `http://127.0.0.1:${this.apiPort - 761}`;
   },
-  /** First of the media node's 10 RTC ports (another engineer's e2e run may hold the default). */
+  /**
+   * First of the media node's RTC ports (another engineer's e2e run may hold the default). Plain
+   * and pipe transports take theirs from the same range: a recording alone takes four (RTP and
+   * RTCP for video and audio), so a range of ten ran dry when a test left a room running.
+   */
   mediaRtcMinPort: port('E2E_MEDIA_RTC_MIN_PORT', 22400),
+  mediaRtcPortCount: 40,
   /** Owner URL of the e2e database: dropped and recreated each run; dev.ts migrates it. */
   adminDatabaseUrl: env.E2E_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/roomcast_e2e',
 };

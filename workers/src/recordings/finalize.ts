@@ -17,6 +17,8 @@ export interface RecordedMedia {
   audioCodec?: string;
   /** false: the node uploaded no poster, so none is offered. */
   poster?: boolean;
+  /** What went wrong on the node, if anything: the error of a recording that holds nothing. */
+  failure?: string;
 }
 
 export async function finalizeRecording(
@@ -31,7 +33,7 @@ export async function finalizeRecording(
   const ref = { id: row.id, roomId: row.roomId, sessionId: row.roomSessionId };
   if (parts.length === 0 || !row.objectKey || !row.uploadId) {
     if (row.objectKey && row.uploadId) await store.abortMultipartUpload(row.objectKey, row.uploadId);
-    const reason = 'No media reached the recorder: nothing was uploaded';
+    const reason = `No media reached the recorder: ${media.failure ?? 'nothing was uploaded'}`.slice(0, 1000);
     const [failed] = await tx.update(recordings).set({ status: 'failed', uploadId: null, sizeBytes: 0, error: reason, endedAt }).where(eq(recordings.id, row.id)).returning();
     await emitWebhookEvent(tx, row.organizationId, 'recording.failed', { recording: ref, reason });
     return failed!;

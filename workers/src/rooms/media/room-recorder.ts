@@ -68,6 +68,8 @@ export class RoomRecorder {
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** Failed starts of the current recording (a node that cannot record is not asked forever). */
   #failedStarts = 0;
+  /** What last went wrong on the node (a start refused, ffmpeg ended): the recording's error if nothing lands. */
+  #lastError: string | undefined;
 
   constructor(
     private readonly ctx: DurableObjectState,
@@ -108,6 +110,7 @@ export class RoomRecorder {
   begin(target: RecorderTarget): void {
     this.#clear();
     this.#failedStarts = 0;
+    this.#lastError = undefined;
     this.ctx.storage.sql.exec(
       `INSERT INTO recorder (singleton, recording_id, organization_id, object_key, upload_id, poster_key, node_id, waiting_since) VALUES (1, ?, ?, ?, ?, ?, NULL, NULL)`,
       target.recordingId,
@@ -138,6 +141,7 @@ export class RoomRecorder {
       .catch((error: unknown) => {
         // Asked again shortly: the node answers a repeated start with the recording it runs.
         const again = ++this.#failedStarts < MAX_START_ATTEMPTS;
+        this.#lastError = `the media node could not start recording: ${error instanceof Error ? error.message : String(error)}`;
         console.error(`recording: the node could not start recording${again ? '; trying again' : ''}`, row.recording_id, error);
         clearTimeout(this.#timer);
         if (again) this.#timer = setTimeout(() => this.maybeStart(), START_RETRY_MS);
@@ -193,6 +197,7 @@ export class RoomRecorder {
       case 'recording.failed':
         // What was uploaded stays; stop (or the node's loss) completes it.
         console.error('recording: the node reported a failure', message.recordingId, message.reason);
+        this.#lastError = `the recorder failed on the media node: ${message.reason}`;
         return;
     }
   }
@@ -206,16 +211,16 @@ export class RoomRecorder {
     let result: RecorderResult;
     if (row.node_id === null) {
       // Never started on a node (nothing was published): nothing to complete.
-      result = { parts: [], media: {}, outcome: 'ready' };
+      result = { parts: [], media: { failure: this.#lastError }, outcome: 'ready' };
     } else if (!node || (node.deserializeAttachment() as { nodeId: string }).nodeId !== row.node_id) {
       result = { parts: this.#parts(), media: {}, outcome: 'partial' };
     } else {
       try {
         const report: RecordingReport = await this.link.request(node, 'recording.stop', { recordingId }, RECORDING_STOP_TIMEOUT_MS);
-        result = { parts: report.parts, media: { durationMs: report.durationMs ?? undefined, videoCodec: report.videoCodec ?? undefined, audioCodec: report.audioCodec ?? undefined, poster: report.poster }, outcome: 'ready' };
+        result = { parts: report.parts, media: { durationMs: report.durationMs ?? undefined, videoCodec: report.videoCodec ?? undefined, audioCodec: report.audioCodec ?? undefined, poster: report.poster, failure: report.problem ?? this.#lastError }, outcome: 'ready' };
       } catch (error) {
         console.error('recording: the node could not finish the recording; completing what it reported', error);
-        result = { parts: this.#parts(), media: {}, outcome: 'partial' };
+        result = { parts: this.#parts(), media: { failure: this.#lastError }, outcome: 'partial' };
       }
     }
     if (this.#row()?.recording_id === recordingId) this.#clear();
