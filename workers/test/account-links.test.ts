@@ -9,30 +9,10 @@ import { accountTokens, users } from '@roomcast/schema/db';
 import { loadConfig } from '../src/config.ts';
 import { Database } from '../src/db/database.ts';
 import type { Env } from '../src/env.ts';
+import { inbox, mailUrl, type Mail } from './local-inbox.ts';
 import { api, setPlan, signUp, unique } from './api-client.ts';
 
 const PASSWORD = 'correct horse battery';
-const mailUrl = (env as unknown as Env).EMAIL_API_URL!;
-
-interface Mail {
-  to: string[];
-  subject: string;
-  text: string;
-  html: string;
-}
-
-/** The mails to `email`, newest first, once there are at least `count` (polls up to 10 s). */
-async function inbox(email: string, count = 1): Promise<Mail[]> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const res = await fetch(`${mailUrl}/api/messages?to=${encodeURIComponent(email)}`);
-    const { messages } = (await res.json()) as { messages: Mail[] };
-    if (messages.length >= count) return messages;
-    if (Date.now() > deadline) throw new Error(`expected ${count} mail(s) to ${email}, found ${messages.length}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /** The token of the first link to `path` in a mail's text. */
 function linkToken(mail: Mail, path: string): string {
   const match = new RegExp(`${path}\\?token=([A-Za-z0-9_-]{43})`).exec(mail.text);

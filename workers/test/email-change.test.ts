@@ -1,30 +1,11 @@
 // Email change through the real mail path: asked for with the password, confirmed from the link
 // mailed to the NEW address (the old one is told), signing out every other session; and the
 // attacks: a wrong password, someone else's address, a reused or foreign link.
-import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import type { Env } from '../src/env.ts';
+import { inbox, type Mail } from './local-inbox.ts';
 import { api, signUp, unique } from './api-client.ts';
 
 const PASSWORD = 'correct horse battery';
-const mailUrl = (env as unknown as Env).EMAIL_API_URL!;
-
-interface Mail {
-  subject: string;
-  text: string;
-}
-
-async function inbox(email: string, count = 1): Promise<Mail[]> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const res = await fetch(`${mailUrl}/api/messages?to=${encodeURIComponent(email)}`);
-    const { messages } = (await res.json()) as { messages: Mail[] };
-    if (messages.length >= count) return messages;
-    if (Date.now() > deadline) throw new Error(`expected ${count} mail(s) to ${email}, found ${messages.length}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 const linkToken = (mail: Mail) => /\/confirm-email-change\?token=([A-Za-z0-9_-]{43})/.exec(mail.text)![1]!;
 
 describe('Email change', () => {

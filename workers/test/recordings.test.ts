@@ -63,6 +63,26 @@ const GIB = 1024 ** 3;
 const recordingsPath = (t: Tenant) => `/organizations/${t.organizationId}/recordings`;
 const startPath = (t: Tenant, roomId: string) => `/organizations/${t.organizationId}/rooms/${roomId}/recordings`;
 
+/**
+ * A live room on its own scripted node, its host publishing a camera and a microphone, and a
+ * recording started: what the node was asked (`recording.start`) comes back with the ids.
+ */
+async function recordingOnNode(label: string) {
+  const tenant = await roomTenant(label);
+  const node = await TestNode.register({ nodeId: unique(label) });
+  const room = await liveRoom(tenant);
+  const host = await join(room, { role: 'host', name: 'Hana' });
+  const { room: link } = await node.acceptAssignment(room.roomId);
+  await host.socket.next((m) => m.type === 'media.status' && m.state === 'ready', 8000);
+  const { camera, mic } = await publishCameraAndMic(host.socket);
+  const started = await api('POST', startPath(tenant, room.roomId), { token: tenant.token });
+  expect(started.status).toBe(201);
+  const id = started.body.recording.id as string;
+  const start = await until('recording.start at the node', () => node.requests.find((r) => r.type === 'request' && r.method === 'recording.start'));
+  const startData = (start as { data: { recordingId: string; producerIds: string[]; partUrls: { partNumber: number; url: string }[]; posterUrl: string } }).data;
+  return { tenant, node, link, host, camera, mic, id, startData };
+}
+
 async function subscribeAll(t: Tenant) {
   const res = await api('POST', `/organizations/${t.organizationId}/webhooks`, {
     token: t.token,
@@ -212,19 +232,7 @@ describe('server recordings', () => {
   });
 
   it("records on the room's origin node: parts reported as they land, more part URLs on request, and a node lost mid-recording leaves a partial recording that plays", async () => {
-    const tenant = await roomTenant('rec-node');
-    const node = await TestNode.register({ nodeId: unique('rec-node') });
-    const room = await liveRoom(tenant);
-    const host = await join(room, { role: 'host', name: 'Hana' });
-    const { room: link } = await node.acceptAssignment(room.roomId);
-    await host.socket.next((m) => m.type === 'media.status' && m.state === 'ready', 8000);
-    const { camera, mic } = await publishCameraAndMic(host.socket);
-
-    const started = await api('POST', startPath(tenant, room.roomId), { token: tenant.token });
-    expect(started.status).toBe(201);
-    const id = started.body.recording.id as string;
-    const start = await until('recording.start at the node', () => node.requests.find((r) => r.type === 'request' && r.method === 'recording.start'));
-    const startData = (start as { data: { recordingId: string; producerIds: string[]; partUrls: { partNumber: number; url: string }[]; posterUrl: string } }).data;
+    const { tenant, node, link, host, camera, mic, id, startData } = await recordingOnNode('rec-node');
     expect(startData).toMatchObject({ recordingId: id, producerIds: [camera, mic] });
     expect(startData.partUrls.map((p) => p.partNumber)).toEqual(Array.from({ length: 16 }, (_, i) => i + 1));
     // Presigned URLs only: the node is never given the bucket's keys.
@@ -253,17 +261,8 @@ describe('server recordings', () => {
   });
 
   it("completes a stopped recording with the node's report: its parts, duration and codecs", async () => {
-    const tenant = await roomTenant('rec-stop');
-    const node = await TestNode.register({ nodeId: unique('rec-stop') });
-    const room = await liveRoom(tenant);
-    const host = await join(room, { role: 'host', name: 'Hana' });
-    await node.acceptAssignment(room.roomId);
-    await host.socket.next((m) => m.type === 'media.status' && m.state === 'ready', 8000);
-    await publishCameraAndMic(host.socket);
-    const started = await api('POST', startPath(tenant, room.roomId), { token: tenant.token });
-    const id = started.body.recording.id as string;
-    const start = await until('recording.start at the node', () => node.requests.find((r) => r.type === 'request' && r.method === 'recording.start'));
-    const urls = (start as { data: { partUrls: { url: string }[] } }).data.partUrls;
+    const { tenant, node, id, startData } = await recordingOnNode('rec-stop');
+    const urls = startData.partUrls;
     const parts = [];
     for (const [i, size] of [5 * 1024 * 1024, 777].entries()) {
       const res = await fetch(urls[i]!.url, { method: 'PUT', body: new Uint8Array(size).fill(i + 1) });
@@ -280,18 +279,10 @@ describe('server recordings', () => {
   });
 
   it('fails a recording the node wrote nothing for, with what the node saw as the reason', async () => {
-    const tenant = await roomTenant('rec-empty');
-    const node = await TestNode.register({ nodeId: unique('rec-empty') });
-    const room = await liveRoom(tenant);
-    const host = await join(room, { role: 'host', name: 'Hana' });
-    await node.acceptAssignment(room.roomId);
-    await host.socket.next((m) => m.type === 'media.status' && m.state === 'ready', 8000);
-    await publishCameraAndMic(host.socket);
-    const started = await api('POST', startPath(tenant, room.roomId), { token: tenant.token });
-    await until('recording.start at the node', () => node.requests.find((r) => r.type === 'request' && r.method === 'recording.start'));
+    const { tenant, node, id } = await recordingOnNode('rec-empty');
     const problem = 'ffmpeg wrote nothing (sent video 0 packets, audio 212 packets)';
     node.recordingReport = { parts: [], sizeBytes: 0, durationMs: null, videoCodec: null, audioCodec: null, container: 'webm', poster: false, problem };
-    const stopped = await api('POST', `${recordingsPath(tenant)}/${started.body.recording.id}/stop`, { token: tenant.token });
+    const stopped = await api('POST', `${recordingsPath(tenant)}/${id}/stop`, { token: tenant.token });
     expect(stopped).toMatchObject({ status: 200, body: { recording: { status: 'failed', error: `No media reached the recorder: ${problem}` } } });
   });
 
