@@ -36,3 +36,21 @@ export function FormError(props: { result: { ok: false; message: string } | { ok
     </Show>
   );
 }
+
+/** The outcome of a form action either way: its error, or the success message it carries. */
+export function FormOutcome(props: { result: unknown }) {
+  const success = () => {
+    const r = props.result as { ok?: boolean; message?: string } | undefined;
+    return r?.ok === true ? r.message : undefined;
+  };
+  return (
+    <>
+      <FormError result={props.result} />
+      <Show when={success()}>
+        <Alert tone="success" class="mb-4">
+          {success()}
+        </Alert>
+      </Show>
+    </>
+  );
+}

@@ -4,7 +4,7 @@
 import { Title } from '@solidjs/meta';
 import { createAsync, useSubmission, type RouteDefinition } from '@solidjs/router';
 import { For, Show } from 'solid-js';
-import { Alert, FormError } from '~/components/Alert';
+import { FormOutcome } from '~/components/Alert';
 import { Button } from '~/components/Button';
 import { Field } from '~/components/Field';
 import { changePasswordAction, getSessions, revokeOtherSessionsAction, revokeSessionAction } from '~/account/account-links';
@@ -13,20 +13,6 @@ import type { FormFailure } from '~/server/forms';
 export const route = { preload: () => getSessions() } satisfies RouteDefinition;
 
 const when = (iso: string) => new Date(iso).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }) + ' UTC';
-
-function Outcome(props: { result: unknown }) {
-  const ok = () => (props.result as { ok?: boolean; message?: string } | undefined)?.ok === true;
-  return (
-    <>
-      <FormError result={props.result} />
-      <Show when={ok()}>
-        <Alert tone="success" class="mb-4">
-          {(props.result as { message: string }).message}
-        </Alert>
-      </Show>
-    </>
-  );
-}
 
 export default function Sessions() {
   const sessions = createAsync(() => getSessions(), { deferStream: true });
@@ -44,8 +30,8 @@ export default function Sessions() {
       </p>
       <h1 class="mb-2 text-2xl font-semibold text-slate-900">Sessions</h1>
       <p class="mb-6 text-sm text-slate-600">Everywhere your account is signed in. Sign out anything you do not recognise, then change your password.</p>
-      <Outcome result={revoke.result} />
-      <Outcome result={revokeOthers.result} />
+      <FormOutcome result={revoke.result} />
+      <FormOutcome result={revokeOthers.result} />
       <ul class="mb-6 divide-y divide-slate-200 rounded-lg bg-white ring-1 ring-slate-200" aria-label="Sessions">
         <For each={sessions() ?? []}>
           {(s) => (
@@ -80,7 +66,7 @@ export default function Sessions() {
       </form>
 
       <h2 class="mb-4 text-lg font-semibold text-slate-900">Change password</h2>
-      <Outcome result={change.result} />
+      <FormOutcome result={change.result} />
       <form action={changePasswordAction} method="post" class="max-w-md space-y-4">
         <Field label="Current password" name="currentPassword" type="password" autocomplete="current-password" required error={errors().currentPassword} />
         <Field label="New password" name="newPassword" type="password" autocomplete="new-password" required error={errors().newPassword} />

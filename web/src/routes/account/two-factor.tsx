@@ -4,7 +4,7 @@
 import { Title } from '@solidjs/meta';
 import { createAsync, useSearchParams, useSubmission, type RouteDefinition } from '@solidjs/router';
 import { For, Show } from 'solid-js';
-import { Alert, FormError } from '~/components/Alert';
+import { Alert, FormError, FormOutcome } from '~/components/Alert';
 import { Button } from '~/components/Button';
 import { CopyField } from '~/components/CopyButton';
 import { Field } from '~/components/Field';
@@ -17,20 +17,6 @@ import {
 } from '~/account/two-factor';
 
 export const route = { preload: () => getTwoFactorStatus() } satisfies RouteDefinition;
-
-function Outcome(props: { result: unknown }) {
-  const ok = () => (props.result as { ok?: boolean; message?: string } | undefined)?.ok === true && Boolean((props.result as { message?: string }).message);
-  return (
-    <>
-      <FormError result={props.result} />
-      <Show when={ok()}>
-        <Alert tone="success" class="mb-4">
-          {(props.result as { message: string }).message}
-        </Alert>
-      </Show>
-    </>
-  );
-}
 
 export default function AccountTwoFactor() {
   const [params] = useSearchParams();
@@ -74,7 +60,7 @@ export default function AccountTwoFactor() {
                 <p class="text-sm text-slate-700" data-testid="two-factor-status">
                   On: sign-in asks for a code from your authenticator app. {s().recoveryCodesLeft} recovery codes left.
                 </p>
-                <Outcome result={disable.result} />
+                <FormOutcome result={disable.result} />
                 <form action={disableTwoFactorAction} method="post" class="max-w-md space-y-4">
                   <Field label="Password" name="password" type="password" autocomplete="current-password" required />
                   <Button type="submit" variant="danger" loading={disable.pending}>
@@ -120,7 +106,7 @@ export default function AccountTwoFactor() {
       </Show>
       <h2 class="mb-2 text-lg font-semibold text-slate-900">Email address</h2>
       <p class="mb-4 text-sm text-slate-600">We send a link to the new address; the change happens when you open it, and your other sessions are signed out.</p>
-      <Outcome result={emailChange.result} />
+      <FormOutcome result={emailChange.result} />
       <form action={requestEmailChangeAction} method="post" class="max-w-md space-y-4">
         <Field label="New email address" name="newEmail" type="email" autocomplete="email" required />
         <Field label="Current password" name="password" type="password" autocomplete="current-password" required />
