@@ -36,9 +36,7 @@
 //   ROOM_SHARD_AFTER_SOCKETS, ROOM_SHARD_SOCKETS   passed to the Worker (local defaults for the secrets)
 //   MEDIA_*               the media node's settings (media-node/src/config.ts); its fleet URL and
 //                         credential are set here (node id MEDIA_NODE_ID, default media-local)
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isLoopback, startNeonWsProxy } from './local/neon-ws-proxy.ts';
@@ -51,6 +49,8 @@ import { startLocalMail } from './local/mail-server.ts';
 import { LOCAL_OIDC_CLIENT, LOCAL_OIDC_USERS, startLocalOidc } from './local/oidc-provider.ts';
 import { signNodeToken } from '../workers/src/fleet/fleet-token.ts';
 import { DEV_FLEET_SECRET } from './fleet/node-token.ts';
+import { assertPortFree, childProcess, killChildGroups, logger, shutdown, withPortHint, type Running, type Service } from './local/processes.ts';
+import { buildWeb, webBuildIsStale } from './local/web-build.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const env = process.env;
@@ -121,27 +121,14 @@ const localDatabase = isLoopback(new URL(config.databaseUrl).hostname);
 if (config.upstash && !config.upstash.token) fail('UPSTASH_REDIS_REST_URL is set but UPSTASH_REDIS_REST_TOKEN is not');
 
 // ---------------------------------------------------------------------------------------------
-// Logging: one coloured prefix per service.
+// Services and what they hand each other (the plumbing is in local/processes.ts).
 
-const COLORS = [36, 35, 33, 32, 34, 91, 96, 95];
-const useColor = process.stdout.isTTY && !('NO_COLOR' in env);
-const PAD = 12;
-function logger(name: string, index: number) {
-  const label = `[${name}]`.padEnd(PAD);
-  const prefix = useColor ? `\x1b[${COLORS[index % COLORS.length]}m${label}\x1b[0m` : label;
-  return (line: string) => {
-    for (const l of line.replace(/\s+$/, '').split('\n')) process.stdout.write(`${prefix} ${l}\n`);
-  };
-}
 const devLog = logger('dev', 7);
 
 function fail(message: string): never {
   process.stderr.write(`[dev] ${message}\n`);
   process.exit(1);
 }
-
-// ---------------------------------------------------------------------------------------------
-// What a service is, and the two kinds: in process, and child process.
 
 /** Facts earlier services hand to later ones (URLs the Worker needs, for instance). */
 interface Context {
@@ -156,156 +143,12 @@ interface Context {
   storage?: { endpoint: string; bucket: string; accessKeyId: string; secretAccessKey: string };
 }
 
-interface Running {
-  /** Shown in the final summary. */
-  url?: string;
-  stop(): Promise<void>;
-  /** Resolves if the service ends on its own (a crashed child). */
-  exited?: Promise<string>;
-}
-
-interface Service {
-  name: string;
-  /** Why it is skipped, if it is. */
-  skip?: (ctx: Context) => string | undefined;
-  start(ctx: Context, log: (line: string) => void): Promise<Running>;
-}
-
-/** Aborted on shutdown, so a child still starting up is stopped too. */
-const shutdown = new AbortController();
-/** Process groups of every child still running: a second Ctrl-C SIGKILLs them synchronously. */
-const childGroups = new Set<number>();
-
-interface ChildSpec {
-  command: string;
-  args: string[];
-  env?: Record<string, string>;
-  /** Ready once this URL answers HTTP at all (any status). */
-  healthUrl: string;
-  readyTimeoutMs: number;
-  url: string;
-}
-
-/**
- * A child process in its own process group (so the whole tree can be signalled), with its
- * output prefixed, ready once its health URL answers.
- */
-function childProcess(spec: ChildSpec) {
-  return async (log: (line: string) => void): Promise<Running> => {
-    const child = spawn(spec.command, spec.args, {
-      cwd: ROOT,
-      env: { ...env, ...spec.env, FORCE_COLOR: useColor ? '1' : '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    if (child.pid !== undefined) childGroups.add(child.pid);
-    pipeLines(child, log);
-    const exited = new Promise<string>((resolveExit) => {
-      child.once('exit', (code, signal) => resolveExit(signal ? `killed by ${signal}` : `exited with code ${code}`));
-      child.once('error', (err) => resolveExit(`failed to start: ${err.message}`));
-    });
-    const stop = async () => {
-      await stopGroup(child, exited);
-      if (child.pid !== undefined) childGroups.delete(child.pid);
-    };
-    const aborted = new Promise<never>((_, reject) => {
-      const onAbort = () => reject(new Error('shutting down'));
-      if (shutdown.signal.aborted) onAbort();
-      else shutdown.signal.addEventListener('abort', onAbort, { once: true });
-    });
-    try {
-      await Promise.race([
-        waitForHttp(spec.healthUrl, spec.readyTimeoutMs, shutdown.signal),
-        aborted,
-        exited.then((how) => {
-          throw new Error(`${how} before it was ready`);
-        }),
-      ]);
-    } catch (err) {
-      await stop();
-      throw err;
-    }
-    return { url: spec.url, stop, exited };
-  };
-}
-
-function pipeLines(child: ChildProcess, log: (line: string) => void) {
-  for (const stream of [child.stdout, child.stderr]) {
-    let pending = '';
-    stream?.setEncoding('utf8');
-    stream?.on('data', (chunk: string) => {
-      pending += chunk;
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) if (line.trim()) log(line);
-    });
-    stream?.on('end', () => pending.trim() && log(pending));
-  }
-}
-
-/** SIGTERM to the child's whole process group, SIGKILL after a grace period. */
-async function stopGroup(child: ChildProcess, exited: Promise<string>): Promise<void> {
-  if (child.pid === undefined) return;
-  const signal = (sig: NodeJS.Signals) => {
-    try {
-      process.kill(-child.pid!, sig);
-    } catch {
-      // The group is already gone.
-    }
-  };
-  signal('SIGTERM');
-  const graceful = await Promise.race([exited.then(() => true), sleep(5000).then(() => false)]);
-  // The leader may exit before its children (workerd under wrangler): sweep the group either way.
-  signal(graceful ? 'SIGTERM' : 'SIGKILL');
-  await sleep(200);
-  signal('SIGKILL');
-}
-
-async function waitForHttp(url: string, timeoutMs: number, signal: AbortSignal): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (signal.aborted) throw new Error('shutting down');
-    try {
-      await fetch(url, { signal: AbortSignal.timeout(2000) });
-      return;
-    } catch {
-      if (Date.now() > deadline) throw new Error(`${url} did not answer within ${timeoutMs / 1000}s`);
-      await sleep(300);
-    }
-  }
-}
-
-function sleep(ms: number) {
-  return new Promise<void>((r) => setTimeout(r, ms));
-}
-
-async function assertPortFree(port: number, variable: string): Promise<void> {
-  await new Promise<void>((resolveFree, reject) => {
-    const probe = createServer();
-    probe.once('error', (err: NodeJS.ErrnoException) =>
-      reject(
-        err.code === 'EADDRINUSE'
-          ? new Error(`port ${port} is already in use (another npm run dev?); set ${variable} to move it`)
-          : err,
-      ),
-    );
-    probe.listen(port, '127.0.0.1', () => probe.close(() => resolveFree()));
-  });
-}
-
-function withPortHint<T>(promise: Promise<T>, port: number, variable: string): Promise<T> {
-  return promise.catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'EADDRINUSE') throw new Error(`port ${port} is already in use (another npm run dev?); set ${variable} to move it`);
-    throw err;
-  });
-}
-
 // ---------------------------------------------------------------------------------------------
 // The services, in start order.
 
 const wranglerBin = join(ROOT, 'node_modules/.bin/wrangler');
 
-const services: Service[] = [
+const services: Service<Context>[] = [
   {
     name: 'postgres',
     async start(ctx, log) {
@@ -500,7 +343,7 @@ const services: Service[] = [
   {
     // The web app as in production: the built SolidStart output under wrangler (web/wrangler.toml).
     name: 'web',
-    skip: () => (existsSync(join(WEB_DIR, 'app.config.ts')) ? undefined : 'web/app.config.ts does not exist yet'),
+    skip: () => (existsSync(join(ROOT, 'web/app.config.ts')) ? undefined : 'web/app.config.ts does not exist yet'),
     async start(_ctx, log) {
       await assertPortFree(config.webPort, 'WEB_PORT');
       if (config.webBuild === 'always' || webBuildIsStale()) await buildWeb(log);
@@ -511,33 +354,6 @@ const services: Service[] = [
     },
   },
 ];
-
-const WEB_DIR = join(ROOT, 'web');
-const WEB_BUILD_OUTPUT = join(WEB_DIR, '.output/server/index.mjs');
-
-/** The build is stale when it is missing or any web source is newer than it. */
-function webBuildIsStale(): boolean {
-  if (!existsSync(WEB_BUILD_OUTPUT)) return true;
-  const built = statSync(WEB_BUILD_OUTPUT).mtimeMs;
-  const newer = (path: string): boolean =>
-    statSync(path).isDirectory()
-      ? readdirSync(path).some((name) => newer(join(path, name)))
-      : statSync(path).mtimeMs > built;
-  return ['src', 'public', 'app.config.ts', 'package.json'].some((p) => existsSync(join(WEB_DIR, p)) && newer(join(WEB_DIR, p)));
-}
-
-async function buildWeb(log: (line: string) => void): Promise<void> {
-  log('building the web app (vinxi build)...');
-  const child = spawn(join(ROOT, 'node_modules/.bin/vinxi'), ['build'], { cwd: WEB_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const output: string[] = [];
-  pipeLines(child, (line) => output.push(line));
-  const code = await new Promise<number | null>((resolveExit) => child.once('exit', resolveExit));
-  if (code !== 0) {
-    for (const line of output.slice(-40)) log(line);
-    throw new Error(`vinxi build exited with code ${code}`);
-  }
-  log('web app built');
-}
 
 async function runMigrations(adminUrl: string, log: (line: string) => void): Promise<void> {
   const file = join(ROOT, 'scripts/db/migrate.ts');
@@ -579,16 +395,6 @@ function stopAll(reason: string, exitCode: number): Promise<void> {
     process.exit(exitCode);
   })();
   return stopping;
-}
-
-function killChildGroups(): void {
-  for (const pid of childGroups) {
-    try {
-      process.kill(-pid, 'SIGKILL');
-    } catch {
-      // Already gone.
-    }
-  }
 }
 
 // Children run in their own process groups, so nothing else would stop them if this process died.
