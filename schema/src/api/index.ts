@@ -1,6 +1,7 @@
 // REST request and response shapes, shared by the Worker (validation + OpenAPI) and the web app.
 import { z } from 'zod';
 import { ROLES, ROOM_ROLES } from '../permissions.ts';
+import { Brand } from './brand.ts';
 
 const slug = z
   .string()
@@ -145,6 +146,8 @@ export const PublicRoom = z.object({
   /** idle: never started; live: a session is open; ended: the last session has ended. */
   status: z.enum(['idle', 'live', 'ended']),
   visibility: Visibility,
+  /** The organization's studio brand (program and stage); null: none saved. */
+  brand: Brand.nullable(),
 });
 export const JoinRoomInput = z.object({
   // API keys mint tokens for their own users; a signed-in member always joins as themself.
@@ -186,6 +189,9 @@ export * from './storage.ts';
 
 // ── Accounts: SSO, second factor, email change ──
 export * from './accounts.ts';
+
+// ── Studio brand kit ──
+export * from './brand.ts';
 
 // ── Studio guests ──
 /** The host's guest link: how long it admits guests (default 4 hours, at most 24). */
