@@ -109,6 +109,9 @@ describe('the stage', () => {
     expect(studioOf(onStage).stage).toEqual([host.identity, guest.identity]);
     const produced = await produce();
     expect(produced).toMatchObject({ ok: true });
+    // The program is what recordings carry: only the host or a co-host publishes it, not a guest on stage.
+    const program = await request(guest.socket, 'media.produce', { transportId: send.data.id, kind: 'video', rtpParameters, source: 'program' });
+    expect(program).toMatchObject({ ok: false, error: { code: 'forbidden', message: expect.stringContaining('program') } });
     expect(await viewer.socket.next((m) => m.type === 'media.producer_added' && m.producer.identity === guest.identity)).toBeTruthy();
 
     host.socket.send({ type: 'stage.move', identity: guest.identity, to: 'backstage' });

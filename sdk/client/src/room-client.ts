@@ -47,6 +47,8 @@ export interface RoomClientOptions {
   refresh?: () => Promise<RoomCredentials>;
   /** Receive others' media. Default true. */
   receive?: boolean;
+  /** Receive the studio program too (a monitor of what is recorded); players leave it off. */
+  receiveProgram?: boolean;
 }
 
 export class RoomClient {
@@ -54,12 +56,14 @@ export class RoomClient {
   media: MediaSession | undefined;
   state: RoomViewState;
   readonly #receive: boolean;
+  readonly #receiveProgram: boolean;
   #listeners = new Set<(state: RoomViewState) => void>();
   /** Settles at the first welcome (media can be published from then on) or when the room closes first. */
   readonly #ready: Promise<void>;
 
   constructor(options: RoomClientOptions) {
     this.#receive = options.receive ?? true;
+    this.#receiveProgram = options.receiveProgram ?? false;
     this.signaling = new SignalingClient({ credentials: options.credentials, ...(options.refresh ? { refresh: options.refresh } : {}) });
     this.state = {
       phase: 'connecting',
@@ -80,6 +84,7 @@ export class RoomClient {
           request: (method, data) => this.signaling.request(method, data),
           selfIdentity: welcome.self.identity,
           receive: this.#receive,
+          receiveProgram: this.#receiveProgram,
           publish: welcome.self.grants.includes('publish'),
           iceServers: () => this.signaling.iceServers,
         });

@@ -86,6 +86,12 @@ export const RoomJoinResponse = Shapes.RoomJoin;
 export const GuestInviteResponse = Shapes.GuestInvite;
 /** GET /public/rooms/{orgSlug}/{roomSlug}, GET /public/rooms-by-id/{roomId} */
 export const PublicRoomResponse = Shapes.PublicRoom;
+/** GET, PUT /organizations/{org}/brand-kit */
+export const BrandKitResponse = Shapes.BrandKit;
+/** POST /organizations/{org}/files */
+export const FileCreated = Shapes.CreatedFile;
+/** POST /organizations/{org}/files/{file}/complete */
+export const FileCompleted = z.object({ file: Shapes.StoredFile });
 
 // ── API keys ──
 /** GET /organizations/{org}/api-keys */
