@@ -219,3 +219,49 @@ describe('layouts and banners', () => {
     expect(studioOf(await viewer.socket.next((m) => m.type === 'room.updated' && studioOf(m).banner === null)).banner).toBeNull();
   });
 });
+
+describe('backstage', () => {
+  it('has a chat only the host, co-hosts and guests receive, and backstage guests\' camera thumbnails reach only hosts', async () => {
+    const room = await liveRoom(tenant);
+    const host = await join(room, { role: 'host', name: 'Hana' });
+    const viewer = await join(room, { role: 'viewer', name: 'Vic' });
+    const moderator = await join(room, { role: 'moderator', name: 'Mo' });
+    const guest = await joinAsGuest(room, 'Gita');
+    expect(guest.welcome.backstage).toEqual([]);
+
+    guest.socket.send({ type: 'backstage.send', text: '  Ready when you are  ' });
+    const heard = await host.socket.next('backstage.message');
+    expect(heard.message).toMatchObject({ identity: guest.identity, name: 'Gita', text: 'Ready when you are' });
+    expect(await guest.socket.next('backstage.message')).toMatchObject({ message: { id: heard.message.id } });
+    host.socket.send({ type: 'backstage.send', text: 'Going to you in 10' });
+    await guest.socket.next((m) => m.type === 'backstage.message' && m.message.text === 'Going to you in 10');
+
+    // Viewers and moderators may not talk backstage, and never hear it.
+    viewer.socket.send({ type: 'backstage.send', text: 'let me in' });
+    expect(await viewer.socket.error('forbidden')).toMatchObject({ message: expect.stringContaining('backstage') });
+
+    // A thumbnail from a guest backstage reaches the host only; one that is not a small JPEG is refused.
+    const image = `data:image/jpeg;base64,${btoa('not really a jpeg but base64')}`;
+    guest.socket.send({ type: 'backstage.preview', image });
+    expect(await host.socket.next('backstage.preview')).toMatchObject({ identity: guest.identity, image });
+    guest.socket.send({ type: 'backstage.preview', image: 'data:image/png;base64,AAAA' });
+    expect(await guest.socket.error('invalid_message')).toBeTruthy();
+    guest.socket.send({ type: 'backstage.preview', image: `data:image/jpeg;base64,${'A'.repeat(12_000)}` });
+    expect(await guest.socket.error('invalid_message')).toBeTruthy();
+    host.socket.send({ type: 'backstage.preview', image });
+    expect(await host.socket.error('forbidden')).toBeTruthy();
+
+    // Everyone's round trip done: nothing backstage reached the viewer or the moderator.
+    for (const s of [viewer.socket, moderator.socket]) {
+      s.send({ type: 'ping', ts: 1 });
+      await s.next('pong');
+      expect(s.received.filter((m) => String(m.type).startsWith('backstage.'))).toEqual([]);
+    }
+
+    // Someone joining backstage later reads the conversation so far; a viewer's welcome has none.
+    const late = await joinAsGuest(room, 'Lee');
+    expect(late.welcome.backstage.map((m: { text: string }) => m.text)).toEqual(['Ready when you are', 'Going to you in 10']);
+    const lateViewer = await join(room, { role: 'viewer' });
+    expect(lateViewer.welcome.backstage).toBeUndefined();
+  });
+});

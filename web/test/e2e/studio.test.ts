@@ -196,6 +196,8 @@ describe('the studio', () => {
     const streams = (JSON.parse(stdout) as { streams: { codec_type: string; width?: number; height?: number }[] }).streams;
     expect(streams.filter((st) => st.codec_type === 'video').map((st) => `${st.width}x${st.height}`)).toEqual([`${PROGRAM_SIZE.width}x${PROGRAM_SIZE.height}`]);
     expect(streams.filter((st) => st.codec_type === 'audio')).toHaveLength(1);
+    const status = host.getByTestId('program-status');
+    console.log(`[e2e] program composed at ${await status.getAttribute('data-fps')} fps, ${await status.getAttribute('data-ms-per-frame')} ms per frame drawn (shared, loaded machine)`);
 
     await viewerContext.close();
     for (const g of guests) await g.page.context().close();

@@ -237,7 +237,13 @@ export function Studio(props: { room: PublicRoom }) {
           <p role="alert" class="text-xs text-red-700" data-testid="program-problem">{program.problem()}</p>
         </Show>
         <Show when={program.running()}>
-          <p class="text-xs text-slate-500" data-testid="program-status" data-published={published('program') && published('program_audio') ? 'yes' : 'no'}>
+          <p
+            class="text-xs text-slate-500"
+            data-testid="program-status"
+            data-published={published('program') && published('program_audio') ? 'yes' : 'no'}
+            data-fps={program.rate()?.fps.toFixed(1)}
+            data-ms-per-frame={program.rate()?.msPerFrame.toFixed(1)}
+          >
             Program out: {PROGRAM_SIZE.width}×{PROGRAM_SIZE.height} at {PROGRAM_FPS} fps, composed here with the stage's sound
             {published('program') ? ' · publishing (recordings carry it)' : ' · starting…'}
           </p>

@@ -14,7 +14,7 @@ import { finishLeave } from './leaving.ts';
 import type { LiveRoom } from './live-room.ts';
 import { PRESENCE_FANOUT_LIMIT } from './presence-broadcast.ts';
 import { toParticipant, type ParticipantRow } from './presence.ts';
-import { joinedStudio } from '../studio/studio-handlers.ts';
+import { inBackstage, joinedStudio } from '../studio/studio-handlers.ts';
 
 export async function hello(room: LiveRoom, ws: WebSocket, hello: MessageOf<'hello'>): Promise<void> {
   if (hello.protocol !== PROTOCOL_VERSION) {
@@ -145,6 +145,7 @@ function admit(room: LiveRoom, ws: WebSocket, claims: RoomTokenClaims, row: Part
     resumeId: row.resume_id,
     resumed,
     heartbeatMs: room.config.room.heartbeatMs,
+    ...(inBackstage(claims.role) ? { backstage: room.state.studio.backstage() } : {}),
   });
   room.media.onJoined(ws);
 }

@@ -1,7 +1,7 @@
 // The studio's room state in the object's SQLite: who is on stage (in the order they came on), the
 // layout, the spotlight and the banner. Backstage is everyone with the publish grant who is not on
 // stage; only guests wait there (hosts and co-hosts go on stage as they join).
-import { STAGE_LIMIT, type Banner, type Layout, type StudioState } from '@roomcast/schema/protocol';
+import { BACKSTAGE_HISTORY, STAGE_LIMIT, type BackstageMessage, type Banner, type Layout, type StudioState } from '@roomcast/schema/protocol';
 
 interface StudioRow extends Record<string, SqlStorageValue> {
   layout: string;
@@ -15,6 +15,23 @@ export class StudioStore {
     sql.exec(`CREATE TABLE IF NOT EXISTS studio (
       singleton INTEGER PRIMARY KEY CHECK (singleton = 1), layout TEXT NOT NULL DEFAULT 'grid', spotlight TEXT, banner TEXT)`);
     sql.exec(`INSERT OR IGNORE INTO studio (singleton) VALUES (1)`);
+    sql.exec(`CREATE TABLE IF NOT EXISTS backstage_chat (id INTEGER PRIMARY KEY AUTOINCREMENT, identity TEXT NOT NULL, name TEXT NOT NULL, text TEXT NOT NULL, sent_at TEXT NOT NULL)`);
+  }
+
+  /** Keeps a backstage chat message (the newest BACKSTAGE_HISTORY stay). */
+  addBackstage(message: Omit<BackstageMessage, 'id'>): BackstageMessage {
+    const { id } = this.sql
+      .exec<{ id: number }>(`INSERT INTO backstage_chat (identity, name, text, sent_at) VALUES (?, ?, ?, ?) RETURNING id`, message.identity, message.name, message.text, message.sentAt)
+      .one();
+    this.sql.exec(`DELETE FROM backstage_chat WHERE id <= ?`, id - BACKSTAGE_HISTORY);
+    return { id, ...message };
+  }
+
+  backstage(): BackstageMessage[] {
+    return this.sql
+      .exec<{ id: number; identity: string; name: string; text: string; sent_at: string }>(`SELECT * FROM backstage_chat ORDER BY id`)
+      .toArray()
+      .map((r) => ({ id: r.id, identity: r.identity, name: r.name, text: r.text, sentAt: r.sent_at }));
   }
 
   onStage(identity: string): boolean {
@@ -57,9 +74,10 @@ export class StudioStore {
     return raw ? (JSON.parse(raw) as Banner) : null;
   }
 
-  /** A new live session starts with an empty stage and no banner; the layout stays the host's choice. */
+  /** A new live session starts with an empty stage, no banner and no backstage chat; the layout stays the host's choice. */
   reset(): void {
     this.sql.exec(`DELETE FROM stage`);
+    this.sql.exec(`DELETE FROM backstage_chat`);
     this.sql.exec(`UPDATE studio SET spotlight = NULL, banner = NULL`);
   }
 

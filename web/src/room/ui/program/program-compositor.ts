@@ -32,21 +32,40 @@ const BANNER_BACKGROUND = 'rgba(67, 56, 202, 0.95)';
 const NAME_TAG_BACKGROUND = 'rgba(0, 0, 0, 0.6)';
 
 /**
- * Ticks at the program's rate from a worker: a page's own timers are throttled to once a second
- * when its tab is in the background, and the host often switches tabs while live.
+ * Calls `frame` at the program's rate, paced from a worker: a page's own timers are throttled to
+ * once a second when its tab is in the background, and the host often switches tabs while live.
+ * The next tick is asked for only when a frame is done, so a slow machine gets fewer frames, never
+ * a queue of them (which would starve the page's own clicks).
  */
-function startTicker(fps: number, tick: () => void): () => void {
+function startTicker(fps: number, frame: () => void): () => void {
+  const interval = 1000 / fps;
+  let stopped = false;
+  let next: (delayMs: number) => void;
+  let stopClock: () => void;
   try {
-    const source = `setInterval(() => postMessage(0), ${Math.round(1000 / fps)});`;
-    const url = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
+    const url = URL.createObjectURL(new Blob(['onmessage = (e) => setTimeout(() => postMessage(0), e.data);'], { type: 'text/javascript' }));
     const worker = new Worker(url);
     URL.revokeObjectURL(url);
-    worker.onmessage = tick;
-    return () => worker.terminate();
+    next = (delayMs) => worker.postMessage(delayMs);
+    stopClock = () => worker.terminate();
+    worker.onmessage = () => tick();
   } catch {
-    const timer = setInterval(tick, 1000 / fps);
-    return () => clearInterval(timer);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    next = (delayMs) => (timer = setTimeout(tick, delayMs));
+    stopClock = () => clearTimeout(timer);
   }
+  function tick() {
+    if (stopped) return;
+    const started = performance.now();
+    frame();
+    // At least a few ms between frames, so input and the room's frames always get their turn.
+    next(Math.max(4, interval - (performance.now() - started)));
+  }
+  next(0);
+  return () => {
+    stopped = true;
+    stopClock();
+  };
 }
 
 export class ProgramCompositor {
@@ -64,6 +83,8 @@ export class ProgramCompositor {
   /** Brand images by URL; loaded with CORS so the canvas stays origin-clean (capturable). */
   readonly #images = new Map<string, HTMLImageElement>();
   #failing = false;
+  #frames = 0;
+  #drawMs = 0;
 
   constructor(scene: () => ProgramScene) {
     this.#scene = scene;
@@ -151,10 +172,18 @@ export class ProgramCompositor {
     }
   }
 
+  /** Frames drawn and the time spent drawing them: what the studio shows under "Program out". */
+  stats(): { frames: number; drawMs: number } {
+    return { frames: this.#frames, drawMs: this.#drawMs };
+  }
+
   /** One frame; a frame that fails is reported once, and the next frames try again. */
   #frame(): void {
     try {
+      const started = performance.now();
       this.#draw();
+      this.#drawMs += performance.now() - started;
+      this.#frames += 1;
       this.#failing = false;
     } catch (error) {
       if (!this.#failing) console.error('[program] drawing a frame failed', error);

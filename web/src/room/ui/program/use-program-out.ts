@@ -35,6 +35,19 @@ export function programScene(state: RoomViewState | undefined, own: OwnTracks, b
 export function useProgramOut(o: { state: Accessor<RoomViewState | undefined>; client: Accessor<RoomClient | undefined>; identity: Accessor<string | undefined>; own: Accessor<OwnTracks>; brand: Accessor<Brand | null> }) {
   const [running, setRunning] = createSignal(false);
   const [problem, setProblem] = createSignal<string>();
+  /** Frames per second drawn and milliseconds per frame, over the last few seconds. */
+  const [rate, setRate] = createSignal<{ fps: number; msPerFrame: number }>();
+  let last = { frames: 0, drawMs: 0, at: 0 };
+  const meter = setInterval(() => {
+    if (!compositor) return;
+    const now = performance.now();
+    const { frames, drawMs } = compositor.stats();
+    if (last.at > 0 && frames > last.frames) {
+      setRate({ fps: ((frames - last.frames) * 1000) / (now - last.at), msPerFrame: (drawMs - last.drawMs) / (frames - last.frames) });
+    }
+    last = { frames, drawMs, at: now };
+  }, 3000);
+  onCleanup(() => clearInterval(meter));
   let compositor: ProgramCompositor | undefined;
 
   const stop = () => {
@@ -65,5 +78,5 @@ export function useProgramOut(o: { state: Accessor<RoomViewState | undefined>; c
     if (o.state()?.phase === 'ended') stop();
   });
 
-  return { running, problem };
+  return { running, problem, rate };
 }
