@@ -197,11 +197,22 @@ export * from './brand.ts';
 /** The host's guest link: how long it admits guests (default 4 hours, at most 24). */
 export const CreateGuestInviteInput = z.object({ ttlSeconds: z.number().int().min(60).max(86_400).default(14_400) });
 export const GuestInvite = z.object({
+  /** The link's id: list and revoke it with this. */
+  id: z.uuid(),
   /** The invite (a signed, time-limited token for this room only). */
   invite: z.string(),
   /** Where the guest opens it, relative to the web app: `/guest/{roomId}#{invite}`. */
   path: z.string(),
   expiresAt: z.string(),
+});
+/** A room's guest link as listed (the token itself is shown only when it is made). */
+export const GuestInviteSummary = z.object({
+  id: z.uuid(),
+  createdAt: z.string(),
+  expiresAt: z.string(),
+  revokedAt: z.string().nullable(),
+  /** active: admits guests; revoked by a host; expired. */
+  status: z.enum(['active', 'revoked', 'expired']),
 });
 export const GuestJoinInput = z.object({
   invite: z.string().min(1).max(4096),

@@ -2,10 +2,10 @@
 // each guest's live camera thumbnail) and chat, the stage (bring on, send back, mute, remove), the layout switch, and the on-screen banner (a
 // chat message or an alert). Every action is a frame the room checks; the room's answer (a new
 // room.updated, or an error such as a full stage) is what the page shows.
-import { createSignal, For, Show } from 'solid-js';
+import { createSignal, For, onMount, Show } from 'solid-js';
 import type { RoomClient, RoomViewState } from '@roomcast/client';
 import { LAYOUTS, type Layout } from '@roomcast/schema/protocol';
-import { createGuestInvite } from '../queries';
+import { createGuestInvite, listGuestInvites, revokeGuestInvite, type GuestInviteSummary } from '../queries';
 import { BackstageChat } from './BackstageChat';
 import { LAYOUT_LABELS } from './StageView';
 
@@ -22,12 +22,30 @@ export function StudioControls(props: { state: RoomViewState; client: RoomClient
   const mayStage = () => props.state.self?.grants.includes('stage') ?? false;
   const mayBanner = () => props.state.self?.grants.includes('moderate') ?? false;
 
+  const [invites, setInvites] = createSignal<GuestInviteSummary[]>([]);
+  async function loadInvites() {
+    const listed = await listGuestInvites(props.room);
+    if (listed.ok) setInvites(listed.invites.filter((i) => i.status === 'active'));
+  }
+
   async function invite() {
     setProblem(undefined);
     const made = await createGuestInvite(props.room);
     if (!made.ok) return setProblem(made.message);
     setLink(`${location.origin}${made.path}`);
+    await loadInvites();
   }
+
+  /** A revoked link admits no one from now on; guests already in stay (remove them below). */
+  async function revoke(id: string) {
+    const revoked = await revokeGuestInvite(props.room, id);
+    if (!revoked.ok) return setProblem(revoked.message);
+    await loadInvites();
+  }
+  onMount(() => {
+    if (mayStage()) void loadInvites();
+  });
+  const time = (iso: string) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 
   const move = (identity: string, to: 'stage' | 'backstage') => props.client.send({ type: 'stage.move', identity, to });
   const layout = (l: Layout) => props.client.send({ type: 'studio.layout', layout: l, spotlight: studio()?.spotlight ?? null });
@@ -56,6 +74,22 @@ export function StudioControls(props: { state: RoomViewState; client: RoomClient
             </button>
           </Show>
         </div>
+        <Show when={invites().length > 0}>
+          <ul class="flex flex-col gap-1 text-xs" data-testid="guest-links">
+            <For each={invites()}>
+              {(i) => (
+                <li class="flex items-center gap-2" data-testid="guest-link-row" data-invite={i.id}>
+                  <span class="mr-auto text-slate-600">
+                    Link made {time(i.createdAt)}, admits guests until {time(i.expiresAt)}
+                  </span>
+                  <button type="button" data-testid="revoke-guest-link" class={button} onClick={() => void revoke(i.id)}>
+                    Revoke
+                  </button>
+                </li>
+              )}
+            </For>
+          </ul>
+        </Show>
         <div>
           <h3 class="font-semibold text-slate-900">
             Backstage <span class="font-normal text-slate-500">({backstage().length})</span>

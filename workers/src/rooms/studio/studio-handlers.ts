@@ -38,7 +38,9 @@ export function stageMove(room: LiveRoom, ws: WebSocket, att: Joined, message: M
   if (message.to === 'stage') {
     if (studio.onStage(row.identity)) return unchanged(room, ws);
     if (!studio.add(row.identity, now)) {
-      throw new ProtocolError('stage_full', `The stage is full: at most ${STAGE_LIMIT} people can be on stage at once; send someone backstage first`);
+      const { stageLimit, planName } = studio.limit();
+      const why = planName && stageLimit < STAGE_LIMIT ? `the ${planName} plan allows ${stageLimit} people on stage at once (${STAGE_LIMIT} on Business and Enterprise)` : `at most ${stageLimit} people can be on stage at once`;
+      throw new ProtocolError('stage_full', `The stage is full: ${why}; send someone backstage first`);
     }
   } else {
     if (!studio.remove(row.identity)) return unchanged(room, ws);
