@@ -214,6 +214,7 @@ export const GuestInviteSummary = z.object({
   /** active: admits guests; revoked by a host; expired. */
   status: z.enum(['active', 'revoked', 'expired']),
 });
+export type GuestInviteSummary = z.infer<typeof GuestInviteSummary>;
 export const GuestJoinInput = z.object({
   invite: z.string().min(1).max(4096),
   name: z

@@ -11,7 +11,8 @@ import { readSessionToken } from '~/server/session';
 import { getRequestEvent } from 'solid-js/web';
 import { automaticGuestName, type AutoJoinRequest } from './auto-join';
 import type { RoomCredentials } from '@roomcast/client/signaling';
-import type { z } from 'zod';
+// Type-only, in its own statement (see webhooks.server.ts): nothing of the schemas may reach the browser build from here.
+import type { GuestInviteSummary } from '@roomcast/schema/api';
 
 export type { PublicRoom };
 
@@ -140,8 +141,6 @@ export async function createGuestInvite(room: { organizationId: string; roomId: 
     return failure(error);
   }
 }
-
-export type GuestInviteSummary = z.infer<typeof GuestInviteList>['invites'][number];
 
 /** The room's guest links (the studio lists them with Revoke). */
 export async function listGuestInvites(room: { organizationId: string; roomId: string }): Promise<{ ok: true; invites: GuestInviteSummary[] } | { ok: false; code: string; message: string }> {
