@@ -187,7 +187,10 @@ describe('the studio', () => {
     const recording = await callApi(`/organizations/${orgId}/rooms/${created.body.id}/recordings`, { method: 'POST', token });
     expect(recording.status).toBe(201);
     await host.getByTestId('rec-badge').waitFor({ timeout: 10_000 });
-    await new Promise((r) => setTimeout(r, 4_000));
+    const status = host.getByTestId('program-status');
+    console.log(`[e2e] program: ${await status.getAttribute('data-fps')} fps, ${await status.getAttribute('data-ms-per-frame')} ms per frame drawn, audio ${await status.getAttribute('data-audio')} (shared, loaded machine)`);
+    // ffmpeg on the node writes nothing until it has probed both streams (a few seconds on a loaded machine).
+    await new Promise((r) => setTimeout(r, 8_000));
     const stopped = await callApi(`/organizations/${orgId}/recordings/${recording.body.recording.id}/stop`, { method: 'POST', token });
     expect(stopped.status).toBe(200);
     expect(stopped.body.recording).toMatchObject({ status: 'ready', videoCodec: 'vp8', audioCodec: 'opus' });
@@ -196,8 +199,6 @@ describe('the studio', () => {
     const streams = (JSON.parse(stdout) as { streams: { codec_type: string; width?: number; height?: number }[] }).streams;
     expect(streams.filter((st) => st.codec_type === 'video').map((st) => `${st.width}x${st.height}`)).toEqual([`${PROGRAM_SIZE.width}x${PROGRAM_SIZE.height}`]);
     expect(streams.filter((st) => st.codec_type === 'audio')).toHaveLength(1);
-    const status = host.getByTestId('program-status');
-    console.log(`[e2e] program composed at ${await status.getAttribute('data-fps')} fps, ${await status.getAttribute('data-ms-per-frame')} ms per frame drawn (shared, loaded machine)`);
 
     await viewerContext.close();
     for (const g of guests) await g.page.context().close();

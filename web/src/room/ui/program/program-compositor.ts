@@ -105,6 +105,11 @@ export class ProgramCompositor {
     this.#stopTicker = startTicker(PROGRAM_FPS, () => this.#frame());
   }
 
+  /** 'running' while the mix renders; 'suspended' until the page has had a click (autoplay rules). */
+  get audioState(): AudioContextState {
+    return this.#audioContext.state;
+  }
+
   /** Go live is a click: the audio context may start only after one (autoplay rules). */
   resumeAudio(): void {
     void this.#audioContext.resume().catch(() => {});

@@ -1,7 +1,7 @@
 // The studio's program out while live: a compositor drawing the room's stage (what StageView shows)
 // and mixing the stage's microphones, published as `program` + `program_audio` once the room has
 // welcomed the host (and again after a reconnect), stopped when the room ends or the studio closes.
-import { createEffect, createSignal, on, onCleanup, type Accessor } from 'solid-js';
+import { createEffect, createSignal, on, onCleanup, onMount, type Accessor } from 'solid-js';
 import type { RoomClient, RoomViewState } from '@roomcast/client';
 import type { Brand } from '@roomcast/schema/api';
 import { stageTiles } from '../StageView';
@@ -33,12 +33,14 @@ export function programScene(state: RoomViewState | undefined, own: OwnTracks, b
 }
 
 export function useProgramOut(o: { state: Accessor<RoomViewState | undefined>; client: Accessor<RoomClient | undefined>; identity: Accessor<string | undefined>; own: Accessor<OwnTracks>; brand: Accessor<Brand | null> }) {
+  let compositor: ProgramCompositor | undefined;
   const [running, setRunning] = createSignal(false);
   const [problem, setProblem] = createSignal<string>();
   /** Frames per second drawn and milliseconds per frame, over the last few seconds. */
   const [rate, setRate] = createSignal<{ fps: number; msPerFrame: number }>();
+  const [audio, setAudio] = createSignal<AudioContextState>();
   let last = { frames: 0, drawMs: 0, at: 0 };
-  const meter = setInterval(() => {
+  const measure = () => {
     if (!compositor) return;
     const now = performance.now();
     const { frames, drawMs } = compositor.stats();
@@ -46,10 +48,19 @@ export function useProgramOut(o: { state: Accessor<RoomViewState | undefined>; c
       setRate({ fps: ((frames - last.frames) * 1000) / (now - last.at), msPerFrame: (drawMs - last.drawMs) / (frames - last.frames) });
     }
     last = { frames, drawMs, at: now };
-  }, 3000);
-  onCleanup(() => clearInterval(meter));
-  let compositor: ProgramCompositor | undefined;
-
+    setAudio(compositor.audioState);
+  };
+  // A studio reopened while live (a reload) starts without a click, and browsers keep its audio
+  // mix suspended until one: the host's next click anywhere starts it.
+  const resume = () => compositor?.resumeAudio();
+  onMount(() => {
+    const meter = setInterval(measure, 2000);
+    document.addEventListener('pointerdown', resume, true);
+    onCleanup(() => {
+      clearInterval(meter);
+      document.removeEventListener('pointerdown', resume, true);
+    });
+  });
   const stop = () => {
     compositor?.stop();
     compositor = undefined;
@@ -78,5 +89,6 @@ export function useProgramOut(o: { state: Accessor<RoomViewState | undefined>; c
     if (o.state()?.phase === 'ended') stop();
   });
 
-  return { running, problem, rate };
+
+  return { running, problem, rate, audio };
 }
