@@ -3,7 +3,9 @@
 // brings two on stage; a viewer decodes exactly the on-stage people in the room's layout; each
 // layout switch reaches the viewer within a second; a chat message shown as a banner appears for
 // the viewer; a guest sent backstage disappears from the viewer's picture; a recording holds the
-// program the host's studio composes. Screenshots of each layout go to test-output/screenshots/.
+// program the host's studio composes. Backstage, the host sees the guests' camera thumbnails and
+// chats with them, and a revoked guest link admits no one. Screenshots of each layout go to
+// test-output/screenshots/.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
@@ -124,6 +126,17 @@ describe('the studio', () => {
     await host.locator('[data-testid=backstage-guest]').nth(2).waitFor({ timeout: 15_000 });
     // Backstage, a guest publishes nothing.
     expect(await ada.page.evaluate(() => window.__roomcast!.state().media.local.filter((l) => l.producerId).length)).toBe(0);
+    // ...but the host sees each backstage guest's camera as a live thumbnail, and they talk backstage.
+    await host.locator(`[data-testid=backstage-guest][data-identity="${ada.identity}"] [data-testid=backstage-preview]`).waitFor({ timeout: 15_000 });
+    await ada.page.getByTestId('backstage-input').fill('Ready when you are');
+    await ada.page.getByTestId('backstage-send').click();
+    await host.locator('[data-testid=backstage-message]', { hasText: 'Ready when you are' }).waitFor({ timeout: 10_000 });
+    await bo.page.locator('[data-testid=backstage-message]', { hasText: 'Ready when you are' }).waitFor({ timeout: 10_000 });
+    // The host revokes the link: everyone is in, and nobody else gets in with it.
+    await host.locator('[data-testid=guest-link-row] [data-testid=revoke-guest-link]').first().click();
+    await host.locator('[data-testid=guest-link-row]').waitFor({ state: 'detached', timeout: 10_000 });
+    const refused = await callApi(`/public/rooms-by-id/${created.body.id}/guest-join`, { method: 'POST', body: { invite: decodeURIComponent(link.split('#')[1]!), name: 'Late Guest' } });
+    expect(refused).toMatchObject({ status: 403, body: { error: { code: 'invite_revoked' } } });
 
     // Two go on stage; they publish once the room says so.
     for (const g of [ada, bo]) await host.locator(`[data-testid=backstage-guest][data-identity="${g.identity}"] [data-testid=bring-on-stage]`).click({ timeout: 15_000 });
