@@ -29,6 +29,14 @@ export const PLANS: readonly PlanDefinition[] = [
 
 export const DEFAULT_PLAN: PlanId = 'starter';
 
+/**
+ * People on a studio stage at once (hosts and co-hosts present included), per plan. Never above
+ * the studio's own ceiling of 10 (STAGE_LIMIT in protocol/studio.ts): a browser decoding more
+ * than ten pictures is not a show.
+ */
+export const STAGE_LIMITS: Readonly<Record<PlanId, number>> = { starter: 4, professional: 6, business: 10, enterprise: 10 };
+export const stageLimitFor = (planId: string): number => STAGE_LIMITS[planId as PlanId] ?? STAGE_LIMITS[DEFAULT_PLAN];
+
 /** The countable limits the API enforces, by the name used in `plan_limit` errors. */
 export const LIMIT_COLUMNS = {
   workspaces: 'maxWorkspaces',

@@ -79,7 +79,8 @@ async function main() {
     const studio = await hostContext.newPage();
     await studio.goto(`${roomUrl}/host`);
     await studio.getByTestId('go-live').click();
-    await studio.waitForFunction('(window.__roomcast?.state().media.local ?? []).filter((l) => l.producerId).length === 2', null, { timeout: 60_000 });
+    // Camera, microphone, and the studio's program (picture and audio mix).
+    await studio.waitForFunction('(window.__roomcast?.state().media.local ?? []).filter((l) => l.producerId).length === 4', null, { timeout: 60_000 });
 
     const times: number[] = [];
     /** Each join's User Timing marks, for the median breakdown at the end. */

@@ -4,8 +4,9 @@
 // move people or switch the layout; layout and banner frames are validated.
 import { decodeJwt } from 'jose';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { STAGE_LIMITS } from '@roomcast/schema';
 import { STAGE_LIMIT, type StudioState } from '@roomcast/schema/protocol';
-import { addMember, api, type Tenant } from './api-client.ts';
+import { addMember, api, setPlan, signUp, type Tenant } from './api-client.ts';
 import { unique } from './api-client.ts';
 import { TestNode } from './fleet-test-node.ts';
 import { config, connect, join, upgrade, liveRoom, participantRows, roomTenant, type RoomSocket, type TestRoom } from './room-client.ts';
@@ -32,7 +33,7 @@ const invitePath = (room: TestRoom) => `/organizations/${room.tenant.organizatio
 async function guestLink(room: TestRoom, token = room.tenant.token) {
   const res = await api('POST', invitePath(room), { token, body: {} });
   expect(res.status).toBe(201);
-  return res.body as { invite: string; path: string; expiresAt: string };
+  return res.body as { id: string; invite: string; path: string; expiresAt: string };
 }
 
 async function guestJoin(roomId: string, invite: string, name = 'Gita') {
@@ -83,6 +84,36 @@ describe('studio guest links', () => {
     const stranger = await roomTenant('studio-stranger');
     expect((await api('POST', invitePath(room), { token: stranger.token, body: {} })).status).toBe(404);
   });
+
+  it('are listed per room and revocable: a revoked link is refused with a clear message, others still admit', async () => {
+    const room = await liveRoom(tenant);
+    const first = await guestLink(room);
+    const second = await guestLink(room);
+    const listed = await api('GET', invitePath(room), { token: tenant.token });
+    expect(listed.status).toBe(200);
+    expect(listed.body.invites.map((i: { id: string }) => i.id)).toEqual([second.id, first.id]);
+    expect(listed.body.invites[0]).toMatchObject({ status: 'active', revokedAt: null, expiresAt: second.expiresAt });
+    expect(JSON.stringify(listed.body)).not.toContain(first.invite);
+
+    expect((await api('DELETE', `${invitePath(room)}/${first.id}`, { token: tenant.token })).status).toBe(204);
+    expect(await guestJoin(room.roomId, first.invite)).toMatchObject({ status: 403, body: { error: { code: 'invite_revoked', message: expect.stringContaining('revoked by the host') } } });
+    expect((await guestJoin(room.roomId, second.invite)).status).toBe(200);
+    expect((await api('GET', invitePath(room), { token: tenant.token })).body.invites.find((i: { id: string }) => i.id === first.id)).toMatchObject({ status: 'revoked' });
+    // Revoking again changes nothing; a link this room never made is not found.
+    expect((await api('DELETE', `${invitePath(room)}/${first.id}`, { token: tenant.token })).status).toBe(204);
+    expect((await api('DELETE', `${invitePath(room)}/${crypto.randomUUID()}`, { token: tenant.token })).status).toBe(404);
+
+    // Viewers may not list or revoke; another organization sees neither the room nor its links.
+    const viewer = await addMember(tenant, 'viewer');
+    expect((await api('GET', invitePath(room), { token: viewer.token })).status).toBe(403);
+    expect((await api('DELETE', `${invitePath(room)}/${second.id}`, { token: viewer.token })).status).toBe(403);
+    const stranger = await roomTenant('studio-revoke-stranger');
+    expect((await api('GET', invitePath(room), { token: stranger.token })).status).toBe(404);
+    expect((await api('DELETE', `${invitePath(room)}/${second.id}`, { token: stranger.token })).status).toBe(404);
+    // A signed link with no record (never issued through the API) admits no one.
+    const unrecorded = await signGuestInvite(config.roomTokenSecret, { roomId: room.roomId, organizationId: tenant.organizationId, invitedBy: 'test' }, 600);
+    expect(await guestJoin(room.roomId, unrecorded.token)).toMatchObject({ status: 403, body: { error: { code: 'invalid_invite' } } });
+  });
 });
 
 describe('the stage', () => {
@@ -109,6 +140,9 @@ describe('the stage', () => {
     expect(studioOf(onStage).stage).toEqual([host.identity, guest.identity]);
     const produced = await produce();
     expect(produced).toMatchObject({ ok: true });
+    // The program is what recordings carry: only the host or a co-host publishes it, not a guest on stage.
+    const program = await request(guest.socket, 'media.produce', { transportId: send.data.id, kind: 'video', rtpParameters, source: 'program' });
+    expect(program).toMatchObject({ ok: false, error: { code: 'forbidden', message: expect.stringContaining('program') } });
     expect(await viewer.socket.next((m) => m.type === 'media.producer_added' && m.producer.identity === guest.identity)).toBeTruthy();
 
     host.socket.send({ type: 'stage.move', identity: guest.identity, to: 'backstage' });
@@ -139,6 +173,21 @@ describe('the stage', () => {
     await host.socket.next((m) => m.type === 'room.updated' && studioOf(m).stage.length === STAGE_LIMIT - 1);
     host.socket.send({ type: 'stage.move', identity: guests[STAGE_LIMIT - 1]!.identity, to: 'stage' });
     await host.socket.next((m) => m.type === 'room.updated' && studioOf(m).stage.includes(guests[STAGE_LIMIT - 1]!.identity));
+  });
+
+  it("holds the plan's stage size (below 10 on smaller plans), saying which plan limits it", async () => {
+    const pro = await signUp('studio-pro');
+    await setPlan(pro, 'professional');
+    const room = await liveRoom(pro);
+    const host = await join(room, { role: 'host' });
+    const size = STAGE_LIMITS.professional;
+    expect(studioOf(host.welcome).stageLimit).toBe(size);
+    const guests: Awaited<ReturnType<typeof quickGuest>>[] = [];
+    for (let i = 0; i < size; i++) guests.push(await quickGuest(room, `Guest ${i + 1}`));
+    for (const g of guests.slice(0, size - 1)) host.socket.send({ type: 'stage.move', identity: g.identity, to: 'stage' });
+    await host.socket.next((m) => m.type === 'room.updated' && studioOf(m).stage.length === size);
+    host.socket.send({ type: 'stage.move', identity: guests[size - 1]!.identity, to: 'stage', id: 'one-too-many' });
+    expect(await host.socket.error('stage_full')).toMatchObject({ id: 'one-too-many', message: expect.stringContaining(`the Professional plan allows ${size} people on stage`) });
   });
 
   it('lets only hosts and co-hosts move guests, and only guests move', async () => {
@@ -214,5 +263,51 @@ describe('layouts and banners', () => {
 
     host.socket.send({ type: 'banner.hide' });
     expect(studioOf(await viewer.socket.next((m) => m.type === 'room.updated' && studioOf(m).banner === null)).banner).toBeNull();
+  });
+});
+
+describe('backstage', () => {
+  it('has a chat only the host, co-hosts and guests receive, and backstage guests\' camera thumbnails reach only hosts', async () => {
+    const room = await liveRoom(tenant);
+    const host = await join(room, { role: 'host', name: 'Hana' });
+    const viewer = await join(room, { role: 'viewer', name: 'Vic' });
+    const moderator = await join(room, { role: 'moderator', name: 'Mo' });
+    const guest = await joinAsGuest(room, 'Gita');
+    expect(guest.welcome.backstage).toEqual([]);
+
+    guest.socket.send({ type: 'backstage.send', text: '  Ready when you are  ' });
+    const heard = await host.socket.next('backstage.message');
+    expect(heard.message).toMatchObject({ identity: guest.identity, name: 'Gita', text: 'Ready when you are' });
+    expect(await guest.socket.next('backstage.message')).toMatchObject({ message: { id: heard.message.id } });
+    host.socket.send({ type: 'backstage.send', text: 'Going to you in 10' });
+    await guest.socket.next((m) => m.type === 'backstage.message' && m.message.text === 'Going to you in 10');
+
+    // Viewers and moderators may not talk backstage, and never hear it.
+    viewer.socket.send({ type: 'backstage.send', text: 'let me in' });
+    expect(await viewer.socket.error('forbidden')).toMatchObject({ message: expect.stringContaining('backstage') });
+
+    // A thumbnail from a guest backstage reaches the host only; one that is not a small JPEG is refused.
+    const image = `data:image/jpeg;base64,${btoa('not really a jpeg but base64')}`;
+    guest.socket.send({ type: 'backstage.preview', image });
+    expect(await host.socket.next('backstage.preview')).toMatchObject({ identity: guest.identity, image });
+    guest.socket.send({ type: 'backstage.preview', image: 'data:image/png;base64,AAAA' });
+    expect(await guest.socket.error('invalid_message')).toBeTruthy();
+    guest.socket.send({ type: 'backstage.preview', image: `data:image/jpeg;base64,${'A'.repeat(12_000)}` });
+    expect(await guest.socket.error('invalid_message')).toBeTruthy();
+    host.socket.send({ type: 'backstage.preview', image });
+    expect(await host.socket.error('forbidden')).toBeTruthy();
+
+    // Everyone's round trip done: nothing backstage reached the viewer or the moderator.
+    for (const s of [viewer.socket, moderator.socket]) {
+      s.send({ type: 'ping', ts: 1 });
+      await s.next('pong');
+      expect(s.received.filter((m) => String(m.type).startsWith('backstage.'))).toEqual([]);
+    }
+
+    // Someone joining backstage later reads the conversation so far; a viewer's welcome has none.
+    const late = await joinAsGuest(room, 'Lee');
+    expect(late.welcome.backstage.map((m: { text: string }) => m.text)).toEqual(['Ready when you are', 'Going to you in 10']);
+    const lateViewer = await join(room, { role: 'viewer' });
+    expect(lateViewer.welcome.backstage).toBeUndefined();
   });
 });

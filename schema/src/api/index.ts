@@ -1,6 +1,7 @@
 // REST request and response shapes, shared by the Worker (validation + OpenAPI) and the web app.
 import { z } from 'zod';
 import { ROLES, ROOM_ROLES } from '../permissions.ts';
+import { Brand } from './brand.ts';
 
 const slug = z
   .string()
@@ -145,6 +146,8 @@ export const PublicRoom = z.object({
   /** idle: never started; live: a session is open; ended: the last session has ended. */
   status: z.enum(['idle', 'live', 'ended']),
   visibility: Visibility,
+  /** The organization's studio brand (program and stage); null: none saved. */
+  brand: Brand.nullable(),
 });
 export const JoinRoomInput = z.object({
   // API keys mint tokens for their own users; a signed-in member always joins as themself.
@@ -187,16 +190,31 @@ export * from './storage.ts';
 // ── Accounts: SSO, second factor, email change ──
 export * from './accounts.ts';
 
+// ── Studio brand kit ──
+export * from './brand.ts';
+
 // ── Studio guests ──
 /** The host's guest link: how long it admits guests (default 4 hours, at most 24). */
 export const CreateGuestInviteInput = z.object({ ttlSeconds: z.number().int().min(60).max(86_400).default(14_400) });
 export const GuestInvite = z.object({
+  /** The link's id: list and revoke it with this. */
+  id: z.uuid(),
   /** The invite (a signed, time-limited token for this room only). */
   invite: z.string(),
   /** Where the guest opens it, relative to the web app: `/guest/{roomId}#{invite}`. */
   path: z.string(),
   expiresAt: z.string(),
 });
+/** A room's guest link as listed (the token itself is shown only when it is made). */
+export const GuestInviteSummary = z.object({
+  id: z.uuid(),
+  createdAt: z.string(),
+  expiresAt: z.string(),
+  revokedAt: z.string().nullable(),
+  /** active: admits guests; revoked by a host; expired. */
+  status: z.enum(['active', 'revoked', 'expired']),
+});
+export type GuestInviteSummary = z.infer<typeof GuestInviteSummary>;
 export const GuestJoinInput = z.object({
   invite: z.string().min(1).max(4096),
   name: z

@@ -410,6 +410,42 @@ export const files = pgTable(
   (t) => [index('files_org_idx').on(t.organizationId), index('files_pending_idx').on(t.createdAt).where(sql`status = 'pending'`), tenantPolicy(t.organizationId)],
 );
 
+// Studio guest links (workers/src/rooms/studio/guest-invite.ts): the link itself is a signed token;
+// this row (keyed by its jti) lets the host list the links of a room and revoke one before it expires.
+export const guestInvites = pgTable(
+  'guest_invites',
+  {
+    id: uuid('id').primaryKey(),
+    organizationId: organizationRef(),
+    roomId: uuid('room_id')
+      .notNull()
+      .references(() => rooms.id, { onDelete: 'cascade' }),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (t) => [index('guest_invites_room_idx').on(t.roomId, t.createdAt), tenantPolicy(t.organizationId)],
+);
+
+// An organization's brand kit for the studio (one row per organization, absent until saved):
+// images are uploaded files (workers/src/storage), applied to the program and the viewer's stage.
+export const brandKits = pgTable(
+  'brand_kits',
+  {
+    organizationId: uuid('organization_id')
+      .primaryKey()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    logoFileId: uuid('logo_file_id').references(() => files.id, { onDelete: 'set null' }),
+    backgroundFileId: uuid('background_file_id').references(() => files.id, { onDelete: 'set null' }),
+    /** `#rrggbb`: banners and name tags. */
+    primaryColor: text('primary_color').notNull(),
+    nameTags: boolean('name_tags').notNull().default(true),
+    updatedAt: updatedAt(),
+  },
+  (t) => [tenantPolicy(t.organizationId)],
+);
+
 // Usage slices reported to Stripe as meter events: one row per organization, meter and closed
 // hour, written after Stripe accepted it, so a rerun of the reporter sends nothing twice.
 export const usageReports = pgTable(

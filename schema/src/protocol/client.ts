@@ -1,7 +1,7 @@
 // Client -> room: one discriminated union on `type`, validated by the RoomDO on arrival.
 import { z } from 'zod';
 import { FrameId, RequestFrame } from './envelope.ts';
-import { Layout } from './studio.ts';
+import { Layout, PreviewImage } from './studio.ts';
 import { MAX_ALERT_CHARS, MAX_CHAT_CHARS, MAX_HISTORY_PAGE, MAX_SLOW_MODE_SECONDS } from './limits.ts';
 
 /** Plain text: control characters other than newline and tab are removed, then trimmed. */
@@ -71,6 +71,9 @@ export const ClientMessage = z.discriminatedUnion('type', [
   frame('studio.layout', { layout: Layout, spotlight: identity.nullable().optional() }),
   frame('banner.show', { source: z.enum(['chat', 'alert']), messageId: z.number().int().positive() }),
   frame('banner.hide', {}),
+  /** The backstage chat (host, co-hosts, guests) and a backstage guest's camera preview for the hosts. */
+  frame('backstage.send', { text: plainText(MAX_CHAT_CHARS) }),
+  frame('backstage.preview', { image: PreviewImage }),
   RequestFrame,
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;

@@ -41,10 +41,18 @@ export const MEDIA_KINDS = ['audio', 'video'] as const;
 export const MediaKind = z.enum(MEDIA_KINDS);
 export type MediaKind = z.infer<typeof MediaKind>;
 
-/** 'video': a pre-recorded clip the host plays into the show (a <video> captured in the studio). */
-export const MEDIA_SOURCES = ['camera', 'microphone', 'screen', 'video'] as const;
+/**
+ * 'video': a pre-recorded clip the host plays into the show (a <video> captured in the studio).
+ * 'program' / 'program_audio': the studio's composed picture and its audio mix (one source per
+ * kind: a page publishes one track per source). Recording (and egress) carry them; viewers do not
+ * receive them, they lay out the individual tracks themselves.
+ */
+export const MEDIA_SOURCES = ['camera', 'microphone', 'screen', 'video', 'program', 'program_audio'] as const;
 export const MediaSource = z.enum(MEDIA_SOURCES);
 export type MediaSource = z.infer<typeof MediaSource>;
+
+export const PROGRAM_SOURCES: readonly MediaSource[] = ['program', 'program_audio'];
+export const isProgramSource = (source: MediaSource): boolean => PROGRAM_SOURCES.includes(source);
 
 // RTP/ICE/DTLS objects are mediasoup's shapes. The room checks their outline and passes them on;
 // the engine on the node validates the details (it owns the codec rules).

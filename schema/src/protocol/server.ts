@@ -5,7 +5,7 @@ import { RoomRole as Role } from '../api/index.ts';
 import { AlertKind } from './client.ts';
 import { ErrorFrame, FrameId, ResponseFrame } from './envelope.ts';
 import { MediaProducer, MediaResetReason, MediaState } from './media.ts';
-import { StudioState } from './studio.ts';
+import { BackstageMessage, StudioState } from './studio.ts';
 
 export const Participant = z.object({
   identity: z.string(),
@@ -69,6 +69,8 @@ export const ServerMessage = z.discriminatedUnion('type', [
     resumed: z.boolean(),
     /** Send a ping at least this often; silent connections are dropped after a few intervals. */
     heartbeatMs: z.number().int(),
+    /** The backstage chat so far: only for hosts, co-hosts and guests. */
+    backstage: z.array(BackstageMessage).optional(),
   }),
   frame('pong', { ts: z.number().optional(), serverTime: z.number() }),
   /** In a large room, viewers' joins and leaves reach only moderators. Each carries the room's count. */
@@ -84,6 +86,10 @@ export const ServerMessage = z.discriminatedUnion('type', [
   frame('alert.pinned', { alert: Alert }),
   frame('alert.unpinned', { alertId: z.number().int() }),
   frame('room.updated', { room: RoomState }),
+  /** To hosts, co-hosts and guests only. */
+  frame('backstage.message', { message: BackstageMessage }),
+  /** To hosts and co-hosts only: a backstage guest's latest camera thumbnail. */
+  frame('backstage.preview', { identity: z.string(), image: z.string() }),
   frame('room.ended', { reason: z.enum(['ended', 'empty']) }),
   // Media (see media.ts for the call sequence).
   /** Every producer in the room now: after welcome, after a reset, and on request. */

@@ -34,3 +34,29 @@ export const StudioState = z.object({
   banner: Banner.nullable(),
 });
 export type StudioState = z.infer<typeof StudioState>;
+
+/** A message of the backstage chat: host, co-hosts and guests only, never viewers. */
+export const BackstageMessage = z.object({
+  id: z.number().int(),
+  identity: z.string(),
+  name: z.string(),
+  text: z.string(),
+  sentAt: z.string(),
+});
+export type BackstageMessage = z.infer<typeof BackstageMessage>;
+
+/** The backstage chat kept per live session (the newest). */
+export const BACKSTAGE_HISTORY = 50;
+
+/**
+ * A backstage guest's camera preview for the host: a small JPEG (data URL) a guest sends about once
+ * a second while backstage. Not media: backstage guests may not produce (the server keeps them off
+ * the air), so hosts see a live thumbnail instead, through the room socket, never to viewers.
+ */
+export const PREVIEW_INTERVAL_MS = 1000;
+export const PREVIEW_SIZE = { width: 192, height: 108 } as const;
+export const MAX_PREVIEW_CHARS = 12_000;
+export const PreviewImage = z
+  .string()
+  .max(MAX_PREVIEW_CHARS, `at most ${MAX_PREVIEW_CHARS} characters`)
+  .regex(/^data:image\/jpeg;base64,[A-Za-z0-9+/]+={0,2}$/, 'a JPEG data URL');

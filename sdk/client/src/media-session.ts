@@ -5,6 +5,7 @@
 // and a full rebuild when the room says `media.reset` or the socket comes back after a drop.
 // The one owner of mediasoup objects on the page; the UI only reads `snapshot()`.
 import { Device, type types } from 'mediasoup-client';
+import { isProgramSource } from '@roomcast/schema/protocol';
 import type { MediaMethod, MediaProducer, MediaRequestInput, MediaResult, MediaSource, MediaState, ServerMessage } from '@roomcast/schema/protocol';
 import { mark, RequestError } from './signaling';
 
@@ -17,6 +18,8 @@ export const CAMERA_ENCODINGS: RTCRtpEncodingParameters[] = [
   { scaleResolutionDownBy: 1, maxBitrate: 1_500_000 },
 ];
 const SCREEN_ENCODINGS: RTCRtpEncodingParameters[] = [{ maxBitrate: 2_500_000 }];
+/** The studio's program: one full-size layer (it is recorded as sent; no viewer picks a layer). */
+const PROGRAM_ENCODINGS: RTCRtpEncodingParameters[] = [{ maxBitrate: 3_000_000, maxFramerate: 30 }];
 
 /** Which simulcast layer suits a player this many CSS pixels wide (device pixels counted). */
 export function spatialLayerFor(widthCssPx: number, devicePixelRatio = 1): number {
@@ -70,6 +73,11 @@ export interface MediaSessionOptions {
   receive: boolean;
   /** May publish (the `publish` grant). */
   publish: boolean;
+  /**
+   * Receive the studio program (`program`, `program_audio`) too. Off by default: players lay out
+   * the individual tracks, and the program's audio would double the microphones.
+   */
+  receiveProgram?: boolean;
   /** TURN servers for new transports (the newest join's credentials); absent: none. */
   iceServers?: () => types.TransportOptions['iceServers'];
 }
@@ -142,13 +150,13 @@ export class MediaSession {
         if (message.state === 'ready') void this.#start();
         break;
       case 'media.producers':
-        this.#producers = new Map(message.producers.filter((p) => p.identity !== this.#o.selfIdentity).map((p) => [p.producerId, p]));
+        this.#producers = new Map(message.producers.filter((p) => this.#wanted(p)).map((p) => [p.producerId, p]));
         for (const id of [...this.#remote.keys()]) if (!this.#producers.has(id)) this.#dropRemote(id);
         void this.#consumeAll();
         break;
       case 'media.producer_added':
       case 'media.producer_updated':
-        if (message.producer.identity === this.#o.selfIdentity) break;
+        if (!this.#wanted(message.producer)) break;
         this.#producers.set(message.producer.producerId, message.producer);
         void this.#consumeAll();
         break;
@@ -179,6 +187,11 @@ export class MediaSession {
         return;
     }
     this.#changed();
+  }
+
+  /** Others' producers, without the studio program unless asked for. */
+  #wanted(producer: MediaProducer): boolean {
+    return producer.identity !== this.#o.selfIdentity && (this.#o.receiveProgram === true || !isProgramSource(producer.source));
   }
 
   /** Drops every transport, producer and consumer (locally) and starts over if the room is ready. */
@@ -387,6 +400,7 @@ export class MediaSession {
           stopTracks: false,
           ...(source === 'camera' ? { encodings: CAMERA_ENCODINGS, codecOptions: { videoGoogleStartBitrate: 1000 } } : {}),
           ...(source === 'screen' ? { encodings: SCREEN_ENCODINGS } : {}),
+          ...(source === 'program' ? { encodings: PROGRAM_ENCODINGS, codecOptions: { videoGoogleStartBitrate: 1500 } } : {}),
           appData: { source, paused: out.paused },
         });
         if (generation !== this.#generation || this.#outgoing.get(source) !== out) {

@@ -2,7 +2,7 @@
 // built from validated frames (participants, chat, alerts, room settings, what is live). The web
 // app's Solid pages subscribe to `state`, and so can any page using the SDK; everything they do
 // goes through the methods here. `on(type, ...)` hands out the room's events, typed.
-import type { Alert, ChatMessage, ClientMessageInput, MediaSource, Participant, RoomState, ServerMessage, ServerMessageOf } from '@roomcast/schema/protocol';
+import type { Alert, BackstageMessage, ChatMessage, ClientMessageInput, MediaSource, Participant, RoomState, ServerMessage, ServerMessageOf } from '@roomcast/schema/protocol';
 import { captureTrack, type CaptureOptions } from './capture';
 import { MediaSession, type MediaSnapshot } from './media-session';
 import { SignalingClient, type ClosedInfo, type ConnectionState, type RoomCredentials } from './signaling';
@@ -34,6 +34,10 @@ export interface RoomViewState {
   participantCount: number;
   chat: ChatMessage[];
   alerts: Alert[];
+  /** The studio's backstage chat (hosts, co-hosts and guests; empty for everyone else). */
+  backstage: BackstageMessage[];
+  /** Backstage guests' latest camera thumbnails, by identity (hosts and co-hosts). */
+  previews: Record<string, string>;
   media: MediaSnapshot;
   /** The last problem the room reported about something we did (rate limit, slow mode...). */
   notice: string | undefined;
@@ -47,6 +51,8 @@ export interface RoomClientOptions {
   refresh?: () => Promise<RoomCredentials>;
   /** Receive others' media. Default true. */
   receive?: boolean;
+  /** Receive the studio program too (a monitor of what is recorded); players leave it off. */
+  receiveProgram?: boolean;
 }
 
 export class RoomClient {
@@ -54,12 +60,14 @@ export class RoomClient {
   media: MediaSession | undefined;
   state: RoomViewState;
   readonly #receive: boolean;
+  readonly #receiveProgram: boolean;
   #listeners = new Set<(state: RoomViewState) => void>();
   /** Settles at the first welcome (media can be published from then on) or when the room closes first. */
   readonly #ready: Promise<void>;
 
   constructor(options: RoomClientOptions) {
     this.#receive = options.receive ?? true;
+    this.#receiveProgram = options.receiveProgram ?? false;
     this.signaling = new SignalingClient({ credentials: options.credentials, ...(options.refresh ? { refresh: options.refresh } : {}) });
     this.state = {
       phase: 'connecting',
@@ -71,6 +79,8 @@ export class RoomClient {
       participantCount: 0,
       chat: [],
       alerts: [],
+      backstage: [],
+      previews: {},
       media: { status: 'unknown', ready: false, rebuilding: false, producers: [], remote: [], local: [], error: undefined },
       notice: undefined,
     };
@@ -80,6 +90,7 @@ export class RoomClient {
           request: (method, data) => this.signaling.request(method, data),
           selfIdentity: welcome.self.identity,
           receive: this.#receive,
+          receiveProgram: this.#receiveProgram,
           publish: welcome.self.grants.includes('publish'),
           iceServers: () => this.signaling.iceServers,
         });
@@ -94,6 +105,7 @@ export class RoomClient {
         participantCount: welcome.participantCount,
         chat: welcome.chat.messages,
         alerts: welcome.pinnedAlerts,
+        backstage: welcome.backstage ?? [],
       });
     });
     this.#ready = new Promise((resolve, reject) => {
@@ -184,8 +196,18 @@ export class RoomClient {
       case 'alert.unpinned':
         this.#update({ alerts: s.alerts.map((a) => (a.id === m.alertId ? { ...a, pinned: false } : a)) });
         break;
-      case 'room.updated':
-        this.#update({ room: m.room });
+      case 'room.updated': {
+        // A guest who went on stage no longer sends a backstage thumbnail.
+        const stage = new Set(m.room.studio?.stage ?? []);
+        const previews = Object.fromEntries(Object.entries(s.previews).filter(([identity]) => !stage.has(identity)));
+        this.#update({ room: m.room, previews });
+        break;
+      }
+      case 'backstage.message':
+        this.#update({ backstage: [...s.backstage, m.message].slice(-MAX_CHAT) });
+        break;
+      case 'backstage.preview':
+        this.#update({ previews: { ...s.previews, [m.identity]: m.image } });
         break;
       case 'error':
         this.#update({ notice: m.message });
@@ -204,6 +226,11 @@ export class RoomClient {
 
   sendChat(text: string): boolean {
     return this.send({ type: 'chat.send', text, clientId: crypto.randomUUID() });
+  }
+
+  /** A message in the studio's backstage chat (hosts, co-hosts and guests only). */
+  sendBackstage(text: string): boolean {
+    return this.send({ type: 'backstage.send', text });
   }
 
   /** Posts an alert (the `alerts` grant): a trade call, a warning, pinned or not. */

@@ -26,6 +26,7 @@ export function dashboardNav(slug: string): NavItem[] {
     { href: `${base}/api-keys`, label: 'API keys', permission: 'apikey.manage' },
     { href: `${base}/webhooks`, label: 'Webhooks', permission: 'webhook.manage' },
     { href: `${base}/security`, label: 'Security', permission: 'security.manage' },
+    { href: `${base}/brand`, label: 'Brand' },
     { href: `${base}/plan`, label: 'Plan & usage' },
     { href: `${base}/billing`, label: 'Billing', permission: 'billing.manage' },
   ];

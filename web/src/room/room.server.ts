@@ -4,13 +4,15 @@
 // page) or anonymously for public rooms, and hand the page only what it needs: the room's public
 // facts and short-lived room credentials.
 import { api, apiPath, ApiRequestError, IgnoredBody } from '~/server/api';
-import { GuestInviteResponse, MeResponse, PublicRoomResponse, RoomJoinResponse, RoomStarted } from '~/server/api-responses';
+import { GuestInviteList, GuestInviteResponse, MeResponse, PublicRoomResponse, RoomJoinResponse, RoomStarted } from '~/server/api-responses';
 // Types in their own `import type` lines, so no server module is dragged into the client bundle.
 import type { PublicRoom, RoomJoin } from '~/server/api';
 import { readSessionToken } from '~/server/session';
 import { getRequestEvent } from 'solid-js/web';
 import { automaticGuestName, type AutoJoinRequest } from './auto-join';
 import type { RoomCredentials } from '@roomcast/client/signaling';
+// Type-only, in its own statement (see webhooks.server.ts): nothing of the schemas may reach the browser build from here.
+import type { GuestInviteSummary } from '@roomcast/schema/api';
 
 export type { PublicRoom };
 
@@ -135,6 +137,26 @@ export async function createGuestInvite(room: { organizationId: string; roomId: 
   try {
     const invite = await api.post(apiPath`/organizations/${room.organizationId}/rooms/${room.roomId}/guest-invites`, GuestInviteResponse, {});
     return { ok: true, path: invite.path, expiresAt: invite.expiresAt };
+  } catch (error) {
+    return failure(error);
+  }
+}
+
+/** The room's guest links (the studio lists them with Revoke). */
+export async function listGuestInvites(room: { organizationId: string; roomId: string }): Promise<{ ok: true; invites: GuestInviteSummary[] } | { ok: false; code: string; message: string }> {
+  try {
+    const list = await api.get(apiPath`/organizations/${room.organizationId}/rooms/${room.roomId}/guest-invites`, GuestInviteList);
+    return { ok: true, invites: list.invites };
+  } catch (error) {
+    return failure(error);
+  }
+}
+
+/** Revokes a guest link: whoever opens it from now on is refused. */
+export async function revokeGuestInvite(room: { organizationId: string; roomId: string }, inviteId: string): Promise<{ ok: true } | { ok: false; code: string; message: string }> {
+  try {
+    await api.delete(apiPath`/organizations/${room.organizationId}/rooms/${room.roomId}/guest-invites/${inviteId}`);
+    return { ok: true };
   } catch (error) {
     return failure(error);
   }

@@ -84,8 +84,16 @@ export const RoomEnded = z.object({ room: Shapes.Room, session: Shapes.RoomSessi
 /** POST /organizations/{org}/rooms/{room}/join, POST /public/rooms.../join */
 export const RoomJoinResponse = Shapes.RoomJoin;
 export const GuestInviteResponse = Shapes.GuestInvite;
+/** GET /organizations/{org}/rooms/{room}/guest-invites */
+export const GuestInviteList = z.object({ invites: z.array(Shapes.GuestInviteSummary) });
 /** GET /public/rooms/{orgSlug}/{roomSlug}, GET /public/rooms-by-id/{roomId} */
 export const PublicRoomResponse = Shapes.PublicRoom;
+/** GET, PUT /organizations/{org}/brand-kit */
+export const BrandKitResponse = Shapes.BrandKit;
+/** POST /organizations/{org}/files */
+export const FileCreated = Shapes.CreatedFile;
+/** POST /organizations/{org}/files/{file}/complete */
+export const FileCompleted = z.object({ file: Shapes.StoredFile });
 
 // ── API keys ──
 /** GET /organizations/{org}/api-keys */

@@ -138,3 +138,29 @@ export async function organizationId(token: string, slug: string): Promise<strin
   expect(org).toBeDefined();
   return org!.id;
 }
+
+/**
+ * Waits until the page's room client has produced every one of `sources` on the media node (a host
+ * studio publishes camera, microphone and the program; a guest camera and microphone).
+ */
+export async function waitForPublished(page: Page, sources: string[], timeoutMs = 45_000): Promise<void> {
+  await page
+    .waitForFunction(
+      (wanted) => {
+        const produced = new Set((window.__roomcast?.state().media.local ?? []).filter((l) => l.producerId).map((l) => l.source as string));
+        return wanted.every((s) => produced.has(s));
+      },
+      sources,
+      { timeout: timeoutMs },
+    )
+    .catch(async (error: unknown) => {
+      const media = await page.evaluate(() => {
+        const m = window.__roomcast?.state().media;
+        return { status: m?.status, error: m?.error, local: m?.local.map((l) => [l.source, l.producerId ?? null]) };
+      });
+      throw new Error(`not all of ${sources.join(', ')} were published: ${JSON.stringify(media)}`, { cause: error });
+    });
+}
+
+/** What the host's studio publishes while live. */
+export const STUDIO_SOURCES = ['camera', 'microphone', 'program', 'program_audio'];

@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshot, type TestBrowser } from './browser.ts';
-import { apiToken, callApi, newAccount, organizationId, setPlan, signUp, webUrl } from './helpers.ts';
+import { apiToken, callApi, newAccount, organizationId, setPlan, signUp, STUDIO_SOURCES, waitForPublished, webUrl } from './helpers.ts';
 
 const run = promisify(execFile);
 
@@ -40,8 +40,8 @@ describe('server recording in the browser', () => {
     await host.goto(`${webUrl()}/r/${orgSlug}/rec-desk/host`);
     await host.getByTestId('go-live').click();
     await host.waitForFunction(() => document.querySelector('[data-testid="room-phase"]')?.getAttribute('data-phase') === 'live', null, { timeout: 45_000 });
-    // Camera and microphone are produced on the media node before anything can be recorded.
-    await host.waitForFunction(() => (window.__roomcast?.state().media.local ?? []).filter((l) => l.producerId).length === 2, null, { timeout: 45_000 });
+    // Camera, microphone and the studio's program are produced on the media node before anything can be recorded.
+    await waitForPublished(host, STUDIO_SOURCES);
     const viewerContext = await chromium.newContext();
     const viewer = await viewerContext.newPage();
     await viewer.goto(`${webUrl()}/r/${orgSlug}/rec-desk?name=Viewer`);

@@ -9,7 +9,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { DEV_FLEET_SECRET } from '../../../scripts/fleet/node-token.ts';
 import { signNodeToken } from '../../../workers/src/fleet/fleet-token.ts';
 import { launchBrowser, screenshot, type TestBrowser } from './browser.ts';
-import { apiToken, apiUrl, callApi, newAccount, organizationId, signUp, webUrl } from './helpers.ts';
+import { apiToken, apiUrl, callApi, newAccount, organizationId, signUp, STUDIO_SOURCES, waitForPublished, webUrl } from './helpers.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 /** scripts/dev.ts's local defaults, which the e2e stack runs with. */
@@ -55,10 +55,7 @@ async function hostGoesLive(tag: string): Promise<LiveRoom> {
   await host.getByTestId('studio-preview').waitFor();
   await host.getByTestId('go-live').click();
   // Live: camera and microphone are produced on the media node.
-  await host.waitForFunction(() => {
-    const local = window.__roomcast?.state().media.local ?? [];
-    return local.filter((l) => l.producerId).length === 2;
-  }, null, { timeout: 45_000 });
+  await waitForPublished(host, STUDIO_SOURCES);
   expect(await host.getByTestId('room-phase').getAttribute('data-phase')).toBe('live');
   return { orgSlug, roomSlug, host };
 }

@@ -2,13 +2,20 @@
 // live and invites guests by link; three guests wait backstage (one on a 390 px phone); the host
 // brings two on stage; a viewer decodes exactly the on-stage people in the room's layout; each
 // layout switch reaches the viewer within a second; a chat message shown as a banner appears for
-// the viewer; a guest sent backstage disappears from the viewer's picture. Screenshots of each
-// layout go to test-output/screenshots/.
+// the viewer; a guest sent backstage disappears from the viewer's picture; a recording holds the
+// program the host's studio composes. Backstage, the host sees the guests' camera thumbnails and
+// chats with them, and a revoked guest link admits no one. Screenshots of each layout go to
+// test-output/screenshots/.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import type { Page } from 'playwright-core';
 import { LAYOUTS, type Layout } from '@roomcast/schema/protocol';
+import { PROGRAM_SIZE } from '../../src/room/ui/program/program-layout.ts';
 import { launchBrowser, screenshot, type TestBrowser } from './browser.ts';
-import { apiToken, callApi, newAccount, organizationId, signUp, webUrl } from './helpers.ts';
+import { apiToken, callApi, newAccount, organizationId, setPlan, signUp, STUDIO_SOURCES, waitForPublished, webUrl } from './helpers.ts';
+
+const run = promisify(execFile);
 
 let chromium: TestBrowser;
 beforeAll(async () => {
@@ -80,6 +87,8 @@ describe('the studio', () => {
     const host = watch(await hostContext.newPage(), 'host');
     const account = newAccount('studio');
     const orgSlug = await signUp(host, account);
+    // Recording needs a plan that has it.
+    await setPlan(orgSlug, 'professional');
     const token = await apiToken(account.email);
     const orgId = await organizationId(token, orgSlug);
     const workspaces = await callApi(`/organizations/${orgId}/workspaces`, { token });
@@ -93,7 +102,7 @@ describe('the studio', () => {
     await host.goto(`${webUrl()}/r/${orgSlug}/${roomSlug}/host`);
     await host.getByTestId('studio-preview').waitFor();
     await host.getByTestId('go-live').click();
-    await host.waitForFunction(() => (window.__roomcast?.state().media.local ?? []).filter((l) => l.producerId).length === 2, null, { timeout: 45_000 });
+    await waitForPublished(host, STUDIO_SOURCES);
     const hostIdentity = await selfIdentity(host);
 
     // A guest link, opened by three guests (the third on a phone); all wait backstage.
@@ -117,6 +126,17 @@ describe('the studio', () => {
     await host.locator('[data-testid=backstage-guest]').nth(2).waitFor({ timeout: 15_000 });
     // Backstage, a guest publishes nothing.
     expect(await ada.page.evaluate(() => window.__roomcast!.state().media.local.filter((l) => l.producerId).length)).toBe(0);
+    // ...but the host sees each backstage guest's camera as a live thumbnail, and they talk backstage.
+    await host.locator(`[data-testid=backstage-guest][data-identity="${ada.identity}"] [data-testid=backstage-preview]`).waitFor({ timeout: 15_000 });
+    await ada.page.getByTestId('backstage-input').fill('Ready when you are');
+    await ada.page.getByTestId('backstage-send').click();
+    await host.locator('[data-testid=backstage-message]', { hasText: 'Ready when you are' }).waitFor({ timeout: 10_000 });
+    await bo.page.locator('[data-testid=backstage-message]', { hasText: 'Ready when you are' }).waitFor({ timeout: 10_000 });
+    // The host revokes the link: everyone is in, and nobody else gets in with it.
+    await host.locator('[data-testid=guest-link-row] [data-testid=revoke-guest-link]').first().click();
+    await host.locator('[data-testid=guest-link-row]').waitFor({ state: 'detached', timeout: 10_000 });
+    const refused = await callApi(`/public/rooms-by-id/${created.body.id}/guest-join`, { method: 'POST', body: { invite: decodeURIComponent(link.split('#')[1]!), name: 'Late Guest' } });
+    expect(refused).toMatchObject({ status: 403, body: { error: { code: 'invite_revoked' } } });
 
     // Two go on stage; they publish once the room says so.
     for (const g of [ada, bo]) await host.locator(`[data-testid=backstage-guest][data-identity="${g.identity}"] [data-testid=bring-on-stage]`).click({ timeout: 15_000 });
@@ -174,6 +194,24 @@ describe('the studio', () => {
     await host.locator(`[data-testid=stage-guest][data-identity="${bo.identity}"] [data-testid=send-backstage]`).click();
     await bo.page.locator('[data-testid=guest-status][data-stage=backstage]').waitFor({ timeout: 10_000 });
     await waitForStage(viewer, { layout: 'grid', decoding: [hostIdentity, ada.identity] }, 15_000);
+
+    // A recording of the show holds the program (composed in the host's studio), not a person's
+    // camera: one video track at the program's size (the fake cameras are 640x480), and its mix.
+    const recording = await callApi(`/organizations/${orgId}/rooms/${created.body.id}/recordings`, { method: 'POST', token });
+    expect(recording.status).toBe(201);
+    await host.getByTestId('rec-badge').waitFor({ timeout: 10_000 });
+    const status = host.getByTestId('program-status');
+    console.log(`[e2e] program: ${await status.getAttribute('data-fps')} fps, ${await status.getAttribute('data-ms-per-frame')} ms per frame drawn, audio ${await status.getAttribute('data-audio')} (shared, loaded machine)`);
+    // ffmpeg on the node writes nothing until it has probed both streams (a few seconds on a loaded machine).
+    await new Promise((r) => setTimeout(r, 8_000));
+    const stopped = await callApi(`/organizations/${orgId}/recordings/${recording.body.recording.id}/stop`, { method: 'POST', token });
+    expect(stopped.status).toBe(200);
+    expect(stopped.body.recording).toMatchObject({ status: 'ready', videoCodec: 'vp8', audioCodec: 'opus' });
+    const { body: recorded } = await callApi(`/organizations/${orgId}/recordings/${recording.body.recording.id}`, { token });
+    const { stdout } = await run('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_streams', recorded.playbackUrl]);
+    const streams = (JSON.parse(stdout) as { streams: { codec_type: string; width?: number; height?: number }[] }).streams;
+    expect(streams.filter((st) => st.codec_type === 'video').map((st) => `${st.width}x${st.height}`)).toEqual([`${PROGRAM_SIZE.width}x${PROGRAM_SIZE.height}`]);
+    expect(streams.filter((st) => st.codec_type === 'audio')).toHaveLength(1);
 
     await viewerContext.close();
     for (const g of guests) await g.page.context().close();

@@ -15,6 +15,7 @@ import { clientNetwork } from '../platform/client-network.ts';
 import { enforceRateLimit } from '../platform/rate-limit.ts';
 import { withOrganization } from '../tenancy/access.ts';
 import { clientFingerprint } from './client-fingerprint.ts';
+import { loadBrand } from './studio/brand-kit.ts';
 import { issueJoin } from './room-join.ts';
 
 export const publicRoomRoutes = createRouter();
@@ -66,13 +67,18 @@ async function assertMember(c: Context<AppEnv>, organizationId: string) {
   });
 }
 
-const toPublicRoom = (r: RoomRow): PublicRoom => ({
-  roomId: r.room_id,
-  organizationId: r.organization_id,
-  title: r.title,
-  status: r.live_session_id ? 'live' : r.ever_live ? 'ended' : 'idle',
-  visibility: r.visibility,
-});
+/** The room as its pages show it, with the organization's studio brand (read in its tenant scope). */
+async function toPublicRoom(c: Context<AppEnv>, r: RoomRow): Promise<PublicRoom> {
+  const brand = await c.var.db.scoped({ organizationId: r.organization_id }, (tx) => loadBrand(tx, c.var.config.storage, r.organization_id));
+  return {
+    roomId: r.room_id,
+    organizationId: r.organization_id,
+    title: r.title,
+    status: r.live_session_id ? 'live' : r.ever_live ? 'ended' : 'idle',
+    visibility: r.visibility,
+    brand,
+  };
+}
 
 /** Anonymous viewers: public rooms only, while live; rate-limited per client address. */
 async function joinAsGuest(c: Context<AppEnv>, row: RoomRow, name: string) {
@@ -102,7 +108,7 @@ publicRoomRoutes.openapi(
     request: { params: SlugParams },
     responses: readResponses,
   }),
-  async (c) => c.json(toPublicRoom(await lookup(c, c.req.valid('param'))), 200),
+  async (c) => c.json(await toPublicRoom(c, await lookup(c, c.req.valid('param'))), 200),
 );
 
 publicRoomRoutes.openapi(
@@ -129,7 +135,7 @@ publicRoomRoutes.openapi(
     request: { params: IdParam },
     responses: readResponses,
   }),
-  async (c) => c.json(toPublicRoom(await lookup(c, c.req.valid('param'))), 200),
+  async (c) => c.json(await toPublicRoom(c, await lookup(c, c.req.valid('param'))), 200),
 );
 
 publicRoomRoutes.openapi(

@@ -1,11 +1,14 @@
 // A studio guest's page: a camera preview and device check (camera and microphone pickers, a
 // microphone level), a name, then backstage: waiting until the host brings them on stage. On
 // stage the page publishes camera and microphone and shows the program as viewers see it; sent
-// back, it stops (the room has already closed its producers). On a narrow screen (a phone) the
+// back, it stops (the room has already closed its producers). Backstage, it sends the hosts a live
+// thumbnail of the camera, and the backstage chat talks with the host. On a narrow screen (a phone) the
 // camera is captured at 640x360.
 import { createEffect, createMemo, createSignal, For, on, onCleanup, onMount, Show } from 'solid-js';
 import { captureTrack } from '@roomcast/client';
 import { joinAsStudioGuest } from '../queries';
+import { BackstageChat } from './BackstageChat';
+import { sendBackstagePreviews } from './backstage-preview';
 import { MediaView } from './MediaView';
 import { RoomBadge } from './RoomBadge';
 import { StageView, stageTiles } from './StageView';
@@ -113,6 +116,16 @@ export function GuestStage(props: { roomId: string }) {
     }),
   );
 
+  // Backstage, the hosts see a live thumbnail of this camera (never the viewers).
+  const backstage = createMemo(() => Boolean(state()?.self) && state()?.phase !== 'ended' && !onStage());
+  createEffect(
+    on(backstage, (waiting) => {
+      const client = room.client();
+      if (!waiting || !client) return;
+      onCleanup(sendBackstagePreviews(client, camera));
+    }),
+  );
+
   return (
     <div class="mx-auto flex w-full max-w-3xl flex-col gap-3">
       <div class="flex flex-wrap items-center gap-2">
@@ -196,6 +209,11 @@ export function GuestStage(props: { roomId: string }) {
               );
             }}
           </For>
+        </div>
+      </Show>
+      <Show when={state()?.self && state()!.phase !== 'ended' && room.client()}>
+        <div class="rounded-lg bg-white p-3 text-sm ring-1 ring-slate-200">
+          <BackstageChat state={state()!} client={room.client()!} />
         </div>
       </Show>
       <Show when={problem()}>

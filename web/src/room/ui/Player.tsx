@@ -3,6 +3,7 @@
 // fullscreen, and the waiting / live / reconnecting / ended states over the picture.
 import { createEffect, createSignal, onCleanup, onMount, Show } from 'solid-js';
 import type { RoomClient, RoomViewState } from '@roomcast/client';
+import type { Brand } from '@roomcast/schema/api';
 import { StageView, stageTiles } from './StageView';
 import { RecBadge, RoomBadge } from './RoomBadge';
 
@@ -12,7 +13,7 @@ const OVERLAY: Record<string, string> = {
   reconnecting: 'Reconnecting…',
 };
 
-export function Player(props: { state: RoomViewState; client: RoomClient; title: string }) {
+export function Player(props: { state: RoomViewState; client: RoomClient; title: string; brand?: Brand | null | undefined }) {
   const [muted, setMuted] = createSignal(true);
   const [fullscreen, setFullscreen] = createSignal(false);
   let frame!: HTMLDivElement;
@@ -46,6 +47,7 @@ export function Player(props: { state: RoomViewState; client: RoomClient; title:
         layout={studio()?.layout ?? 'grid'}
         spotlight={studio()?.spotlight ?? null}
         banner={studio()?.banner ?? null}
+        brand={props.brand}
         onLayer={(layer) => props.client.media?.setPreferredLayer('camera', layer)}
       />
       <audio ref={audio} autoplay data-testid="room-audio" />

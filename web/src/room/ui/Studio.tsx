@@ -11,6 +11,8 @@ import { MediaView } from './MediaView';
 import { RecBadge, RoomBadge } from './RoomBadge';
 import { RoomSidebar } from './RoomSidebar';
 import { StageView, stageTiles } from './StageView';
+import { PROGRAM_FPS, PROGRAM_SIZE } from './program/program-layout';
+import { useProgramOut } from './program/use-program-out';
 import { StudioControls } from './StudioControls';
 import { VideoPlayIn } from './VideoPlayIn';
 import { useRoom } from './use-room';
@@ -81,6 +83,15 @@ export function Studio(props: { room: PublicRoom }) {
       },
     ),
   );
+
+  // The composed program (recordings carry it): drawn and mixed here, published beside the camera.
+  const program = useProgramOut({
+    state,
+    client,
+    identity,
+    own: () => ({ ...tracks(), video: state()?.media.local.find((l) => l.source === 'video')?.track }),
+    brand: () => props.room.brand,
+  });
 
   async function goLive() {
     setBusy(true);
@@ -171,7 +182,7 @@ export function Studio(props: { room: PublicRoom }) {
             }
           >
             {(studio) => (
-              <StageView tiles={stageTiles(state()!, { camera: tracks().camera, screen: tracks().screen, video: state()!.media.local.find((l) => l.source === 'video')?.track })} layout={studio().layout} spotlight={studio().spotlight} banner={studio().banner} />
+              <StageView tiles={stageTiles(state()!, { camera: tracks().camera, screen: tracks().screen, video: state()!.media.local.find((l) => l.source === 'video')?.track })} layout={studio().layout} spotlight={studio().spotlight} banner={studio().banner} brand={props.room.brand} />
             )}
           </Show>
           <Show when={state()?.phase === 'ended'}>
@@ -221,6 +232,23 @@ export function Studio(props: { room: PublicRoom }) {
         </Show>
         <Show when={published('camera')}>
           <p class="text-xs text-slate-500">Camera sent as three simulcast layers (¼, ½ and full resolution); each viewer gets the one that fits.</p>
+        </Show>
+        <Show when={program.problem()}>
+          <p role="alert" class="text-xs text-red-700" data-testid="program-problem">{program.problem()}</p>
+        </Show>
+        <Show when={program.running()}>
+          <p
+            class="text-xs text-slate-500"
+            data-testid="program-status"
+            data-published={published('program') && published('program_audio') ? 'yes' : 'no'}
+            data-fps={program.rate()?.fps.toFixed(1)}
+            data-ms-per-frame={program.rate()?.msPerFrame.toFixed(1)}
+            data-audio={program.audio()}
+          >
+            Program out: {PROGRAM_SIZE.width}×{PROGRAM_SIZE.height} at {PROGRAM_FPS} fps, composed here with the stage's sound
+            {published('program') ? ' · publishing (recordings carry it)' : ' · starting…'}
+            {program.audio() === 'suspended' ? ' · sound waits for a click on the page' : ''}
+          </p>
         </Show>
         <Show when={state() && client() && connected()}>
           <StudioControls state={state()!} client={client()!} room={ids} />

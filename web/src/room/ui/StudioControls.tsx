@@ -1,11 +1,12 @@
-// The host's studio controls: invite a guest (a link for this room only), the backstage list and
-// the stage (bring on, send back, mute, remove), the layout switch, and the on-screen banner (a
+// The host's studio controls: invite a guest (a link for this room only), the backstage list (with
+// each guest's live camera thumbnail) and chat, the stage (bring on, send back, mute, remove), the layout switch, and the on-screen banner (a
 // chat message or an alert). Every action is a frame the room checks; the room's answer (a new
 // room.updated, or an error such as a full stage) is what the page shows.
-import { createSignal, For, Show } from 'solid-js';
+import { createSignal, For, onMount, Show } from 'solid-js';
 import type { RoomClient, RoomViewState } from '@roomcast/client';
 import { LAYOUTS, type Layout } from '@roomcast/schema/protocol';
-import { createGuestInvite } from '../queries';
+import { createGuestInvite, listGuestInvites, revokeGuestInvite, type GuestInviteSummary } from '../queries';
+import { BackstageChat } from './BackstageChat';
 import { LAYOUT_LABELS } from './StageView';
 
 const button = 'rounded-md bg-white px-2 py-1 text-xs font-semibold text-slate-800 ring-1 ring-slate-300 hover:bg-slate-50 disabled:opacity-50';
@@ -21,12 +22,30 @@ export function StudioControls(props: { state: RoomViewState; client: RoomClient
   const mayStage = () => props.state.self?.grants.includes('stage') ?? false;
   const mayBanner = () => props.state.self?.grants.includes('moderate') ?? false;
 
+  const [invites, setInvites] = createSignal<GuestInviteSummary[]>([]);
+  async function loadInvites() {
+    const listed = await listGuestInvites(props.room);
+    if (listed.ok) setInvites(listed.invites.filter((i) => i.status === 'active'));
+  }
+
   async function invite() {
     setProblem(undefined);
     const made = await createGuestInvite(props.room);
     if (!made.ok) return setProblem(made.message);
     setLink(`${location.origin}${made.path}`);
+    await loadInvites();
   }
+
+  /** A revoked link admits no one from now on; guests already in stay (remove them below). */
+  async function revoke(id: string) {
+    const revoked = await revokeGuestInvite(props.room, id);
+    if (!revoked.ok) return setProblem(revoked.message);
+    await loadInvites();
+  }
+  onMount(() => {
+    if (mayStage()) void loadInvites();
+  });
+  const time = (iso: string) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 
   const move = (identity: string, to: 'stage' | 'backstage') => props.client.send({ type: 'stage.move', identity, to });
   const layout = (l: Layout) => props.client.send({ type: 'studio.layout', layout: l, spotlight: studio()?.spotlight ?? null });
@@ -55,6 +74,22 @@ export function StudioControls(props: { state: RoomViewState; client: RoomClient
             </button>
           </Show>
         </div>
+        <Show when={invites().length > 0}>
+          <ul class="flex flex-col gap-1 text-xs" data-testid="guest-links">
+            <For each={invites()}>
+              {(i) => (
+                <li class="flex items-center gap-2" data-testid="guest-link-row" data-invite={i.id}>
+                  <span class="mr-auto text-slate-600">
+                    Link made {time(i.createdAt)}, admits guests until {time(i.expiresAt)}
+                  </span>
+                  <button type="button" data-testid="revoke-guest-link" class={button} onClick={() => void revoke(i.id)}>
+                    Revoke
+                  </button>
+                </li>
+              )}
+            </For>
+          </ul>
+        </Show>
         <div>
           <h3 class="font-semibold text-slate-900">
             Backstage <span class="font-normal text-slate-500">({backstage().length})</span>
@@ -63,6 +98,10 @@ export function StudioControls(props: { state: RoomViewState; client: RoomClient
             <For each={backstage()} fallback={<li class="text-xs text-slate-500">Guests who open your link wait here.</li>}>
               {(g) => (
                 <li class="flex items-center gap-2" data-testid="backstage-guest" data-identity={g.identity}>
+                  {/* The guest's camera, as a live thumbnail (backstage guests are not on the air). */}
+                  <Show when={props.state.previews[g.identity]} fallback={<span class="h-9 w-16 flex-none rounded bg-slate-200" />}>
+                    {(src) => <img src={src()} alt={`${g.name}'s camera`} data-testid="backstage-preview" class="h-9 w-16 flex-none rounded object-cover" />}
+                  </Show>
                   <span class="mr-auto truncate">{g.name}</span>
                   <button type="button" data-testid="bring-on-stage" class={button} onClick={() => move(g.identity, 'stage')}>
                     Bring on stage
@@ -75,6 +114,7 @@ export function StudioControls(props: { state: RoomViewState; client: RoomClient
             </For>
           </ul>
         </div>
+        <BackstageChat state={props.state} client={props.client} />
         <div>
           <h3 class="font-semibold text-slate-900">
             On stage <span class="font-normal text-slate-500">({stage().length} of {studio()?.stageLimit ?? 10})</span>

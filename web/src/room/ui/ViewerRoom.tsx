@@ -101,11 +101,11 @@ export function ViewerRoom(props: { room: PublicRoom; signedInName: string | nul
     >
       <Show
         when={!props.embedded}
-        fallback={<Player state={room.state()!} client={room.client()!} title={props.room.title} />}
+        fallback={<Player state={room.state()!} client={room.client()!} title={props.room.title} brand={props.room.brand} />}
       >
         <div class="grid gap-4 lg:h-[calc(100vh-6rem)] lg:grid-cols-[minmax(0,1fr)_22rem]">
           <div class="flex flex-col gap-3">
-            <Player state={room.state()!} client={room.client()!} title={props.room.title} />
+            <Player state={room.state()!} client={room.client()!} title={props.room.title} brand={props.room.brand} />
             <p class="text-sm text-slate-600">{room.state()!.participantCount} watching</p>
           </div>
           <RoomSidebar state={room.state()!} client={room.client()!} />

@@ -1,7 +1,7 @@
 // What a participant may ask of the media node, checked before the node is asked: the room is
 // live, the role may publish, the objects are theirs, and per-participant ceilings (objects,
 // requests waiting, publishing changes) hold, so no one can exhaust the node or flood the room.
-import { mediaSlotLimit, MediaSlots, type MediaObjectKind, type ReleaseSlot, ProtocolError } from '@roomcast/schema/protocol';
+import { isProgramSource, mediaSlotLimit, MediaSlots, type MediaObjectKind, type MediaSource, type ReleaseSlot, ProtocolError } from '@roomcast/schema/protocol';
 import type { Joined } from '../realtime/connection.ts';
 import { hasGrant } from '../realtime/moderation.ts';
 import { RateWindow } from '../realtime/rate-window.ts';
@@ -43,6 +43,13 @@ export class MediaGate {
   requireOnStage(att: Joined): void {
     if (att.role === 'guest' && !this.onStage(att.identity)) {
       throw new ProtocolError('forbidden', 'You are backstage: the host brings you on stage before viewers can see or hear you');
+    }
+  }
+
+  /** The program is what recordings carry: only who runs the studio (host, co-host) publishes it. */
+  requireProgramGrant(att: Joined, source: MediaSource): void {
+    if (isProgramSource(source) && !hasGrant(att.role, 'stage')) {
+      throw new ProtocolError('forbidden', 'Only the host or a co-host publishes the studio program');
     }
   }
 

@@ -1,14 +1,16 @@
-// The room's side of a server recording: which producers the origin node records (the first
-// publisher's camera at its highest simulcast layer and their microphone), the presigned part URLs
+// The room's side of a server recording: which producers the origin node records (the studio's
+// program and its audio mix when the host publishes one, else the first publisher's camera at its
+// highest simulcast layer and their microphone: recorded-producers.ts), the presigned part URLs
 // it is handed (the node never holds the bucket's keys), and the parts it reports as they land,
 // kept in the object's SQLite so they outlive the node. At stop the node's report goes back to the
 // recording routes, which complete the multipart upload. When the origin node is lost mid-recording
 // the room completes the upload itself with the parts already reported: the recording becomes
 // `partial` and plays what was uploaded.
 //
-// Not recorded (noted in the issue): a second publisher, and a screen share that starts after the
-// recording (one file holds one video and one audio, copied without transcoding: composing people
-// side by side would need a transcode).
+// Without a program (a room not run from the studio, e.g. an encoder over WHIP or RTMP) a second
+// publisher and a screen share are not recorded: one file holds one video and one audio, copied
+// without transcoding. The studio composes the program in the host's browser, so no node transcodes.
+// The choice is made when the recording starts: a program published later is not switched to.
 import { and, eq } from 'drizzle-orm';
 import { recordings } from '@roomcast/schema/db';
 import { RECORDING_STOP_TIMEOUT_MS, type NodeToRoom, type RecordedPart, type RecordingPartUrl, type RecordingReport, ProtocolError } from '@roomcast/schema/protocol';
@@ -19,6 +21,7 @@ import { ObjectStore } from '../../storage/object-store.ts';
 import { wakeWebhookDelivery } from '../../webhooks/wake.ts';
 import type { MediaStore } from './media-store.ts';
 import type { NodeLink } from './node-link.ts';
+import { chooseOutputProducers } from './recorded-producers.ts';
 
 /** What the recording routes hand the room when a recording starts. */
 export interface RecorderTarget {
@@ -150,12 +153,9 @@ export class RoomRecorder {
     this.ctx.waitUntil(this.#starting);
   }
 
-  /** The first publisher's camera (any video if none) and microphone (any audio if none). */
+  /** The studio's program when there is one, else the first publisher's camera and microphone (recorded-producers.ts). */
   #choose(): string[] | undefined {
-    const all = this.store.producers();
-    const video = all.find((p) => p.kind === 'video' && p.source === 'camera') ?? all.find((p) => p.kind === 'video');
-    const audio = (video && all.find((p) => p.kind === 'audio' && p.identity === video.identity)) ?? all.find((p) => p.kind === 'audio');
-    const chosen = [video, audio].filter((p) => p !== undefined).map((p) => p.producerId);
+    const chosen = chooseOutputProducers(this.store.producers()).map((p) => p.producerId);
     return chosen.length > 0 ? chosen : undefined;
   }
 

@@ -12,7 +12,7 @@ import { endFromSocket } from './housekeeping.ts';
 import { leaveBySocket } from './leaving.ts';
 import type { LiveRoom } from './live-room.ts';
 import { chatSwitch, handLower, handRaise, mute, remove, slowMode } from './moderation-handlers.ts';
-import { bannerHide, bannerShow, stageMove, stageMute, studioLayout } from '../studio/studio-handlers.ts';
+import { backstagePreview, backstageSend, bannerHide, bannerShow, stageMove, stageMute, studioLayout } from '../studio/studio-handlers.ts';
 
 type Type = ClientMessage['type'];
 type Handler<T extends Type> = (room: LiveRoom, ws: WebSocket, att: Joined, message: MessageOf<T>, now: number) => void | Promise<void>;
@@ -45,6 +45,8 @@ const HANDLERS: { [T in Type]: Handler<T> } = {
   'studio.layout': studioLayout,
   'banner.show': bannerShow,
   'banner.hide': bannerHide,
+  'backstage.send': backstageSend,
+  'backstage.preview': backstagePreview,
   request: (room, ws, att, message) => room.media.handleRequest(ws, att, message),
 };
 

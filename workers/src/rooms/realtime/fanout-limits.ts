@@ -5,7 +5,7 @@
 import { CLOSE_CODES, ProtocolError, type ClientMessage } from '@roomcast/schema/protocol';
 import { RateWindow } from './rate-window.ts';
 
-export type Budget = 'hand' | 'history' | 'moderation' | 'join';
+export type Budget = 'hand' | 'history' | 'moderation' | 'join' | 'backstage' | 'preview';
 
 /** Per identity, per 10 s (joins: per minute, per identity and per guest client). */
 export const FANOUT_LIMITS: Record<Budget, { limit: number; windowMs: number }> = {
@@ -17,6 +17,10 @@ export const FANOUT_LIMITS: Record<Budget, { limit: number; windowMs: number }> 
   moderation: { limit: 30, windowMs: 10_000 },
   /** Hellos: each join and each replaced presence is announced to the room. */
   join: { limit: 20, windowMs: 60_000 },
+  /** Backstage chat messages: a conversation, not a flood. */
+  backstage: { limit: 15, windowMs: 10_000 },
+  /** Backstage camera thumbnails: one a second, with slack for a slow client's bursts. */
+  preview: { limit: 15, windowMs: 10_000 },
 };
 
 const LABELS: Record<Budget, string> = {
@@ -24,6 +28,8 @@ const LABELS: Record<Budget, string> = {
   history: 'history requests',
   moderation: 'moderation actions',
   join: 'joins',
+  backstage: 'backstage messages',
+  preview: 'backstage previews',
 };
 
 /** Which budget a joined participant's message spends, if any. */
@@ -35,6 +41,10 @@ export function budgetOf(message: ClientMessage, self: string): Budget | undefin
       return message.identity === undefined || message.identity === self ? 'hand' : 'moderation';
     case 'chat.history':
       return 'history';
+    case 'backstage.send':
+      return 'backstage';
+    case 'backstage.preview':
+      return 'preview';
     case 'chat.delete':
     case 'alert.pin':
     case 'alert.unpin':

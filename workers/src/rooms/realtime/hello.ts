@@ -14,7 +14,8 @@ import { finishLeave } from './leaving.ts';
 import type { LiveRoom } from './live-room.ts';
 import { PRESENCE_FANOUT_LIMIT } from './presence-broadcast.ts';
 import { toParticipant, type ParticipantRow } from './presence.ts';
-import { joinedStudio } from '../studio/studio-handlers.ts';
+import { inBackstage, joinedStudio } from '../studio/studio-handlers.ts';
+import { stageLimitFor } from '@roomcast/schema';
 
 export async function hello(room: LiveRoom, ws: WebSocket, hello: MessageOf<'hello'>): Promise<void> {
   if (hello.protocol !== PROTOCOL_VERSION) {
@@ -101,6 +102,7 @@ export async function hello(room: LiveRoom, ws: WebSocket, hello: MessageOf<'hel
     }
   }
   // On stage before the welcome, so the welcome already shows them there; the others hear after.
+  room.state.studio.setPlan(stageLimitFor(limit.planId), limit.planName);
   const staged = joinedStudio(room, claims.identity, claims.role, now);
   admit(room, ws, claims, row, false, now);
   room.presenceBroadcast.send({ type: 'participant.joined', participant: toParticipant(row), participantCount: room.presence.count() }, row.role, ws);
@@ -145,6 +147,7 @@ function admit(room: LiveRoom, ws: WebSocket, claims: RoomTokenClaims, row: Part
     resumeId: row.resume_id,
     resumed,
     heartbeatMs: room.config.room.heartbeatMs,
+    ...(inBackstage(claims.role) ? { backstage: room.state.studio.backstage() } : {}),
   });
   room.media.onJoined(ws);
 }

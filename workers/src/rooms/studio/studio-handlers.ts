@@ -6,9 +6,12 @@ import { ProtocolError, STAGE_LIMIT, type Banner } from '@roomcast/schema/protoc
 import type { RoomRole } from '@roomcast/schema';
 import { send, type Joined, type MessageOf } from '../realtime/connection.ts';
 import type { LiveRoom } from '../realtime/live-room.ts';
-import { requireGrant } from '../realtime/moderation.ts';
+import { hasGrant, requireGrant } from '../realtime/moderation.ts';
 
 export const isStudioGuest = (role: string) => role === 'guest';
+
+/** Who is backstage with the guests: hosts and co-hosts (the stage grant), and the guests themselves. */
+export const inBackstage = (role: RoomRole) => hasGrant(role, 'stage') || isStudioGuest(role);
 
 function broadcastStudio(room: LiveRoom): void {
   room.sockets.broadcast({ type: 'room.updated', room: room.state.view() });
@@ -35,7 +38,9 @@ export function stageMove(room: LiveRoom, ws: WebSocket, att: Joined, message: M
   if (message.to === 'stage') {
     if (studio.onStage(row.identity)) return unchanged(room, ws);
     if (!studio.add(row.identity, now)) {
-      throw new ProtocolError('stage_full', `The stage is full: at most ${STAGE_LIMIT} people can be on stage at once; send someone backstage first`);
+      const { stageLimit, planName } = studio.limit();
+      const why = planName && stageLimit < STAGE_LIMIT ? `the ${planName} plan allows ${stageLimit} people on stage at once (${STAGE_LIMIT} on Business and Enterprise)` : `at most ${stageLimit} people can be on stage at once`;
+      throw new ProtocolError('stage_full', `The stage is full: ${why}; send someone backstage first`);
     }
   } else {
     if (!studio.remove(row.identity)) return unchanged(room, ws);
@@ -105,4 +110,19 @@ export function joinedStudio(room: LiveRoom, identity: string, role: RoomRole, n
 /** Whoever leaves for good leaves the stage. */
 export function leftStudio(room: LiveRoom, identity: string): void {
   if (room.state.studio.remove(identity)) broadcastStudio(room);
+}
+
+/** The backstage chat: stored for the session and sent to hosts, co-hosts and guests only. */
+export function backstageSend(room: LiveRoom, _ws: WebSocket, att: Joined, message: MessageOf<'backstage.send'>, now: number): void {
+  if (!inBackstage(att.role)) throw new ProtocolError('forbidden', 'The backstage chat is for the host, co-hosts and guests');
+  const stored = room.state.studio.addBackstage({ identity: att.identity, name: att.name, text: message.text, sentAt: new Date(now).toISOString() });
+  room.sockets.broadcastTo({ type: 'backstage.message', message: stored }, (a) => inBackstage(a.role));
+}
+
+/** A backstage guest's camera thumbnail, relayed to hosts and co-hosts (never stored, never to viewers). */
+export function backstagePreview(room: LiveRoom, _ws: WebSocket, att: Joined, message: MessageOf<'backstage.preview'>): void {
+  if (!isStudioGuest(att.role)) throw new ProtocolError('forbidden', 'Only studio guests send a backstage preview');
+  // On stage the guest's real camera is on the air: no thumbnail needed.
+  if (room.state.studio.onStage(att.identity)) return;
+  room.sockets.broadcastTo({ type: 'backstage.preview', identity: att.identity, image: message.image }, (a) => hasGrant(a.role, 'stage'));
 }

@@ -1,0 +1,33 @@
+// Which producers a recording (and egress) carries: the studio's program and its audio mix when
+// the host publishes one, else the first publisher's camera and microphone.
+import { describe, expect, it } from 'vitest';
+import type { MediaProducer } from '@roomcast/schema/protocol';
+import { chooseOutputProducers } from '../src/rooms/media/recorded-producers.ts';
+
+const p = (producerId: string, identity: string, kind: MediaProducer['kind'], source: MediaProducer['source']): MediaProducer => ({ producerId, identity, kind, source, paused: false });
+
+const host = [p('cam', 'user:h', 'video', 'camera'), p('mic', 'user:h', 'audio', 'microphone')];
+const guest = [p('g-cam', 'studio:g', 'video', 'camera'), p('g-mic', 'studio:g', 'audio', 'microphone')];
+const program = [p('prog', 'user:h', 'video', 'program'), p('mix', 'user:h', 'audio', 'program_audio')];
+const ids = (chosen: MediaProducer[]) => chosen.map((c) => c.producerId);
+
+describe('chooseOutputProducers', () => {
+  it('prefers the program and its mix over every person', () => {
+    expect(ids(chooseOutputProducers([...guest, ...host, ...program]))).toEqual(['prog', 'mix']);
+  });
+
+  it('keeps the studio microphone while the mix is not produced yet', () => {
+    expect(ids(chooseOutputProducers([...host, program[0]!]))).toEqual(['prog', 'mic']);
+  });
+
+  it('without a program: the first camera and that person microphone', () => {
+    expect(ids(chooseOutputProducers([...guest, ...host]))).toEqual(['g-cam', 'g-mic']);
+    expect(ids(chooseOutputProducers([p('scr', 'user:h', 'video', 'screen'), ...guest]))).toEqual(['g-cam', 'g-mic']);
+  });
+
+  it('without a program: any video, any audio, never a stray program mix', () => {
+    expect(ids(chooseOutputProducers([p('scr', 'enc', 'video', 'screen'), program[1]!, p('a', 'x', 'audio', 'microphone')]))).toEqual(['scr', 'a']);
+    expect(ids(chooseOutputProducers([program[1]!]))).toEqual([]);
+    expect(chooseOutputProducers([])).toEqual([]);
+  });
+});
