@@ -183,6 +183,8 @@ export * from './ingest.ts';
 
 // ── Object storage: files and recordings ──
 export * from './storage.ts';
+// ── Egress: HLS ──
+export * from './egress.ts';
 
 // ── Accounts: SSO, second factor, email change ──
 export * from './accounts.ts';

@@ -19,6 +19,7 @@ import { ObjectStore } from '../../storage/object-store.ts';
 import { wakeWebhookDelivery } from '../../webhooks/wake.ts';
 import type { MediaStore } from './media-store.ts';
 import type { NodeLink } from './node-link.ts';
+import { chooseOutputProducers } from './output-producers.ts';
 
 /** What the recording routes hand the room when a recording starts. */
 export interface RecorderTarget {
@@ -41,8 +42,6 @@ export type RecordingEvent = Extract<NodeToRoom, { type: 'recording.part' | 'rec
 
 /** Part URLs handed with recording.start; the node asks for more as it goes. */
 const FIRST_URLS = 16;
-/** How long to wait for a publisher's second track (camera, then microphone) before recording what there is. */
-const PARTNER_WAIT_MS = 2_000;
 /** How long the node may take to start (ffmpeg starting on a busy machine), and the wait before asking again. */
 const START_TIMEOUT_MS = 30_000;
 const START_RETRY_MS = 3_000;
@@ -125,15 +124,15 @@ export class RoomRecorder {
     if (!row || row.node_id !== null || this.#starting) return;
     const node = this.link.socket();
     if (!node) return;
-    const producers = this.#choose();
-    if (!producers) return;
-    const now = Date.now();
-    if (producers.length === 1 && (row.waiting_since === null || now - row.waiting_since < PARTNER_WAIT_MS)) {
-      if (row.waiting_since === null) this.ctx.storage.sql.exec(`UPDATE recorder SET waiting_since = ? WHERE singleton = 1`, now);
+    const choice = chooseOutputProducers(this.store.producers(), row.waiting_since, Date.now());
+    if (choice.kind === 'none') return;
+    if (choice.kind === 'wait') {
+      if (row.waiting_since === null) this.ctx.storage.sql.exec(`UPDATE recorder SET waiting_since = ? WHERE singleton = 1`, choice.since);
       clearTimeout(this.#timer);
-      this.#timer = setTimeout(() => this.maybeStart(), PARTNER_WAIT_MS);
+      this.#timer = setTimeout(() => this.maybeStart(), choice.waitMs);
       return;
     }
+    const producers = choice.producerIds;
     this.#starting = this.#start(node, row, producers)
       .catch((error: unknown) => {
         // Asked again shortly: the node answers a repeated start with the recording it runs.
@@ -144,15 +143,6 @@ export class RoomRecorder {
       })
       .finally(() => (this.#starting = undefined));
     this.ctx.waitUntil(this.#starting);
-  }
-
-  /** The first publisher's camera (any video if none) and microphone (any audio if none). */
-  #choose(): string[] | undefined {
-    const all = this.store.producers();
-    const video = all.find((p) => p.kind === 'video' && p.source === 'camera') ?? all.find((p) => p.kind === 'video');
-    const audio = (video && all.find((p) => p.kind === 'audio' && p.identity === video.identity)) ?? all.find((p) => p.kind === 'audio');
-    const chosen = [video, audio].filter((p) => p !== undefined).map((p) => p.producerId);
-    return chosen.length > 0 ? chosen : undefined;
   }
 
   async #start(node: WebSocket, row: RecorderRow, producerIds: string[]): Promise<void> {
