@@ -61,7 +61,7 @@ async function playlist(c: Context<AppEnv>, roomId: string, token: string | unde
   // Started, but the first segment is not in the store yet: players retry.
   if (!object) return refuse(c, 404, 'not_found', 'The HLS playlist is not ready yet');
   const live = info.hls.state === 'starting' || info.hls.state === 'live';
-  return c.body(rewritePlaylist(await object.text(), info.hls.id), 200, {
+  return c.body(rewritePlaylist(new TextDecoder().decode(await object.arrayBuffer()), info.hls.id), 200, {
     'content-type': 'application/vnd.apple.mpegurl',
     'cache-control': live ? LIVE_PLAYLIST_CACHE : ENDED_PLAYLIST_CACHE,
     'access-control-allow-origin': '*',
