@@ -4,7 +4,9 @@
 // AAC, written as MPEG-TS to its stdout. Every output of the room (the HLS muxer, later each RTMP
 // destination) is a cheap `-c copy` ffmpeg fed this one byte stream, so adding an output never adds
 // a transcode. MPEG-TS can be joined at any packet: an output added late starts at the next
-// keyframe (at most 1 s away).
+// keyframe (at most 1 s away; asked for at once when the video is copied). Nothing goes out before
+// the first video packet: outputs probe their input for a second only (so they start fast), and
+// audio that arrived before the video would leave them without the video's parameters.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -24,6 +26,9 @@ export interface EgressEncoderOptions {
 
 export type EgressSink = (chunk: Buffer) => void;
 
+/** The start of a video PES packet (stream ids 0xE0..0xEF) in the MPEG-TS. */
+const VIDEO_PES = Buffer.from([0x00, 0x00, 0x01, 0xe0]);
+
 export class EgressEncoder {
   #input: PlainInput | undefined;
   #ffmpeg: ChildProcess | undefined;
@@ -33,6 +38,8 @@ export class EgressEncoder {
   readonly #sinks = new Set<EgressSink>();
   readonly #ended = new Set<() => void>();
   readonly #workdir: string;
+  /** The stream flows to outputs once its video started (or at once when there is no video). */
+  #flowing = false;
   /** VP8 (or anything not H.264) is transcoded; H.264 is copied. */
   transcoded = false;
 
@@ -84,7 +91,14 @@ export class EgressEncoder {
     ffmpeg.stderr.on('data', (d: Buffer) => {
       this.#stderr = (this.#stderr + d.toString()).slice(-4000);
     });
+    this.#flowing = !hasVideo;
     ffmpeg.stdout.on('data', (chunk: Buffer) => {
+      if (!this.#flowing) {
+        const at = chunk.indexOf(VIDEO_PES);
+        if (at < 0) return;
+        this.#flowing = true;
+        log.info('egress video started', { id });
+      }
       for (const sink of this.#sinks) sink(chunk);
     });
     this.#exit = new Promise((resolve) =>
@@ -98,7 +112,9 @@ export class EgressEncoder {
       }),
     );
     ffmpeg.once('error', (error) => log.error('egress encoder could not start', { id, error: String(error) }));
-    await input.resumeWhenListening(ffmpeg, () => this.#stderr);
+    // A transcode starts only at a keyframe and ffmpeg probes its input for a few seconds first:
+    // keep asking for one through that window, or the stream may start many seconds late.
+    await input.resumeWhenListening(ffmpeg, () => this.#stderr, 10_000, 8);
     log.info('egress encoder started', { id, transcoded: this.transcoded, streams: input.streams.map((s) => s.consumer.kind) });
   }
 
@@ -106,6 +122,8 @@ export class EgressEncoder {
   subscribe(sink: EgressSink, ended: () => void): () => void {
     this.#sinks.add(sink);
     this.#ended.add(ended);
+    // A copied video has keyframes only when asked: the new output starts at the next one.
+    if (!this.transcoded) void this.#input?.video?.consumer.requestKeyFrame().catch(() => {});
     return () => {
       this.#sinks.delete(sink);
       this.#ended.delete(ended);

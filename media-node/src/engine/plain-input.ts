@@ -60,9 +60,10 @@ export class PlainInput {
 
   /**
    * Waits until `reader` is bound to the last stream's port (it binds them in order), then resumes
-   * every consumer and asks for a keyframe to start from (again 1 s later, in case it was lost).
+   * every consumer and asks for a keyframe to start from, `keyframeRequests` times a second apart
+   * (one may be lost, or arrive while the reader still probes its input).
    */
-  async resumeWhenListening(reader: ChildProcess, readerLog: () => string, timeoutMs = 10_000): Promise<void> {
+  async resumeWhenListening(reader: ChildProcess, readerLog: () => string, timeoutMs = 10_000, keyframeRequests = 2): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!(await portTaken(this.streams.at(-1)!.port))) {
       if (reader.exitCode !== null || Date.now() > deadline) throw new Error(`ffmpeg did not start listening: ${readerLog().slice(-300)}`);
@@ -70,10 +71,17 @@ export class PlainInput {
     }
     for (const s of this.streams) await s.consumer.resume();
     const video = this.video;
-    if (video) {
-      await video.consumer.requestKeyFrame();
-      this.#keyframeTimer = setTimeout(() => void video.consumer.requestKeyFrame().catch(() => {}), 1000);
-    }
+    if (!video) return;
+    await video.consumer.requestKeyFrame();
+    let left = keyframeRequests - 1;
+    const again = () => {
+      if (left-- <= 0) return;
+      this.#keyframeTimer = setTimeout(() => {
+        void video.consumer.requestKeyFrame().catch(() => {});
+        again();
+      }, 1000);
+    };
+    again();
   }
 
   close(): void {

@@ -161,6 +161,8 @@ export const RoomJoin = z.object({
   expiresAt: z.string(),
   /** TURN servers for the media transports (empty when the deployment has no TURN). */
   iceServers: z.array(IceServer).default([]),
+  /** The room's HLS playlist with a play token (for a player that cannot use WebRTC, or a full room). */
+  hlsUrl: z.string().optional(),
 });
 
 // ── API keys ──

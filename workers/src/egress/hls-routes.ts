@@ -19,7 +19,7 @@ import { hlsKeyPrefix } from '../storage/object-keys.ts';
 import { requireObjectStore } from '../storage/object-store.ts';
 import { withOrganization } from '../tenancy/access.ts';
 import { audit } from '../tenancy/audit.ts';
-import { signPlayToken } from './play-token.ts';
+import { hlsPlaylistUrl } from './play-token.ts';
 
 export const hlsRoutes = createRouter();
 const RoomParam = orgParamWith('room');
@@ -33,12 +33,6 @@ async function findRoom(tx: Tx, org: string, room: string) {
     .where(and(eq(rooms.id, room), eq(rooms.organizationId, org), isNull(rooms.deletedAt)));
   if (!found) throw notFound('Room');
   return found;
-}
-
-/** The URL a player opens: public rooms' is the same for everyone, others' carry a play token. */
-async function playlistUrl(origin: string, secret: Uint8Array, roomId: string, visibility: string): Promise<string> {
-  if (visibility === 'public') return `${origin}/hls/${roomId}/index.m3u8`;
-  return `${origin}/hls/${roomId}/t/${await signPlayToken(secret, roomId)}/index.m3u8`;
 }
 
 hlsRoutes.openapi(
@@ -66,7 +60,7 @@ hlsRoutes.openapi(
     });
     const hls = await roomStub(c.env, room).hlsStart({ roomId: room, organizationId: org, roomSessionId: found.sessionId!, hlsId, keyPrefix: hlsKeyPrefix(org, room, hlsId) });
     if (!hls) throw conflict('HLS already runs in this room: stop it first', 'hls_active');
-    return c.json({ hls, playlistUrl: await playlistUrl(new URL(c.req.url).origin, c.var.config.roomTokenSecret, room, found.visibility) }, 201);
+    return c.json({ hls, playlistUrl: await hlsPlaylistUrl(c.var.config.publicUrl ?? c.req.url, c.var.config.roomTokenSecret, room, found.visibility) }, 201);
   },
 );
 
@@ -106,6 +100,6 @@ hlsRoutes.openapi(
     const { org, room } = c.req.valid('param');
     const found = await withOrganization(c.var.db, c.var.principal, org, 'room.read', (tx) => findRoom(tx, org, room));
     const info = await roomStub(c.env, room).hlsInfo();
-    return c.json({ hls: info?.hls ?? null, playlistUrl: await playlistUrl(new URL(c.req.url).origin, c.var.config.roomTokenSecret, room, found.visibility) }, 200);
+    return c.json({ hls: info?.hls ?? null, playlistUrl: await hlsPlaylistUrl(c.var.config.publicUrl ?? c.req.url, c.var.config.roomTokenSecret, room, found.visibility) }, 200);
   },
 );

@@ -18,6 +18,16 @@ export function signPlayToken(secret: Uint8Array, roomId: string, ttlSeconds = P
     .sign(secret);
 }
 
+/**
+ * The URL a player opens: a public room's is the same for everyone (`public`); otherwise (or when
+ * the caller may not know the visibility, `token`) it carries a play token in its path.
+ */
+export async function hlsPlaylistUrl(base: string, secret: Uint8Array, roomId: string, visibility: string): Promise<string> {
+  const { origin } = new URL(base);
+  if (visibility === 'public') return `${origin}/hls/${roomId}/index.m3u8`;
+  return `${origin}/hls/${roomId}/t/${await signPlayToken(secret, roomId)}/index.m3u8`;
+}
+
 /** True when `token` is a valid, unexpired play token for `roomId`. */
 export async function verifyPlayToken(secret: Uint8Array, token: string, roomId: string): Promise<boolean> {
   try {
