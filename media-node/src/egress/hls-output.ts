@@ -119,7 +119,11 @@ export class HlsOutput {
       (chunk) => {
         if (ffmpeg.stdin.writable) ffmpeg.stdin.write(chunk);
       },
-      () => ffmpeg.stdin.end(),
+      () => {
+        // The encoder ended (stopped, or it failed and said so): the muxer finishing is expected.
+        this.#stopping = true;
+        ffmpeg.stdin.end();
+      },
     );
     log.info('hls started', { hlsId });
   }

@@ -57,6 +57,11 @@ export class RtmpOutput {
     this.#status = { destinationId: options.destinationId, state: 'connecting', reason: null, bitrateKbps: 0, uptimeMs: null, attempts: 0 };
   }
 
+  /** The current connection's ffmpeg (the egress benchmark reads its CPU time). */
+  get pid(): number | undefined {
+    return this.#ffmpeg?.pid;
+  }
+
   get status(): DestinationStatus {
     return { ...this.#status, uptimeMs: this.#liveSince === null ? null : Date.now() - this.#liveSince };
   }
@@ -113,7 +118,11 @@ export class RtmpOutput {
       (chunk) => {
         if (ffmpeg.stdin.writable) ffmpeg.stdin.write(chunk);
       },
-      () => ffmpeg.stdin.end(),
+      () => {
+        // The encoder ended: nothing more to send, so no retry.
+        this.#stopped = true;
+        ffmpeg.stdin.end();
+      },
     );
     ffmpeg.once('close', (code, signal) => {
       this.#unsubscribe?.();
