@@ -42,7 +42,8 @@ export function ViewerRoom(props: { room: PublicRoom; signedInName: string | nul
       const creds = await credentials(guestName);
       performance.mark('room:credentials');
       setNotLive(false);
-      await room.open({ credentials: creds, refresh: () => credentials(guestName) });
+      // A viewer who asked for HLS takes no WebRTC media: that is what HLS spares the media nodes.
+      await room.open({ credentials: creds, refresh: () => credentials(guestName), receive: !forceHls() });
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (code === 'room_not_live') {
