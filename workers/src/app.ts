@@ -17,6 +17,8 @@ import { authRoutes } from './auth/routes.ts';
 import { loadConfig } from './config.ts';
 import { Database } from './db/database.ts';
 import { ApiError } from './errors.ts';
+import { hlsRoutes } from './egress/hls-routes.ts';
+import { hlsServing } from './egress/hls-serving.ts';
 import { fleetRoutes } from './fleet/fleet-routes.ts';
 import { ingestRoutes } from './ingest/ingest-routes.ts';
 import { documentWhip } from './ingest/whip-openapi.ts';
@@ -88,6 +90,7 @@ api.route('/organizations', webhookEndpointRoutes);
 api.route('/organizations', webhookDeliveryRoutes);
 api.route('/organizations', fileRoutes);
 api.route('/organizations', recordingRoutes);
+api.route('/organizations', hlsRoutes);
 api.route('/organizations', ssoConnectionRoutes);
 api.route('/organizations', organizationSecurityRoutes);
 documentWebhookEvents(api.openAPIRegistry);
@@ -119,6 +122,8 @@ app.route('/api/v1', fleetRoutes);
 app.route('/api/v1/rooms', mediaNodeRoutes);
 // WHIP: the stream key is the credential (no session, no cookie), checked by the routes themselves.
 app.route('/api/v1/ingest', whipRoutes);
+// HLS for players: public rooms' to anyone, others' with a play token in the path (no session).
+app.route('/hls', hlsServing);
 // The API reference page (public, like the OpenAPI document it renders).
 app.route('/api/v1', apiReferenceRoutes);
 app.route('/api/v1', api);

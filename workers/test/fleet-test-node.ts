@@ -198,6 +198,12 @@ export class TestNode {
       case 'recording.stop':
         result = this.recordingReport ?? { parts: [], sizeBytes: 0, durationMs: null, videoCodec: null, audioCodec: null, container: 'webm', poster: false };
         break;
+      case 'hls.start':
+        result = { transcoded: true };
+        break;
+      case 'hls.stop':
+        result = { segments: 0 };
+        break;
     }
     room.send({ type: 'response', id: frame.id, ok: true, data: result } satisfies NodeToRoom);
   }

@@ -6,6 +6,7 @@ import { decodeFrame, FLEET_PROTOCOL_VERSION, ProtocolError, MAX_NODE_FRAME_BYTE
 import { EngineError } from '../engine/errors.ts';
 import type { Consumer, EngineWorker, PipeTransport, PlainTransport, Producer, Router, RtpCodecCapability, Transport, WebRtcTransport } from '../engine/types.ts';
 import type { Logger } from '../log.ts';
+import { RoomEgress } from '../egress/room-egress.ts';
 import { PartUrls } from '../recording/part-urls.ts';
 import { Recorder } from '../recording/recorder.ts';
 import { RouterSpread } from './router-spread.ts';
@@ -80,6 +81,8 @@ export class RoomSession {
   readonly #owners = new MediaSlots();
   /** Server recordings in progress, by recording id, with the part URLs they were handed. */
   readonly #recordings = new Map<string, { recorder: Promise<Recorder>; urls: PartUrls }>();
+  /** HLS (and its encoder) of this room, when the room asked for it. */
+  readonly #egress: RoomEgress;
   #scoreTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
@@ -98,6 +101,7 @@ export class RoomSession {
     private readonly recording: RecordingSettings,
   ) {
     this.#spread = new RouterSpread(router, worker, spread.workers, spread.viewersPerRouter, ROOM_MEDIA_CODECS, { roomId });
+    this.#egress = new RoomEgress(router, recording.dir, (frame) => this.#send(frame), log.child('egress'));
   }
 
   /** Dials the room with its credential, creates the router, says node.ready. */
@@ -168,6 +172,7 @@ export class RoomSession {
     // Worker completes it as a partial recording when it sees the node go.
     for (const { recorder } of this.#recordings.values()) void recorder.then((r) => r.abort()).catch(() => {});
     this.#recordings.clear();
+    this.#egress.close();
     this.#spread.close();
     this.router.close();
     if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) this.socket.close(1000, reason.slice(0, 120));
@@ -366,6 +371,19 @@ export class RoomSession {
         this.#recordings.delete(data.recordingId);
         return (await entry.recorder).stop();
       }
+      case 'hls.start':
+        return this.#egress.startHls({
+          hlsId: data.hlsId,
+          producers: (data.producerIds as string[]).map((id) => this.#producer(id)),
+          playlistUrl: data.playlistUrl,
+          initUrl: data.initUrl,
+          segmentUrls: data.segmentUrls,
+        });
+      case 'hls.urls':
+        await this.#egress.addHlsUrls(data.hlsId, data.segmentUrls);
+        return {};
+      case 'hls.stop':
+        return this.#egress.stopHls(data.hlsId);
       case 'router.close':
         // Answer first: closing also closes the socket the answer travels on.
         setImmediate(() => this.close('room ended'));

@@ -1,6 +1,7 @@
 // The presigned part URLs a recording was handed by the Worker (through its RoomDO): the node asks
 // for more before it runs out (`recording.urls_wanted`), and a part whose URL has not come yet
-// waits for it. The node never holds the bucket's keys, so it cannot sign one itself.
+// waits for it. The node never holds the bucket's keys, so it cannot sign one itself. HLS egress
+// numbers its segments the same way (egress/hls-output.ts), without the multipart cap.
 import type { RecordingPartUrl } from '@roomcast/schema/protocol';
 
 /** Ask for more when fewer than this many URLs are left ahead of the part being uploaded. */
@@ -14,7 +15,11 @@ export class PartUrls {
   /** The highest part number asked for so far (not asked twice). */
   #askedUpTo = 0;
 
-  constructor(private readonly want: (fromPart: number, count: number) => void) {}
+  constructor(
+    private readonly want: (fromPart: number, count: number) => void,
+    /** The highest number there can be (S3 multipart: 10 000 parts). */
+    private readonly max = 10_000,
+  ) {}
 
   add(urls: RecordingPartUrl[]): void {
     for (const { partNumber, url } of urls) {
@@ -44,8 +49,8 @@ export class PartUrls {
   }
 
   #ask(fromPart: number): void {
-    if (fromPart > 10_000) return;
-    const count = Math.min(BATCH, 10_001 - fromPart);
+    if (fromPart > this.max) return;
+    const count = Math.min(BATCH, this.max + 1 - fromPart);
     this.#askedUpTo = fromPart + count - 1;
     this.want(fromPart, count);
   }

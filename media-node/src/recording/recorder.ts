@@ -10,13 +10,12 @@
 // already uploaded is itself a playable file), and neither needs a transcode. A streamed WebM
 // lacks its duration: webm-duration.ts writes it into the first part at stop.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import dgram from 'node:dgram';
 import { mkdir, open, readFile, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { RecordedPart, RecordingContainer, RecordingReport } from '@roomcast/schema/protocol';
-import { plainSdp } from '../engine/plain-sdp.ts';
-import type { Consumer, PlainTransport, Producer, Router } from '../engine/types.ts';
+import { PlainInput } from '../engine/plain-input.ts';
+import type { Producer, Router } from '../engine/types.ts';
 import type { Logger } from '../log.ts';
 import { ChunkedUpload, readRange } from './chunked-upload.ts';
 import { putPart } from './part-uploader.ts';
@@ -39,18 +38,11 @@ export interface RecorderOptions {
   log: Logger;
 }
 
-interface Stream {
-  producer: Producer;
-  transport: PlainTransport;
-  consumer: Consumer;
-  port: number;
-}
-
 /** How long the header (EBML, SeekHead, Info) may be: the duration patch reads this much. */
 const HEADER_BYTES = 64 * 1024;
 
 export class Recorder {
-  readonly #streams: Stream[] = [];
+  #input: PlainInput | undefined;
   #ffmpeg: ChildProcess | undefined;
   #ffmpegExit: Promise<void> = Promise.resolve();
   #stderr = '';
@@ -60,7 +52,6 @@ export class Recorder {
   #bytes = 0;
   #upload: ChunkedUpload | undefined;
   #stopping = false;
-  #keyframeTimer: NodeJS.Timeout | undefined;
   readonly #workdir: string;
   readonly #outFile: string;
   container: RecordingContainer = 'webm';
@@ -93,26 +84,11 @@ export class Recorder {
   async #start(): Promise<void> {
     const { router, producers, log, recordingId } = this.options;
     await mkdir(this.#workdir, { recursive: true });
-    // What ffmpeg reads: the router's codecs and no header extensions (it would ignore them).
-    const rtpCapabilities = { codecs: router.rtpCapabilities.codecs, headerExtensions: [] };
-    for (const producer of producers) {
-      const port = await freePortPair();
-      const transport = await router.createPlainTransport({ listenInfo: { ip: '127.0.0.1' }, rtcpMux: false, appData: { recording: recordingId } });
-      try {
-        await transport.connect({ ip: '127.0.0.1', port, rtcpPort: port + 1 });
-        // The highest simulcast layer: the engines clamp this to the top layer there is.
-        const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities, paused: true, preferredLayers: { spatialLayer: 255, temporalLayer: 255 } });
-        this.#streams.push({ producer, transport, consumer, port });
-      } catch (error) {
-        transport.close();
-        throw error;
-      }
-    }
-    const video = this.#streams.find((s) => s.consumer.kind === 'video');
-    const videoMime = video?.consumer.rtpParameters.codecs[0]?.mimeType.toLowerCase();
-    this.container = videoMime === 'video/h264' ? 'mp4' : 'webm';
+    const input = await PlainInput.open(router, producers, { recording: recordingId });
+    this.#input = input;
+    this.container = input.videoMime === 'video/h264' ? 'mp4' : 'webm';
     const sdpFile = path.join(this.#workdir, 'input.sdp');
-    await writeFile(sdpFile, plainSdp('127.0.0.1', this.#streams.map((s) => ({ kind: s.consumer.kind, rtpParameters: s.consumer.rtpParameters, port: s.port }))));
+    await writeFile(sdpFile, input.sdp());
 
     this.#file = await open(this.#outFile, 'w');
     this.#upload = new ChunkedUpload({
@@ -154,19 +130,8 @@ export class Recorder {
     );
     ffmpeg.once('error', (error) => log.error('recording ffmpeg could not start', { recordingId, error: String(error) }));
 
-    // What arrives before ffmpeg listens is lost: resume once its last port is bound.
-    const deadline = Date.now() + 10_000;
-    while (!(await portTaken(this.#streams.at(-1)!.port))) {
-      if (ffmpeg.exitCode !== null || Date.now() > deadline) throw new Error(`ffmpeg did not start listening: ${this.#stderr.slice(-300)}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    for (const s of this.#streams) await s.consumer.resume();
-    // A keyframe to start from, asked again shortly after in case the first was lost on the way.
-    if (video) {
-      await video.consumer.requestKeyFrame();
-      this.#keyframeTimer = setTimeout(() => void video.consumer.requestKeyFrame().catch(() => {}), 1000);
-    }
-    log.info('recording started', { recordingId, container: this.container, streams: this.#streams.map((s) => s.consumer.kind) });
+    await input.resumeWhenListening(ffmpeg, () => this.#stderr);
+    log.info('recording started', { recordingId, container: this.container, streams: input.streams.map((s) => s.consumer.kind) });
   }
 
   /** Stops ffmpeg, uploads the rest, probes, uploads the poster; answers the report. */
@@ -174,7 +139,6 @@ export class Recorder {
     const { recordingId, log } = this.options;
     this.#stopping = true;
     const stopAt = performance.now();
-    clearTimeout(this.#keyframeTimer);
     const ffmpeg = this.#ffmpeg;
     if (ffmpeg && ffmpeg.exitCode === null && ffmpeg.signalCode === null) {
       // SIGINT: ffmpeg writes out what it buffered and ends its output cleanly.
@@ -210,7 +174,7 @@ export class Recorder {
   /** ffmpeg wrote nothing: how many packets each stream sent it, and what ffmpeg said. */
   async #whyEmpty(): Promise<string> {
     const sent = await Promise.all(
-      this.#streams.map(async (s) => `${s.consumer.kind} ${(await s.consumer.getStats().catch(() => []))[0]?.packetCount ?? 0} packets`),
+      (this.#input?.streams ?? []).map(async (s) => `${s.consumer.kind} ${(await s.consumer.getStats().catch(() => []))[0]?.packetCount ?? 0} packets`),
     );
     const said = this.#stderr.trim().split('\n').slice(-3).join(' | ');
     const problem = `ffmpeg wrote nothing (sent ${sent.join(', ')})${said ? `; ffmpeg: ${said}` : ''}`.slice(0, 1000);
@@ -225,7 +189,6 @@ export class Recorder {
   }
 
   async #teardown(): Promise<void> {
-    clearTimeout(this.#keyframeTimer);
     this.#ffmpeg?.kill('SIGKILL');
     await this.#ffmpegExit;
     await this.#writes.catch(() => {});
@@ -235,7 +198,7 @@ export class Recorder {
   }
 
   #closeStreams(): void {
-    for (const s of this.#streams.splice(0)) s.transport.close();
+    this.#input?.close();
   }
 
   /** Writes the duration into the WebM header; the first part goes up again if it already had. */
@@ -298,35 +261,3 @@ export async function probeFile(file: string): Promise<Probe> {
   return { durationMs: Number.isFinite(first) ? Math.round((last - first) * 1000) : null, videoCodec, audioCodec };
 }
 
-/** An even UDP port whose next port is free too (RTP + RTCP for ffmpeg). */
-export async function freePortPair(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const port = 20_000 + 2 * Math.floor(Math.random() * 10_000);
-    const sockets: dgram.Socket[] = [];
-    try {
-      for (const p of [port, port + 1]) {
-        const s = dgram.createSocket('udp4');
-        sockets.push(s);
-        await new Promise<void>((resolve, reject) => {
-          s.once('error', reject);
-          s.bind(p, '127.0.0.1', () => resolve());
-        });
-      }
-      return port;
-    } catch {
-      // taken: try another
-    } finally {
-      for (const s of sockets) s.close();
-    }
-  }
-  throw new Error('no free UDP port pair');
-}
-
-/** Someone (ffmpeg) is bound to this UDP port. */
-function portTaken(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = dgram.createSocket('udp4');
-    s.once('error', () => resolve(true));
-    s.bind(port, '127.0.0.1', () => s.close(() => resolve(false)));
-  });
-}

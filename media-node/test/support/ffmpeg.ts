@@ -99,4 +99,4 @@ export async function decodeErrors(file: string): Promise<string> {
 }
 
 /** An even UDP port whose next port is free too (RTP + RTCP for a reader like ffmpeg). */
-export { freePortPair } from '../../src/recording/recorder.ts';
+export { freePortPair } from '../../src/engine/plain-input.ts';

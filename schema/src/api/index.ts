@@ -164,6 +164,8 @@ export const RoomJoin = z.object({
   expiresAt: z.string(),
   /** TURN servers for the media transports (empty when the deployment has no TURN). */
   iceServers: z.array(IceServer).default([]),
+  /** The room's HLS playlist with a play token (for a player that cannot use WebRTC, or a full room). */
+  hlsUrl: z.string().optional(),
 });
 
 // ── API keys ──
@@ -186,6 +188,8 @@ export * from './ingest.ts';
 
 // ── Object storage: files and recordings ──
 export * from './storage.ts';
+// ── Egress: HLS ──
+export * from './egress.ts';
 
 // ── Accounts: SSO, second factor, email change ──
 export * from './accounts.ts';

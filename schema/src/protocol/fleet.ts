@@ -174,6 +174,17 @@ export type RecordingReport = z.infer<typeof RecordingReport>;
 /** How long the node may take to answer recording.stop: the last part, ffprobe and the poster. */
 export const RECORDING_STOP_TIMEOUT_MS = 60_000;
 
+// ── Egress: HLS (media-node/src/egress) ───────────────────────────────────────
+// The room asks its origin node for one encoder (top video layer + audio -> H.264 + AAC, copied
+// when the producer is H.264 already) feeding an HLS muxer (fMP4, 1 s segments). Every file goes
+// to the store through presigned PUTs the room hands the node: the playlist and init segment once
+// (reused for every rewrite), segments numbered from 1 in batches the node asks for as it goes.
+const SegmentNumber = z.number().int().min(1).max(1_000_000);
+export const HlsSegmentUrl = z.object({ segment: SegmentNumber, url: SignedUrl });
+export type HlsSegmentUrl = z.infer<typeof HlsSegmentUrl>;
+/** How long the node may take to answer hls.stop: the last segment and the ended playlist go up. */
+export const HLS_STOP_TIMEOUT_MS = 20_000;
+
 export const NODE_REQUESTS = {
   'router.capabilities': { data: z.object({}), result: z.object({ rtpCapabilities: RtpCapabilities }) },
   'transport.create': { data: z.object({ direction: z.enum(['send', 'recv']), owner: z.string() }), result: TransportInfo },
@@ -211,6 +222,14 @@ export const NODE_REQUESTS = {
   'recording.urls': { data: z.object({ recordingId: Id, partUrls: z.array(RecordingPartUrl).min(1).max(1000) }), result: z.object({}) },
   /** Stop: the remaining bytes are uploaded as the last part; answers what the file holds. */
   'recording.stop': { data: z.object({ recordingId: Id }), result: RecordingReport },
+  /** Start HLS of these producers (one video at its highest simulcast layer, one audio). */
+  'hls.start': {
+    data: z.object({ hlsId: Id, producerIds: z.array(Id).min(1).max(2), playlistUrl: SignedUrl, initUrl: SignedUrl, segmentUrls: z.array(HlsSegmentUrl).max(1000) }),
+    result: z.object({ transcoded: z.boolean() }),
+  },
+  'hls.urls': { data: z.object({ hlsId: Id, segmentUrls: z.array(HlsSegmentUrl).min(1).max(1000) }), result: z.object({}) },
+  /** Stop: the last segment and the playlist with #EXT-X-ENDLIST reach the store before the answer. */
+  'hls.stop': { data: z.object({ hlsId: Id }), result: z.object({ segments: z.number().int().min(0) }) },
   /** The room ended: close the router (everything in it) and then the socket. */
   'router.close': { data: z.object({}), result: z.object({}) },
   // Pipes between two nodes' routers of one room (a room larger than one node). The room asks each
@@ -256,6 +275,12 @@ export const NodeToRoom = z.discriminatedUnion('type', [
   frame('recording.urls_wanted', { recordingId: Id, fromPart: PartNumber, count: z.number().int().min(1).max(100) }),
   /** The recorder stopped on its own (ffmpeg died, uploads failed for good). */
   frame('recording.failed', { recordingId: Id, reason: z.string().max(500) }),
+  /** The first HLS playlist reached the store: players can start. */
+  frame('hls.live', { hlsId: Id }),
+  /** The node is running out of presigned segment URLs: it wants fromSegment .. fromSegment + count - 1. */
+  frame('hls.urls_wanted', { hlsId: Id, fromSegment: SegmentNumber, count: z.number().int().min(1).max(100) }),
+  /** The HLS encoder stopped on its own (ffmpeg died). */
+  frame('hls.failed', { hlsId: Id, reason: z.string().max(500) }),
   ErrorFrame,
 ]);
 export type NodeToRoom = z.infer<typeof NodeToRoom>;

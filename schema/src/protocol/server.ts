@@ -46,6 +46,14 @@ export const RoomState = z.object({
   slowModeSeconds: z.number().int(),
   /** A server recording in progress (everyone in the room sees a REC badge); absent or null: none. */
   recording: z.object({ id: z.string(), startedAt: z.string() }).nullable().optional(),
+  /**
+   * The room's HLS egress (its current or last run): `live` once the first playlist is in the
+   * store; players fetch `/hls/{roomId}/index.m3u8` (a members-only room needs a play token).
+   */
+  hls: z
+    .object({ id: z.string(), state: z.enum(['starting', 'live', 'ended', 'failed']), startedAt: z.string(), endedAt: z.string().nullable(), error: z.string().nullable() })
+    .nullable()
+    .optional(),
   /** The studio: stage, layout and banner (studio.ts); absent from rooms that predate it. */
   studio: StudioState.optional(),
 });

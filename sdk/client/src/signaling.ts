@@ -25,6 +25,8 @@ export interface RoomCredentials {
   expiresAt: string;
   /** TURN servers with short-lived credentials, from the same join (empty: no TURN deployed). */
   iceServers?: IceServerInit[];
+  /** The room's HLS playlist with a play token: the fallback player's source. */
+  hlsUrl?: string;
 }
 
 /** An RTCIceServer as the API hands it out (coturn's TURN REST API credentials). */

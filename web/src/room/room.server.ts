@@ -29,7 +29,7 @@ export interface RoomPage {
 
 export type JoinResult = { ok: true; credentials: RoomCredentials } | { ok: false; code: string; message: string };
 
-const credentialsOf = (join: RoomJoin): RoomCredentials => ({ token: join.token, signalingUrl: join.signalingUrl, expiresAt: join.expiresAt, iceServers: join.iceServers ?? [] });
+const credentialsOf = (join: RoomJoin): RoomCredentials => ({ token: join.token, signalingUrl: join.signalingUrl, expiresAt: join.expiresAt, iceServers: join.iceServers ?? [], hlsUrl: join.hlsUrl });
 
 function failure(error: unknown): { ok: false; code: string; message: string } {
   if (error instanceof ApiRequestError) return { ok: false, code: error.code, message: error.message };

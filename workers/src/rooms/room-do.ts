@@ -19,6 +19,7 @@ import { LiveRoom } from './realtime/live-room.ts';
 import { apiKeyRevoked, memberChanged, visibilityChanged } from './realtime/moderation-handlers.ts';
 import { MAX_PENDING_PER_CLIENT, tooManyPending } from './realtime/pending-limit.ts';
 import type { RoomVisibility } from './room-stub.ts';
+import type { HlsView } from './media/room-hls.ts';
 import type { RecorderResult, RecorderTarget } from './media/room-recorder.ts';
 
 const SIGNAL_PATH = /^\/api\/v1\/rooms\/([^/]+)\/signal$/;
@@ -152,6 +153,30 @@ export class RoomDO extends GuardedDurableObject<Env> {
     const result = await this.#room.media.stopRecorder(recordingId);
     if (this.#room.state.recording?.id === recordingId) await this.recordingChanged(null);
     return result;
+  }
+
+  /** Called by the HLS routes: a new run encodes the room's media as soon as there is some. Null when one runs already. */
+  async hlsStart(input: { roomId: string; organizationId: string; roomSessionId: string; hlsId: string; keyPrefix: string }): Promise<HlsView | null> {
+    const room = this.#room;
+    room.state.bindRoom(input.roomId);
+    room.state.bindOrganization(input.organizationId);
+    if (room.state.meta.session_id !== input.roomSessionId) room.state.startSession(input.roomSessionId);
+    if (room.media.hls.running()) return null;
+    const view = room.media.hls.begin(input.hlsId, input.keyPrefix);
+    room.sockets.broadcast({ type: 'room.updated', room: room.state.view() });
+    return view;
+  }
+
+  /** Called by the HLS routes: the playlist ends (#EXT-X-ENDLIST) and the run stays as a VOD. */
+  async hlsStop(): Promise<HlsView | null> {
+    return this.#room.media.hls.stop();
+  }
+
+  /** Called by the /hls serving route: which run's files to serve. */
+  async hlsInfo(): Promise<{ hls: HlsView; keyPrefix: string } | null> {
+    const hls = this.#room.media.hls.view();
+    const keyPrefix = this.#room.media.hls.keyPrefix();
+    return hls && keyPrefix ? { hls, keyPrefix } : null;
   }
 
   /** Called by the API key routes: the participants a revoked key minted leave. */

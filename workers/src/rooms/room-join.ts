@@ -9,6 +9,7 @@ import type { RoomRole } from '@roomcast/schema';
 import { ApiError } from '../errors.ts';
 import type { AppEnv } from '../http.ts';
 import type { OrganizationAccess } from '../tenancy/access.ts';
+import { hlsPlaylistUrl } from '../egress/play-token.ts';
 import { isReservedIdentity, memberIdentity } from './identities.ts';
 import { signRoomToken } from './room-token.ts';
 import { mintIceServers } from './turn-credentials.ts';
@@ -67,5 +68,6 @@ export async function issueJoin(
   // the media ports relays through TURN over TCP/TLS instead.
   const turn = c.var.config.turn;
   const iceServers = turn ? await mintIceServers(turn, participant.identity) : [];
-  return { token, signalingUrl: signalingUrl(c, room.id), role: participant.role, expiresAt: expiresAt.toISOString(), iceServers };
+  const hlsUrl = await hlsPlaylistUrl(c.var.config.publicUrl ?? c.req.url, c.var.config.roomTokenSecret, room.id, 'token');
+  return { token, signalingUrl: signalingUrl(c, room.id), role: participant.role, expiresAt: expiresAt.toISOString(), iceServers, hlsUrl };
 }

@@ -5,6 +5,7 @@ import type { Role } from '@roomcast/schema';
 import type { Env } from '../env.ts';
 import type { PatchResult, WhipResult } from './media/ingest-publisher.ts';
 import type { RtmpStartInput, RtmpStartResult } from './media/rtmp-publisher.ts';
+import type { HlsView } from './media/room-hls.ts';
 import type { RecorderResult, RecorderTarget } from './media/room-recorder.ts';
 
 export type RoomVisibility = 'public' | 'members' | 'invite';
@@ -32,6 +33,11 @@ export interface RoomRpc {
   recordingStarted(recording: RecorderTarget & { startedAt: string; roomId: string }): Promise<void>;
   /** Stop recording: the parts to complete and what the node measured; null when the room does not hold it. */
   stopRecorder(recordingId: string): Promise<RecorderResult | null>;
+  /** HLS (egress/hls-routes.ts): start a run (null when one already runs), stop it (null: none ran). */
+  hlsStart(input: { roomId: string; organizationId: string; roomSessionId: string; hlsId: string; keyPrefix: string }): Promise<HlsView | null>;
+  hlsStop(): Promise<HlsView | null>;
+  /** The current or last run and where its files are (the /hls serving route). */
+  hlsInfo(): Promise<{ hls: HlsView; keyPrefix: string } | null>;
 }
 
 export function roomStub(env: Pick<Env, 'ROOM'>, roomId: string): RoomRpc {

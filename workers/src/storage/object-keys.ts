@@ -9,3 +9,6 @@ export const recordingPosterKey = (organizationId: string, recordingId: string) 
 
 /** True when `key` belongs to the organization (a check before signing anything for it). */
 export const isOrganizationKey = (organizationId: string, key: string) => key.startsWith(`org/${organizationId}/`) && !key.includes('..');
+
+/** One HLS run's files (playlist, init segment, segments): the run stays as a VOD under it. */
+export const hlsKeyPrefix = (organizationId: string, roomId: string, hlsId: string) => `org/${organizationId}/hls/${roomId}/${hlsId}/`;

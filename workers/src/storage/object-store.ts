@@ -76,6 +76,17 @@ export class ObjectStore {
     return { sizeBytes: Number(res.headers.get('content-length') ?? 0), contentType: res.headers.get('content-type') };
   }
 
+  /** The object's bytes as the store answers them; null when there is none. */
+  async get(key: string): Promise<Response | null> {
+    const res = await this.#aws.fetch(this.objectUrl(key), { method: 'GET' });
+    if (res.status === 404) {
+      await res.body?.cancel();
+      return null;
+    }
+    if (!res.ok) throw new ObjectStoreError('GET', res.status, await res.text());
+    return res;
+  }
+
   async delete(key: string): Promise<void> {
     const res = await this.#aws.fetch(this.objectUrl(key), { method: 'DELETE' });
     // S3 answers 204 whether or not the key existed.

@@ -1,9 +1,13 @@
 // The viewer's player: the on-stage people's tracks in the room's layout with its banner
 // (StageView), the room's audio behind an explicit unmute (browsers refuse to autoplay sound),
-// fullscreen, and the waiting / live / reconnecting / ended states over the picture.
+// fullscreen, and the waiting / live / reconnecting / ended states over the picture. It falls
+// back to the room's HLS (HlsPlayer) when WebRTC fails (no video arrives, or media reports an
+// error) while HLS is live, when the room is full (a broadcast to more viewers than WebRTC seats),
+// or when asked (`?playback=hls`); a badge says which mode the viewer is in.
 import { createEffect, createSignal, onCleanup, onMount, Show } from 'solid-js';
 import type { RoomClient, RoomViewState } from '@roomcast/client';
 import type { Brand } from '@roomcast/schema/api';
+import { HlsPlayer } from './HlsPlayer';
 import { StageView, stageTiles } from './StageView';
 import { RecBadge, RoomBadge } from './RoomBadge';
 
@@ -13,8 +17,26 @@ const OVERLAY: Record<string, string> = {
   reconnecting: 'Reconnecting…',
 };
 
-export function Player(props: { state: RoomViewState; client: RoomClient; title: string; brand?: Brand | null | undefined }) {
+/** WebRTC that has not delivered the room's video for this long counts as failed. */
+const WEBRTC_STALL_MS = 15_000;
+
+export function Player(props: { state: RoomViewState; client: RoomClient; title: string; brand?: Brand | null | undefined; hlsUrl?: string | undefined; forceHls?: boolean }) {
   const [muted, setMuted] = createSignal(true);
+  const [stalled, setStalled] = createSignal(false);
+  createEffect(() => {
+    const expecting = props.state.phase === 'live' && props.state.media.producers.some((p) => p.kind === 'video');
+    const receiving = props.state.media.remote.some((r) => r.producer.kind === 'video');
+    setStalled(false);
+    if (!expecting || receiving) return;
+    const timer = setTimeout(() => setStalled(true), WEBRTC_STALL_MS);
+    onCleanup(() => clearTimeout(timer));
+  });
+  const hlsLive = () => props.state.room?.hls?.state === 'live';
+  const mode = (): 'hls' | 'webrtc' => {
+    if (!props.hlsUrl) return 'webrtc';
+    if (props.forceHls || props.state.closed?.code === 'room_full') return 'hls';
+    return hlsLive() && (stalled() || Boolean(props.state.media.error)) ? 'hls' : 'webrtc';
+  };
   const [fullscreen, setFullscreen] = createSignal(false);
   let frame!: HTMLDivElement;
   let audio!: HTMLAudioElement;
@@ -27,8 +49,9 @@ export function Player(props: { state: RoomViewState; client: RoomClient; title:
     if (tracks.length) void audio.play().catch(() => setMuted(true));
   });
   createEffect(() => {
-    audio.muted = muted();
-    if (!muted()) void audio.play().catch(() => setMuted(true));
+    // In HLS mode the sound comes with the HLS video.
+    audio.muted = muted() || mode() === 'hls';
+    if (!audio.muted) void audio.play().catch(() => setMuted(true));
   });
   const toggleFullscreen = async () => {
     if (document.fullscreenElement) await document.exitFullscreen();
@@ -42,17 +65,24 @@ export function Player(props: { state: RoomViewState; client: RoomClient; title:
 
   return (
     <div ref={frame} class="relative aspect-video w-full overflow-hidden rounded-lg bg-black" data-testid="player">
-      <StageView
-        tiles={stageTiles(props.state).filter((t) => t.camera || t.screen)}
-        layout={studio()?.layout ?? 'grid'}
-        spotlight={studio()?.spotlight ?? null}
-        banner={studio()?.banner ?? null}
-        brand={props.brand}
-        onLayer={(layer) => props.client.media?.setPreferredLayer('camera', layer)}
-      />
+      <Show
+        when={mode() === 'hls'}
+        fallback={
+          <StageView
+            tiles={stageTiles(props.state).filter((t) => t.camera || t.screen)}
+            layout={studio()?.layout ?? 'grid'}
+            spotlight={studio()?.spotlight ?? null}
+            banner={studio()?.banner ?? null}
+            brand={props.brand}
+            onLayer={(layer) => props.client.media?.setPreferredLayer('camera', layer)}
+          />
+        }
+      >
+        <HlsPlayer src={props.hlsUrl!} muted={muted()} />
+      </Show>
       <audio ref={audio} autoplay data-testid="room-audio" />
 
-      <Show when={props.state.phase !== 'live'}>
+      <Show when={props.state.phase !== 'live' && mode() === 'webrtc'}>
         <div class="absolute inset-0 flex flex-col items-center justify-center gap-2 bg-black/60 p-4 text-center text-white">
           <Show when={props.state.phase === 'ended'} fallback={<p class="text-lg font-semibold">{OVERLAY[props.state.phase]}</p>}>
             <p class="text-lg font-semibold" data-testid="ended-message">This room has ended</p>
@@ -67,10 +97,18 @@ export function Player(props: { state: RoomViewState; client: RoomClient; title:
       <div class="absolute inset-x-0 top-0 flex items-center gap-2 bg-gradient-to-b from-black/60 to-transparent p-3 text-white">
         <RoomBadge phase={props.state.phase} />
         <RecBadge recording={props.state.room?.recording} />
+        <span
+          data-testid="playback-mode"
+          data-mode={mode()}
+          title={mode() === 'hls' ? 'Watching the broadcast stream (HLS): a few seconds behind' : 'Watching in real time (WebRTC)'}
+          class="rounded-full bg-white/20 px-2 py-0.5 text-xs font-semibold"
+        >
+          {mode() === 'hls' ? 'HLS' : 'WebRTC'}
+        </span>
         <span class="truncate text-sm font-medium">{props.title}</span>
       </div>
       <div class="absolute inset-x-0 bottom-0 flex items-center justify-end gap-2 bg-gradient-to-t from-black/60 to-transparent p-3">
-        <Show when={audioTracks().length > 0}>
+        <Show when={audioTracks().length > 0 || mode() === 'hls'}>
           <button
             type="button"
             data-testid="unmute"

@@ -22,6 +22,9 @@ export function ViewerRoom(props: { room: PublicRoom; signedInName: string | nul
   const [name, setName] = createSignal('');
   const [problem, setProblem] = createSignal<string>();
   const [notLive, setNotLive] = createSignal(false);
+  /** The room's HLS playlist (with a play token) from the join: the fallback player's source. */
+  const [hlsUrl, setHlsUrl] = createSignal<string>();
+  const forceHls = () => params.playback === 'hls';
   let retry: ReturnType<typeof setTimeout> | undefined;
   onCleanup(() => clearTimeout(retry));
 
@@ -29,6 +32,7 @@ export function ViewerRoom(props: { room: PublicRoom; signedInName: string | nul
   const credentials = async (guestName: string | undefined): Promise<RoomCredentials> => {
     const result = await (takeJoin(ids.roomId, guestName) ?? joinRoom(ids, guestName));
     if (!result.ok) throw Object.assign(new Error(result.message), { code: result.code });
+    if (result.credentials.hlsUrl) setHlsUrl(result.credentials.hlsUrl);
     return result.credentials;
   };
 
@@ -38,7 +42,8 @@ export function ViewerRoom(props: { room: PublicRoom; signedInName: string | nul
       const creds = await credentials(guestName);
       performance.mark('room:credentials');
       setNotLive(false);
-      await room.open({ credentials: creds, refresh: () => credentials(guestName) });
+      // A viewer who asked for HLS takes no WebRTC media: that is what HLS spares the media nodes.
+      await room.open({ credentials: creds, refresh: () => credentials(guestName), receive: !forceHls() });
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (code === 'room_not_live') {
@@ -101,11 +106,11 @@ export function ViewerRoom(props: { room: PublicRoom; signedInName: string | nul
     >
       <Show
         when={!props.embedded}
-        fallback={<Player state={room.state()!} client={room.client()!} title={props.room.title} brand={props.room.brand} />}
+        fallback={<Player state={room.state()!} client={room.client()!} title={props.room.title} brand={props.room.brand} hlsUrl={hlsUrl()} forceHls={forceHls()} />}
       >
         <div class="grid gap-4 lg:h-[calc(100vh-6rem)] lg:grid-cols-[minmax(0,1fr)_22rem]">
           <div class="flex flex-col gap-3">
-            <Player state={room.state()!} client={room.client()!} title={props.room.title} brand={props.room.brand} />
+            <Player state={room.state()!} client={room.client()!} title={props.room.title} brand={props.room.brand} hlsUrl={hlsUrl()} forceHls={forceHls()} />
             <p class="text-sm text-slate-600">{room.state()!.participantCount} watching</p>
           </div>
           <RoomSidebar state={room.state()!} client={room.client()!} />

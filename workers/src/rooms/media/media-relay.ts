@@ -22,6 +22,7 @@ import { IngestSessions } from './ingest-sessions.ts';
 import { RtmpPublisher } from './rtmp-publisher.ts';
 import { NodeLink, type NodeAttachment, type NodeEvent } from './node-link.ts';
 import { Placement } from './placement.ts';
+import { RoomHls } from './room-hls.ts';
 import { RoomRecorder, type RecorderResult, type RecorderTarget } from './room-recorder.ts';
 
 /** What the relay needs from the RoomDO. */
@@ -48,6 +49,7 @@ export class MediaRelay {
   readonly #ingest: IngestPublisher;
   readonly #rtmp: RtmpPublisher;
   readonly #recorder: RoomRecorder;
+  readonly #hls: RoomHls;
   /** Node sockets with a liveness probe in flight. */
   readonly #probing = new WeakSet<WebSocket>();
 
@@ -60,6 +62,8 @@ export class MediaRelay {
     onIngestEnded: (sessionIds: string[], reason: string, protocol: 'whip' | 'rtmp') => void = () => {},
     /** A server recording ended without the recording routes (its node was lost). */
     onRecordingEnded: () => void = () => {},
+    /** The HLS run changed state (starting, live, ended, failed). */
+    onHlsChanged: () => void = () => {},
   ) {
     const config = roomConfig.fleet;
     this.#store = new MediaStore(ctx.storage.sql);
@@ -92,7 +96,10 @@ export class MediaRelay {
       broadcast: (message) => {
         this.#broadcast(message);
         // A publisher's track appeared (browser or WHIP): a recording waiting for media can start.
-        if (message.type === 'media.producer_added') this.#recorder.maybeStart();
+        if (message.type === 'media.producer_added') {
+          this.#recorder.maybeStart();
+          this.#hls.maybeStart();
+        }
       },
       dropTransport: (id) => this.#dropTransport(id),
       dropProducer: (id) => this.#dropProducer(id),
@@ -100,6 +107,7 @@ export class MediaRelay {
     this.#requests = new MediaRequests(services);
     this.#ingest = new IngestPublisher(services, new IngestSessions(ctx.storage.sql), whipOffersPerMinute, (ids, reason) => onIngestEnded(ids, reason, 'whip'));
     this.#recorder = new RoomRecorder(ctx, roomConfig, this.#link, this.#store, onRecordingEnded);
+    this.#hls = new RoomHls(ctx, roomConfig, this.#link, this.#store, onHlsChanged);
     this.#rtmp = new RtmpPublisher(ctx.storage.sql, services, (ids, reason) => onIngestEnded(ids, reason, 'rtmp'));
   }
 
@@ -133,6 +141,11 @@ export class MediaRelay {
   /** Stops it: the node's report (or the parts it reported before it was lost); null when not held here. */
   stopRecorder(recordingId: string): Promise<RecorderResult | null> {
     return this.#recorder.stop(recordingId);
+  }
+
+  /** HLS egress of the room (room-hls.ts). */
+  get hls(): RoomHls {
+    return this.#hls;
   }
 
   isNodeSocket(ws: WebSocket): boolean {
@@ -228,6 +241,8 @@ export class MediaRelay {
 
   /** The room ended: the node closes the room's router, FleetDO forgets the assignment. */
   async endRoom(): Promise<void> {
+    // First, while the router still has the media: the node ends the playlist and uploads the rest.
+    await this.#hls.stop().catch((error: unknown) => console.error('media: stopping HLS at the end failed', error));
     this.#edges.dropAll();
     this.#ingest.dropAll('room_ended');
     this.#rtmp.dropAll('room_ended');
@@ -254,6 +269,7 @@ export class MediaRelay {
     if (!att) return;
     if (att.role === 'edge') return this.#edges.lost(att.nodeId);
     this.#recorder.nodeLost(att.nodeId);
+    this.#hls.nodeLost(att.nodeId);
     this.#edges.dropAll();
     this.#ingest.dropAll('node_lost');
     this.#rtmp.dropAll('node_lost');
@@ -294,11 +310,16 @@ export class MediaRelay {
     this.#broadcast({ type: 'media.status', state: 'ready' });
     this.#placement.nodeReady(ws);
     this.#recorder.maybeStart();
+    this.#hls.maybeStart();
   }
 
   #nodeEvent(message: NodeEvent, from: NodeAttachment): void {
     if (message.type === 'recording.part' || message.type === 'recording.urls_wanted' || message.type === 'recording.failed') {
       if (from.role !== 'edge') this.#recorder.event(message);
+      return;
+    }
+    if (message.type === 'hls.live' || message.type === 'hls.urls_wanted' || message.type === 'hls.failed') {
+      if (from.role !== 'edge') this.#hls.event(message);
       return;
     }
     const pipes = from.role === 'edge' ? this.#edges.edgeEvent(from.nodeId, message) : this.#edges.originEvent(message);

@@ -1,6 +1,6 @@
 // The room's side of a server recording: which producers the origin node records (the studio's
 // program and its audio mix when the host publishes one, else the first publisher's camera at its
-// highest simulcast layer and their microphone: recorded-producers.ts), the presigned part URLs
+// highest simulcast layer and their microphone: output-producers.ts), the presigned part URLs
 // it is handed (the node never holds the bucket's keys), and the parts it reports as they land,
 // kept in the object's SQLite so they outlive the node. At stop the node's report goes back to the
 // recording routes, which complete the multipart upload. When the origin node is lost mid-recording
@@ -21,7 +21,7 @@ import { ObjectStore } from '../../storage/object-store.ts';
 import { wakeWebhookDelivery } from '../../webhooks/wake.ts';
 import type { MediaStore } from './media-store.ts';
 import type { NodeLink } from './node-link.ts';
-import { chooseOutputProducers } from './recorded-producers.ts';
+import { chooseOutputProducers } from './output-producers.ts';
 
 /** What the recording routes hand the room when a recording starts. */
 export interface RecorderTarget {
@@ -44,8 +44,6 @@ export type RecordingEvent = Extract<NodeToRoom, { type: 'recording.part' | 'rec
 
 /** Part URLs handed with recording.start; the node asks for more as it goes. */
 const FIRST_URLS = 16;
-/** How long to wait for a publisher's second track (camera, then microphone) before recording what there is. */
-const PARTNER_WAIT_MS = 2_000;
 /** How long the node may take to start (ffmpeg starting on a busy machine), and the wait before asking again. */
 const START_TIMEOUT_MS = 30_000;
 const START_RETRY_MS = 3_000;
@@ -131,15 +129,15 @@ export class RoomRecorder {
     if (!row || row.node_id !== null || this.#starting) return;
     const node = this.link.socket();
     if (!node) return;
-    const producers = this.#choose();
-    if (!producers) return;
-    const now = Date.now();
-    if (producers.length === 1 && (row.waiting_since === null || now - row.waiting_since < PARTNER_WAIT_MS)) {
-      if (row.waiting_since === null) this.ctx.storage.sql.exec(`UPDATE recorder SET waiting_since = ? WHERE singleton = 1`, now);
+    const choice = chooseOutputProducers(this.store.producers(), row.waiting_since, Date.now());
+    if (choice.kind === 'none') return;
+    if (choice.kind === 'wait') {
+      if (row.waiting_since === null) this.ctx.storage.sql.exec(`UPDATE recorder SET waiting_since = ? WHERE singleton = 1`, choice.since);
       clearTimeout(this.#timer);
-      this.#timer = setTimeout(() => this.maybeStart(), PARTNER_WAIT_MS);
+      this.#timer = setTimeout(() => this.maybeStart(), choice.waitMs);
       return;
     }
+    const producers = choice.producerIds;
     this.#starting = this.#start(node, row, producers)
       .catch((error: unknown) => {
         // Asked again shortly: the node answers a repeated start with the recording it runs.
@@ -151,12 +149,6 @@ export class RoomRecorder {
       })
       .finally(() => (this.#starting = undefined));
     this.ctx.waitUntil(this.#starting);
-  }
-
-  /** The studio's program when there is one, else the first publisher's camera and microphone (recorded-producers.ts). */
-  #choose(): string[] | undefined {
-    const chosen = chooseOutputProducers(this.store.producers()).map((p) => p.producerId);
-    return chosen.length > 0 ? chosen : undefined;
   }
 
   async #start(node: WebSocket, row: RecorderRow, producerIds: string[]): Promise<void> {

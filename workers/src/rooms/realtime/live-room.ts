@@ -67,7 +67,8 @@ export class LiveRoom {
       // The recording's node was lost (room-recorder.ts completed it as partial): the REC badge goes.
       this.state.setRecording(null);
       this.sockets.broadcast({ type: 'room.updated', room: this.state.view() });
-    });
+    }, () => this.sockets.broadcast({ type: 'room.updated', room: this.state.view() }));
+    this.state.hlsView = () => this.media.hls.view();
   }
 
   /** Brings the alarm forward to `at`; never pushes it back. */

@@ -16,6 +16,8 @@ interface Meta {
 export class RoomStateStore {
   /** Stage, layout and banner (studio-store.ts): part of the room state every client receives. */
   readonly studio: StudioStore;
+  /** The HLS run, owned by the room's media (room-hls.ts): read, never copied. */
+  hlsView: () => RoomState['hls'] = () => null;
 
   constructor(private readonly sql: SqlStorage) {
     this.studio = new StudioStore(sql);
@@ -97,6 +99,6 @@ export class RoomStateStore {
 
   view(): RoomState {
     const m = this.meta;
-    return { roomId: m.room_id ?? '', sessionId: m.session_id, chatEnabled: m.chat_enabled === 1, slowModeSeconds: m.slow_mode_seconds, recording: this.recording, studio: this.studio.view() };
+    return { roomId: m.room_id ?? '', sessionId: m.session_id, chatEnabled: m.chat_enabled === 1, slowModeSeconds: m.slow_mode_seconds, recording: this.recording, hls: this.hlsView(), studio: this.studio.view() };
   }
 }

@@ -1,0 +1,43 @@
+// The room over HLS (its egress playlist, served by the Worker at /hls/{room}/...): hls.js where
+// Media Source Extensions exist, the browser's own HLS otherwise (Safari on iOS). hls.js loads
+// only when a viewer needs it, so WebRTC viewers never download it.
+import { createSignal, onCleanup, onMount, Show } from 'solid-js';
+
+/** How long a player keeps asking for a playlist that is not there yet (HLS just started). */
+const MANIFEST_RETRIES = 30;
+
+export function HlsPlayer(props: { src: string; muted: boolean }) {
+  let video!: HTMLVideoElement;
+  const [problem, setProblem] = createSignal<string>();
+  onMount(() => {
+    let destroy = () => {};
+    onCleanup(() => destroy());
+    void (async () => {
+      const { default: Hls } = await import('hls.js');
+      if (!Hls.isSupported()) {
+        if (!video.canPlayType('application/vnd.apple.mpegurl')) return setProblem('This browser cannot play HLS');
+        video.src = props.src;
+        return void video.play().catch(() => {});
+      }
+      const hls = new Hls({ lowLatencyMode: true, liveSyncDurationCount: 2, manifestLoadPolicy: { default: { maxTimeToFirstByteMs: 10_000, maxLoadTimeMs: 20_000, timeoutRetry: { maxNumRetry: MANIFEST_RETRIES, retryDelayMs: 1000, maxRetryDelayMs: 2000 }, errorRetry: { maxNumRetry: MANIFEST_RETRIES, retryDelayMs: 1000, maxRetryDelayMs: 2000 } } } });
+      destroy = () => hls.destroy();
+      hls.on(Hls.Events.ERROR, (_event, data) => {
+        if (!data.fatal) return;
+        if (data.type === Hls.ErrorTypes.MEDIA_ERROR) return hls.recoverMediaError();
+        setProblem('The broadcast stream is not available');
+      });
+      hls.on(Hls.Events.MANIFEST_PARSED, () => setProblem(undefined));
+      hls.loadSource(props.src);
+      hls.attachMedia(video);
+      void video.play().catch(() => {});
+    })();
+  });
+  return (
+    <>
+      <video ref={video} data-testid="hls-video" aria-label="Broadcast" class="h-full w-full bg-black object-contain" autoplay playsinline muted={props.muted} />
+      <Show when={problem()}>
+        <p role="alert" class="absolute inset-x-0 bottom-14 text-center text-sm text-amber-200">{problem()}</p>
+      </Show>
+    </>
+  );
+}

@@ -1,0 +1,204 @@
+// The room's side of HLS egress: which producers the origin node encodes (output-producers.ts),
+// the presigned PUT URLs it uploads through (the playlist and init segment once, reused for every
+// rewrite; segments in batches it asks for), and the run's state, kept in the object's SQLite so
+// it outlives eviction. The last run's key prefix stays after it ends: the Worker serves its
+// playlist (ended with #EXT-X-ENDLIST) and segments from the store as a VOD.
+import { HLS_STOP_TIMEOUT_MS, ProtocolError, type HlsSegmentUrl, type NodeToRoom } from '@roomcast/schema/protocol';
+import type { Config } from '../../config.ts';
+import { ObjectStore } from '../../storage/object-store.ts';
+import type { MediaStore } from './media-store.ts';
+import type { NodeLink } from './node-link.ts';
+import { chooseOutputProducers } from './output-producers.ts';
+
+export type HlsEvent = Extract<NodeToRoom, { type: 'hls.live' | 'hls.urls_wanted' | 'hls.failed' }>;
+
+/** What everyone in the room sees, and what the API answers. */
+export interface HlsView {
+  id: string;
+  state: 'starting' | 'live' | 'ended' | 'failed';
+  startedAt: string;
+  endedAt: string | null;
+  error: string | null;
+}
+
+const FIRST_URLS = 32;
+const START_TIMEOUT_MS = 30_000;
+const START_RETRY_MS = 3_000;
+const MAX_START_ATTEMPTS = 5;
+/** URLs live this long; the playlist URL is reused for every rewrite through the whole run. */
+const URL_TTL_SECONDS = 12 * 3600;
+
+interface HlsRow {
+  hls_id: string;
+  key_prefix: string;
+  state: HlsView['state'];
+  started_at: string;
+  ended_at: string | null;
+  error: string | null;
+  node_id: string | null;
+  waiting_since: number | null;
+}
+
+export class RoomHls {
+  #starting: Promise<void> | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #failedStarts = 0;
+
+  constructor(
+    private readonly ctx: DurableObjectState,
+    private readonly config: Config,
+    private readonly link: NodeLink,
+    private readonly store: MediaStore,
+    /** The run's state changed: the room state everyone holds changes with it. */
+    private readonly onChanged: () => void,
+  ) {
+    ctx.storage.sql.exec(
+      `CREATE TABLE IF NOT EXISTS hls_run (singleton INTEGER PRIMARY KEY CHECK (singleton = 1), hls_id TEXT NOT NULL, key_prefix TEXT NOT NULL, state TEXT NOT NULL, started_at TEXT NOT NULL, ended_at TEXT, error TEXT, node_id TEXT, waiting_since INTEGER)`,
+    );
+  }
+
+  #row(): HlsRow | undefined {
+    return this.ctx.storage.sql.exec<Record<string, SqlStorageValue>>(`SELECT * FROM hls_run WHERE singleton = 1`).toArray()[0] as HlsRow | undefined;
+  }
+
+  #set(hlsId: string, changes: Partial<Pick<HlsRow, 'state' | 'ended_at' | 'error' | 'node_id' | 'waiting_since'>>): void {
+    for (const [column, value] of Object.entries(changes)) this.ctx.storage.sql.exec(`UPDATE hls_run SET ${column} = ? WHERE singleton = 1 AND hls_id = ?`, value, hlsId);
+  }
+
+  /** The current or last run (null: never ran in this room). */
+  view(): HlsView | null {
+    const row = this.#row();
+    return row ? { id: row.hls_id, state: row.state, startedAt: row.started_at, endedAt: row.ended_at, error: row.error } : null;
+  }
+
+  /** Where the current or last run's files are in the store. */
+  keyPrefix(): string | null {
+    return this.#row()?.key_prefix ?? null;
+  }
+
+  running(): boolean {
+    const state = this.#row()?.state;
+    return state === 'starting' || state === 'live';
+  }
+
+  /** A new run: the previous run's files stay in the store under their own prefix. */
+  begin(hlsId: string, keyPrefix: string): HlsView {
+    clearTimeout(this.#timer);
+    this.#failedStarts = 0;
+    this.ctx.storage.sql.exec(
+      `INSERT OR REPLACE INTO hls_run (singleton, hls_id, key_prefix, state, started_at, ended_at, error, node_id, waiting_since) VALUES (1, ?, ?, 'starting', ?, NULL, NULL, NULL, NULL)`,
+      hlsId,
+      keyPrefix,
+      new Date().toISOString(),
+    );
+    this.maybeStart();
+    return this.view()!;
+  }
+
+  /** Something changed (origin ready, a producer added): start on the node if it can. */
+  maybeStart(): void {
+    const row = this.#row();
+    if (!row || row.state !== 'starting' || row.node_id !== null || this.#starting) return;
+    const node = this.link.socket();
+    if (!node) return;
+    const choice = chooseOutputProducers(this.store.producers(), row.waiting_since, Date.now());
+    if (choice.kind === 'none') return;
+    if (choice.kind === 'wait') {
+      if (row.waiting_since === null) this.#set(row.hls_id, { waiting_since: choice.since });
+      clearTimeout(this.#timer);
+      this.#timer = setTimeout(() => this.maybeStart(), choice.waitMs);
+      return;
+    }
+    this.#starting = this.#start(node, row, choice.producerIds)
+      .catch((error: unknown) => {
+        const again = ++this.#failedStarts < MAX_START_ATTEMPTS;
+        console.error(`hls: the node could not start${again ? '; trying again' : ''}`, row.hls_id, error);
+        clearTimeout(this.#timer);
+        if (again) this.#timer = setTimeout(() => this.maybeStart(), START_RETRY_MS);
+        else this.#fail(row.hls_id, error instanceof Error ? error.message : String(error));
+      })
+      .finally(() => (this.#starting = undefined));
+    this.ctx.waitUntil(this.#starting);
+  }
+
+  #objectStore(): ObjectStore {
+    if (!this.config.storage) throw new ProtocolError('unavailable', 'Object storage is not configured');
+    return new ObjectStore(this.config.storage);
+  }
+
+  async #start(node: WebSocket, row: HlsRow, producerIds: string[]): Promise<void> {
+    const store = this.#objectStore();
+    const [playlistUrl, initUrl, segmentUrls] = await Promise.all([
+      store.presign('PUT', `${row.key_prefix}index.m3u8`, { expiresIn: URL_TTL_SECONDS }),
+      store.presign('PUT', `${row.key_prefix}init.mp4`, { expiresIn: URL_TTL_SECONDS }),
+      this.#presignSegments(store, row, 1, FIRST_URLS),
+    ]);
+    const att = node.deserializeAttachment() as { nodeId: string };
+    await this.link.request(node, 'hls.start', { hlsId: row.hls_id, producerIds, playlistUrl, initUrl, segmentUrls }, START_TIMEOUT_MS);
+    this.#set(row.hls_id, { node_id: att.nodeId });
+  }
+
+  #presignSegments(store: ObjectStore, row: HlsRow, from: number, count: number): Promise<HlsSegmentUrl[]> {
+    const numbers = Array.from({ length: count }, (_, i) => from + i);
+    return Promise.all(numbers.map(async (segment) => ({ segment, url: await store.presign('PUT', segmentKey(row.key_prefix, segment), { expiresIn: URL_TTL_SECONDS }) })));
+  }
+
+  event(message: HlsEvent): void {
+    const row = this.#row();
+    if (!row || row.hls_id !== message.hlsId) return;
+    switch (message.type) {
+      case 'hls.live':
+        if (row.state === 'starting') {
+          this.#set(row.hls_id, { state: 'live' });
+          this.onChanged();
+        }
+        return;
+      case 'hls.urls_wanted': {
+        const node = this.link.socket();
+        if (!node) return;
+        this.ctx.waitUntil(
+          this.#presignSegments(this.#objectStore(), row, message.fromSegment, message.count)
+            .then((segmentUrls) => this.link.notify(node, 'hls.urls', { hlsId: row.hls_id, segmentUrls }))
+            .catch((error: unknown) => console.error('hls: presigning segments failed', error)),
+        );
+        return;
+      }
+      case 'hls.failed':
+        console.error('hls: the node reported a failure', message.hlsId, message.reason);
+        this.#fail(row.hls_id, message.reason);
+        return;
+    }
+  }
+
+  #fail(hlsId: string, reason: string): void {
+    this.#set(hlsId, { state: 'failed', ended_at: new Date().toISOString(), error: reason.slice(0, 500) });
+    this.onChanged();
+  }
+
+  /**
+   * Stops the run: the node ends the playlist (#EXT-X-ENDLIST) and uploads the rest before it
+   * answers. Null when nothing runs.
+   */
+  async stop(): Promise<HlsView | null> {
+    clearTimeout(this.#timer);
+    await this.#starting;
+    const row = this.#row();
+    if (!row || (row.state !== 'starting' && row.state !== 'live')) return null;
+    const node = this.link.socket();
+    if (row.node_id !== null && node && (node.deserializeAttachment() as { nodeId: string }).nodeId === row.node_id) {
+      await this.link.request(node, 'hls.stop', { hlsId: row.hls_id }, HLS_STOP_TIMEOUT_MS).catch((error: unknown) => console.error('hls: the node could not stop cleanly', error));
+    }
+    this.#set(row.hls_id, { state: 'ended', ended_at: new Date().toISOString() });
+    this.onChanged();
+    return this.view();
+  }
+
+  /** The origin node was lost: the run ends where its files stopped. */
+  nodeLost(nodeId: string): void {
+    const row = this.#row();
+    if (!row || row.node_id !== nodeId || (row.state !== 'starting' && row.state !== 'live')) return;
+    this.#fail(row.hls_id, 'the media node was lost');
+  }
+}
+
+export const segmentKey = (prefix: string, segment: number) => `${prefix}seg${segment}.m4s`;
