@@ -126,3 +126,15 @@ export const CreatedIngestResponse = Shapes.CreatedIngest;
 export const RecordingList = z.object({ recordings: z.array(Shapes.Recording) });
 /** GET /organizations/{org}/recordings/{id} (presigned playback, valid a few minutes) */
 export const RecordingResponse = Shapes.RecordingWithPlayback;
+
+// ── files ──
+/** GET /organizations/{org}/files */
+export const FileList = z.object({ files: z.array(Shapes.StoredFile) });
+/** POST /organizations/{org}/files (presigned PUT or parts) */
+export const CreatedFileResponse = Shapes.CreatedFile;
+/** POST /organizations/{org}/files/{id}/complete */
+export const CompletedFileResponse = z.object({ file: Shapes.StoredFile });
+/** GET /organizations/{org}/files/{id} (presigned download, valid a few minutes) */
+export const FileResponse = Shapes.FileWithDownload;
+/** POST /rooms/{room}/files/{id}/download (a file shared in the room chat; presigned, valid a few minutes) */
+export const RoomFileDownload = z.object({ url: z.string(), expiresAt: z.string() });
