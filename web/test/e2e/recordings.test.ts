@@ -98,6 +98,13 @@ describe('server recording in the browser', () => {
     });
     await player.waitForFunction(() => ((document.querySelector('[data-testid="vod-player"]') as HTMLVideoElement | null)?.currentTime ?? 0) > 1, null, { timeout: 20_000 });
     expect(await video.evaluate((v: HTMLVideoElement) => Math.round(v.duration * 1000))).toBeGreaterThan(recorded.durationMs - 300);
+    // The speed picker and the keyboard: m toggles mute (it was muted above), space pauses.
+    await player.getByTestId('vod-speed').selectOption('2');
+    expect(await video.evaluate((v: HTMLVideoElement) => v.playbackRate)).toBe(2);
+    await video.focus();
+    await player.keyboard.press('m');
+    await player.keyboard.press(' ');
+    expect(await video.evaluate((v: HTMLVideoElement) => ({ muted: v.muted, paused: v.paused }))).toEqual({ muted: false, paused: true });
     await viewerContext.close();
     await context.close();
   });
