@@ -138,3 +138,7 @@ export const CompletedFileResponse = z.object({ file: Shapes.StoredFile });
 export const FileResponse = Shapes.FileWithDownload;
 /** POST /rooms/{room}/files/{id}/download (a file shared in the room chat; presigned, valid a few minutes) */
 export const RoomFileDownload = z.object({ url: z.string(), expiresAt: z.string() });
+/** GET /public/organizations/{slug}/recordings (published recordings of public rooms) */
+export const PublicRecordingListResponse = Shapes.PublicRecordingList;
+/** GET /public/recordings/{id} (a published recording with a presigned playback URL) */
+export const PublicRecordingResponse = Shapes.PublicRecordingPlayback;
