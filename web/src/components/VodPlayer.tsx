@@ -5,9 +5,11 @@ import { For } from 'solid-js';
 
 const SPEEDS = [0.5, 0.75, 1, 1.25, 1.5, 2];
 
+// Space is left to the native controls: they toggle on it too, and handling it here as well
+// toggled twice (nothing happened).
 function onKey(event: KeyboardEvent) {
   const video = event.currentTarget as HTMLVideoElement;
-  if (event.key === ' ' || event.key === 'k') {
+  if (event.key === 'k') {
     event.preventDefault();
     if (video.paused) void video.play();
     else video.pause();
