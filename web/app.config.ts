@@ -40,4 +40,4 @@ function clientChunk(id: string): string | undefined {
 const ROOM_MODULES =
   /\/node_modules\/(mediasoup-client|sdp-transform|h264-profile-level-id|awaitqueue|debug|ms|supports-color|events-alias|fake-mediastreamtrack|zod)\/|\/schema\/src\/(protocol|api)\/|\/sdk\/client\/src\/|\/web\/src\/room\/ui\//;
 const APP_MODULES =
-  /\/node_modules\/(solid-js|@solidjs|seroval|seroval-plugins|vinxi)\/|^\0vite\/|\/web\/src\/(components|dashboard|account|billing|app\.tsx|entry-client)|\/web\/src\/room\/(queries|early-join|room\.server)\.ts|\/schema\/src\/(index|permissions|plans|webhook-events)\.ts/;
+  /\/node_modules\/(solid-js|@solidjs|seroval|seroval-plugins|vinxi)\/|^\0vite\/|\/web\/src\/(components|dashboard|account|billing|vod|app\.tsx|entry-client)|\/web\/src\/room\/(queries|early-join|room\.server)\.ts|\/schema\/src\/(index|permissions|plans|webhook-events)\.ts/;

@@ -8,20 +8,10 @@ import { loadConfig } from '../src/config.ts';
 import type { Env } from '../src/env.ts';
 import { cleanStaleUploads } from '../src/storage/stale-uploads.ts';
 import { addMember, api, bindingsWith, fetchWith, setPlan, signUp, type Tenant } from './api-client.ts';
+import { filesPath, uploadSmall } from './file-uploads.ts';
 
 const MIB = 1024 * 1024;
 const GIB = 1024 * MIB;
-const filesPath = (t: Tenant) => `/organizations/${t.organizationId}/files`;
-
-async function uploadSmall(t: Tenant, body: string, name = 'notes.txt') {
-  const created = await api('POST', filesPath(t), { token: t.token, body: { name, contentType: 'text/plain', sizeBytes: new TextEncoder().encode(body).length } });
-  expect(created.status).toBe(201);
-  const put = await fetch(created.body.upload.url, { method: 'PUT', headers: created.body.upload.headers, body });
-  expect(put.status).toBe(200);
-  const done = await api('POST', `${filesPath(t)}/${created.body.file.id}/complete`, { token: t.token, body: {} });
-  expect(done.status).toBe(200);
-  return done.body.file;
-}
 
 describe('file uploads to the object store', () => {
   it('uploads with a presigned PUT, confirms with the store, downloads with a presigned GET; nothing is public', async () => {

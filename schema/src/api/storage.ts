@@ -73,7 +73,23 @@ export const Recording = z.object({
   startedAt: z.string(),
   endedAt: z.string().nullable(),
   readyAt: z.string().nullable(),
+  /** Set while published: plays on the organization's public page and in the VOD embed (public rooms only). */
+  publishedAt: z.string().nullable(),
 });
 
 /** One recording with short-lived presigned GETs of its file and poster (null until playable). */
 export const RecordingWithPlayback = z.object({ recording: Recording, playbackUrl: z.string().nullable(), posterUrl: z.string().nullable() });
+
+/** A published recording as anyone sees it (GET /public/organizations/{slug}/recordings). */
+export const PublicRecording = z.object({
+  id: z.uuid(),
+  title: z.string(),
+  startedAt: z.string(),
+  durationMs: z.number().int().nullable(),
+  posterUrl: z.string().nullable(),
+});
+
+export const PublicRecordingList = z.object({ organizationName: z.string(), recordings: z.array(PublicRecording) });
+
+/** One published recording for the VOD embed, with a presigned playback URL valid a few minutes. */
+export const PublicRecordingPlayback = PublicRecording.extend({ organizationName: z.string(), playbackUrl: z.string() });

@@ -378,6 +378,8 @@ export const recordings = pgTable(
     startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
     endedAt: timestamp('ended_at', { withTimezone: true }),
     readyAt: timestamp('ready_at', { withTimezone: true }),
+    /** Set: the recording plays on the organization's public page and in the VOD embed (public rooms only). */
+    publishedAt: timestamp('published_at', { withTimezone: true }),
   },
   (t) => [
     index('recordings_room_idx').on(t.roomId),

@@ -17,6 +17,14 @@ export const Participant = z.object({
 });
 export type Participant = z.infer<typeof Participant>;
 
+/**
+ * A file of the organization shared into the chat by a host or moderator: a reference only. The
+ * bytes are fetched by whoever is in the room through POST /rooms/{room}/files/{id}/download (a
+ * presigned GET valid a few minutes), so the chat history holds no long-lived link.
+ */
+export const ChatFile = z.object({ id: z.uuid(), name: z.string(), sizeBytes: z.number().int(), contentType: z.string() });
+export type ChatFile = z.infer<typeof ChatFile>;
+
 export const ChatMessage = z.object({
   id: z.number().int(),
   author: z.object({ identity: z.string(), name: z.string() }),
@@ -24,6 +32,7 @@ export const ChatMessage = z.object({
   text: z.string(),
   sentAt: z.string(),
   clientId: z.string().optional(),
+  file: ChatFile.optional(),
 });
 export type ChatMessage = z.infer<typeof ChatMessage>;
 

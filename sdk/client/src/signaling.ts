@@ -115,6 +115,11 @@ export class SignalingClient {
   welcome: Welcome | undefined;
   #credentials: RoomCredentials;
 
+  /** The current room token (refreshed on reconnect): the room's REST calls (shared files) carry it. */
+  get token(): string {
+    return this.#credentials.token;
+  }
+
   /** The TURN servers of the newest credentials (a refresh brings new ones). */
   get iceServers(): IceServerInit[] {
     return this.#credentials.iceServers ?? [];

@@ -21,6 +21,7 @@ export function dashboardNav(slug: string): NavItem[] {
     { href: base, label: 'Overview', end: true },
     { href: `${base}/rooms`, label: 'Rooms' },
     { href: `${base}/recordings`, label: 'Recordings' },
+    { href: `${base}/files`, label: 'Files' },
     { href: `${base}/workspaces`, label: 'Workspaces' },
     { href: `${base}/members`, label: 'Members' },
     { href: `${base}/api-keys`, label: 'API keys', permission: 'apikey.manage' },

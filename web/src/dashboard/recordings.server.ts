@@ -3,7 +3,7 @@
 // its presigned playback URL (valid a few minutes: fetched when the player opens, never stored).
 import type { z } from 'zod';
 import type { Recording, RecordingWithPlayback } from '@roomcast/schema/api';
-import { api, apiPath } from '~/server/api';
+import { api, apiPath, IgnoredBody } from '~/server/api';
 import { RecordingList, RecordingResponse, RoomList } from '~/server/api-responses';
 import { failure } from '~/server/forms';
 import { requireOrganization } from './organization.server';
@@ -31,6 +31,16 @@ export async function loadRecording(slug: string, recordingId: string): Promise<
 export async function deleteRecording(form: FormData) {
   try {
     await api.delete(apiPath`/organizations/${form.get('organizationId')}/recordings/${form.get('recordingId')}`);
+    return { ok: true as const };
+  } catch (error) {
+    return failure(error);
+  }
+}
+
+export async function publishRecording(form: FormData) {
+  try {
+    const action = form.get('publish') === 'true' ? 'publish' : 'unpublish';
+    await api.post(apiPath`/organizations/${form.get('organizationId')}/recordings/${form.get('recordingId')}/${action}`, IgnoredBody);
     return { ok: true as const };
   } catch (error) {
     return failure(error);

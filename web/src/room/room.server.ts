@@ -4,7 +4,7 @@
 // page) or anonymously for public rooms, and hand the page only what it needs: the room's public
 // facts and short-lived room credentials.
 import { api, apiPath, ApiRequestError, IgnoredBody } from '~/server/api';
-import { GuestInviteList, GuestInviteResponse, MeResponse, PublicRoomResponse, RoomJoinResponse, RoomStarted } from '~/server/api-responses';
+import { FileList, GuestInviteList, GuestInviteResponse, MeResponse, PublicRoomResponse, RoomFileDownload, RoomJoinResponse, RoomStarted } from '~/server/api-responses';
 // Types in their own `import type` lines, so no server module is dragged into the client bundle.
 import type { PublicRoom, RoomJoin } from '~/server/api';
 import { readSessionToken } from '~/server/session';
@@ -167,6 +167,43 @@ export async function joinAsStudioGuest(roomId: string, invite: string, name: st
   try {
     const join = await api.post(apiPath`/public/rooms-by-id/${roomId}/guest-join`, RoomJoinResponse, { invite, name }, { token: null });
     return { ok: true, credentials: credentialsOf(join) };
+  } catch (error) {
+    return failure(error);
+  }
+}
+
+export interface RoomFileChoice {
+  id: string;
+  name: string;
+  sizeBytes: number;
+  contentType: string;
+}
+
+/** A host or moderator who is a member: the organization's uploaded files, to pick one to share. */
+export async function listRoomFiles(organizationId: string): Promise<{ ok: true; files: RoomFileChoice[] } | { ok: false; code: string; message: string }> {
+  try {
+    const { files } = await api.get(apiPath`/organizations/${organizationId}/files`, FileList);
+    return { ok: true, files: files.map(({ id, name, sizeBytes, contentType }) => ({ id, name, sizeBytes, contentType })) };
+  } catch (error) {
+    return failure(error);
+  }
+}
+
+/** Shares a file into the chat as the participant the room token names (the API checks their grant and the file's tenant). */
+export async function shareRoomFile(roomId: string, roomToken: string, fileId: string): Promise<{ ok: true } | { ok: false; code: string; message: string }> {
+  try {
+    await api.post(apiPath`/rooms/${roomId}/files`, IgnoredBody, { token: roomToken, fileId }, { token: null });
+    return { ok: true };
+  } catch (error) {
+    return failure(error);
+  }
+}
+
+/** A file shared in the chat: a presigned GET valid a few minutes, asked for when clicked. */
+export async function roomFileDownload(roomId: string, roomToken: string, fileId: string): Promise<{ ok: true; url: string } | { ok: false; code: string; message: string }> {
+  try {
+    const { url } = await api.post(apiPath`/rooms/${roomId}/files/${fileId}/download`, RoomFileDownload, { token: roomToken }, { token: null });
+    return { ok: true, url };
   } catch (error) {
     return failure(error);
   }

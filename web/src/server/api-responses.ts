@@ -134,3 +134,19 @@ export const CreatedIngestResponse = Shapes.CreatedIngest;
 export const RecordingList = z.object({ recordings: z.array(Shapes.Recording) });
 /** GET /organizations/{org}/recordings/{id} (presigned playback, valid a few minutes) */
 export const RecordingResponse = Shapes.RecordingWithPlayback;
+
+// ── files ──
+/** GET /organizations/{org}/files */
+export const FileList = z.object({ files: z.array(Shapes.StoredFile) });
+/** POST /organizations/{org}/files (presigned PUT or parts) */
+export const CreatedFileResponse = Shapes.CreatedFile;
+/** POST /organizations/{org}/files/{id}/complete */
+export const CompletedFileResponse = z.object({ file: Shapes.StoredFile });
+/** GET /organizations/{org}/files/{id} (presigned download, valid a few minutes) */
+export const FileResponse = Shapes.FileWithDownload;
+/** POST /rooms/{room}/files/{id}/download (a file shared in the room chat; presigned, valid a few minutes) */
+export const RoomFileDownload = z.object({ url: z.string(), expiresAt: z.string() });
+/** GET /public/organizations/{slug}/recordings (published recordings of public rooms) */
+export const PublicRecordingListResponse = Shapes.PublicRecordingList;
+/** GET /public/recordings/{id} (a published recording with a presigned playback URL) */
+export const PublicRecordingResponse = Shapes.PublicRecordingPlayback;

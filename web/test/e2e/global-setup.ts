@@ -53,6 +53,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
       AUTH_RATE_LIMIT_PER_IP: '10000',
       SIGNUP_RATE_LIMIT_PER_IP_PER_HOUR: '10000',
       API_RATE_LIMIT_PER_ANONYMOUS_CLIENT: '100000',
+      // Small enough that the Files test's oversized file is cheap and its 20 MB upload goes in parts.
+      UPLOAD_MAX_FILE_MIB: '32',
+      UPLOAD_MULTIPART_FROM_MIB: '8',
       NO_COLOR: '1',
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -98,6 +98,40 @@ describe('server recording in the browser', () => {
     });
     await player.waitForFunction(() => ((document.querySelector('[data-testid="vod-player"]') as HTMLVideoElement | null)?.currentTime ?? 0) > 1, null, { timeout: 20_000 });
     expect(await video.evaluate((v: HTMLVideoElement) => Math.round(v.duration * 1000))).toBeGreaterThan(recorded.durationMs - 300);
+    // The speed picker and the keyboard: space plays a paused video (paused here first: the short
+    // file may have ended at 2x; still muted, so autoplay rules allow it), k pauses it, m toggles
+    // mute (it was muted above).
+    await player.getByTestId('vod-speed').selectOption('2');
+    expect(await video.evaluate((v: HTMLVideoElement) => v.playbackRate)).toBe(2);
+    await video.evaluate((v: HTMLVideoElement) => v.pause());
+    await video.focus();
+    await player.keyboard.press(' ');
+    await player.waitForFunction(() => (document.querySelector('[data-testid="vod-player"]') as HTMLVideoElement).paused === false);
+    await player.keyboard.press('k');
+    expect(await video.evaluate((v: HTMLVideoElement) => v.paused)).toBe(true);
+    await player.keyboard.press('m');
+    expect(await video.evaluate((v: HTMLVideoElement) => v.muted)).toBe(false);
+
+    // Published from the player page, it is on the organization's public page and plays in the
+    // VOD embed for anyone; unpublished, the embed has nothing.
+    await player.getByRole('button', { name: 'Publish' }).click();
+    await player.getByRole('button', { name: 'Unpublish' }).waitFor();
+    const publicContext = await chromium.newContext();
+    const visitor = await publicContext.newPage();
+    await visitor.goto(`${webUrl()}/o/${orgSlug}`);
+    await visitor.locator(`[data-public-recording="${recorded.id}"]`).click();
+    await visitor.waitForURL(`**/embed/vod/${recorded.id}`);
+    const embedded = visitor.getByTestId('vod-player');
+    await embedded.evaluate((v: HTMLVideoElement) => {
+      v.muted = true;
+      return v.play();
+    });
+    await visitor.waitForFunction(() => ((document.querySelector('[data-testid="vod-player"]') as HTMLVideoElement | null)?.currentTime ?? 0) > 1, null, { timeout: 20_000 });
+    await screenshot(visitor, 'vod-embed');
+    expect((await callApi(`/organizations/${orgId}/recordings/${recorded.id}/unpublish`, { method: 'POST', token })).status).toBe(200);
+    await visitor.goto(`${webUrl()}/embed/vod/${recorded.id}`);
+    await visitor.getByTestId('vod-unavailable').waitFor();
+    await publicContext.close();
     await viewerContext.close();
     await context.close();
   });

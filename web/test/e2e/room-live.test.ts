@@ -2,6 +2,7 @@
 // stack: studio -> RoomDO -> FleetDO -> media node (werift or mediasoup) -> viewers. Then a media
 // node dies mid-stream and the viewers must decode again within a bound.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed, vi } from 'vitest';
@@ -32,6 +33,17 @@ interface LiveRoom {
   orgSlug: string;
   roomSlug: string;
   host: Page;
+  /** The host's API session and organization, for setting things up through the API. */
+  token: string;
+  orgId: string;
+}
+
+/** A file uploaded to the organization the way the Files page does it (presigned PUT, then complete). */
+async function uploadFile(room: LiveRoom, name: string, contentType: string, text: string): Promise<void> {
+  const created = await callApi(`/organizations/${room.orgId}/files`, { method: 'POST', token: room.token, body: { name, contentType, sizeBytes: Buffer.byteLength(text) } });
+  expect(created.status).toBe(201);
+  expect((await fetch(created.body.upload.url, { method: 'PUT', headers: created.body.upload.headers, body: text })).status).toBe(200);
+  expect((await callApi(`/organizations/${room.orgId}/files/${created.body.file.id}/complete`, { method: 'POST', token: room.token, body: {} })).status).toBe(200);
 }
 
 /** A host signs up through the pages, creates a public room through the API, and goes live in the studio. */
@@ -57,7 +69,7 @@ async function hostGoesLive(tag: string): Promise<LiveRoom> {
   // Live: camera and microphone are produced on the media node.
   await waitForPublished(host, STUDIO_SOURCES);
   expect(await host.getByTestId('room-phase').getAttribute('data-phase')).toBe('live');
-  return { orgSlug, roomSlug, host };
+  return { orgSlug, roomSlug, host, token, orgId };
 }
 
 async function openViewer(room: LiveRoom, name: string, viaForm = false): Promise<{ page: Page; context: BrowserContext }> {
@@ -148,6 +160,18 @@ describe('going live', () => {
     expect(await room.host.locator('[data-testid=chat-messages] b').count()).toBe(0);
     // Both viewers appear in the host's participant list.
     await room.host.getByTestId('participants').getByText('Viewer Two').waitFor();
+
+    // The host shares one of the organization's files into the chat; a viewer downloads it (a
+    // short-lived link asked for on click: the message holds only the file's reference).
+    const sheet = 'symbol,level\nES,5120\n';
+    await uploadFile(room, 'levels.csv', 'text/csv', sheet);
+    await room.host.getByTestId('share-file').click();
+    await room.host.getByTestId('share-file-choice').filter({ hasText: 'levels.csv' }).click();
+    const shared = first.page.getByTestId('chat-file');
+    await shared.waitFor({ timeout: 10_000 });
+    const download = first.page.waitForEvent('download');
+    await shared.click();
+    expect(readFileSync(await (await download).path(), 'utf8')).toBe(sheet);
 
     console.log(`[e2e] studio screenshot: ${await screenshot(room.host, 'room-studio')}`);
     console.log(`[e2e] viewer screenshot: ${await screenshot(first.page, 'room-viewer')}`);

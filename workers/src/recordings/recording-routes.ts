@@ -4,6 +4,8 @@
 //   GET    /organizations/{org}/recordings[?roomId=]     list, newest first
 //   GET    /organizations/{org}/recordings/{id}          one, with short-lived presigned playback URLs
 //   DELETE /organizations/{org}/recordings/{id}          remove the file and free its storage
+//   POST   /organizations/{org}/recordings/{id}/publish  (and /unpublish) show it on the public
+//                                                        page and in the VOD embed (public rooms)
 // A recording is one object written as a multipart upload opened here at start; the parts come
 // from the media node while the room is live, and stop joins them into one file. Starting is
 // refused when the plan lacks recording or the organization's storage is full (403 plan_limit).
@@ -45,6 +47,7 @@ export const toRecording = (r: RecordingRow): z.infer<typeof Recording> => ({
   startedAt: r.startedAt.toISOString(),
   endedAt: iso(r.endedAt),
   readyAt: iso(r.readyAt),
+  publishedAt: iso(r.publishedAt),
 });
 
 /**
@@ -207,3 +210,37 @@ recordingRoutes.openapi(
     return c.body(null, 204);
   },
 );
+
+for (const action of ['publish', 'unpublish'] as const) {
+  recordingRoutes.openapi(
+    createRoute({
+      method: 'post',
+      path: `/{org}/recordings/{recording}/${action}`,
+      tags: ['recordings'],
+      summary:
+        action === 'publish'
+          ? 'Publish a playable recording: it shows on the organization\'s public page and plays in the VOD embed while its room is public'
+          : 'Unpublish a recording: the public page and the embed answer 404 for it again',
+      security: bearerSecurity,
+      request: { params: RecordingParam },
+      responses: { 200: jsonContent(z.object({ recording: Recording }), 'The recording'), ...errorResponses(401, 403, 404, 409) },
+    }),
+    async (c) => {
+      const { org, recording } = c.req.valid('param');
+      const row = await withOrganization(c.var.db, c.var.principal, org, 'recording.manage', async (tx, access) => {
+        const found = await findRecording(tx, org, recording);
+        if (action === 'publish' && found.status !== 'ready' && found.status !== 'partial') {
+          throw new ApiError(409, 'recording_not_playable', `A ${found.status} recording cannot be published`);
+        }
+        const [updated] = await tx
+          .update(recordings)
+          .set({ publishedAt: action === 'publish' ? (found.publishedAt ?? new Date()) : null })
+          .where(eq(recordings.id, found.id))
+          .returning();
+        await audit(tx, access, `recording.${action}`, { type: 'recording', id: found.id }, {});
+        return updated!;
+      });
+      return c.json({ recording: toRecording(row) }, 200);
+    },
+  );
+}

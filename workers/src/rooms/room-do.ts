@@ -4,7 +4,8 @@
 // object's SQLite, so eviction loses nothing but short-lived rate-limit windows. This class only
 // routes the runtime's entry points to the room's pieces (realtime/live-room.ts).
 import { CLOSE_CODES } from '@roomcast/schema/protocol';
-import type { Role } from '@roomcast/schema';
+import type { Role, RoomRole } from '@roomcast/schema';
+import type { ChatFile, ChatMessage } from '@roomcast/schema/protocol';
 import type { Env } from '../env.ts';
 import type { PatchResult, WhipResult } from './media/ingest-publisher.ts';
 import type { RtmpStartInput, RtmpStartResult } from './media/rtmp-publisher.ts';
@@ -13,6 +14,7 @@ import { clientFingerprint } from './client-fingerprint.ts';
 import { asWebSocket } from './fanout/shard-sockets.ts';
 import { pickShard, ROLE_HEADER, SHARD_HEADER } from './fanout/shard-link.ts';
 import { receiveClientFrame } from './realtime/client-messages.ts';
+import { mayDownloadChatFile, shareChatFile } from './realtime/chat-files.ts';
 import { closeRoom, sweep } from './realtime/housekeeping.ts';
 import { socketGone } from './realtime/leaving.ts';
 import { LiveRoom } from './realtime/live-room.ts';
@@ -177,6 +179,16 @@ export class RoomDO extends GuardedDurableObject<Env> {
     const hls = this.#room.media.hls.view();
     const keyPrefix = this.#room.media.hls.keyPrefix();
     return hls && keyPrefix ? { hls, keyPrefix } : null;
+  }
+
+  /** Called by the room file routes (file and author already checked): the chat message, or null when the author is not in the room. */
+  async shareFile(author: { identity: string; name: string; role: RoomRole }, file: ChatFile, text: string): Promise<ChatMessage | null> {
+    return shareChatFile(this.#room, author, file, text, Date.now());
+  }
+
+  /** Called by the room file routes: may this participant download this file now. */
+  async mayDownloadFile(identity: string, fileId: string): Promise<boolean> {
+    return mayDownloadChatFile(this.#room, identity, fileId);
   }
 
   /** Called by the API key routes: the participants a revoked key minted leave. */

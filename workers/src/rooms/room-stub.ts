@@ -1,7 +1,8 @@
 // The RoomDO's RPC surface for the REST routes: the room's own `end`, and the member routes
 // telling every room of the organization that a member's role changed or they were removed, and the
 // room update telling it its visibility changed.
-import type { Role } from '@roomcast/schema';
+import type { Role, RoomRole } from '@roomcast/schema';
+import type { ChatFile, ChatMessage } from '@roomcast/schema/protocol';
 import type { Env } from '../env.ts';
 import type { PatchResult, WhipResult } from './media/ingest-publisher.ts';
 import type { RtmpStartInput, RtmpStartResult } from './media/rtmp-publisher.ts';
@@ -38,6 +39,10 @@ export interface RoomRpc {
   hlsStop(): Promise<HlsView | null>;
   /** The current or last run and where its files are (the /hls serving route). */
   hlsInfo(): Promise<{ hls: HlsView; keyPrefix: string } | null>;
+  /** A file shared into the chat (storage/room-file-routes.ts); null when the author is not in the room. */
+  shareFile(author: { identity: string; name: string; role: RoomRole }, file: ChatFile, text: string): Promise<ChatMessage | null>;
+  /** The participant is in the room and the file is shared in its chat. */
+  mayDownloadFile(identity: string, fileId: string): Promise<boolean>;
 }
 
 export function roomStub(env: Pick<Env, 'ROOM'>, roomId: string): RoomRpc {

@@ -1,9 +1,67 @@
-// Chat: plain text only. Solid renders text as text nodes, so a message is never HTML.
+// Chat: plain text only. Solid renders text as text nodes, so a message is never HTML. A message
+// may carry a shared file's reference: its Download button asks for a link valid a few minutes
+// (the chat keeps no link). Hosts and moderators who are members pick a file of the organization.
 import { createEffect, createSignal, For, Show } from 'solid-js';
 import type { RoomClient, RoomViewState } from '@roomcast/client';
+import { listRoomFiles, roomFileDownload, shareRoomFile, type RoomFileChoice } from '../queries';
 
-export function ChatPanel(props: { state: RoomViewState; client: RoomClient }) {
+const size = (bytes: number) => (bytes < 1024 * 1024 ? `${Math.ceil(bytes / 1024)} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`);
+
+/** Host/moderator: pick one of the organization's files and post it into the chat. */
+function ShareFile(props: { client: RoomClient; ids: { organizationId: string; roomId: string }; onError: (message: string) => void }) {
+  const [files, setFiles] = createSignal<RoomFileChoice[] | null>(null);
+  const open = async () => {
+    const answer = await listRoomFiles(props.ids.organizationId);
+    if (answer.ok) setFiles(answer.files);
+    else props.onError(answer.message);
+  };
+  const share = async (fileId: string) => {
+    const answer = await shareRoomFile(props.ids.roomId, props.client.signaling.token, fileId);
+    if (answer.ok) setFiles(null);
+    else props.onError(answer.message);
+  };
+  return (
+    <Show
+      when={files()}
+      fallback={
+        <button type="button" data-testid="share-file" class="rounded-md px-2 py-1.5 text-sm text-slate-600 ring-1 ring-inset ring-slate-300 hover:bg-slate-50" onClick={() => void open()}>
+          File
+        </button>
+      }
+    >
+      {(list) => (
+        <div class="absolute bottom-12 left-2 right-2 z-10 max-h-60 overflow-y-auto rounded-md bg-white p-2 shadow-lg ring-1 ring-slate-200" role="dialog" aria-label="Share a file">
+          <Show when={list().length > 0} fallback={<p class="text-xs text-slate-500">No files yet: upload them on the dashboard's Files page.</p>}>
+            <ul class="space-y-1">
+              <For each={list()}>
+                {(f) => (
+                  <li>
+                    <button type="button" data-testid="share-file-choice" class="w-full rounded px-2 py-1 text-left text-sm hover:bg-indigo-50" onClick={() => void share(f.id)}>
+                      {f.name} <span class="text-xs text-slate-500">{size(f.sizeBytes)}</span>
+                    </button>
+                  </li>
+                )}
+              </For>
+            </ul>
+          </Show>
+          <button type="button" class="mt-1 text-xs text-slate-500 hover:underline" onClick={() => setFiles(null)}>
+            Cancel
+          </button>
+        </div>
+      )}
+    </Show>
+  );
+}
+
+export function ChatPanel(props: { state: RoomViewState; client: RoomClient; ids: { organizationId: string; roomId: string } }) {
   const [text, setText] = createSignal('');
+  const [fileError, setFileError] = createSignal<string>();
+  const download = async (fileId: string) => {
+    const answer = await roomFileDownload(props.ids.roomId, props.client.signaling.token, fileId);
+    if (!answer.ok) return setFileError(answer.message);
+    setFileError(undefined);
+    window.location.assign(answer.url);
+  };
   let list!: HTMLOListElement;
   const moderate = () => props.state.self?.grants.includes('moderate') ?? false;
   const chatOpen = () => props.state.room?.chatEnabled !== false || moderate();
@@ -33,6 +91,13 @@ export function ChatPanel(props: { state: RoomViewState; client: RoomClient }) {
                   <span class="ml-1 rounded bg-indigo-50 px-1 text-[10px] uppercase text-indigo-700">{m.role}</span>
                 </Show>{' '}
                 <span class="text-slate-700">{m.text}</span>
+                <Show when={m.file}>
+                  {(f) => (
+                    <button type="button" data-testid="chat-file" class="mt-1 block rounded bg-slate-50 px-2 py-1 text-left text-xs text-indigo-700 ring-1 ring-slate-200 hover:bg-indigo-50" onClick={() => void download(f().id)}>
+                      Download {f().name} ({size(f().sizeBytes)})
+                    </button>
+                  )}
+                </Show>
               </p>
               <Show when={moderate()}>
                 <button
@@ -48,10 +113,13 @@ export function ChatPanel(props: { state: RoomViewState; client: RoomClient }) {
           )}
         </For>
       </ol>
-      <Show when={props.state.notice}>
-        <p role="alert" class="px-3 pb-1 text-xs text-red-700">{props.state.notice}</p>
+      <Show when={props.state.notice ?? fileError()}>
+        {(notice) => <p role="alert" class="px-3 pb-1 text-xs text-red-700">{notice()}</p>}
       </Show>
-      <form onSubmit={submit} class="flex gap-2 border-t border-slate-200 p-2">
+      <form onSubmit={submit} class="relative flex gap-2 border-t border-slate-200 p-2">
+        <Show when={moderate() && props.state.self?.identity.startsWith('user:')}>
+          <ShareFile client={props.client} ids={props.ids} onError={setFileError} />
+        </Show>
         <label class="sr-only" for="chat-input">Message</label>
         <input
           id="chat-input"

@@ -7,7 +7,7 @@ import { ParticipantsPanel } from './ParticipantsPanel';
 
 const SLOW_MODE_CHOICES = [0, 5, 30, 60];
 
-export function RoomSidebar(props: { state: RoomViewState; client: RoomClient }) {
+export function RoomSidebar(props: { state: RoomViewState; client: RoomClient; ids: { organizationId: string; roomId: string } }) {
   const moderate = () => props.state.self?.grants.includes('moderate') ?? false;
   const handRaised = () => props.state.participants.find((p) => p.identity === props.state.self?.identity)?.handRaised ?? false;
   return (
@@ -43,7 +43,7 @@ export function RoomSidebar(props: { state: RoomViewState; client: RoomClient })
         </Show>
       </div>
       <ParticipantsPanel state={props.state} client={props.client} />
-      <ChatPanel state={props.state} client={props.client} />
+      <ChatPanel state={props.state} client={props.client} ids={props.ids} />
     </aside>
   );
 }

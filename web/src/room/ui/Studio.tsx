@@ -258,7 +258,7 @@ export function Studio(props: { room: PublicRoom }) {
         </Show>
       </div>
       <Show when={state() && client()} fallback={<aside class="rounded-lg bg-white p-4 text-sm text-slate-600 ring-1 ring-slate-200">Chat, alerts and people appear once you are live.</aside>}>
-        <RoomSidebar state={state()!} client={client()!} />
+        <RoomSidebar state={state()!} client={client()!} ids={ids} />
       </Show>
     </div>
   );

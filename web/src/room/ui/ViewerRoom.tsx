@@ -113,7 +113,7 @@ export function ViewerRoom(props: { room: PublicRoom; signedInName: string | nul
             <Player state={room.state()!} client={room.client()!} title={props.room.title} brand={props.room.brand} hlsUrl={hlsUrl()} forceHls={forceHls()} />
             <p class="text-sm text-slate-600">{room.state()!.participantCount} watching</p>
           </div>
-          <RoomSidebar state={room.state()!} client={room.client()!} />
+          <RoomSidebar state={room.state()!} client={room.client()!} ids={ids} />
         </div>
       </Show>
     </Show>
