@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecordedPart } from '@roomcast/schema/protocol';
 import { startObjectStore, type LocalObjectStore } from '../../scripts/local/object-store.ts';
 import { embeddedEngine } from '../src/engine/embedded/index.ts';
-import type { EngineWorker, Router } from '../src/engine/types.ts';
+import type { EngineWorker, Producer, Router } from '../src/engine/types.ts';
 import { createLogger } from '../src/log.ts';
 import { ChunkedUpload } from '../src/recording/chunked-upload.ts';
 import { Recorder } from '../src/recording/recorder.ts';
@@ -90,13 +90,24 @@ describe('chunked upload of a growing file', () => {
   });
 });
 
+const VP8 = { mimeType: 'video/VP8', payloadType: 101, clockRate: 90000 };
+const OPUS = { mimeType: 'audio/opus', payloadType: 100, clockRate: 48000, channels: 2 };
+
 describe('recording a room on the node', () => {
   let worker: EngineWorker;
   let router: Router;
   let publisher: FfmpegProcess | undefined;
+  let video: Producer;
+  let audio: Producer;
   beforeAll(async () => {
     worker = await embeddedEngine.createWorker({ listenIp: '127.0.0.1', announcedAddress: '127.0.0.1', port: 0 });
     router = await worker.createRouter({ mediaCodecs: ROOM_MEDIA_CODECS });
+    const vt = await router.createPlainTransport({ listenInfo: { ip: '127.0.0.1' }, comedia: true });
+    const at = await router.createPlainTransport({ listenInfo: { ip: '127.0.0.1' }, comedia: true });
+    video = await vt.produce({ kind: 'video', rtpParameters: { codecs: [VP8], encodings: [{ ssrc: 0x7001 }] } });
+    audio = await at.produce({ kind: 'audio', rtpParameters: { codecs: [OPUS], encodings: [{ ssrc: 0x7002 }] } });
+    publisher = publishTestPattern({ codec: 'vp8', video: { port: vt.tuple.localPort, ssrc: 0x7001, payloadType: 101 }, audio: { port: at.tuple.localPort, ssrc: 0x7002, payloadType: 100 } });
+    await waitFor('the publisher reaching the producer', async () => ((await video.getStats())[0]?.packetCount ?? 0) > 30, { timeoutMs: 15_000 });
   });
   afterAll(async () => {
     await publisher?.stop();
@@ -104,15 +115,6 @@ describe('recording a room on the node', () => {
   });
 
   it('records VP8 + Opus into a WebM uploaded in parts while live; the completed file has both streams and its duration', async () => {
-    const VP8 = { mimeType: 'video/VP8', payloadType: 101, clockRate: 90000 };
-    const OPUS = { mimeType: 'audio/opus', payloadType: 100, clockRate: 48000, channels: 2 };
-    const vt = await router.createPlainTransport({ listenInfo: { ip: '127.0.0.1' }, comedia: true });
-    const at = await router.createPlainTransport({ listenInfo: { ip: '127.0.0.1' }, comedia: true });
-    const video = await vt.produce({ kind: 'video', rtpParameters: { codecs: [VP8], encodings: [{ ssrc: 0x7001 }] } });
-    const audio = await at.produce({ kind: 'audio', rtpParameters: { codecs: [OPUS], encodings: [{ ssrc: 0x7002 }] } });
-    publisher = publishTestPattern({ codec: 'vp8', video: { port: vt.tuple.localPort, ssrc: 0x7001, payloadType: 101 }, audio: { port: at.tuple.localPort, ssrc: 0x7002, payloadType: 100 } });
-    await waitFor('the publisher reaching the producer', async () => ((await video.getStats())[0]?.packetCount ?? 0) > 30, { timeoutMs: 15_000 });
-
     const upload = await multipart();
     const liveParts: RecordedPart[] = [];
     const recorder = await Recorder.start({
@@ -149,4 +151,32 @@ describe('recording a room on the node', () => {
     expect(Math.abs(Number(probe.format.duration) * 1000 - report.durationMs!)).toBeLessThan(100);
     console.info(`recorder: ${report.parts.length} parts, ${report.sizeBytes} bytes, ${report.durationMs} ms recorded of ${Math.round(wallMs)} ms`);
   }, 60_000);
+
+  it('records a host whose microphone sends nothing (muted): the video from the first second, not after a five-second probe', async () => {
+    const silent = await router.createPlainTransport({ listenInfo: { ip: '127.0.0.1' }, comedia: true });
+    const muted = await silent.produce({ kind: 'audio', rtpParameters: { codecs: [OPUS], encodings: [{ ssrc: 0x7003 }] } });
+    const upload = await multipart();
+    const recorder = await Recorder.start({
+      recordingId: crypto.randomUUID(),
+      router,
+      producers: [video, muted],
+      dir: join(workdir, 'rec-muted'),
+      partBytes: 5 * 1024 * 1024,
+      partUrl: upload.sign,
+      posterUrl: await upload.signPoster(),
+      onPart: () => {},
+      onFailed: (reason) => expect.fail(reason),
+      log,
+    });
+    const startedAt = performance.now();
+    await new Promise((r) => setTimeout(r, 3000));
+    const wallMs = performance.now() - startedAt;
+    const report = await recorder.stop();
+    silent.close();
+    expect(report.problem).toBeUndefined();
+    expect(report).toMatchObject({ videoCodec: 'vp8', container: 'webm' });
+    expect(report.sizeBytes).toBeGreaterThan(10_000);
+    expect(report.durationMs).toBeGreaterThan(wallMs - 1500);
+    console.info(`recorder, muted microphone: ${report.durationMs} ms recorded of ${Math.round(wallMs)} ms, ${report.sizeBytes} bytes`);
+  }, 30_000);
 });

@@ -60,8 +60,11 @@ export class PlainInput {
 
   /**
    * Waits until `reader` is bound to the last stream's port (it binds them in order), then resumes
-   * every consumer and asks for a keyframe to start from, `keyframeRequests` times a second apart
-   * (one may be lost, or arrive while the reader still probes its input).
+   * the video and asks for a keyframe to start from, `keyframeRequests` times a second apart (one
+   * may be lost, or arrive while the reader still probes its input). The audio follows once the
+   * first video packet (a keyframe) went out, or after VIDEO_FIRST_WAIT_MS: ffmpeg ends probing
+   * once it has seen its probe time of any stream, and a video it has no keyframe of by then has
+   * no size, which WebM and MP4 refuse; a muted microphone sends nothing and must not hold it up.
    */
   async resumeWhenListening(reader: ChildProcess, readerLog: () => string, timeoutMs = 10_000, keyframeRequests = 2): Promise<void> {
     const deadline = Date.now() + timeoutMs;
@@ -69,11 +72,21 @@ export class PlainInput {
       if (reader.exitCode !== null || Date.now() > deadline) throw new Error(`ffmpeg did not start listening: ${readerLog().slice(-300)}`);
       await new Promise((r) => setTimeout(r, 50));
     }
-    for (const s of this.streams) await s.consumer.resume();
     const video = this.video;
-    if (!video) return;
+    if (!video) {
+      for (const s of this.streams) await s.consumer.resume();
+      return;
+    }
+    await video.consumer.resume();
     await video.consumer.requestKeyFrame();
-    let left = keyframeRequests - 1;
+    this.#keepAskingForKeyframes(video, keyframeRequests - 1);
+    const videoDeadline = Date.now() + VIDEO_FIRST_WAIT_MS;
+    while (Date.now() < videoDeadline && !(await sentAny(video.consumer))) await new Promise((r) => setTimeout(r, 20));
+    for (const s of this.streams) if (s !== video) await s.consumer.resume();
+  }
+
+  #keepAskingForKeyframes(video: PlainStream, times: number): void {
+    let left = times;
     const again = () => {
       if (left-- <= 0) return;
       this.#keyframeTimer = setTimeout(() => {
@@ -112,6 +125,14 @@ export async function freePortPair(): Promise<number> {
     }
   }
   throw new Error('no free UDP port pair');
+}
+
+/** How long the audio waits for the video's first packet (see resumeWhenListening). */
+const VIDEO_FIRST_WAIT_MS = 4_000;
+
+async function sentAny(consumer: Consumer): Promise<boolean> {
+  const stats = await consumer.getStats().catch(() => []);
+  return (stats[0]?.packetCount ?? 0) > 0;
 }
 
 /** Someone (ffmpeg) is bound to this UDP port. */

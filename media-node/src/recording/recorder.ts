@@ -103,9 +103,12 @@ export class Recorder {
         ? // Fragments at keyframes and at least every 2 s, so the store gets data while live.
           ['-f', 'mp4', '-movflags', '+frag_keyframe+empty_moov+default_base_moof', '-frag_duration', '2000000']
         : ['-f', 'webm', '-cluster_time_limit', '2000'];
+    // Probing ends a second after the first packet (the video's keyframe: plain-input.ts sends it
+    // first), not after ffmpeg's default five: a muted microphone would otherwise hold back the
+    // first five seconds, and a recording shorter than that would hold nothing.
     const ffmpeg = spawn(
       'ffmpeg',
-      ['-hide_banner', '-nostdin', '-loglevel', 'warning', '-protocol_whitelist', 'file,udp,rtp', '-fflags', '+genpts', '-i', sdpFile, '-map', '0', '-c', 'copy', ...muxer, 'pipe:1'],
+      ['-hide_banner', '-nostdin', '-loglevel', 'warning', '-protocol_whitelist', 'file,udp,rtp', '-analyzeduration', '1000000', '-fflags', '+genpts', '-i', sdpFile, '-map', '0', '-c', 'copy', ...muxer, 'pipe:1'],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     this.#ffmpeg = ffmpeg;
