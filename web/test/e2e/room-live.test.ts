@@ -36,6 +36,7 @@ interface LiveRoom {
   /** The host's API session and organization, for setting things up through the API. */
   token: string;
   orgId: string;
+  roomId: string;
 }
 
 /** A file uploaded to the organization the way the Files page does it (presigned PUT, then complete). */
@@ -69,7 +70,7 @@ async function hostGoesLive(tag: string): Promise<LiveRoom> {
   // Live: camera and microphone are produced on the media node.
   await waitForPublished(host, STUDIO_SOURCES);
   expect(await host.getByTestId('room-phase').getAttribute('data-phase')).toBe('live');
-  return { orgSlug, roomSlug, host, token, orgId };
+  return { orgSlug, roomSlug, host, token, orgId, roomId: created.body.id };
 }
 
 async function openViewer(room: LiveRoom, name: string, viaForm = false): Promise<{ page: Page; context: BrowserContext }> {
@@ -190,17 +191,21 @@ describe('going live', () => {
   // Retried: on a loaded 2-core CI run the viewers once missed the bound (47 s); it passes alone and in most full runs.
   it('when the media node serving the room dies, viewers decode again from another node within the bound', { retry: 1 }, async () => {
     const nodes: MediaNodeProcess[] = [];
+    let room: LiveRoom | undefined;
+    const contexts: BrowserContext[] = [];
     // The room must land on a node this test owns (so it may kill it): keep the stack's node out of placement.
     await admin(`/admin/fleet/nodes/${STACK_NODE}/drain`, 'POST');
     try {
       const doomed = await MediaNodeProcess.start('e2e-node-a', 41900);
       onTestFailed(() => console.log(`[e2e] media node logs:\n${nodes.map((n) => n.log).join('\n')}`));
       nodes.push(doomed);
-      const room = await hostGoesLive('failover');
+      room = await hostGoesLive('failover');
+      contexts.push(room.host.context());
       const viewers = [await openViewer(room, 'Failover One'), await openViewer(room, 'Failover Two')];
+      contexts.push(...viewers.map((v) => v.context));
       const before = await Promise.all(viewers.map((v) => expectDecoding(v.page, 45_000)));
       const serving = await nodeList();
-      expect(serving.find((n) => n.nodeId === 'e2e-node-a')?.rooms).toBe(1);
+      expect(serving.find((n) => n.nodeId === 'e2e-node-a')?.rooms).toBeGreaterThanOrEqual(1);
 
       const standby = await MediaNodeProcess.start('e2e-node-b', 41905);
       nodes.push(standby);
@@ -216,13 +221,16 @@ describe('going live', () => {
       );
       console.log(`[e2e] failover: viewers decoding again ${recovered.join(' ms, ')} ms after the media node was killed (bound ${FAILOVER_BOUND_MS} ms)`);
       for (const ms of recovered) expect(ms).toBeLessThan(FAILOVER_BOUND_MS);
-      expect((await nodeList()).find((n) => n.nodeId === 'e2e-node-b')?.rooms).toBe(1);
+      // The room moved to the standby (the only other node taking rooms); other files' rooms still
+      // live on the stack may have followed it there, so at least this one.
+      expect((await nodeList()).find((n) => n.nodeId === 'e2e-node-b')?.rooms).toBeGreaterThanOrEqual(1);
       // Chat and room state survived the media failover: the socket never dropped.
       for (const v of viewers) expect(await phase(v.page)).toBe('live');
 
-      for (const v of viewers) await v.context.close();
-      await room.host.context().close();
     } finally {
+      // Nothing of a failed attempt may stay live: a retry's node would be handed its room too.
+      if (room) await callApi(`/organizations/${room.orgId}/rooms/${room.roomId}/end`, { method: 'POST', token: room.token });
+      for (const context of contexts) await context.close();
       for (const node of nodes) node.kill();
       await admin(`/admin/fleet/nodes/${STACK_NODE}/undrain`, 'POST');
     }
