@@ -9,46 +9,9 @@ import { exports } from 'cloudflare:workers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { api, setPlan, signUp, unique } from './api-client.ts';
 import { TestNode } from './fleet-test-node.ts';
-import { config, join, liveRoom, roomTenant, type RoomSocket } from './room-client.ts';
+import { config, join, liveRoom, publishCameraAndMic, roomTenant, until } from './room-client.ts';
 
 afterEach(() => TestNode.closeAll());
-
-let seq = 0;
-async function request(socket: RoomSocket, method: string, data?: unknown) {
-  const id = `h${++seq}`;
-  socket.send({ type: 'request', id, method, ...(data === undefined ? {} : { data }) });
-  const answer = await socket.next((m) => m.type === 'response' && m.id === id, 12_000);
-  expect(answer).toMatchObject({ ok: true });
-  return answer.data;
-}
-
-async function publishCameraAndMic(socket: RoomSocket) {
-  const transport = await request(socket, 'media.createTransport', { direction: 'send' });
-  await request(socket, 'media.connectTransport', { transportId: transport.id, dtlsParameters: { role: 'client', fingerprints: [{ algorithm: 'sha-256', value: 'CC:DD' }] } });
-  const camera = await request(socket, 'media.produce', {
-    transportId: transport.id,
-    kind: 'video',
-    source: 'camera',
-    rtpParameters: { mid: '0', codecs: [{ mimeType: 'video/VP8', payloadType: 96, clockRate: 90000 }], encodings: [{ ssrc: 1111 }] },
-  });
-  const mic = await request(socket, 'media.produce', {
-    transportId: transport.id,
-    kind: 'audio',
-    source: 'microphone',
-    rtpParameters: { mid: '1', codecs: [{ mimeType: 'audio/opus', payloadType: 100, clockRate: 48000, channels: 2 }], encodings: [{ ssrc: 2222 }] },
-  });
-  return { camera: camera.id as string, mic: mic.id as string };
-}
-
-async function until<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** GET on the Worker outside /api/v1 (no credentials: what a player or a CDN sends). */
 async function get(path: string): Promise<Response> {

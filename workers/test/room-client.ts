@@ -210,3 +210,43 @@ export async function roomSession(room: TestRoom) {
     await db.close();
   }
 }
+
+let requestSeq = 0;
+/** A request frame on the socket and the data of its answer; a refusal throws with the room's error. */
+export async function socketRequest(socket: RoomSocket, method: string, data?: unknown) {
+  const id = `q${++requestSeq}`;
+  socket.send({ type: 'request', id, method, ...(data === undefined ? {} : { data }) });
+  const answer = await socket.next((m) => m.type === 'response' && m.id === id, 12_000);
+  if (!answer.ok) throw new Error(`${method} was refused: ${JSON.stringify(answer.error)}`);
+  return answer.data;
+}
+
+/** A host publishing a camera and a microphone through the room (a scripted node plays the engine). */
+export async function publishCameraAndMic(socket: RoomSocket) {
+  const transport = await socketRequest(socket, 'media.createTransport', { direction: 'send' });
+  await socketRequest(socket, 'media.connectTransport', { transportId: transport.id, dtlsParameters: { role: 'client', fingerprints: [{ algorithm: 'sha-256', value: 'CC:DD' }] } });
+  const camera = await socketRequest(socket, 'media.produce', {
+    transportId: transport.id,
+    kind: 'video',
+    source: 'camera',
+    rtpParameters: { mid: '0', codecs: [{ mimeType: 'video/VP8', payloadType: 96, clockRate: 90000 }], encodings: [{ ssrc: 1111 }] },
+  });
+  const mic = await socketRequest(socket, 'media.produce', {
+    transportId: transport.id,
+    kind: 'audio',
+    source: 'microphone',
+    rtpParameters: { mid: '1', codecs: [{ mimeType: 'audio/opus', payloadType: 100, clockRate: 48000, channels: 2 }], encodings: [{ ssrc: 2222 }] },
+  });
+  return { camera: camera.id as string, mic: mic.id as string };
+}
+
+/** Polls `check` until it answers something (every 50 ms, up to `timeoutMs`). */
+export async function until<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

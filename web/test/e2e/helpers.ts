@@ -5,6 +5,7 @@ import { expect } from 'vitest';
 import { inject } from 'vitest';
 import pg from 'pg';
 import type { Page } from 'playwright-core';
+import type { TestBrowser } from './browser.ts';
 
 export const webUrl = () => inject('webUrl');
 export const apiUrl = () => inject('apiUrl');
@@ -164,3 +165,42 @@ export async function waitForPublished(page: Page, sources: string[], timeoutMs 
 
 /** What the host's studio publishes while live. */
 export const STUDIO_SOURCES = ['camera', 'microphone', 'program', 'program_audio'];
+
+export interface LiveRoom {
+  orgSlug: string;
+  roomSlug: string;
+  host: Page;
+  /** The host's API session and organization, for setting things up through the API. */
+  token: string;
+  orgId: string;
+  roomId: string;
+}
+
+/**
+ * A host signs up through the pages (on `plan`, if given), creates a public room `{tag}-desk`
+ * through the API, and goes live in the studio: camera, microphone and the program produced.
+ */
+export async function hostGoesLive(chromium: TestBrowser, tag: string, options: { plan?: Parameters<typeof setPlan>[1] } = {}): Promise<LiveRoom> {
+  const context = await chromium.newContext({ permissions: ['camera', 'microphone'] });
+  const host = await context.newPage();
+  const account = newAccount(tag);
+  const orgSlug = await signUp(host, account);
+  if (options.plan) await setPlan(orgSlug, options.plan);
+  const token = await apiToken(account.email);
+  const orgId = await organizationId(token, orgSlug);
+  const workspaces = await callApi(`/organizations/${orgId}/workspaces`, { token });
+  const roomSlug = `${tag}-desk`;
+  const created = await callApi(`/organizations/${orgId}/rooms`, {
+    method: 'POST',
+    token,
+    body: { workspaceId: workspaces.body.workspaces[0].id, title: `${tag} desk`, slug: roomSlug, visibility: 'public' },
+  });
+  expect(created.status).toBe(201);
+
+  await host.goto(`${webUrl()}/r/${orgSlug}/${roomSlug}/host`);
+  await host.getByTestId('studio-preview').waitFor();
+  await host.getByTestId('go-live').click();
+  await waitForPublished(host, STUDIO_SOURCES);
+  expect(await host.getByTestId('room-phase').getAttribute('data-phase')).toBe('live');
+  return { orgSlug, roomSlug, host, token, orgId, roomId: created.body.id };
+}

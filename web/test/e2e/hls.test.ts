@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshot, type TestBrowser } from './browser.ts';
-import { apiToken, apiUrl, callApi, newAccount, organizationId, setPlan, signUp, webUrl } from './helpers.ts';
+import { apiUrl, callApi, hostGoesLive, webUrl } from './helpers.ts';
 
 const run = promisify(execFile);
 
@@ -32,25 +32,8 @@ async function until<T>(what: string, check: () => Promise<T | undefined>, timeo
 
 describe('HLS egress in the browser', () => {
   it('plays the live room on the viewer page over HLS (hls.js), ffprobe reads H.264 + AAC segments, and the playlist ends with the room', async () => {
-    const context = await chromium.newContext({ permissions: ['camera', 'microphone'] });
-    const host = await context.newPage();
-    const account = newAccount('hls');
-    const orgSlug = await signUp(host, account);
-    await setPlan(orgSlug, 'professional');
-    const token = await apiToken(account.email);
-    const orgId = await organizationId(token, orgSlug);
-    const workspaces = await callApi(`/organizations/${orgId}/workspaces`, { token });
-    const created = await callApi(`/organizations/${orgId}/rooms`, {
-      method: 'POST',
-      token,
-      body: { workspaceId: workspaces.body.workspaces[0].id, title: 'HLS desk', slug: 'hls-desk', visibility: 'public' },
-    });
-    expect(created.status).toBe(201);
-    const roomId = created.body.id as string;
-
-    await host.goto(`${webUrl()}/r/${orgSlug}/hls-desk/host`);
-    await host.getByTestId('go-live').click();
-    await host.waitForFunction(() => (window.__roomcast?.state().media.local ?? []).filter((l) => l.producerId).length === 2, null, { timeout: 45_000 });
+    const { host, orgSlug, orgId, token, roomId, roomSlug } = await hostGoesLive(chromium, 'hls', { plan: 'professional' });
+    const context = host.context();
 
     const startedAt = Date.now();
     const started = await callApi(`/organizations/${orgId}/rooms/${roomId}/hls`, { method: 'POST', token });
@@ -64,7 +47,7 @@ describe('HLS egress in the browser', () => {
     // The viewer page in HLS mode (as when WebRTC fails or the room is full): hls.js plays the
     // playlist (served by the API's origin: CORS), and the badge says which mode the viewer is in.
     const viewer = await (await chromium.newContext()).newPage();
-    await viewer.goto(`${webUrl()}/r/${orgSlug}/hls-desk?name=Viewer&playback=hls`);
+    await viewer.goto(`${webUrl()}/r/${orgSlug}/${roomSlug}?name=Viewer&playback=hls`);
     await viewer.locator('[data-testid="playback-mode"][data-mode="hls"]').waitFor({ timeout: 30_000 });
     expect(await viewer.getByTestId('playback-mode').textContent()).toBe('HLS');
     const played = (s: number) => `(document.querySelector('[data-testid="hls-video"]')?.currentTime ?? 0) > ${s}`;

@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshot, type TestBrowser } from './browser.ts';
-import { apiToken, callApi, newAccount, organizationId, setPlan, signUp, STUDIO_SOURCES, waitForPublished, webUrl } from './helpers.ts';
+import { callApi, hostGoesLive, webUrl } from './helpers.ts';
 
 const run = promisify(execFile);
 
@@ -22,33 +22,15 @@ afterAll(async () => {
 
 describe('server recording in the browser', () => {
   it('records the live host (REC badge for everyone), is ready at stop with duration, size and codecs, and the file plays', async () => {
-    const context = await chromium.newContext({ permissions: ['camera', 'microphone'] });
-    const host = await context.newPage();
-    const account = newAccount('rec');
-    const orgSlug = await signUp(host, account);
-    await setPlan(orgSlug, 'professional');
-    const token = await apiToken(account.email);
-    const orgId = await organizationId(token, orgSlug);
-    const workspaces = await callApi(`/organizations/${orgId}/workspaces`, { token });
-    const created = await callApi(`/organizations/${orgId}/rooms`, {
-      method: 'POST',
-      token,
-      body: { workspaceId: workspaces.body.workspaces[0].id, title: 'Rec desk', slug: 'rec-desk', visibility: 'public' },
-    });
-    expect(created.status).toBe(201);
-
-    await host.goto(`${webUrl()}/r/${orgSlug}/rec-desk/host`);
-    await host.getByTestId('go-live').click();
-    await host.waitForFunction(() => document.querySelector('[data-testid="room-phase"]')?.getAttribute('data-phase') === 'live', null, { timeout: 45_000 });
-    // Camera, microphone and the studio's program are produced on the media node before anything can be recorded.
-    await waitForPublished(host, STUDIO_SOURCES);
+    const { host, orgSlug, orgId, token, roomId } = await hostGoesLive(chromium, 'rec', { plan: 'professional' });
+    const context = host.context();
     const viewerContext = await chromium.newContext();
     const viewer = await viewerContext.newPage();
     await viewer.goto(`${webUrl()}/r/${orgSlug}/rec-desk?name=Viewer`);
     await viewer.getByTestId('room-phase').waitFor();
     expect(await viewer.getByTestId('rec-badge').count()).toBe(0);
 
-    const started = await callApi(`/organizations/${orgId}/rooms/${created.body.id}/recordings`, { method: 'POST', token });
+    const started = await callApi(`/organizations/${orgId}/rooms/${roomId}/recordings`, { method: 'POST', token });
     expect(started.status).toBe(201);
     await viewer.getByTestId('rec-badge').waitFor({ timeout: 10_000 });
     await host.getByTestId('rec-badge').waitFor({ timeout: 10_000 });

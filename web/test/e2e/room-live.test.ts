@@ -10,7 +10,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { DEV_FLEET_SECRET } from '../../../scripts/fleet/node-token.ts';
 import { signNodeToken } from '../../../workers/src/fleet/fleet-token.ts';
 import { launchBrowser, screenshot, type TestBrowser } from './browser.ts';
-import { apiToken, apiUrl, callApi, newAccount, organizationId, signUp, STUDIO_SOURCES, waitForPublished, webUrl } from './helpers.ts';
+import { apiUrl, callApi, hostGoesLive, type LiveRoom, webUrl } from './helpers.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 /** scripts/dev.ts's local defaults, which the e2e stack runs with. */
@@ -29,48 +29,12 @@ afterAll(async () => {
   await chromium?.close();
 });
 
-interface LiveRoom {
-  orgSlug: string;
-  roomSlug: string;
-  host: Page;
-  /** The host's API session and organization, for setting things up through the API. */
-  token: string;
-  orgId: string;
-  roomId: string;
-}
-
 /** A file uploaded to the organization the way the Files page does it (presigned PUT, then complete). */
 async function uploadFile(room: LiveRoom, name: string, contentType: string, text: string): Promise<void> {
   const created = await callApi(`/organizations/${room.orgId}/files`, { method: 'POST', token: room.token, body: { name, contentType, sizeBytes: Buffer.byteLength(text) } });
   expect(created.status).toBe(201);
   expect((await fetch(created.body.upload.url, { method: 'PUT', headers: created.body.upload.headers, body: text })).status).toBe(200);
   expect((await callApi(`/organizations/${room.orgId}/files/${created.body.file.id}/complete`, { method: 'POST', token: room.token, body: {} })).status).toBe(200);
-}
-
-/** A host signs up through the pages, creates a public room through the API, and goes live in the studio. */
-async function hostGoesLive(tag: string): Promise<LiveRoom> {
-  const context = await chromium.newContext({ permissions: ['camera', 'microphone'] });
-  const host = await context.newPage();
-  const account = newAccount(tag);
-  const orgSlug = await signUp(host, account);
-  const token = await apiToken(account.email);
-  const orgId = await organizationId(token, orgSlug);
-  const workspaces = await callApi(`/organizations/${orgId}/workspaces`, { token });
-  const roomSlug = `${tag}-desk`;
-  const created = await callApi(`/organizations/${orgId}/rooms`, {
-    method: 'POST',
-    token,
-    body: { workspaceId: workspaces.body.workspaces[0].id, title: `${tag} desk`, slug: roomSlug, visibility: 'public' },
-  });
-  expect(created.status).toBe(201);
-
-  await host.goto(`${webUrl()}/r/${orgSlug}/${roomSlug}/host`);
-  await host.getByTestId('studio-preview').waitFor();
-  await host.getByTestId('go-live').click();
-  // Live: camera and microphone are produced on the media node.
-  await waitForPublished(host, STUDIO_SOURCES);
-  expect(await host.getByTestId('room-phase').getAttribute('data-phase')).toBe('live');
-  return { orgSlug, roomSlug, host, token, orgId, roomId: created.body.id };
 }
 
 async function openViewer(room: LiveRoom, name: string, viaForm = false): Promise<{ page: Page; context: BrowserContext }> {
@@ -130,7 +94,7 @@ async function phase(page: Page): Promise<string | null> {
 
 describe('going live', () => {
   it('a host publishes, two viewers (and the embed player) watch and hear, chat reaches the host, and ending the room reaches everyone', async () => {
-    const room = await hostGoesLive('live');
+    const room = await hostGoesLive(chromium, 'live');
     const first = await openViewer(room, 'Viewer One');
     const second = await openViewer(room, 'Viewer Two', true);
 
@@ -199,7 +163,7 @@ describe('going live', () => {
       const doomed = await MediaNodeProcess.start('e2e-node-a', 41900);
       onTestFailed(() => console.log(`[e2e] media node logs:\n${nodes.map((n) => n.log).join('\n')}`));
       nodes.push(doomed);
-      room = await hostGoesLive('failover');
+      room = await hostGoesLive(chromium, 'failover');
       contexts.push(room.host.context());
       const viewers = [await openViewer(room, 'Failover One'), await openViewer(room, 'Failover Two')];
       contexts.push(...viewers.map((v) => v.context));
