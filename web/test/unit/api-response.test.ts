@@ -43,7 +43,7 @@ describe('API response validation', () => {
     expect(rooms.rooms[0]).toEqual(ROOM);
     const started = await readApiResponse('POST', '/start', json({ room: ROOM, session: SESSION, join: JOIN }, 201), RoomStarted);
     expect(started.join.token).toBe('secret-room-token');
-    const publicRoom = { roomId: ROOM.id, organizationId: ORG, title: 'Morning call', status: 'ended', visibility: 'members' };
+    const publicRoom = { roomId: ROOM.id, organizationId: ORG, title: 'Morning call', status: 'ended', visibility: 'members', brand: null };
     expect(await readApiResponse('GET', '/public/rooms/acme/morning', json(publicRoom), PublicRoomResponse)).toEqual(publicRoom);
   });
 
