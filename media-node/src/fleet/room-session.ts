@@ -7,15 +7,8 @@ import { EngineError } from '../engine/errors.ts';
 import type { Consumer, EngineWorker, PipeTransport, PlainTransport, Producer, Router, RtpCodecCapability, Transport, WebRtcTransport } from '../engine/types.ts';
 import type { Logger } from '../log.ts';
 import { RoomEgress } from '../egress/room-egress.ts';
-import { PartUrls } from '../recording/part-urls.ts';
-import { Recorder } from '../recording/recorder.ts';
+import { RoomRecordings, type RecordingSettings } from '../recording/room-recordings.ts';
 import { RouterSpread } from './router-spread.ts';
-
-/** Where recordings are written and the size of their parts (config.recording). */
-export interface RecordingSettings {
-  dir: string;
-  partBytes: number;
-}
 
 /**
  * What every room's router offers: Opus and VP8 (what every browser sends, VP8 first so browsers
@@ -79,8 +72,8 @@ export class RoomSession {
   readonly #consumerScores = new Map<string, { score: number; producerScore: number }>();
   /** The node's own ceilings, by the owner the room names on each object: defence in depth behind the RoomDO's. */
   readonly #owners = new MediaSlots();
-  /** Server recordings in progress, by recording id, with the part URLs they were handed. */
-  readonly #recordings = new Map<string, { recorder: Promise<Recorder>; urls: PartUrls }>();
+  /** Server recordings in progress. */
+  readonly #recordings: RoomRecordings;
   /** HLS (and its encoder) of this room, when the room asked for it. */
   readonly #egress: RoomEgress;
   #scoreTimer: NodeJS.Timeout | undefined;
@@ -98,9 +91,10 @@ export class RoomSession {
     private readonly onClosed: (session: RoomSession) => void,
     spread: { workers: () => EngineWorker[]; viewersPerRouter: number },
     private readonly ingestDisconnectMs: number,
-    private readonly recording: RecordingSettings,
+    recording: RecordingSettings,
   ) {
     this.#spread = new RouterSpread(router, worker, spread.workers, spread.viewersPerRouter, ROOM_MEDIA_CODECS, { roomId });
+    this.#recordings = new RoomRecordings(router, recording, (frame) => this.#send(frame), log.child('recording'));
     this.#egress = new RoomEgress(router, recording.dir, (frame) => this.#send(frame), log.child('egress'));
   }
 
@@ -170,8 +164,7 @@ export class RoomSession {
     clearInterval(this.#scoreTimer);
     // The room is gone (or the node is leaving): what was uploaded stays in the store, and the
     // Worker completes it as a partial recording when it sees the node go.
-    for (const { recorder } of this.#recordings.values()) void recorder.then((r) => r.abort()).catch(() => {});
-    this.#recordings.clear();
+    this.#recordings.close();
     this.#egress.close();
     this.#spread.close();
     this.router.close();
@@ -332,45 +325,13 @@ export class RoomSession {
       case 'pipe.close':
         this.#pipe(data.pipeId).close();
         return {};
-      case 'recording.start': {
-        const running = this.#recordings.get(data.recordingId);
-        if (running) {
-          // The room asked again (its first ask timed out while ffmpeg started): the same recording.
-          running.urls.add(data.partUrls);
-          return { container: (await running.recorder).container };
-        }
-        const producers = (data.producerIds as string[]).map((id) => this.#producer(id));
-        const recordingId: string = data.recordingId;
-        const urls = new PartUrls((fromPart, count) => this.#send({ type: 'recording.urls_wanted', recordingId, fromPart, count }));
-        urls.add(data.partUrls);
-        const recorder = Recorder.start({
-          recordingId,
-          router: this.router,
-          producers,
-          dir: this.recording.dir,
-          partBytes: this.recording.partBytes,
-          partUrl: (n) => urls.get(n),
-          posterUrl: data.posterUrl,
-          onPart: (part) => this.#send({ type: 'recording.part', recordingId, part }),
-          onFailed: (reason) => this.#send({ type: 'recording.failed', recordingId, reason: reason.slice(0, 500) }),
-          log: this.log.child('recording'),
-        });
-        this.#recordings.set(recordingId, { recorder, urls });
-        try {
-          return { container: (await recorder).container };
-        } catch (error) {
-          this.#recordings.delete(recordingId);
-          throw error;
-        }
-      }
+      case 'recording.start':
+        return this.#recordings.start({ recordingId: data.recordingId, producers: (data.producerIds as string[]).map((id) => this.#producer(id)), partUrls: data.partUrls, posterUrl: data.posterUrl });
       case 'recording.urls':
-        this.#recordingOf(data.recordingId).urls.add(data.partUrls);
+        this.#recordings.addUrls(data.recordingId, data.partUrls);
         return {};
-      case 'recording.stop': {
-        const entry = this.#recordingOf(data.recordingId);
-        this.#recordings.delete(data.recordingId);
-        return (await entry.recorder).stop();
-      }
+      case 'recording.stop':
+        return this.#recordings.stop(data.recordingId);
       case 'hls.start':
         return this.#egress.startHls({
           hlsId: data.hlsId,
@@ -439,12 +400,6 @@ export class RoomSession {
       map.delete(object.id);
       if (!this.#closed) onClose();
     });
-  }
-
-  #recordingOf(id: string): { recorder: Promise<Recorder>; urls: PartUrls } {
-    const entry = this.#recordings.get(id);
-    if (!entry) throw new ProtocolError('not_found', `No recording ${id} on this node`);
-    return entry;
   }
 
   #pipe(id: string): PipeTransport {
