@@ -76,6 +76,31 @@ describe('fleet registry and placement', () => {
     expect(await fleet.placeRoom('room-x')).toEqual({ error: 'no_media_capacity' });
   });
 
+  it('never places a room on a node whose close it missed (its row says connected, its socket is gone)', async () => {
+    const fleet = ownFleet();
+    const live = await TestNode.register({ nodeId: 'b-live', target: fleet });
+    live.load({ consumers: 300 });
+    await expect.poll(async () => (await fleet.listNodes())[0]?.load?.consumers).toBe(300);
+    // A node that was registered and reported, idle, when the object restarted before its socket's
+    // close was delivered: stored as connected, with no socket.
+    await runInDurableObject(fleet, (_object, state) => {
+      const now = Date.now();
+      state.storage.sql.exec(
+        `INSERT INTO nodes (node_id, region, announced_address, engine, workers, max_consumers, max_routers, load, drained, connected, last_seen, registered_at)
+         VALUES ('a-ghost', 'local', '127.0.0.1', 'embedded', 2, 800, 100, ?, 0, 1, ?, ?)`,
+        JSON.stringify({ routers: 0, transports: 0, producers: 0, consumers: 0, cpu: 0.1, bitrateKbps: 0, state: 'serving' }),
+        now,
+        now,
+      );
+    });
+    expect(await fleet.placeRoom('room-g')).toEqual({ nodeId: 'b-live' });
+    expect((await fleet.listNodes()).map((n) => [n.nodeId, n.connected, n.healthy])).toEqual([
+      ['a-ghost', false, false],
+      ['b-live', true, true],
+    ]);
+    live.close();
+  });
+
   it('assigns a room to the least loaded node with a room-node credential, and keeps it there (sticky)', async () => {
     const fleet = ownFleet();
     const busy = await TestNode.register({ nodeId: 'a-busy', target: fleet });

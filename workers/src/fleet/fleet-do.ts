@@ -17,7 +17,7 @@ import { loadConfig, type Config } from '../config.ts';
 import type { Env } from '../env.ts';
 import { GuardedDurableObject } from '../platform/guarded-durable-object.ts';
 import { bearerOf, signRoomNodeToken, verifyNodeToken, type RoomNodeRole } from './fleet-token.ts';
-import { NodeStore, type NodeView } from './node-store.ts';
+import { NodeStore, type NodeRow, type NodeView } from './node-store.ts';
 import { isHealthy, placeRoom, type Placement } from './placement.ts';
 import type { LiveRooms } from '../platform/operator-metrics.ts';
 import { RtmpBroker } from '../ingest/rtmp-broker.ts';
@@ -204,7 +204,7 @@ export class FleetDO extends GuardedDurableObject<Env> implements FleetApi {
   async listNodes(): Promise<NodeView[]> {
     const now = Date.now();
     const rooms = this.#nodes.roomCounts();
-    return this.#nodes.all().map((row) => {
+    return this.#nodeRows().map((row) => {
       const p = NodeStore.toPlacement(row);
       return {
         nodeId: row.node_id,
@@ -246,7 +246,26 @@ export class FleetDO extends GuardedDurableObject<Env> implements FleetApi {
 
   #placementNodes() {
     const unreported = this.#nodes.unreportedAssignments();
-    return this.#nodes.all().map((row) => NodeStore.toPlacement(row, unreported.get(row.node_id)));
+    return this.#nodeRows().map((row) => NodeStore.toPlacement(row, unreported.get(row.node_id)));
+  }
+
+  /**
+   * The stored nodes, with `connected` true only for a node whose registered socket is open here.
+   * The column alone can be stale: a close that lands while the object restarts (a deploy, an
+   * eviction) is never delivered, and the node would look alive, and be given rooms, until the
+   * alarm found it silent. The sockets are the truth; the column is corrected from them.
+   */
+  #nodeRows(): NodeRow[] {
+    const live = new Set<string>();
+    for (const ws of this.ctx.getWebSockets()) {
+      const att = ws.deserializeAttachment() as NodeAttachment | null;
+      if (att?.registered && ws.readyState === WebSocket.OPEN) live.add(att.nodeId);
+    }
+    return this.#nodes.all().map((row) => {
+      if (row.connected !== 1 || live.has(row.node_id)) return row;
+      this.#nodes.setConnected(row.node_id, false);
+      return { ...row, connected: 0 };
+    });
   }
 
   /** Tells the node to dial the room with a fresh room-node credential; false when its socket is gone. */

@@ -173,7 +173,6 @@ export class NodeStore {
     return this.sql.exec(`DELETE FROM room_edges WHERE room_id = ? AND node_id = ?`, roomId, nodeId).rowsWritten > 0;
   }
 
-  /** Rooms each node serves, as origin or edge. */
   /** Every room placed on a node, oldest first (the operator metrics read it). */
   rooms(limit: number): { room_id: string; node_id: string; assigned_at: number }[] {
     return this.sql
@@ -185,6 +184,7 @@ export class NodeStore {
     return this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM rooms`).one().n;
   }
 
+  /** Rooms each node serves, as origin or edge. */
   roomCounts(): Map<string, number> {
     const rows = this.sql
       .exec<{ node_id: string; n: number }>(`SELECT node_id, count(*) AS n FROM (SELECT node_id FROM rooms UNION ALL SELECT node_id FROM room_edges) GROUP BY node_id`)
