@@ -12,6 +12,8 @@ export interface OwnTracks {
   screen?: MediaStreamTrack | undefined;
   microphone?: MediaStreamTrack | undefined;
   video?: MediaStreamTrack | undefined;
+  /** The sound of the clip this studio plays into the show. */
+  videoAudio?: MediaStreamTrack | undefined;
 }
 
 const EMPTY: ProgramScene = { tiles: [], layout: 'grid', spotlight: null, banner: null, brand: null, audio: [] };
@@ -21,14 +23,18 @@ export function programScene(state: RoomViewState | undefined, own: OwnTracks, b
   const studio = state?.room?.studio;
   if (!state || !studio) return { ...EMPTY, brand };
   const stage = new Set(studio.stage);
-  const voices = state.media.remote.filter((r) => r.producer.kind === 'audio' && r.producer.source === 'microphone' && stage.has(r.producer.identity)).map((r) => r.track);
+  // The stage's microphones, and the sound of any clip played in (a co-host's too: its picture is a tile).
+  const voices = state.media.remote
+    .filter((r) => r.producer.kind === 'audio' && ((r.producer.source === 'microphone' && stage.has(r.producer.identity)) || r.producer.source === 'video_audio'))
+    .map((r) => r.track);
+  const ownSound = [own.microphone, own.videoAudio].filter((t) => t !== undefined);
   return {
     tiles: stageTiles(state, own),
     layout: studio.layout,
     spotlight: studio.spotlight,
     banner: studio.banner,
     brand,
-    audio: own.microphone ? [own.microphone, ...voices] : voices,
+    audio: [...ownSound, ...voices],
   };
 }
 
