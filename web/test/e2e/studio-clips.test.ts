@@ -45,7 +45,7 @@ async function clipReceived(page: Page) {
     const remote = window.__roomcast!.state().media.remote;
     const sum = async (source: string) => {
       const r = remote.find((x) => x.producer.source === source);
-      const out = { present: r !== undefined, framesDecoded: 0, bytes: 0, audioEnergy: 0 };
+      const out = { producerId: r?.producer.producerId, framesDecoded: 0, bytes: 0, audioEnergy: 0 };
       if (!r) return out;
       (await r.consumer.getStats()).forEach((s: Record<string, unknown>) => {
         if (s.type !== 'inbound-rtp') return;
@@ -62,7 +62,7 @@ async function clipReceived(page: Page) {
 /** The clip element in the host's studio: where it is and whether it plays. */
 async function hostClip(page: Page) {
   return page.evaluate(() => {
-    const v = document.querySelector<HTMLVideoElement>('[data-testid=clip-element]');
+    const v = document.querySelector<HTMLVideoElement>('[data-testid=clip-element][data-on-air]');
     return { time: v?.currentTime ?? -1, paused: v?.paused ?? true, width: v?.videoWidth ?? 0 };
   });
 }
@@ -137,20 +137,21 @@ describe('studio clips', () => {
     expect(await hostClip(host)).toMatchObject({ paused: true, time: held.time });
     await host.getByTestId('clip-play').click();
     await host.locator('[data-testid=clip-deck][data-state=playing]').waitFor({ timeout: 5_000 });
-    await host.waitForFunction((t) => document.querySelector<HTMLVideoElement>('[data-testid=clip-element]')!.currentTime > t + 0.5, held.time, { timeout: 5_000 });
+    await host.waitForFunction((t) => document.querySelector<HTMLVideoElement>('[data-testid=clip-element][data-on-air]')!.currentTime > t + 0.5, held.time, { timeout: 5_000 });
     expect(held.time).toBeLessThan(9);
 
     // Next skips to the short clip; when it ends, the one after it starts by itself.
     await host.getByTestId('clip-next').click();
     await host.waitForFunction(() => document.querySelectorAll('[data-testid=clip-item]').length === 2, null, { timeout: 5_000 });
     await host.locator('[data-testid=clip-deck][data-state=playing][data-current="Sting.webm"]').waitFor({ timeout: 10_000 });
-    await host.waitForFunction(() => document.querySelector<HTMLVideoElement>('[data-testid=clip-element]')?.videoWidth === 320, null, { timeout: 5_000 });
+    await host.waitForFunction(() => document.querySelector<HTMLVideoElement>('[data-testid=clip-element][data-on-air]')?.videoWidth === 320, null, { timeout: 5_000 });
     const skipped = await clipReceived(viewer);
     await host.waitForFunction(() => document.querySelectorAll('[data-testid=clip-item]').length === 1, null, { timeout: 10_000 });
     await host.locator('[data-testid=clip-deck][data-state=playing]').waitFor({ timeout: 10_000 });
-    // The viewer kept decoding the clip through the switch.
+    // The viewer kept decoding one clip tile through both switches: the same producers, frames still growing.
     await viewer.waitForTimeout(1_500);
     const later = await clipReceived(viewer);
+    expect([later.video.producerId, later.audio.producerId]).toEqual([first.video.producerId, first.audio.producerId]);
     expect(later.video.framesDecoded).toBeGreaterThan(skipped.video.framesDecoded);
 
     // The last clip ends: the queue is empty, the clip is off the air, and the viewer's picture is just the host.
