@@ -1,9 +1,10 @@
 // Pre-recorded clips played into the show, end to end in real Chromium through the whole local
 // stack: the host uploads a 10 s clip (ffmpeg: test pattern + 440 Hz tone, VP8/Opus WebM) and a
-// 3 s one through the Files API, queues them from the library in the studio and plays them. A
-// viewer decodes the clip's picture and receives its sound (the 'video' and 'video_audio'
-// producers); pause holds the clip, Next skips to the following one, a clip that ends gives way to
-// the next, and when the queue runs out the clip leaves the viewer's picture.
+// 3 s one through the Files API, records a few seconds of the show, queues the three from the
+// library in the studio and plays them. A viewer decodes the clip's picture and receives its sound
+// (the 'video' and 'video_audio' producers); pause holds the clip, Next skips to the following
+// one, a clip that ends gives way to the next (the recording), and Stop takes the clip off the
+// air, out of the viewer's picture.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import type { Page } from 'playwright-core';
 import { launchBrowser, screenshot, type TestBrowser } from './browser.ts';
-import { hostGoesLive, uploadFile, waitForPublished, webUrl } from './helpers.ts';
+import { callApi, hostGoesLive, uploadFile, waitForPublished, webUrl } from './helpers.ts';
 
 const run = promisify(execFile);
 
@@ -79,8 +80,12 @@ function watch(page: Page, who: string): Page {
 describe('studio clips', () => {
   it('plays uploaded clips from the library into the show, picture and sound, with pause, next and a queue', { timeout: 300_000 }, async () => {
     onTestFailed(() => console.log(`[e2e] page logs:\n${logs.slice(-40).join('\n')}`));
-    const room = await hostGoesLive(chromium, 'clips');
+    // Recording needs a plan that has it: a few seconds of the show become a clip in the library.
+    const room = await hostGoesLive(chromium, 'clips', { plan: 'professional' });
     const host = watch(room.host, 'host');
+    const recordingStarted = Date.now();
+    const recording = await callApi(`/organizations/${room.orgId}/rooms/${room.roomId}/recordings`, { method: 'POST', token: room.token });
+    expect(recording.status).toBe(201);
     const hostIdentity = await host.evaluate(() => window.__roomcast!.state().self!.identity);
     const [long, short] = await Promise.all([makeClip('opening.webm', { seconds: 10, size: '640x360', hz: 440 }), makeClip('sting.webm', { seconds: 3, size: '320x180', hz: 880 })]);
     const longId = await uploadFile(room, 'Opening bell.webm', 'video/webm', long);
@@ -92,14 +97,19 @@ describe('studio clips', () => {
     await viewer.locator(`[data-testid=player] [data-testid=stage-tile][data-identity="${hostIdentity}"] video`).waitFor({ timeout: 30_000 });
     // Sound starts muted for a viewer (autoplay rules): they press Unmute, as a person would.
     await viewer.getByTestId('unmute').click();
+    // ffmpeg on the node writes nothing until it has probed both streams (a few seconds on a loaded machine).
+    await new Promise((r) => setTimeout(r, Math.max(0, recordingStarted + 8_000 - Date.now())));
+    const stopped = await callApi(`/organizations/${room.orgId}/recordings/${recording.body.recording.id}/stop`, { method: 'POST', token: room.token });
+    expect(stopped.body.recording).toMatchObject({ status: 'ready' });
+    const recordingId = stopped.body.recording.id as string;
 
-    // The library lists the uploads (Refresh: they arrived after the studio opened); queue long, short, short.
+    // The library lists the uploads and the recording (Refresh: they arrived after the studio opened); queue long, short, recording.
     const deck = host.getByTestId('clip-deck');
     await deck.getByRole('button', { name: 'Refresh' }).click();
     const library = host.getByTestId('clip-library');
-    await library.locator(`option[value="file:${shortId}"]`).waitFor({ state: 'attached', timeout: 10_000 });
-    for (const id of [longId, shortId, shortId]) {
-      await library.selectOption(`file:${id}`);
+    await library.locator(`option[value="recording:${recordingId}"]`).waitFor({ state: 'attached', timeout: 10_000 });
+    for (const value of [`file:${longId}`, `file:${shortId}`, `recording:${recordingId}`]) {
+      await library.selectOption(value);
       await host.getByTestId('clip-add').click();
     }
     await expect.poll(() => host.getByTestId('clip-item').count()).toBe(3);
@@ -140,25 +150,39 @@ describe('studio clips', () => {
     await host.waitForFunction((t) => document.querySelector<HTMLVideoElement>('[data-testid=clip-element][data-on-air]')!.currentTime > t + 0.5, held.time, { timeout: 5_000 });
     expect(held.time).toBeLessThan(9);
 
-    // Next skips to the short clip; when it ends, the one after it starts by itself.
+    // Next skips to the short clip; when it ends, the one after it (the recording) starts by itself.
     await host.getByTestId('clip-next').click();
     await host.waitForFunction(() => document.querySelectorAll('[data-testid=clip-item]').length === 2, null, { timeout: 5_000 });
     await host.locator('[data-testid=clip-deck][data-state=playing][data-current="Sting.webm"]').waitFor({ timeout: 10_000 });
-    await host.waitForFunction(() => document.querySelector<HTMLVideoElement>('[data-testid=clip-element][data-on-air]')?.videoWidth === 320, null, { timeout: 5_000 });
+    const onAirWidth = (width: number) => host.waitForFunction((w) => document.querySelector<HTMLVideoElement>('[data-testid=clip-element][data-on-air]')?.videoWidth === w, width, { timeout: 10_000 });
+    await onAirWidth(320);
     const skipped = await clipReceived(viewer);
     await host.waitForFunction(() => document.querySelectorAll('[data-testid=clip-item]').length === 1, null, { timeout: 10_000 });
-    await host.locator('[data-testid=clip-deck][data-state=playing]').waitFor({ timeout: 10_000 });
+    await host.locator('[data-testid=clip-deck][data-state=playing][data-current^="clips desk · recorded"]').waitFor({ timeout: 10_000 });
+    // The recording holds the show's program: 1280x720.
+    await onAirWidth(1280);
     // The viewer kept decoding one clip tile through both switches: the same producers, frames still growing.
     await viewer.waitForTimeout(1_500);
     const later = await clipReceived(viewer);
     expect([later.video.producerId, later.audio.producerId]).toEqual([first.video.producerId, first.audio.producerId]);
     expect(later.video.framesDecoded).toBeGreaterThan(skipped.video.framesDecoded);
+    console.log(`[e2e] viewer with the recording as a clip: ${await screenshot(viewer, 'studio-clip-recording-viewer')}`);
 
-    // The last clip ends: the queue is empty, the clip is off the air, and the viewer's picture is just the host.
+    // Stop takes the clip off the air (out of the viewer's picture) and keeps it at the head of the queue.
+    const offAir = async () => {
+      await viewer.waitForFunction(() => !window.__roomcast!.state().media.producers.some((p) => p.source === 'video' || p.source === 'video_audio'), null, { timeout: 10_000 });
+      await clipTile.waitFor({ state: 'detached', timeout: 10_000 });
+    };
+    await host.getByTestId('clip-stop').click();
     await host.locator('[data-testid=clip-deck][data-state=idle]').waitFor({ timeout: 10_000 });
-    await host.getByTestId('clip-queue').waitFor({ state: 'detached' });
-    await viewer.waitForFunction(() => !window.__roomcast!.state().media.producers.some((p) => p.source === 'video' || p.source === 'video_audio'), null, { timeout: 10_000 });
-    await clipTile.waitFor({ state: 'detached', timeout: 10_000 });
+    await offAir();
+    expect(await host.getByTestId('clip-item').count()).toBe(1);
+    // Play again: it starts over, and when it ends the queue has run out and the clip leaves the air.
+    await host.getByTestId('clip-play').click();
+    await clipTile.waitFor({ timeout: 20_000 });
+    await host.getByTestId('clip-queue').waitFor({ state: 'detached', timeout: 30_000 });
+    expect(await host.getByTestId('clip-deck').getAttribute('data-state')).toBe('idle');
+    await offAir();
     expect(await host.getByTestId('clip-problem').count()).toBe(0);
     await viewerContext.close();
   });
