@@ -25,6 +25,12 @@ describe('outputTracks', () => {
     expect(ids(outputTracks([p('scr', 'user:h', 'video', 'screen'), ...guest]))).toEqual(['g-cam', 'g-mic']);
   });
 
+  it("without a program: the person's microphone before the sound of a clip they play in", () => {
+    const clipSound = p('clip-a', 'user:h', 'audio', 'video_audio');
+    expect(ids(outputTracks([clipSound, ...host]))).toEqual(['cam', 'mic']);
+    expect(ids(outputTracks([host[0]!, clipSound]))).toEqual(['cam', 'clip-a']);
+  });
+
   it('without a program: any video, any audio, never a stray program mix', () => {
     expect(ids(outputTracks([p('scr', 'enc', 'video', 'screen'), program[1]!, p('a', 'x', 'audio', 'microphone')]))).toEqual(['scr', 'a']);
     expect(ids(outputTracks([program[1]!]))).toEqual([]);

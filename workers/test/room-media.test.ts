@@ -67,6 +67,28 @@ describe('room media relay', () => {
     node.close();
   });
 
+  it("publishes a clip's picture and sound as 'video' and 'video_audio', and refuses a source whose kind does not match", async () => {
+    const node = await TestNode.register({ nodeId: unique('a-node') });
+    const { host } = await roomOnNode(node);
+    const { transportId } = await publish(host.socket);
+    const opus = { mid: '1', codecs: [{ mimeType: 'audio/opus', payloadType: 111, clockRate: 48000, channels: 2 }], encodings: [{ ssrc: 2222 }] };
+    const clip = await request(host.socket, 'media.produce', { transportId, kind: 'video', rtpParameters: { ...rtpParameters, mid: '2', encodings: [{ ssrc: 3333 }] }, source: 'video' });
+    expect(clip).toMatchObject({ ok: true });
+    const sound = await request(host.socket, 'media.produce', { transportId, kind: 'audio', rtpParameters: opus, source: 'video_audio' });
+    expect(sound).toMatchObject({ ok: true });
+    const added = await host.socket.next((m) => m.type === 'media.producer_added' && m.producer.producerId === sound.data.id);
+    expect(added.producer).toMatchObject({ kind: 'audio', source: 'video_audio' });
+    // A source says what the track is (players mix audio sources, lay out video ones): no mix-ups.
+    for (const [kind, source] of [['video', 'video_audio'], ['audio', 'video'], ['video', 'microphone'], ['audio', 'camera']] as const) {
+      const refused = await request(host.socket, 'media.produce', { transportId, kind, rtpParameters: kind === 'audio' ? opus : rtpParameters, source });
+      expect(refused, `${kind} as ${source}`).toMatchObject({ ok: false, error: { code: 'invalid_message', message: expect.stringContaining(`A ${source} producer carries`) } });
+    }
+    const produced = node.requests.filter((r) => r.type === 'request' && r.method === 'transport.produce');
+    // The refused ones never reached the node: camera, clip, clip sound.
+    expect(produced.map((r) => (r as { data: { source: string } }).data.source)).toEqual(['camera', 'video', 'video_audio']);
+    node.close();
+  });
+
   it('lets only roles with the publish grant send, and validates every request', async () => {
     const node = await TestNode.register({ nodeId: unique('a-node') });
     const { room } = await roomOnNode(node);

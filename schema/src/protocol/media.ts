@@ -42,14 +42,26 @@ export const MediaKind = z.enum(MEDIA_KINDS);
 export type MediaKind = z.infer<typeof MediaKind>;
 
 /**
- * 'video': a pre-recorded clip the host plays into the show (a <video> captured in the studio).
+ * 'video' / 'video_audio': a pre-recorded clip the host plays into the show (a <video> captured in
+ * the studio) and its sound; viewers receive both like a camera and a microphone.
  * 'program' / 'program_audio': the studio's composed picture and its audio mix (one source per
  * kind: a page publishes one track per source). Recording (and egress) carry them; viewers do not
  * receive them, they lay out the individual tracks themselves.
  */
-export const MEDIA_SOURCES = ['camera', 'microphone', 'screen', 'video', 'program', 'program_audio'] as const;
+export const MEDIA_SOURCES = ['camera', 'microphone', 'screen', 'video', 'video_audio', 'program', 'program_audio'] as const;
 export const MediaSource = z.enum(MEDIA_SOURCES);
 export type MediaSource = z.infer<typeof MediaSource>;
+
+/** The one kind of track each source carries: the room refuses a producer whose kind does not match. */
+export const SOURCE_KINDS: Readonly<Record<MediaSource, MediaKind>> = {
+  camera: 'video',
+  microphone: 'audio',
+  screen: 'video',
+  video: 'video',
+  video_audio: 'audio',
+  program: 'video',
+  program_audio: 'audio',
+};
 
 export const PROGRAM_SOURCES: readonly MediaSource[] = ['program', 'program_audio'];
 export const isProgramSource = (source: MediaSource): boolean => PROGRAM_SOURCES.includes(source);

@@ -204,3 +204,14 @@ export async function hostGoesLive(chromium: TestBrowser, tag: string, options: 
   expect(await host.getByTestId('room-phase').getAttribute('data-phase')).toBe('live');
   return { orgSlug, roomSlug, host, token, orgId, roomId: created.body.id };
 }
+
+/** A file uploaded to the organization the way the Files page does it (presigned PUT, then complete); returns its id. */
+export async function uploadFile(room: Pick<LiveRoom, 'orgId' | 'token'>, name: string, contentType: string, body: string | Uint8Array): Promise<string> {
+  const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
+  const created = await callApi(`/organizations/${room.orgId}/files`, { method: 'POST', token: room.token, body: { name, contentType, sizeBytes: bytes.byteLength } });
+  expect(created.status).toBe(201);
+  expect(created.body.upload.kind).toBe('single');
+  expect((await fetch(created.body.upload.url, { method: 'PUT', headers: created.body.upload.headers, body: new Blob([bytes as Uint8Array<ArrayBuffer>]) })).status).toBe(200);
+  expect((await callApi(`/organizations/${room.orgId}/files/${created.body.file.id}/complete`, { method: 'POST', token: room.token, body: {} })).status).toBe(200);
+  return created.body.file.id as string;
+}

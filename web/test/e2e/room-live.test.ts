@@ -10,7 +10,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { DEV_FLEET_SECRET } from '../../../scripts/fleet/node-token.ts';
 import { signNodeToken } from '../../../workers/src/fleet/fleet-token.ts';
 import { launchBrowser, screenshot, type TestBrowser } from './browser.ts';
-import { apiUrl, callApi, hostGoesLive, type LiveRoom, webUrl } from './helpers.ts';
+import { apiUrl, callApi, hostGoesLive, type LiveRoom, uploadFile, webUrl } from './helpers.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 /** scripts/dev.ts's local defaults, which the e2e stack runs with. */
@@ -28,14 +28,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await chromium?.close();
 });
-
-/** A file uploaded to the organization the way the Files page does it (presigned PUT, then complete). */
-async function uploadFile(room: LiveRoom, name: string, contentType: string, text: string): Promise<void> {
-  const created = await callApi(`/organizations/${room.orgId}/files`, { method: 'POST', token: room.token, body: { name, contentType, sizeBytes: Buffer.byteLength(text) } });
-  expect(created.status).toBe(201);
-  expect((await fetch(created.body.upload.url, { method: 'PUT', headers: created.body.upload.headers, body: text })).status).toBe(200);
-  expect((await callApi(`/organizations/${room.orgId}/files/${created.body.file.id}/complete`, { method: 'POST', token: room.token, body: {} })).status).toBe(200);
-}
 
 async function openViewer(room: LiveRoom, name: string, viaForm = false): Promise<{ page: Page; context: BrowserContext }> {
   const context = await chromium.newContext();

@@ -13,8 +13,8 @@ import { RoomSidebar } from './RoomSidebar';
 import { StageView, stageTiles } from './StageView';
 import { PROGRAM_FPS, PROGRAM_SIZE } from './program/program-layout';
 import { useProgramOut } from './program/use-program-out';
+import { ClipDeck } from './clips/ClipDeck';
 import { StudioControls } from './StudioControls';
-import { VideoPlayIn } from './VideoPlayIn';
 import { useRoom } from './use-room';
 
 type Device = { deviceId: string; label: string };
@@ -84,12 +84,15 @@ export function Studio(props: { room: PublicRoom }) {
     ),
   );
 
+  /** What this page publishes for `source` (the clip deck's picture and sound are not in `tracks`). */
+  const localTrack = (source: MediaSource) => state()?.media.local.find((l) => l.source === source)?.track;
+
   // The composed program (recordings carry it): drawn and mixed here, published beside the camera.
   const program = useProgramOut({
     state,
     client,
     identity,
-    own: () => ({ ...tracks(), video: state()?.media.local.find((l) => l.source === 'video')?.track }),
+    own: () => ({ ...tracks(), video: localTrack('video'), videoAudio: localTrack('video_audio') }),
     brand: () => props.room.brand,
   });
 
@@ -182,7 +185,7 @@ export function Studio(props: { room: PublicRoom }) {
             }
           >
             {(studio) => (
-              <StageView tiles={stageTiles(state()!, { camera: tracks().camera, screen: tracks().screen, video: state()!.media.local.find((l) => l.source === 'video')?.track })} layout={studio().layout} spotlight={studio().spotlight} banner={studio().banner} brand={props.room.brand} />
+              <StageView tiles={stageTiles(state()!, { camera: tracks().camera, screen: tracks().screen, video: localTrack('video') })} layout={studio().layout} spotlight={studio().spotlight} banner={studio().banner} brand={props.room.brand} />
             )}
           </Show>
           <Show when={state()?.phase === 'ended'}>
@@ -253,7 +256,7 @@ export function Studio(props: { room: PublicRoom }) {
         <Show when={state() && client() && connected()}>
           <StudioControls state={state()!} client={client()!} room={ids} />
           <div class="rounded-lg bg-white p-3 text-sm ring-1 ring-slate-200">
-            <VideoPlayIn client={client()!} />
+            <ClipDeck client={client()!} organizationId={ids.organizationId} />
           </div>
         </Show>
       </div>

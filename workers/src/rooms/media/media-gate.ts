@@ -1,7 +1,7 @@
 // What a participant may ask of the media node, checked before the node is asked: the room is
 // live, the role may publish, the objects are theirs, and per-participant ceilings (objects,
 // requests waiting, publishing changes) hold, so no one can exhaust the node or flood the room.
-import { isProgramSource, mediaSlotLimit, MediaSlots, type MediaObjectKind, type MediaSource, type ReleaseSlot, ProtocolError } from '@roomcast/schema/protocol';
+import { isProgramSource, mediaSlotLimit, MediaSlots, SOURCE_KINDS, type MediaKind, type MediaObjectKind, type MediaSource, type ReleaseSlot, ProtocolError } from '@roomcast/schema/protocol';
 import type { Joined } from '../realtime/connection.ts';
 import { hasGrant } from '../realtime/moderation.ts';
 import { RateWindow } from '../realtime/rate-window.ts';
@@ -50,6 +50,13 @@ export class MediaGate {
   requireProgramGrant(att: Joined, source: MediaSource): void {
     if (isProgramSource(source) && !hasGrant(att.role, 'stage')) {
       throw new ProtocolError('forbidden', 'Only the host or a co-host publishes the studio program');
+    }
+  }
+
+  /** A source names what a track is (players lay out video sources, mix audio ones): its kind must match. */
+  requireSourceKind(kind: MediaKind, source: MediaSource): void {
+    if (SOURCE_KINDS[source] !== kind) {
+      throw new ProtocolError('invalid_message', `A ${source} producer carries ${SOURCE_KINDS[source]}, not ${kind}`);
     }
   }
 

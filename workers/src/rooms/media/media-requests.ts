@@ -140,6 +140,7 @@ function mediaHandlers(media: MediaServices): MediaHandlers {
       gate.requirePublish(att);
       gate.requireOnStage(att);
       gate.requireProgramGrant(att, data.source);
+      gate.requireSourceKind(data.kind, data.source);
       const transport = gate.own('transport', data.transportId, me);
       if (transport.direction !== 'send') throw new ProtocolError('invalid_message', 'Produce on a send transport');
       gate.spendPublishChange(me);

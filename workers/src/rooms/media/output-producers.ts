@@ -32,7 +32,9 @@ export function outputTracks<P extends ProducerRow>(producers: readonly P[]): P[
   }
   const people = producers.filter((p) => p.source !== 'program_audio');
   const video = people.find((p) => p.kind === 'video' && p.source === 'camera') ?? people.find((p) => p.kind === 'video');
-  const audio = (video && people.find((p) => p.kind === 'audio' && p.identity === video.identity)) ?? people.find((p) => p.kind === 'audio');
+  // That person's microphone before a clip's sound they play in (both are audio of one identity).
+  const theirs = video ? people.filter((p) => p.kind === 'audio' && p.identity === video.identity) : [];
+  const audio = theirs.find((p) => p.source === 'microphone') ?? theirs[0] ?? people.find((p) => p.kind === 'audio');
   return [video, audio].filter((p) => p !== undefined);
 }
 

@@ -10,6 +10,7 @@
 import type { Brand } from '@roomcast/schema/api';
 import type { Banner, Layout } from '@roomcast/schema/protocol';
 import type { StageTile } from '../StageView';
+import { startTicker } from './frame-ticker';
 import { containRect, PROGRAM_FPS, PROGRAM_SIZE, programLayout, type Placed, type Rect } from './program-layout';
 
 export interface ProgramScene {
@@ -19,7 +20,7 @@ export interface ProgramScene {
   banner: Banner | null;
   /** The organization's brand kit: background, logo, colour of banners and name tags. */
   brand: Brand | null;
-  /** Audio tracks to mix: the stage's microphones (the host's own included). */
+  /** Audio tracks to mix: the stage's microphones (the host's own included) and a played-in clip's sound. */
   audio: MediaStreamTrack[];
 }
 
@@ -30,43 +31,6 @@ const TILE_BACKGROUND = '#0f172a';
 const TILE_OVER_BACKGROUND = 'rgba(0, 0, 0, 0.4)';
 const BANNER_BACKGROUND = 'rgba(67, 56, 202, 0.95)';
 const NAME_TAG_BACKGROUND = 'rgba(0, 0, 0, 0.6)';
-
-/**
- * Calls `frame` at the program's rate, paced from a worker: a page's own timers are throttled to
- * once a second when its tab is in the background, and the host often switches tabs while live.
- * The next tick is asked for only when a frame is done, so a slow machine gets fewer frames, never
- * a queue of them (which would starve the page's own clicks).
- */
-function startTicker(fps: number, frame: () => void): () => void {
-  const interval = 1000 / fps;
-  let stopped = false;
-  let next: (delayMs: number) => void;
-  let stopClock: () => void;
-  try {
-    const url = URL.createObjectURL(new Blob(['onmessage = (e) => setTimeout(() => postMessage(0), e.data);'], { type: 'text/javascript' }));
-    const worker = new Worker(url);
-    URL.revokeObjectURL(url);
-    next = (delayMs) => worker.postMessage(delayMs);
-    stopClock = () => worker.terminate();
-    worker.onmessage = () => tick();
-  } catch {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    next = (delayMs) => (timer = setTimeout(tick, delayMs));
-    stopClock = () => clearTimeout(timer);
-  }
-  function tick() {
-    if (stopped) return;
-    const started = performance.now();
-    frame();
-    // At least a few ms between frames, so input and the room's frames always get their turn.
-    next(Math.max(4, interval - (performance.now() - started)));
-  }
-  next(0);
-  return () => {
-    stopped = true;
-    stopClock();
-  };
-}
 
 export class ProgramCompositor {
   readonly video: MediaStreamTrack;

@@ -1,10 +1,11 @@
 // The studio's program out while live: a compositor drawing the room's stage (what StageView shows)
-// and mixing the stage's microphones, published as `program` + `program_audio` once the room has
+// and mixing the stage's microphones (and a clip's sound), published as `program` + `program_audio` once the room has
 // welcomed the host (and again after a reconnect), stopped when the room ends or the studio closes.
 import { createEffect, createSignal, on, onCleanup, onMount, type Accessor } from 'solid-js';
 import type { RoomClient, RoomViewState } from '@roomcast/client';
 import type { Brand } from '@roomcast/schema/api';
 import { stageTiles } from '../StageView';
+import { programAudio } from './program-audio';
 import { ProgramCompositor, type ProgramScene } from './program-compositor';
 
 export interface OwnTracks {
@@ -12,6 +13,8 @@ export interface OwnTracks {
   screen?: MediaStreamTrack | undefined;
   microphone?: MediaStreamTrack | undefined;
   video?: MediaStreamTrack | undefined;
+  /** The sound of the clip this studio plays into the show. */
+  videoAudio?: MediaStreamTrack | undefined;
 }
 
 const EMPTY: ProgramScene = { tiles: [], layout: 'grid', spotlight: null, banner: null, brand: null, audio: [] };
@@ -20,15 +23,13 @@ const EMPTY: ProgramScene = { tiles: [], layout: 'grid', spotlight: null, banner
 export function programScene(state: RoomViewState | undefined, own: OwnTracks, brand: Brand | null): ProgramScene {
   const studio = state?.room?.studio;
   if (!state || !studio) return { ...EMPTY, brand };
-  const stage = new Set(studio.stage);
-  const voices = state.media.remote.filter((r) => r.producer.kind === 'audio' && r.producer.source === 'microphone' && stage.has(r.producer.identity)).map((r) => r.track);
   return {
     tiles: stageTiles(state, own),
     layout: studio.layout,
     spotlight: studio.spotlight,
     banner: studio.banner,
     brand,
-    audio: own.microphone ? [own.microphone, ...voices] : voices,
+    audio: programAudio(state, new Set(studio.stage), own),
   };
 }
 
