@@ -14,6 +14,7 @@ import { rooms, roomSessions } from '@roomcast/schema/db';
 import { isUuid } from '../auth/tokens.ts';
 import { ApiError, conflict, notFound } from '../errors.ts';
 import { bearerSecurity, createRouter, errorResponses, jsonBody, jsonContent, orgParamWith } from '../http.ts';
+import { assertFeature, effectivePlan } from '../plans/limits.ts';
 import { requireObjectStore, type ObjectStore } from '../storage/object-store.ts';
 import { withOrganization } from '../tenancy/access.ts';
 import { audit } from '../tenancy/audit.ts';
@@ -64,6 +65,8 @@ localRecordingRoutes.openapi(
         .leftJoin(roomSessions, and(eq(roomSessions.roomId, rooms.id), isNull(roomSessions.endedAt)))
         .where(and(eq(rooms.id, room), eq(rooms.organizationId, org), isNull(rooms.deletedAt)));
       if (!found) throw notFound('Room');
+      // The plan first: a plan without recording hears so whether or not the room is live.
+      assertFeature(await effectivePlan(tx, org), 'recording');
       if (!found.sessionId) throw conflict('The room is not live: go live before recording', 'room_not_live');
       const created = await openRecording(tx, store, { organizationId: org, roomId: room, sessionId: found.sessionId, startedBy: access.userId, source: 'local' });
       await audit(tx, access, 'recording.start', { type: 'recording', id: created.id }, { roomId: room, source: 'local' });
