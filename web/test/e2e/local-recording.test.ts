@@ -87,6 +87,7 @@ describe('local recording in the studio', () => {
     const row = library.locator(`[data-recording="${id}"]`);
     await row.waitFor();
     expect(await row.getByTestId('recording-status').textContent()).toBe('ready');
+    expect(await row.getByTestId('recording-local').count()).toBe(1);
     // The player page plays it: its video element advances, and it knows the duration.
     const player = await context.newPage();
     await player.goto(`${webUrl()}/app/${orgSlug}/recordings/${id}`);

@@ -16,7 +16,7 @@ export function LocalRecordingControl(props: {
   tracks: () => MediaStreamTrack[];
   ended: boolean;
 }) {
-  let recorder: LocalRecorder | undefined;
+  const [recorder, setRecorder] = createSignal<LocalRecorder>();
   const [recordingId, setRecordingId] = createSignal<string>();
   const [progress, setProgress] = createSignal<LocalRecordingProgress>();
   const [problem, setProblem] = createSignal<string>();
@@ -24,9 +24,12 @@ export function LocalRecordingControl(props: {
   const active = () => progress()?.state === 'recording' || progress()?.state === 'finishing';
 
   // The recording time moves between MediaRecorder's chunks too.
-  const tick = setInterval(() => recorder && progress()?.state === 'recording' && setProgress(recorder.progress), 500);
+  const tick = setInterval(() => {
+    const current = recorder();
+    if (current && progress()?.state === 'recording') setProgress(current.progress);
+  }, 500);
   const guard = (event: BeforeUnloadEvent) => {
-    if (recorder && progress()?.state !== 'done') event.preventDefault();
+    if (recorder() && progress()?.state !== 'done') event.preventDefault();
   };
   window.addEventListener('beforeunload', guard);
   onCleanup(() => {
@@ -44,7 +47,7 @@ export function LocalRecordingControl(props: {
       if (!opened.ok) throw new Error(opened.message);
       const id = opened.recording.id;
       const ids = { organizationId: props.ids.organizationId, recordingId: id };
-      recorder = new LocalRecorder(
+      const created = new LocalRecorder(
         new MediaStream(tracks),
         opened.partBytes,
         opened.partUrls,
@@ -61,11 +64,11 @@ export function LocalRecordingControl(props: {
         },
         setProgress,
       );
-      await recorder.start();
+      await created.start();
+      setRecorder(created);
       setRecordingId(id);
-      setProgress(recorder.progress);
+      setProgress(created.progress);
     } catch (error) {
-      recorder = undefined;
       setProblem(`Local recording: ${(error as Error).message}`);
     } finally {
       setBusy(false);
@@ -73,10 +76,11 @@ export function LocalRecordingControl(props: {
   }
 
   async function stop() {
-    if (!recorder) return;
+    const current = recorder();
+    if (!current) return;
     setBusy(true);
     try {
-      await (progress()?.state === 'failed' ? recorder.finish() : recorder.stop());
+      await (progress()?.state === 'failed' ? current.finish() : current.stop());
     } catch (error) {
       setProblem(`Local recording not saved yet: ${(error as Error).message}. Its data is kept in this tab: press Retry upload.`);
     } finally {
@@ -91,7 +95,7 @@ export function LocalRecordingControl(props: {
   return (
     <div class="flex flex-wrap items-center gap-2 text-xs text-slate-600" data-testid="local-recording" data-state={progress()?.state ?? 'idle'} data-recording-id={recordingId() ?? ''}>
       <Show
-        when={recorder && progress()?.state !== 'done'}
+        when={recorder() && progress() && progress()!.state !== 'done'}
         fallback={
           <button type="button" data-testid="local-record" disabled={busy() || props.ended} class="rounded-md bg-white px-3 py-1.5 text-sm font-semibold ring-1 ring-slate-300 hover:bg-slate-50 disabled:opacity-50" onClick={() => void start()}>
             Record locally
