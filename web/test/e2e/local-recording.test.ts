@@ -3,7 +3,10 @@
 // the local S3 store WHILE recording (at least one full 5 MiB part before stop); stop uploads the
 // rest, writes the duration into the file and completes it; the recording is `ready` in the
 // library (source local) with its duration and size; ffprobe reads video and audio and the
-// duration through the presigned playback URL; the player page plays it.
+// duration through the presigned playback URL; the player page plays it. Store failures are
+// injected on the browser's part PUTs (Playwright routes answering 503): retried with backoff while
+// recording, and at stop a store that stays down leaves the recording unsaved but kept, saved by
+// Retry upload once the store is back.
 // The fake camera shows random noise (a y4m made with ffmpeg) so the 8 Mbit/s recording fills a
 // 5 MiB part in seconds: the fake device's own pattern compresses to well under 1 Mbit/s.
 import { execFile } from 'node:child_process';
@@ -38,6 +41,18 @@ describe('local recording in the studio', () => {
   it('records the program locally, uploads parts while recording, and lands in the library as a ready file that plays', async () => {
     const { host, orgSlug, orgId, token } = await hostGoesLive(chromium, 'localrec', { plan: 'professional' });
     const context = host.context();
+    // The store hiccups: part 1's first three PUTs answer 503. The part is kept and retried with
+    // backoff, the studio says so, and the part lands.
+    const isPartPut = (url: URL) => url.searchParams.has('uploadId') && url.searchParams.has('partNumber');
+    let refusedPart1 = 0;
+    await host.route(isPartPut, (route) => {
+      const url = new URL(route.request().url());
+      if (route.request().method() === 'PUT' && url.searchParams.get('partNumber') === '1' && refusedPart1 < 3) {
+        refusedPart1++;
+        return route.fulfill({ status: 503, headers: { 'access-control-allow-origin': '*' }, body: 'SlowDown' });
+      }
+      return route.continue();
+    });
     await host.getByTestId('local-record').click();
     const control = host.locator('[data-testid="local-recording"][data-state="recording"]');
     await control.waitFor({ timeout: 15_000 });
@@ -45,22 +60,35 @@ describe('local recording in the studio', () => {
     const id = await control.getAttribute('data-recording-id');
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
 
-    // While recording: the first full part reaches the store before stop (no giant upload at the end).
+    // While recording: the first full part reaches the store before stop (no giant upload at the end),
+    // after the studio showed the refused attempts.
     const status = host.getByTestId('local-recording-status');
+    const retryShown = await host.getByTestId('local-recording-error').textContent({ timeout: 30_000 });
     await host.waitForFunction(
       (min) => Number(document.querySelector('[data-testid="local-recording-status"]')?.getAttribute('data-uploaded-bytes') ?? 0) >= min,
       PART_BYTES,
       { timeout: 20_000, polling: 250 },
     );
     const uploadedWhileLive = await attr(status, 'data-uploaded-bytes');
+    expect(refusedPart1).toBe(3);
+    expect(retryShown).toContain('Retrying');
+    await host.unroute(isPartPut);
     // Then up to ~8 s in all.
     const left = 8_000 - (Date.now() - recordFrom);
     if (left > 0) await new Promise((r) => setTimeout(r, left));
     await screenshot(host, 'local-recording-studio');
+    // At stop the store is down for good: every attempt fails, the studio says the recording is not
+    // saved yet and keeps its data; once the store is back, Retry upload saves all of it.
+    await host.route(isPartPut, (route) => (route.request().method() === 'PUT' ? route.fulfill({ status: 503, headers: { 'access-control-allow-origin': '*' }, body: 'down' }) : route.continue()));
     const stopAt = Date.now();
     await host.getByTestId('local-record-stop').click();
+    await host.locator('[data-testid="local-recording"][data-state="failed"]').waitFor({ timeout: 30_000 });
+    expect(await host.getByTestId('local-recording-error').textContent()).toContain('Retry upload');
+    await host.unroute(isPartPut);
+    const retryAt = Date.now();
+    await host.getByRole('button', { name: 'Retry upload' }).click();
     await host.locator('[data-testid="local-recording"][data-state="done"]').waitFor({ timeout: 30_000 });
-    const savedAfterMs = Date.now() - stopAt;
+    const savedAfterMs = Date.now() - retryAt;
     expect(await host.getByTestId('local-recording-error').count()).toBe(0);
     expect(await attr(status, 'data-pending-parts')).toBe(0);
 
@@ -69,6 +97,7 @@ describe('local recording in the studio', () => {
     const recorded = one.body.recording;
     expect(recorded).toMatchObject({ status: 'ready', source: 'local', videoCodec: 'vp8', audioCodec: 'opus', error: null });
     const wallMs = stopAt - recordFrom;
+    expect(recorded.sizeBytes).toBe(await attr(status, 'data-uploaded-bytes'));
     expect(Math.abs(recorded.durationMs - wallMs)).toBeLessThan(1_000);
     expect(recorded.sizeBytes).toBeGreaterThan(PART_BYTES);
 
@@ -79,7 +108,7 @@ describe('local recording in the studio', () => {
     expect(Math.abs(Number(probe.format.duration) * 1000 - recorded.durationMs)).toBeLessThan(5);
     expect(Number(probe.format.size)).toBe(recorded.sizeBytes);
     console.info(
-      `local recording: ${recorded.durationMs} ms of ${wallMs} ms, ${recorded.sizeBytes} bytes, ${uploadedWhileLive} uploaded while recording, saved ${savedAfterMs} ms after stop (under shared load)`,
+      `local recording: ${recorded.durationMs} ms of ${wallMs} ms, ${recorded.sizeBytes} bytes, ${uploadedWhileLive} uploaded while recording, saved ${savedAfterMs} ms after Retry upload (under shared load)`,
     );
 
     const library = await context.newPage();

@@ -79,6 +79,7 @@ export function LocalRecordingControl(props: {
     const current = recorder();
     if (!current) return;
     setBusy(true);
+    setProblem(undefined);
     try {
       await (progress()?.state === 'failed' ? current.finish() : current.stop());
     } catch (error) {

@@ -63,6 +63,8 @@ export class LocalRecorder {
   #state: LocalRecordingProgress['state'] = 'recording';
   #error: string | undefined;
   #uploading: Promise<void> | undefined;
+  readonly #ended: Promise<void>;
+  #stopping: Promise<void> | undefined;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #videoCodec: 'vp8' | 'vp9' | null;
   readonly #audioCodec: 'opus' | null;
@@ -81,6 +83,20 @@ export class LocalRecorder {
     this.#audioCodec = stream.getAudioTracks().length > 0 ? 'opus' : null;
     for (const { partNumber, url } of firstUrls) this.#urls.set(partNumber, url);
     this.#recorder.addEventListener('dataavailable', (event) => this.#append(event.data));
+    // The last chunk comes before 'stop'. The browser may also stop on its own (a recorded track
+    // ended): what was recorded is then saved as if the host had pressed stop.
+    this.#ended = new Promise((resolve) =>
+      this.#recorder.addEventListener(
+        'stop',
+        () => {
+          this.#stoppedAt = performance.now();
+          if (this.#bufferedBytes > 0) this.#cut(this.#bufferedBytes);
+          resolve();
+          if (!this.#stopping) void this.stop().catch(() => {});
+        },
+        { once: true },
+      ),
+    );
   }
 
   /** Starts recording; resolves once MediaRecorder runs. */
@@ -110,18 +126,15 @@ export class LocalRecorder {
    * `finish()` may be called again.
    */
   async stop(): Promise<void> {
-    if (this.#recorder.state !== 'inactive') {
-      const stopped = new Promise((resolve) => this.#recorder.addEventListener('stop', resolve, { once: true }));
-      this.#recorder.stop();
-      // The last dataavailable comes before stop.
-      await stopped;
-      this.#stoppedAt = performance.now();
-      for (const track of this.#recorder.stream.getTracks()) if (track.readyState === 'ended') console.warn('[local recording] a track ended while recording', track.kind);
-      const durationMs = Math.round(this.#stoppedAt - this.#startedAt);
-      if (this.#bufferedBytes > 0) this.#cut(this.#bufferedBytes);
-      await this.#writeDuration(durationMs);
-    }
-    await this.finish();
+    if (this.#stopping) return this.#stopping;
+    this.#stopping = (async () => {
+      if (this.#recorder.state !== 'inactive') this.#recorder.stop();
+      await this.#ended;
+      await this.#writeDuration(Math.round(this.#stoppedAt - this.#startedAt));
+      await this.finish();
+    })();
+    // A failed finish is retried with finish(), not stop().
+    return this.#stopping;
   }
 
   /** Uploads every part not yet acknowledged and completes the recording (again after a failure). */
