@@ -8,7 +8,7 @@
 // Container: VP8 goes into WebM, H.264 into fragmented MP4, Opus into either; both are what
 // Chromium's <video> plays, both can be written front to back without seeking (so the prefix
 // already uploaded is itself a playable file), and neither needs a transcode. A streamed WebM
-// lacks its duration: webm-duration.ts writes it into the first part at stop.
+// lacks its duration: @roomcast/schema/media/webm-duration writes it into the first part at stop.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdir, open, readFile, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
@@ -19,7 +19,7 @@ import type { Producer, Router } from '../engine/types.ts';
 import type { Logger } from '../log.ts';
 import { ChunkedUpload, readRange } from './chunked-upload.ts';
 import { putPart } from './part-uploader.ts';
-import { patchWebmDuration } from './webm-duration.ts';
+import { patchWebmDuration } from '@roomcast/schema/media/webm-duration';
 
 const run = promisify(execFile);
 

@@ -65,6 +65,8 @@ export const Recording = z.object({
   sessionId: z.uuid().nullable(),
   /** recording -> finalizing -> ready; `partial`: the node was lost and what it had uploaded plays; `failed`: nothing playable. */
   status: z.enum(RECORDING_STATUS),
+  /** `server`: the room's media node recorded it; `local`: a host's studio recorded it in the browser. */
+  source: z.enum(['server', 'local']),
   durationMs: z.number().int().nullable(),
   sizeBytes: z.number().int().nullable(),
   videoCodec: z.string().nullable(),
@@ -93,3 +95,26 @@ export const PublicRecordingList = z.object({ organizationName: z.string(), reco
 
 /** One published recording for the VOD embed, with a presigned playback URL valid a few minutes. */
 export const PublicRecordingPlayback = PublicRecording.extend({ organizationName: z.string(), playbackUrl: z.string() });
+
+/** Local recording: every part but the last is exactly this long (R2 wants equal parts, S3 at least 5 MiB). */
+export const LOCAL_RECORDING_PART_BYTES = 5 * 1024 * 1024;
+
+const PartUrl = z.object({ partNumber: z.number().int(), url: z.string() });
+
+/** A local recording opened (POST .../rooms/{room}/local-recordings): its first presigned part URLs. */
+export const StartedLocalRecording = z.object({ recording: Recording, partBytes: z.number().int(), partUrls: z.array(PartUrl), expiresAt: z.string() });
+
+export const LocalRecordingPartUrlsInput = z.object({ fromPart: z.number().int().min(1).max(10_000), count: z.number().int().min(1).max(64) });
+export const LocalRecordingPartUrls = z.object({ partUrls: z.array(PartUrl), expiresAt: z.string() });
+
+export const CompleteLocalRecordingInput = z.object({
+  /** Every uploaded part's number and the ETag the store answered its PUT with. */
+  parts: z
+    .array(z.object({ partNumber: z.number().int().min(1).max(10_000), etag: z.string().min(1).max(200) }))
+    .min(1)
+    .max(10_000),
+  /** Recording time measured by the browser (MediaRecorder's WebM carries none of its own). */
+  durationMs: z.number().int().min(0).max(48 * 3600_000),
+  videoCodec: z.enum(['vp8', 'vp9', 'h264', 'av1']).nullable(),
+  audioCodec: z.enum(['opus']).nullable(),
+});

@@ -351,10 +351,12 @@ export const participantSessions = pgTable(
   ],
 );
 
-// Server recordings (workers/src/recordings): one object per recording, written by a media node
-// in multipart parts while the room is live. `partial`: the node was lost mid-recording and the
-// parts it had uploaded were joined into a playable file. Bytes count against plan storage.
+// Recordings (workers/src/recordings): one object per recording, written in multipart parts while
+// the room is live: by a media node (`server`) or by a host's studio in the browser (`local`,
+// MediaRecorder). `partial`: the node was lost mid-recording and the parts it had uploaded were
+// joined into a playable file. Bytes count against plan storage.
 export const RECORDING_STATUSES = ['recording', 'finalizing', 'ready', 'partial', 'failed'] as const;
+export const RECORDING_SOURCES = ['server', 'local'] as const;
 export const recordings = pgTable(
   'recordings',
   {
@@ -365,6 +367,8 @@ export const recordings = pgTable(
       .references(() => rooms.id, { onDelete: 'cascade' }),
     roomSessionId: uuid('room_session_id').references(() => roomSessions.id, { onDelete: 'set null' }),
     status: text('status', { enum: RECORDING_STATUSES }).notNull(),
+    /** Who writes the parts: the room's media node, or a host's browser (local recording). */
+    source: text('source', { enum: RECORDING_SOURCES }).notNull().default('server'),
     objectKey: text('object_key'),
     posterKey: text('poster_key'),
     /** The open multipart upload while recording; null once completed or aborted. */
@@ -384,8 +388,8 @@ export const recordings = pgTable(
   (t) => [
     index('recordings_room_idx').on(t.roomId),
     index('recordings_org_started_idx').on(t.organizationId, t.startedAt),
-    // One recording at a time per room.
-    uniqueIndex('recordings_active_key').on(t.roomId).where(sql`status in ('recording', 'finalizing')`),
+    // One server recording at a time per room (hosts may record locally beside it).
+    uniqueIndex('recordings_active_key').on(t.roomId).where(sql`status in ('recording', 'finalizing') and source = 'server'`),
     tenantPolicy(t.organizationId),
   ],
 );

@@ -134,6 +134,12 @@ export const CreatedIngestResponse = Shapes.CreatedIngest;
 export const RecordingList = z.object({ recordings: z.array(Shapes.Recording) });
 /** GET /organizations/{org}/recordings/{id} (presigned playback, valid a few minutes) */
 export const RecordingResponse = Shapes.RecordingWithPlayback;
+/** POST /organizations/{org}/rooms/{room}/local-recordings */
+export const StartedLocalRecordingResponse = Shapes.StartedLocalRecording;
+/** POST /organizations/{org}/recordings/{id}/part-urls */
+export const LocalRecordingPartUrlsResponse = Shapes.LocalRecordingPartUrls;
+/** POST /organizations/{org}/recordings/{id}/complete (and /stop) */
+export const RecordingOnlyResponse = z.object({ recording: Shapes.Recording });
 
 // ── files ──
 /** GET /organizations/{org}/files */

@@ -34,14 +34,15 @@ export interface TestBrowser {
 
 /**
  * Launches Chromium with a fresh user-data-dir. `launchPersistentContext` is what takes a
- * user-data-dir; further isolated contexts come from the same browser process.
+ * user-data-dir; further isolated contexts come from the same browser process. `extraFlags`: e.g.
+ * `--use-file-for-fake-video-capture=<file.y4m>` for a fake camera showing that file.
  */
-export async function launchBrowser(options: BrowserContextOptions = {}): Promise<TestBrowser> {
+export async function launchBrowser(options: BrowserContextOptions = {}, extraFlags: string[] = []): Promise<TestBrowser> {
   const userDataDir = mkdtempSync(join(tmpdir(), 'roomcast-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM_PATH,
     headless: true,
-    args: CHROMIUM_FLAGS,
+    args: [...CHROMIUM_FLAGS, ...extraFlags],
     viewport: { width: 1280, height: 800 },
     ...options,
   });

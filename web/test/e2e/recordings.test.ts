@@ -21,7 +21,7 @@ afterAll(async () => {
 });
 
 describe('server recording in the browser', () => {
-  it('records the live host (REC badge for everyone), is ready at stop with duration, size and codecs, and the file plays', async () => {
+  it('records the live host (REC badge for everyone), is ready at stop with 10 s +- 1 s of duration, A/V starting together, size and codecs, and the file plays', async () => {
     const { host, orgSlug, orgId, token, roomId } = await hostGoesLive(chromium, 'rec', { plan: 'professional' });
     const context = host.context();
     const viewerContext = await chromium.newContext();
@@ -36,9 +36,9 @@ describe('server recording in the browser', () => {
     await host.getByTestId('rec-badge').waitFor({ timeout: 10_000 });
     await screenshot(viewer, 'recording-viewer-rec-badge');
 
-    // About five seconds of the room, timed from the start request.
+    // Ten seconds of the room, timed from when the REC badge showed.
     const recordFrom = Date.now();
-    await new Promise((r) => setTimeout(r, 5_000));
+    await new Promise((r) => setTimeout(r, 10_000));
     const stopAt = Date.now();
     const stopped = await callApi(`/organizations/${orgId}/recordings/${started.body.recording.id}/stop`, { method: 'POST', token });
     const readyAfterMs = Date.now() - stopAt;
@@ -46,22 +46,26 @@ describe('server recording in the browser', () => {
     const recorded = stopped.body.recording;
     expect(recorded).toMatchObject({ status: 'ready', videoCodec: 'vp8', audioCodec: 'opus', error: null });
     expect(recorded.sizeBytes).toBeGreaterThan(10_000);
-    // The node starts once it has both tracks and ffmpeg listens: a little less than the 5 s asked.
+    // The issue's bar: 10 s asked, 10 s +- 1 s recorded (the node starts once it has both tracks
+    // and ffmpeg listens, which the REC badge's arrival roughly covers).
     const wallMs = stopAt - recordFrom;
-    expect(recorded.durationMs).toBeGreaterThan(wallMs - 2_500);
-    expect(recorded.durationMs).toBeLessThan(wallMs + 1_500);
+    expect(Math.abs(recorded.durationMs - 10_000), `${recorded.durationMs} ms recorded of ${wallMs} ms`).toBeLessThanOrEqual(1_000);
     await viewer.getByTestId('rec-badge').waitFor({ state: 'detached', timeout: 10_000 });
 
     // The file as anyone with the short-lived link gets it: both streams, the duration it claims.
     const one = await callApi(`/organizations/${orgId}/recordings/${recorded.id}`, { token });
     expect(one.body.playbackUrl).toEqual(expect.any(String));
     const { stdout } = await run('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_streams', '-show_format', one.body.playbackUrl]);
-    const probe = JSON.parse(stdout) as { streams: { codec_type: string; codec_name: string }[]; format: { duration: string; size: string } };
+    const probe = JSON.parse(stdout) as { streams: { codec_type: string; codec_name: string; start_time: string }[]; format: { duration: string; size: string } };
     expect(probe.streams.map((st) => `${st.codec_type}:${st.codec_name}`).sort()).toEqual(['audio:opus', 'video:vp8']);
+    // Audio and video start together (within 100 ms): the player does not open on sound without picture or the reverse.
+    const startOf = (type: string) => Number(probe.streams.find((st) => st.codec_type === type)!.start_time);
+    const avStartSkewMs = Math.abs(startOf('video') - startOf('audio')) * 1000;
+    expect(avStartSkewMs).toBeLessThan(100);
     expect(Math.abs(Number(probe.format.duration) * 1000 - recorded.durationMs)).toBeLessThan(250);
     expect(Number(probe.format.size)).toBe(recorded.sizeBytes);
     expect((await fetch(one.body.posterUrl)).headers.get('content-type')).toBe('image/jpeg');
-    console.info(`recording: ${recorded.durationMs} ms of ${wallMs} ms asked, ${recorded.sizeBytes} bytes, ready ${readyAfterMs} ms after the stop request (under shared load)`);
+    console.info(`recording: ${recorded.durationMs} ms of ${wallMs} ms asked, A/V start skew ${avStartSkewMs.toFixed(0)} ms, ${recorded.sizeBytes} bytes, ready ${readyAfterMs} ms after the stop request (under shared load)`);
 
     const library = await context.newPage();
     await library.goto(`${webUrl()}/app/${orgSlug}/recordings`);

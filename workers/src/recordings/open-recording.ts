@@ -23,8 +23,14 @@ export const RECORDING_START_HEADROOM_BYTES = 1024 ** 3;
  * Opens a recording of the room's live session. Throws 403 plan_limit (recording or storage) and
  * 409 recording_active like the start route; `startedBy` null: started by the room's flag.
  */
-export async function openRecording(tx: Tx, store: ObjectStore, input: { organizationId: string; roomId: string; sessionId: string; startedBy: string | null }): Promise<RecordingRow> {
+export async function openRecording(
+  tx: Tx,
+  store: ObjectStore,
+  input: { organizationId: string; roomId: string; sessionId: string; startedBy: string | null; source?: 'server' | 'local' },
+): Promise<RecordingRow> {
   const { organizationId: org, roomId, sessionId } = input;
+  // A local recording is MediaRecorder's WebM, written by the browser: no poster is cut for it.
+  const local = input.source === 'local';
   assertFeature(await effectivePlan(tx, org), 'recording');
   await assertStorageAvailable(tx, org, RECORDING_START_HEADROOM_BYTES);
   const id = crypto.randomUUID();
@@ -33,14 +39,14 @@ export async function openRecording(tx: Tx, store: ObjectStore, input: { organiz
   try {
     [created] = (await tx
       .insert(recordings)
-      .values({ id, organizationId: org, roomId, roomSessionId: sessionId, status: 'recording', objectKey, posterKey: recordingPosterKey(org, id), sizeBytes: 0, startedBy: input.startedBy })
+      .values({ id, organizationId: org, roomId, roomSessionId: sessionId, status: 'recording', source: local ? 'local' : 'server', objectKey, posterKey: local ? null : recordingPosterKey(org, id), sizeBytes: 0, startedBy: input.startedBy })
       .returning()) as [RecordingRow];
   } catch (error) {
     if (isUniqueViolation(error, 'recordings_active_key')) throw conflict('This room is already being recorded', 'recording_active');
     throw error;
   }
   // Opened last: a refused start leaves no upload behind.
-  const uploadId = await store.createMultipartUpload(objectKey, 'video/mp4');
+  const uploadId = await store.createMultipartUpload(objectKey, local ? 'video/webm' : 'video/mp4');
   [created] = (await tx.update(recordings).set({ uploadId }).where(eq(recordings.id, id)).returning()) as [RecordingRow];
   await emitWebhookEvent(tx, org, 'recording.started', { recording: { id, roomId, sessionId, startedAt: created.startedAt.toISOString() } });
   return created;

@@ -1,4 +1,6 @@
-// Server recordings of a live room (Professional and up).
+// Recordings of a live room (Professional and up): server recordings here, local (browser)
+// recordings opened and completed in local-recording-routes.ts; listing, playback, delete and
+// publish are the same for both.
 //   POST   /organizations/{org}/rooms/{room}/recordings  start (the room must be live)
 //   POST   /organizations/{org}/recordings/{id}/stop     stop and finalize
 //   GET    /organizations/{org}/recordings[?roomId=]     list, newest first
@@ -39,6 +41,7 @@ export const toRecording = (r: RecordingRow): z.infer<typeof Recording> => ({
   roomId: r.roomId,
   sessionId: r.roomSessionId,
   status: r.status,
+  source: r.source,
   durationMs: r.durationMs,
   sizeBytes: r.sizeBytes,
   videoCodec: r.videoCodec,
@@ -56,7 +59,7 @@ export const toRecording = (r: RecordingRow): z.infer<typeof Recording> => ({
  */
 export const recordingContentType = (r: Pick<RecordingRow, 'videoCodec'>) => (r.videoCodec === 'h264' ? 'video/mp4' : 'video/webm');
 
-async function findRecording(tx: Tx, org: string, id: string): Promise<RecordingRow> {
+export async function findRecording(tx: Tx, org: string, id: string): Promise<RecordingRow> {
   if (!isUuid(id)) throw notFound('Recording');
   const [row] = await tx.select().from(recordings).where(and(eq(recordings.id, id), eq(recordings.organizationId, org)));
   if (!row) throw notFound('Recording');
@@ -115,6 +118,7 @@ recordingRoutes.openapi(
     const claimed = await withOrganization(c.var.db, c.var.principal, org, 'recording.manage', async (tx) => {
       const found = await findRecording(tx, org, recording);
       if (found.status !== 'recording') throw conflict(`The recording is ${found.status}, not recording`, 'recording_not_active');
+      if (found.source === 'local') throw conflict('A local recording is completed by the studio that records it (POST .../complete)', 'recording_local');
       await tx.update(recordings).set({ status: 'finalizing', endedAt: new Date() }).where(eq(recordings.id, found.id));
       return found;
     });

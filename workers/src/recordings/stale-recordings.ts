@@ -3,6 +3,8 @@
 // nothing else. The cron asks the room for the parts its node reported (the RoomDO keeps them) and
 // completes the upload with them as `partial`, or aborts it and marks the recording `failed` when
 // there are none (finalize.ts). Deleting a recording aborts its upload too (recording-routes.ts).
+// A local recording whose studio never completed it (a closed tab) is aborted and `failed`: only
+// the browser knew its parts' ETags.
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { recordings } from '@roomcast/schema/db';
 import type { Config } from '../config.ts';
@@ -38,9 +40,12 @@ export async function cleanStaleRecordings(config: Config, env: Pick<Env, 'ROOM'
             where r.id = ${row.id} and ((r.status = 'finalizing' and r.ended_at < ${before}) or (r.status = 'recording' and s.ended_at < ${before}))) as stale`),
         );
         if (!ended.rows[0]?.stale) continue;
-        const held = await roomStub(env, row.roomId)
-          .stopRecorder(row.id)
-          .catch(() => null);
+        const held =
+          row.source === 'local'
+            ? { parts: [], media: { failure: 'the studio recording it locally never completed it' }, outcome: 'partial' as const }
+            : await roomStub(env, row.roomId)
+                .stopRecorder(row.id)
+                .catch(() => null);
         await db.scoped({ organizationId }, (tx) => finalizeRecording(tx, store, row, held?.parts ?? [], held?.media, held?.outcome ?? 'partial'));
         cleaned++;
       }

@@ -1,7 +1,8 @@
 // A room session that ends stops its recording: whoever ends it (the REST end, a host's
 // room.end, the empty-room alarm), the recording is finalized in the same transaction, so no
 // recording is left `recording` (which would also block the room's next one). The room's node
-// uploads what it still holds first, so the recording is complete, not cut.
+// uploads what it still holds first, so the recording is complete, not cut. A local recording is
+// left to the studio that records it: it completes it when it sees the room end.
 import { env } from 'cloudflare:workers';
 import { and, eq } from 'drizzle-orm';
 import { recordings } from '@roomcast/schema/db';
@@ -17,7 +18,7 @@ import { finalizeRecording } from './finalize.ts';
 export type StopRecorder = (recordingId: string) => Promise<RecorderResult | null>;
 
 export async function stopActiveRecordings(tx: Tx, roomId: string, stopRecorder?: StopRecorder): Promise<void> {
-  const active = await tx.select().from(recordings).where(and(eq(recordings.roomId, roomId), eq(recordings.status, 'recording')));
+  const active = await tx.select().from(recordings).where(and(eq(recordings.roomId, roomId), eq(recordings.status, 'recording'), eq(recordings.source, 'server')));
   if (active.length === 0) return;
   const workerEnv = env as unknown as Env;
   const storage = loadConfig(workerEnv).storage;

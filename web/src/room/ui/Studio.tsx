@@ -7,6 +7,7 @@ import { captureTrack } from '@roomcast/client';
 import type { MediaSource } from '@roomcast/schema/protocol';
 import { endRoom, rejoinRoom, startRoom } from '../queries';
 import type { PublicRoom } from '../queries';
+import { LocalRecordingControl } from './local-recording/LocalRecordingControl';
 import { MediaView } from './MediaView';
 import { RecBadge, RoomBadge } from './RoomBadge';
 import { RoomSidebar } from './RoomSidebar';
@@ -156,6 +157,14 @@ export function Studio(props: { room: PublicRoom }) {
   }
 
   const published = (source: MediaSource) => state()?.media.local.find((l) => l.source === source)?.producerId !== undefined;
+  // Local recording takes the program and its mix when the studio publishes them (what viewers and
+  // server recordings get), else this host's camera and microphone.
+  const recordedTracks = () => {
+    const program = published('program') ? localTrack('program') : undefined;
+    const mix = published('program_audio') ? localTrack('program_audio') : undefined;
+    const chosen = program ? [program, mix ?? tracks().microphone] : [tracks().camera, tracks().microphone];
+    return chosen.filter((t): t is MediaStreamTrack => t !== undefined);
+  };
 
   return (
     <div class="grid gap-4 lg:h-[calc(100vh-6rem)] lg:grid-cols-[minmax(0,1fr)_22rem]">
@@ -230,6 +239,9 @@ export function Studio(props: { room: PublicRoom }) {
             </Show>
           </span>
         </div>
+        <Show when={connected() || state()?.phase === 'ended'}>
+          <LocalRecordingControl ids={ids} tracks={recordedTracks} ended={state()?.phase === 'ended'} />
+        </Show>
         <Show when={problem() ?? state()?.media.error}>
           <p role="alert" class="text-sm text-red-700">{problem() ?? state()?.media.error}</p>
         </Show>

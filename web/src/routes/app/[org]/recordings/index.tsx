@@ -52,6 +52,11 @@ export default function Recordings() {
                                   {p().roomTitles[r.roomId] ?? 'Deleted room'}
                                 </A>
                               </Show>
+                              <Show when={r.source === 'local'}>
+                                <span class="ml-2 rounded bg-slate-100 px-1.5 py-0.5 text-xs text-slate-600" data-testid="recording-local" title="Recorded in the host's browser (Record locally in the studio)">
+                                  local
+                                </span>
+                              </Show>
                             </td>
                             <td>{when(r.startedAt)}</td>
                             <td>{formatDuration(r.durationMs)}</td>

@@ -4,8 +4,11 @@
 // ffmpeg does reserve a Void right before the Segment Info; this moves Info into the Void's space,
 // adds Duration to it, and points the SeekHead at Info's new place. Every byte after Info stays
 // where it was and the header keeps its length, so only the first part needs uploading again.
+// Chromium's MediaRecorder writes no Void but names itself in Info (MuxingApp, WritingApp "Chrome"):
+// the WritingApp's bytes are taken for a 4-byte Duration and a Void, again keeping every length.
+// Shared by the media node's recorder and the studio's local recording (web/src/room/ui/local-recording/).
 
-const ID = { ebml: 0x1a45dfa3, segment: 0x18538067, seekHead: 0x114d9b74, seek: 0x4dbb, seekId: 0x53ab, seekPosition: 0x53ac, info: 0x1549a966, void: 0xec, duration: 0x4489 };
+const ID = { ebml: 0x1a45dfa3, segment: 0x18538067, seekHead: 0x114d9b74, seek: 0x4dbb, seekId: 0x53ab, seekPosition: 0x53ac, info: 0x1549a966, void: 0xec, duration: 0x4489, writingApp: 0x5741, muxingApp: 0x4d80 };
 /** The Duration element: 2-byte id, 1-byte size, 8-byte float. */
 const DURATION_BYTES = 11;
 
@@ -102,13 +105,14 @@ export function patchWebmDuration(header: Uint8Array, durationMs: number): boole
     const infoIndex = level1.findIndex((e) => e.id === ID.info);
     const info = level1[infoIndex];
     const before = level1[infoIndex - 1];
-    if (!info || before?.id !== ID.void) return false;
+    if (!info) return false;
     const infoChildren = children(header, info);
     if (infoChildren.some((c) => c.id === ID.duration)) return false;
-    const voidTotal = info.start - before.start;
-    if (voidTotal < DURATION_BYTES + 2) return false;
     const scale = infoChildren.find((c) => c.id === 0x2ad7b1);
     const timecodeScaleNs = scale ? uint(header, scale) : 1_000_000;
+    if (before?.id !== ID.void) return replaceAppName(header, infoChildren, (durationMs * 1_000_000) / timecodeScaleNs);
+    const voidTotal = info.start - before.start;
+    if (voidTotal < DURATION_BYTES + 2) return false;
 
     const infoEnd = info.dataStart + info.size!;
     const newInfoSize = info.size! + DURATION_BYTES;
@@ -153,4 +157,25 @@ export function patchWebmDuration(header: Uint8Array, durationMs: number): boole
   } catch {
     return false;
   }
+}
+
+/** Duration as a 4-byte float (id, size, float32): 7 bytes, exact to the millisecond for 4.6 hours. */
+const SHORT_DURATION_BYTES = 7;
+
+/**
+ * Overwrites Info's WritingApp (or MuxingApp) with a float32 Duration and a Void filling the rest
+ * of its bytes; false when neither is long enough (a Void takes at least 2 bytes).
+ */
+function replaceAppName(header: Uint8Array, infoChildren: Element[], duration: number): boolean {
+  const total = (e: Element) => e.dataStart - e.start + e.size!;
+  const fits = (e: Element) => total(e) === SHORT_DURATION_BYTES || total(e) >= SHORT_DURATION_BYTES + 2;
+  const app = infoChildren.find((c) => c.id === ID.writingApp && fits(c)) ?? infoChildren.find((c) => c.id === ID.muxingApp && fits(c));
+  if (!app) return false;
+  const field = new Uint8Array(SHORT_DURATION_BYTES);
+  field.set([0x44, 0x89, 0x84]);
+  new DataView(field.buffer).setFloat32(3, duration);
+  const rest = total(app) - SHORT_DURATION_BYTES;
+  header.set(field, app.start);
+  if (rest > 0) header.set(voidElement(rest), app.start + SHORT_DURATION_BYTES);
+  return true;
 }
