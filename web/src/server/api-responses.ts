@@ -131,7 +131,7 @@ export const CreatedIngestResponse = Shapes.CreatedIngest;
 
 // ── recordings ──
 /** GET /organizations/{org}/recordings */
-export const RecordingList = z.object({ recordings: z.array(Shapes.Recording) });
+export const RecordingList = Shapes.RecordingPage;
 /** GET /organizations/{org}/recordings/{id} (presigned playback, valid a few minutes) */
 export const RecordingResponse = Shapes.RecordingWithPlayback;
 
