@@ -45,6 +45,9 @@ export const FileUpload = z.discriminatedUnion('kind', [
   }),
 ]);
 
+/** GET /organizations/{org}/files: a page, newest first; `nextCursor` (null on the last page) asks for the next as `?before=`. */
+export const FilePage = z.object({ files: z.array(StoredFile), nextCursor: z.string().nullable() });
+
 export const CreatedFile = z.object({ file: StoredFile, upload: FileUpload });
 
 export const CompleteFileInput = z.object({

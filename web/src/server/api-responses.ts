@@ -137,7 +137,7 @@ export const RecordingResponse = Shapes.RecordingWithPlayback;
 
 // ── files ──
 /** GET /organizations/{org}/files */
-export const FileList = z.object({ files: z.array(Shapes.StoredFile) });
+export const FileList = Shapes.FilePage;
 /** POST /organizations/{org}/files (presigned PUT or parts) */
 export const CreatedFileResponse = Shapes.CreatedFile;
 /** POST /organizations/{org}/files/{id}/complete */

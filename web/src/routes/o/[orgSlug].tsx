@@ -2,23 +2,22 @@
 // rooms (poster, title, date, duration), each playing in the VOD player, a page at a time (older
 // pages at ?before=). Unknown: "not found".
 import { Title } from '@solidjs/meta';
-import { A, createAsync, useParams, useSearchParams, type RouteDefinition } from '@solidjs/router';
+import { A, createAsync, useParams, type RouteDefinition } from '@solidjs/router';
 import { For, Show } from 'solid-js';
 import { EmptyState } from '~/components/EmptyState';
+import { PageNav, useBeforeCursor } from '~/components/PageNav';
 import { Spinner } from '~/components/Spinner';
 import { formatDuration } from '~/dashboard/recording-format';
 import { getPublicRecordings } from '~/vod/queries';
 
-const cursorOf = (before: string | string[] | undefined) => (typeof before === 'string' && before ? before : undefined);
-
-export const route = { preload: ({ params, location }) => getPublicRecordings(params.orgSlug!, cursorOf(new URLSearchParams(location.search).get('before') ?? undefined)) } satisfies RouteDefinition;
+export const route = { preload: ({ params, location }) => getPublicRecordings(params.orgSlug!, new URLSearchParams(location.search).get('before') || undefined) } satisfies RouteDefinition;
 
 const day = (iso: string) => new Date(iso).toLocaleDateString('en-US', { dateStyle: 'medium' });
 
 export default function OrganizationPage() {
   const params = useParams();
-  const [search] = useSearchParams();
-  const page = createAsync(() => getPublicRecordings(params.orgSlug!, cursorOf(search.before)), { deferStream: true });
+  const before = useBeforeCursor();
+  const page = createAsync(() => getPublicRecordings(params.orgSlug!, before()), { deferStream: true });
   return (
     <main class="mx-auto max-w-5xl px-4 py-10">
       <Show when={page() !== undefined} fallback={<Spinner />}>
@@ -47,20 +46,7 @@ export default function OrganizationPage() {
                   </For>
                 </ul>
               </Show>
-              <nav class="mt-8 flex justify-between text-sm" aria-label="Pages">
-                <Show when={cursorOf(search.before)}>
-                  <A href={`/o/${params.orgSlug}`} class="font-medium text-indigo-700 hover:underline">
-                    ← Newest
-                  </A>
-                </Show>
-                <Show when={p().nextCursor}>
-                  {(next) => (
-                    <A href={`/o/${params.orgSlug}?before=${encodeURIComponent(next())}`} class="ml-auto font-medium text-indigo-700 hover:underline">
-                      Older recordings →
-                    </A>
-                  )}
-                </Show>
-              </nav>
+              <PageNav path={`/o/${params.orgSlug}`} before={before()} nextCursor={p().nextCursor} olderLabel="Older recordings" />
             </>
           )}
         </Show>

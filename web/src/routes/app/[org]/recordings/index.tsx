@@ -1,13 +1,14 @@
 // /app/{org}/recordings: the VOD library. Every member sees the organization's server recordings
 // (poster, room, date, duration, size, status), a page at a time (older pages at ?before=); those
 // who may record can delete them.
-import { A, createAsync, useParams, useSearchParams, useSubmission, type RouteDefinition } from '@solidjs/router';
+import { A, createAsync, useParams, useSubmission, type RouteDefinition } from '@solidjs/router';
 import { For, Show } from 'solid-js';
 import { FormError } from '~/components/Alert';
 import { Button } from '~/components/Button';
 import { Card } from '~/components/Card';
 import { EmptyState } from '~/components/EmptyState';
 import { PageHeader } from '~/components/PageHeader';
+import { PageNav, useBeforeCursor } from '~/components/PageNav';
 import { Spinner } from '~/components/Spinner';
 import { allowed, getOrganization } from '~/dashboard/organization';
 import { deleteRecordingAction, getRecordings } from '~/dashboard/recordings';
@@ -20,8 +21,7 @@ const when = (iso: string) => new Date(iso).toLocaleString('en-US', { dateStyle:
 export default function Recordings() {
   const params = useParams();
   const ctx = createAsync(() => getOrganization(params.org!), { deferStream: true });
-  const [search] = useSearchParams();
-  const before = () => (typeof search.before === 'string' && search.before ? search.before : undefined);
+  const before = useBeforeCursor();
   const page = createAsync(() => getRecordings(params.org!, before()));
   const deleted = useSubmission(deleteRecordingAction);
   return (
@@ -82,20 +82,7 @@ export default function Recordings() {
                       </For>
                     </tbody>
                   </table>
-                  <nav class="mt-4 flex justify-between text-sm" aria-label="Pages">
-                    <Show when={before()}>
-                      <A href={`/app/${c().organization.slug}/recordings`} class="font-medium text-indigo-700 hover:underline">
-                        ← Newest
-                      </A>
-                    </Show>
-                    <Show when={p().nextCursor}>
-                      {(next) => (
-                        <A href={`/app/${c().organization.slug}/recordings?before=${encodeURIComponent(next())}`} class="ml-auto font-medium text-indigo-700 hover:underline">
-                          Older recordings →
-                        </A>
-                      )}
-                    </Show>
-                  </nav>
+                  <PageNav path={`/app/${c().organization.slug}/recordings`} before={before()} nextCursor={p().nextCursor} olderLabel="Older recordings" />
                 </Show>
               )}
             </Show>
