@@ -135,4 +135,60 @@ describe('HLS egress', () => {
     expect(again.body.hls.id).not.toBe(hlsId);
     expect((await get(`/hls/${room.roomId}/${hlsId}/seg1.m4s`)).status).toBe(200);
   });
+
+  it('starts by itself once the room has its hlsAutoViewers viewers, once a session: a host who stops it keeps it stopped', async () => {
+    const tenant = await roomTenant('hls-auto');
+    const org = tenant.organizationId;
+    const roomsPath = `/organizations/${org}/rooms`;
+    for (const bad of [0, -1, 1.5, '2', 2_000_000]) {
+      expect((await api('POST', roomsPath, { token: tenant.token, body: { workspaceId: tenant.workspaceId, title: 'Auto', hlsAutoViewers: bad } })).status, String(bad)).toBe(400);
+    }
+    const node = await TestNode.register({ nodeId: unique('hls-auto') });
+    const created = await api('POST', roomsPath, { token: tenant.token, body: { workspaceId: tenant.workspaceId, title: 'Auto', slug: unique('auto'), hlsAutoViewers: 2 } });
+    expect(created).toMatchObject({ status: 201, body: { hlsAutoViewers: 2 } });
+    const started = await api('POST', `${roomsPath}/${created.body.id}/start`, { token: tenant.token });
+    const room = { tenant, roomId: created.body.id as string, sessionId: started.body.session.id as string };
+    const host = await join(room, { role: 'host' });
+    await node.acceptAssignment(room.roomId);
+    await host.socket.next((m) => m.type === 'media.status' && m.state === 'ready', 8000);
+    await publishCameraAndMic(host.socket);
+    const hlsStarts = () => node.requests.filter((r) => r.type === 'request' && r.method === 'hls.start').length;
+
+    // Hosts do not count; one viewer is not enough.
+    await join(room, { role: 'host', identity: unique('cohost') });
+    await join(room, { role: 'viewer' });
+    await host.socket.sync();
+    expect(host.socket.received.some((m) => m.type === 'room.updated' && Boolean(m.room.hls))).toBe(false);
+    expect((await api('GET', hlsPath(org, room.roomId), { token: tenant.token })).body.hls).toBeNull();
+    // The second viewer: the run starts, everyone hears, the node encodes.
+    await join(room, { role: 'viewer' });
+    expect((await host.socket.next((m) => m.type === 'room.updated' && Boolean(m.room.hls))).room.hls.state).toBe('starting');
+    await until('hls.start at the node', () => hlsStarts() === 1 || undefined);
+
+    // Stopped by the host, it stays stopped however many more come.
+    expect((await api('DELETE', hlsPath(org, room.roomId), { token: tenant.token })).body.hls.state).toBe('ended');
+    await join(room, { role: 'viewer' });
+    await host.socket.sync();
+    expect((await api('GET', hlsPath(org, room.roomId), { token: tenant.token })).body.hls.state).toBe('ended');
+    expect(hlsStarts()).toBe(1);
+
+    // Set while live on a room already that full: it starts at once.
+    const other = await liveRoom(tenant);
+    const otherHost = await join(other, { role: 'host' });
+    await node.acceptAssignment(other.roomId);
+    await otherHost.socket.next((m) => m.type === 'media.status' && m.state === 'ready', 8000);
+    await publishCameraAndMic(otherHost.socket);
+    await join(other, { role: 'viewer' });
+    expect(await api('PATCH', `${roomsPath}/${other.roomId}`, { token: tenant.token, body: { hlsAutoViewers: 1 } })).toMatchObject({ status: 200, body: { hlsAutoViewers: 1 } });
+    expect((await otherHost.socket.next((m) => m.type === 'room.updated' && Boolean(m.room.hls))).room.hls.state).toBe('starting');
+    await until('hls.start at the node for the second room', () => hlsStarts() === 2 || undefined);
+
+    // Turning it on is the recording plan feature; turning it off never needs it.
+    const starter = await signUp('hls-auto-starter');
+    const starterRoom = await api('POST', `/organizations/${starter.organizationId}/rooms`, { token: starter.token, body: { workspaceId: starter.workspaceId, title: 'Desk' } });
+    expect(starterRoom.body.hlsAutoViewers).toBeNull();
+    const patchStarter = (body: unknown) => api('PATCH', `/organizations/${starter.organizationId}/rooms/${starterRoom.body.id}`, { token: starter.token, body });
+    expect(await patchStarter({ hlsAutoViewers: 50 })).toMatchObject({ status: 403, body: { error: { code: 'plan_limit', details: { limit: 'recording' } } } });
+    expect(await patchStarter({ hlsAutoViewers: null })).toMatchObject({ status: 200, body: { hlsAutoViewers: null } });
+  });
 });

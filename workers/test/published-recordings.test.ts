@@ -3,7 +3,7 @@
 // unplayable, members-only and other tenants' recordings are 404, and the lookups (SECURITY
 // DEFINER, migration 0017) answer nothing else. Recordings are made straight in the database and
 // the store here: recording itself is proven in recordings.test.ts.
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { recordings } from '@roomcast/schema/db';
 import { Database } from '../src/db/database.ts';
@@ -70,7 +70,7 @@ describe('published recordings', () => {
 
     expect((await api('POST', path(tenant, shown, '/unpublish'), { token: tenant.token })).body.recording.publishedAt).toBeNull();
     expect((await api('GET', `/public/recordings/${shown}`)).status).toBe(404);
-    expect((await api('GET', `/public/organizations/${slug}/recordings`)).body).toEqual({ organizationName: expect.any(String), recordings: [] });
+    expect((await api('GET', `/public/organizations/${slug}/recordings`)).body).toEqual({ organizationName: expect.any(String), recordings: [], nextCursor: null });
     // Bad input: unknown organization, malformed id.
     expect((await api('GET', `/public/organizations/${unique('nobody')}/recordings`)).status).toBe(404);
     expect((await api('GET', '/public/recordings/not-a-uuid')).status).toBe(404);
@@ -95,5 +95,48 @@ describe('published recordings', () => {
     } finally {
       await db.close();
     }
+  });
+
+  it('pages the library and the public page newest first: every recording once, ties on the same millisecond included', async () => {
+    const tenant = await roomTenant('vod-pages');
+    const slug = await orgSlug(tenant);
+    const roomId = await publicRoom(tenant, 'Pages');
+    // Five published recordings; three start within one millisecond (Postgres keeps microseconds).
+    const starts = ['2026-03-01 10:00:00.500+00', '2026-03-01 10:00:00.123900+00', '2026-03-01 10:00:00.123100+00', '2026-03-01 10:00:00.123100+00', '2026-03-01 09:00:00+00'];
+    const ids = starts.map(() => crypto.randomUUID());
+    const db = new Database(config);
+    try {
+      await db.scoped({ organizationId: tenant.organizationId }, (tx) =>
+        tx.insert(recordings).values(
+          starts.map((at, i) => ({ id: ids[i]!, organizationId: tenant.organizationId, roomId, status: 'ready' as const, objectKey: `org/${tenant.organizationId}/recordings/${ids[i]}/r.webm`, startedAt: sql`${at}::timestamptz`, publishedAt: new Date() })),
+        ),
+      );
+    } finally {
+      await db.close();
+    }
+    // Newest first; within the same millisecond by id, descending.
+    const tied = ids.slice(1, 4).sort().reverse();
+    const expected = [ids[0], ...tied, ids[4]];
+
+    for (const list of [`/organizations/${tenant.organizationId}/recordings`, `/public/organizations/${slug}/recordings`]) {
+      const seen: string[] = [];
+      let before: string | null = null;
+      for (let pages = 0; pages < 5; pages++) {
+        const res: { status: number; body: any } = await api('GET', `${list}?limit=2${before ? `&before=${before}` : ''}`, { token: tenant.token });
+        expect(res.status).toBe(200);
+        seen.push(...res.body.recordings.map((r: { id: string }) => r.id));
+        before = res.body.nextCursor;
+        if (!before) break;
+      }
+      expect(seen).toEqual(expected);
+      // Bad input gets a clear 400 and changes nothing.
+      expect(await api('GET', `${list}?before=bm90LWEtY3Vyc29y`, { token: tenant.token })).toMatchObject({ status: 400, body: { error: { code: 'invalid_cursor' } } });
+      for (const limit of ['0', '101', 'ten']) expect((await api('GET', `${list}?limit=${limit}`, { token: tenant.token })).status).toBe(400);
+    }
+    // A stranger's list with this tenant's cursor shows none of its recordings.
+    const first = await api('GET', `/organizations/${tenant.organizationId}/recordings?limit=1`, { token: tenant.token });
+    const stranger = await roomTenant('vod-pages-stranger');
+    const theirs = await api('GET', `/organizations/${stranger.organizationId}/recordings?before=${first.body.nextCursor}`, { token: stranger.token });
+    expect(theirs).toMatchObject({ status: 200, body: { recordings: [], nextCursor: null } });
   });
 });

@@ -166,6 +166,23 @@ describe('file uploads to the object store', () => {
     expect(cross.status).toBe(404);
   });
 
+  it('lists files newest first a page at a time, each once', async () => {
+    const owner = await signUp('files-pages');
+    const uploaded: string[] = [];
+    for (let i = 0; i < 5; i++) uploaded.unshift((await uploadSmall(owner, `file ${i}`, `f${i}.txt`)).id);
+    const seen: string[] = [];
+    let before: string | null = null;
+    do {
+      const page: { status: number; body: any } = await api('GET', `${filesPath(owner)}?limit=2${before ? `&before=${before}` : ''}`, { token: owner.token });
+      expect(page.status).toBe(200);
+      expect(page.body.files.length).toBeLessThanOrEqual(2);
+      seen.push(...page.body.files.map((f: { id: string }) => f.id));
+      before = page.body.nextCursor;
+    } while (before && seen.length < 10);
+    expect(seen).toEqual(uploaded);
+    expect(await api('GET', `${filesPath(owner)}?before=garbage`, { token: owner.token })).toMatchObject({ status: 400, body: { error: { code: 'invalid_cursor' } } });
+  });
+
   it('aborts stale multipart uploads and frees their reservation', async () => {
     const owner = await signUp('files-stale');
     const created = await api('POST', filesPath(owner), { token: owner.token, body: { name: 'lost.mp4', contentType: 'video/mp4', sizeBytes: 7 * MIB } });

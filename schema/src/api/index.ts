@@ -102,6 +102,7 @@ export const Invitation = z.object({
 export const AcceptInvitationInput = z.object({ token: z.string().min(1).max(200) });
 
 // ── Rooms ──
+const HlsAutoViewers = z.number().int().min(1).max(1_000_000).nullable();
 export const Room = z.object({
   id: z.uuid(),
   organizationId: z.uuid(),
@@ -110,6 +111,8 @@ export const Room = z.object({
   slug: z.string(),
   visibility: Visibility,
   recording: z.boolean(),
+  /** HLS starts by itself once this many viewers are in a live session; null: only on demand. */
+  hlsAutoViewers: z.number().int().nullable(),
   status: z.enum(['idle', 'live']),
   liveSessionId: z.uuid().nullable(),
   createdAt: z.string(),
@@ -122,6 +125,8 @@ export const CreateRoomInput = z.object({
   visibility: Visibility.default('members'),
   // Record live sessions: a plan feature (Professional and up).
   recording: z.boolean().default(false),
+  // Start HLS once this many viewers are in (same plan feature as recording); null: only on demand.
+  hlsAutoViewers: HlsAutoViewers.default(null),
 });
 export const UpdateRoomInput = z
   .object({
@@ -129,6 +134,7 @@ export const UpdateRoomInput = z
     slug: slug.optional(),
     visibility: Visibility.optional(),
     recording: z.boolean().optional(),
+    hlsAutoViewers: HlsAutoViewers.optional(),
     workspaceId: z.uuid().optional(),
   })
   .refine((v) => Object.keys(v).length > 0, 'nothing to update');

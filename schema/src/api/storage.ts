@@ -45,6 +45,9 @@ export const FileUpload = z.discriminatedUnion('kind', [
   }),
 ]);
 
+/** GET /organizations/{org}/files: a page, newest first; `nextCursor` (null on the last page) asks for the next as `?before=`. */
+export const FilePage = z.object({ files: z.array(StoredFile), nextCursor: z.string().nullable() });
+
 export const CreatedFile = z.object({ file: StoredFile, upload: FileUpload });
 
 export const CompleteFileInput = z.object({
@@ -79,6 +82,9 @@ export const Recording = z.object({
   publishedAt: z.string().nullable(),
 });
 
+/** GET /organizations/{org}/recordings: a page, newest first, each with its poster (a presigned GET); `nextCursor` (null on the last page) asks for the next as `?before=`. */
+export const RecordingPage = z.object({ recordings: z.array(Recording.extend({ posterUrl: z.string().nullable() })), nextCursor: z.string().nullable() });
+
 /** One recording with short-lived presigned GETs of its file and poster (null until playable). */
 export const RecordingWithPlayback = z.object({ recording: Recording, playbackUrl: z.string().nullable(), posterUrl: z.string().nullable() });
 
@@ -91,7 +97,8 @@ export const PublicRecording = z.object({
   posterUrl: z.string().nullable(),
 });
 
-export const PublicRecordingList = z.object({ organizationName: z.string(), recordings: z.array(PublicRecording) });
+/** One page, newest first; `nextCursor` (null on the last page) asks for the next as `?before=`. */
+export const PublicRecordingList = z.object({ organizationName: z.string(), recordings: z.array(PublicRecording), nextCursor: z.string().nullable() });
 
 /** One published recording for the VOD embed, with a presigned playback URL valid a few minutes. */
 export const PublicRecordingPlayback = PublicRecording.extend({ organizationName: z.string(), playbackUrl: z.string() });

@@ -294,6 +294,8 @@ export const rooms = pgTable(
     visibility: visibilityEnum('visibility').notNull().default('members'),
     // Record live sessions (a plan feature: Professional and up).
     recording: boolean('recording').notNull().default(false),
+    // Start HLS by itself once this many viewers are in a live session (null: only on demand).
+    hlsAutoViewers: integer('hls_auto_viewers'),
     createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

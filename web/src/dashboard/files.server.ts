@@ -9,9 +9,11 @@ import { CompletedFileResponse, CreatedFileResponse, FileList, FileResponse } fr
 import { failure } from '~/server/forms';
 import { requireOrganization } from './organization.server';
 
-export async function loadFiles(slug: string): Promise<z.infer<typeof StoredFile>[]> {
+/** One page of the organization's files, newest first; `before`: the nextCursor of the page before. */
+export async function loadFiles(slug: string, before?: string): Promise<{ files: z.infer<typeof StoredFile>[]; nextCursor: string | null }> {
   const { organization } = await requireOrganization(slug);
-  return (await api.get(`/organizations/${organization.id}/files`, FileList)).files;
+  const query = before ? `?before=${encodeURIComponent(before)}` : '';
+  return api.get(`/organizations/${organization.id}/files${query}`, FileList);
 }
 
 export interface UploadDeclaration {

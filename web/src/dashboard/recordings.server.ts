@@ -9,18 +9,23 @@ import { failure } from '~/server/forms';
 import { requireOrganization } from './organization.server';
 
 export interface RecordingsPage {
-  recordings: z.infer<typeof Recording>[];
+  /** Newest first, each with a short-lived poster URL (null when it has none). */
+  recordings: (z.infer<typeof Recording> & { posterUrl: string | null })[];
+  /** The next (older) page's `before`, null on the last page. */
+  nextCursor: string | null;
   /** Room titles by id, for the list. */
   roomTitles: Record<string, string>;
 }
 
-export async function loadRecordings(slug: string): Promise<RecordingsPage> {
+/** One page of the library; `before`: the nextCursor of the page before. */
+export async function loadRecordings(slug: string, before?: string): Promise<RecordingsPage> {
   const { organization } = await requireOrganization(slug);
+  const query = before ? `?before=${encodeURIComponent(before)}` : '';
   const [recordings, rooms] = await Promise.all([
-    api.get(`/organizations/${organization.id}/recordings`, RecordingList),
+    api.get(`/organizations/${organization.id}/recordings${query}`, RecordingList),
     api.get(`/organizations/${organization.id}/rooms`, RoomList),
   ]);
-  return { recordings: recordings.recordings, roomTitles: Object.fromEntries(rooms.rooms.map((r) => [r.id, r.title])) };
+  return { recordings: recordings.recordings, nextCursor: recordings.nextCursor, roomTitles: Object.fromEntries(rooms.rooms.map((r) => [r.id, r.title])) };
 }
 
 export async function loadRecording(slug: string, recordingId: string): Promise<z.infer<typeof RecordingWithPlayback>> {

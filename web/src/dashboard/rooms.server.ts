@@ -56,6 +56,8 @@ export async function updateRoom(form: FormData) {
       slug: field(form, 'slug'),
       visibility: field(form, 'visibility'),
       workspaceId: field(form, 'workspaceId'),
+      // Empty: HLS only on demand (null turns it off; a number is checked by the schema).
+      hlsAutoViewers: field(form, 'hlsAutoViewers') === undefined ? null : Number(field(form, 'hlsAutoViewers')),
     });
     const room = await api.patch(roomPath(form), RoomResponse, input);
     return { ok: true as const, room };

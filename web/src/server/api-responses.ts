@@ -131,7 +131,7 @@ export const CreatedIngestResponse = Shapes.CreatedIngest;
 
 // ── recordings ──
 /** GET /organizations/{org}/recordings */
-export const RecordingList = z.object({ recordings: z.array(Shapes.Recording) });
+export const RecordingList = Shapes.RecordingPage;
 /** GET /organizations/{org}/recordings/{id} (presigned playback, valid a few minutes) */
 export const RecordingResponse = Shapes.RecordingWithPlayback;
 /** POST /organizations/{org}/rooms/{room}/local-recordings */
@@ -143,7 +143,7 @@ export const RecordingOnlyResponse = z.object({ recording: Shapes.Recording });
 
 // ── files ──
 /** GET /organizations/{org}/files */
-export const FileList = z.object({ files: z.array(Shapes.StoredFile) });
+export const FileList = Shapes.FilePage;
 /** POST /organizations/{org}/files (presigned PUT or parts) */
 export const CreatedFileResponse = Shapes.CreatedFile;
 /** POST /organizations/{org}/files/{id}/complete */

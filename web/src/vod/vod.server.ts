@@ -15,8 +15,10 @@ async function orNull<T>(call: Promise<T>): Promise<T | null> {
   }
 }
 
-export async function loadPublicRecordings(orgSlug: string): Promise<z.infer<typeof PublicRecordingList> | null> {
-  return orNull(api.get(apiPath`/public/organizations/${orgSlug}/recordings`, PublicRecordingListResponse, { token: null }));
+/** One page of the organization's published recordings; `before`: the nextCursor of the page before. */
+export async function loadPublicRecordings(orgSlug: string, before?: string): Promise<z.infer<typeof PublicRecordingList> | null> {
+  const query = before ? `?before=${encodeURIComponent(before)}` : '';
+  return orNull(api.get(`${apiPath`/public/organizations/${orgSlug}/recordings`}${query}`, PublicRecordingListResponse, { token: null }));
 }
 
 export async function loadPublicRecording(recordingId: string): Promise<z.infer<typeof PublicRecordingPlayback> | null> {

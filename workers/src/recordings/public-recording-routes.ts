@@ -9,6 +9,7 @@ import { PublicRecordingList, PublicRecordingPlayback } from '@roomcast/schema/a
 import { isUuid } from '../auth/tokens.ts';
 import { notFound } from '../errors.ts';
 import { createRouter, errorResponses, jsonContent } from '../http.ts';
+import { decodeCursor, PageQuery, pageOf } from '../paging/cursor-page.ts';
 import { requireObjectStore } from '../storage/object-store.ts';
 import { recordingContentType } from './recording-routes.ts';
 
@@ -41,27 +42,35 @@ publicRecordingRoutes.openapi(
     method: 'get',
     path: '/organizations/{orgSlug}/recordings',
     tags: ['public'],
-    summary: 'An organization\'s published recordings of its public rooms, newest first (its public page)',
-    request: { params: z.object({ orgSlug: z.string().max(100) }) },
-    responses: { 200: jsonContent(PublicRecordingList, 'Published recordings'), ...errorResponses(404) },
+    summary: 'An organization\'s published recordings of its public rooms, newest first (its public page); pages of `limit` (default 24), the next one at `before=nextCursor`',
+    request: { params: z.object({ orgSlug: z.string().max(100) }), query: PageQuery },
+    responses: { 200: jsonContent(PublicRecordingList, 'Published recordings'), ...errorResponses(400, 404) },
   }),
   async (c) => {
     const { orgSlug } = c.req.valid('param');
+    const { limit = 24, before } = c.req.valid('query');
+    const cursor = decodeCursor(before);
     const store = requireObjectStore(c.var.config.storage);
-    const rows = await c.var.db.global(async (tx) => (await tx.execute<ListedRow>(sql`select * from app_published_recordings(${orgSlug})`)).rows);
-    if (rows.length === 0) throw notFound('Organization');
-    const recordings = await Promise.all(
-      rows
-        .filter((r) => r.recording_id !== null)
-        .map(async (r) => ({
-          id: r.recording_id!,
-          title: r.room_title!,
-          startedAt: isoOf(r.started_at!),
-          durationMs: r.duration_ms,
-          posterUrl: r.poster_key ? await store.presignGet(r.poster_key) : null,
-        })),
+    const rows = await c.var.db.global(
+      async (tx) =>
+        (await tx.execute<ListedRow>(sql`select * from app_published_recordings(${orgSlug}, ${cursor?.at.toISOString() ?? null}, ${cursor?.id ?? null}, ${limit + 1})`)).rows,
     );
-    return c.json({ organizationName: rows[0]!.organization_name, recordings }, 200);
+    if (rows.length === 0) throw notFound('Organization');
+    const page = pageOf(
+      rows.filter((r) => r.recording_id !== null),
+      limit,
+      (r) => ({ at: r.started_at!, id: r.recording_id! }),
+    );
+    const recordings = await Promise.all(
+      page.rows.map(async (r) => ({
+        id: r.recording_id!,
+        title: r.room_title!,
+        startedAt: isoOf(r.started_at!),
+        durationMs: r.duration_ms,
+        posterUrl: r.poster_key ? await store.presignGet(r.poster_key) : null,
+      })),
+    );
+    return c.json({ organizationName: rows[0]!.organization_name, recordings, nextCursor: page.nextCursor }, 200);
   },
 );
 

@@ -12,13 +12,14 @@
 // from the media node while the room is live, and stop joins them into one file. Starting is
 // refused when the plan lacks recording or the organization's storage is full (403 plan_limit).
 import { createRoute, z } from '@hono/zod-openapi';
-import { and, desc, eq, isNull } from 'drizzle-orm';
-import { Recording, RecordingWithPlayback } from '@roomcast/schema/api';
+import { and, eq, isNull } from 'drizzle-orm';
+import { Recording, RecordingPage, RecordingWithPlayback } from '@roomcast/schema/api';
 import { recordings, rooms, roomSessions } from '@roomcast/schema/db';
 import { isUuid } from '../auth/tokens.ts';
 import type { Tx } from '../db/database.ts';
 import { ApiError, conflict, notFound } from '../errors.ts';
 import { bearerSecurity, createRouter, errorResponses, iso, jsonContent, OrgParam, orgParamWith } from '../http.ts';
+import { decodeCursor, newestFirst, olderThan, PageQuery, pageOf } from '../paging/cursor-page.ts';
 import { assertFeature, effectivePlan } from '../plans/limits.ts';
 import { roomStub } from '../rooms/room-stub.ts';
 import { requireObjectStore } from '../storage/object-store.ts';
@@ -141,23 +142,28 @@ recordingRoutes.openapi(
     method: 'get',
     path: '/{org}/recordings',
     tags: ['recordings'],
-    summary: 'List recordings, newest first (every member)',
+    summary: 'List recordings, newest first (every member); pages of `limit` (default 50), the next one at `before=nextCursor`',
     security: bearerSecurity,
-    request: { params: OrgParam, query: z.object({ roomId: z.uuid().optional() }) },
-    responses: { 200: jsonContent(z.object({ recordings: z.array(Recording) }), 'Recordings'), ...errorResponses(400, 401, 403, 404) },
+    request: { params: OrgParam, query: PageQuery.extend({ roomId: z.uuid().optional() }) },
+    responses: { 200: jsonContent(RecordingPage, 'Recordings'), ...errorResponses(400, 401, 403, 404) },
   }),
   async (c) => {
     const { org } = c.req.valid('param');
-    const { roomId } = c.req.valid('query');
+    const { roomId, limit = 50, before } = c.req.valid('query');
+    const cursor = decodeCursor(before);
     const rows = await withOrganization(c.var.db, c.var.principal, org, 'recording.read', (tx) =>
       tx
         .select()
         .from(recordings)
-        .where(and(eq(recordings.organizationId, org), roomId ? eq(recordings.roomId, roomId) : undefined))
-        .orderBy(desc(recordings.startedAt))
-        .limit(500),
+        .where(and(eq(recordings.organizationId, org), roomId ? eq(recordings.roomId, roomId) : undefined, olderThan(recordings.startedAt, recordings.id, cursor)))
+        .orderBy(...newestFirst(recordings.startedAt, recordings.id))
+        .limit(limit + 1),
     );
-    return c.json({ recordings: rows.map(toRecording) }, 200);
+    const page = pageOf(rows, limit, (r) => ({ at: r.startedAt, id: r.id }));
+    // Posters exist only where storage does: a list without any never needs the store.
+    const posterUrl = (key: string | null) => (key ? requireObjectStore(c.var.config.storage).presignGet(key) : null);
+    const listed = await Promise.all(page.rows.map(async (r) => ({ ...toRecording(r), posterUrl: await posterUrl(r.posterKey) })));
+    return c.json({ recordings: listed, nextCursor: page.nextCursor }, 200);
   },
 );
 

@@ -169,6 +169,16 @@ export class RoomDO extends GuardedDurableObject<Env> {
     return view;
   }
 
+  /** Called by the room routes at a session's start and on a settings change while live: HLS starts by itself at `viewers` viewers (null: only on demand). */
+  async hlsAuto(input: { roomId: string; organizationId: string; roomSessionId: string; viewers: number | null }): Promise<void> {
+    const room = this.#room;
+    room.state.bindRoom(input.roomId);
+    room.state.bindOrganization(input.organizationId);
+    if (room.state.meta.session_id !== input.roomSessionId) room.state.startSession(input.roomSessionId);
+    room.media.hls.setAuto(input.roomSessionId, input.viewers);
+    room.hlsAudience();
+  }
+
   /** Called by the HLS routes: the playlist ends (#EXT-X-ENDLIST) and the run stays as a VOD. */
   async hlsStop(): Promise<HlsView | null> {
     return this.#room.media.hls.stop();

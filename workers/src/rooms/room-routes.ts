@@ -1,12 +1,13 @@
-import { requireVerifiedEmail } from '../auth/principal.ts';
 import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { and, count, eq, isNull, sql } from 'drizzle-orm';
 import { CreateRoomInput, ErrorBody, JoinRoomInput, Room, RoomJoin, RoomSession, UpdateRoomInput } from '@roomcast/schema/api';
 import { rooms, roomSessions, workspaces } from '@roomcast/schema/db';
+import { requireVerifiedEmail } from '../auth/principal.ts';
 import { isUuid } from '../auth/tokens.ts';
 import type { Tx } from '../db/database.ts';
 import { ApiError, conflict, isUniqueViolation, notFound } from '../errors.ts';
-import { bearerSecurity, createRouter, OrgParam, orgParamWith, errorResponses, iso, jsonBody, jsonContent } from '../http.ts';
+import { bearerSecurity, createRouter, OrgParam, orgParamWith, errorResponses, iso, jsonBody, jsonContent, type AppEnv } from '../http.ts';
 import { assertFeature, assertWithinLimit, effectivePlan } from '../plans/limits.ts';
 import { assertTrialActive } from '../plans/trial.ts';
 import { withOrganization } from '../tenancy/access.ts';
@@ -33,11 +34,20 @@ const toRoom = (r: RoomRow, liveSessionId: string | null) => ({
   slug: r.slug,
   visibility: r.visibility,
   recording: r.recording,
+  hlsAutoViewers: r.hlsAutoViewers,
   status: liveSessionId ? ('live' as const) : ('idle' as const),
   liveSessionId,
   createdAt: r.createdAt.toISOString(),
   updatedAt: r.updatedAt.toISOString(),
 });
+/** The live session's RoomDO learns the room's automatic HLS threshold (a failure only logs: HLS stays on demand). */
+async function applyHlsAuto(c: Context<AppEnv>, org: string, room: RoomRow, sessionId: string): Promise<void> {
+  if (!c.var.config.storage) return;
+  await roomStub(c.env, room.id)
+    .hlsAuto({ roomId: room.id, organizationId: org, roomSessionId: sessionId, viewers: room.hlsAutoViewers })
+    .catch((error: unknown) => console.error('room: the room did not take its automatic HLS setting', error));
+}
+
 const toSession = (s: typeof roomSessions.$inferSelect) => ({
   id: s.id,
   roomId: s.roomId,
@@ -107,14 +117,15 @@ roomRoutes.openapi(
     const slug = input.slug ?? slugify(input.title);
     const room = await withOrganization(c.var.db, c.var.principal, org, 'room.manage', async (tx, access) => {
       await assertWorkspace(tx, org, input.workspaceId);
-      if (input.recording) assertFeature(await effectivePlan(tx, org), 'recording');
+      // Both run ffmpeg on the media node into the store: the same plan feature.
+      if (input.recording || input.hlsAutoViewers !== null) assertFeature(await effectivePlan(tx, org), 'recording');
       const before = await assertWithinLimit(tx, org, 'rooms', async () => {
         const [row] = await tx.select({ n: count() }).from(rooms).where(and(eq(rooms.organizationId, org), isNull(rooms.deletedAt)));
         return row!.n;
       });
       const [created] = await tx
         .insert(rooms)
-        .values({ organizationId: org, workspaceId: input.workspaceId, title: input.title, slug, visibility: input.visibility, recording: input.recording, createdBy: access.userId })
+        .values({ organizationId: org, workspaceId: input.workspaceId, title: input.title, slug, visibility: input.visibility, recording: input.recording, hlsAutoViewers: input.hlsAutoViewers, createdBy: access.userId })
         .returning();
       await audit(tx, access, 'room.created', { type: 'room', id: created!.id });
       const notify = await emitUsageThreshold(tx, org, 'rooms', before, (before ?? 0) + 1);
@@ -162,8 +173,8 @@ roomRoutes.openapi(
     const row = await withOrganization(c.var.db, c.var.principal, org, 'room.manage', async (tx, access) => {
       const current = await findRoom(tx, org, id);
       if (input.workspaceId) await assertWorkspace(tx, org, input.workspaceId);
-      // Turning recording on needs the plan feature; turning it off never does (a downgrade).
-      if (input.recording) assertFeature(await effectivePlan(tx, org), 'recording');
+      // Turning recording or automatic HLS on needs the plan feature; turning it off never does (a downgrade).
+      if (input.recording || (input.hlsAutoViewers ?? null) !== null) assertFeature(await effectivePlan(tx, org), 'recording');
       const [updated] = await tx.update(rooms).set({ ...input, updatedAt: new Date() }).where(eq(rooms.id, id)).returning();
       await audit(tx, access, 'room.updated', { type: 'room', id }, input);
       return { room: updated!, liveSessionId: current.liveSessionId, visibilityChanged: updated!.visibility !== current.room.visibility };
@@ -175,6 +186,7 @@ roomRoutes.openapi(
         .visibilityChanged(row.room.visibility)
         .catch((error: unknown) => console.error('room update: the room did not apply its new visibility', error));
     }
+    if (input.hlsAutoViewers !== undefined && row.liveSessionId) await applyHlsAuto(c, org, row.room, row.liveSessionId);
     return c.json(toRoom(row.room, row.liveSessionId), 200);
   },
 );
@@ -242,6 +254,7 @@ roomRoutes.openapi(
       return { room, session: session!, created: Boolean(created), participant: participantFor(access, {}), recording };
     });
     if (result.recording) await announceRecording(c.env, result.recording);
+    if (result.created && result.room.hlsAutoViewers !== null) await applyHlsAuto(c, org, result.room, result.session.id);
     if (result.created) await wakeWebhookDelivery(org);
     const join = await issueJoin(c, result.room, result.session.id, result.participant);
     return c.json({ room: toRoom(result.room, result.session.id), session: toSession(result.session), join }, result.created ? 201 : 200);

@@ -37,6 +37,8 @@ export interface RoomRpc {
   /** HLS (egress/hls-routes.ts): start a run (null when one already runs), stop it (null: none ran). */
   hlsStart(input: { roomId: string; organizationId: string; roomSessionId: string; hlsId: string; keyPrefix: string }): Promise<HlsView | null>;
   hlsStop(): Promise<HlsView | null>;
+  /** The session's automatic HLS: it starts once `viewers` viewers are in (null: only on demand). */
+  hlsAuto(input: { roomId: string; organizationId: string; roomSessionId: string; viewers: number | null }): Promise<void>;
   /** The current or last run and where its files are (the /hls serving route). */
   hlsInfo(): Promise<{ hls: HlsView; keyPrefix: string } | null>;
   /** A file shared into the chat (storage/room-file-routes.ts); null when the author is not in the room. */

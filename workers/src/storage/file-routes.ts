@@ -6,14 +6,15 @@
 // The declared size is reserved against the plan's storage from the first call, so the limit is
 // enforced before a byte is sent (403 plan_limit, limit `storage`).
 import { createRoute, z } from '@hono/zod-openapi';
-import { and, desc, eq } from 'drizzle-orm';
-import { CompleteFileInput, CreatedFile, CreateFileInput, FileWithDownload, StoredFile } from '@roomcast/schema/api';
+import { and, eq } from 'drizzle-orm';
+import { CompleteFileInput, CreatedFile, CreateFileInput, FilePage, FileWithDownload, StoredFile } from '@roomcast/schema/api';
 import { files, workspaces } from '@roomcast/schema/db';
 import { isUuid } from '../auth/tokens.ts';
 import type { StorageConfig } from '../config.ts';
 import type { Tx } from '../db/database.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { bearerSecurity, createRouter, errorResponses, iso, jsonBody, jsonContent, OrgParam, orgParamWith } from '../http.ts';
+import { decodeCursor, newestFirst, olderThan, PageQuery, pageOf } from '../paging/cursor-page.ts';
 import { withOrganization } from '../tenancy/access.ts';
 import { audit } from '../tenancy/audit.ts';
 import { ALLOWED_FILE_TYPES, isAllowedFileType } from './file-types.ts';
@@ -172,17 +173,25 @@ fileRoutes.openapi(
     method: 'get',
     path: '/{org}/files',
     tags: ['files'],
-    summary: 'List uploaded files (every member)',
+    summary: 'List uploaded files, newest first (every member); pages of `limit` (default 50), the next one at `before=nextCursor`',
     security: bearerSecurity,
-    request: { params: OrgParam },
-    responses: { 200: jsonContent(z.object({ files: z.array(StoredFile) }), 'Files, newest first'), ...errorResponses(401, 403, 404) },
+    request: { params: OrgParam, query: PageQuery },
+    responses: { 200: jsonContent(FilePage, 'Files, newest first'), ...errorResponses(400, 401, 403, 404) },
   }),
   async (c) => {
     const { org } = c.req.valid('param');
+    const { limit = 50, before } = c.req.valid('query');
+    const cursor = decodeCursor(before);
     const rows = await withOrganization(c.var.db, c.var.principal, org, 'file.read', (tx) =>
-      tx.select().from(files).where(and(eq(files.organizationId, org), eq(files.status, 'uploaded'))).orderBy(desc(files.createdAt)).limit(500),
+      tx
+        .select()
+        .from(files)
+        .where(and(eq(files.organizationId, org), eq(files.status, 'uploaded'), olderThan(files.createdAt, files.id, cursor)))
+        .orderBy(...newestFirst(files.createdAt, files.id))
+        .limit(limit + 1),
     );
-    return c.json({ files: rows.map(toStoredFile) }, 200);
+    const page = pageOf(rows, limit, (r) => ({ at: r.createdAt, id: r.id }));
+    return c.json({ files: page.rows.map(toStoredFile), nextCursor: page.nextCursor }, 200);
   },
 );
 

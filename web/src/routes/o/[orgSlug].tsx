@@ -1,20 +1,23 @@
 // /o/{orgSlug}: an organization's public page, for anyone: the published recordings of its public
-// rooms (poster, title, date, duration), each playing in the VOD player. Unknown: "not found".
+// rooms (poster, title, date, duration), each playing in the VOD player, a page at a time (older
+// pages at ?before=). Unknown: "not found".
 import { Title } from '@solidjs/meta';
 import { A, createAsync, useParams, type RouteDefinition } from '@solidjs/router';
 import { For, Show } from 'solid-js';
 import { EmptyState } from '~/components/EmptyState';
+import { PageNav, useBeforeCursor } from '~/components/PageNav';
 import { Spinner } from '~/components/Spinner';
 import { formatDuration } from '~/dashboard/recording-format';
 import { getPublicRecordings } from '~/vod/queries';
 
-export const route = { preload: ({ params }) => getPublicRecordings(params.orgSlug!) } satisfies RouteDefinition;
+export const route = { preload: ({ params, location }) => getPublicRecordings(params.orgSlug!, new URLSearchParams(location.search).get('before') || undefined) } satisfies RouteDefinition;
 
 const day = (iso: string) => new Date(iso).toLocaleDateString('en-US', { dateStyle: 'medium' });
 
 export default function OrganizationPage() {
   const params = useParams();
-  const page = createAsync(() => getPublicRecordings(params.orgSlug!), { deferStream: true });
+  const before = useBeforeCursor();
+  const page = createAsync(() => getPublicRecordings(params.orgSlug!, before()), { deferStream: true });
   return (
     <main class="mx-auto max-w-5xl px-4 py-10">
       <Show when={page() !== undefined} fallback={<Spinner />}>
@@ -43,6 +46,7 @@ export default function OrganizationPage() {
                   </For>
                 </ul>
               </Show>
+              <PageNav path={`/o/${params.orgSlug}`} before={before()} nextCursor={p().nextCursor} olderLabel="Older recordings" />
             </>
           )}
         </Show>

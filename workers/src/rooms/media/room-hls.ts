@@ -2,7 +2,9 @@
 // the presigned PUT URLs it uploads through (the playlist and init segment once, reused for every
 // rewrite; segments in batches it asks for), and the run's state, kept in the object's SQLite so
 // it outlives eviction. The last run's key prefix stays after it ends: the Worker serves its
-// playlist (ended with #EXT-X-ENDLIST) and segments from the store as a VOD.
+// playlist (ended with #EXT-X-ENDLIST) and segments from the store as a VOD. A room may also start
+// HLS by itself once enough viewers are in (the room's hlsAutoViewers): once per session, so a
+// host who stops it keeps it stopped.
 import { HLS_STOP_TIMEOUT_MS, ProtocolError, type HlsSegmentUrl, type NodeToRoom } from '@roomcast/schema/protocol';
 import type { Config } from '../../config.ts';
 import { ObjectStore } from '../../storage/object-store.ts';
@@ -53,6 +55,9 @@ export class RoomHls {
     private readonly onChanged: () => void,
   ) {
     ctx.storage.sql.exec(
+      `CREATE TABLE IF NOT EXISTS hls_auto (singleton INTEGER PRIMARY KEY CHECK (singleton = 1), session_id TEXT NOT NULL, viewers INTEGER, fired INTEGER NOT NULL DEFAULT 0)`,
+    );
+    ctx.storage.sql.exec(
       `CREATE TABLE IF NOT EXISTS hls_run (singleton INTEGER PRIMARY KEY CHECK (singleton = 1), hls_id TEXT NOT NULL, key_prefix TEXT NOT NULL, state TEXT NOT NULL, started_at TEXT NOT NULL, ended_at TEXT, error TEXT, node_id TEXT, waiting_since INTEGER)`,
     );
   }
@@ -84,6 +89,8 @@ export class RoomHls {
   /** A new run: the previous run's files stay in the store under their own prefix. */
   begin(hlsId: string, keyPrefix: string): HlsView {
     clearTimeout(this.#timer);
+    // A run started by hand counts as this session's automatic one too.
+    this.ctx.storage.sql.exec(`UPDATE hls_auto SET fired = 1`);
     this.#failedStarts = 0;
     this.ctx.storage.sql.exec(
       `INSERT OR REPLACE INTO hls_run (singleton, hls_id, key_prefix, state, started_at, ended_at, error, node_id, waiting_since) VALUES (1, ?, ?, 'starting', ?, NULL, NULL, NULL, NULL)`,
@@ -93,6 +100,26 @@ export class RoomHls {
     );
     this.maybeStart();
     return this.view()!;
+  }
+
+  /** The session's automatic HLS: it starts once `viewers` viewers are in (null: only on demand). */
+  setAuto(sessionId: string, viewers: number | null): void {
+    const current = this.ctx.storage.sql.exec<{ session_id: string; fired: number }>(`SELECT session_id, fired FROM hls_auto`).toArray()[0];
+    const fired = current?.session_id === sessionId ? current.fired : 0;
+    this.ctx.storage.sql.exec(`INSERT OR REPLACE INTO hls_auto (singleton, session_id, viewers, fired) VALUES (1, ?, ?, ?)`, sessionId, viewers, fired);
+  }
+
+  /**
+   * The session now has `viewers` viewers: at the automatic threshold, HLS starts (under
+   * `keyPrefixFor(hlsId)`), at most once a session. The run started, or null.
+   */
+  audience(sessionId: string, viewers: number, keyPrefixFor: (hlsId: string) => string): HlsView | null {
+    const auto = this.ctx.storage.sql
+      .exec<{ session_id: string; viewers: number | null; fired: number }>(`SELECT session_id, viewers, fired FROM hls_auto`)
+      .toArray()[0];
+    if (!auto || auto.session_id !== sessionId || auto.viewers === null || auto.fired === 1 || viewers < auto.viewers || this.running()) return null;
+    const hlsId = crypto.randomUUID();
+    return this.begin(hlsId, keyPrefixFor(hlsId));
   }
 
   /** Something changed (origin ready, a producer added): start on the node if it can. */

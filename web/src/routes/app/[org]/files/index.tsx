@@ -10,6 +10,7 @@ import { Button } from '~/components/Button';
 import { Card } from '~/components/Card';
 import { EmptyState } from '~/components/EmptyState';
 import { PageHeader } from '~/components/PageHeader';
+import { PageNav, useBeforeCursor } from '~/components/PageNav';
 import { Spinner } from '~/components/Spinner';
 import { completeUploadAction, deleteFileAction, fileDownloadAction, getFiles, startUploadAction } from '~/dashboard/files';
 import { sendToStore, UploadError } from '~/dashboard/files-upload';
@@ -91,7 +92,8 @@ function Uploader(props: { organizationId: string }) {
 export default function Files() {
   const params = useParams();
   const ctx = createAsync(() => getOrganization(params.org!), { deferStream: true });
-  const files = createAsync(() => getFiles(params.org!));
+  const before = useBeforeCursor();
+  const files = createAsync(() => getFiles(params.org!, before()));
   const deleted = useSubmission(deleteFileAction);
   const download = useAction(fileDownloadAction);
   const [downloadError, setDownloadError] = createSignal<string>();
@@ -116,8 +118,8 @@ export default function Files() {
               <FormError result={deleted.result} />
               <Show when={downloadError()}>{(m) => <Alert tone="error">{m()}</Alert>}</Show>
               <Show when={files()} fallback={<Spinner label="Loading files" />}>
-                {(list) => (
-                  <Show when={list().length > 0} fallback={<EmptyState title="No files yet">Uploaded files appear here.</EmptyState>}>
+                {(page) => (
+                  <Show when={page().files.length > 0} fallback={<EmptyState title="No files yet">Uploaded files appear here.</EmptyState>}>
                     <table class="w-full text-left text-sm" aria-label="Files">
                       <thead class="text-xs uppercase text-slate-500">
                         <tr>
@@ -129,7 +131,7 @@ export default function Files() {
                         </tr>
                       </thead>
                       <tbody class="divide-y divide-slate-100">
-                        <For each={list()}>
+                        <For each={page().files}>
                           {(f) => (
                             <tr data-file={f.id} data-name={f.name}>
                               <td class="py-2 font-medium text-slate-900">{f.name}</td>
@@ -151,6 +153,7 @@ export default function Files() {
                         </For>
                       </tbody>
                     </table>
+                    <PageNav path={`/app/${c().organization.slug}/files`} before={before()} nextCursor={page().nextCursor} olderLabel="Older files" />
                   </Show>
                 )}
               </Show>

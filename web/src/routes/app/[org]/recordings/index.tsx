@@ -1,5 +1,6 @@
 // /app/{org}/recordings: the VOD library. Every member sees the organization's server recordings
-// (room, date, duration, size, status); those who may record can delete them.
+// (poster, room, date, duration, size, status), a page at a time (older pages at ?before=); those
+// who may record can delete them.
 import { A, createAsync, useParams, useSubmission, type RouteDefinition } from '@solidjs/router';
 import { For, Show } from 'solid-js';
 import { FormError } from '~/components/Alert';
@@ -7,6 +8,7 @@ import { Button } from '~/components/Button';
 import { Card } from '~/components/Card';
 import { EmptyState } from '~/components/EmptyState';
 import { PageHeader } from '~/components/PageHeader';
+import { PageNav, useBeforeCursor } from '~/components/PageNav';
 import { Spinner } from '~/components/Spinner';
 import { allowed, getOrganization } from '~/dashboard/organization';
 import { deleteRecordingAction, getRecordings } from '~/dashboard/recordings';
@@ -19,7 +21,8 @@ const when = (iso: string) => new Date(iso).toLocaleString('en-US', { dateStyle:
 export default function Recordings() {
   const params = useParams();
   const ctx = createAsync(() => getOrganization(params.org!), { deferStream: true });
-  const page = createAsync(() => getRecordings(params.org!));
+  const before = useBeforeCursor();
+  const page = createAsync(() => getRecordings(params.org!, before()));
   const deleted = useSubmission(deleteRecordingAction);
   return (
     <Show when={ctx()} fallback={<Spinner />}>
@@ -34,7 +37,10 @@ export default function Recordings() {
                   <table class="w-full text-left text-sm" aria-label="Recordings">
                     <thead class="text-xs uppercase text-slate-500">
                       <tr>
-                        <th class="py-2">Room</th>
+                        <th class="py-2">
+                          <span class="sr-only">Poster</span>
+                        </th>
+                        <th>Room</th>
                         <th>Started</th>
                         <th>Duration</th>
                         <th>Size</th>
@@ -46,6 +52,11 @@ export default function Recordings() {
                       <For each={p().recordings}>
                         {(r) => (
                           <tr data-recording={r.id}>
+                            <td class="w-24 py-2 pr-3">
+                              <div class="aspect-video w-20 overflow-hidden rounded bg-slate-900">
+                                <Show when={r.posterUrl}>{(src) => <img src={src()} alt="" loading="lazy" class="h-full w-full object-cover" />}</Show>
+                              </div>
+                            </td>
                             <td class="py-2">
                               <Show when={r.status === 'ready' || r.status === 'partial'} fallback={p().roomTitles[r.roomId] ?? 'Deleted room'}>
                                 <A class="font-medium text-indigo-700 hover:underline" href={`/app/${c().organization.slug}/recordings/${r.id}`}>
@@ -76,6 +87,7 @@ export default function Recordings() {
                       </For>
                     </tbody>
                   </table>
+                  <PageNav path={`/app/${c().organization.slug}/recordings`} before={before()} nextCursor={p().nextCursor} olderLabel="Older recordings" />
                 </Show>
               )}
             </Show>

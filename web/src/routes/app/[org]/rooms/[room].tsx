@@ -142,6 +142,16 @@ function RoomView(props: { c: OrganizationContext; room: Room; workspaces: Works
                   error={errors().workspaceId}
                 />
                 <SelectField label="Who can watch" name="visibility" value={room().visibility} options={VISIBILITY_OPTIONS} error={errors().visibility} />
+                <Field
+                  label="Start HLS automatically at this many viewers"
+                  name="hlsAutoViewers"
+                  type="number"
+                  min={1}
+                  step={1}
+                  value={room().hlsAutoViewers ?? ''}
+                  hint="Empty: HLS starts only when a host starts it. Professional and higher plans."
+                  error={errors().hlsAutoViewers}
+                />
                 <Button type="submit" loading={update.pending}>
                   Save changes
                 </Button>

@@ -1,0 +1,1 @@
+ALTER TABLE "rooms" ADD COLUMN "hls_auto_viewers" integer;
