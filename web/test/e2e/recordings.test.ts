@@ -7,6 +7,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { launchBrowser, screenshot, type TestBrowser } from './browser.ts';
 import { callApi, hostGoesLive, webUrl } from './helpers.ts';
 
@@ -77,12 +78,7 @@ describe('server recording in the browser', () => {
     const player = await context.newPage();
     await player.goto(`${webUrl()}/app/${orgSlug}/recordings/${recorded.id}`);
     const video = player.getByTestId('vod-player');
-    await video.waitFor();
-    await video.evaluate((v: HTMLVideoElement) => {
-      v.muted = true;
-      return v.play();
-    });
-    await player.waitForFunction(() => ((document.querySelector('[data-testid="vod-player"]') as HTMLVideoElement | null)?.currentTime ?? 0) > 1, null, { timeout: 20_000 });
+    await playsPastOneSecond(player);
     expect(await video.evaluate((v: HTMLVideoElement) => Math.round(v.duration * 1000))).toBeGreaterThan(recorded.durationMs - 300);
     // The speed picker and the keyboard: space plays a paused video (paused here first: the short
     // file may have ended at 2x; still muted, so autoplay rules allow it), k pauses it, m toggles
@@ -107,12 +103,7 @@ describe('server recording in the browser', () => {
     await visitor.goto(`${webUrl()}/o/${orgSlug}`);
     await visitor.locator(`[data-public-recording="${recorded.id}"]`).click();
     await visitor.waitForURL(`**/embed/vod/${recorded.id}`);
-    const embedded = visitor.getByTestId('vod-player');
-    await embedded.evaluate((v: HTMLVideoElement) => {
-      v.muted = true;
-      return v.play();
-    });
-    await visitor.waitForFunction(() => ((document.querySelector('[data-testid="vod-player"]') as HTMLVideoElement | null)?.currentTime ?? 0) > 1, null, { timeout: 20_000 });
+    await playsPastOneSecond(visitor);
     await screenshot(visitor, 'vod-embed');
     expect((await callApi(`/organizations/${orgId}/recordings/${recorded.id}/unpublish`, { method: 'POST', token })).status).toBe(200);
     await visitor.goto(`${webUrl()}/embed/vod/${recorded.id}`);
@@ -122,3 +113,18 @@ describe('server recording in the browser', () => {
     await context.close();
   });
 });
+
+/**
+ * Plays the page's VOD player muted (autoplay rules) once it has loaded the file's metadata, as a
+ * viewer presses play on a ready player (play() on an element still loading its source can be
+ * refused), and waits until it played past 1 s.
+ */
+async function playsPastOneSecond(page: Page): Promise<void> {
+  const selector = '[data-testid="vod-player"]';
+  await page.waitForFunction((s) => ((document.querySelector(s) as HTMLVideoElement | null)?.readyState ?? 0) >= HTMLMediaElement.HAVE_METADATA, selector, { timeout: 20_000 });
+  await page.locator(selector).evaluate((v: HTMLVideoElement) => {
+    v.muted = true;
+    return v.play();
+  });
+  await page.waitForFunction((s) => ((document.querySelector(s) as HTMLVideoElement | null)?.currentTime ?? 0) > 1, selector, { timeout: 20_000 });
+}

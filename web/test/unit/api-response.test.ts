@@ -16,6 +16,7 @@ const ROOM = {
   slug: 'morning-call',
   visibility: 'public',
   recording: false,
+  hlsAutoViewers: null,
   status: 'live',
   liveSessionId: '2d3e4f5a-6b7c-4d8e-9f0a-1b2c3d4e5f6a',
   createdAt: '2026-01-01T00:00:00.000Z',
