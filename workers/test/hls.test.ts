@@ -283,6 +283,37 @@ describe('HLS egress', () => {
     expect(await storageUsed(tenant)).toBe(secondBytes);
   });
 
+  it('keeps a run that failed after its playlist was written as partial, and nothing of a run that never wrote one', async () => {
+    const tenant = await roomTenant('hls-vod-failed');
+    const org = tenant.organizationId;
+    const node = await TestNode.register({ nodeId: unique('hls-vod-failed') });
+    const room = await liveRoom(tenant);
+    const host = await join(room, { role: 'host' });
+    const { room: link } = await node.acceptAssignment(room.roomId);
+    await host.socket.next((m) => m.type === 'media.status' && m.state === 'ready', 8000);
+    await publishCameraAndMic(host.socket);
+    const library = async () => (await api('GET', `/organizations/${org}/recordings?roomId=${room.roomId}`, { token: tenant.token })).body.recordings as { id: string }[];
+
+    // Stopped before the node wrote anything: no recording.
+    const empty = await api('POST', hlsPath(org, room.roomId), { token: tenant.token });
+    await until('hls.start at the node', () => node.requests.find((r) => r.type === 'request' && r.method === 'hls.start'));
+    expect((await api('DELETE', hlsPath(org, room.roomId), { token: tenant.token })).body.hls).toMatchObject({ id: empty.body.hls.id, state: 'ended' });
+    expect(await library()).toEqual([]);
+
+    // Live with one segment, then the node reports a failure: what reached the store is kept, partial.
+    const started = await api('POST', hlsPath(org, room.roomId), { token: tenant.token });
+    const hlsId = started.body.hls.id as string;
+    const start = await until('the second hls.start', () => node.requests.find((r) => r.type === 'request' && r.method === 'hls.start' && (r as { data: { hlsId: string } }).data.hlsId === hlsId));
+    const data = (start as unknown as { data: { playlistUrl: string; initUrl: string; segmentUrls: { url: string }[] } }).data;
+    const bodies = [[data.initUrl, new Uint8Array(800)], [data.segmentUrls[0]!.url, new Uint8Array(5_000)], [data.playlistUrl, new TextEncoder().encode(PLAYLIST)]] as const;
+    for (const [url, body] of bodies) expect((await fetch(url, { method: 'PUT', body })).status).toBe(200);
+    link.send({ type: 'hls.live', hlsId });
+    await host.socket.next((m) => m.type === 'room.updated' && m.room.hls?.state === 'live');
+    link.send({ type: 'hls.failed', hlsId, reason: 'ffmpeg exited with code 1' });
+    const kept = await until('the failed run in the library', async () => ((await library()).length > 0 ? library() : undefined));
+    expect(kept).toEqual([expect.objectContaining({ id: hlsId, source: 'hls', status: 'partial', durationMs: 1000, sizeBytes: bodies.reduce((sum, [, body]) => sum + body.length, 0) })]);
+  });
+
   it('refuses to start when less than 1 GiB of the plan storage is free (403 plan_limit storage)', async () => {
     const tenant = await roomTenant('hls-full');
     await setPlan(tenant, 'professional');
