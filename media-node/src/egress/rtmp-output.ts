@@ -129,7 +129,7 @@ export class RtmpOutput {
       this.#unsubscribe = undefined;
       this.#liveSince = null;
       if (this.#stopped) return;
-      const reason = explain(this.#stderr) || `ffmpeg exited (${code ?? signal})`;
+      const reason = redactKey(explain(this.#stderr) || `ffmpeg exited (${code ?? signal})`, this.options.url);
       const wasLive = this.#status.state === 'live';
       const attempts = wasLive ? 0 : this.#status.attempts;
       const permanent = PERMANENT.some((p) => p.test(reason));
@@ -171,4 +171,14 @@ function explain(stderr: string): string {
     .map((l) => l.replace(/^\[[^\]]+\]\s*/, '').trim())
     .filter(Boolean);
   return (lines.find((l) => PERMANENT.some((p) => p.test(l))) ?? lines.at(-1) ?? '').slice(0, 300);
+}
+
+/**
+ * ffmpeg names the URL it failed on, stream key included: the reason goes to the room and the
+ * API, so the key (the URL's last path segment) is masked wherever it appears.
+ */
+export function redactKey(text: string, url: string): string {
+  const key = url.split('/').filter(Boolean).at(-1) ?? '';
+  if (key.length < 4 || /^rtmps?:$/.test(key)) return text;
+  return text.split(key).join('••••');
 }
