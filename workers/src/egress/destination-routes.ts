@@ -21,6 +21,7 @@ import { assertFeature, effectivePlan } from '../plans/limits.ts';
 import { withOrganization } from '../tenancy/access.ts';
 import { audit } from '../tenancy/audit.ts';
 import { sealSecret } from '../webhooks/secret-box.ts';
+import { isIpLiteral, isPublicAddress } from '../webhooks/url-policy.ts';
 
 export const destinationRoutes = createRouter();
 const DestinationParam = orgParamWith('destination');
@@ -29,6 +30,18 @@ const DestinationParam = orgParamWith('destination');
 export const streamKeyContext = (destinationId: string) => `egress_stream_key:${destinationId}`;
 
 type DestinationRow = typeof egressDestinations.$inferSelect;
+
+/**
+ * In production a custom ingest URL must name a public host (the media node dials it: no pushing
+ * into the node's own network). Host names are checked by form only here; local runs and tests
+ * push to receivers on 127.0.0.1.
+ */
+function assertPublicIngest(raw: string, publicOnly: boolean): void {
+  if (!publicOnly) return;
+  const host = new URL(raw).hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  const local = host === 'localhost' || /\.(localhost|local|internal|home\.arpa)$/.test(host) || !host.includes('.') || (isIpLiteral(host) && !isPublicAddress(host));
+  if (local) throw new ApiError(400, 'private_ingest_url', `Ingest URLs must reach a public host; ${host} is not`);
+}
 
 export function toDestination(row: DestinationRow): EgressDestination {
   return {
@@ -97,6 +110,7 @@ destinationRoutes.openapi(
     const input = c.req.valid('json');
     const ingestUrl = input.ingestUrl ?? (input.kind === 'custom' ? undefined : PLATFORM_INGEST_URLS[input.kind]);
     if (!ingestUrl) throw new ApiError(400, 'invalid_input', 'ingestUrl: required for a custom destination');
+    assertPublicIngest(ingestUrl, c.var.config.webhooks.publicUrlsOnly);
     const id = crypto.randomUUID();
     const sealed = await sealSecret(c.var.config.webhooks.secretKeys, streamKeyContext(id), input.streamKey);
     const row = await withOrganization(c.var.db, c.var.principal, org, 'egress.manage', async (tx, access) => {
@@ -138,6 +152,7 @@ destinationRoutes.openapi(
   async (c) => {
     const { org, destination } = c.req.valid('param');
     const input = c.req.valid('json');
+    if (input.ingestUrl) assertPublicIngest(input.ingestUrl, c.var.config.webhooks.publicUrlsOnly);
     const sealed = input.streamKey && isUuid(destination) ? await sealSecret(c.var.config.webhooks.secretKeys, streamKeyContext(destination), input.streamKey) : undefined;
     const row = await withOrganization(c.var.db, c.var.principal, org, 'egress.manage', async (tx, access) => {
       await findDestination(tx, org, destination);
