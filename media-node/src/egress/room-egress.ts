@@ -43,6 +43,11 @@ export class RoomEgress {
     return (await this.#encoder?.catch(() => undefined))?.pid;
   }
 
+  /** The HLS muxer's process id, while HLS runs (the benchmark). */
+  async hlsPid(): Promise<number | undefined> {
+    return (await this.#hls?.running.catch(() => undefined))?.pid;
+  }
+
   #encoderFor(producers: Producer[]): Promise<EgressEncoder> {
     if (this.#encoder) return this.#encoder;
     const started: Promise<EgressEncoder> = EgressEncoder.start({

@@ -132,7 +132,9 @@ export class RtmpOutput {
       const reason = redactKey(explain(this.#stderr) || `ffmpeg exited (${code ?? signal})`, this.options.url);
       const wasLive = this.#status.state === 'live';
       const attempts = wasLive ? 0 : this.#status.attempts;
-      const permanent = PERMANENT.some((p) => p.test(reason));
+      // "Could not write header ... Invalid argument": the copy found no video parameters in its
+      // short probe (a keyframe late under load): the next attempt starts at a later keyframe.
+      const permanent = PERMANENT.some((p) => p.test(reason)) && !/could not write header/i.test(reason);
       if (permanent || (!this.#everLive && attempts >= (this.options.maxAttemptsBeforeLive ?? 5))) {
         log.warn('rtmp destination failed', { destinationId, reason });
         this.#report({ state: 'failed', reason, bitrateKbps: 0, attempts });
