@@ -16,7 +16,7 @@ const failed = (error: unknown): Failed => {
 };
 
 /** The destinations offered in a room (the organization's and the room's own), or all of the organization's. */
-export async function listDestinations(organizationId: string, roomId?: string): Promise<{ ok: true; destinations: EgressDestination[] } | Failed> {
+export async function loadDestinations(organizationId: string, roomId?: string): Promise<{ ok: true; destinations: EgressDestination[] } | Failed> {
   try {
     const path = apiPath`/organizations/${organizationId}/egress/destinations`;
     const list = await api.get(roomId ? `${path}?roomId=${encodeURIComponent(roomId)}` : path, DestinationList);
@@ -65,7 +65,7 @@ export async function switchDestination(room: { organizationId: string; roomId: 
 }
 
 /** Studio: each destination pushed from the room and its state. */
-export async function roomOutputs(room: { organizationId: string; roomId: string }): Promise<{ ok: true; outputs: RtmpOutputStatus[] } | Failed> {
+export async function loadRoomOutputs(room: { organizationId: string; roomId: string }): Promise<{ ok: true; outputs: RtmpOutputStatus[] } | Failed> {
   try {
     return { ok: true, outputs: (await api.get(apiPath`/organizations/${room.organizationId}/rooms/${room.roomId}/egress`, RoomEgressResponse)).outputs };
   } catch (error) {

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, type TestBrowser } from './browser.ts';
-import { callApi, hostGoesLive } from './helpers.ts';
+import { callApi, hostGoesLive, webUrl } from './helpers.ts';
 
 const run = promisify(execFile);
 
@@ -50,9 +50,13 @@ async function freeTcpPort(): Promise<number> {
   return port;
 }
 
-/** A local RTMP server standing in for a platform: takes one stream and writes it to a file. */
+/**
+ * A local RTMP server standing in for a platform: takes one stream and writes it to a file. It
+ * probes up to 10 s, as a platform waits for the video: a stream joined between two keyframes of
+ * a busy encoder starts with audio only, and a 1 s probe would then write an audio-only file.
+ */
 function receiver(port: number, key: string, file: string): ChildProcess {
-  const r = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-listen', '1', '-analyzeduration', '1000000', '-i', `rtmp://127.0.0.1:${port}/live/${key}`, '-c', 'copy', '-f', 'flv', '-y', join(workdir, file)], { stdio: 'ignore' });
+  const r = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-listen', '1', '-analyzeduration', '10000000', '-i', `rtmp://127.0.0.1:${port}/live/${key}`, '-c', 'copy', '-f', 'flv', '-y', join(workdir, file)], { stdio: 'ignore' });
   receivers.push(r);
   return r;
 }
@@ -81,7 +85,7 @@ interface Output {
 
 describe('multistream over RTMP through the whole stack', () => {
   it('pushes the live studio to two local RTMP receivers from one encoder; one is restarted and comes back while the other never stops; a bad host fails with the reason', async () => {
-    const { host, orgId, token, roomId } = await hostGoesLive(chromium, 'multistream', { plan: 'professional' });
+    const { host, orgId, orgSlug, token, roomId } = await hostGoesLive(chromium, 'multistream', { plan: 'professional' });
     const [portA, portB] = [await freeTcpPort(), await freeTcpPort()];
     let receiverA = receiver(portA, 'key-youtube-A', 'a1.flv');
     const receiverB = receiver(portB, 'key-twitch-B', 'b.flv');
@@ -95,7 +99,24 @@ describe('multistream over RTMP through the whole stack', () => {
     };
     const a = await add('YouTube stand-in', `rtmp://127.0.0.1:${portA}/live`, 'key-youtube-A');
     const b = await add('Twitch stand-in', `rtmp://127.0.0.1:${portB}/live`, 'key-twitch-B');
-    const bad = await add('Nowhere', 'rtmp://no-such-host.invalid/live', 'key-nowhere');
+    // The third through the room page's Multistream card: the key goes up once, its last 4 come back.
+    const dashboard = await host.context().newPage();
+    dashboard.on('pageerror', (error) => console.error('dashboard page error:', error.message));
+    await dashboard.goto(`${webUrl()}/app/${orgSlug}/rooms/${roomId}`);
+    const form = dashboard.getByTestId('add-destination');
+    await form.getByLabel('Platform').selectOption('custom');
+    await form.getByLabel('Name').fill('Nowhere');
+    await form.getByLabel('Ingest URL').fill('rtmp://no-such-host.invalid/live');
+    await form.getByLabel('Stream key').fill('key-nowhere');
+    await form.getByRole('button', { name: 'Add destination' }).click();
+    const listed = dashboard.getByTestId('destination').filter({ hasText: 'Nowhere' });
+    await listed.waitFor({ timeout: 20_000 }).catch(async (error: unknown) => {
+      throw new Error(`${String(error)}; the card says: ${await dashboard.getByTestId('destinations-card').innerText().catch(() => '(no card)')}`);
+    });
+    expect(await listed.textContent()).toContain('••••here');
+    expect(await dashboard.content()).not.toContain('key-nowhere');
+    const bad = (await listed.getAttribute('data-destination-id'))!;
+    await dashboard.close();
 
     const outputs = async () => (await callApi(`/organizations/${orgId}/rooms/${roomId}/egress`, { token })).body.outputs as Output[];
     const stateOf = async (id: string) => (await outputs()).find((o) => o.destinationId === id);
@@ -106,6 +127,8 @@ describe('multistream over RTMP through the whole stack', () => {
     const startedAt = Date.now();
     await until('both destinations live', async () => ((await stateOf(a))?.state === 'live' && (await stateOf(b))?.state === 'live' ? true : undefined), 60_000, outputs);
     const liveAfterMs = Date.now() - startedAt;
+    // The studio's Multistream panel shows the same states (polled from the API).
+    for (const id of [a, b]) await host.locator(`[data-testid="multistream-destination"][data-destination-id="${id}"][data-state="live"]`).waitFor({ timeout: 20_000 });
     const failed = await until('the bad host failed', async () => {
       const o = await stateOf(bad);
       return o?.state === 'failed' ? o : undefined;
@@ -145,8 +168,11 @@ describe('multistream over RTMP through the whole stack', () => {
     expect(bNow.uptimeMs).toBeGreaterThan(10_000);
     expect(bNow.bitrateKbps).toBeGreaterThan(0);
 
-    // Stop both through the API; the receivers finish their files.
-    for (const id of [a, b]) expect((await callApi(`/organizations/${orgId}/rooms/${roomId}/egress/rtmp/${id}/stop`, { method: 'POST', token })).status).toBe(200);
+    // Stop A through the API and B from the studio's panel; the receivers finish their files.
+    expect((await callApi(`/organizations/${orgId}/rooms/${roomId}/egress/rtmp/${a}/stop`, { method: 'POST', token })).status).toBe(200);
+    const bRow = host.locator(`[data-testid="multistream-destination"][data-destination-id="${b}"]`);
+    await bRow.getByTestId('multistream-toggle').click();
+    await host.locator(`[data-testid="multistream-destination"][data-destination-id="${b}"][data-state="off"]`).waitFor({ timeout: 20_000 });
     await until('the receivers finished', async () => ([receiverA, receiverB].every((r) => r.exitCode !== null || r.signalCode !== null) ? true : undefined), 15_000);
     for (const file of ['a1.flv', 'a2.flv', 'b.flv']) {
       const got = await videoFrames(file);

@@ -4,7 +4,7 @@
 // polled from the API every few seconds while the panel is open: it is the host's concern only,
 // so it does not ride on the room state every participant holds.
 import { createSignal, For, onCleanup, onMount, Show } from 'solid-js';
-import { listDestinations, roomOutputs, switchDestination, type EgressDestination, type RtmpOutputStatus } from '~/egress/multistream';
+import { loadDestinations, loadRoomOutputs, switchDestination, type EgressDestination, type RtmpOutputStatus } from '~/egress/multistream';
 
 const POLL_MS = 3_000;
 const button = 'rounded-md bg-white px-2 py-1 text-xs font-semibold text-slate-800 ring-1 ring-slate-300 hover:bg-slate-50 disabled:opacity-50';
@@ -28,12 +28,14 @@ export function MultistreamPanel(props: { room: { organizationId: string; roomId
   const [problem, setProblem] = createSignal<string>();
   const [busy, setBusy] = createSignal<string>();
 
+  /** Destinations too: one added on the room's page while live shows up here without a reload. */
   async function refresh() {
-    const listed = await roomOutputs(props.room);
-    if (listed.ok) setOutputs(listed.outputs);
+    const [listed, running] = await Promise.all([loadDestinations(props.room.organizationId, props.room.roomId), loadRoomOutputs(props.room)]);
+    if (listed.ok) setDestinations(listed.destinations.filter((d) => d.enabled));
+    else setProblem(listed.message);
+    if (running.ok) setOutputs(running.outputs);
   }
   onMount(() => {
-    void listDestinations(props.room.organizationId, props.room.roomId).then((listed) => (listed.ok ? setDestinations(listed.destinations.filter((d) => d.enabled)) : setProblem(listed.message)));
     void refresh();
     const timer = setInterval(() => void refresh(), POLL_MS);
     onCleanup(() => clearInterval(timer));
