@@ -321,6 +321,7 @@ export class MediaRelay {
     this.#placement.nodeReady(ws);
     this.#recorder.maybeStart();
     this.#hls.maybeStart();
+    this.#multistream.nodeReady(nodeId);
   }
 
   #nodeEvent(message: NodeEvent, from: NodeAttachment): void {

@@ -145,6 +145,13 @@ export class RoomMultistream {
     }
   }
 
+  /** A new origin node (the room was placed again): what another node pushed is gone. */
+  nodeReady(nodeId: string): void {
+    for (const row of this.#rows()) {
+      if (row.node_id !== nodeId && row.state !== 'failed') this.#update(row.destination_id, { state: 'failed', reason: 'the media node changed', bitrate_kbps: 0, live_since: null });
+    }
+  }
+
   /** The room ended: the node closed everything with its router. */
   clear(): void {
     this.ctx.storage.sql.exec(`DELETE FROM rtmp_outputs`);
