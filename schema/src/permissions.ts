@@ -28,6 +28,9 @@ export const PERMISSIONS = {
   // Server recordings: started and stopped by those who may go live; watched by every member.
   'recording.read': ['owner', 'admin', 'host', 'cohost', 'moderator', 'viewer'],
   'recording.manage': ['owner', 'admin', 'host', 'cohost'],
+  // Multistream destinations hold platforms' stream keys: added and removed by those who run rooms
+  // (started and stopped in a live room with recording.manage, like HLS).
+  'egress.manage': ['owner', 'admin', 'host'],
   'apikey.manage': ['owner', 'admin'],
   // Webhook endpoints hold signing secrets: managed like API keys, by people, never by a key.
   'webhook.manage': ['owner', 'admin'],
@@ -56,6 +59,7 @@ export const API_KEY_PERMISSIONS: readonly Permission[] = [
   'file.manage',
   'recording.read',
   'recording.manage',
+  'egress.manage',
   'usage.read',
 ];
 

@@ -204,6 +204,9 @@ export class TestNode {
       case 'hls.stop':
         result = { segments: 0 };
         break;
+      case 'rtmp.start':
+        result = { transcoded: true };
+        break;
     }
     room.send({ type: 'response', id: frame.id, ok: true, data: result } satisfies NodeToRoom);
   }

@@ -62,6 +62,11 @@ export class HlsOutput {
     return output;
   }
 
+  /** The muxer's process id (the egress benchmark reads its CPU time). */
+  get pid(): number | undefined {
+    return this.#ffmpeg?.pid;
+  }
+
   get segments(): number {
     return this.#segments;
   }

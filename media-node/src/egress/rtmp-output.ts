@@ -129,10 +129,12 @@ export class RtmpOutput {
       this.#unsubscribe = undefined;
       this.#liveSince = null;
       if (this.#stopped) return;
-      const reason = explain(this.#stderr) || `ffmpeg exited (${code ?? signal})`;
+      const reason = redactKey(explain(this.#stderr) || `ffmpeg exited (${code ?? signal})`, this.options.url);
       const wasLive = this.#status.state === 'live';
       const attempts = wasLive ? 0 : this.#status.attempts;
-      const permanent = PERMANENT.some((p) => p.test(reason));
+      // "Could not write header ... Invalid argument": the copy found no video parameters in its
+      // short probe (a keyframe late under load): the next attempt starts at a later keyframe.
+      const permanent = PERMANENT.some((p) => p.test(reason)) && !/could not write header/i.test(reason);
       if (permanent || (!this.#everLive && attempts >= (this.options.maxAttemptsBeforeLive ?? 5))) {
         log.warn('rtmp destination failed', { destinationId, reason });
         this.#report({ state: 'failed', reason, bitrateKbps: 0, attempts });
@@ -171,4 +173,14 @@ function explain(stderr: string): string {
     .map((l) => l.replace(/^\[[^\]]+\]\s*/, '').trim())
     .filter(Boolean);
   return (lines.find((l) => PERMANENT.some((p) => p.test(l))) ?? lines.at(-1) ?? '').slice(0, 300);
+}
+
+/**
+ * ffmpeg names the URL it failed on, stream key included: the reason goes to the room and the
+ * API, so the key (the URL's last path segment) is masked wherever it appears.
+ */
+export function redactKey(text: string, url: string): string {
+  const key = url.split('/').filter(Boolean).at(-1) ?? '';
+  if (key.length < 4 || /^rtmps?:$/.test(key)) return text;
+  return text.split(key).join('••••');
 }

@@ -74,7 +74,7 @@ export class RoomSession {
   readonly #owners = new MediaSlots();
   /** Server recordings in progress. */
   readonly #recordings: RoomRecordings;
-  /** HLS (and its encoder) of this room, when the room asked for it. */
+  /** HLS and multistream destinations (and their one encoder) of this room, when the room asked for them. */
   readonly #egress: RoomEgress;
   #scoreTimer: NodeJS.Timeout | undefined;
   #closed = false;
@@ -345,6 +345,11 @@ export class RoomSession {
         return {};
       case 'hls.stop':
         return this.#egress.stopHls(data.hlsId);
+      case 'rtmp.start':
+        return this.#egress.startRtmp({ destinationId: data.destinationId, producers: (data.producerIds as string[]).map((id) => this.#producer(id)), url: data.url });
+      case 'rtmp.stop':
+        await this.#egress.stopRtmp(data.destinationId);
+        return {};
       case 'router.close':
         // Answer first: closing also closes the socket the answer travels on.
         setImmediate(() => this.close('room ended'));

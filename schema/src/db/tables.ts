@@ -654,3 +654,32 @@ export const ssoIdentities = pgTable(
     tenantPolicy(t.organizationId),
   ],
 );
+
+// ── Multistream destinations (workers/src/egress/destination-routes.ts) ──────
+
+export const egressDestinationKindEnum = pgEnum('egress_destination_kind', ['youtube', 'twitch', 'facebook', 'custom']);
+
+/**
+ * Where a live room can be pushed over RTMP(S): a platform's ingest URL and the stream key for it.
+ * `room_id` null: the organization's default, offered in every room; set: that room only. The
+ * stream key is sealed at rest (AES-GCM, like SSO client secrets, bound to the row's id) and only
+ * its last 4 characters come back; the opened key travels only to the media node pushing it.
+ */
+export const egressDestinations = pgTable(
+  'egress_destinations',
+  {
+    id: id(),
+    organizationId: organizationRef(),
+    roomId: uuid('room_id').references(() => rooms.id, { onDelete: 'cascade' }),
+    kind: egressDestinationKindEnum('kind').notNull(),
+    name: text('name').notNull(),
+    ingestUrl: text('ingest_url').notNull(),
+    streamKeySealed: text('stream_key_sealed').notNull(),
+    streamKeyLast4: text('stream_key_last4').notNull(),
+    enabled: boolean('enabled').notNull().default(true),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('egress_destinations_org_idx').on(t.organizationId), index('egress_destinations_room_idx').on(t.roomId), tenantPolicy(t.organizationId)],
+);

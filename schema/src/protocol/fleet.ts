@@ -185,6 +185,22 @@ export type HlsSegmentUrl = z.infer<typeof HlsSegmentUrl>;
 /** How long the node may take to answer hls.stop: the last segment and the ended playlist go up. */
 export const HLS_STOP_TIMEOUT_MS = 20_000;
 
+// ── Egress: multistream over RTMP (media-node/src/egress/rtmp-output.ts) ─────────
+// Each destination is another `-c copy` output of the room's ONE egress encoder (shared with HLS).
+// The destination's full URL, stream key included, travels only here: Worker -> node over the
+// node's authenticated room socket. The node reports each change of state (and the bitrate every
+// few seconds while live) with rtmp.state; the RoomDO keeps the last one.
+export const RTMP_STATES = ['connecting', 'live', 'retrying', 'failed'] as const;
+export const RtmpState = z.object({
+  destinationId: Id,
+  state: z.enum(RTMP_STATES),
+  reason: z.string().max(500).nullable(),
+  bitrateKbps: z.number().min(0),
+  uptimeMs: z.number().int().min(0).nullable(),
+});
+export type RtmpState = z.infer<typeof RtmpState>;
+const RtmpUrl = z.string().regex(/^rtmps?:\/\//).max(1000);
+
 export const NODE_REQUESTS = {
   'router.capabilities': { data: z.object({}), result: z.object({ rtpCapabilities: RtpCapabilities }) },
   'transport.create': { data: z.object({ direction: z.enum(['send', 'recv']), owner: z.string() }), result: TransportInfo },
@@ -230,6 +246,10 @@ export const NODE_REQUESTS = {
   'hls.urls': { data: z.object({ hlsId: Id, segmentUrls: z.array(HlsSegmentUrl).min(1).max(1000) }), result: z.object({}) },
   /** Stop: the last segment and the playlist with #EXT-X-ENDLIST reach the store before the answer. */
   'hls.stop': { data: z.object({ hlsId: Id }), result: z.object({ segments: z.number().int().min(0) }) },
+  /** Push these producers to one RTMP(S) destination (the room's encoder starts with the first output). */
+  'rtmp.start': { data: z.object({ destinationId: Id, producerIds: z.array(Id).min(1).max(2), url: RtmpUrl }), result: z.object({ transcoded: z.boolean() }) },
+  /** Stop pushing to this destination only (the encoder stops with the room's last output). */
+  'rtmp.stop': { data: z.object({ destinationId: Id }), result: z.object({}) },
   /** The room ended: close the router (everything in it) and then the socket. */
   'router.close': { data: z.object({}), result: z.object({}) },
   // Pipes between two nodes' routers of one room (a room larger than one node). The room asks each
@@ -281,6 +301,8 @@ export const NodeToRoom = z.discriminatedUnion('type', [
   frame('hls.urls_wanted', { hlsId: Id, fromSegment: SegmentNumber, count: z.number().int().min(1).max(100) }),
   /** The HLS encoder stopped on its own (ffmpeg died). */
   frame('hls.failed', { hlsId: Id, reason: z.string().max(500) }),
+  /** A multistream destination's state changed (or its bitrate, every few seconds while live). */
+  frame('rtmp.state', { status: RtmpState }),
   ErrorFrame,
 ]);
 export type NodeToRoom = z.infer<typeof NodeToRoom>;

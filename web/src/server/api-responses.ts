@@ -156,3 +156,10 @@ export const RoomFileDownload = z.object({ url: z.string(), expiresAt: z.string(
 export const PublicRecordingListResponse = Shapes.PublicRecordingList;
 /** GET /public/recordings/{id} (a published recording with a presigned playback URL) */
 export const PublicRecordingResponse = Shapes.PublicRecordingPlayback;
+
+// ── Multistream (egress/multistream.server.ts) ──────────────────────────────────
+
+export const DestinationList = z.object({ destinations: z.array(Shapes.EgressDestination) });
+export const DestinationCreated = z.object({ destination: Shapes.EgressDestination });
+export const RtmpOutputStarted = z.object({ output: Shapes.RtmpOutputStatus });
+export const RoomEgressResponse = Shapes.RoomEgressStatus;

@@ -26,7 +26,8 @@ import { hlsPlaylistUrl } from './play-token.ts';
 export const hlsRoutes = createRouter();
 const RoomParam = orgParamWith('room');
 
-async function findRoom(tx: Tx, org: string, room: string) {
+/** The live room of this organization (its open session, if any); 404 for anyone else's. */
+export async function findRoom(tx: Tx, org: string, room: string) {
   if (!isUuid(room)) throw notFound('Room');
   const [found] = await tx
     .select({ id: rooms.id, visibility: rooms.visibility, sessionId: roomSessions.id })

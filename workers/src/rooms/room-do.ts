@@ -3,7 +3,8 @@
 // state in the attachment; chat, alerts, presence, moderation and the usage outbox live in the
 // object's SQLite, so eviction loses nothing but short-lived rate-limit windows. This class only
 // routes the runtime's entry points to the room's pieces (realtime/live-room.ts).
-import { CLOSE_CODES } from '@roomcast/schema/protocol';
+import { CLOSE_CODES, ProtocolError } from '@roomcast/schema/protocol';
+import type { RtmpOutputStatus } from '@roomcast/schema/api';
 import type { Role, RoomRole } from '@roomcast/schema';
 import type { ChatFile, ChatMessage } from '@roomcast/schema/protocol';
 import type { Env } from '../env.ts';
@@ -22,6 +23,7 @@ import { apiKeyRevoked, memberChanged, visibilityChanged } from './realtime/mode
 import { MAX_PENDING_PER_CLIENT, tooManyPending } from './realtime/pending-limit.ts';
 import type { RoomVisibility } from './room-stub.ts';
 import type { HlsView } from './media/room-hls.ts';
+import type { DestinationStartInput } from './media/room-multistream.ts';
 import type { RecorderResult, RecorderTarget } from './media/room-recorder.ts';
 
 const SIGNAL_PATH = /^\/api\/v1\/rooms\/([^/]+)\/signal$/;
@@ -182,6 +184,33 @@ export class RoomDO extends GuardedDurableObject<Env> {
   /** Called by the HLS routes: the playlist ends (#EXT-X-ENDLIST) and the run stays as a VOD. */
   async hlsStop(): Promise<HlsView | null> {
     return this.#room.media.hls.stop();
+  }
+
+  /**
+   * Called by the multistream routes: the origin node pushes the room's output to this destination
+   * (the URL carries the opened stream key; it goes to the node and is not stored). `unavailable`
+   * when the room has no node or nothing published yet.
+   */
+  async multistreamStart(input: DestinationStartInput & { roomId: string; organizationId: string }): Promise<{ ok: true; output: RtmpOutputStatus } | { ok: false; message: string }> {
+    const room = this.#room;
+    room.state.bindRoom(input.roomId);
+    room.state.bindOrganization(input.organizationId);
+    try {
+      return { ok: true, output: room.media.multistream.start(input) };
+    } catch (error) {
+      if (error instanceof ProtocolError) return { ok: false, message: error.message };
+      throw error;
+    }
+  }
+
+  /** Called by the multistream routes: stops this destination only. False when it was not started here. */
+  async multistreamStop(destinationId: string): Promise<boolean> {
+    return this.#room.media.multistream.stop(destinationId);
+  }
+
+  /** Called by the multistream routes: every destination started in the room and its state. */
+  async multistreamView(): Promise<RtmpOutputStatus[]> {
+    return this.#room.media.multistream.view();
   }
 
   /** Called by the /hls serving route: which run's files to serve. */

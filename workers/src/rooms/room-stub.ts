@@ -6,7 +6,9 @@ import type { ChatFile, ChatMessage } from '@roomcast/schema/protocol';
 import type { Env } from '../env.ts';
 import type { PatchResult, WhipResult } from './media/ingest-publisher.ts';
 import type { RtmpStartInput, RtmpStartResult } from './media/rtmp-publisher.ts';
+import type { RtmpOutputStatus } from '@roomcast/schema/api';
 import type { HlsView } from './media/room-hls.ts';
+import type { DestinationStartInput } from './media/room-multistream.ts';
 import type { RecorderResult, RecorderTarget } from './media/room-recorder.ts';
 
 export type RoomVisibility = 'public' | 'members' | 'invite';
@@ -41,6 +43,10 @@ export interface RoomRpc {
   hlsAuto(input: { roomId: string; organizationId: string; roomSessionId: string; viewers: number | null }): Promise<void>;
   /** The current or last run and where its files are (the /hls serving route). */
   hlsInfo(): Promise<{ hls: HlsView; keyPrefix: string } | null>;
+  /** Multistream (egress/multistream-routes.ts): push to one destination, stop it, every destination's state. */
+  multistreamStart(input: DestinationStartInput & { roomId: string; organizationId: string }): Promise<{ ok: true; output: RtmpOutputStatus } | { ok: false; message: string }>;
+  multistreamStop(destinationId: string): Promise<boolean>;
+  multistreamView(): Promise<RtmpOutputStatus[]>;
   /** A file shared into the chat (storage/room-file-routes.ts); null when the author is not in the room. */
   shareFile(author: { identity: string; name: string; role: RoomRole }, file: ChatFile, text: string): Promise<ChatMessage | null>;
   /** The participant is in the room and the file is shared in its chat. */

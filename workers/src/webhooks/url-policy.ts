@@ -61,7 +61,7 @@ async function resolve(host: string, resolver: string, fetcher: typeof fetch): P
   }
 }
 
-function isIpLiteral(host: string): boolean {
+export function isIpLiteral(host: string): boolean {
   return /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.includes(':');
 }
 

@@ -1,4 +1,4 @@
-// The host's studio controls: invite a guest (a link for this room only), the backstage list (with
+// The host's studio controls: multistream destinations (MultistreamPanel), invite a guest (a link for this room only), the backstage list (with
 // each guest's live camera thumbnail) and chat, the stage (bring on, send back, mute, remove), the layout switch, and the on-screen banner (a
 // chat message or an alert). Every action is a frame the room checks; the room's answer (a new
 // room.updated, or an error such as a full stage) is what the page shows.
@@ -7,6 +7,7 @@ import type { RoomClient, RoomViewState } from '@roomcast/client';
 import { LAYOUTS, type Layout } from '@roomcast/schema/protocol';
 import { createGuestInvite, listGuestInvites, revokeGuestInvite, type GuestInviteSummary } from '../queries';
 import { BackstageChat } from './BackstageChat';
+import { MultistreamPanel } from './MultistreamPanel';
 import { LAYOUT_LABELS } from './StageView';
 
 const button = 'rounded-md bg-white px-2 py-1 text-xs font-semibold text-slate-800 ring-1 ring-slate-300 hover:bg-slate-50 disabled:opacity-50';
@@ -63,6 +64,7 @@ export function StudioControls(props: { state: RoomViewState; client: RoomClient
             )}
           </For>
         </div>
+        <MultistreamPanel room={props.room} />
         <div class="flex flex-wrap items-center gap-2">
           <button type="button" data-testid="invite-guest" class={button} onClick={() => void invite()}>
             Invite a guest

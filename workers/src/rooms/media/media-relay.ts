@@ -23,6 +23,7 @@ import { RtmpPublisher } from './rtmp-publisher.ts';
 import { NodeLink, type NodeAttachment, type NodeEvent } from './node-link.ts';
 import { Placement } from './placement.ts';
 import { RoomHls } from './room-hls.ts';
+import { RoomMultistream } from './room-multistream.ts';
 import { RoomRecorder, type RecorderResult, type RecorderTarget } from './room-recorder.ts';
 
 /** What the relay needs from the RoomDO. */
@@ -50,6 +51,7 @@ export class MediaRelay {
   readonly #rtmp: RtmpPublisher;
   readonly #recorder: RoomRecorder;
   readonly #hls: RoomHls;
+  readonly #multistream: RoomMultistream;
   /** Node sockets with a liveness probe in flight. */
   readonly #probing = new WeakSet<WebSocket>();
 
@@ -108,6 +110,7 @@ export class MediaRelay {
     this.#ingest = new IngestPublisher(services, new IngestSessions(ctx.storage.sql), whipOffersPerMinute, (ids, reason) => onIngestEnded(ids, reason, 'whip'));
     this.#recorder = new RoomRecorder(ctx, roomConfig, this.#link, this.#store, onRecordingEnded);
     this.#hls = new RoomHls(ctx, roomConfig, this.#link, this.#store, onHlsChanged);
+    this.#multistream = new RoomMultistream(ctx, this.#link, this.#store);
     this.#rtmp = new RtmpPublisher(ctx.storage.sql, services, (ids, reason) => onIngestEnded(ids, reason, 'rtmp'));
   }
 
@@ -146,6 +149,11 @@ export class MediaRelay {
   /** HLS egress of the room (room-hls.ts). */
   get hls(): RoomHls {
     return this.#hls;
+  }
+
+  /** Multistream destinations pushed by the origin node (room-multistream.ts). */
+  get multistream(): RoomMultistream {
+    return this.#multistream;
   }
 
   isNodeSocket(ws: WebSocket): boolean {
@@ -243,6 +251,7 @@ export class MediaRelay {
   async endRoom(): Promise<void> {
     // First, while the router still has the media: the node ends the playlist and uploads the rest.
     await this.#hls.stop().catch((error: unknown) => console.error('media: stopping HLS at the end failed', error));
+    this.#multistream.clear();
     this.#edges.dropAll();
     this.#ingest.dropAll('room_ended');
     this.#rtmp.dropAll('room_ended');
@@ -270,6 +279,7 @@ export class MediaRelay {
     if (att.role === 'edge') return this.#edges.lost(att.nodeId);
     this.#recorder.nodeLost(att.nodeId);
     this.#hls.nodeLost(att.nodeId);
+    this.#multistream.nodeLost(att.nodeId);
     this.#edges.dropAll();
     this.#ingest.dropAll('node_lost');
     this.#rtmp.dropAll('node_lost');
@@ -311,6 +321,7 @@ export class MediaRelay {
     this.#placement.nodeReady(ws);
     this.#recorder.maybeStart();
     this.#hls.maybeStart();
+    this.#multistream.nodeReady(nodeId);
   }
 
   #nodeEvent(message: NodeEvent, from: NodeAttachment): void {
@@ -320,6 +331,10 @@ export class MediaRelay {
     }
     if (message.type === 'hls.live' || message.type === 'hls.urls_wanted' || message.type === 'hls.failed') {
       if (from.role !== 'edge') this.#hls.event(message);
+      return;
+    }
+    if (message.type === 'rtmp.state') {
+      if (from.role !== 'edge') this.#multistream.event(message, from.nodeId);
       return;
     }
     const pipes = from.role === 'edge' ? this.#edges.edgeEvent(from.nodeId, message) : this.#edges.originEvent(message);

@@ -29,7 +29,7 @@ export function isNodeAttachment(att: unknown): att is NodeAttachment {
 }
 
 /** What the node tells the room about its objects once the link is up. */
-export type NodeEvent = Extract<NodeToRoom, { type: 'producer.closed' | 'consumer.closed' | 'transport.closed' | 'scores' | 'recording.part' | 'recording.urls_wanted' | 'recording.failed' | 'hls.live' | 'hls.urls_wanted' | 'hls.failed' }>;
+export type NodeEvent = Extract<NodeToRoom, { type: 'producer.closed' | 'consumer.closed' | 'transport.closed' | 'scores' | 'recording.part' | 'recording.urls_wanted' | 'recording.failed' | 'hls.live' | 'hls.urls_wanted' | 'hls.failed' | 'rtmp.state' }>;
 
 export interface NodeLinkHooks {
   /** The node completed node.ready; its socket is marked ready already. */

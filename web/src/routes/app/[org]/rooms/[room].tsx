@@ -11,6 +11,7 @@ import { PageHeader } from '~/components/PageHeader';
 import { Spinner } from '~/components/Spinner';
 import { StatusBadge } from '~/components/StatusBadge';
 import { IngestCard } from '~/dashboard/IngestCard';
+import { DestinationsCard } from '~/egress/DestinationsCard';
 import { allowed, getOrganization, type OrganizationContext } from '~/dashboard/organization';
 import { deleteRoomAction, endRoomAction, getRoom, startRoomAction, updateRoomAction, VISIBILITY_OPTIONS } from '~/dashboard/rooms';
 import type { Room, Workspace } from '~/server/api';
@@ -118,6 +119,12 @@ function RoomView(props: { c: OrganizationContext; room: Room; workspaces: Works
         <Show when={allowed(c(), 'room.manage')}>
           <div class="lg:col-span-2 lg:row-start-2">
             <IngestCard organizationId={c().organization.id} orgSlug={c().organization.slug} roomId={room().id} />
+          </div>
+        </Show>
+
+        <Show when={allowed(c(), 'egress.manage')}>
+          <div class="lg:col-span-2">
+            <DestinationsCard organizationId={c().organization.id} roomId={room().id} />
           </div>
         </Show>
 
