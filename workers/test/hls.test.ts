@@ -5,8 +5,13 @@
 // live, segments immutable under a per-run path), and who may watch: a public room's HLS anyone,
 // a members-only room's only with a play token for that room. The files are uploaded by the test
 // through the presigned URLs, as the real node does (web/test/e2e/hls.test.ts runs the real one).
+// An ended run is a recording (source hls): listed, counted against storage, played as its own
+// playlist, deleted with all its files.
 import { exports } from 'cloudflare:workers';
 import { afterEach, describe, expect, it } from 'vitest';
+import { files } from '@roomcast/schema/db';
+import { Database } from '../src/db/database.ts';
+import { ObjectStore } from '../src/storage/object-store.ts';
 import { api, setPlan, signUp, unique } from './api-client.ts';
 import { TestNode } from './fleet-test-node.ts';
 import { config, join, liveRoom, publishCameraAndMic, roomTenant, until } from './room-client.ts';
@@ -19,6 +24,8 @@ async function get(path: string): Promise<Response> {
 }
 
 const hlsPath = (org: string, room: string) => `/organizations/${org}/rooms/${room}/hls`;
+const storageUsed = async (tenant: { organizationId: string; token: string }) =>
+  (await api('GET', `/organizations/${tenant.organizationId}/limits`, { token: tenant.token })).body.limits.find((l: { limit: string }) => l.limit === 'storage').current as number;
 
 /** What ffmpeg's HLS muxer writes: relative URIs, which the Worker rewrites to name the run. */
 const PLAYLIST = ['#EXTM3U', '#EXT-X-VERSION:7', '#EXT-X-TARGETDURATION:1', '#EXT-X-MEDIA-SEQUENCE:1', '#EXT-X-PLAYLIST-TYPE:EVENT', '#EXT-X-INDEPENDENT-SEGMENTS', '#EXT-X-MAP:URI="init.mp4"', '#EXTINF:1.000000,', 'seg1.m4s', ''].join('\n');
@@ -190,5 +197,136 @@ describe('HLS egress', () => {
     const patchStarter = (body: unknown) => api('PATCH', `/organizations/${starter.organizationId}/rooms/${starterRoom.body.id}`, { token: starter.token, body });
     expect(await patchStarter({ hlsAutoViewers: 50 })).toMatchObject({ status: 403, body: { error: { code: 'plan_limit', details: { limit: 'recording' } } } });
     expect(await patchStarter({ hlsAutoViewers: null })).toMatchObject({ status: 200, body: { hlsAutoViewers: null } });
+  });
+
+  it('keeps an ended run in the recordings library: counted against storage, played as that run, deleted with all its files; ending the room keeps its run too', async () => {
+    const tenant = await roomTenant('hls-vod');
+    const org = tenant.organizationId;
+    const node = await TestNode.register({ nodeId: unique('hls-vod') });
+    const room = await liveRoom(tenant);
+    const host = await join(room, { role: 'host' });
+    const { room: link } = await node.acceptAssignment(room.roomId);
+    await host.socket.next((m) => m.type === 'media.status' && m.state === 'ready', 8000);
+    await publishCameraAndMic(host.socket);
+    const hlsStarts = () => node.requests.filter((r) => r.type === 'request' && r.method === 'hls.start') as unknown as { data: { hlsId: string; playlistUrl: string; initUrl: string; segmentUrls: { url: string }[] } }[];
+
+    /** What the node uploads for a run: init, two segments (1 s and 0.5 s), the ended playlist. */
+    async function runFiles(hlsId: string): Promise<number> {
+      const { data } = await until('hls.start at the node', () => hlsStarts().find((r) => r.data.hlsId === hlsId));
+      const playlist = PLAYLIST.replace('seg1.m4s\n', 'seg1.m4s\n#EXTINF:0.500000,\nseg2.m4s\n#EXT-X-ENDLIST\n');
+      const bodies = [[data.initUrl, new Uint8Array(1200).fill(7)], [data.segmentUrls[0]!.url, new Uint8Array(30_000).fill(1)], [data.segmentUrls[1]!.url, new Uint8Array(12_345).fill(2)], [data.playlistUrl, new TextEncoder().encode(playlist)]] as const;
+      for (const [url, body] of bodies) expect((await fetch(url, { method: 'PUT', body })).status).toBe(200);
+      link.send({ type: 'hls.live', hlsId });
+      return bodies.reduce((sum, [, body]) => sum + body.length, 0);
+    }
+
+    const started = await api('POST', hlsPath(org, room.roomId), { token: tenant.token });
+    const hlsId = started.body.hls.id as string;
+    const bytes = await runFiles(hlsId);
+    await host.socket.next((m) => m.type === 'room.updated' && m.room.hls?.state === 'live');
+    expect(await storageUsed(tenant)).toBe(0);
+    expect((await api('DELETE', hlsPath(org, room.roomId), { token: tenant.token })).status).toBe(200);
+
+    // Listed once the stop answers, with what the files say.
+    const listed = await api('GET', `/organizations/${org}/recordings?roomId=${room.roomId}`, { token: tenant.token });
+    expect(listed.body.recordings).toEqual([
+      expect.objectContaining({ id: hlsId, source: 'hls', status: 'ready', sessionId: room.sessionId, durationMs: 1500, sizeBytes: bytes, videoCodec: 'h264', audioCodec: 'aac', endedAt: expect.any(String) }),
+    ]);
+    expect(await storageUsed(tenant)).toBe(bytes);
+
+    // Its playbackUrl plays THIS run (a members-only room: with a play token), even once another runs.
+    const again = await api('POST', hlsPath(org, room.roomId), { token: tenant.token });
+    expect(again.status).toBe(201);
+    const one = await api('GET', `/organizations/${org}/recordings/${hlsId}`, { token: tenant.token });
+    const playbackUrl = new URL(one.body.playbackUrl as string);
+    expect(playbackUrl.pathname).toMatch(new RegExp(`^/hls/${room.roomId}/t/[^/]+/${hlsId}\\.m3u8$`));
+    const vod = await get(playbackUrl.pathname);
+    expect(vod.status).toBe(200);
+    expect(vod.headers.get('content-type')).toBe('application/vnd.apple.mpegurl');
+    expect(vod.headers.get('cache-control')).toBe('public, max-age=30');
+    const text = await vod.text();
+    expect(text).toContain(`#EXT-X-MAP:URI="${hlsId}/init.mp4"`);
+    expect(text.split('\n')).toEqual(expect.arrayContaining([`${hlsId}/seg1.m4s`, `${hlsId}/seg2.m4s`, '#EXT-X-ENDLIST']));
+    const segmentPath = new URL(`${hlsId}/seg2.m4s`, playbackUrl).pathname;
+    const segment = await get(segmentPath);
+    expect(segment.status).toBe(200);
+    expect((await segment.arrayBuffer()).byteLength).toBe(12_345);
+    // Without the token it does not exist; another tenant sees no such recording.
+    expect((await get(`/hls/${room.roomId}/${hlsId}.m3u8`)).status).toBe(404);
+    const stranger = await roomTenant('hls-vod-stranger');
+    for (const method of ['GET', 'DELETE'] as const) {
+      expect((await api(method, `/organizations/${org}/recordings/${hlsId}`, { token: stranger.token })).status, method).toBe(404);
+      expect((await api(method, `/organizations/${stranger.organizationId}/recordings/${hlsId}`, { token: stranger.token })).status, method).toBe(404);
+    }
+
+    // The store lists the run page by page (continuation tokens): every file, once.
+    const runFilesListed = await new ObjectStore(config.storage!).list(`org/${org}/hls/${room.roomId}/${hlsId}/`, 2);
+    expect(runFilesListed.map((o) => o.key.split('/').pop()).sort()).toEqual(['index.m3u8', 'init.mp4', 'seg1.m4s', 'seg2.m4s']);
+    expect(runFilesListed.reduce((sum, o) => sum + o.sizeBytes, 0)).toBe(bytes);
+    // Delete: every file of the run goes, and its storage is free again.
+    expect((await api('DELETE', `/organizations/${org}/recordings/${hlsId}`, { token: tenant.token })).status).toBe(204);
+    expect((await get(segmentPath)).status).toBe(404);
+    expect((await get(playbackUrl.pathname)).status).toBe(404);
+    expect(await new ObjectStore(config.storage!).list(`org/${org}/hls/${room.roomId}/${hlsId}/`)).toEqual([]);
+    expect(await storageUsed(tenant)).toBe(0);
+
+    // The room ends while the second run is live: that run is kept too.
+    const second = again.body.hls.id as string;
+    const secondBytes = await runFiles(second);
+    await host.socket.next((m) => m.type === 'room.updated' && m.room.hls?.id === second && m.room.hls.state === 'live');
+    expect((await api('POST', `/organizations/${org}/rooms/${room.roomId}/end`, { token: tenant.token })).status).toBe(200);
+    const kept = await until('the second run in the library', async () => {
+      const list = await api('GET', `/organizations/${org}/recordings?roomId=${room.roomId}`, { token: tenant.token });
+      return list.body.recordings.length > 0 ? list.body.recordings : undefined;
+    });
+    expect(kept).toEqual([expect.objectContaining({ id: second, source: 'hls', status: 'ready', sizeBytes: secondBytes, durationMs: 1500 })]);
+    expect(await storageUsed(tenant)).toBe(secondBytes);
+  });
+
+  it('keeps a run that failed after its playlist was written as partial, and nothing of a run that never wrote one', async () => {
+    const tenant = await roomTenant('hls-vod-failed');
+    const org = tenant.organizationId;
+    const node = await TestNode.register({ nodeId: unique('hls-vod-failed') });
+    const room = await liveRoom(tenant);
+    const host = await join(room, { role: 'host' });
+    const { room: link } = await node.acceptAssignment(room.roomId);
+    await host.socket.next((m) => m.type === 'media.status' && m.state === 'ready', 8000);
+    await publishCameraAndMic(host.socket);
+    const library = async () => (await api('GET', `/organizations/${org}/recordings?roomId=${room.roomId}`, { token: tenant.token })).body.recordings as { id: string }[];
+
+    // Stopped before the node wrote anything: no recording.
+    const empty = await api('POST', hlsPath(org, room.roomId), { token: tenant.token });
+    await until('hls.start at the node', () => node.requests.find((r) => r.type === 'request' && r.method === 'hls.start'));
+    expect((await api('DELETE', hlsPath(org, room.roomId), { token: tenant.token })).body.hls).toMatchObject({ id: empty.body.hls.id, state: 'ended' });
+    expect(await library()).toEqual([]);
+
+    // Live with one segment, then the node reports a failure: what reached the store is kept, partial.
+    const started = await api('POST', hlsPath(org, room.roomId), { token: tenant.token });
+    const hlsId = started.body.hls.id as string;
+    const start = await until('the second hls.start', () => node.requests.find((r) => r.type === 'request' && r.method === 'hls.start' && (r as { data: { hlsId: string } }).data.hlsId === hlsId));
+    const data = (start as unknown as { data: { playlistUrl: string; initUrl: string; segmentUrls: { url: string }[] } }).data;
+    const bodies = [[data.initUrl, new Uint8Array(800)], [data.segmentUrls[0]!.url, new Uint8Array(5_000)], [data.playlistUrl, new TextEncoder().encode(PLAYLIST)]] as const;
+    for (const [url, body] of bodies) expect((await fetch(url, { method: 'PUT', body })).status).toBe(200);
+    link.send({ type: 'hls.live', hlsId });
+    await host.socket.next((m) => m.type === 'room.updated' && m.room.hls?.state === 'live');
+    link.send({ type: 'hls.failed', hlsId, reason: 'ffmpeg exited with code 1' });
+    const kept = await until('the failed run in the library', async () => ((await library()).length > 0 ? library() : undefined));
+    expect(kept).toEqual([expect.objectContaining({ id: hlsId, source: 'hls', status: 'partial', durationMs: 1000, sizeBytes: bodies.reduce((sum, [, body]) => sum + body.length, 0) })]);
+  });
+
+  it('refuses to start when less than 1 GiB of the plan storage is free (403 plan_limit storage)', async () => {
+    const tenant = await roomTenant('hls-full');
+    await setPlan(tenant, 'professional');
+    const room = await liveRoom(tenant);
+    const db = new Database(config);
+    try {
+      await db.scoped({ organizationId: tenant.organizationId }, (tx) =>
+        tx.insert(files).values({ organizationId: tenant.organizationId, objectKey: `org/${tenant.organizationId}/files/${crypto.randomUUID()}`, name: 'big.zip', contentType: 'application/zip', sizeBytes: 25 * 1024 ** 3 - 1024 ** 3 / 2 }),
+      );
+    } finally {
+      await db.close();
+    }
+    expect(await api('POST', hlsPath(tenant.organizationId, room.roomId), { token: tenant.token })).toMatchObject({ status: 403, body: { error: { code: 'plan_limit', details: { limit: 'storage' } } } });
+    expect((await api('GET', hlsPath(tenant.organizationId, room.roomId), { token: tenant.token })).body.hls).toBeNull();
   });
 });

@@ -68,8 +68,8 @@ export const Recording = z.object({
   sessionId: z.uuid().nullable(),
   /** recording -> finalizing -> ready; `partial`: the node was lost and what it had uploaded plays; `failed`: nothing playable. */
   status: z.enum(RECORDING_STATUS),
-  /** `server`: the room's media node recorded it; `local`: a host's studio recorded it in the browser. */
-  source: z.enum(['server', 'local']),
+  /** `server`: the room's media node recorded it; `local`: a host's studio recorded it in the browser; `hls`: an ended HLS run (its playbackUrl is an HLS playlist). */
+  source: z.enum(['server', 'local', 'hls']),
   durationMs: z.number().int().nullable(),
   sizeBytes: z.number().int().nullable(),
   videoCodec: z.string().nullable(),

@@ -356,9 +356,10 @@ export const participantSessions = pgTable(
 // Recordings (workers/src/recordings): one object per recording, written in multipart parts while
 // the room is live: by a media node (`server`) or by a host's studio in the browser (`local`,
 // MediaRecorder). `partial`: the node was lost mid-recording and the parts it had uploaded were
-// joined into a playable file. Bytes count against plan storage.
+// joined into a playable file. `hls`: an ended HLS run kept as a VOD (egress/hls-vod.ts): its
+// object is the run's playlist, its size every file of the run. Bytes count against plan storage.
 export const RECORDING_STATUSES = ['recording', 'finalizing', 'ready', 'partial', 'failed'] as const;
-export const RECORDING_SOURCES = ['server', 'local'] as const;
+export const RECORDING_SOURCES = ['server', 'local', 'hls'] as const;
 export const recordings = pgTable(
   'recordings',
   {
@@ -369,7 +370,7 @@ export const recordings = pgTable(
       .references(() => rooms.id, { onDelete: 'cascade' }),
     roomSessionId: uuid('room_session_id').references(() => roomSessions.id, { onDelete: 'set null' }),
     status: text('status', { enum: RECORDING_STATUSES }).notNull(),
-    /** Who writes the parts: the room's media node, or a host's browser (local recording). */
+    /** Who writes the parts: the room's media node, a host's browser (local recording), or an HLS run. */
     source: text('source', { enum: RECORDING_SOURCES }).notNull().default('server'),
     objectKey: text('object_key'),
     posterKey: text('poster_key'),

@@ -38,7 +38,8 @@ export async function listClipLibrary(organizationId: string): Promise<{ ok: tru
     const titles = new Map(rooms.map((r) => [r.id, r.title]));
     const videos: ClipChoice[] = files.filter((f) => PLAYABLE.has(f.contentType)).map((f) => ({ kind: 'file', id: f.id, name: f.name, durationMs: null }));
     const recorded: ClipChoice[] = recordings
-      .filter((r) => (r.status === 'ready' || r.status === 'partial') && r.videoCodec !== null)
+      // An HLS recording is a playlist, not one file a <video> plays: the deck leaves it out.
+      .filter((r) => (r.status === 'ready' || r.status === 'partial') && r.videoCodec !== null && r.source !== 'hls')
       .map((r) => ({ kind: 'recording', id: r.id, name: `${titles.get(r.roomId) ?? 'Room'} · recorded ${dateOf(r.startedAt)}`, durationMs: r.durationMs }));
     return { ok: true, clips: [...videos, ...recorded] };
   } catch (error) {

@@ -3,7 +3,8 @@
 // once to H.264, Opus to AAC) into fMP4 segments uploaded to the local S3 store, and the Worker
 // serves them at /hls/{room}/...: the viewer page in HLS mode plays it with hls.js (the video
 // element advances, the mode badge says HLS),
-// ffprobe reads the playlist and its segments, and ending the room ends the playlist.
+// ffprobe reads the playlist and its segments, and ending the room ends the playlist; the ended run
+// is in the recordings library and its player page plays it (hls.js in the VOD player).
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -74,6 +75,26 @@ describe('HLS egress in the browser', () => {
     expect(last.status).toBe(200);
     expect(last.headers.get('cache-control')).toContain('immutable');
     expect((await callApi(`/organizations/${orgId}/rooms/${roomId}/hls`, { token })).body.hls.state).toBe('ended');
+
+    // The run is in the recordings library (source hls), and its player page plays it.
+    const hlsId = started.body.hls.id as string;
+    const listed = (await callApi(`/organizations/${orgId}/recordings?roomId=${roomId}`, { token })).body.recordings as { id: string; source: string; status: string; durationMs: number; sizeBytes: number }[];
+    expect(listed).toEqual([expect.objectContaining({ id: hlsId, source: 'hls', status: 'ready' })]);
+    expect(listed[0]!.durationMs).toBeGreaterThan(2000);
+    expect(listed[0]!.sizeBytes).toBeGreaterThan(0);
+    const library = await context.newPage();
+    await library.goto(`${webUrl()}/app/${orgSlug}/recordings`);
+    await library.locator(`[data-recording="${hlsId}"] [data-testid="recording-hls"]`).waitFor();
+    const player = await context.newPage();
+    await player.goto(`${webUrl()}/app/${orgSlug}/recordings/${hlsId}`);
+    const vod = '[data-testid="vod-player"]';
+    await player.waitForFunction((s) => ((document.querySelector(s) as HTMLVideoElement | null)?.readyState ?? 0) >= HTMLMediaElement.HAVE_METADATA, vod, { timeout: 20_000 });
+    await player.locator(vod).evaluate((v: HTMLVideoElement) => {
+      v.muted = true;
+      return v.play();
+    });
+    await player.waitForFunction((s) => ((document.querySelector(s) as HTMLVideoElement | null)?.currentTime ?? 0) > 1, vod, { timeout: 20_000 });
+    await screenshot(player, 'hls-vod-player');
     console.info(`hls: live ${liveAfterMs} ms after the start request, ${segments.length} segments when the room ended (under shared load)`);
     await context.close();
   });

@@ -17,6 +17,8 @@ import { assertFeature, effectivePlan } from '../plans/limits.ts';
 import { roomStub } from '../rooms/room-stub.ts';
 import { hlsKeyPrefix } from '../storage/object-keys.ts';
 import { requireObjectStore } from '../storage/object-store.ts';
+import { assertStorageAvailable } from '../storage/storage-quota.ts';
+import { RECORDING_START_HEADROOM_BYTES } from '../recordings/open-recording.ts';
 import { withOrganization } from '../tenancy/access.ts';
 import { audit } from '../tenancy/audit.ts';
 import { hlsPlaylistUrl } from './play-token.ts';
@@ -43,7 +45,7 @@ hlsRoutes.openapi(
     tags: ['egress'],
     summary: 'Start HLS of the live room (Professional and up)',
     description:
-      'The origin media node encodes the room (top video layer and audio; H.264 copied, VP8 transcoded once) into fMP4 segments of 1 s uploaded to object storage; players open `playlistUrl`. 403 plan_limit (limit recording) on plans without it; 409 room_not_live; 409 hls_active.',
+      'The origin media node encodes the room (top video layer and audio; H.264 copied, VP8 transcoded once) into fMP4 segments of 1 s uploaded to object storage; players open `playlistUrl`. When the run ends it stays in the recordings library (source `hls`) and counts against storage. 403 plan_limit (limit recording) on plans without it; 403 plan_limit (limit storage) when less than 1 GiB of the plan storage is free; 409 room_not_live; 409 hls_active.',
     security: bearerSecurity,
     request: { params: RoomParam },
     responses: { 201: jsonContent(HlsStatus, 'HLS started'), ...errorResponses(401, 403, 404, 409) },
@@ -56,6 +58,8 @@ hlsRoutes.openapi(
       const found = await findRoom(tx, org, room);
       assertFeature(await effectivePlan(tx, org), 'recording');
       if (!found.sessionId) throw conflict('The room is not live: start it before HLS', 'room_not_live');
+      // The run becomes a recording: the same headroom a server recording needs to start.
+      await assertStorageAvailable(tx, org, RECORDING_START_HEADROOM_BYTES);
       await audit(tx, access, 'hls.start', { type: 'room', id: room }, { hlsId });
       return found;
     });

@@ -1,5 +1,6 @@
-// GET /hls/{room}/index.m3u8 and /hls/{room}/{run}/{init.mp4 | segN.m4s} (and the same under
-// /hls/{room}/t/{playToken}/ for members-only rooms): a room's HLS, served from the object store.
+// GET /hls/{room}/index.m3u8, /hls/{room}/{run}.m3u8 and /hls/{room}/{run}/{init.mp4 | segN.m4s}
+// (and the same under /hls/{room}/t/{playToken}/ for members-only rooms): a room's HLS, served from
+// the object store. `{run}.m3u8` is one run's playlist, whatever runs now: an HLS recording (hls-vod.ts).
 // The room's playlist is its current (or last) run's, with each URI rewritten to name the run, so
 // every segment URL is unique to its bytes and cacheable forever, while the playlist itself is
 // cached for at most a second while live. A public room's HLS is public; any other room's needs a
@@ -9,6 +10,7 @@ import { sql } from 'drizzle-orm';
 import { isUuid } from '../auth/tokens.ts';
 import type { AppEnv } from '../http.ts';
 import { roomStub } from '../rooms/room-stub.ts';
+import { HLS_PLAYLIST_FILE } from './hls-vod.ts';
 import { hlsKeyPrefix } from '../storage/object-keys.ts';
 import { ObjectStore } from '../storage/object-store.ts';
 import { verifyPlayToken } from './play-token.ts';
@@ -21,6 +23,7 @@ export const LIVE_PLAYLIST_CACHE = 'public, max-age=1';
 export const ENDED_PLAYLIST_CACHE = 'public, max-age=30';
 export const SEGMENT_CACHE = 'public, max-age=31536000, immutable';
 const SEGMENT_FILE = /^(init\.mp4|seg\d{1,7}\.m4s)$/;
+const RUN_PLAYLIST = /^([0-9a-f-]{36})\.m3u8$/;
 
 interface RoomRow {
   organization_id: string;
@@ -57,13 +60,30 @@ async function playlist(c: Context<AppEnv>, roomId: string, token: string | unde
   if (!c.var.config.storage) return refuse(c, 503, 'storage_unavailable', 'Object storage is not configured');
   const info = await roomStub(c.env, roomId).hlsInfo();
   if (!info) return refuse(c, 404, 'not_found', 'No HLS for this room');
-  const object = await new ObjectStore(c.var.config.storage).get(`${info.keyPrefix}index.m3u8`);
+  const object = await new ObjectStore(c.var.config.storage).get(`${info.keyPrefix}${HLS_PLAYLIST_FILE}`);
   // Started, but the first segment is not in the store yet: players retry.
   if (!object) return refuse(c, 404, 'not_found', 'The HLS playlist is not ready yet');
   const live = info.hls.state === 'starting' || info.hls.state === 'live';
   return c.body(rewritePlaylist(new TextDecoder().decode(await object.arrayBuffer()), info.hls.id), 200, {
     'content-type': 'application/vnd.apple.mpegurl',
     'cache-control': live ? LIVE_PLAYLIST_CACHE : ENDED_PLAYLIST_CACHE,
+    'access-control-allow-origin': '*',
+  });
+}
+
+/** One run's playlist (`{run}.m3u8`), live or ended: its URIs resolve to the run's segment paths. */
+async function runPlaylist(c: Context<AppEnv>, roomId: string, file: string, token: string | undefined) {
+  const hlsId = RUN_PLAYLIST.exec(file)?.[1];
+  if (!hlsId || !isUuid(hlsId)) return refuse(c, 404, 'not_found', 'No such HLS file');
+  const room = await authorize(c, roomId, token);
+  if (!room) return refuse(c, 404, 'not_found', 'No HLS for this room');
+  if (!c.var.config.storage) return refuse(c, 503, 'storage_unavailable', 'Object storage is not configured');
+  const object = await new ObjectStore(c.var.config.storage).get(`${hlsKeyPrefix(room.organization_id, roomId, hlsId)}${HLS_PLAYLIST_FILE}`);
+  if (!object) return refuse(c, 404, 'not_found', 'No such HLS run');
+  const text = new TextDecoder().decode(await object.arrayBuffer());
+  return c.body(rewritePlaylist(text, hlsId), 200, {
+    'content-type': 'application/vnd.apple.mpegurl',
+    'cache-control': text.includes('#EXT-X-ENDLIST') ? ENDED_PLAYLIST_CACHE : LIVE_PLAYLIST_CACHE,
     'access-control-allow-origin': '*',
   });
 }
@@ -86,5 +106,7 @@ async function segment(c: Context<AppEnv>, roomId: string, hlsId: string, file: 
 
 hlsServing.get('/:room/index.m3u8', (c) => playlist(c, c.req.param('room'), undefined));
 hlsServing.get('/:room/t/:token/index.m3u8', (c) => playlist(c, c.req.param('room'), c.req.param('token')));
+hlsServing.get('/:room/t/:token/:file', (c) => runPlaylist(c, c.req.param('room'), c.req.param('file'), c.req.param('token')));
+hlsServing.get('/:room/:file', (c) => runPlaylist(c, c.req.param('room'), c.req.param('file'), undefined));
 hlsServing.get('/:room/t/:token/:run/:file', (c) => segment(c, c.req.param('room'), c.req.param('run'), c.req.param('file'), c.req.param('token')));
 hlsServing.get('/:room/:run/:file', (c) => segment(c, c.req.param('room'), c.req.param('run'), c.req.param('file'), undefined));

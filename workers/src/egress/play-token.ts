@@ -20,12 +20,14 @@ export function signPlayToken(secret: Uint8Array, roomId: string, ttlSeconds = P
 
 /**
  * The URL a player opens: a public room's is the same for everyone (`public`); otherwise (or when
- * the caller may not know the visibility, `token`) it carries a play token in its path.
+ * the caller may not know the visibility, `token`) it carries a play token in its path. `hlsId`:
+ * that one run's playlist (an HLS recording) instead of the room's current or last run.
  */
-export async function hlsPlaylistUrl(base: string, secret: Uint8Array, roomId: string, visibility: string): Promise<string> {
+export async function hlsPlaylistUrl(base: string, secret: Uint8Array, roomId: string, visibility: string, hlsId?: string): Promise<string> {
   const { origin } = new URL(base);
-  if (visibility === 'public') return `${origin}/hls/${roomId}/index.m3u8`;
-  return `${origin}/hls/${roomId}/t/${await signPlayToken(secret, roomId)}/index.m3u8`;
+  const file = hlsId ? `${hlsId}.m3u8` : 'index.m3u8';
+  if (visibility === 'public') return `${origin}/hls/${roomId}/${file}`;
+  return `${origin}/hls/${roomId}/t/${await signPlayToken(secret, roomId)}/${file}`;
 }
 
 /** True when `token` is a valid, unexpired play token for `roomId`. */

@@ -2,7 +2,8 @@
 // organization's public page lists them, the VOD embed plays one. Recordings are tenant data under
 // RLS, so the lookups are narrow SECURITY DEFINER functions (migration 0017) that answer only what
 // is published, playable and from a public room; anything else (unpublished, another room
-// visibility, an unknown id) is the same 404. Media comes as presigned GETs valid a few minutes.
+// visibility, an unknown id) is the same 404. Media comes as presigned GETs valid a few minutes;
+// a published HLS run plays as its playlist on the /hls route (public: the room is).
 import { createRoute, z } from '@hono/zod-openapi';
 import { sql } from 'drizzle-orm';
 import { PublicRecordingList, PublicRecordingPlayback } from '@roomcast/schema/api';
@@ -10,6 +11,8 @@ import { isUuid } from '../auth/tokens.ts';
 import { notFound } from '../errors.ts';
 import { createRouter, errorResponses, jsonContent } from '../http.ts';
 import { decodeCursor, PageQuery, pageOf } from '../paging/cursor-page.ts';
+import { hlsPlaylistUrl } from '../egress/play-token.ts';
+import { hlsRunOfKey } from '../storage/object-keys.ts';
 import { requireObjectStore } from '../storage/object-store.ts';
 import { recordingContentType } from './recording-routes.ts';
 
@@ -89,6 +92,7 @@ publicRecordingRoutes.openapi(
     const store = requireObjectStore(c.var.config.storage);
     const row = await c.var.db.global(async (tx) => (await tx.execute<OneRow>(sql`select * from app_published_recording(${recordingId})`)).rows[0]);
     if (!row) throw notFound('Recording');
+    const hlsRun = hlsRunOfKey(row.object_key);
     return c.json(
       {
         id: row.recording_id,
@@ -97,7 +101,9 @@ publicRecordingRoutes.openapi(
         startedAt: isoOf(row.started_at),
         durationMs: row.duration_ms,
         posterUrl: row.poster_key ? await store.presignGet(row.poster_key) : null,
-        playbackUrl: await store.presignGet(row.object_key, { contentType: recordingContentType({ videoCodec: row.video_codec }) }),
+        playbackUrl: hlsRun
+          ? await hlsPlaylistUrl(c.var.config.publicUrl ?? c.req.url, c.var.config.roomTokenSecret, hlsRun.roomId, 'public', hlsRun.hlsId)
+          : await store.presignGet(row.object_key, { contentType: recordingContentType({ videoCodec: row.video_codec }) }),
       },
       200,
     );

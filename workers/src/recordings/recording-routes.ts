@@ -11,11 +11,15 @@
 // A recording is one object written as a multipart upload opened here at start; the parts come
 // from the media node while the room is live, and stop joins them into one file. Starting is
 // refused when the plan lacks recording or the organization's storage is full (403 plan_limit).
+// An ended HLS run is a recording too (source `hls`, egress/hls-vod.ts): it plays as its own HLS
+// playlist through the /hls route, and deleting it removes every file of the run.
 import { createRoute, z } from '@hono/zod-openapi';
 import { and, eq, isNull } from 'drizzle-orm';
 import { Recording, RecordingPage, RecordingWithPlayback } from '@roomcast/schema/api';
 import { recordings, rooms, roomSessions } from '@roomcast/schema/db';
 import { isUuid } from '../auth/tokens.ts';
+import { deleteHlsRun } from '../egress/hls-vod.ts';
+import { hlsPlaylistUrl } from '../egress/play-token.ts';
 import type { Tx } from '../db/database.ts';
 import { ApiError, conflict, notFound } from '../errors.ts';
 import { bearerSecurity, createRouter, errorResponses, iso, jsonContent, OrgParam, orgParamWith } from '../http.ts';
@@ -173,6 +177,7 @@ recordingRoutes.openapi(
     path: '/{org}/recordings/{recording}',
     tags: ['recordings'],
     summary: 'One recording; playbackUrl and posterUrl are presigned GETs valid for a few minutes once it plays (ready or partial)',
+    description: "An `hls` recording's playbackUrl is that run's HLS playlist on the /hls route (with a play token unless the room is public), for hls.js or native HLS.",
     security: bearerSecurity,
     request: { params: RecordingParam },
     responses: { 200: jsonContent(RecordingWithPlayback, 'Recording'), ...errorResponses(401, 403, 404) },
@@ -180,12 +185,21 @@ recordingRoutes.openapi(
   async (c) => {
     const { org, recording } = c.req.valid('param');
     const store = requireObjectStore(c.var.config.storage);
-    const row = await withOrganization(c.var.db, c.var.principal, org, 'recording.read', (tx) => findRecording(tx, org, recording));
+    const { row, visibility } = await withOrganization(c.var.db, c.var.principal, org, 'recording.read', async (tx) => {
+      const row = await findRecording(tx, org, recording);
+      const [room] = await tx.select({ visibility: rooms.visibility }).from(rooms).where(eq(rooms.id, row.roomId));
+      return { row, visibility: room?.visibility ?? 'private' };
+    });
     const playable = row.status === 'ready' || row.status === 'partial';
+    const playbackUrl = !playable || !row.objectKey
+      ? null
+      : row.source === 'hls'
+        ? await hlsPlaylistUrl(c.var.config.publicUrl ?? c.req.url, c.var.config.roomTokenSecret, row.roomId, visibility, row.id)
+        : await store.presignGet(row.objectKey, { contentType: recordingContentType(row) });
     return c.json(
       {
         recording: toRecording(row),
-        playbackUrl: playable && row.objectKey ? await store.presignGet(row.objectKey, { contentType: recordingContentType(row) }) : null,
+        playbackUrl,
         posterUrl: playable && row.posterKey ? await store.presignGet(row.posterKey) : null,
       },
       200,
@@ -198,7 +212,7 @@ recordingRoutes.openapi(
     method: 'delete',
     path: '/{org}/recordings/{recording}',
     tags: ['recordings'],
-    summary: 'Delete a finished recording: its file and poster are removed and its storage freed',
+    summary: 'Delete a finished recording: its file and poster (an HLS recording: every file of the run) are removed and its storage freed',
     security: bearerSecurity,
     request: { params: RecordingParam },
     responses: { 204: { description: 'Deleted' }, ...errorResponses(401, 403, 404, 409) },
@@ -212,7 +226,8 @@ recordingRoutes.openapi(
         throw new ApiError(409, 'recording_active', 'Stop the recording before deleting it');
       }
       if (row.uploadId && row.objectKey) await store.abortMultipartUpload(row.objectKey, row.uploadId);
-      if (row.objectKey) await store.delete(row.objectKey);
+      if (row.source === 'hls' && row.objectKey) await deleteHlsRun(store, row.objectKey);
+      else if (row.objectKey) await store.delete(row.objectKey);
       if (row.posterKey) await store.delete(row.posterKey);
       await tx.delete(recordings).where(eq(recordings.id, row.id));
       await audit(tx, access, 'recording.delete', { type: 'recording', id: row.id }, { sizeBytes: row.sizeBytes });

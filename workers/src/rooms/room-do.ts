@@ -166,7 +166,7 @@ export class RoomDO extends GuardedDurableObject<Env> {
     room.state.bindOrganization(input.organizationId);
     if (room.state.meta.session_id !== input.roomSessionId) room.state.startSession(input.roomSessionId);
     if (room.media.hls.running()) return null;
-    const view = room.media.hls.begin(input.hlsId, input.keyPrefix);
+    const view = room.media.hls.begin(input.hlsId, input.keyPrefix, input.roomSessionId);
     room.sockets.broadcast({ type: 'room.updated', room: room.state.view() });
     return view;
   }

@@ -12,3 +12,8 @@ export const isOrganizationKey = (organizationId: string, key: string) => key.st
 
 /** One HLS run's files (playlist, init segment, segments): the run stays as a VOD under it. */
 export const hlsKeyPrefix = (organizationId: string, roomId: string, hlsId: string) => `org/${organizationId}/hls/${roomId}/${hlsId}/`;
+/** The organization, room and run an HLS key prefix (or a key under it) names; null for anything else. */
+export function hlsRunOfKey(key: string): { organizationId: string; roomId: string; hlsId: string; keyPrefix: string } | null {
+  const match = /^org\/([0-9a-f-]{36})\/hls\/([0-9a-f-]{36})\/([0-9a-f-]{36})\//.exec(key);
+  return match ? { organizationId: match[1]!, roomId: match[2]!, hlsId: match[3]!, keyPrefix: match[0] } : null;
+}

@@ -11,6 +11,11 @@ export interface ObjectHead {
   contentType: string | null;
 }
 
+export interface ListedObject {
+  key: string;
+  sizeBytes: number;
+}
+
 export interface CompletedPart {
   partNumber: number;
   etag: string;
@@ -87,6 +92,32 @@ export class ObjectStore {
     return res;
   }
 
+  /**
+   * Every object whose key starts with `prefix` (ListObjects, `pageSize` keys a page, at most
+   * 1000; the next page starts after the last key listed). Not ListObjectsV2: S3 and R2 answer
+   * both, but the local S3 server cannot answer a truncated V2 page (its continuation tokens are
+   * DES-encrypted, which current OpenSSL no longer offers: it answers 500).
+   */
+  async list(prefix: string, pageSize = 1000): Promise<ListedObject[]> {
+    const listed: ListedObject[] = [];
+    for (;;) {
+      const url = new URL(`${this.config.endpoint}/${this.config.bucket}`);
+      url.searchParams.set('prefix', prefix);
+      url.searchParams.set('max-keys', String(pageSize));
+      const last = listed.at(-1);
+      if (last) url.searchParams.set('marker', last.key);
+      const res = await this.#aws.fetch(url, { method: 'GET' });
+      const body = await res.text();
+      if (!res.ok) throw new ObjectStoreError('ListObjects', res.status, body);
+      const before = listed.length;
+      for (const [, contents] of body.matchAll(/<Contents>([\s\S]*?)<\/Contents>/g)) {
+        const key = xmlValue(contents!, 'Key');
+        if (key !== undefined) listed.push({ key: unescapeXml(key), sizeBytes: Number(xmlValue(contents!, 'Size') ?? 0) });
+      }
+      if (xmlValue(body, 'IsTruncated') !== 'true' || listed.length === before) return listed;
+    }
+  }
+
   async delete(key: string): Promise<void> {
     const res = await this.#aws.fetch(this.objectUrl(key), { method: 'DELETE' });
     // S3 answers 204 whether or not the key existed.
@@ -132,6 +163,7 @@ export class ObjectStore {
 }
 
 const xmlValue = (xml: string, tag: string) => new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(xml)?.[1];
+const unescapeXml = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
 const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** The configured store, or 503 when this deployment has none. */

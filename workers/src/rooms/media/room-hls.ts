@@ -4,9 +4,11 @@
 // it outlives eviction. The last run's key prefix stays after it ends: the Worker serves its
 // playlist (ended with #EXT-X-ENDLIST) and segments from the store as a VOD. A room may also start
 // HLS by itself once enough viewers are in (the room's hlsAutoViewers): once per session, so a
-// host who stops it keeps it stopped.
+// host who stops it keeps it stopped. A run that ends (stopped, or failed once it had a playlist)
+// goes into the recordings library as a VOD (egress/hls-vod.ts), from here and nowhere else.
 import { HLS_STOP_TIMEOUT_MS, ProtocolError, type HlsSegmentUrl, type NodeToRoom } from '@roomcast/schema/protocol';
 import type { Config } from '../../config.ts';
+import { keepHlsRunAsVod } from '../../egress/hls-vod.ts';
 import { ObjectStore } from '../../storage/object-store.ts';
 import type { MediaStore } from './media-store.ts';
 import type { NodeLink } from './node-link.ts';
@@ -29,6 +31,8 @@ const START_RETRY_MS = 3_000;
 const MAX_START_ATTEMPTS = 5;
 /** URLs live this long; the playlist URL is reused for every rewrite through the whole run. */
 const URL_TTL_SECONDS = 12 * 3600;
+/** Waits between tries of writing the run's VOD row (Postgres or the store briefly away). */
+const VOD_RETRY_MS = [1000, 3000];
 
 interface HlsRow {
   hls_id: string;
@@ -39,6 +43,7 @@ interface HlsRow {
   error: string | null;
   node_id: string | null;
   waiting_since: number | null;
+  session_id: string | null;
 }
 
 export class RoomHls {
@@ -58,8 +63,11 @@ export class RoomHls {
       `CREATE TABLE IF NOT EXISTS hls_auto (singleton INTEGER PRIMARY KEY CHECK (singleton = 1), session_id TEXT NOT NULL, viewers INTEGER, fired INTEGER NOT NULL DEFAULT 0)`,
     );
     ctx.storage.sql.exec(
-      `CREATE TABLE IF NOT EXISTS hls_run (singleton INTEGER PRIMARY KEY CHECK (singleton = 1), hls_id TEXT NOT NULL, key_prefix TEXT NOT NULL, state TEXT NOT NULL, started_at TEXT NOT NULL, ended_at TEXT, error TEXT, node_id TEXT, waiting_since INTEGER)`,
+      `CREATE TABLE IF NOT EXISTS hls_run (singleton INTEGER PRIMARY KEY CHECK (singleton = 1), hls_id TEXT NOT NULL, key_prefix TEXT NOT NULL, state TEXT NOT NULL, started_at TEXT NOT NULL, ended_at TEXT, error TEXT, node_id TEXT, waiting_since INTEGER, session_id TEXT)`,
     );
+    // Objects created before runs were kept as VODs: the run's session goes on its recording row.
+    const columns = ctx.storage.sql.exec<{ name: string }>(`PRAGMA table_info(hls_run)`).toArray();
+    if (!columns.some((c) => c.name === 'session_id')) ctx.storage.sql.exec(`ALTER TABLE hls_run ADD COLUMN session_id TEXT`);
   }
 
   #row(): HlsRow | undefined {
@@ -87,16 +95,17 @@ export class RoomHls {
   }
 
   /** A new run: the previous run's files stay in the store under their own prefix. */
-  begin(hlsId: string, keyPrefix: string): HlsView {
+  begin(hlsId: string, keyPrefix: string, sessionId: string | null): HlsView {
     clearTimeout(this.#timer);
     // A run started by hand counts as this session's automatic one too.
     this.ctx.storage.sql.exec(`UPDATE hls_auto SET fired = 1`);
     this.#failedStarts = 0;
     this.ctx.storage.sql.exec(
-      `INSERT OR REPLACE INTO hls_run (singleton, hls_id, key_prefix, state, started_at, ended_at, error, node_id, waiting_since) VALUES (1, ?, ?, 'starting', ?, NULL, NULL, NULL, NULL)`,
+      `INSERT OR REPLACE INTO hls_run (singleton, hls_id, key_prefix, state, started_at, ended_at, error, node_id, waiting_since, session_id) VALUES (1, ?, ?, 'starting', ?, NULL, NULL, NULL, NULL, ?)`,
       hlsId,
       keyPrefix,
       new Date().toISOString(),
+      sessionId,
     );
     this.maybeStart();
     return this.view()!;
@@ -119,7 +128,7 @@ export class RoomHls {
       .toArray()[0];
     if (!auto || auto.session_id !== sessionId || auto.viewers === null || auto.fired === 1 || viewers < auto.viewers || this.running()) return null;
     const hlsId = crypto.randomUUID();
-    return this.begin(hlsId, keyPrefixFor(hlsId));
+    return this.begin(hlsId, keyPrefixFor(hlsId), sessionId);
   }
 
   /** Something changed (origin ready, a producer added): start on the node if it can. */
@@ -200,6 +209,23 @@ export class RoomHls {
   #fail(hlsId: string, reason: string): void {
     this.#set(hlsId, { state: 'failed', ended_at: new Date().toISOString(), error: reason.slice(0, 500) });
     this.onChanged();
+    this.ctx.waitUntil(this.#keepAsVod(hlsId, 'partial'));
+  }
+
+  /** The run's terminal transition: what reached the store becomes a recording (none without a playlist). */
+  async #keepAsVod(hlsId: string, outcome: 'ready' | 'partial'): Promise<void> {
+    const row = this.#row();
+    if (!row || row.hls_id !== hlsId || !row.ended_at) return;
+    const run = { hlsId, keyPrefix: row.key_prefix, sessionId: row.session_id, startedAt: row.started_at, endedAt: row.ended_at, outcome };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await keepHlsRunAsVod(this.config, run);
+        return;
+      } catch (error) {
+        if (attempt >= VOD_RETRY_MS.length) return console.error('hls: the run could not be kept as a VOD', hlsId, error);
+        await new Promise((resolve) => setTimeout(resolve, VOD_RETRY_MS[attempt]));
+      }
+    }
   }
 
   /**
@@ -217,6 +243,8 @@ export class RoomHls {
     }
     this.#set(row.hls_id, { state: 'ended', ended_at: new Date().toISOString() });
     this.onChanged();
+    // Awaited: the library lists the run by the time the stop (or the room's end) answers.
+    await this.#keepAsVod(row.hls_id, 'ready');
     return this.view();
   }
 

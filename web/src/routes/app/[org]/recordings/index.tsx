@@ -68,6 +68,11 @@ export default function Recordings() {
                                   local
                                 </span>
                               </Show>
+                              <Show when={r.source === 'hls'}>
+                                <span class="ml-2 rounded bg-slate-100 px-1.5 py-0.5 text-xs text-slate-600" data-testid="recording-hls" title="The room's HLS broadcast, kept when it ended">
+                                  HLS
+                                </span>
+                              </Show>
                             </td>
                             <td>{when(r.startedAt)}</td>
                             <td>{formatDuration(r.durationMs)}</td>
