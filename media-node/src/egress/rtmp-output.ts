@@ -90,7 +90,9 @@ export class RtmpOutput {
     const ffmpeg = spawn(
       'ffmpeg',
       [
-        ...['-hide_banner', '-loglevel', 'warning', '-fflags', '+nobuffer', '-analyzeduration', '1000000', '-f', 'mpegts', '-i', 'pipe:0', '-map', '0', '-c', 'copy'],
+        // A destination joins a running stream: the video's parameters come with its next keyframe
+        // (1 s apart, later on a busy machine). Probing stops as soon as every stream has them.
+        ...['-hide_banner', '-loglevel', 'warning', '-fflags', '+nobuffer', '-analyzeduration', '3000000', '-f', 'mpegts', '-i', 'pipe:0', '-map', '0', '-c', 'copy'],
         // MPEG-TS carries AAC as ADTS; FLV wants it raw. -progress: bytes written, so "live" means data reached the server.
         ...['-bsf:a', 'aac_adtstoasc', '-progress', 'pipe:1', '-stats_period', '1', '-f', 'flv', this.options.url],
       ],
