@@ -62,6 +62,9 @@ describe('accounts', () => {
     await chromium.browser.clearCookies();
 
     await page.goto(`${webUrl()}/login`);
+    // Keys typed while the page's scripts still load and hydrate it can lose the focus (seen once
+    // under load: Tab from the email field landed nowhere); a person waits for the page too.
+    await page.waitForLoadState('networkidle');
     for (let i = 0; i < 10; i++) {
       await page.keyboard.press('Tab');
       if (await page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.name === 'email')) break;
