@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
 import type { Env } from '../src/env.ts';
 import { cleanStaleUploads } from '../src/storage/stale-uploads.ts';
-import { addMember, api, bindingsWith, fetchWith, setPlan, signUp, type Tenant } from './api-client.ts';
+import { addMember, api, bindingsWith, fetchWith, setPlan, signUp } from './api-client.ts';
 import { filesPath, uploadSmall } from './file-uploads.ts';
 
 const MIB = 1024 * 1024;

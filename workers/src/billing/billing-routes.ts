@@ -1,6 +1,6 @@
 // Billing API: the public plan list, Checkout and Billing Portal sessions (Stripe mode), the
 // organization's subscription and usage, and the LOCAL MODE plan switch (no Stripe keys).
-import { createRoute, z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
 import { and, asc, eq, isNull } from 'drizzle-orm';
 import type { Context } from 'hono';
 import {

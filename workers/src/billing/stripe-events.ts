@@ -24,7 +24,7 @@ import type Stripe from 'stripe';
 import type { Redis } from '@upstash/redis/cloudflare';
 import { auditLog, stripeEvents, subscriptions } from '@roomcast/schema/db';
 import type { PlanId } from '@roomcast/schema';
-import type { Database, Tx } from '../db/database.ts';
+import type { Database } from '../db/database.ts';
 import { emitWebhookEvent } from '../webhooks/events.ts';
 import { wakeWebhookDelivery } from '../webhooks/wake.ts';
 import { ApiError } from '../errors.ts';

@@ -6,14 +6,11 @@
 // The run itself lives in the RoomDO (rooms/media/room-hls.ts); the files are served by
 // hls-serving.ts at /hls/{room}/...
 import { createRoute, z } from '@hono/zod-openapi';
-import { and, eq, isNull } from 'drizzle-orm';
 import { HlsRun, HlsStatus } from '@roomcast/schema/api';
-import { rooms, roomSessions } from '@roomcast/schema/db';
-import { isUuid } from '../auth/tokens.ts';
-import type { Tx } from '../db/database.ts';
-import { ApiError, conflict, notFound } from '../errors.ts';
+import { ApiError, conflict } from '../errors.ts';
 import { bearerSecurity, createRouter, errorResponses, jsonContent, orgParamWith } from '../http.ts';
 import { assertFeature, effectivePlan } from '../plans/limits.ts';
+import { findRoomWithSession } from '../rooms/live-room-lookup.ts';
 import { roomStub } from '../rooms/room-stub.ts';
 import { hlsKeyPrefix } from '../storage/object-keys.ts';
 import { requireObjectStore } from '../storage/object-store.ts';
@@ -25,18 +22,6 @@ import { hlsPlaylistUrl } from './play-token.ts';
 
 export const hlsRoutes = createRouter();
 const RoomParam = orgParamWith('room');
-
-/** The live room of this organization (its open session, if any); 404 for anyone else's. */
-export async function findRoom(tx: Tx, org: string, room: string) {
-  if (!isUuid(room)) throw notFound('Room');
-  const [found] = await tx
-    .select({ id: rooms.id, visibility: rooms.visibility, sessionId: roomSessions.id })
-    .from(rooms)
-    .leftJoin(roomSessions, and(eq(roomSessions.roomId, rooms.id), isNull(roomSessions.endedAt)))
-    .where(and(eq(rooms.id, room), eq(rooms.organizationId, org), isNull(rooms.deletedAt)));
-  if (!found) throw notFound('Room');
-  return found;
-}
 
 hlsRoutes.openapi(
   createRoute({
@@ -55,7 +40,7 @@ hlsRoutes.openapi(
     requireObjectStore(c.var.config.storage);
     const hlsId = crypto.randomUUID();
     const found = await withOrganization(c.var.db, c.var.principal, org, 'recording.manage', async (tx, access) => {
-      const found = await findRoom(tx, org, room);
+      const found = await findRoomWithSession(tx, org, room);
       assertFeature(await effectivePlan(tx, org), 'recording');
       if (!found.sessionId) throw conflict('The room is not live: start it before HLS', 'room_not_live');
       // The run becomes a recording: the same headroom a server recording needs to start.
@@ -82,7 +67,7 @@ hlsRoutes.openapi(
   async (c) => {
     const { org, room } = c.req.valid('param');
     await withOrganization(c.var.db, c.var.principal, org, 'recording.manage', async (tx, access) => {
-      await findRoom(tx, org, room);
+      await findRoomWithSession(tx, org, room);
       await audit(tx, access, 'hls.stop', { type: 'room', id: room }, {});
     });
     const hls = await roomStub(c.env, room).hlsStop();
@@ -103,7 +88,7 @@ hlsRoutes.openapi(
   }),
   async (c) => {
     const { org, room } = c.req.valid('param');
-    const found = await withOrganization(c.var.db, c.var.principal, org, 'room.read', (tx) => findRoom(tx, org, room));
+    const found = await withOrganization(c.var.db, c.var.principal, org, 'room.read', (tx) => findRoomWithSession(tx, org, room));
     const info = await roomStub(c.env, room).hlsInfo();
     return c.json({ hls: info?.hls ?? null, playlistUrl: await hlsPlaylistUrl(c.var.config.publicUrl ?? c.req.url, c.var.config.roomTokenSecret, room, found.visibility) }, 200);
   },

@@ -12,12 +12,12 @@ import { isUuid } from '../auth/tokens.ts';
 import { ApiError, conflict, notFound } from '../errors.ts';
 import { bearerSecurity, createRouter, errorResponses, jsonContent, OrgParam } from '../http.ts';
 import { assertFeature, effectivePlan } from '../plans/limits.ts';
+import { findRoomWithSession } from '../rooms/live-room-lookup.ts';
 import { roomStub } from '../rooms/room-stub.ts';
 import { withOrganization } from '../tenancy/access.ts';
 import { audit } from '../tenancy/audit.ts';
 import { openSecret } from '../webhooks/secret-box.ts';
 import { findDestination, streamKeyContext } from './destination-routes.ts';
-import { findRoom } from './hls-routes.ts';
 
 export const multistreamRoutes = createRouter();
 const RoomParam = OrgParam.extend({ room: z.string() });
@@ -38,7 +38,7 @@ multistreamRoutes.openapi(
   async (c) => {
     const { org, room, destination } = c.req.valid('param');
     const found = await withOrganization(c.var.db, c.var.principal, org, 'recording.manage', async (tx, access) => {
-      const found = await findRoom(tx, org, room);
+      const found = await findRoomWithSession(tx, org, room);
       const row = await findDestination(tx, org, destination);
       // Another room's destination is not offered here: as if it did not exist.
       if (row.roomId !== null && row.roomId !== room) throw notFound('Destination');
@@ -76,7 +76,7 @@ multistreamRoutes.openapi(
     const { org, room, destination } = c.req.valid('param');
     if (!isUuid(destination)) throw notFound('Destination');
     await withOrganization(c.var.db, c.var.principal, org, 'recording.manage', async (tx, access) => {
-      await findRoom(tx, org, room);
+      await findRoomWithSession(tx, org, room);
       await audit(tx, access, 'multistream.stop', { type: 'room', id: room }, { destinationId: destination });
     });
     // The room knows only the destinations started in it (a deleted destination can still be stopped).
@@ -97,7 +97,7 @@ multistreamRoutes.openapi(
   }),
   async (c) => {
     const { org, room } = c.req.valid('param');
-    await withOrganization(c.var.db, c.var.principal, org, 'room.read', (tx) => findRoom(tx, org, room));
+    await withOrganization(c.var.db, c.var.principal, org, 'room.read', (tx) => findRoomWithSession(tx, org, room));
     return c.json({ outputs: await roomStub(c.env, room).multistreamView() }, 200);
   },
 );

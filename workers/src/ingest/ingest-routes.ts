@@ -2,7 +2,7 @@
 // creates or rotates the key (shown in that response only), GET shows the URLs and the live
 // state, DELETE revokes. Managing ingest is managing the room (owner, admin, host) and needs a
 // plan with API access, like API keys. Rotating or revoking ends a live ingest at once.
-import { createRoute, z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { and, eq, isNull } from 'drizzle-orm';
 import { CreatedIngest, IngestSettings } from '@roomcast/schema/api';

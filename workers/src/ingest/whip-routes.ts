@@ -5,21 +5,18 @@
 // Location. The session URL carries an unguessable id: DELETE ends the session, PATCH trickles
 // candidates or restarts ICE. Errors keep the API's JSON shape.
 import { Hono, type Context } from 'hono';
-import { and, eq, isNull, sql } from 'drizzle-orm';
-import { ingestKeys, roomSessions } from '@roomcast/schema/db';
+import { eq, sql } from 'drizzle-orm';
+import { ingestKeys } from '@roomcast/schema/db';
 import { randomToken } from '../auth/crypto.ts';
 import { isUuid } from '../auth/tokens.ts';
 import type { Config } from '../config.ts';
 import { Database } from '../db/database.ts';
 import { ApiError } from '../errors.ts';
 import type { AppEnv } from '../http.ts';
-import { assertFeature, effectivePlan } from '../plans/limits.ts';
 import { limitAnonymousRate } from '../platform/api-rate-limit.ts';
-import { assertTrialActive } from '../plans/trial.ts';
 import { fleetStub } from '../fleet/fleet-do.ts';
 import { announceRecording } from '../recordings/open-recording.ts';
 import { roomStub } from '../rooms/room-stub.ts';
-import { ObjectStore } from '../storage/object-store.ts';
 import { mintIceServers } from '../rooms/turn-credentials.ts';
 import { emitWebhookEvent } from '../webhooks/events.ts';
 import { wakeWebhookDelivery } from '../webhooks/wake.ts';

@@ -8,13 +8,11 @@
 // Opening checks the plan and the storage like a server recording (403 plan_limit). A studio that
 // never completes leaves the recording `recording`: the stale cron aborts it (stale-recordings.ts).
 import { createRoute, z } from '@hono/zod-openapi';
-import { and, eq, isNull } from 'drizzle-orm';
 import { CompleteLocalRecordingInput, LOCAL_RECORDING_PART_BYTES, LocalRecordingPartUrls, LocalRecordingPartUrlsInput, Recording, StartedLocalRecording } from '@roomcast/schema/api';
-import { rooms, roomSessions } from '@roomcast/schema/db';
-import { isUuid } from '../auth/tokens.ts';
-import { ApiError, conflict, notFound } from '../errors.ts';
+import { ApiError, conflict } from '../errors.ts';
 import { bearerSecurity, createRouter, errorResponses, jsonBody, jsonContent, orgParamWith } from '../http.ts';
 import { assertFeature, effectivePlan } from '../plans/limits.ts';
+import { findRoomWithSession } from '../rooms/live-room-lookup.ts';
 import { requireObjectStore, type ObjectStore } from '../storage/object-store.ts';
 import { withOrganization } from '../tenancy/access.ts';
 import { audit } from '../tenancy/audit.ts';
@@ -58,13 +56,7 @@ localRecordingRoutes.openapi(
     const { org, room } = c.req.valid('param');
     const store = requireObjectStore(c.var.config.storage);
     const row = await withOrganization(c.var.db, c.var.principal, org, 'recording.manage', async (tx, access) => {
-      if (!isUuid(room)) throw notFound('Room');
-      const [found] = await tx
-        .select({ id: rooms.id, sessionId: roomSessions.id })
-        .from(rooms)
-        .leftJoin(roomSessions, and(eq(roomSessions.roomId, rooms.id), isNull(roomSessions.endedAt)))
-        .where(and(eq(rooms.id, room), eq(rooms.organizationId, org), isNull(rooms.deletedAt)));
-      if (!found) throw notFound('Room');
+      const found = await findRoomWithSession(tx, org, room);
       // The plan first: a plan without recording hears so whether or not the room is live.
       assertFeature(await effectivePlan(tx, org), 'recording');
       if (!found.sessionId) throw conflict('The room is not live: go live before recording', 'room_not_live');

@@ -14,9 +14,9 @@
 // An ended HLS run is a recording too (source `hls`, egress/hls-vod.ts): it plays as its own HLS
 // playlist through the /hls route, and deleting it removes every file of the run.
 import { createRoute, z } from '@hono/zod-openapi';
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { Recording, RecordingPage, RecordingWithPlayback } from '@roomcast/schema/api';
-import { recordings, rooms, roomSessions } from '@roomcast/schema/db';
+import { recordings, rooms } from '@roomcast/schema/db';
 import { isUuid } from '../auth/tokens.ts';
 import { deleteHlsRun } from '../egress/hls-vod.ts';
 import { hlsPlaylistUrl } from '../egress/play-token.ts';
@@ -25,6 +25,7 @@ import { ApiError, conflict, notFound } from '../errors.ts';
 import { bearerSecurity, createRouter, errorResponses, iso, jsonContent, OrgParam, orgParamWith } from '../http.ts';
 import { decodeCursor, newestFirst, olderThan, PageQuery, pageOf } from '../paging/cursor-page.ts';
 import { assertFeature, effectivePlan } from '../plans/limits.ts';
+import { findRoomWithSession } from '../rooms/live-room-lookup.ts';
 import { roomStub } from '../rooms/room-stub.ts';
 import { requireObjectStore } from '../storage/object-store.ts';
 import { withOrganization } from '../tenancy/access.ts';
@@ -86,13 +87,7 @@ recordingRoutes.openapi(
     const { org, room } = c.req.valid('param');
     const store = requireObjectStore(c.var.config.storage);
     const row = await withOrganization(c.var.db, c.var.principal, org, 'recording.manage', async (tx, access) => {
-      if (!isUuid(room)) throw notFound('Room');
-      const [found] = await tx
-        .select({ id: rooms.id, sessionId: roomSessions.id })
-        .from(rooms)
-        .leftJoin(roomSessions, and(eq(roomSessions.roomId, rooms.id), isNull(roomSessions.endedAt)))
-        .where(and(eq(rooms.id, room), eq(rooms.organizationId, org), isNull(rooms.deletedAt)));
-      if (!found) throw notFound('Room');
+      const found = await findRoomWithSession(tx, org, room);
       assertFeature(await effectivePlan(tx, org), 'recording');
       if (!found.sessionId) throw conflict('The room is not live: start it before recording', 'room_not_live');
       const created = await openRecording(tx, store, { organizationId: org, roomId: room, sessionId: found.sessionId, startedBy: access.userId });

@@ -2,7 +2,7 @@
 // each message type has one handler in a table, so a type without a handler does not compile.
 // Failures become error frames (ProtocolError) and never escape: the connection stays usable unless
 // the error says to close it.
-import { CLOSE_CODES, type ClientMessage, ProtocolError } from '@roomcast/schema/protocol';
+import { type ClientMessage, ProtocolError } from '@roomcast/schema/protocol';
 import { alertPin, alertPost, chatDelete, chatHistory, chatSend } from './chat-handlers.ts';
 import { send, sendError, type Joined, type MessageOf } from './connection.ts';
 import { decodeFrame } from './decode.ts';
