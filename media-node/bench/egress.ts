@@ -20,7 +20,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AwsClient } from 'aws4fetch';
@@ -30,6 +29,7 @@ import { RoomEgress } from '../src/egress/room-egress.ts';
 import { embeddedEngine } from '../src/engine/embedded/index.ts';
 import { ROOM_MEDIA_CODECS } from '../src/fleet/room-session.ts';
 import { createLogger } from '../src/log.ts';
+import { freeTcpPort } from '../../schema/test/support/free-port.ts';
 
 const HLS_SECONDS = Number(process.env.BENCH_EGRESS_HLS_SECONDS ?? 30);
 const RTMP_SECONDS = Number(process.env.BENCH_EGRESS_RTMP_SECONDS ?? 15);
@@ -111,13 +111,6 @@ function firstFrameGray(fmp4: Buffer): Promise<Buffer> {
   });
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 const children: ChildProcess[] = [];
 function child(args: string[], stdin: 'pipe' | 'ignore' = 'ignore'): ChildProcess {
@@ -239,7 +232,7 @@ try {
   // RTMP: the first destination joins while HLS runs, then HLS stops; the encoder carries on.
   const receivers = await Promise.all(
     [1, 2, 3].map(async (i) => {
-      const port = await freePort();
+      const port = await freeTcpPort();
       // Listens again after each connection ends, as a platform's server would.
       const listen = () => child(['-listen', '1', '-i', `rtmp://127.0.0.1:${port}/live/key${i}`, '-c', 'copy', '-f', 'null', '-']).once('exit', () => void (benchRunning && listen()));
       listen();

@@ -6,7 +6,6 @@
 // host is `failed` with the reason.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -19,17 +18,11 @@ import { ROOM_MEDIA_CODECS } from '../src/fleet/room-session.ts';
 import { createLogger } from '../src/log.ts';
 import { waitFor } from '../../schema/test/support/wait.ts';
 import { publishTestPattern, type FfmpegProcess } from './support/ffmpeg.ts';
+import { freeTcpPort } from '../../schema/test/support/free-port.ts';
 
 const run = promisify(execFile);
 const log = createLogger('warn', 'egress-test');
 
-async function freeTcpPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** A local RTMP server standing in for a platform: takes one stream and writes it to a file. */
 function receiver(port: number, file: string): ChildProcess {

@@ -9,13 +9,13 @@
 // while B never leaves `live`.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, type TestBrowser } from './browser.ts';
 import { callApi, hostGoesLive, webUrl } from './helpers.ts';
+import { freeTcpPort } from '../../../schema/test/support/free-port.ts';
 
 const run = promisify(execFile);
 
@@ -42,13 +42,6 @@ async function until<T>(what: string, check: () => Promise<T | undefined>, timeo
   }
 }
 
-async function freeTcpPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /**
  * A local RTMP server standing in for a platform: takes one stream and writes it to a file. It
