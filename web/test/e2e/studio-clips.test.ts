@@ -180,7 +180,15 @@ describe('studio clips', () => {
     // Play again: it starts over, and when it ends the queue has run out and the clip leaves the air.
     await host.getByTestId('clip-play').click();
     await clipTile.waitFor({ timeout: 20_000 });
-    await host.getByTestId('clip-queue').waitFor({ state: 'detached', timeout: 30_000 });
+    // The recording is ~8 s long; a loaded machine may play it slower than real time.
+    await host.getByTestId('clip-queue').waitFor({ state: 'detached', timeout: 60_000 }).catch(async (error: unknown) => {
+      const element = await host.evaluate(() => {
+        const v = document.querySelector<HTMLVideoElement>('[data-testid=clip-element][data-on-air]');
+        return v && { currentTime: v.currentTime, duration: v.duration, readyState: v.readyState, paused: v.paused, ended: v.ended, error: v.error?.message ?? null };
+      });
+      console.log(`[e2e] the recording clip did not end: ${JSON.stringify(element)}`);
+      throw error;
+    });
     expect(await host.getByTestId('clip-deck').getAttribute('data-state')).toBe('idle');
     await offAir();
     expect(await host.getByTestId('clip-problem').count()).toBe(0);

@@ -159,6 +159,11 @@ describe('the studio', () => {
     expect(await viewer.evaluate(() => window.__roomcast!.state().media.producers.filter((p) => p.kind === 'video').map((p) => p.identity).sort())).toEqual([...onStage].sort());
     expect(await scrollsSideways(viewer)).toBe(false);
 
+    // The people on stage hear each other: the host both guests, a guest the host and the other
+    // guest (never the program mix, which holds their own voice).
+    expect(await stageSound(host)).toBe(2);
+    expect(await stageSound(ada.page)).toBe(2);
+
     // Every layout, switched by the host while live, reaches the viewer within a second.
     const visible: Record<Layout, string[]> = {
       grid: onStage,
@@ -218,3 +223,17 @@ describe('the studio', () => {
     await hostContext.close();
   });
 });
+
+/** How many voices the page's stage audio plays, once it plays at least two. */
+async function stageSound(page: Page): Promise<number> {
+  const playing = await page.waitForFunction(
+    () => {
+      const audio = document.querySelector('[data-testid=stage-audio]') as HTMLAudioElement | null;
+      const voices = (audio?.srcObject as MediaStream | null)?.getAudioTracks().length ?? 0;
+      return audio && !audio.paused && voices >= 2 ? voices : false;
+    },
+    null,
+    { timeout: 15_000 },
+  );
+  return (await playing.jsonValue()) as number;
+}

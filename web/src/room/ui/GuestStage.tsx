@@ -11,6 +11,7 @@ import { BackstageChat } from './BackstageChat';
 import { sendBackstagePreviews } from './backstage-preview';
 import { MediaView } from './MediaView';
 import { RoomBadge } from './RoomBadge';
+import { StageAudio } from './StageAudio';
 import { StageView, stageTiles } from './StageView';
 import { useRoom } from './use-room';
 
@@ -142,6 +143,7 @@ export function GuestStage(props: { roomId: string }) {
           {(s) => <StageView tiles={stageTiles(state()!, { camera: camera() })} layout={s().layout} spotlight={s().spotlight} banner={s().banner} />}
         </Show>
       </div>
+      <Show when={onStage() && state()}>{(s) => <StageAudio state={s()} />}</Show>
       <Show
         when={state()}
         fallback={

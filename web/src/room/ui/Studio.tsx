@@ -11,6 +11,7 @@ import { LocalRecordingControl } from './local-recording/LocalRecordingControl';
 import { MediaView } from './MediaView';
 import { RecBadge, RoomBadge } from './RoomBadge';
 import { RoomSidebar } from './RoomSidebar';
+import { StageAudio } from './StageAudio';
 import { StageView, stageTiles } from './StageView';
 import { PROGRAM_FPS, PROGRAM_SIZE } from './program/program-layout';
 import { useProgramOut } from './program/use-program-out';
@@ -202,6 +203,7 @@ export function Studio(props: { room: PublicRoom }) {
           </Show>
         </div>
 
+        <Show when={state()}>{(s) => <StageAudio state={s()} />}</Show>
         <div class="flex flex-wrap items-end gap-3 rounded-lg bg-white p-3 ring-1 ring-slate-200">
           <div>
             <label for="camera-select" class="block text-xs font-medium text-slate-600">Camera</label>
