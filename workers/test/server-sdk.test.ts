@@ -65,6 +65,36 @@ describe('@roomcast/server', () => {
     await expect(verifyWebhook(endpoint.body.secret, received[0]!.body.replace('room.started', 'room.ended'), received[0]!.headers)).rejects.toBeInstanceOf(WebhookVerificationError);
   });
 
+  it('records, runs HLS and sets up multistream destinations with an API key', async () => {
+    const { client } = await sdkFor('sdk-media');
+    const [workspace] = await client.workspaces.list();
+    const room = await client.rooms.create({ workspaceId: workspace!.id, title: 'SDK media', hlsAutoViewers: 500 });
+    expect(room.hlsAutoViewers).toBe(500);
+    expect(await client.recordings.list()).toEqual({ recordings: [], nextCursor: null });
+    await expect(client.recordings.start(room.id)).rejects.toMatchObject({ status: 409, code: 'room_not_live' });
+    await client.rooms.start(room.id);
+
+    const recording = await client.recordings.start(room.id);
+    expect(recording).toMatchObject({ roomId: room.id, status: 'recording', source: 'server' });
+    const page = await client.recordings.list({ roomId: room.id, limit: 1 });
+    expect(page.recordings.map((r) => r.id)).toEqual([recording.id]);
+    expect((await client.recordings.get(recording.id)).recording.id).toBe(recording.id);
+    await expect(client.recordings.list({ before: 'not-a-cursor' })).rejects.toMatchObject({ status: 400, code: 'invalid_cursor' });
+
+    expect((await client.hls.get(room.id)).hls).toBeNull();
+
+    const destination = await client.multistream.create({ kind: 'custom', name: 'Desk RTMP', ingestUrl: 'rtmp://ingest.example.com/live', streamKey: 'live_sdk_key_9876' });
+    expect(destination).toMatchObject({ name: 'Desk RTMP', keyLast4: '9876' });
+    expect(JSON.stringify(destination)).not.toContain('live_sdk_key');
+    expect((await client.multistream.list()).map((d) => d.id)).toEqual([destination.id]);
+    // Nothing is published in the room yet: the API says so, and the SDK raises it as a typed error.
+    await expect(client.multistream.start(room.id, destination.id)).rejects.toMatchObject({ status: 409 });
+    expect(await client.multistream.status(room.id)).toEqual([]);
+    await client.multistream.delete(destination.id);
+    expect(await client.multistream.list()).toEqual([]);
+    await client.rooms.end(room.id);
+  });
+
   it('verifies what the standardwebhooks library signs, and refuses stale timestamps', async () => {
     const secret = 'whsec_' + btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
     const id = 'evt_1';

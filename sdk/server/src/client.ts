@@ -2,7 +2,24 @@
 // and response types are the API's own schemas (@roomcast/schema/api), which also generate the
 // OpenAPI document. Works wherever `fetch` does (Node 18+, Workers, Deno, Bun).
 import type { z } from 'zod';
-import type { CreateRoomInput, JoinRoomInput, OrganizationUsage, Room, RoomJoin, RoomSession, UpdateRoomInput, Workspace } from '@roomcast/schema/api';
+import type {
+  CreateEgressDestinationInput,
+  CreateRoomInput,
+  EgressDestination,
+  HlsStatus,
+  JoinRoomInput,
+  OrganizationUsage,
+  Recording,
+  RecordingPage,
+  RecordingWithPlayback,
+  Room,
+  RoomEgressStatus,
+  RoomJoin,
+  RoomSession,
+  RtmpOutputStatus,
+  UpdateRoomInput,
+  Workspace,
+} from '@roomcast/schema/api';
 import { RoomcastApiError } from './errors.ts';
 import { ROUTES, type Operation } from './routes.ts';
 
@@ -14,6 +31,17 @@ export type CreateRoom = z.input<typeof CreateRoomInput>;
 export type UpdateRoom = z.input<typeof UpdateRoomInput>;
 export type TokenRequest = z.input<typeof JoinRoomInput>;
 export type Usage = z.infer<typeof OrganizationUsage>;
+export type RecordingInfo = z.infer<typeof Recording>;
+export type RecordingList = z.infer<typeof RecordingPage>;
+export type RecordingPlayback = z.infer<typeof RecordingWithPlayback>;
+export type Destination = z.infer<typeof EgressDestination>;
+export type CreateDestination = z.input<typeof CreateEgressDestinationInput>;
+export type DestinationStatus = z.infer<typeof RtmpOutputStatus>;
+/** Newest first; pass the page's `nextCursor` as `before` for the next (older) one. */
+export interface PageOptions {
+  limit?: number;
+  before?: string;
+}
 
 export interface RoomcastOptions {
   /** An API key of the organization (`rck_...`); keys are scoped to one organization. */
@@ -58,9 +86,39 @@ export class Roomcast {
     get: (): Promise<Usage> => this.#call('getUsage', {}),
   };
 
-  async #call<T>(operation: Operation, params: Record<string, string>, body?: unknown): Promise<T> {
+  /** Server recordings of live rooms (and local and HLS ones in the same library). */
+  readonly recordings = {
+    list: (options: PageOptions & { roomId?: string } = {}): Promise<RecordingList> => this.#call('listRecordings', {}, undefined, { ...options }),
+    /** With a short-lived `playbackUrl` once it plays. */
+    get: (recordingId: string): Promise<RecordingPlayback> => this.#call('getRecording', { recording: recordingId }),
+    start: async (roomId: string): Promise<RecordingInfo> => (await this.#call<{ recording: RecordingInfo }>('startRecording', { room: roomId })).recording,
+    stop: async (recordingId: string): Promise<RecordingInfo> => (await this.#call<{ recording: RecordingInfo }>('stopRecording', { recording: recordingId })).recording,
+    delete: async (recordingId: string): Promise<void> => void (await this.#call('deleteRecording', { recording: recordingId })),
+  };
+
+  /** HLS of a live room for big passive audiences: `playlistUrl` is what players open. */
+  readonly hls = {
+    get: (roomId: string): Promise<HlsStatus> => this.#call('getHls', { room: roomId }),
+    start: (roomId: string): Promise<HlsStatus> => this.#call('startHls', { room: roomId }),
+    stop: (roomId: string): Promise<HlsStatus> => this.#call('stopHls', { room: roomId }),
+  };
+
+  /** Multistream: RTMP destinations (stream keys are never returned, only their last 4) and their state in a live room. */
+  readonly multistream = {
+    list: async (options: { roomId?: string } = {}): Promise<Destination[]> => (await this.#call<{ destinations: Destination[] }>('listDestinations', {}, undefined, { ...options })).destinations,
+    create: async (input: CreateDestination): Promise<Destination> => (await this.#call<{ destination: Destination }>('createDestination', {}, input)).destination,
+    delete: async (destinationId: string): Promise<void> => void (await this.#call('deleteDestination', { destination: destinationId })),
+    /** Answers at once (`connecting`); `status` follows it to `live`, `retrying` or `failed`. */
+    start: async (roomId: string, destinationId: string): Promise<DestinationStatus> =>
+      (await this.#call<{ output: DestinationStatus }>('startDestination', { room: roomId, destination: destinationId })).output,
+    stop: async (roomId: string, destinationId: string): Promise<void> => void (await this.#call('stopDestination', { room: roomId, destination: destinationId })),
+    status: async (roomId: string): Promise<DestinationStatus[]> => (await this.#call<z.infer<typeof RoomEgressStatus>>('getRoomEgress', { room: roomId })).outputs,
+  };
+
+  async #call<T>(operation: Operation, params: Record<string, string>, body?: unknown, query: { [name: string]: string | number | undefined } = {}): Promise<T> {
     const [method, template] = ROUTES[operation];
-    const path = template.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(name === 'org' ? this.#options.organizationId : (params[name] ?? '')));
+    const search = new URLSearchParams(Object.entries(query).flatMap(([name, value]) => (value === undefined ? [] : [[name, String(value)]]))).toString();
+    const path = template.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(name === 'org' ? this.#options.organizationId : (params[name] ?? ''))) + (search ? `?${search}` : '');
     const headers: Record<string, string> = { authorization: `Bearer ${this.#options.apiKey}`, accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     const request = new Request(this.#options.baseUrl + path, { method: method.toUpperCase(), headers, body: body === undefined ? undefined : JSON.stringify(body) });
