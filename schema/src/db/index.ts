@@ -1,1 +1,3 @@
 export * from './tables.ts';
+export * from './media-tables.ts';
+export * from './integration-tables.ts';
