@@ -5,7 +5,7 @@
 // routes the runtime's entry points to the room's pieces (realtime/live-room.ts).
 import { CLOSE_CODES, ProtocolError } from '@roomcast/schema/protocol';
 import type { RtmpOutputStatus } from '@roomcast/schema/api';
-import type { Role, RoomRole } from '@roomcast/schema';
+import { HOST_ROLES, type Role, type RoomRole } from '@roomcast/schema';
 import type { ChatFile, ChatMessage } from '@roomcast/schema/protocol';
 import type { Env } from '../env.ts';
 import type { PatchResult, WhipResult } from './media/ingest-publisher.ts';
@@ -178,7 +178,7 @@ export class RoomDO extends GuardedDurableObject<Env> {
     room.state.bindOrganization(input.organizationId);
     if (room.state.meta.session_id !== input.roomSessionId) room.state.startSession(input.roomSessionId);
     room.media.hls.setAuto(input.roomSessionId, input.viewers);
-    room.hlsAudience();
+    room.hlsAudience(room.presence.count() - room.presence.countRoles(HOST_ROLES));
   }
 
   /** Called by the HLS routes: the playlist ends (#EXT-X-ENDLIST) and the run stays as a VOD. */

@@ -107,7 +107,8 @@ export async function hello(room: LiveRoom, ws: WebSocket, hello: MessageOf<'hel
   admit(room, ws, claims, row, false, now);
   room.presenceBroadcast.send({ type: 'participant.joined', participant: toParticipant(row), participantCount: room.presence.count() }, row.role, ws);
   if (staged) room.sockets.broadcast({ type: 'room.updated', room: room.state.view() }, ws);
-  if (!isHostRole(claims.role)) room.hlsAudience();
+  // The counts taken for admission, with this participant: no second count per join.
+  if (!isHostRole(claims.role)) room.hlsAudience(seated.total - seated.hosts + 1);
   room.flushUsage();
 }
 

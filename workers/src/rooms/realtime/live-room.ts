@@ -1,7 +1,6 @@
 // The pieces of one live room, built once by RoomDO and handed to the handlers. Each piece owns its
 // state: the stores their SQLite tables, the registry the sockets, the limits their windows, the
 // relay the room's media. Nothing here keeps a copy of another piece's state.
-import { HOST_ROLES } from '@roomcast/schema';
 import { loadConfig, type Config } from '../../config.ts';
 import { recordIngestEndedLater } from '../../ingest/ingest-state.ts';
 import type { Env } from '../../env.ts';
@@ -84,11 +83,10 @@ export class LiveRoom {
     this.ctx.waitUntil(this.usage.flush().catch((error: unknown) => console.error('room: usage flush failed; the alarm retries', error)));
   }
 
-  /** Viewers came in: the session's automatic HLS starts at its threshold (room-hls.ts audience). */
-  hlsAudience(): void {
+  /** `viewers` (every role but hosts) are in: the session's automatic HLS starts at its threshold (room-hls.ts audience). */
+  hlsAudience(viewers: number): void {
     const { session_id: sessionId, organization_id: org, room_id: roomId } = this.state.meta;
     if (!sessionId || !org || !roomId) return;
-    const viewers = this.presence.count() - this.presence.countRoles(HOST_ROLES);
     if (this.media.hls.audience(sessionId, viewers, (hlsId) => hlsKeyPrefix(org, roomId, hlsId))) {
       this.sockets.broadcast({ type: 'room.updated', room: this.state.view() });
     }
