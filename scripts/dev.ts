@@ -29,6 +29,9 @@
 //                         S3 endpoint (e.g. an R2 bucket) instead: the local store is not started
 //   WRANGLER_STATE_DIR    where the Worker keeps Durable Object and R2 state (default .wrangler/state);
 //                         a second stack in the same checkout (e2e, benches) needs its own
+//   WORKER_RUNTIME        wrangler (default: `wrangler dev`, reloads on change) or bare: the Worker's
+//                         bundle on the bare runtime with no dev proxy in front (scripts/local/bare-worker.ts;
+//                         what `npm run bench:room` measures; no reload)
 //   WEB_BUILD             `always` rebuilds the web app on start (default: only when web/src is newer than the build)
 //   ROOM_TOKEN_SECRET, FLEET_SECRET, ADMIN_TOKEN, PUBLIC_URL, WEB_URL, SESSION_TTL_HOURS, ROOM_TOKEN_TTL_SECONDS,
 //   AUTH_RATE_LIMIT_PER_IP, AUTH_RATE_LIMIT_PER_EMAIL, SIGNUP_RATE_LIMIT_PER_IP_PER_HOUR,
@@ -98,6 +101,7 @@ const config = {
   mailApiToken: 'dev-only-local-mail-token',
   /** The local OpenID Connect provider that plays an organization's IdP for SSO (PORT - 761: 8026). */
   oidcPort: portFrom('OIDC_PORT', portFrom('PORT', 8787) - 761),
+  workerRuntime: env.WORKER_RUNTIME || 'wrangler',
   webBuild: env.WEB_BUILD === 'always' ? ('always' as const) : ('if-stale' as const),
   secrets: {
     ROOM_TOKEN_SECRET: env.ROOM_TOKEN_SECRET || 'dev-only-room-token-secret-0123456789abcdef',
@@ -118,6 +122,7 @@ const config = {
   ],
 };
 const localDatabase = isLoopback(new URL(config.databaseUrl).hostname);
+if (config.workerRuntime !== 'wrangler' && config.workerRuntime !== 'bare') fail(`WORKER_RUNTIME is wrangler or bare, not ${config.workerRuntime}`);
 if (config.upstash && !config.upstash.token) fail('UPSTASH_REDIS_REST_URL is set but UPSTASH_REDIS_REST_TOKEN is not');
 
 // ---------------------------------------------------------------------------------------------
@@ -302,7 +307,11 @@ const services: Service<Context>[] = [
       // Two wrangler instances on one state directory contend on the Durable Objects' SQLite (SQLITE_BUSY).
       if (env.WRANGLER_STATE_DIR) args.push('--persist-to', env.WRANGLER_STATE_DIR);
       for (const [key, value] of Object.entries(vars)) args.push('--var', `${key}:${value}`);
-      return childProcess({ command: wranglerBin, args, healthUrl: `${origin}/health`, readyTimeoutMs: 120_000, url: origin })(log);
+      const runtime =
+        config.workerRuntime === 'bare'
+          ? { command: process.execPath, args: ['--import', 'tsx', join(ROOT, 'scripts/local/bare-worker.ts'), ...args.slice(1)] }
+          : { command: wranglerBin, args };
+      return childProcess({ ...runtime, healthUrl: `${origin}/health`, readyTimeoutMs: 120_000, url: origin })(log);
     },
   },
   {

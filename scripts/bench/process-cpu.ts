@@ -1,8 +1,9 @@
 // CPU time of the local stack's processes, from /proc (Linux), so a benchmark can say which
 // process was busy: under `wrangler dev` the port is served by wrangler's dev proxy (one workerd
 // process, which also negotiates permessage-deflate with clients on its own) in front of the
-// workerd that runs the Worker and its Durable Objects. Elsewhere (no /proc) it reports nothing.
-import { readdirSync, readFileSync } from 'node:fs';
+// workerd that runs the Worker and its Durable Objects; with WORKER_RUNTIME=bare that workerd
+// serves the port itself. Elsewhere (no /proc) it reports nothing.
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 /** Linux USER_HZ: /proc times are in 1/100 s on every platform Node supports. */
 const TICKS_PER_S = 100;
@@ -31,7 +32,35 @@ function stat(pid: number): { ppid: number; ticks: number } | undefined {
   }
 }
 
-/** The wrangler dev processes serving `port`: its node CLI, the dev proxy and the Worker runtime. */
+/** TCP ports a process listens on, from its socket inodes matched against /proc/net/tcp. */
+function listeningPorts(pid: number): number[] {
+  let inodes: Set<string>;
+  try {
+    inodes = new Set(readdirSync(`/proc/${pid}/fd`).map((fd) => /^socket:\[(\d+)\]$/.exec(safeReadlink(`/proc/${pid}/fd/${fd}`))?.[1] ?? ''));
+  } catch {
+    return [];
+  }
+  // Columns: sl local_address rem_address st ... inode (10th); st 0A is LISTEN.
+  return readFileSync('/proc/net/tcp', 'utf8')
+    .split('\n')
+    .slice(1)
+    .map((line) => line.trim().split(/\s+/))
+    .filter((f) => f[3] === '0A' && inodes.has(f[9] ?? '-'))
+    .map((f) => parseInt(f[1]!.split(':')[1]!, 16));
+}
+
+function safeReadlink(path: string): string {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * The stack's processes serving `port`: under `wrangler dev` its node CLI, the dev proxy and the
+ * Worker runtime; on the bare runtime (WORKER_RUNTIME=bare) the runtime and its node parent.
+ */
 export function stackProcesses(port: number): StackProcess[] {
   let pids: number[];
   try {
@@ -39,15 +68,19 @@ export function stackProcesses(port: number): StackProcess[] {
   } catch {
     return [];
   }
-  const proxy = pids.find((pid) => cmdline(pid).some((a) => a === `--socket-addr=entry=127.0.0.1:${port}`));
-  if (proxy === undefined) return [];
+  const workerds = pids.filter((pid) => cmdline(pid)[0]?.endsWith('workerd'));
+  const proxy = workerds.find((pid) => cmdline(pid).some((a) => a === `--socket-addr=entry=127.0.0.1:${port}`));
+  if (proxy === undefined) {
+    const bare = workerds.find((pid) => listeningPorts(pid).includes(port));
+    if (bare === undefined) return [];
+    const parent = stat(bare)?.ppid;
+    return [{ pid: bare, name: 'workerd Worker' }, ...(parent !== undefined ? [{ pid: parent, name: 'bare-worker (node)' }] : [])];
+  }
   const wrangler = stat(proxy)?.ppid;
   const found: StackProcess[] = [{ pid: proxy, name: 'workerd dev proxy' }];
   if (wrangler !== undefined) {
     found.push({ pid: wrangler, name: 'wrangler (node)' });
-    for (const pid of pids) {
-      if (pid !== proxy && stat(pid)?.ppid === wrangler && cmdline(pid)[0]?.endsWith('workerd')) found.push({ pid, name: 'workerd Worker' });
-    }
+    for (const pid of workerds) if (pid !== proxy && stat(pid)?.ppid === wrangler) found.push({ pid, name: 'workerd Worker' });
   }
   return found;
 }

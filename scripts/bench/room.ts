@@ -19,6 +19,11 @@
 //                         ROOM_SHARD_AFTER_SOCKETS=BENCH_ROOM_SHARD_AFTER (100) and
 //                         ROOM_SHARD_SOCKETS=BENCH_ROOM_SHARD_SOCKETS (250))
 //   A stack given by URL must be configured the same way by whoever started it.
+//   BENCH_ROOM_RUNTIME    bare (default): stacks started here run the Worker on the bare runtime
+//                         (WORKER_RUNTIME=bare: no dev proxy, so the Worker's flags decide
+//                         compression as deployed, and it declines deflate); wrangler: under
+//                         `wrangler dev`, whose proxies negotiate deflate themselves and hold ~4
+//                         file descriptors per socket.
 //   BENCH_ROOM_CLIENT_PROCS  client processes the sockets are spread over (default 2)
 //   BENCH_ROOM_BUDGET_S   stop starting new steps after this many seconds (default 300)
 import { fork, type ChildProcess } from 'node:child_process';
@@ -36,6 +41,8 @@ const RATES = (process.env.BENCH_ROOM_RATES ?? '20,50,100,200,400').split(',').m
 const MODES = (process.env.BENCH_ROOM_MODES ?? 'deflate,plain,shards').split(',') as Mode[];
 const SHARD_AFTER = process.env.BENCH_ROOM_SHARD_AFTER ?? '100';
 const SHARD_SOCKETS = process.env.BENCH_ROOM_SHARD_SOCKETS ?? '250';
+const RUNTIME = process.env.BENCH_ROOM_RUNTIME ?? 'bare';
+if (RUNTIME !== 'bare' && RUNTIME !== 'wrangler') throw new Error(`BENCH_ROOM_RUNTIME: bare or wrangler, not ${RUNTIME}`);
 const CLIENT_PROCS = Math.max(1, Number(process.env.BENCH_ROOM_CLIENT_PROCS ?? 2));
 const TARGET_P99_MS = 100;
 const PHASE_MS = 2500;
@@ -94,7 +101,7 @@ async function benchSockets(url: string, port: number, owner: { token: string; o
   // What the stack accepted of the client's offer (locally, wrangler's dev proxy negotiates it).
   const extensions = [...new Set(opened.flatMap((o) => (o.op === 'opened' ? o.extensions : [])))].join(' / ');
   const join = { perSecond: round(n / joinSeconds), p50: round(percentile(welcome, 50)), p99: round(percentile(welcome, 99)) };
-  console.log(`${n} sockets, ${mode} (${procs.length} client processes): joined at ${join.perSecond}/s (welcome p50 ${join.p50} ms, p99 ${join.p99} ms), extensions: ${extensions}`);
+  console.log(`${n} sockets, ${mode}, ${RUNTIME} runtime (${procs.length} client processes): joined at ${join.perSecond}/s (welcome p50 ${join.p50} ms, p99 ${join.p99} ms), extensions: ${extensions}`);
 
   const stackProcs = stackProcesses(port);
   const runs: { rate: number; sent: number; expected: number; delivered: number; p50: number; p99: number; sustained: boolean; cpu: Record<string, number>; cpuPerK: Record<string, number> }[] = [];
@@ -168,6 +175,7 @@ async function benchSockets(url: string, port: number, owner: { token: string; o
   return {
     sockets: n,
     mode,
+    runtime: RUNTIME,
     extensions,
     join_per_s: join.perSecond,
     join_p99_ms: join.p99,
@@ -189,6 +197,7 @@ const stackEnv = (port: number, extra: Record<string, string>) => ({
   MEDIA_NODE_ID: `media-bench-${port}`,
   MEDIA_RTC_MIN_PORT: String(40000 + (port % 100) * 100),
   MEDIA_RTC_MAX_PORT: String(40000 + (port % 100) * 100 + 99),
+  WORKER_RUNTIME: RUNTIME,
   ...extra,
 });
 
