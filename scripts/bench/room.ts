@@ -13,7 +13,9 @@
 //   BENCH_ROOM_MODES      comma-separated: deflate (the client offers permessage-deflate, as
 //                         browsers do), plain (it does not), shards (deflate offered, on a second
 //                         stack whose rooms put viewers on fan-out shards), shards-plain (the same,
-//                         deflate not offered) (default deflate,plain,shards).
+//                         deflate not offered), raw (deflate offered, to the raw baseline:
+//                         raw-room.ts, the runtime's own cost of the same fan-out)
+//                         (default raw,deflate,plain,shards).
 //                         deflate and plain run on a stack whose rooms never shard.
 //   BENCH_ROOM_SHARDED_URL  the sharded stack, already running (default: start one on port 8827 with
 //                         ROOM_SHARD_AFTER_SOCKETS=BENCH_ROOM_SHARD_AFTER (100) and
@@ -31,14 +33,15 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { DEFAULT_ADMIN_DATABASE_URL } from '../db/migrate.ts';
-import { measureCpu, stackProcesses } from './process-cpu.ts';
+import { measureCpu, stackProcesses, type StackProcess } from './process-cpu.ts';
+import { startRawRoom } from './raw-room.ts';
 import type { FromClients, ToClients } from './room-clients.ts';
 import { apiCall as call, ensureStack, percentile, round, runConcurrent } from './stack.ts';
 
-type Mode = 'deflate' | 'plain' | 'shards' | 'shards-plain';
+type Mode = 'deflate' | 'plain' | 'shards' | 'shards-plain' | 'raw';
 const SOCKET_COUNTS = (process.env.BENCH_ROOM_SOCKETS ?? '100,500,1000').split(',').map(Number);
 const RATES = (process.env.BENCH_ROOM_RATES ?? '20,50,100,200,400').split(',').map(Number);
-const MODES = (process.env.BENCH_ROOM_MODES ?? 'deflate,plain,shards').split(',') as Mode[];
+const MODES = (process.env.BENCH_ROOM_MODES ?? 'raw,deflate,plain,shards').split(',') as Mode[];
 const SHARD_AFTER = process.env.BENCH_ROOM_SHARD_AFTER ?? '100';
 const SHARD_SOCKETS = process.env.BENCH_ROOM_SHARD_SOCKETS ?? '250';
 const RUNTIME = process.env.BENCH_ROOM_RUNTIME ?? 'bare';
@@ -51,7 +54,7 @@ const BUDGET_MS = Number(process.env.BENCH_ROOM_BUDGET_S ?? 300) * 1000;
 const adminUrl = process.env.DATABASE_ADMIN_URL ?? DEFAULT_ADMIN_DATABASE_URL;
 const started = Date.now();
 const CLIENT_SCRIPT = fileURLToPath(new URL('./room-clients.ts', import.meta.url));
-for (const mode of MODES) if (!['deflate', 'plain', 'shards', 'shards-plain'].includes(mode)) throw new Error(`BENCH_ROOM_MODES: unknown mode ${mode}`);
+for (const mode of MODES) if (!['deflate', 'plain', 'shards', 'shards-plain', 'raw'].includes(mode)) throw new Error(`BENCH_ROOM_MODES: unknown mode ${mode}`);
 
 /** One forked client process and a way to wait for its next answer of a kind. */
 class ClientProcess {
@@ -77,20 +80,42 @@ class ClientProcess {
   }
 }
 
-async function benchSockets(url: string, port: number, owner: { token: string; org: string; workspace: string; apiKey: string }, n: number, mode: Mode) {
+/** What a step measures: sockets to open, the processes serving them, and how to clean up. */
+interface Target {
+  joins: { token: string; signalingUrl: string }[];
+  processes: StackProcess[];
+  end(): Promise<void>;
+}
+
+/** A room of the product, started on a stack, with n viewers' tokens minted through the API. */
+async function roomTarget(url: string, owner: { token: string; org: string; workspace: string; apiKey: string }, n: number, mode: Mode): Promise<Target> {
   const room = await call(url, 'POST', `/organizations/${owner.org}/rooms`, { workspaceId: owner.workspace, title: `Bench ${n} ${mode}`, visibility: 'public' }, owner.token);
   await call(url, 'POST', `/organizations/${owner.org}/rooms/${room.id}/start`, undefined, owner.token);
   const joins: { token: string; signalingUrl: string }[] = new Array(n);
   await runConcurrent(n, 20, async (i) => {
     joins[i] = await call(url, 'POST', `/organizations/${owner.org}/rooms/${room.id}/join`, { identity: `bench-${mode}-${n}-${i}`, name: `Viewer ${i}`, role: 'viewer' }, owner.apiKey);
   });
+  return {
+    joins,
+    processes: stackProcesses(Number(new URL(url).port)),
+    end: () => call(url, 'POST', `/organizations/${owner.org}/rooms/${room.id}/end`, undefined, owner.token).catch(() => {}),
+  };
+}
+
+function rawTarget(raw: { url: string; pid: number }, n: number): Target {
+  const signalingUrl = `${raw.url.replace(/^http/, 'ws')}/room`;
+  return { joins: Array.from({ length: n }, () => ({ token: 'raw', signalingUrl })), processes: [{ pid: raw.pid, name: 'workerd raw room' }], end: async () => {} };
+}
+
+async function benchSockets(target: Target, n: number, mode: Mode) {
+  const { joins } = target;
   // Socket i lives in process i % P, at index floor(i / P) there.
   const procs = Array.from({ length: Math.min(CLIENT_PROCS, n) }, () => new ClientProcess());
   const t0 = performance.now();
   const opened = await Promise.all(
     procs.map((p, k) => {
       const reply = p.next('opened');
-      p.send({ op: 'open', joins: joins.filter((_, i) => i % procs.length === k), deflate: mode === 'deflate' || mode === 'shards', concurrency: Math.max(1, Math.floor(16 / procs.length)) });
+      p.send({ op: 'open', joins: joins.filter((_, i) => i % procs.length === k), deflate: mode !== 'plain' && mode !== 'shards-plain', concurrency: Math.max(1, Math.floor(16 / procs.length)) });
       return reply;
     }),
   );
@@ -101,9 +126,9 @@ async function benchSockets(url: string, port: number, owner: { token: string; o
   // What the stack accepted of the client's offer (locally, wrangler's dev proxy negotiates it).
   const extensions = [...new Set(opened.flatMap((o) => (o.op === 'opened' ? o.extensions : [])))].join(' / ');
   const join = { perSecond: round(n / joinSeconds), p50: round(percentile(welcome, 50)), p99: round(percentile(welcome, 99)) };
-  console.log(`${n} sockets, ${mode}, ${RUNTIME} runtime (${procs.length} client processes): joined at ${join.perSecond}/s (welcome p50 ${join.p50} ms, p99 ${join.p99} ms), extensions: ${extensions}`);
+  console.log(`${n} sockets, ${mode}, ${mode === 'raw' ? 'raw workerd' : `${RUNTIME} runtime`} (${procs.length} client processes): joined at ${join.perSecond}/s (welcome p50 ${join.p50} ms, p99 ${join.p99} ms), extensions: ${extensions}`);
 
-  const stackProcs = stackProcesses(port);
+  const stackProcs = target.processes;
   const runs: { rate: number; sent: number; expected: number; delivered: number; p50: number; p99: number; sustained: boolean; cpu: Record<string, number>; cpuPerK: Record<string, number> }[] = [];
   let sender = 0;
   for (const rate of RATES) {
@@ -170,12 +195,12 @@ async function benchSockets(url: string, port: number, owner: { token: string; o
   }
   for (const p of procs) p.send({ op: 'close' });
   await Promise.all(procs.map((p) => new Promise((r) => (p.child.exitCode !== null ? r(null) : p.child.once('exit', r)))));
-  await call(url, 'POST', `/organizations/${owner.org}/rooms/${room.id}/end`, undefined, owner.token).catch(() => {});
+  await target.end();
   const at20 = runs.find((r) => r.rate === 20);
   return {
     sockets: n,
     mode,
-    runtime: RUNTIME,
+    runtime: mode === 'raw' ? 'raw workerd' : RUNTIME,
     extensions,
     join_per_s: join.perSecond,
     join_p99_ms: join.p99,
@@ -218,7 +243,7 @@ async function tenantOn(url: string) {
 }
 
 async function main() {
-  const needsPlain = MODES.some((m) => !m.startsWith('shards'));
+  const needsPlain = MODES.some((m) => m === 'deflate' || m === 'plain');
   const stacks = [];
   try {
     // Rooms on this stack never shard: deflate and plain measure one RoomDO holding every socket.
@@ -232,8 +257,10 @@ async function main() {
         })
       : undefined;
     if (sharded) stacks.push(sharded);
+    const raw = MODES.includes('raw') ? await startRawRoom() : undefined;
+    if (raw) stacks.push({ url: raw.url, stop: async () => raw.stop() });
     const owners = new Map<string, Awaited<ReturnType<typeof tenantOn>>>();
-    for (const stack of stacks) owners.set(stack.url, await tenantOn(stack.url));
+    for (const stack of [plain, sharded]) if (stack) owners.set(stack.url, await tenantOn(stack.url));
     if (sharded) console.log(`shards mode: rooms at ${sharded.url} keep ${SHARD_AFTER} sockets (if started here) and put later viewers on shards of ${SHARD_SOCKETS}`);
     const results = [];
     for (const n of SOCKET_COUNTS) {
@@ -242,8 +269,9 @@ async function main() {
           console.log(`time budget spent: skipping ${n} sockets (${mode})`);
           continue;
         }
-        const stack = mode.startsWith('shards') ? sharded! : plain!;
-        results.push(await benchSockets(stack.url, Number(new URL(stack.url).port), owners.get(stack.url)!, n, mode));
+        const stack = mode.startsWith('shards') ? sharded : plain;
+        const target = mode === 'raw' ? rawTarget(raw!, n) : await roomTarget(stack!.url, owners.get(stack!.url)!, n, mode);
+        results.push(await benchSockets(target, n, mode));
       }
     }
     const last = results.at(-1)!;
