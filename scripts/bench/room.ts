@@ -47,7 +47,8 @@ const SHARD_SOCKETS = process.env.BENCH_ROOM_SHARD_SOCKETS ?? '250';
 const RUNTIME = process.env.BENCH_ROOM_RUNTIME ?? 'bare';
 if (RUNTIME !== 'bare' && RUNTIME !== 'wrangler') throw new Error(`BENCH_ROOM_RUNTIME: bare or wrangler, not ${RUNTIME}`);
 const CLIENT_PROCS = Math.max(1, Number(process.env.BENCH_ROOM_CLIENT_PROCS ?? 2));
-const TARGET_P99_MS = 100;
+/** The issue's delivery targets: p99 under 100 ms up to 1,000 sockets, under 250 ms at 5,000. */
+const targetP99Ms = (sockets: number) => (sockets > 1000 ? 250 : 100);
 const PHASE_MS = 2500;
 const DRAIN_MS = 3000;
 const BUDGET_MS = Number(process.env.BENCH_ROOM_BUDGET_S ?? 300) * 1000;
@@ -111,6 +112,7 @@ async function benchSockets(target: Target, n: number, mode: Mode) {
   const { joins } = target;
   // Socket i lives in process i % P, at index floor(i / P) there.
   const procs = Array.from({ length: Math.min(CLIENT_PROCS, n) }, () => new ClientProcess());
+  const joinCpu = measureCpu(target.processes);
   const t0 = performance.now();
   const opened = await Promise.all(
     procs.map((p, k) => {
@@ -127,8 +129,8 @@ async function benchSockets(target: Target, n: number, mode: Mode) {
   const extensions = [...new Set(opened.flatMap((o) => (o.op === 'opened' ? o.extensions : [])))].join(' / ');
   const join = { perSecond: round(n / joinSeconds), p50: round(percentile(welcome, 50)), p99: round(percentile(welcome, 99)) };
   console.log(`${n} sockets, ${mode}, ${mode === 'raw' ? 'raw workerd' : `${RUNTIME} runtime`} (${procs.length} client processes): joined at ${join.perSecond}/s (welcome p50 ${join.p50} ms, p99 ${join.p99} ms), extensions: ${extensions}`);
+  console.log(`  while joining, stack processes (% of one core): ${Object.entries(joinCpu().share).map(([k, v]) => `${k} ${v}%`).join(', ')}`);
 
-  const stackProcs = target.processes;
   const runs: { rate: number; sent: number; expected: number; delivered: number; p50: number; p99: number; sustained: boolean; cpu: Record<string, number>; cpuPerK: Record<string, number> }[] = [];
   let sender = 0;
   for (const rate of RATES) {
@@ -140,7 +142,7 @@ async function benchSockets(target: Target, n: number, mode: Mode) {
       p.send({ op: 'phase', tag });
     }
     const total = Math.round((rate * PHASE_MS) / 1000);
-    const stackCpu = measureCpu(stackProcs);
+    const stackCpu = measureCpu(target.processes);
     const t0 = performance.now();
     for (let k = 0; k < total; k++) {
       const due = t0 + (k * 1000) / rate;
@@ -177,8 +179,8 @@ async function benchSockets(target: Target, n: number, mode: Mode) {
     latencies.sort((a, b) => a - b);
     const p50 = round(percentile(latencies, 50));
     const p99 = round(percentile(latencies, 99));
-    const sustained = latencies.length === expected && p99 < TARGET_P99_MS;
-    console.log(`  ${rate} msg/s: ${latencies.length}/${expected} deliveries, p50 ${p50} ms, p99 ${p99} ms${sustained ? '' : '  (not sustained)'}`);
+    const sustained = latencies.length === expected && p99 < targetP99Ms(n);
+    console.log(`  ${rate} msg/s: ${latencies.length}/${expected} deliveries, p50 ${p50} ms, p99 ${p99} ms${sustained ? '' : `  (not sustained: target p99 < ${targetP99Ms(n)} ms, all delivered)`}`);
     const firsts = [...firstLast.values()].map(([f]) => f).sort((a, b) => a - b);
     const spreads = [...firstLast.values()].map(([f, l]) => l - f).sort((a, b) => a - b);
     console.log(`    first socket p50 ${round(percentile(firsts, 50))} ms, first-to-last spread p50 ${round(percentile(spreads, 50))} ms, p99 ${round(percentile(spreads, 99))} ms`);

@@ -53,10 +53,17 @@ export async function ensureStack(options: { url?: string; port: number; env?: R
     detached: true,
   });
   let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-8000)));
-  child.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-8000)));
-  const deadline = Date.now() + 120_000;
-  while (!(await healthy(url))) {
+  // dev.ts prints `ready:` once every service is up: measuring starts after the web app's build,
+  // not while it still loads the machine.
+  let ready = false;
+  const collect = (d: Buffer) => {
+    output = (output + d.toString()).slice(-8000);
+    ready ||= /\[dev\]\s+ready:/.test(output);
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const deadline = Date.now() + 300_000;
+  while (!ready || !(await healthy(url))) {
     if (child.exitCode !== null || Date.now() > deadline) {
       process.stderr.write(output);
       throw new Error(`the local stack did not come up at ${url}`);

@@ -8,17 +8,17 @@ import { isUuid } from '../../auth/tokens.ts';
 import type { Config } from '../../config.ts';
 import { isMemberIdentity, memberIdentity } from '../identities.ts';
 import type { RoomTokenClaims } from '../room-token.ts';
-import { apiKeyActive, memberRole, sessionIsLive, type ViewerLimit } from './postgres.ts';
+import { memberRole, sessionIsLive, type ApiKeyCache, type ViewerLimit } from './postgres.ts';
 
 /** The claims to admit with, or a ProtocolError that closes the socket. */
-export async function currentClaims(config: Config, claims: RoomTokenClaims, roomId: string, sessionId: string | null): Promise<RoomTokenClaims> {
+export async function currentClaims(config: Config, apiKeys: ApiKeyCache, claims: RoomTokenClaims, roomId: string, sessionId: string | null): Promise<RoomTokenClaims> {
   // The room learns of a new session from the tokens that name it; Postgres says which are live.
   if (claims.roomSessionId && claims.roomSessionId !== sessionId && !(await sessionIsLive(config, claims.organizationId, roomId, claims.roomSessionId))) {
     throw new ProtocolError('room_ended', 'This live session has ended', CLOSE_CODES.policy);
   }
   if (!isMemberIdentity(claims.identity)) {
     if (claims.userId !== null) throw new ProtocolError('invalid_token', 'The room token is not valid for this room', CLOSE_CODES.policy);
-    if (claims.apiKeyId !== undefined && !(await apiKeyActive(config, claims.organizationId, claims.apiKeyId))) {
+    if (claims.apiKeyId !== undefined && !(await apiKeys.active(claims.organizationId, claims.apiKeyId, Date.now()))) {
       throw new ProtocolError('forbidden', 'The API key that issued this token was revoked or lost API access', CLOSE_CODES.policy);
     }
     return claims;

@@ -32,7 +32,7 @@ export async function hello(room: LiveRoom, ws: WebSocket, hello: MessageOf<'hel
   }
   // Await everything before reading presence, so the admission decision and the insert that
   // follows run without another event in between.
-  const claims = await currentClaims(room.config, token, roomId, meta.session_id);
+  const claims = await currentClaims(room.config, room.apiKeys, token, roomId, meta.session_id);
   const limit = await room.plans.viewerLimit(claims.organizationId, Date.now());
 
   const pending = room.sockets.get(ws);

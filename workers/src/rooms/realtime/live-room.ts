@@ -13,7 +13,7 @@ import { ChatLimits } from './chat-limits.ts';
 import { ChatStore } from './chat-store.ts';
 import { FanoutLimits } from './fanout-limits.ts';
 import { GuestClients } from './guest-clients.ts';
-import { PlanCache } from './postgres.ts';
+import { ApiKeyCache, PlanCache } from './postgres.ts';
 import { PresenceBroadcast } from './presence-broadcast.ts';
 import { PresenceStore } from './presence.ts';
 import { RoomStateStore } from './room-state.ts';
@@ -28,6 +28,7 @@ export class LiveRoom {
   readonly alerts: AlertStore;
   readonly usage: UsageOutbox;
   readonly plans: PlanCache;
+  readonly apiKeys: ApiKeyCache;
   readonly chatLimits: ChatLimits;
   readonly fanout = new FanoutLimits();
   readonly guests: GuestClients;
@@ -49,6 +50,7 @@ export class LiveRoom {
     this.alerts = new AlertStore(sql);
     this.usage = new UsageOutbox(sql, this.config);
     this.plans = new PlanCache(this.config);
+    this.apiKeys = new ApiKeyCache(this.config);
     this.chatLimits = new ChatLimits(this.config.room.chatRatePer10s);
     this.shards = new ShardSockets(sql, env.ROOM_SHARD, () => this.state.meta.room_id);
     this.sockets = new SocketRegistry(ctx, this.shards);

@@ -96,6 +96,7 @@ export function visibilityChanged(room: LiveRoom, visibility: RoomVisibility): v
 
 /** An API key was revoked: the participants it minted leave (their tokens are refused from now on). */
 export function apiKeyRevoked(room: LiveRoom, apiKeyId: string): void {
+  room.apiKeys.revoked(apiKeyId);
   const identities = new Set<string>();
   for (const [, att] of room.sockets.live()) if (att.phase === 'joined' && att.apiKeyId === apiKeyId) identities.add(att.identity);
   const now = Date.now();

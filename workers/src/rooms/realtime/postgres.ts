@@ -48,6 +48,40 @@ export class PlanCache {
   }
 }
 
+/**
+ * Whether the API keys that minted viewers' tokens may still act, cached for the plan cache's
+ * lifetime: a burst of viewers joining with tokens from one key costs one query, not a Postgres
+ * connection per hello. A revocation reaches the room at once (apiKeyRevoked, awaited by the
+ * revoke route) and is final here, even for a read already in flight; a key whose plan loses API
+ * access stops admitting within the cache's lifetime, as the plan's other limits do.
+ */
+export class ApiKeyCache {
+  readonly #checked = new Map<string, { active: boolean; at: number }>();
+  readonly #loading = new Map<string, Promise<boolean>>();
+  readonly #revoked = new Set<string>();
+
+  constructor(private readonly config: Config) {}
+
+  async active(organizationId: string, apiKeyId: string, now: number): Promise<boolean> {
+    const key = `${organizationId}/${apiKeyId}`;
+    if (this.#revoked.has(apiKeyId)) return false;
+    const c = this.#checked.get(key);
+    if (c && now - c.at < this.config.room.planCacheMs) return c.active;
+    let loading = this.#loading.get(key);
+    if (!loading) {
+      loading = apiKeyActive(this.config, organizationId, apiKeyId).finally(() => this.#loading.delete(key));
+      this.#loading.set(key, loading);
+    }
+    const active = (await loading) && !this.#revoked.has(apiKeyId);
+    this.#checked.set(key, { active, at: Date.now() });
+    return active;
+  }
+
+  revoked(apiKeyId: string): void {
+    this.#revoked.add(apiKeyId);
+  }
+}
+
 export async function endRoomSession(config: Config, organizationId: string, roomId: string, sessionId: string, stopRecorder?: StopRecorder): Promise<void> {
   const db = new Database(config);
   try {
