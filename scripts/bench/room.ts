@@ -129,7 +129,9 @@ async function benchSockets(target: Target, n: number, mode: Mode) {
   const extensions = [...new Set(opened.flatMap((o) => (o.op === 'opened' ? o.extensions : [])))].join(' / ');
   const join = { perSecond: round(n / joinSeconds), p50: round(percentile(welcome, 50)), p99: round(percentile(welcome, 99)) };
   console.log(`${n} sockets, ${mode}, ${mode === 'raw' ? 'raw workerd' : `${RUNTIME} runtime`} (${procs.length} client processes): joined at ${join.perSecond}/s (welcome p50 ${join.p50} ms, p99 ${join.p99} ms), extensions: ${extensions}`);
-  console.log(`  while joining, stack processes (% of one core): ${Object.entries(joinCpu().share).map(([k, v]) => `${k} ${v}%`).join(', ')}`);
+  const joined = joinCpu();
+  console.log(`  while joining, stack processes (% of one core): ${Object.entries(joined.share).map(([k, v]) => `${k} ${v}%`).join(', ')}`);
+  console.log(`  CPU ms per join: ${Object.entries(joined.cpuMs).map(([k, v]) => `${k} ${round(v / n)}`).join(', ')}`);
 
   const runs: { rate: number; sent: number; expected: number; delivered: number; p50: number; p99: number; sustained: boolean; cpu: Record<string, number>; cpuPerK: Record<string, number> }[] = [];
   let sender = 0;

@@ -8,7 +8,8 @@
 //
 // Usage (the subset of `wrangler dev`'s arguments dev.ts passes):
 //   tsx scripts/local/bare-worker.ts --port N [--ip 127.0.0.1] [--persist-to DIR] [--var KEY:VALUE ...]
-// No file watching: restart it after changing the Worker.
+// No file watching: restart it after changing the Worker. BARE_WORKER_INSPECTOR_PORT opens the
+// runtime's inspector there (Chrome DevTools, or a CPU profile over the DevTools protocol).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -69,6 +70,7 @@ const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, 'wrangle
 const mf = new Miniflare(convertV4MiniflareOptions({
   host: '127.0.0.1',
   port: 0, // miniflare's own entry socket, unused: clients dial the direct socket below
+  ...(process.env.BARE_WORKER_INSPECTOR_PORT ? { inspectorPort: Number(process.env.BARE_WORKER_INSPECTOR_PORT) } : {}),
   durableObjectsPersist: join(args.persistTo, 'v3/do'),
   r2Persist: join(args.persistTo, 'v3/r2'),
   cachePersist: join(args.persistTo, 'v3/cache'),

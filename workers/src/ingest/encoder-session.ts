@@ -2,7 +2,7 @@
 // host's Go live (trial and plan checked, room.started sent, the recording opened when the room
 // records automatically), or joins the live session there is.
 import { and, eq, isNull, sql } from 'drizzle-orm';
-import { roomSessions } from '@roomcast/schema/db';
+import { rooms, roomSessions } from '@roomcast/schema/db';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import { assertFeature, effectivePlan } from '../plans/limits.ts';
@@ -25,7 +25,7 @@ export async function openEncoderSession(db: Database, config: Config, key: Stre
     const [live] = created ? [created] : await tx.select().from(roomSessions).where(and(eq(roomSessions.roomId, key.roomId), isNull(roomSessions.endedAt)));
     let recording: Awaited<ReturnType<typeof openFlaggedRecording>>;
     if (created) {
-      const room = await tx.query.rooms.findFirst({ where: (r, { eq: is }) => is(r.id, key.roomId) });
+      const [room] = await tx.select().from(rooms).where(eq(rooms.id, key.roomId));
       await emitWebhookEvent(tx, key.organizationId, 'room.started', {
         room: { id: key.roomId, workspaceId: room!.workspaceId, title: room!.title, slug: room!.slug },
         session: { id: created.id, startedAt: created.startedAt.toISOString() },
