@@ -5,7 +5,7 @@
 // room. A node that is only slow to answer, or an older node without keepalives, is never lost
 // for silence.
 import { env } from 'cloudflare:workers';
-import { runInDurableObject } from 'cloudflare:test';
+import { evictDurableObject, runInDurableObject } from 'cloudflare:test';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { NODE_KEEPALIVE_INTERVAL_MS } from '@roomcast/schema/protocol';
 import type { Tenant } from './api-client.ts';
@@ -102,6 +102,23 @@ describe('media node liveness', () => {
     expect(host.socket.unreadOf('media.reset')).toHaveLength(0);
     expect(await request(host.socket, 'media.capabilities')).toMatchObject({ ok: true });
     expect((await nodeSockets(room.roomId)).filter((s) => !s.att.closing).map((s) => s.att.nodeId)).toEqual([origin.nodeId]);
+  });
+
+  it('keeps watching across eviction: keepalives answered while the room is out of memory, a node that hangs later still found', async () => {
+    const node = await TestNode.register({ nodeId: unique('a-evicted') });
+    const { room } = await roomOnNode(node);
+    const viewer = await join(room, { role: 'viewer' });
+    const link = node.rooms.get(room.roomId)!;
+    await evictDurableObject(stubFor(room.roomId));
+    const answered = link.keepalivesAnswered;
+    await expect.poll(() => link.keepalivesAnswered, { timeout: 5000 }).toBeGreaterThan(answered + 1);
+    expect(link.ws.readyState).toBe(WebSocket.OPEN);
+    const spare = await TestNode.register({ nodeId: unique('z-spare') });
+    const hungAt = Date.now();
+    node.hang();
+    expect(await viewer.socket.next('media.reset', LATEST_MS + 2000)).toMatchObject({ reason: 'node_lost' });
+    expect(Date.now() - hungAt).toBeLessThanOrEqual(LATEST_MS);
+    await spare.acceptAssignment(room.roomId);
   });
 
   it('keeps a node that is slow to answer but keeps its keepalives, past the silence bound', async () => {
