@@ -1,8 +1,8 @@
 // A media node that hangs (its socket stays open, nothing comes from it) is found by its silence:
 // nodes send a keepalive every second, the runtime answers it without waking the room, and the
 // room's alarm (armed for the moment a node could be overdue, not forced here) declares a node
-// silent for ROOM_NODE_SILENCE_MS lost. An edge lost is let go alone; the origin lost re-places the
-// room. A node that is only slow to answer, or an older node without keepalives, is never lost
+// silent for ROOM_NODE_SILENCE_MS lost and tells FleetDO, which places nothing on it until it
+// reports again. An edge lost is let go alone; the origin lost re-places the room. A node that is only slow to answer, or an older node without keepalives, is never lost
 // for silence.
 import { env } from 'cloudflare:workers';
 import { evictDurableObject, runInDurableObject } from 'cloudflare:test';
@@ -72,6 +72,15 @@ describe('media node liveness', () => {
     await hung.rooms.get(room.roomId)!.closed;
     await spare.acceptAssignment(room.roomId);
     expect(await host.socket.next((m) => m.type === 'media.status' && m.state === 'ready', 8000)).toBeTruthy();
+    // FleetDO was told: no other room is placed on the hung node while its last report still
+    // looks fresh, until it reports again (it was only slow).
+    const healthOf = async (nodeId: string) => (await fleetStub(env as unknown as Env).listNodes()).find((n) => n.nodeId === nodeId)?.healthy;
+    await expect.poll(() => healthOf(hung.nodeId)).toBe(false);
+    const other = await liveRoom(tenant);
+    await join(other, { role: 'host' });
+    await spare.acceptAssignment(other.roomId);
+    hung.load({});
+    await expect.poll(() => healthOf(hung.nodeId)).toBe(true);
     // Handled once: the socket the room gave up on reports its close too.
     await host.socket.sync();
     expect(host.socket.received.filter((m) => m.type === 'media.reset')).toEqual([{ type: 'media.reset', reason: 'node_lost' }]);

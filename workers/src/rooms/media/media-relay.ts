@@ -185,6 +185,8 @@ export class MediaRelay {
     for (const ws of lost) {
       const att = ws.deserializeAttachment() as NodeAttachment | null;
       console.error(`media: ${att?.role ?? 'a'} node ${att?.nodeId ?? ''} went silent on the room socket; treating it as lost`);
+      // Other rooms must not be placed on it while its fleet report still looks fresh.
+      if (att) this.ctx.waitUntil(fleetStub(this.env).nodeSilent(att.nodeId).catch((e: unknown) => console.error('media: telling FleetDO of a silent node failed', e)));
       this.onNodeGone(ws);
     }
     // A loss may have dropped the only watched node, or an origin's loss every edge.
