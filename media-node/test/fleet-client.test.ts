@@ -3,6 +3,7 @@
 // and create the router, requests onto the engine, drain, release, and redial after a drop.
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NODE_KEEPALIVE, NODE_KEEPALIVE_INTERVAL_MS, ROOM_KEEPALIVE } from '@roomcast/schema/protocol';
 import type { FleetClient } from '../src/fleet/fleet-client.ts';
 import type { MediaNode } from '../src/node.ts';
 import { type Conn, type NodeWithStandIns, type Server, startNodeWithStandIns } from './support/ws-stand-ins.ts';
@@ -98,6 +99,27 @@ describe('media node fleet client', () => {
     expect(await room.next((m) => m.id === 'end')).toMatchObject({ ok: true });
     await once(room.ws, 'close');
     expect(await fleetConn.next((m) => m.type === 'room.released' && m.roomId === 'room-2')).toBeTruthy();
+  });
+
+  it('sends the keepalive text on its room socket every second from its own timer, and takes the answer quietly', async () => {
+    fleetConn.send({ type: 'room.assign', roomId: 'room-ka', roomUrl: `${rooms.url}/api/v1/rooms/room-ka/media-node`, token: 't' });
+    const room = await rooms.accept();
+    const raw: { at: number; text: string }[] = [];
+    room.ws.on('message', (d) => raw.push({ at: Date.now(), text: d.toString() }));
+    expect(await room.next('node.ready')).toMatchObject({ keepaliveMs: NODE_KEEPALIVE_INTERVAL_MS });
+    await room.next('node.keepalive', 2500);
+    // What RoomDO's runtime answers; the node takes it without an error frame.
+    room.ws.send(ROOM_KEEPALIVE);
+    await room.next('node.keepalive', 2500);
+    await room.next('node.keepalive', 2500);
+    const keepalives = raw.filter((r) => r.text === NODE_KEEPALIVE).map((r) => r.at);
+    expect(keepalives.length).toBeGreaterThanOrEqual(3);
+    for (let i = 1; i < keepalives.length; i++) expect(keepalives[i]! - keepalives[i - 1]!).toBeGreaterThan(NODE_KEEPALIVE_INTERVAL_MS / 2);
+    room.send({ type: 'request', id: 'caps', method: 'router.capabilities', data: {} });
+    expect(await room.next((m) => m.id === 'caps')).toMatchObject({ ok: true });
+    expect(raw.filter((r) => (JSON.parse(r.text) as { type: string }).type === 'error')).toEqual([]);
+    room.ws.close();
+    expect(await fleetConn.next((m) => m.type === 'room.released' && m.roomId === 'room-ka')).toBeTruthy();
   });
 
   it('redials FleetDO after the connection drops and registers again with the rooms it still hosts', async () => {

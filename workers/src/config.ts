@@ -42,6 +42,9 @@ const ConfigSchema = z.object({
   ROOM_RESUME_WINDOW_SECONDS: intFrom(30),
   ROOM_EMPTY_TIMEOUT_SECONDS: intFrom(300),
   ROOM_PLAN_CACHE_SECONDS: intFrom(30),
+  // A media node whose room socket stays silent (no keepalive, no frame) this long is lost; nodes
+  // send a keepalive every second (NODE_KEEPALIVE_INTERVAL_MS), so 3 s tolerates a 2 s stall.
+  ROOM_NODE_SILENCE_MS: z.coerce.number().int().min(500).default(3_000),
   // Fan-out shards (rooms/fanout/): a room keeps every socket itself up to this many; past it new
   // viewers' sockets attach to shard Durable Objects of up to ROOM_SHARD_SOCKETS each.
   ROOM_SHARD_AFTER_SOCKETS: intFrom(500),
@@ -272,6 +275,8 @@ export interface RoomConfig {
   emptyTimeoutMs: number;
   /** How long the RoomDO trusts the plan it read for the viewers limit. */
   planCacheMs: number;
+  /** A node silent on its room socket this long (at least two of its keepalive intervals) is lost. */
+  nodeSilenceMs: number;
   /** Sockets a room holds itself before new viewers go to fan-out shards. */
   shardAfterSockets: number;
   /** Sockets per fan-out shard (a target: a burst of joins may overfill one a little). */
@@ -350,6 +355,7 @@ export function loadConfig(env: Env): Config {
       resumeWindowMs: v.ROOM_RESUME_WINDOW_SECONDS * 1000,
       emptyTimeoutMs: v.ROOM_EMPTY_TIMEOUT_SECONDS * 1000,
       planCacheMs: v.ROOM_PLAN_CACHE_SECONDS * 1000,
+      nodeSilenceMs: v.ROOM_NODE_SILENCE_MS,
       shardAfterSockets: v.ROOM_SHARD_AFTER_SOCKETS,
       shardSockets: v.ROOM_SHARD_SOCKETS,
     },

@@ -39,6 +39,7 @@ export interface Env {
   ROOM_CHAT_HISTORY?: string;
   ROOM_CHAT_RATE_PER_10S?: string;
   ROOM_HEARTBEAT_SECONDS?: string;
+  ROOM_NODE_SILENCE_MS?: string;
   ROOM_RESUME_WINDOW_SECONDS?: string;
   ROOM_EMPTY_TIMEOUT_SECONDS?: string;
   ROOM_PLAN_CACHE_SECONDS?: string;

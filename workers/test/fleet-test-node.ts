@@ -3,7 +3,7 @@
 // engine runs inside workerd; the real node and engine are exercised by the fleet integration
 // test in scripts/test/fleet-it).
 import { env, exports } from 'cloudflare:workers';
-import { FLEET_PROTOCOL_VERSION, type FleetToNode, type NodeToRoom, type RoomToNode } from '@roomcast/schema/protocol';
+import { FLEET_PROTOCOL_VERSION, NODE_KEEPALIVE, NODE_KEEPALIVE_INTERVAL_MS, type FleetToNode, type NodeToRoom, type RoomToNode } from '@roomcast/schema/protocol';
 import type { Env } from '../src/env.ts';
 import type { FleetDO } from '../src/fleet/fleet-do.ts';
 import { signNodeToken } from '../src/fleet/fleet-token.ts';
@@ -23,6 +23,8 @@ type Frame = Record<string, any>;
 /** A WebSocket with waits that time out, for either direction's frames. */
 export class Peer {
   readonly received: Frame[] = [];
+  /** Keepalive answers (room.keepalive) received; kept out of `received`. */
+  keepalivesAnswered = 0;
   #unread: Frame[] = [];
   #waiters: { match: (m: Frame) => boolean; resolve: (m: Frame) => void }[] = [];
   readonly closed: Promise<{ code: number; reason: string }>;
@@ -31,6 +33,7 @@ export class Peer {
     this.closed = new Promise((resolve) => ws.addEventListener('close', (e) => resolve({ code: e.code, reason: e.reason })));
     ws.addEventListener('message', (e) => {
       const m = JSON.parse(e.data as string) as Frame;
+      if (m.type === 'room.keepalive') return void this.keepalivesAnswered++;
       this.received.push(m);
       const i = this.#waiters.findIndex((w) => w.match(m));
       if (i >= 0) this.#waiters.splice(i, 1)[0]!.resolve(m);
@@ -87,6 +90,8 @@ export interface TestNodeOptions {
   maxConsumers?: number;
   /** Dial this FleetDO instance directly instead of the global one through the Worker. */
   target?: DurableObjectStub;
+  /** Send keepalives on room sockets, as real nodes do (default); false plays an older node. */
+  keepalive?: boolean;
 }
 
 /** A registered node. `serveRooms()` makes it dial every assigned room and answer its requests. */
@@ -99,15 +104,25 @@ export class TestNode {
   readonly requests: RoomToNode[] = [];
   /** What it answers to recording.stop (the test uploaded the parts itself). */
   recordingReport: unknown;
-  /** A hung node: sockets stay open, requests get no answer. */
+  /** A busy node: requests get no answer until `release()`; its keepalive timer still runs. */
   silent = false;
+  /** A hung node (a stopped process): no answers and no keepalives; sockets stay open. */
+  #hung = false;
   /** Requests that arrived while silent, for `release()`. */
   readonly #held: { room: Peer; frame: Extract<RoomToNode, { type: 'request' }> }[] = [];
+  readonly #keepaliveTimers = new Set<ReturnType<typeof setInterval>>();
 
   private constructor(
     readonly nodeId: string,
     readonly fleet: Peer,
+    readonly keepalive: boolean,
   ) {}
+
+  /** Stops answering and stops its keepalives, sockets left open: what SIGSTOP does to a real node. */
+  hang(): void {
+    this.#hung = true;
+    this.silent = true;
+  }
 
   static async register(o: TestNodeOptions): Promise<TestNode> {
     const region = o.region ?? 'local';
@@ -123,7 +138,7 @@ export class TestNode {
       capacity: { maxConsumers: o.maxConsumers ?? 800, maxRouters: 100 },
     });
     await fleet.next('node.registered');
-    const node = new TestNode(o.nodeId, fleet);
+    const node = new TestNode(o.nodeId, fleet, o.keepalive ?? true);
     TestNode.open.add(node);
     node.load({});
     return node;
@@ -152,7 +167,15 @@ export class TestNode {
       protocol: FLEET_PROTOCOL_VERSION,
       nodeId: this.nodeId,
       rtpCapabilities: { codecs: [{ kind: 'video', mimeType: 'video/VP8', clockRate: 90000, preferredPayloadType: 96 }], headerExtensions: [] },
+      ...(this.keepalive ? { keepaliveMs: NODE_KEEPALIVE_INTERVAL_MS } : {}),
     } satisfies NodeToRoom);
+    if (this.keepalive) {
+      const timer = setInterval(() => {
+        if (!this.#hung && room.ws.readyState === WebSocket.OPEN) room.ws.send(NODE_KEEPALIVE);
+      }, NODE_KEEPALIVE_INTERVAL_MS);
+      this.#keepaliveTimers.add(timer);
+      void room.closed.then(() => (clearInterval(timer), this.#keepaliveTimers.delete(timer)));
+    }
     return room;
   }
 
@@ -217,6 +240,8 @@ export class TestNode {
 
   close(): void {
     TestNode.open.delete(this);
+    for (const timer of this.#keepaliveTimers) clearInterval(timer);
+    this.#keepaliveTimers.clear();
     for (const room of this.rooms.values()) room.close(1000, 'node closing');
     this.fleet.close(1000, 'node closing');
   }

@@ -205,8 +205,10 @@ describe('room media relay', () => {
     second.close();
   });
 
+  // Nodes that send keepalives are found sooner by their silence (room-node-liveness.test.ts); the
+  // probe is what finds an older node, or one whose timer runs while its requests hang.
   it('treats a node that stops answering as lost once the alarm probes it', async () => {
-    const hung = await TestNode.register({ nodeId: unique('a-hung') });
+    const hung = await TestNode.register({ nodeId: unique('a-hung'), keepalive: false });
     const { room, host } = await roomOnNode(hung);
     const spare = await TestNode.register({ nodeId: unique('z-spare') });
     hung.silent = true;

@@ -2,7 +2,7 @@
 // RoomDO's requests map 1:1 onto the engine (NODE_REQUESTS in @roomcast/schema/protocol fleet.ts);
 // closes of producers, consumers and transports go back as events, whatever caused them.
 import WebSocket from 'ws';
-import { decodeFrame, FLEET_PROTOCOL_VERSION, ProtocolError, MAX_NODE_FRAME_BYTES, MediaSlots, NODE_REQUESTS, RoomToNode, type MediaObjectKind, type NodeMethod, type NodeToRoom, type RtpCapabilities as RtpCapabilitiesWire } from '@roomcast/schema/protocol';
+import { decodeFrame, FLEET_PROTOCOL_VERSION, ProtocolError, MAX_NODE_FRAME_BYTES, MediaSlots, NODE_KEEPALIVE, NODE_KEEPALIVE_INTERVAL_MS, NODE_REQUESTS, RoomToNode, type MediaObjectKind, type NodeMethod, type NodeToRoom, type RtpCapabilities as RtpCapabilitiesWire } from '@roomcast/schema/protocol';
 import { EngineError } from '../engine/errors.ts';
 import type { Consumer, EngineWorker, PipeTransport, PlainTransport, Producer, Router, RtpCodecCapability, Transport, WebRtcTransport } from '../engine/types.ts';
 import type { Logger } from '../log.ts';
@@ -77,6 +77,8 @@ export class RoomSession {
   /** HLS and multistream destinations (and their one encoder) of this room, when the room asked for them. */
   readonly #egress: RoomEgress;
   #scoreTimer: NodeJS.Timeout | undefined;
+  /** Tells the room this node is alive; a timer of its own, so only a stalled process goes quiet. */
+  #keepaliveTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
   private constructor(
@@ -133,7 +135,8 @@ export class RoomSession {
     socket.on('close', () => session.close('room socket closed'));
     socket.on('error', (error) => log.warn('room socket error', { roomId, error: String(error) }));
     router.on('workerclose', () => session.close('engine worker closed'));
-    session.#send({ type: 'node.ready', protocol: FLEET_PROTOCOL_VERSION, nodeId, rtpCapabilities: router.rtpCapabilities as RtpCapabilitiesWire });
+    session.#send({ type: 'node.ready', protocol: FLEET_PROTOCOL_VERSION, nodeId, rtpCapabilities: router.rtpCapabilities as RtpCapabilitiesWire, keepaliveMs: NODE_KEEPALIVE_INTERVAL_MS });
+    session.#keepaliveTimer = setInterval(() => session.#sendKeepalive(), NODE_KEEPALIVE_INTERVAL_MS);
     session.#scoreTimer = setInterval(() => session.#flushScores(), SCORES_EVERY_MS);
     log.info('room opened', { roomId, routerId: router.id });
     return session;
@@ -162,6 +165,7 @@ export class RoomSession {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#scoreTimer);
+    clearInterval(this.#keepaliveTimer);
     // The room is gone (or the node is leaving): what was uploaded stays in the store, and the
     // Worker completes it as a partial recording when it sees the node go.
     this.#recordings.close();
@@ -180,6 +184,7 @@ export class RoomSession {
     if (!decoded.ok) return this.#send({ type: 'error', code: decoded.error.code, message: decoded.error.message });
     const message = decoded.message;
     if (message.type === 'error') return this.log.warn('room reported an error', { roomId: this.roomId, code: message.code, message: message.message });
+    if (message.type === 'room.keepalive') return;
     const spec = NODE_REQUESTS[message.method];
     const data = spec.data.safeParse(message.data ?? {});
     if (!data.success) {
@@ -447,5 +452,10 @@ export class RoomSession {
 
   #send(message: NodeToRoom): void {
     if (this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
+  }
+
+  /** The exact text the room's runtime answers without waking the room (see NODE_KEEPALIVE). */
+  #sendKeepalive(): void {
+    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(NODE_KEEPALIVE);
   }
 }

@@ -4,8 +4,10 @@
 //     node: node.register (first frame, names the protocol), then node.load every few seconds.
 //     fleet: room.assign (dial this room), room.release (close that room's router), node.drain.
 //   node -> RoomDO   (GET /api/v1/rooms/{room}/media-node, Authorization: Bearer <room-node JWT>)
-//     node: node.ready (first frame: protocol, router capabilities), then responses and events.
-//     room: requests mapped 1:1 onto the engine (NODE_REQUESTS), answered with `response`.
+//     node: node.ready (first frame: protocol, router capabilities), then responses and events,
+//           and NODE_KEEPALIVE every NODE_KEEPALIVE_INTERVAL_MS from its own timer.
+//     room: requests mapped 1:1 onto the engine (NODE_REQUESTS), answered with `response`;
+//           ROOM_KEEPALIVE answers each keepalive (sent by the runtime, see below).
 // Every frame is validated on arrival; an invalid one gets an error frame, never a crash.
 import { z } from 'zod';
 import { ErrorFrame, FrameId, ResponseFrame } from './envelope.ts';
@@ -268,7 +270,20 @@ export type NodeMethod = keyof typeof NODE_REQUESTS;
 export type NodeRequestData<M extends NodeMethod> = z.infer<(typeof NODE_REQUESTS)[M]['data']>;
 export type NodeResult<M extends NodeMethod> = z.infer<(typeof NODE_REQUESTS)[M]['result']>;
 
+/**
+ * Liveness of a node's room socket. A hung node (a stopped process, a partitioned VM) leaves its
+ * socket open, so the room cannot wait for a close: the node sends this exact frame every
+ * NODE_KEEPALIVE_INTERVAL_MS, RoomDO's runtime answers it with ROOM_KEEPALIVE without waking the
+ * object (`setWebSocketAutoResponse` matches the text byte for byte) and records when, and the
+ * room's alarm treats a node silent for a few intervals as lost (rooms/media/node-liveness.ts).
+ */
+export const NODE_KEEPALIVE = '{"type":"node.keepalive"}';
+export const ROOM_KEEPALIVE = '{"type":"room.keepalive"}';
+/** How often a node sends NODE_KEEPALIVE on each room socket (announced in node.ready). */
+export const NODE_KEEPALIVE_INTERVAL_MS = 1_000;
+
 export const RoomToNode = z.discriminatedUnion('type', [
+  frame('room.keepalive', {}),
   z.object({
     type: z.literal('request'),
     id: FrameId,
@@ -280,7 +295,15 @@ export const RoomToNode = z.discriminatedUnion('type', [
 export type RoomToNode = z.infer<typeof RoomToNode>;
 
 export const NodeToRoom = z.discriminatedUnion('type', [
-  frame('node.ready', { protocol: z.number().int(), nodeId: Id, rtpCapabilities: RtpCapabilities }),
+  frame('node.ready', {
+    protocol: z.number().int(),
+    nodeId: Id,
+    rtpCapabilities: RtpCapabilities,
+    /** The node sends NODE_KEEPALIVE this often; absent: an older node, found lost only by close or probe. */
+    keepaliveMs: z.number().int().min(100).max(60_000).optional(),
+  }),
+  /** Reaches the room's handlers only where the runtime did not answer it itself. */
+  frame('node.keepalive', {}),
   ResponseFrame,
   frame('producer.closed', { producerId: Id }),
   frame('transport.closed', { transportId: Id }),

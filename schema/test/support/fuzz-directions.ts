@@ -47,7 +47,8 @@ export const NODE_TO_ROOM: FrameSpace = {
   maxBytes: MAX_NODE_FRAME_BYTES,
   binary: true,
   templates: [
-    { type: 'node.ready', protocol: 1, nodeId: 'fz-node', rtpCapabilities },
+    { type: 'node.ready', protocol: 1, nodeId: 'fz-node', rtpCapabilities, keepaliveMs: 1000 },
+    { type: 'node.keepalive' },
     { type: 'response', id: 'fz-1', ok: true, data: { id: 'fz-t' } },
     { type: 'response', id: 'fz-2', ok: false, error: { code: 'not_found', message: 'no' } },
     { type: 'producer.closed', producerId: 'fz-p' },
@@ -109,6 +110,7 @@ export const ROOM_TO_NODE: FrameSpace = {
     { type: 'request', id: 'fz-8', method: 'consumer.close', data: { consumerId: 'fz-c' } },
     { type: 'request', id: 'fz-9', method: 'consumer.setPreferredLayers', data: { consumerId: 'fz-c', spatialLayer: 1, temporalLayer: 0 } },
     { type: 'error', code: 'internal', message: 'fz' },
+    { type: 'room.keepalive' },
   ],
   methods: NODE_FUZZ_METHODS,
 };

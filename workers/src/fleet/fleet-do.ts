@@ -48,6 +48,8 @@ export interface FleetApi {
   releaseEdge(roomId: string, nodeId: string): Promise<void>;
   /** The room ended: its origin and every edge let go of it. */
   releaseRoom(roomId: string): Promise<void>;
+  /** A room found this node silent on its room socket (hung): no new rooms for it until it reports again. */
+  nodeSilent(nodeId: string): Promise<void>;
   listNodes(): Promise<NodeView[]>;
   setDrained(nodeId: string, drained: boolean): Promise<NodeView | null>;
   liveRooms(limit: number): Promise<LiveRooms>;
@@ -65,6 +67,13 @@ export class FleetDO extends GuardedDurableObject<Env> implements FleetApi {
   readonly #config: Config;
   readonly #nodes: NodeStore;
   readonly #rtmp: RtmpBroker;
+  /**
+   * Nodes a room found hung, with the load report they were last seen at then. A hung node's
+   * fleet socket stays open and its last report stays fresh for FLEET_NODE_STALE_SECONDS, in which
+   * other rooms would still be placed on it; its next report (it was only slow) clears the mark.
+   * In memory: an eviction forgets it, and staleness takes over as before.
+   */
+  readonly #silent = new Map<string, number>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -201,6 +210,20 @@ export class FleetDO extends GuardedDurableObject<Env> implements FleetApi {
     for (const edge of this.#nodes.roomEdges(roomId)) await this.releaseEdge(roomId, edge);
   }
 
+  async nodeSilent(nodeId: string): Promise<void> {
+    const row = this.#nodes.all().find((r) => r.node_id === nodeId);
+    if (row) this.#silent.set(nodeId, row.last_seen);
+  }
+
+  /** Found hung by a room and not heard from since. */
+  #isSilent(row: NodeRow): boolean {
+    const at = this.#silent.get(row.node_id);
+    if (at === undefined) return false;
+    if (row.last_seen === at) return true;
+    this.#silent.delete(row.node_id);
+    return false;
+  }
+
   async listNodes(): Promise<NodeView[]> {
     const now = Date.now();
     const rooms = this.#nodes.roomCounts();
@@ -216,7 +239,7 @@ export class FleetDO extends GuardedDurableObject<Env> implements FleetApi {
         load: p.load ? (p.load as NodeLoad) : null,
         drained: p.drained,
         connected: p.connected,
-        healthy: isHealthy(p, now, this.#config.fleet.staleAfterMs),
+        healthy: isHealthy(p, now, this.#config.fleet.staleAfterMs) && !this.#isSilent(row),
         lastSeen: new Date(row.last_seen).toISOString(),
         rooms: rooms.get(row.node_id) ?? 0,
       };
@@ -246,7 +269,8 @@ export class FleetDO extends GuardedDurableObject<Env> implements FleetApi {
 
   #placementNodes() {
     const unreported = this.#nodes.unreportedAssignments();
-    return this.#nodeRows().map((row) => NodeStore.toPlacement(row, unreported.get(row.node_id)));
+    // A node found hung counts as disconnected for placement (never placed on) until it reports again.
+    return this.#nodeRows().map((row) => ({ ...NodeStore.toPlacement(row, unreported.get(row.node_id)), ...(this.#isSilent(row) ? { connected: false } : {}) }));
   }
 
   /**

@@ -16,7 +16,7 @@ import { asWebSocket } from './fanout/shard-sockets.ts';
 import { pickShard, ROLE_HEADER, SHARD_HEADER } from './fanout/shard-link.ts';
 import { receiveClientFrame } from './realtime/client-messages.ts';
 import { mayDownloadChatFile, shareChatFile } from './realtime/chat-files.ts';
-import { closeRoom, sweep } from './realtime/housekeeping.ts';
+import { alarm, closeRoom } from './realtime/housekeeping.ts';
 import { socketGone } from './realtime/leaving.ts';
 import { LiveRoom } from './realtime/live-room.ts';
 import { apiKeyRevoked, memberChanged, visibilityChanged } from './realtime/moderation-handlers.ts';
@@ -287,8 +287,8 @@ export class RoomDO extends GuardedDurableObject<Env> {
     await socketGone(this.#room, ws, code === CLOSE_CODES.normal && reason === 'leave' ? 'left' : 'dropped');
   }
 
-  /** Reaps silent sockets, ends expired resume windows, closes a room left empty, retries usage. */
+  /** Checks the media nodes' liveness; reaps silent sockets, ends expired resume windows, closes a room left empty, retries usage. */
   protected async onAlarm(): Promise<void> {
-    await sweep(this.#room, Date.now());
+    await alarm(this.#room, Date.now());
   }
 }

@@ -39,6 +39,8 @@ export interface MediaHost {
   session: LiveSession;
   /** A studio guest is on stage (only then may they produce). */
   onStage(identity: string): boolean;
+  /** Brings the room's alarm forward so it checks the nodes' liveness by `at` (checkNodes). */
+  checkNodesBy(at: number): void;
 }
 
 export class MediaRelay {
@@ -70,9 +72,14 @@ export class MediaRelay {
     const config = roomConfig.fleet;
     this.#store = new MediaStore(ctx.storage.sql);
     this.#link = new NodeLink(ctx, config.secret, this.#store, {
-      ready: (ws, att, rtpCapabilities) => (att.role === 'edge' ? this.#edges.ready(att.nodeId) : this.#nodeReady(ws, att.nodeId, rtpCapabilities)),
+      ready: (ws, att, rtpCapabilities) => {
+        const bound = this.#link.liveness.boundFor(att);
+        if (bound !== undefined) host.checkNodesBy(Date.now() + bound);
+        if (att.role === 'edge') this.#edges.ready(att.nodeId);
+        else this.#nodeReady(ws, att.nodeId, rtpCapabilities);
+      },
       event: (message, from) => this.#nodeEvent(message, from),
-    });
+    }, roomConfig.room.nodeSilenceMs);
     this.#edges = new Edges(env, config, this.#store, this.#link, {
       roomId: () => host.roomId(),
       originCall: (method, data) => this.#call(method, data, null),
@@ -166,7 +173,24 @@ export class MediaRelay {
   }
 
   onNodeMessage(ws: WebSocket, data: string | ArrayBuffer): void {
-    this.#link.receive(ws, data);
+    this.#link.receive(ws, data, Date.now());
+  }
+
+  /**
+   * The alarm, between sweeps too: a node (origin or edge) silent past its bound is lost, like one
+   * whose socket closed. Returns when to look again; undefined when no node sends keepalives.
+   */
+  checkNodes(now: number): number | undefined {
+    const { lost, nextCheckAt } = this.#link.liveness.check(this.#link.watched(), now);
+    for (const ws of lost) {
+      const att = ws.deserializeAttachment() as NodeAttachment | null;
+      console.error(`media: ${att?.role ?? 'a'} node ${att?.nodeId ?? ''} went silent on the room socket; treating it as lost`);
+      // Other rooms must not be placed on it while its fleet report still looks fresh.
+      if (att) this.ctx.waitUntil(fleetStub(this.env).nodeSilent(att.nodeId).catch((e: unknown) => console.error('media: telling FleetDO of a silent node failed', e)));
+      this.onNodeGone(ws);
+    }
+    // A loss may have dropped the only watched node, or an origin's loss every edge.
+    return lost.length > 0 ? this.#link.liveness.check(this.#link.watched(), now).nextCheckAt : nextCheckAt;
   }
 
   /** After `welcome`: where media stands and what is being published; placement starts here. */

@@ -2,10 +2,11 @@
 // node dials in, the node.ready handshake, requests with ids and timeouts, and what to do with
 // late answers. Each socket's state lives in its attachment, so it survives the object
 // hibernating. See schema/src/protocol/fleet.ts.
-import { CLOSE_CODES, decodeFrame, FLEET_PROTOCOL_VERSION, MAX_NODE_FRAME_BYTES, MEDIA_REQUEST_TIMEOUT_MS, NODE_REQUESTS, NodeToRoom, PendingRequests, type NodeMethod, type NodeRequestData, type NodeResult, type RoomToNode, ProtocolError } from '@roomcast/schema/protocol';
+import { CLOSE_CODES, decodeFrame, FLEET_PROTOCOL_VERSION, MAX_NODE_FRAME_BYTES, MEDIA_REQUEST_TIMEOUT_MS, NODE_KEEPALIVE, NODE_REQUESTS, NodeToRoom, PendingRequests, ROOM_KEEPALIVE, type NodeMethod, type NodeRequestData, type NodeResult, type RoomToNode, ProtocolError } from '@roomcast/schema/protocol';
 import { bearerOf, verifyRoomNodeToken, type RoomNodeRole } from '../../fleet/fleet-token.ts';
 import { closeSocket } from '../realtime/connection.ts';
 import type { MediaStore } from './media-store.ts';
+import { NodeLiveness, type WatchedNode } from './node-liveness.ts';
 
 export const MEDIA_NODE_TAG = 'media-node';
 
@@ -22,6 +23,10 @@ export interface NodeAttachment {
   ready: boolean;
   /** The room closed it on purpose (room ended, replaced): its close is not a loss. */
   closing: boolean;
+  /** When it said node.ready (liveness counts from there until its first keepalive). */
+  readyAt?: number;
+  /** The keepalive interval it announced; absent for older nodes (no silence check). */
+  keepaliveMs?: number;
 }
 
 export function isNodeAttachment(att: unknown): att is NodeAttachment {
@@ -47,13 +52,20 @@ export class NodeLink {
   readonly #abandoned = new Map<string, Creating>();
   /** Node sockets whose loss was handled (their attachment may no longer be writable). */
   readonly #gone = new WeakSet<WebSocket>();
+  readonly liveness: NodeLiveness;
 
   constructor(
     private readonly ctx: DurableObjectState,
     private readonly secret: string,
     private readonly store: MediaStore,
     private readonly hooks: NodeLinkHooks,
-  ) {}
+    nodeSilenceMs: number,
+  ) {
+    this.liveness = new NodeLiveness(nodeSilenceMs);
+    // The object's one auto-response pair: nodes' keepalives are answered (and timestamped) by
+    // the runtime without waking the room (node-liveness.ts).
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(NODE_KEEPALIVE, ROOM_KEEPALIVE));
+  }
 
   isNodeSocket(ws: WebSocket): boolean {
     return isNodeAttachment(ws.deserializeAttachment());
@@ -93,7 +105,8 @@ export class NodeLink {
   }
 
   /** A frame from the node: the handshake and answers are handled here, the rest goes to the hooks. */
-  receive(ws: WebSocket, data: string | ArrayBuffer): void {
+  receive(ws: WebSocket, data: string | ArrayBuffer, now: number): void {
+    this.liveness.heard(ws, now);
     const att = ws.deserializeAttachment() as NodeAttachment;
     const decoded = decodeFrame(NodeToRoom, data, { binary: 'utf8', maxBytes: MAX_NODE_FRAME_BYTES });
     if (!decoded.ok) return sendToNode(ws, { type: 'error', code: decoded.error.code, message: decoded.error.message });
@@ -106,12 +119,13 @@ export class NodeLink {
         this.markClosing(ws);
         return closeSocket(ws, CLOSE_CODES.policy, 'unsupported_protocol');
       }
-      const ready = { ...att, ready: true } satisfies NodeAttachment;
+      const ready = { ...att, ready: true, readyAt: now, ...(message.keepaliveMs ? { keepaliveMs: message.keepaliveMs } : {}) } satisfies NodeAttachment;
       ws.serializeAttachment(ready);
       return this.hooks.ready(ws, ready, message.rtpCapabilities);
     }
     switch (message.type) {
       case 'node.ready':
+      case 'node.keepalive':
         return;
       case 'response': {
         const outcome = message.ok
@@ -141,6 +155,15 @@ export class NodeLink {
   /** Every ready edge socket. */
   edgeSockets(): WebSocket[] {
     return this.#ready((att) => att.role === 'edge');
+  }
+
+  /** Every ready node socket (origin and edges) with what the runtime knows of its keepalives. */
+  watched(): WatchedNode[] {
+    return this.#ready(() => true).map((ws) => ({
+      ws,
+      att: ws.deserializeAttachment() as NodeAttachment,
+      keepaliveAt: this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? null,
+    }));
   }
 
   #ready(match: (att: NodeAttachment) => boolean): WebSocket[] {

@@ -1,5 +1,7 @@
 // The room's alarm and its end. The alarm reaps silent sockets, ends expired resume windows,
 // closes a room left empty and retries usage; it is always re-armed while there is work left.
+// While media nodes that send keepalives serve the room it also runs between those sweeps, at
+// the moment a node could first be overdue, and then only checks the nodes (node-liveness.ts).
 import { CLOSE_CODES, type ServerMessage } from '@roomcast/schema/protocol';
 import { isShardSocket } from '../fanout/shard-sockets.ts';
 import { sendError, sendRaw, type Joined } from './connection.ts';
@@ -11,7 +13,14 @@ import { endRoomSession } from './postgres.ts';
 /** How many heartbeat intervals a joined socket may stay silent before the alarm drops it. */
 const STALE_AFTER_HEARTBEATS = 3;
 
-export async function sweep(room: LiveRoom, now: number): Promise<void> {
+/** The alarm: the media nodes' liveness every time; the full sweep unless it was armed only for the nodes. */
+export async function alarm(room: LiveRoom, now: number): Promise<void> {
+  const nodesAt = room.media.checkNodes(now);
+  if (!room.nodeCheckOnly || now >= room.sweepDueAt) return sweep(room, now, nodesAt);
+  await armAlarm(room, now, room.sweepDueAt, nodesAt);
+}
+
+async function sweep(room: LiveRoom, now: number, nodesAt: number | undefined): Promise<void> {
   const { heartbeatMs, resumeWindowMs, emptyTimeoutMs } = room.config.room;
   for (const [ws, att] of room.sockets.live()) {
     // A shard answers its sockets' pings and reaps the silent ones itself (fanout/room-shard-do.ts).
@@ -43,7 +52,7 @@ export async function sweep(room: LiveRoom, now: number): Promise<void> {
   }
   room.media.retry();
   await room.usage.flush().catch((error: unknown) => console.error('room: usage flush failed; retrying', error));
-  await scheduleNext(room, now);
+  await scheduleNext(room, now, nodesAt);
 }
 
 /** `room.end` from a client with the grant: the session ends in Postgres, then here. */
@@ -73,13 +82,23 @@ export async function closeRoom(room: LiveRoom, reason: 'ended' | 'empty'): Prom
   await scheduleNext(room, now);
 }
 
-async function scheduleNext(room: LiveRoom, now: number): Promise<void> {
+/** The next sweep (every heartbeat while anyone is here), and the nodes' check if sooner. */
+async function scheduleNext(room: LiveRoom, now: number, nodesAt?: number): Promise<void> {
   const { heartbeatMs, emptyTimeoutMs } = room.config.room;
   const emptySince = room.state.meta.empty_since;
   let next: number | undefined;
   if (room.sockets.live().size > 0 || room.presence.count() > 0) next = now + heartbeatMs;
   else if (emptySince !== null) next = emptySince + emptyTimeoutMs;
   if (room.usage.pending() > 0) next = Math.min(next ?? Infinity, now + heartbeatMs);
-  if (next === undefined) await room.ctx.storage.deleteAlarm();
-  else await room.ctx.storage.setAlarm(Math.max(next, now + 10));
+  room.sweepDueAt = next ?? Infinity;
+  await armAlarm(room, now, next, nodesAt);
+}
+
+async function armAlarm(room: LiveRoom, now: number, sweepAt: number | undefined, nodesAt: number | undefined): Promise<void> {
+  const sweep = sweepAt ?? Infinity;
+  const nodes = nodesAt ?? Infinity;
+  const at = Math.min(sweep, nodes);
+  room.nodeCheckOnly = nodes < sweep;
+  if (at === Infinity) await room.ctx.storage.deleteAlarm();
+  else await room.ctx.storage.setAlarm(Math.max(at, now + 10));
 }

@@ -36,6 +36,14 @@ export class LiveRoom {
   readonly sockets: SocketRegistry;
   readonly presenceBroadcast: PresenceBroadcast;
   readonly media: MediaRelay;
+  /**
+   * When the alarm next owes a full sweep (housekeeping.ts). Between sweeps the alarm may run
+   * sooner, only to check the media nodes' liveness. In memory: after an eviction it is 0, and the
+   * next alarm sweeps (a sweep too many is harmless, one too few is not).
+   */
+  sweepDueAt = 0;
+  /** The alarm as armed now is only for the nodes' liveness (no sweep owed by then). */
+  nodeCheckOnly = false;
 
   constructor(
     readonly ctx: DurableObjectState,
@@ -62,6 +70,7 @@ export class LiveRoom {
       occupied: () => this.presence.count() > 0,
       session: new LiveSession(this.config, () => this.state.meta),
       onStage: (identity) => this.state.studio.onStage(identity),
+      checkNodesBy: (at) => ctx.waitUntil(this.#bringAlarmForward(at, true).catch((error: unknown) => console.error('room: arming the node check failed', error))),
     }, this.config.ingest.whipPerRoomPerMinute, (sessionIds, reason, protocol) => {
       // An encoder's session ended on the node's side: the room page and webhooks hear of it.
       const { organization_id: org, room_id: room } = this.state.meta;
@@ -74,10 +83,17 @@ export class LiveRoom {
     this.state.hlsView = () => this.media.hls.view();
   }
 
-  /** Brings the alarm forward to `at`; never pushes it back. */
+  /** A sweep is wanted by `at`: brings the alarm forward to it; never pushes it back. */
   async ensureAlarm(at: number): Promise<void> {
+    this.sweepDueAt = Math.min(this.sweepDueAt, at);
+    await this.#bringAlarmForward(at, false);
+  }
+
+  async #bringAlarmForward(at: number, nodeCheckOnly: boolean): Promise<void> {
     const current = await this.ctx.storage.getAlarm();
-    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+    if (current !== null && current <= at) return;
+    this.nodeCheckOnly = nodeCheckOnly;
+    await this.ctx.storage.setAlarm(at);
   }
 
   /** Sends usage to Postgres in the background; the alarm retries what fails. */
