@@ -99,6 +99,8 @@ export class TestNode {
   readonly requests: RoomToNode[] = [];
   /** What it answers to recording.stop (the test uploaded the parts itself). */
   recordingReport: unknown;
+  /** What it answers to recording.stop of one recording id (a recording's further track), before recordingReport. */
+  readonly recordingReports = new Map<string, unknown>();
   /** A hung node: sockets stay open, requests get no answer. */
   silent = false;
   /** Requests that arrived while silent, for `release()`. */
@@ -196,7 +198,7 @@ export class TestNode {
         result = { container: 'webm' };
         break;
       case 'recording.stop':
-        result = this.recordingReport ?? { parts: [], sizeBytes: 0, durationMs: null, videoCodec: null, audioCodec: null, container: 'webm', poster: false };
+        result = this.recordingReports.get(data.recordingId) ?? this.recordingReport ?? { parts: [], sizeBytes: 0, durationMs: null, videoCodec: null, audioCodec: null, container: 'webm', poster: false };
         break;
       case 'hls.start':
         result = { transcoded: true };
