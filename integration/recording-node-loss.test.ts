@@ -4,7 +4,7 @@
 // runs a few seconds (parts go up while live), the node is SIGKILLed, and the recording must
 // become `partial`: its main file and its screen track each completed from the parts already
 // uploaded, and each still plays (ffprobe reads video packets spanning seconds).
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,8 +43,15 @@ describe('fleet: recording through a media node killed mid-recording', () => {
     await screen.start();
     await waitUntil('the node recording the screen too', 20_000, async () => node.lines.filter((l) => l.includes('recording started')).length >= 2);
 
-    // Parts land while live; then the node dies without a word.
-    await new Promise((r) => setTimeout(r, 6000));
+    // Parts land while live: each file (the node's local copy, one folder per recording id) grows
+    // past one and a half parts, so its first part has gone up (and been reported) with room to
+    // spare; then the node dies without a word.
+    const nodeDir = join(workdir, 'node');
+    const sizes = async () => Promise.all((await readdir(nodeDir)).map(async (d) => (await stat(join(nodeDir, d, 'recording')).catch(() => ({ size: 0 }))).size));
+    await waitUntil('both files past one and a half parts on the node', 60_000, async () => {
+      const now = await sizes();
+      return now.length === 2 && now.every((n) => n >= PART_BYTES * 1.5);
+    });
     await node.kill();
 
     const after = await waitUntil('the recording to be completed after the node loss', 30_000, async () => {

@@ -136,7 +136,11 @@ export class Publisher {
       this.#source.onFrame({ width: w, height: h, data });
     }, 1000 / 20);
     this.signal.on((m) => {
-      if (m.type === 'media.reset') this.#rebuilding = this.#publish();
+      if (m.type === 'media.reset') {
+        this.#rebuilding = this.#publish();
+        // Awaited through settled(); a rebuild cut short by close() (no node left) is no unhandled error.
+        this.#rebuilding.catch(() => {});
+      }
     });
     await this.#publish();
   }

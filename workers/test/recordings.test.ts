@@ -274,7 +274,7 @@ describe('server recordings', () => {
     node.recordingReports.set(trackId, { parts: [{ partNumber: 1, etag: put.headers.get('etag')!, sizeBytes: screenBytes.length }], sizeBytes: screenBytes.length, durationMs: 2_500, videoCodec: 'vp8', audioCodec: null, container: 'webm', poster: false });
     const stopped = await api('POST', `${recordingsPath(tenant)}/${id}/stop`, { token: tenant.token });
     expect(stopped.body.recording).toMatchObject({ status: 'ready', sizeBytes: 4000 });
-    expect(node.requests.filter((r) => r.type === 'request' && r.method === 'recording.stop').map((r) => (r.data as { recordingId: string }).recordingId).sort()).toEqual([id, trackId].sort());
+    expect(node.requests.flatMap((r) => (r.type === 'request' && r.method === 'recording.stop' ? [(r.data as { recordingId: string }).recordingId] : [])).sort()).toEqual([id, trackId].sort());
 
     const one = await api('GET', `${recordingsPath(tenant)}/${id}`, { token: tenant.token });
     expect(one.body.tracks).toEqual([
@@ -325,6 +325,38 @@ describe('server recordings', () => {
     expect(partial.recording).toMatchObject({ status: 'partial', sizeBytes: 3000 });
     expect(partial.tracks).toEqual([expect.objectContaining({ kind: 'screen', status: 'partial', sizeBytes: 1500, playbackUrl: expect.any(String) })]);
     expect((await (await fetch(partial.tracks[0].playbackUrl)).arrayBuffer()).byteLength).toBe(1500);
+  });
+
+  it('records a camera the host starts only after the recording began with the microphone alone as a track of its own', async () => {
+    const tenant = await roomTenant('rec-late-cam');
+    const node = await TestNode.register({ nodeId: unique('rec-late-cam') });
+    const room = await liveRoom(tenant);
+    const host = await join(room, { role: 'host', name: 'Hana' });
+    await node.acceptAssignment(room.roomId);
+    await host.socket.next((m) => m.type === 'media.status' && m.state === 'ready', 8000);
+    const transport = await socketRequest(host.socket, 'media.createTransport', { direction: 'send' });
+    await socketRequest(host.socket, 'media.connectTransport', { transportId: transport.id, dtlsParameters: { role: 'client', fingerprints: [{ algorithm: 'sha-256', value: 'CC:DD' }] } });
+    const produce = (kind: 'audio' | 'video', source: string, mid: string, ssrc: number) =>
+      socketRequest(host.socket, 'media.produce', {
+        transportId: transport.id,
+        kind,
+        source,
+        rtpParameters: { mid, codecs: [kind === 'audio' ? { mimeType: 'audio/opus', payloadType: 100, clockRate: 48000, channels: 2 } : { mimeType: 'video/VP8', payloadType: 96, clockRate: 90000 }], encodings: [{ ssrc }] },
+      });
+    const mic = await produce('audio', 'microphone', '0', 5555);
+    const id = (await api('POST', startPath(tenant, room.roomId), { token: tenant.token })).body.recording.id as string;
+    // The microphone alone is recorded after the wait for its partner.
+    const main = (await until('recording.start of the microphone', () => node.requests.find((r) => r.type === 'request' && r.method === 'recording.start'), 8000)) as { data: { recordingId: string; producerIds: string[] } };
+    expect(main.data).toMatchObject({ recordingId: id, producerIds: [mic.id] });
+    const camera = await produce('video', 'camera', '1', 6666);
+    const late = (await until('recording.start of the late camera', () =>
+      node.requests.find((r) => r.type === 'request' && r.method === 'recording.start' && (r.data as { recordingId: string }).recordingId !== id),
+    )) as { data: { recordingId: string; producerIds: string[] } };
+    expect(late.data.producerIds).toEqual([camera.id]);
+    // Stopped with nothing uploaded: the track is failed beside the failed recording, and no upload is left open.
+    await api('POST', `${recordingsPath(tenant)}/${id}/stop`, { token: tenant.token });
+    const one = await api('GET', `${recordingsPath(tenant)}/${id}`, { token: tenant.token });
+    expect(one.body.tracks).toEqual([expect.objectContaining({ id: late.data.recordingId, kind: 'camera', status: 'failed', sizeBytes: 0, playbackUrl: null })]);
   });
 
   it('fails a recording the node wrote nothing for, with what the node saw as the reason', async () => {
