@@ -10,6 +10,7 @@
 // kept at the same moment (its offset from the recording's start applied), paused where the
 // share was not running.
 import { For, Show, createSignal, onCleanup, onMount } from 'solid-js';
+import { trackTime } from './vod-tracks';
 
 /** A further track of the recording, as the API lists it (offsetMs: from the recording's start). */
 export interface VodTrack {
@@ -37,12 +38,6 @@ function onKey(event: KeyboardEvent) {
 }
 
 const isHls = (src: string) => new URL(src, 'http://x').pathname.endsWith('.m3u8');
-
-/** Where a track is at the recording's `time` (s), or null when the track was not running then. */
-export function trackTime(time: number, offsetMs: number, duration: number): number | null {
-  const t = time - offsetMs / 1000;
-  return t < 0 || (Number.isFinite(duration) && t > duration) ? null : t;
-}
 
 export function VodPlayer(props: { src: string; poster?: string | null; class?: string; speedClass?: string; tracks?: VodTrack[] }) {
   let video: HTMLVideoElement | undefined;
