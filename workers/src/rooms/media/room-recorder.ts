@@ -93,6 +93,8 @@ export class RoomRecorder {
   #lastError: string | undefined;
   /** Further tracks being opened and started (stop waits for them). */
   readonly #trackStarts = new Set<Promise<void>>();
+  /** The recording being stopped: no further track starts for it. */
+  #stopping: string | undefined;
 
   constructor(
     private readonly ctx: DurableObjectState,
@@ -211,6 +213,7 @@ export class RoomRecorder {
 
   /** The main file is recording on `node`: start a track for each screen share (or late camera) without one. */
   #maybeStartTracks(node: WebSocket, row: RecorderRow): void {
+    if (this.#stopping === row.recording_id) return;
     const main = this.ctx.storage.sql.exec<{ producer_ids: string; has_video: number; started_at: number }>(`SELECT * FROM recorder_main WHERE singleton = 1`).toArray()[0];
     if (!main) return;
     const tracks = this.#tracks();
@@ -254,6 +257,11 @@ export class RoomRecorder {
     this.ctx.storage.sql.exec(`UPDATE recorder_tracks SET upload_id = ? WHERE track_id = ?`, uploadId, track.trackId);
     const partUrls = await this.#presignParts(store, { object_key: track.objectKey, upload_id: uploadId }, 1, FIRST_URLS);
     await this.link.request(node, 'recording.start', { recordingId: track.trackId, producerIds: [track.producerId], partUrls }, START_TIMEOUT_MS);
+    if (!this.#tracks().some((t) => t.track_id === track.trackId)) {
+      // The recording ended while the node started the track: nothing will stop it but this.
+      await this.link.request(node, 'recording.stop', { recordingId: track.trackId }, RECORDING_STOP_TIMEOUT_MS).catch(() => {});
+      return;
+    }
     const att = node.deserializeAttachment() as { nodeId: string };
     this.ctx.storage.sql.exec(`UPDATE recorder_tracks SET node_id = ? WHERE track_id = ?`, att.nodeId, track.trackId);
   }
@@ -320,6 +328,15 @@ export class RoomRecorder {
 
   /** The routes stop the recording: the node uploads the rest and reports. Answers null when the room does not hold it. */
   async stop(recordingId: string): Promise<RecorderResult | null> {
+    this.#stopping = recordingId;
+    try {
+      return await this.#stop(recordingId);
+    } finally {
+      if (this.#stopping === recordingId) this.#stopping = undefined;
+    }
+  }
+
+  async #stop(recordingId: string): Promise<RecorderResult | null> {
     await this.#starting;
     await Promise.all([...this.#trackStarts]);
     const row = this.#row();
