@@ -10,6 +10,7 @@ CREATE TABLE "recording_tracks" (
 	"duration_ms" integer,
 	"size_bytes" bigint DEFAULT 0 NOT NULL,
 	"video_codec" text,
+	"error" text,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint

@@ -278,7 +278,7 @@ describe('server recordings', () => {
 
     const one = await api('GET', `${recordingsPath(tenant)}/${id}`, { token: tenant.token });
     expect(one.body.tracks).toEqual([
-      { id: trackId, kind: 'screen', status: 'ready', offsetMs: expect.any(Number), durationMs: 2_500, sizeBytes: screenBytes.length, videoCodec: 'vp8', playbackUrl: expect.any(String) },
+      { id: trackId, kind: 'screen', status: 'ready', offsetMs: expect.any(Number), durationMs: 2_500, sizeBytes: screenBytes.length, videoCodec: 'vp8', error: null, playbackUrl: expect.any(String) },
     ]);
     expect(new Uint8Array(await (await fetch(one.body.tracks[0].playbackUrl)).arrayBuffer())).toEqual(screenBytes);
     const limits = await api('GET', `/organizations/${tenant.organizationId}/limits`, { token: tenant.token });
@@ -356,7 +356,7 @@ describe('server recordings', () => {
     // Stopped with nothing uploaded: the track is failed beside the failed recording, and no upload is left open.
     await api('POST', `${recordingsPath(tenant)}/${id}/stop`, { token: tenant.token });
     const one = await api('GET', `${recordingsPath(tenant)}/${id}`, { token: tenant.token });
-    expect(one.body.tracks).toEqual([expect.objectContaining({ id: late.data.recordingId, kind: 'camera', status: 'failed', sizeBytes: 0, playbackUrl: null })]);
+    expect(one.body.tracks).toEqual([expect.objectContaining({ id: late.data.recordingId, kind: 'camera', status: 'failed', sizeBytes: 0, playbackUrl: null, error: expect.stringContaining('No media reached the recorder') })]);
   });
 
   it('fails a recording the node wrote nothing for, with what the node saw as the reason', async () => {

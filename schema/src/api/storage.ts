@@ -98,6 +98,8 @@ export const RecordingTrack = z.object({
   durationMs: z.number().int().nullable(),
   sizeBytes: z.number().int(),
   videoCodec: z.string().nullable(),
+  /** Why a `failed` track holds nothing (what the media node saw), else null. */
+  error: z.string().nullable(),
   /** A presigned GET valid a few minutes once the track plays (ready or partial), else null. */
   playbackUrl: z.string().nullable(),
 });

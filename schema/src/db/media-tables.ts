@@ -73,6 +73,8 @@ export const recordingTracks = pgTable(
     durationMs: integer('duration_ms'),
     sizeBytes: bigint('size_bytes', { mode: 'number' }).notNull().default(0),
     videoCodec: text('video_codec'),
+    /** Why a `failed` track holds nothing (what the node saw), else null. */
+    error: text('error'),
     createdAt: createdAt(),
   },
   (t) => [index('recording_tracks_recording_idx').on(t.recordingId), index('recording_tracks_org_idx').on(t.organizationId), tenantPolicy(t.organizationId)],

@@ -87,7 +87,8 @@ async function finalizeTracks(tx: Tx, store: ObjectStore, row: RecordingRow, res
     const result = results.find((r) => r.trackId === track.id);
     if (!result || result.parts.length === 0 || !track.uploadId) {
       if (track.uploadId) await store.abortMultipartUpload(track.objectKey, track.uploadId);
-      await tx.update(recordingTracks).set({ status: 'failed', uploadId: null, sizeBytes: 0 }).where(eq(recordingTracks.id, track.id));
+      const error = `No media reached the recorder: ${result ? (result.media.failure ?? 'nothing was uploaded') : 'the room did not report this track'}`.slice(0, 1000);
+      await tx.update(recordingTracks).set({ status: 'failed', uploadId: null, sizeBytes: 0, error }).where(eq(recordingTracks.id, track.id));
       continue;
     }
     await store.completeMultipartUpload(track.objectKey, track.uploadId, result.parts);

@@ -210,6 +210,7 @@ recordingRoutes.openapi(
             durationMs: t.durationMs,
             sizeBytes: t.sizeBytes,
             videoCodec: t.videoCodec,
+            error: t.error,
             playbackUrl: t.status === 'ready' || t.status === 'partial' ? await store.presignGet(t.objectKey, { contentType: recordingContentType(t) }) : null,
           })),
         ),
