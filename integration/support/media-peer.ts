@@ -107,7 +107,10 @@ function transportOptions(info: any) {
   return { id: info.id, iceParameters: info.iceParameters, iceCandidates: info.iceCandidates, dtlsParameters: info.dtlsParameters };
 }
 
-/** Sends a moving-gradient camera (simulcast, 3 layers); republishes after every media.reset. */
+/**
+ * Sends a moving-gradient camera (simulcast, 3 layers), or with `source: 'screen'` a screen share
+ * (one layer, as a browser shares a screen); republishes after every media.reset.
+ */
 export class Publisher {
   #transport: types.Transport | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -115,7 +118,10 @@ export class Publisher {
   #rebuilding: Promise<void> | undefined;
   producerId: string | undefined;
 
-  constructor(readonly signal: RoomSignal) {}
+  constructor(
+    readonly signal: RoomSignal,
+    readonly source: 'camera' | 'screen' = 'camera',
+  ) {}
 
   async start(): Promise<void> {
     const wrtc = installWrtcGlobals();
@@ -130,7 +136,11 @@ export class Publisher {
       this.#source.onFrame({ width: w, height: h, data });
     }, 1000 / 20);
     this.signal.on((m) => {
-      if (m.type === 'media.reset') this.#rebuilding = this.#publish();
+      if (m.type === 'media.reset') {
+        this.#rebuilding = this.#publish();
+        // Awaited through settled(); a rebuild cut short by close() (no node left) is no unhandled error.
+        this.#rebuilding.catch(() => {});
+      }
     });
     await this.#publish();
   }
@@ -143,15 +153,18 @@ export class Publisher {
     this.#transport = transport;
     transport.on('connect', ({ dtlsParameters }, ok, fail) => void this.signal.request('media.connectTransport', { transportId: info.id, dtlsParameters }).then(() => ok(), fail));
     transport.on('produce', ({ kind, rtpParameters }, ok, fail) =>
-      void this.signal.request('media.produce', { transportId: info.id, kind, rtpParameters, source: 'camera' }).then((r) => ok({ id: r.id }), fail),
+      void this.signal.request('media.produce', { transportId: info.id, kind, rtpParameters, source: this.source }).then((r) => ok({ id: r.id }), fail),
     );
     const producer = await transport.produce({
       track: this.#source.createTrack(),
-      encodings: [
-        { maxBitrate: 150_000, scaleResolutionDownBy: 4, scalabilityMode: 'L1T1' },
-        { maxBitrate: 400_000, scaleResolutionDownBy: 2, scalabilityMode: 'L1T1' },
-        { maxBitrate: 1_000_000, scaleResolutionDownBy: 1, scalabilityMode: 'L1T1' },
-      ],
+      encodings:
+        this.source === 'screen'
+          ? [{ maxBitrate: 800_000, scalabilityMode: 'L1T1' }]
+          : [
+              { maxBitrate: 150_000, scaleResolutionDownBy: 4, scalabilityMode: 'L1T1' },
+              { maxBitrate: 400_000, scaleResolutionDownBy: 2, scalabilityMode: 'L1T1' },
+              { maxBitrate: 1_000_000, scaleResolutionDownBy: 1, scalabilityMode: 'L1T1' },
+            ],
     });
     this.producerId = producer.id;
   }

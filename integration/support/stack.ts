@@ -1,14 +1,17 @@
 // The real stack for the fleet integration test, on its own ports so it runs beside `npm run dev`
 // and the other test projects: a fresh database, the Neon proxy and Upstash adapter
-// (scripts/local), the Worker under `wrangler dev` (own state directory), and media node
-// processes (media-node/src/main.ts, embedded engine) dialing out to the Worker's FleetDO.
+// (scripts/local), the local S3-compatible object store (scripts/local/object-store.ts, on a free
+// port, objects in a temporary folder), the Worker under `wrangler dev` (own state directory), and
+// media node processes (media-node/src/main.ts, embedded engine) dialing out to the Worker's FleetDO.
 import { spawn, type ChildProcess } from 'node:child_process';
+import pg from 'pg';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { migrate } from '../../scripts/db/migrate.ts';
 import { startNeonWsProxy } from '../../scripts/local/neon-ws-proxy.ts';
+import { startObjectStore } from '../../scripts/local/object-store.ts';
 import { appDatabaseUrl, recreateDatabase } from '../../scripts/local/postgres.ts';
 import { startUpstashAdapter } from '../../scripts/local/upstash-adapter.ts';
 import { markEmailsVerified } from '../../scripts/local/verified-email-fixture.ts';
@@ -54,6 +57,8 @@ export interface MediaNodeProcess {
 export interface FleetStack {
   url: string;
   adminToken: string;
+  /** The object store the Worker and the nodes use, and its keys (the test reads objects with them). */
+  objectStore: { endpoint: string; bucket: string; accessKeyId: string; secretAccessKey: string };
   /** `env`: further MEDIA_* settings (MEDIA_DRAIN_TIMEOUT_SECONDS, for instance). */
   startNode(nodeId: string, index: number, env?: Record<string, string>): Promise<MediaNodeProcess>;
   /** The admin API's view of the fleet (`GET /api/v1/admin/fleet/nodes`). */
@@ -83,6 +88,9 @@ export async function startFleetStack(log: (line: string) => void = () => {}, ex
     const url = `http://127.0.0.1:${PORTS.api}`;
     const state = mkdtempSync(join(tmpdir(), 'roomcast-fleet-it-'));
     cleanup.push(async () => rmSync(state, { recursive: true, force: true }));
+    const storeKeys = { bucket: 'roomcast-fleet-it', accessKeyId: 'fleet-it-access-key', secretAccessKey: 'fleet-it-secret-key-0123456789' };
+    const store = await startObjectStore({ port: 0, directory: join(state, 'objects'), ...storeKeys });
+    cleanup.push(() => store.close());
     const vars: Record<string, string> = {
       APP_ENV: 'development',
       DATABASE_URL: appDatabaseUrl(ADMIN_DATABASE_URL),
@@ -97,6 +105,10 @@ export async function startFleetStack(log: (line: string) => void = () => {}, ex
       API_RATE_LIMIT_PER_ANONYMOUS_CLIENT: '100000',
       FLEET_HEARTBEAT_SECONDS: '2',
       FLEET_NODE_STALE_SECONDS: '6',
+      STORAGE_ENDPOINT: store.endpoint,
+      STORAGE_BUCKET: storeKeys.bucket,
+      STORAGE_ACCESS_KEY_ID: storeKeys.accessKeyId,
+      STORAGE_SECRET_ACCESS_KEY: storeKeys.secretAccessKey,
       ...extraVars,
     };
     const args = ['dev', '--ip', '127.0.0.1', '--port', String(PORTS.api), '--inspector-port', String(PORTS.inspector), '--persist-to', state, '--show-interactive-dev-session=false'];
@@ -112,6 +124,7 @@ export async function startFleetStack(log: (line: string) => void = () => {}, ex
     return {
       url,
       adminToken: SECRETS.ADMIN_TOKEN,
+      objectStore: { endpoint: store.endpoint, ...storeKeys },
       async nodes() {
         const res = await fetch(`${url}/api/v1/admin/fleet/nodes`, { headers: { authorization: `Bearer ${SECRETS.ADMIN_TOKEN}` } });
         return ((await res.json()) as { nodes: any[] }).nodes;
@@ -236,7 +249,20 @@ export async function liveRoom(url: string, title: string) {
   return {
     roomId: room.id as string,
     hostJoin: hostJoin as { signalingUrl: string; token: string },
+    organizationId: org,
+    ownerToken: signup.token as string,
     joinViewer: (name: string) => rest(url, 'POST', `/public/rooms-by-id/${room.id}/join`, { name }) as Promise<{ signalingUrl: string; token: string }>,
     end: () => rest(url, 'POST', `/organizations/${org}/rooms/${room.id}/end`, undefined, signup.token),
   };
+}
+
+/** Moves the organization to another plan (Professional for recording), as billing would. */
+export async function setPlan(organizationId: string, planId: 'starter' | 'professional' | 'business' | 'enterprise'): Promise<void> {
+  const client = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query(`update subscriptions set plan_id = $1, status = 'active' where organization_id = $2`, [planId, organizationId]);
+  } finally {
+    await client.end();
+  }
 }

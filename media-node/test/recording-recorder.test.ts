@@ -3,7 +3,8 @@
 // file in fixed-size parts to the real local S3 server while it records; completing the multipart
 // upload gives a file that ffprobe reads with both streams and the right duration. Also the
 // chunked uploader alone: equal parts but the last, and a part that failed stays until it lands.
-// And the issue's 300 ms publisher drop: the recording goes on, one file with both halves.
+// And the issue's 300 ms publisher drop: the recording goes on, one file with both halves. And a
+// screen shared during a recording: recorded beside it as a track of its own (its own file).
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,15 +12,16 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { AwsClient } from 'aws4fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RecordedPart } from '@roomcast/schema/protocol';
+import type { NodeToRoom, RecordedPart } from '@roomcast/schema/protocol';
 import { startObjectStore, type LocalObjectStore } from '../../scripts/local/object-store.ts';
 import { embeddedEngine } from '../src/engine/embedded/index.ts';
 import type { EngineWorker, Producer, Router } from '../src/engine/types.ts';
 import { createLogger } from '../src/log.ts';
 import { ChunkedUpload } from '../src/recording/chunked-upload.ts';
 import { Recorder } from '../src/recording/recorder.ts';
+import { RoomRecordings } from '../src/recording/room-recordings.ts';
 import { ROOM_MEDIA_CODECS } from '../src/fleet/room-session.ts';
-import { ffprobe, publishTestPattern, type FfmpegProcess } from './support/ffmpeg.ts';
+import { decodeErrors, ffprobe, publishTestPattern, type FfmpegProcess } from './support/ffmpeg.ts';
 import { waitFor } from '../../schema/test/support/wait.ts';
 
 const keys = { bucket: 'recorder-test', accessKeyId: 'recorder-test-key', secretAccessKey: 'recorder-test-secret-0123456789' };
@@ -209,6 +211,49 @@ describe('recording a room on the node', () => {
     const holes = times.slice(1).map((t, i) => t - times[i]!);
     expect(Math.max(...holes)).toBeLessThan(0.8);
     console.info(`recorder, 300 ms publisher drop at ${dropAtS.toFixed(1)} s: ${report.durationMs} ms recorded of ${Math.round(wallMs)} ms, longest hole between video frames ${(Math.max(...holes) * 1000).toFixed(0)} ms`);
+  }, 60_000);
+
+  it('records a screen shared during the recording as its own track beside the camera and microphone: two files, each playable', async () => {
+    // The screen: a second video producer with its own publisher, as a host's screen share is.
+    const st = await router.createPlainTransport({ listenInfo: { ip: '127.0.0.1' }, comedia: true });
+    const screen = await st.produce({ kind: 'video', rtpParameters: { codecs: [VP8], encodings: [{ ssrc: 0x7004 }] } });
+    const screenPublisher = publishTestPattern({ codec: 'vp8', video: { port: st.tuple.localPort, ssrc: 0x7004, payloadType: 101 } });
+    try {
+      await waitFor('the screen reaching its producer', async () => ((await screen.getStats())[0]?.packetCount ?? 0) > 10, { timeoutMs: 15_000 });
+      const frames: NodeToRoom[] = [];
+      const recordings = new RoomRecordings(router, { dir: join(workdir, 'rec-screen'), partBytes: 64 * 1024 }, (f) => frames.push(f), log);
+      const [mainUpload, screenUpload] = [await multipart(), await multipart()];
+      const mainId = crypto.randomUUID();
+      const trackId = crypto.randomUUID();
+      const urls = async (u: Awaited<ReturnType<typeof multipart>>) => Promise.all(Array.from({ length: 16 }, async (_, i) => ({ partNumber: i + 1, url: await u.sign(i + 1) })));
+      expect(await recordings.start({ recordingId: mainId, producers: [video, audio], partUrls: await urls(mainUpload), posterUrl: await mainUpload.signPoster() })).toEqual({ container: 'webm' });
+      await new Promise((r) => setTimeout(r, 1000));
+      // The share starts a second into the recording: its track, video alone, no poster.
+      expect(await recordings.start({ recordingId: trackId, producers: [screen], partUrls: await urls(screenUpload) })).toEqual({ container: 'webm' });
+      await waitFor('a screen part uploaded while recording', () => frames.some((f) => f.type === 'recording.part' && f.recordingId === trackId), { timeoutMs: 20_000 });
+      await new Promise((r) => setTimeout(r, 2000));
+      const [mainReport, screenReport] = await Promise.all([recordings.stop(mainId), recordings.stop(trackId)]);
+
+      expect(frames.filter((f) => f.type === 'recording.failed')).toEqual([]);
+      expect(mainReport).toMatchObject({ container: 'webm', videoCodec: 'vp8', audioCodec: 'opus', poster: true });
+      expect(screenReport).toMatchObject({ container: 'webm', videoCodec: 'vp8', audioCodec: null, poster: false });
+      expect(await screenUpload.poster()).toMatchObject({ status: 404 });
+      const mainFile = join(workdir, 'main-with-screen.webm');
+      const screenFile = join(workdir, 'screen-track.webm');
+      await writeFile(mainFile, await mainUpload.complete(mainReport.parts));
+      await writeFile(screenFile, await screenUpload.complete(screenReport.parts));
+      const [mainProbe, screenProbe] = [await ffprobe(mainFile), await ffprobe(screenFile)];
+      expect(mainProbe.streams.map((s) => s.codec_name).sort()).toEqual(['opus', 'vp8']);
+      expect(screenProbe.streams.map((s) => `${s.codec_type}:${s.codec_name}`)).toEqual(['video:vp8']);
+      expect(Number(screenProbe.format.duration)).toBeGreaterThan(1.5);
+      // The screen began about a second later: its file is shorter by about that much.
+      expect(Number(mainProbe.format.duration) - Number(screenProbe.format.duration)).toBeGreaterThan(0.3);
+      expect(await decodeErrors(screenFile)).toBe('');
+      console.info(`recorder, camera + screen: main ${mainReport.durationMs} ms (${mainReport.sizeBytes} bytes), screen track ${screenReport.durationMs} ms (${screenReport.sizeBytes} bytes)`);
+    } finally {
+      await screenPublisher.stop();
+      st.close();
+    }
   }, 60_000);
 
   it('records a host whose microphone sends nothing (muted): the video from the first second, not after a five-second probe', async () => {

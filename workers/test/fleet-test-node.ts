@@ -104,6 +104,8 @@ export class TestNode {
   readonly requests: RoomToNode[] = [];
   /** What it answers to recording.stop (the test uploaded the parts itself). */
   recordingReport: unknown;
+  /** What it answers to recording.stop of one recording id (a recording's further track), before recordingReport. */
+  readonly recordingReports = new Map<string, unknown>();
   /** A busy node: requests get no answer until `release()`; its keepalive timer still runs. */
   silent = false;
   /** A hung node (a stopped process): no answers and no keepalives; sockets stay open. */
@@ -219,7 +221,7 @@ export class TestNode {
         result = { container: 'webm' };
         break;
       case 'recording.stop':
-        result = this.recordingReport ?? { parts: [], sizeBytes: 0, durationMs: null, videoCodec: null, audioCodec: null, container: 'webm', poster: false };
+        result = this.recordingReports.get(data.recordingId) ?? this.recordingReport ?? { parts: [], sizeBytes: 0, durationMs: null, videoCodec: null, audioCodec: null, container: 'webm', poster: false };
         break;
       case 'hls.start':
         result = { transcoded: true };

@@ -8,7 +8,7 @@
 import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { files, recordings, webhookDeliveries } from '@roomcast/schema/db';
+import { files, recordings, recordingTracks, webhookDeliveries } from '@roomcast/schema/db';
 import { Database } from '../src/db/database.ts';
 import type { Env } from '../src/env.ts';
 import { finalizeRecording } from '../src/recordings/finalize.ts';
@@ -16,7 +16,7 @@ import { cleanStaleRecordings } from '../src/recordings/stale-recordings.ts';
 import { ObjectStore } from '../src/storage/object-store.ts';
 import { api, setPlan, signUp, unique, type Tenant } from './api-client.ts';
 import { TestNode } from './fleet-test-node.ts';
-import { config, join, liveRoom, publishCameraAndMic, roomTenant, until } from './room-client.ts';
+import { config, join, liveRoom, publishCameraAndMic, roomTenant, socketRequest, until } from './room-client.ts';
 
 // Rooms are placed on the global FleetDO: no test may leave a node behind for the next one.
 afterEach(() => TestNode.closeAll());
@@ -238,6 +238,125 @@ describe('server recordings', () => {
     expect(one.body.posterUrl).toBeNull();
     const res = await fetch(one.body.playbackUrl, { headers: { range: 'bytes=0-0' } });
     expect(res.headers.get('content-type')).toBe('video/webm');
+  });
+
+  it('records a screen shared during the recording as its own track: its own upload, finalized with the recording, played by its own URL, counted in storage and deleted with it', async () => {
+    const { tenant, node, link, host, id, startData } = await recordingOnNode('rec-screen');
+    const main = await fetch(startData.partUrls[0]!.url, { method: 'PUT', body: new Uint8Array(4000).fill(7) });
+    link.send({ type: 'recording.part', recordingId: id, part: { partNumber: 1, etag: main.headers.get('etag')!, sizeBytes: 4000 } });
+    // The host shares a screen after the recording started: the node is asked to record it under a track id.
+    const transport = await socketRequest(host.socket, 'media.createTransport', { direction: 'send' });
+    await socketRequest(host.socket, 'media.connectTransport', { transportId: transport.id, dtlsParameters: { role: 'client', fingerprints: [{ algorithm: 'sha-256', value: 'EE:FF' }] } });
+    const screen = await socketRequest(host.socket, 'media.produce', {
+      transportId: transport.id,
+      kind: 'video',
+      source: 'screen',
+      rtpParameters: { mid: '0', codecs: [{ mimeType: 'video/VP8', payloadType: 96, clockRate: 90000 }], encodings: [{ ssrc: 3333 }] },
+    });
+    const trackStart = (await until('recording.start of the screen track', () =>
+      node.requests.find((r) => r.type === 'request' && r.method === 'recording.start' && (r.data as { recordingId: string }).recordingId !== id),
+    )) as { data: { recordingId: string; producerIds: string[]; partUrls: { partNumber: number; url: string }[]; posterUrl?: string } };
+    const trackId = trackStart.data.recordingId;
+    expect(trackStart.data).toMatchObject({ producerIds: [screen.id] });
+    expect(trackStart.data.posterUrl).toBeUndefined();
+    // Its own multipart object: its part URLs are not the recording's.
+    expect(new URL(trackStart.data.partUrls[0]!.url).pathname).not.toBe(new URL(startData.partUrls[0]!.url).pathname);
+    const screenBytes = new Uint8Array(2500).map((_, i) => i % 251);
+    const put = await fetch(trackStart.data.partUrls[0]!.url, { method: 'PUT', body: screenBytes });
+    link.send({ type: 'recording.part', recordingId: trackId, part: { partNumber: 1, etag: put.headers.get('etag')!, sizeBytes: screenBytes.length } });
+    // More part URLs for the track come for the track's upload.
+    link.send({ type: 'recording.urls_wanted', recordingId: trackId, fromPart: 17, count: 1 });
+    const more = (await until('recording.urls for the track', () => node.requests.find((r) => r.type === 'request' && r.method === 'recording.urls'))) as { data: { recordingId: string; partUrls: { url: string }[] } };
+    expect(more.data.recordingId).toBe(trackId);
+    expect(new URL(more.data.partUrls[0]!.url).pathname).toBe(new URL(trackStart.data.partUrls[0]!.url).pathname);
+
+    node.recordingReport = { parts: [{ partNumber: 1, etag: main.headers.get('etag')!, sizeBytes: 4000 }], sizeBytes: 4000, durationMs: 4_000, videoCodec: 'vp8', audioCodec: 'opus', container: 'webm', poster: false };
+    node.recordingReports.set(trackId, { parts: [{ partNumber: 1, etag: put.headers.get('etag')!, sizeBytes: screenBytes.length }], sizeBytes: screenBytes.length, durationMs: 2_500, videoCodec: 'vp8', audioCodec: null, container: 'webm', poster: false });
+    const stopped = await api('POST', `${recordingsPath(tenant)}/${id}/stop`, { token: tenant.token });
+    expect(stopped.body.recording).toMatchObject({ status: 'ready', sizeBytes: 4000 });
+    expect(node.requests.flatMap((r) => (r.type === 'request' && r.method === 'recording.stop' ? [(r.data as { recordingId: string }).recordingId] : [])).sort()).toEqual([id, trackId].sort());
+
+    const one = await api('GET', `${recordingsPath(tenant)}/${id}`, { token: tenant.token });
+    expect(one.body.tracks).toEqual([
+      { id: trackId, kind: 'screen', status: 'ready', offsetMs: expect.any(Number), durationMs: 2_500, sizeBytes: screenBytes.length, videoCodec: 'vp8', error: null, playbackUrl: expect.any(String) },
+    ]);
+    expect(new Uint8Array(await (await fetch(one.body.tracks[0].playbackUrl)).arrayBuffer())).toEqual(screenBytes);
+    const limits = await api('GET', `/organizations/${tenant.organizationId}/limits`, { token: tenant.token });
+    expect(limits.body.limits.find((l: { limit: string }) => l.limit === 'storage')).toMatchObject({ current: 4000 + screenBytes.length });
+
+    // Another tenant sees none of it.
+    const other = await roomTenant('rec-screen-other');
+    expect((await api('GET', `/organizations/${other.organizationId}/recordings/${id}`, { token: other.token })).status).toBe(404);
+
+    expect((await api('DELETE', `${recordingsPath(tenant)}/${id}`, { token: tenant.token })).status).toBe(204);
+    expect((await fetch(one.body.tracks[0].playbackUrl)).status).toBe(404);
+    const db = new Database(config);
+    try {
+      expect(await db.scoped({ organizationId: tenant.organizationId }, (tx) => tx.select().from(recordingTracks).where(eq(recordingTracks.recordingId, id)))).toEqual([]);
+    } finally {
+      await db.close();
+    }
+    const freed = await api('GET', `/organizations/${tenant.organizationId}/limits`, { token: tenant.token });
+    expect(freed.body.limits.find((l: { limit: string }) => l.limit === 'storage')).toMatchObject({ current: 0 });
+  });
+
+  it('completes a screen track as partial with its reported parts when the node is lost, beside the partial recording', async () => {
+    const { tenant, node, link, host, id, startData } = await recordingOnNode('rec-screen-lost');
+    const main = await fetch(startData.partUrls[0]!.url, { method: 'PUT', body: new Uint8Array(3000).fill(1) });
+    link.send({ type: 'recording.part', recordingId: id, part: { partNumber: 1, etag: main.headers.get('etag')!, sizeBytes: 3000 } });
+    const transport = await socketRequest(host.socket, 'media.createTransport', { direction: 'send' });
+    await socketRequest(host.socket, 'media.connectTransport', { transportId: transport.id, dtlsParameters: { role: 'client', fingerprints: [{ algorithm: 'sha-256', value: 'EE:FF' }] } });
+    await socketRequest(host.socket, 'media.produce', {
+      transportId: transport.id,
+      kind: 'video',
+      source: 'screen',
+      rtpParameters: { mid: '0', codecs: [{ mimeType: 'video/VP8', payloadType: 96, clockRate: 90000 }], encodings: [{ ssrc: 4444 }] },
+    });
+    const trackStart = (await until('recording.start of the screen track', () =>
+      node.requests.find((r) => r.type === 'request' && r.method === 'recording.start' && (r.data as { recordingId: string }).recordingId !== id),
+    )) as { data: { recordingId: string; partUrls: { url: string }[] } };
+    const put = await fetch(trackStart.data.partUrls[0]!.url, { method: 'PUT', body: new Uint8Array(1500).fill(9) });
+    link.send({ type: 'recording.part', recordingId: trackStart.data.recordingId, part: { partNumber: 1, etag: put.headers.get('etag')!, sizeBytes: 1500 } });
+    node.close();
+    const partial = await until('the recording to be partial', async () => {
+      const got = await api('GET', `${recordingsPath(tenant)}/${id}`, { token: tenant.token });
+      return got.body.recording.status === 'recording' ? undefined : got.body;
+    });
+    expect(partial.recording).toMatchObject({ status: 'partial', sizeBytes: 3000 });
+    expect(partial.tracks).toEqual([expect.objectContaining({ kind: 'screen', status: 'partial', sizeBytes: 1500, playbackUrl: expect.any(String) })]);
+    expect((await (await fetch(partial.tracks[0].playbackUrl)).arrayBuffer()).byteLength).toBe(1500);
+  });
+
+  it('records a camera the host starts only after the recording began with the microphone alone as a track of its own', async () => {
+    const tenant = await roomTenant('rec-late-cam');
+    const node = await TestNode.register({ nodeId: unique('rec-late-cam') });
+    const room = await liveRoom(tenant);
+    const host = await join(room, { role: 'host', name: 'Hana' });
+    await node.acceptAssignment(room.roomId);
+    await host.socket.next((m) => m.type === 'media.status' && m.state === 'ready', 8000);
+    const transport = await socketRequest(host.socket, 'media.createTransport', { direction: 'send' });
+    await socketRequest(host.socket, 'media.connectTransport', { transportId: transport.id, dtlsParameters: { role: 'client', fingerprints: [{ algorithm: 'sha-256', value: 'CC:DD' }] } });
+    const produce = (kind: 'audio' | 'video', source: string, mid: string, ssrc: number) =>
+      socketRequest(host.socket, 'media.produce', {
+        transportId: transport.id,
+        kind,
+        source,
+        rtpParameters: { mid, codecs: [kind === 'audio' ? { mimeType: 'audio/opus', payloadType: 100, clockRate: 48000, channels: 2 } : { mimeType: 'video/VP8', payloadType: 96, clockRate: 90000 }], encodings: [{ ssrc }] },
+      });
+    const mic = await produce('audio', 'microphone', '0', 5555);
+    const id = (await api('POST', startPath(tenant, room.roomId), { token: tenant.token })).body.recording.id as string;
+    // The microphone alone is recorded after the wait for its partner.
+    const main = (await until('recording.start of the microphone', () => node.requests.find((r) => r.type === 'request' && r.method === 'recording.start'), 8000)) as { data: { recordingId: string; producerIds: string[] } };
+    expect(main.data).toMatchObject({ recordingId: id, producerIds: [mic.id] });
+    const camera = await produce('video', 'camera', '1', 6666);
+    const late = (await until('recording.start of the late camera', () =>
+      node.requests.find((r) => r.type === 'request' && r.method === 'recording.start' && (r.data as { recordingId: string }).recordingId !== id),
+    )) as { data: { recordingId: string; producerIds: string[] } };
+    expect(late.data.producerIds).toEqual([camera.id]);
+    // Stopped with nothing uploaded: the track is failed beside the failed recording, and no upload is left open.
+    await api('POST', `${recordingsPath(tenant)}/${id}/stop`, { token: tenant.token });
+    const one = await api('GET', `${recordingsPath(tenant)}/${id}`, { token: tenant.token });
+    expect(one.body.tracks).toEqual([expect.objectContaining({ id: late.data.recordingId, kind: 'camera', status: 'failed', sizeBytes: 0, playbackUrl: null, error: expect.stringContaining('No media reached the recorder') })]);
   });
 
   it('fails a recording the node wrote nothing for, with what the node saw as the reason', async () => {

@@ -31,7 +31,8 @@ export interface RecorderOptions {
   partBytes: number;
   /** Presigned part URLs, waiting for the Worker when the node ran out. */
   partUrl(partNumber: number): Promise<string>;
-  posterUrl: string;
+  /** Where the poster JPEG goes; absent: none is cut (a recording's screen track). */
+  posterUrl?: string;
   onPart(part: RecordedPart): void;
   /** ffmpeg ended by itself (not stopped). */
   onFailed(reason: string): void;
@@ -162,7 +163,7 @@ export class Recorder {
     if (this.container === 'webm' && durationMs !== null) await this.#writeDuration(durationMs);
     const probedMs = Math.round(performance.now() - stopAt);
     // The poster is cut while the last part goes up: both only read the finished file.
-    const posterDone = probe?.videoCodec ? this.#uploadPoster() : Promise.resolve(false);
+    const posterDone = probe?.videoCodec && this.options.posterUrl ? this.#uploadPoster(this.options.posterUrl) : Promise.resolve(false);
     const parts = await this.#upload!.finish(this.#bytes);
     const uploadedMs = Math.round(performance.now() - stopAt);
     const poster = await posterDone;
@@ -221,11 +222,11 @@ export class Recorder {
     if (this.#upload!.uploadedBytes > 0) await this.#upload!.reupload(1);
   }
 
-  async #uploadPoster(): Promise<boolean> {
+  async #uploadPoster(posterUrl: string): Promise<boolean> {
     const poster = path.join(this.#workdir, 'poster.jpg');
     try {
       await run('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-i', this.#outFile, '-map', '0:v:0', '-frames:v', '1', '-vf', 'scale=640:-2', '-q:v', '4', '-y', poster]);
-      await putPart(this.options.posterUrl, await readFile(poster), { contentType: 'image/jpeg', attempts: 3 });
+      await putPart(posterUrl, await readFile(poster), { contentType: 'image/jpeg', attempts: 3 });
       return true;
     } catch (error) {
       this.options.log.warn('recording poster failed', { recordingId: this.options.recordingId, error: String(error) });

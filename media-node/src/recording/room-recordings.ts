@@ -17,7 +17,8 @@ export interface RecordingStart {
   recordingId: string;
   producers: Producer[];
   partUrls: RecordingPartUrl[];
-  posterUrl: string;
+  /** Absent for a recording's further track (a screen share): no poster is cut. */
+  posterUrl?: string;
 }
 
 export class RoomRecordings {

@@ -85,8 +85,27 @@ export const Recording = z.object({
 /** GET /organizations/{org}/recordings: a page, newest first, each with its poster (a presigned GET); `nextCursor` (null on the last page) asks for the next as `?before=`. */
 export const RecordingPage = z.object({ recordings: z.array(Recording.extend({ posterUrl: z.string().nullable() })), nextCursor: z.string().nullable() });
 
-/** One recording with short-lived presigned GETs of its file and poster (null until playable). */
-export const RecordingWithPlayback = z.object({ recording: Recording, playbackUrl: z.string().nullable(), posterUrl: z.string().nullable() });
+/**
+ * A server recording's further track: a screen share recorded as its own video-only file, or a
+ * camera published only after the recording started with audio alone. `offsetMs`: when it began,
+ * from the start of the recording's main file (within about a second), so a player can line them up.
+ */
+export const RecordingTrack = z.object({
+  id: z.uuid(),
+  kind: z.enum(['screen', 'camera']),
+  status: z.enum(RECORDING_STATUS),
+  offsetMs: z.number().int(),
+  durationMs: z.number().int().nullable(),
+  sizeBytes: z.number().int(),
+  videoCodec: z.string().nullable(),
+  /** Why a `failed` track holds nothing (what the media node saw), else null. */
+  error: z.string().nullable(),
+  /** A presigned GET valid a few minutes once the track plays (ready or partial), else null. */
+  playbackUrl: z.string().nullable(),
+});
+
+/** One recording with short-lived presigned GETs of its file and poster (null until playable), and its further tracks. */
+export const RecordingWithPlayback = z.object({ recording: Recording, playbackUrl: z.string().nullable(), posterUrl: z.string().nullable(), tracks: z.array(RecordingTrack) });
 
 /** A published recording as anyone sees it (GET /public/organizations/{slug}/recordings). */
 export const PublicRecording = z.object({

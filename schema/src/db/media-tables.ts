@@ -49,6 +49,37 @@ export const recordings = pgTable(
   ],
 );
 
+// A recording's further tracks (server recordings): a screen share recorded as its own video-only
+// file beside the camera/microphone file, and a camera that was published only after the recording
+// started with audio alone. Each is one multipart object written by the same media node while live
+// and finalized with its recording (ready or partial, or failed with nothing in it); its bytes
+// count against plan storage and it is deleted with its recording. `offsetMs`: when the track
+// started, measured from the recording's start, so a player can line the two up.
+export const RECORDING_TRACK_KINDS = ['screen', 'camera'] as const;
+export const recordingTracks = pgTable(
+  'recording_tracks',
+  {
+    id: id(),
+    organizationId: organizationRef(),
+    recordingId: uuid('recording_id')
+      .notNull()
+      .references(() => recordings.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: RECORDING_TRACK_KINDS }).notNull(),
+    status: text('status', { enum: RECORDING_STATUSES }).notNull(),
+    objectKey: text('object_key').notNull(),
+    /** The open multipart upload while recording; null once completed or aborted. */
+    uploadId: text('upload_id'),
+    offsetMs: integer('offset_ms').notNull().default(0),
+    durationMs: integer('duration_ms'),
+    sizeBytes: bigint('size_bytes', { mode: 'number' }).notNull().default(0),
+    videoCodec: text('video_codec'),
+    /** Why a `failed` track holds nothing (what the node saw), else null. */
+    error: text('error'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('recording_tracks_recording_idx').on(t.recordingId), index('recording_tracks_org_idx').on(t.organizationId), tenantPolicy(t.organizationId)],
+);
+
 // Uploaded files (workers/src/storage). A `pending` row reserves its declared size against the
 // plan's storage until the upload is confirmed (`uploaded`, size checked) or cleaned up.
 export const files = pgTable(

@@ -232,9 +232,11 @@ export const NODE_REQUESTS = {
   /**
    * Record these producers (one video at its highest simulcast layer, one audio) into one file,
    * uploaded as multipart parts; more part URLs come with recording.urls when the node asks.
+   * A recording's further track (a screen share, a late camera) is recorded the same way under the
+   * track's own id, video alone and without a poster.
    */
   'recording.start': {
-    data: z.object({ recordingId: Id, producerIds: z.array(Id).min(1).max(2), partUrls: z.array(RecordingPartUrl).max(1000), posterUrl: SignedUrl }),
+    data: z.object({ recordingId: Id, producerIds: z.array(Id).min(1).max(2), partUrls: z.array(RecordingPartUrl).max(1000), posterUrl: SignedUrl.optional() }),
     result: z.object({ container: RecordingContainer }),
   },
   'recording.urls': { data: z.object({ recordingId: Id, partUrls: z.array(RecordingPartUrl).min(1).max(1000) }), result: z.object({}) },

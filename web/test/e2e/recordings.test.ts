@@ -3,19 +3,22 @@
 // the REC badge (room state from the RoomDO); the real media node records the host's tracks
 // (plain transports -> ffmpeg -c copy -> multipart parts in the local S3 store); stop hides the
 // badge and the recording is `ready` with its duration, size and codecs; ffprobe reads the file
-// through its presigned playback URL; the dashboard lists it and its player plays it.
+// through its presigned playback URL; the dashboard lists it and its player plays it. The host
+// shares a screen once the recording runs: it is recorded as a track of its own (its own file,
+// ffprobed too), and the player's Screen switch plays it in step with the recording.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { launchBrowser, screenshot, type TestBrowser } from './browser.ts';
-import { callApi, hostGoesLive, webUrl } from './helpers.ts';
+import { callApi, hostGoesLive, waitForPublished, webUrl } from './helpers.ts';
 
 const run = promisify(execFile);
 
 let chromium: TestBrowser;
 beforeAll(async () => {
-  chromium = await launchBrowser();
+  // A fake screen to share (Chromium picks "Entire screen" without asking).
+  chromium = await launchBrowser({}, ['--auto-select-desktop-capture-source=Entire screen', '--enable-usermedia-screen-capturing']);
 });
 afterAll(async () => {
   await chromium?.close();
@@ -37,9 +40,13 @@ describe('server recording in the browser', () => {
     await host.getByTestId('rec-badge').waitFor({ timeout: 10_000 });
     await screenshot(viewer, 'recording-viewer-rec-badge');
 
-    // Ten seconds of the room, timed from when the REC badge showed.
+    // Ten seconds of the room, timed from when the REC badge showed; the host shares a screen three
+    // seconds in (the recording's own start, which the A/V check below measures, is past by then).
     const recordFrom = Date.now();
-    await new Promise((r) => setTimeout(r, 10_000));
+    await new Promise((r) => setTimeout(r, 3_000));
+    await host.getByRole('button', { name: 'Share screen' }).click();
+    await waitForPublished(host, ['screen']);
+    await new Promise((r) => setTimeout(r, Math.max(0, 10_000 - (Date.now() - recordFrom))));
     const stopAt = Date.now();
     const stopped = await callApi(`/organizations/${orgId}/recordings/${started.body.recording.id}/stop`, { method: 'POST', token });
     const readyAfterMs = Date.now() - stopAt;
@@ -66,6 +73,13 @@ describe('server recording in the browser', () => {
     expect(Math.abs(Number(probe.format.duration) * 1000 - recorded.durationMs)).toBeLessThan(250);
     expect(Number(probe.format.size)).toBe(recorded.sizeBytes);
     expect((await fetch(one.body.posterUrl)).headers.get('content-type')).toBe('image/jpeg');
+    // The screen share: its own file, video alone, shorter than the recording by when it began.
+    expect(one.body.tracks, JSON.stringify(one.body.tracks)).toEqual([expect.objectContaining({ kind: 'screen', status: 'ready', videoCodec: expect.any(String), playbackUrl: expect.any(String) })]);
+    const screenTrack = one.body.tracks[0];
+    const screenProbe = JSON.parse((await run('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_streams', '-show_format', screenTrack.playbackUrl])).stdout) as typeof probe;
+    expect(screenProbe.streams.map((st) => st.codec_type)).toEqual(['video']);
+    expect(Number(screenProbe.format.duration) * 1000).toBeGreaterThan(3_000);
+    expect(screenTrack.offsetMs + Number(screenProbe.format.duration) * 1000).toBeLessThan(recorded.durationMs + 1_500);
     console.info(`recording: ${recorded.durationMs} ms of ${wallMs} ms asked, A/V start skew ${avStartSkewMs.toFixed(0)} ms, ${recorded.sizeBytes} bytes, ready ${readyAfterMs} ms after the stop request (under shared load)`);
 
     const library = await context.newPage();
@@ -80,6 +94,20 @@ describe('server recording in the browser', () => {
     const video = player.getByTestId('vod-player');
     await playsPastOneSecond(player);
     expect(await video.evaluate((v: HTMLVideoElement) => Math.round(v.duration * 1000))).toBeGreaterThan(recorded.durationMs - 300);
+    // The Screen switch: the screen's file plays over the recording's picture, at the same moment.
+    await player.getByTestId('vod-view-screen').click();
+    await player.waitForFunction(
+      (offsetS) => {
+        const main = document.querySelector('[data-testid="vod-player"]') as HTMLVideoElement;
+        const screen = document.querySelector('[data-testid="vod-track"]') as HTMLVideoElement | null;
+        return !!screen && !screen.paused && screen.currentTime > 0.3 && Math.abs(main.currentTime - offsetS - screen.currentTime) < 0.5;
+      },
+      screenTrack.offsetMs / 1000,
+      { timeout: 15_000 },
+    );
+    await screenshot(player, 'recording-player-screen');
+    await player.getByTestId('vod-view-camera').click();
+    await player.getByTestId('vod-track').waitFor({ state: 'detached' });
     // The speed picker and the keyboard: space plays a paused video (paused here first: the short
     // file may have ended at 2x; still muted, so autoplay rules allow it), k pauses it, m toggles
     // mute (it was muted above).

@@ -16,7 +16,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { and, eq } from 'drizzle-orm';
 import { Recording, RecordingPage, RecordingWithPlayback } from '@roomcast/schema/api';
-import { recordings, rooms } from '@roomcast/schema/db';
+import { recordings, recordingTracks, rooms } from '@roomcast/schema/db';
 import { isUuid } from '../auth/tokens.ts';
 import { deleteHlsRun } from '../egress/hls-vod.ts';
 import { hlsPlaylistUrl } from '../egress/play-token.ts';
@@ -127,7 +127,7 @@ recordingRoutes.openapi(
       .catch((error: unknown) => (console.error('recording: the room could not stop the recorder', error), null));
     const row = await withOrganization(c.var.db, c.var.principal, org, 'recording.manage', async (tx, access) => {
       const found = await findRecording(tx, org, recording);
-      const finalized = await finalizeRecording(tx, store, found, stopped?.parts ?? [], stopped?.media, stopped?.outcome);
+      const finalized = await finalizeRecording(tx, store, found, stopped?.parts ?? [], stopped?.media, stopped?.outcome, stopped?.tracks);
       await audit(tx, access, 'recording.stop', { type: 'recording', id: found.id }, { status: finalized.status });
       return finalized;
     });
@@ -171,7 +171,7 @@ recordingRoutes.openapi(
     method: 'get',
     path: '/{org}/recordings/{recording}',
     tags: ['recordings'],
-    summary: 'One recording; playbackUrl and posterUrl are presigned GETs valid for a few minutes once it plays (ready or partial)',
+    summary: 'One recording; playbackUrl and posterUrl are presigned GETs valid for a few minutes once it plays (ready or partial); `tracks` are its further files (a screen share, a late camera), each with its own playbackUrl',
     description: "An `hls` recording's playbackUrl is that run's HLS playlist on the /hls route (with a play token unless the room is public), for hls.js or native HLS.",
     security: bearerSecurity,
     request: { params: RecordingParam },
@@ -180,10 +180,15 @@ recordingRoutes.openapi(
   async (c) => {
     const { org, recording } = c.req.valid('param');
     const store = requireObjectStore(c.var.config.storage);
-    const { row, visibility } = await withOrganization(c.var.db, c.var.principal, org, 'recording.read', async (tx) => {
+    const { row, visibility, tracks } = await withOrganization(c.var.db, c.var.principal, org, 'recording.read', async (tx) => {
       const row = await findRecording(tx, org, recording);
       const [room] = await tx.select({ visibility: rooms.visibility }).from(rooms).where(eq(rooms.id, row.roomId));
-      return { row, visibility: room?.visibility ?? 'private' };
+      const tracks = await tx
+        .select()
+        .from(recordingTracks)
+        .where(and(eq(recordingTracks.recordingId, row.id), eq(recordingTracks.organizationId, org)))
+        .orderBy(recordingTracks.offsetMs, recordingTracks.createdAt);
+      return { row, visibility: room?.visibility ?? 'private', tracks };
     });
     const playable = row.status === 'ready' || row.status === 'partial';
     const playbackUrl = !playable || !row.objectKey
@@ -196,6 +201,19 @@ recordingRoutes.openapi(
         recording: toRecording(row),
         playbackUrl,
         posterUrl: playable && row.posterKey ? await store.presignGet(row.posterKey) : null,
+        tracks: await Promise.all(
+          tracks.map(async (t) => ({
+            id: t.id,
+            kind: t.kind,
+            status: t.status,
+            offsetMs: t.offsetMs,
+            durationMs: t.durationMs,
+            sizeBytes: t.sizeBytes,
+            videoCodec: t.videoCodec,
+            error: t.error,
+            playbackUrl: t.status === 'ready' || t.status === 'partial' ? await store.presignGet(t.objectKey, { contentType: recordingContentType(t) }) : null,
+          })),
+        ),
       },
       200,
     );
@@ -207,7 +225,7 @@ recordingRoutes.openapi(
     method: 'delete',
     path: '/{org}/recordings/{recording}',
     tags: ['recordings'],
-    summary: 'Delete a finished recording: its file and poster (an HLS recording: every file of the run) are removed and its storage freed',
+    summary: 'Delete a finished recording: its file, poster and further tracks (an HLS recording: every file of the run) are removed and its storage freed',
     security: bearerSecurity,
     request: { params: RecordingParam },
     responses: { 204: { description: 'Deleted' }, ...errorResponses(401, 403, 404, 409) },
@@ -224,6 +242,11 @@ recordingRoutes.openapi(
       if (row.source === 'hls' && row.objectKey) await deleteHlsRun(store, row.objectKey);
       else if (row.objectKey) await store.delete(row.objectKey);
       if (row.posterKey) await store.delete(row.posterKey);
+      // Its further tracks' files (their rows go with the recording's).
+      for (const t of await tx.select().from(recordingTracks).where(and(eq(recordingTracks.recordingId, row.id), eq(recordingTracks.organizationId, org)))) {
+        if (t.uploadId) await store.abortMultipartUpload(t.objectKey, t.uploadId);
+        await store.delete(t.objectKey);
+      }
       await tx.delete(recordings).where(eq(recordings.id, row.id));
       await audit(tx, access, 'recording.delete', { type: 'recording', id: row.id }, { sizeBytes: row.sizeBytes });
     });

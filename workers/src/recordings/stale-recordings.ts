@@ -46,7 +46,7 @@ export async function cleanStaleRecordings(config: Config, env: Pick<Env, 'ROOM'
             : await roomStub(env, row.roomId)
                 .stopRecorder(row.id)
                 .catch(() => null);
-        await db.scoped({ organizationId }, (tx) => finalizeRecording(tx, store, row, held?.parts ?? [], held?.media, held?.outcome ?? 'partial'));
+        await db.scoped({ organizationId }, (tx) => finalizeRecording(tx, store, row, held?.parts ?? [], held?.media, held?.outcome ?? 'partial', held && 'tracks' in held ? held.tracks : []));
         cleaned++;
       }
     }

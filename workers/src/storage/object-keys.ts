@@ -5,6 +5,8 @@
 export const fileObjectKey = (organizationId: string, fileId: string) => `org/${organizationId}/files/${fileId}`;
 
 export const recordingObjectKey = (organizationId: string, recordingId: string) => `org/${organizationId}/recordings/${recordingId}/recording.mp4`;
+/** A recording's further track (a screen share, a late camera): a video-only WebM or MP4 beside the recording. */
+export const recordingTrackObjectKey = (organizationId: string, recordingId: string, trackId: string) => `org/${organizationId}/recordings/${recordingId}/tracks/${trackId}`;
 export const recordingPosterKey = (organizationId: string, recordingId: string) => `org/${organizationId}/recordings/${recordingId}/poster.jpg`;
 
 /** True when `key` belongs to the organization (a check before signing anything for it). */

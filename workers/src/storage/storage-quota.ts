@@ -1,8 +1,8 @@
 // Bytes per organization against the plan's storage limit (5 GB / 25 GB / 100 GB / 1 TB).
-// Stored bytes are confirmed uploads plus recordings; a pending upload reserves its declared size
+// Stored bytes are confirmed uploads plus recordings (and their further tracks); a pending upload reserves its declared size
 // until it is confirmed or cleaned up, so parallel uploads cannot together pass the limit.
 import { and, eq, inArray, sql, sum } from 'drizzle-orm';
-import { files, recordings } from '@roomcast/schema/db';
+import { files, recordings, recordingTracks } from '@roomcast/schema/db';
 import type { Tx } from '../db/database.ts';
 import { ApiError } from '../errors.ts';
 import { effectivePlan } from '../plans/limits.ts';
@@ -15,16 +15,18 @@ export interface StorageUse {
 }
 
 export async function storageUse(tx: Tx, organizationId: string): Promise<StorageUse> {
-  const [[uploaded], [pending], [recorded]] = await Promise.all([
+  const [[uploaded], [pending], [recorded], [tracks]] = await Promise.all([
     tx.select({ bytes: sum(files.sizeBytes) }).from(files).where(and(eq(files.organizationId, organizationId), eq(files.status, 'uploaded'))),
     tx.select({ bytes: sum(files.sizeBytes) }).from(files).where(and(eq(files.organizationId, organizationId), eq(files.status, 'pending'))),
     tx
       .select({ bytes: sum(recordings.sizeBytes) })
       .from(recordings)
       .where(and(eq(recordings.organizationId, organizationId), inArray(recordings.status, ['recording', 'finalizing', 'ready', 'partial']))),
+    // A recording's further tracks (screen shares): failed ones hold 0 bytes.
+    tx.select({ bytes: sum(recordingTracks.sizeBytes) }).from(recordingTracks).where(eq(recordingTracks.organizationId, organizationId)),
   ]);
   return {
-    storedBytes: Number(uploaded?.bytes ?? 0) + Number(recorded?.bytes ?? 0),
+    storedBytes: Number(uploaded?.bytes ?? 0) + Number(recorded?.bytes ?? 0) + Number(tracks?.bytes ?? 0),
     reservedBytes: Number(pending?.bytes ?? 0),
   };
 }

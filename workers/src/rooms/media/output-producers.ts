@@ -48,3 +48,29 @@ export function chooseOutputProducers(all: readonly ProducerRow[], waitingSince:
   }
   return { kind: 'ready', producerIds };
 }
+
+/** What a recording's main file records, and the further tracks it already has. */
+export interface RecordedSoFar {
+  /** The producers of the main file (camera/program and microphone/mix). */
+  mainProducerIds: readonly string[];
+  /** The main file has a video stream (false: it started with a microphone alone). */
+  mainHasVideo: boolean;
+  /** Further tracks: the producer each records, and its kind. */
+  tracks: readonly { producerId: string; kind: 'screen' | 'camera' }[];
+}
+
+/**
+ * The producers a server recording records as tracks of their own, beside its main file (one
+ * ffmpeg per track on the node, stream copy): every screen share (a share stopped and started
+ * again is a new producer, so a new track), and a camera published only after the main file
+ * started without video (a host who went live with the microphone first). ffmpeg cannot add a
+ * stream to a file it is writing, so a late camera cannot join the main file.
+ */
+export function furtherTracks<P extends ProducerRow>(producers: readonly P[], recorded: RecordedSoFar): { producer: P; kind: 'screen' | 'camera' }[] {
+  const taken = new Set([...recorded.mainProducerIds, ...recorded.tracks.map((t) => t.producerId)]);
+  const open = producers.filter((p) => p.kind === 'video' && !taken.has(p.producerId));
+  const found: { producer: P; kind: 'screen' | 'camera' }[] = open.filter((p) => p.source === 'screen').map((producer) => ({ producer, kind: 'screen' as const }));
+  const camera = open.find((p) => p.source === 'camera');
+  if (!recorded.mainHasVideo && camera && !recorded.tracks.some((t) => t.kind === 'camera')) found.push({ producer: camera, kind: 'camera' });
+  return found;
+}
