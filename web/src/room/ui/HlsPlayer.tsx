@@ -2,6 +2,7 @@
 // Media Source Extensions exist, the browser's own HLS otherwise (Safari on iOS). hls.js loads
 // only when a viewer needs it, so WebRTC viewers never download it.
 import { createSignal, onCleanup, onMount, Show } from 'solid-js';
+import { LIVE_HLS_CONFIG } from './hls-live-config';
 
 /** How long a player keeps asking for a playlist that is not there yet (HLS just started). */
 const MANIFEST_RETRIES = 30;
@@ -19,7 +20,7 @@ export function HlsPlayer(props: { src: string; muted: boolean }) {
         video.src = props.src;
         return void video.play().catch(() => {});
       }
-      const hls = new Hls({ lowLatencyMode: true, liveSyncDurationCount: 2, manifestLoadPolicy: { default: { maxTimeToFirstByteMs: 10_000, maxLoadTimeMs: 20_000, timeoutRetry: { maxNumRetry: MANIFEST_RETRIES, retryDelayMs: 1000, maxRetryDelayMs: 2000 }, errorRetry: { maxNumRetry: MANIFEST_RETRIES, retryDelayMs: 1000, maxRetryDelayMs: 2000 } } } });
+      const hls = new Hls({ ...LIVE_HLS_CONFIG, manifestLoadPolicy: { default: { maxTimeToFirstByteMs: 10_000, maxLoadTimeMs: 20_000, timeoutRetry: { maxNumRetry: MANIFEST_RETRIES, retryDelayMs: 1000, maxRetryDelayMs: 2000 }, errorRetry: { maxNumRetry: MANIFEST_RETRIES, retryDelayMs: 1000, maxRetryDelayMs: 2000 } } } });
       destroy = () => hls.destroy();
       hls.on(Hls.Events.ERROR, (_event, data) => {
         if (!data.fatal) return;
