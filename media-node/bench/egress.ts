@@ -266,6 +266,13 @@ try {
   const busiest = busiestProcesses(processesBefore, sampleProcesses(), windowSeconds);
   const benchCpu = process.cpuUsage(benchCpuBefore);
   const benchCores = (benchCpu.user + benchCpu.system) / 1e6 / windowSeconds;
+  // Who is who among the busiest processes (anything else is someone else's).
+  const roles = new Map<number, string>([[process.pid, 'bench node (engine, store, page server)']]);
+  if (publisher.pid) roles.set(publisher.pid, 'publisher ffmpeg (VP8 encode)');
+  const [encoderNow, muxerNow] = [await egress.encoderPid(), await egress.hlsPid()];
+  if (encoderNow) roles.set(encoderNow, 'room encoder ffmpeg (H.264 transcode)');
+  if (muxerNow) roles.set(muxerNow, 'HLS muxer ffmpeg');
+  for (const pid of chromiumPids) roles.set(pid, 'Chromium viewer');
   const watched = await viewer?.collect();
   await viewer?.close();
   reading = false;
@@ -337,7 +344,7 @@ try {
     machine_cores: machine.cores,
     machine_busy_cores: round(machine.busyCores, 2),
     machine_steal_cores: round(machine.stealCores, 2),
-    machine_busiest_processes: busiest.map((p) => `${p.comm}:${p.cores}`),
+    machine_busiest_processes: busiest.map((p) => `${roles.get(p.pid) ?? `other ${p.comm}`}:${p.cores}`),
     rtmp_cpu_1_destination: round(one.total),
     rtmp_cpu_3_destinations: round(three.total),
     rtmp_cpu_per_extra_destination: round((three.total - one.total) / 2),
