@@ -16,8 +16,8 @@ import { findRoomWithSession } from '../rooms/live-room-lookup.ts';
 import { roomStub } from '../rooms/room-stub.ts';
 import { withOrganization } from '../tenancy/access.ts';
 import { audit } from '../tenancy/audit.ts';
-import { openSecret } from '../webhooks/secret-box.ts';
-import { findDestination, streamKeyContext } from './destination-routes.ts';
+import { findDestination } from './destination-routes.ts';
+import { destinationUrl } from './destination-url.ts';
 
 export const multistreamRoutes = createRouter();
 const RoomParam = OrgParam.extend({ room: z.string() });
@@ -48,14 +48,14 @@ multistreamRoutes.openapi(
       await audit(tx, access, 'multistream.start', { type: 'room', id: room }, { destinationId: row.id, kind: row.kind });
       return row;
     });
-    const key = await openSecret(c.var.config.webhooks.secretKeys, streamKeyContext(found.id), found.streamKeySealed);
+    const url = await destinationUrl(c.var.config, found);
     const started = await roomStub(c.env, room).multistreamStart({
       roomId: room,
       organizationId: org,
       destinationId: found.id,
       name: found.name,
       kind: found.kind,
-      url: `${found.ingestUrl}/${key}`,
+      url,
     });
     if (!started.ok) throw conflict(started.message, 'media_not_ready');
     return c.json({ output: started.output }, 202);

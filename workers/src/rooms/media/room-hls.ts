@@ -58,6 +58,8 @@ export class RoomHls {
     private readonly store: MediaStore,
     /** The run's state changed: the room state everyone holds changes with it. */
     private readonly onChanged: () => void,
+    /** The run failed (egress.failed webhook). */
+    private readonly onFailed: (run: { hlsId: string; sessionId: string | null; reason: string }) => void = () => {},
   ) {
     ctx.storage.sql.exec(
       `CREATE TABLE IF NOT EXISTS hls_auto (singleton INTEGER PRIMARY KEY CHECK (singleton = 1), session_id TEXT NOT NULL, viewers INTEGER, fired INTEGER NOT NULL DEFAULT 0)`,
@@ -209,6 +211,7 @@ export class RoomHls {
   #fail(hlsId: string, reason: string): void {
     this.#set(hlsId, { state: 'failed', ended_at: new Date().toISOString(), error: reason.slice(0, 500) });
     this.onChanged();
+    this.onFailed({ hlsId, sessionId: this.#row()?.session_id ?? null, reason });
     this.ctx.waitUntil(this.#keepAsVod(hlsId, 'partial'));
   }
 

@@ -2,6 +2,7 @@
 // state: the stores their SQLite tables, the registry the sockets, the limits their windows, the
 // relay the room's media. Nothing here keeps a copy of another piece's state.
 import { loadConfig, type Config } from '../../config.ts';
+import { emitEgressFailed } from '../../egress/egress-webhooks.ts';
 import { recordIngestEndedLater } from '../../ingest/ingest-state.ts';
 import type { Env } from '../../env.ts';
 import { hlsKeyPrefix } from '../../storage/object-keys.ts';
@@ -68,7 +69,19 @@ export class LiveRoom {
       // The recording's node was lost (room-recorder.ts completed it as partial): the REC badge goes.
       this.state.setRecording(null);
       this.sockets.broadcast({ type: 'room.updated', room: this.state.view() });
-    }, () => this.sockets.broadcast({ type: 'room.updated', room: this.state.view() }));
+    }, () => this.sockets.broadcast({ type: 'room.updated', room: this.state.view() }), {
+      failed: (failure) => {
+        // The organization's webhooks hear it (egress.failed); a failed delivery log write is logged, not fatal.
+        const { organization_id: org, room_id: room, session_id: session } = this.state.meta;
+        if (!org || !room) return;
+        ctx.waitUntil(
+          emitEgressFailed(this.config, org, { ...failure, roomId: room, sessionId: failure.sessionId ?? session ?? null }).catch((error: unknown) =>
+            console.error('egress: the egress.failed webhook could not be logged', error),
+          ),
+        );
+      },
+      multistreamChanged: () => {},
+    });
     this.state.hlsView = () => this.media.hls.view();
   }
 
