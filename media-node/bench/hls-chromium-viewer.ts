@@ -109,9 +109,11 @@ async function startPageServer(fetchHls: (name: string) => Promise<Response>): P
       .then(async (upstream) => {
         if (!upstream.ok) return void res.writeHead(404, { 'cache-control': 'no-store' }).end();
         const type = name.endsWith('.m3u8') ? 'application/vnd.apple.mpegurl' : name.endsWith('.m4s') ? 'video/iso.segment' : 'video/mp4';
-        res.writeHead(200, { 'content-type': type, 'cache-control': name.endsWith('.m3u8') ? 'no-cache' : 'max-age=31536000, immutable' }).end(Buffer.from(await upstream.arrayBuffer()));
+        const body = Buffer.from(await upstream.arrayBuffer());
+        res.writeHead(200, { 'content-type': type, 'cache-control': name.endsWith('.m3u8') ? 'no-cache' : 'max-age=31536000, immutable' }).end(body);
       })
-      .catch(() => res.writeHead(502).end());
+      // The store dropped the connection (a busy machine): the player retries, as it would a CDN's 502.
+      .catch(() => (res.headersSent ? res.destroy() : res.writeHead(502).end()));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };

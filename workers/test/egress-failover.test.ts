@@ -3,7 +3,8 @@
 // placed on next, with the room's new producers and the full URL opened again from the sealed key
 // in Postgres (a destination disabled meanwhile is given up instead); a destination given up and
 // an HLS run that fails each reach the organization's endpoint once as `egress.failed`, checked
-// with the `standardwebhooks` library, the stream key nowhere in them.
+// with the `standardwebhooks` library, the stream key nowhere in them. Hosts hear every change over
+// the room socket (egress.outputs); viewers do not.
 import { env } from 'cloudflare:workers';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, inject, it } from 'vitest';
@@ -74,7 +75,12 @@ describe('multistream across the loss of the origin node', () => {
     // The backup is disabled while the room runs: it keeps pushing until the room moves.
     expect((await api('PATCH', `${destinationsPath(org)}/${backup.id}`, { token: tenant.token, body: { enabled: false } })).status).toBe(200);
 
+    const viewer = await join(room, { role: 'viewer' });
+
     first.close(); // the node process dies
+    // Hosts hear it over the room socket as it happens (the studio's panel); viewers do not.
+    const pushed = await host.socket.next((m) => m.type === 'egress.outputs' && m.outputs.length === 2 && m.outputs.every((o) => o.state === 'retrying'), 8000);
+    expect(pushed.outputs.map((o) => o.destinationId)).toEqual([youtube.id, backup.id]);
     const waiting = await until('destinations waiting for the next node', async () => {
       const outputs = (await api('GET', egressPath(org, room.roomId), { token: tenant.token })).body.outputs as { state: string; reason: string }[];
       return outputs.length === 2 && outputs.every((o) => o.state === 'retrying') ? outputs : undefined;
@@ -126,6 +132,8 @@ describe('multistream across the loss of the origin node', () => {
       expect(r.body).not.toContain(youtubeKey);
       expect(r.body).not.toContain(backupKey);
     }
+    await viewer.socket.sync();
+    expect(viewer.socket.received.some((m) => m.type === 'egress.outputs')).toBe(false);
     // Repeated reports of the same failure send nothing more.
     link.send({ type: 'rtmp.state', status: { destinationId: youtube.id, state: 'failed', reason: 'Error number -10053 occurred', bitrateKbps: 0, uptimeMs: null } });
     await new Promise((r) => setTimeout(r, 1500));

@@ -49,7 +49,7 @@ export interface MultistreamHooks {
   reopen(organizationId: string, destinationId: string): Promise<OpenedDestination | null>;
   /** A destination was given up (state `failed`, once per failure). */
   failed(output: RtmpOutputStatus): void;
-  /** Any destination's state changed (the room's sockets hear it). */
+  /** A destination started, stopped or changed (the hosts' sockets hear it). */
   changed(): void;
 }
 
@@ -95,7 +95,8 @@ export class RoomMultistream {
     const output = this.view().find((o) => o.destinationId === destinationId);
     if (!output) return;
     if (output.state === 'failed' && before?.state !== 'failed') this.hooks.failed(output);
-    if (before?.state !== output.state || before?.reason !== output.reason) this.hooks.changed();
+    // Every change, bitrate reports included (every 5 s per live destination, to hosts only).
+    this.hooks.changed();
   }
 
   /** Every destination started in this room (and not stopped), with its last state. */

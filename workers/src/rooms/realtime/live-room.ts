@@ -10,6 +10,7 @@ import { hlsKeyPrefix } from '../../storage/object-keys.ts';
 import { ShardSockets } from '../fanout/shard-sockets.ts';
 import { LiveSession } from '../media/live-session.ts';
 import { MediaRelay } from '../media/media-relay.ts';
+import { isHostRole } from './admission.ts';
 import { AlertStore } from './alert-store.ts';
 import { ChatLimits } from './chat-limits.ts';
 import { ChatStore } from './chat-store.ts';
@@ -81,7 +82,8 @@ export class LiveRoom {
           ),
         );
       },
-      multistreamChanged: () => {},
+      // Hosts and co-hosts (the studio's Multistream panel) hear each change as it happens.
+      multistreamChanged: () => this.sockets.broadcastTo({ type: 'egress.outputs', outputs: this.media.multistream.view() }, (a) => isHostRole(a.role)),
     });
     this.state.hlsView = () => this.media.hls.view();
   }
