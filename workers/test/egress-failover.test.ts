@@ -79,8 +79,8 @@ describe('multistream across the loss of the origin node', () => {
 
     first.close(); // the node process dies
     // Hosts hear it over the room socket as it happens (the studio's panel); viewers do not.
-    const pushed = await host.socket.next((m) => m.type === 'egress.outputs' && m.outputs.length === 2 && m.outputs.every((o) => o.state === 'retrying'), 8000);
-    expect(pushed.outputs.map((o) => o.destinationId)).toEqual([youtube.id, backup.id]);
+    const pushed = await host.socket.next((m) => m.type === 'egress.outputs' && m.outputs.length === 2 && m.outputs.every((o: { state: string }) => o.state === 'retrying'), 8000);
+    expect(pushed.outputs.map((o: { destinationId: string }) => o.destinationId)).toEqual([youtube.id, backup.id]);
     const waiting = await until('destinations waiting for the next node', async () => {
       const outputs = (await api('GET', egressPath(org, room.roomId), { token: tenant.token })).body.outputs as { state: string; reason: string }[];
       return outputs.length === 2 && outputs.every((o) => o.state === 'retrying') ? outputs : undefined;
