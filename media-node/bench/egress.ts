@@ -250,6 +250,7 @@ try {
   if (USE_CHROMIUM) {
     if (!existsSync(CHROMIUM_PATH)) throw new Error(`No Chromium at ${CHROMIUM_PATH} (apt-get install chromium), or BENCH_EGRESS_CHROMIUM=0 for the ffmpeg figure only`);
     for (let i = 0; i < 150 && firstPlaylistMs === undefined; i++) await sleep(200);
+    if (firstPlaylistMs === undefined) throw new Error('HLS wrote no playlist within 30 s of its start (is the machine saturated? see the load average)');
     viewer = await openChromiumViewer((name) => aws.fetch(`${store.endpoint}/${keys.bucket}/${prefix}${name}`), { width: W, height: H, bits: BITS, block: BLOCK });
     await viewer.play(PLAYER_CONFIG);
     phase(`Chromium playing with ${JSON.stringify(PLAYER_CONFIG)}`);

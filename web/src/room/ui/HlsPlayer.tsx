@@ -4,9 +4,6 @@
 import { createSignal, onCleanup, onMount, Show } from 'solid-js';
 import { LIVE_HLS_CONFIG } from './hls-live-config';
 
-/** How long a player keeps asking for a playlist that is not there yet (HLS just started). */
-const MANIFEST_RETRIES = 30;
-
 export function HlsPlayer(props: { src: string; muted: boolean }) {
   let video!: HTMLVideoElement;
   const [problem, setProblem] = createSignal<string>();
@@ -20,7 +17,7 @@ export function HlsPlayer(props: { src: string; muted: boolean }) {
         video.src = props.src;
         return void video.play().catch(() => {});
       }
-      const hls = new Hls({ ...LIVE_HLS_CONFIG, manifestLoadPolicy: { default: { maxTimeToFirstByteMs: 10_000, maxLoadTimeMs: 20_000, timeoutRetry: { maxNumRetry: MANIFEST_RETRIES, retryDelayMs: 1000, maxRetryDelayMs: 2000 }, errorRetry: { maxNumRetry: MANIFEST_RETRIES, retryDelayMs: 1000, maxRetryDelayMs: 2000 } } } });
+      const hls = new Hls(LIVE_HLS_CONFIG);
       destroy = () => hls.destroy();
       hls.on(Hls.Events.ERROR, (_event, data) => {
         if (!data.fatal) return;

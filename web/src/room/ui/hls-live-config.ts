@@ -8,6 +8,10 @@
 // jumping, and jumps only when more than 5 s behind.
 import type { HlsConfig } from 'hls.js';
 
+/** How long a player keeps asking for a playlist that is not there yet (HLS just started). */
+const MANIFEST_RETRIES = 30;
+const manifestRetry = { maxNumRetry: MANIFEST_RETRIES, retryDelayMs: 1000, maxRetryDelayMs: 2000 };
+
 export const LIVE_HLS_CONFIG = {
   lowLatencyMode: true,
   liveSyncDuration: 1.5,
@@ -15,4 +19,5 @@ export const LIVE_HLS_CONFIG = {
   maxLiveSyncPlaybackRate: 1.15,
   // A live viewer never seeks back far: keep the decoder's memory small.
   backBufferLength: 10,
+  manifestLoadPolicy: { default: { maxTimeToFirstByteMs: 10_000, maxLoadTimeMs: 20_000, timeoutRetry: manifestRetry, errorRetry: manifestRetry } },
 } satisfies Partial<HlsConfig>;
