@@ -4,7 +4,8 @@
 //   GET  /organizations/{org}/rooms/{room}/egress                           each destination's state
 // The stream key is opened here, per start, and handed with the destination's URL to the RoomDO,
 // which sends it to the origin node over the node's authenticated socket (rooms/media/
-// room-multistream.ts); it is never stored in the room nor returned. The node feeds every
+// room-multistream.ts); it is never stored in the room nor returned. When the room moves to
+// another node the RoomDO opens it again from Postgres (destination-url.ts). The node feeds every
 // destination (and HLS) from the room's one encoder.
 import { createRoute, z } from '@hono/zod-openapi';
 import { RoomEgressStatus, RtmpOutputStatus } from '@roomcast/schema/api';
