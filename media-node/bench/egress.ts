@@ -39,7 +39,7 @@ import { embeddedEngine } from '../src/engine/embedded/index.ts';
 import { ROOM_MEDIA_CODECS } from '../src/fleet/room-session.ts';
 import { createLogger } from '../src/log.ts';
 import { freeTcpPort } from '../../schema/test/support/free-port.ts';
-import { LIVE_HLS_CONFIG } from '../../web/src/room/ui/hls-live-config.ts';
+import { LIVE_HLS_CONFIG, LIVE_NETWORK_RETRIES } from '../../web/src/room/ui/hls-live-config.ts';
 import { CHROMIUM_PATH, openChromiumViewer, type ChromiumViewer } from './hls-chromium-viewer.ts';
 import { busiestProcesses, machineWindow, sampleMachine, sampleProcesses } from './machine.ts';
 
@@ -251,7 +251,7 @@ try {
     if (!existsSync(CHROMIUM_PATH)) throw new Error(`No Chromium at ${CHROMIUM_PATH} (apt-get install chromium), or BENCH_EGRESS_CHROMIUM=0 for the ffmpeg figure only`);
     for (let i = 0; i < 150 && firstPlaylistMs === undefined; i++) await sleep(200);
     if (firstPlaylistMs === undefined) throw new Error('HLS wrote no playlist within 30 s of its start (is the machine saturated? see the load average)');
-    viewer = await openChromiumViewer((name) => aws.fetch(`${store.endpoint}/${keys.bucket}/${prefix}${name}`), { width: W, height: H, bits: BITS, block: BLOCK });
+    viewer = await openChromiumViewer((name) => aws.fetch(`${store.endpoint}/${keys.bucket}/${prefix}${name}`), { width: W, height: H, bits: BITS, block: BLOCK, networkRetries: LIVE_NETWORK_RETRIES });
     await viewer.play(PLAYER_CONFIG);
     // The window starts once Chromium presents frames: a slow start-up does not eat it.
     for (let i = 0; i < 150 && (await viewer.collect()).firstFrameAt === null; i++) await sleep(200);

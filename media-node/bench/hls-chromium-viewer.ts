@@ -20,6 +20,8 @@ export interface BarcodeLayout {
   height: number;
   bits: number;
   block: { w: number; h: number; top: number; left: number; perRow: number };
+  /** The product player's LIVE_NETWORK_RETRIES. */
+  networkRetries: number;
 }
 
 export interface ChromiumSample {
@@ -59,10 +61,16 @@ window.startBench = (config, layout) => {
   const bench = (window.bench = { samples: [], misread: 0, framesSeen: 0, stalls: 0, firstFrameAt: null, errors: [] });
   const video = document.querySelector('video');
   const hls = new Hls(config);
+  // Recovers as the product's HlsPlayer.tsx does (media errors; fatal network errors a few times in a row).
+  let networkRetries = 0;
+  let found = false;
+  hls.on(Hls.Events.MANIFEST_PARSED, () => { found = true; });
   hls.on(Hls.Events.ERROR, (_e, data) => {
     if (bench.errors.length < 20) bench.errors.push((data.fatal ? 'fatal ' : '') + data.type + '/' + data.details);
     if (data.fatal && data.type === Hls.ErrorTypes.MEDIA_ERROR) hls.recoverMediaError();
+    else if (data.fatal && data.type === Hls.ErrorTypes.NETWORK_ERROR && found && networkRetries++ < layout.networkRetries) setTimeout(() => hls.startLoad(), 1000);
   });
+  hls.on(Hls.Events.FRAG_LOADED, () => { networkRetries = 0; });
   hls.loadSource('/hls/index.m3u8');
   hls.attachMedia(video);
   video.play().catch(() => {});

@@ -21,3 +21,6 @@ export const LIVE_HLS_CONFIG = {
   backBufferLength: 10,
   manifestLoadPolicy: { default: { maxTimeToFirstByteMs: 10_000, maxLoadTimeMs: 20_000, timeoutRetry: manifestRetry, errorRetry: manifestRetry } },
 } satisfies Partial<HlsConfig>;
+
+/** Fatal network errors (a playlist that failed to load or parse) the player recovers from in a row, 1 s apart. */
+export const LIVE_NETWORK_RETRIES = 5;
