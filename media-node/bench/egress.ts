@@ -256,7 +256,15 @@ try {
     // The window starts once Chromium presents frames: a slow start-up does not eat it.
     for (let i = 0; i < 150 && (await viewer.collect()).firstFrameAt === null; i++) await sleep(200);
     const started = await viewer.collect();
-    if (started.firstFrameAt === null) throw new Error(`Chromium presented no frame within 30 s of the first playlist (hls.js errors: ${started.errors.join(', ') || 'none'})`);
+    if (started.firstFrameAt === null) {
+      // What the muxer wrote, for the diagnosis (a codec Chromium's MSE refused shows here).
+      const probe = await new Promise<string>((resolve) => {
+        const ffprobe = execFile('ffprobe', ['-hide_banner', '-loglevel', 'error', '-show_entries', 'stream=codec_name,profile,level,width,height,sample_rate,channels,extradata_size', '-of', 'compact', 'pipe:0'], (error, stdout, stderr) => resolve(`${stdout}${stderr}${error ? ` (${error.message.split('\n')[0]})` : ''}`));
+        ffprobe.stdin!.on('error', () => {});
+        void (async () => ffprobe.stdin!.end(Buffer.concat([(await get('init.mp4')) ?? Buffer.alloc(0), (await get('seg1.m4s')) ?? Buffer.alloc(0)])))();
+      });
+      throw new Error(`Chromium presented no frame within 30 s of the first playlist (hls.js errors: ${[...new Set(started.errors)].join(', ') || 'none'}; init + first segment: ${probe.trim()}; playlist: ${lastPlaylist.split('\n').slice(0, 8).join(' | ')})`);
+    }
     phase(`Chromium playing (first frame ${Math.round(performance.now() - hlsStarted)} ms after the HLS start) with ${JSON.stringify({ ...PLAYER_CONFIG, manifestLoadPolicy: undefined })}`);
   }
   phase(`HLS started (transcoded: ${transcoded}); measuring ${HLS_SECONDS} s`);
