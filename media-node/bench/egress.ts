@@ -206,6 +206,7 @@ try {
     return res.ok ? Buffer.from(await res.arrayBuffer()) : undefined;
   };
   const latencies: number[] = [];
+  let undecodable = 0;
   const decodes: Promise<void>[] = [];
   let init: Buffer | undefined;
   let firstPlaylistMs: number | undefined;
@@ -234,7 +235,7 @@ try {
                 const latency = fetchedAt - readTimestamp(gray);
                 // A misread barcode is not a latency.
                 if (counted && latency > 0 && latency < 60_000) latencies.push(latency);
-              }),
+              }, () => void undecodable++), // counted, not fatal: Node ends on an unhandled rejection
             );
           }
         }
@@ -347,6 +348,7 @@ try {
     hls_latency_ffmpeg_p50_ms: Math.round(percentile(sorted, 50)),
     hls_latency_ffmpeg_p95_ms: Math.round(percentile(sorted, 95)),
     hls_latency_ffmpeg_samples: sorted.length,
+    hls_latency_ffmpeg_undecodable_segments: undecodable,
     hls_latency_ffmpeg_method: 'first frame of each new segment decoded by ffmpeg from the store, playlist polled every 200 ms: the live edge, before any player hold-back',
     hls_first_playlist_ms: Math.round(firstPlaylistMs ?? NaN),
     hls_segment_seconds_mean: round(durations.reduce((a, b) => a + b, 0) / Math.max(1, durations.length), 2),
