@@ -5,21 +5,30 @@
 // room's encoder transcodes once to H.264 + AAC; HLS (fMP4, 1 s segments) goes to the local S3
 // server through presigned PUTs, as in production.
 //
-// Latency: a reader polls the playlist in the store every 200 ms (as a player at the live edge
-// would), fetches each new segment, decodes its first frame with ffmpeg and reads the barcode:
-// latency = when the segment holding that frame was fetched by the viewer - when it was drawn
-// (ffmpeg's own decode time, a few ms of work but slow to start on a busy machine, is left out). A player playing
-// at the live edge shows every frame of the segment that much late. It is NOT Chromium + hls.js:
-// hls.js by default holds 3 target durations back from the live edge (about +3 s with 1 s segments).
+// Latency, glass to glass (the headline `hls_latency_*`): Debian's Chromium plays the HLS with
+// hls.js configured exactly as the product's viewer page and embed player
+// (web/src/room/ui/hls-live-config.ts) and reads the barcode from every frame it presents
+// (hls-chromium-viewer.ts): latency = when the frame was presented - when it was drawn, the
+// player's hold-back behind the live edge included. The first seconds of playback (start-up) are
+// left out. BENCH_EGRESS_HLS_CONFIG='{"liveSyncDuration":2,...}' overrides the player settings to
+// compare them; BENCH_EGRESS_CHROMIUM=0 skips Chromium (then the headline is the ffmpeg figure).
+//
+// Latency at the live edge (`hls_latency_ffmpeg_*`, kept to compare with earlier runs): a reader
+// polls the playlist in the store every 200 ms, fetches each new segment, decodes its first frame
+// with ffmpeg and reads the barcode: latency = when the segment holding that frame was fetched -
+// when it was drawn. That is what any player pays before its own hold-back.
 //
 // CPU (process CPU time from /proc, in cores = CPU seconds per wall second): the encoder ffmpeg
-// and the HLS muxer with HLS alone; then the encoder and the RTMP outputs with 1 destination and
-// with 3 (local `ffmpeg -listen 1` receivers), side by side in one run; HLS is stopped first, the
-// encoder carries on for the destinations. Not part of `npm test`. A shared machine varies 2-3x
-// between runs: compare numbers of one run. The last line is one JSON object.
+// and the HLS muxer with HLS alone (Chromium, the viewer, is reported apart: it is not the room's
+// cost); then the encoder and the RTMP outputs with 1 destination and with 3 (local `ffmpeg -listen
+// 1` receivers), side by side in one run; HLS is stopped first, the encoder carries on for the
+// destinations. The machine's load over the HLS window and its busiest processes (anyone's) are
+// reported too. Not part of `npm test`. A shared machine varies 2-3x between runs: compare numbers
+// of one run. The last line is one JSON object.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AwsClient } from 'aws4fetch';
@@ -30,13 +39,20 @@ import { embeddedEngine } from '../src/engine/embedded/index.ts';
 import { ROOM_MEDIA_CODECS } from '../src/fleet/room-session.ts';
 import { createLogger } from '../src/log.ts';
 import { freeTcpPort } from '../../schema/test/support/free-port.ts';
+import { LIVE_HLS_CONFIG, LIVE_NETWORK_RETRIES } from '../../web/src/room/ui/hls-live-config.ts';
+import { CHROMIUM_PATH, openChromiumViewer, type ChromiumViewer } from './hls-chromium-viewer.ts';
+import { busiestProcesses, machineWindow, sampleMachine, sampleProcesses } from './machine.ts';
 
-const HLS_SECONDS = Number(process.env.BENCH_EGRESS_HLS_SECONDS ?? 30);
+const HLS_SECONDS = Number(process.env.BENCH_EGRESS_HLS_SECONDS ?? 40);
+const USE_CHROMIUM = process.env.BENCH_EGRESS_CHROMIUM !== '0';
+const PLAYER_CONFIG: Record<string, unknown> = { ...LIVE_HLS_CONFIG, ...(JSON.parse(process.env.BENCH_EGRESS_HLS_CONFIG ?? '{}') as Record<string, unknown>) };
+/** Playback start-up (the player finding its place behind the live edge) is not latency. */
+const CHROMIUM_WARMUP_MS = 6_000;
 const RTMP_SECONDS = Number(process.env.BENCH_EGRESS_RTMP_SECONDS ?? 15);
 const [W, H, FPS] = [640, 360, 30];
 const BITS = 48;
 const FRAME_BYTES = (W * H * 3) / 2;
-const BLOCK = { w: 24, h: 20, top: 16, left: 32 };
+const BLOCK = { w: 24, h: 20, top: 16, left: 32, perRow: 24 };
 const keys = { bucket: 'bench', accessKeyId: 'bench-key', secretAccessKey: 'bench-secret-0123456789abcdef' };
 const aws = new AwsClient({ ...keys, service: 's3', region: 'auto' });
 const log = createLogger('warn', 'bench-egress');
@@ -64,13 +80,21 @@ async function coresOver(seconds: number, pids: () => Promise<(number | undefine
   return { total: each.reduce((a, b) => a + b, 0), each };
 }
 
+function hlsJsVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(createRequire(import.meta.url).resolve('hls.js/package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return '?';
+  }
+}
+
 const phase = (what: string) => console.error(`[bench:egress] ${new Date().toISOString().slice(11, 19)} ${what}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round = (n: number, digits = 3) => Math.round(n * 10 ** digits) / 10 ** digits;
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
 /** Where bit i of the timestamp is drawn: two rows of 24 blocks at the top of the picture. */
-const blockAt = (bit: number) => ({ x: BLOCK.left + (bit % 24) * BLOCK.w, y: BLOCK.top + Math.floor(bit / 24) * BLOCK.h });
+const blockAt = (bit: number) => ({ x: BLOCK.left + (bit % BLOCK.perRow) * BLOCK.w, y: BLOCK.top + Math.floor(bit / BLOCK.perRow) * BLOCK.h });
 
 /** Dark barcode band on top, a moving gradient below (something to encode); made once, shifted per frame. */
 const BARCODE_ROWS = BLOCK.top * 2 + BLOCK.h * 2;
@@ -182,6 +206,7 @@ try {
     return res.ok ? Buffer.from(await res.arrayBuffer()) : undefined;
   };
   const latencies: number[] = [];
+  let undecodable = 0;
   const decodes: Promise<void>[] = [];
   let init: Buffer | undefined;
   let firstPlaylistMs: number | undefined;
@@ -210,7 +235,7 @@ try {
                 const latency = fetchedAt - readTimestamp(gray);
                 // A misread barcode is not a latency.
                 if (counted && latency > 0 && latency < 60_000) latencies.push(latency);
-              }),
+              }, () => void undecodable++), // counted, not fatal: Node ends on an unhandled rejection
             );
           }
         }
@@ -221,12 +246,55 @@ try {
       await sleep(200);
     }
   })();
+  // The Chromium viewer opens once there is a playlist (a player retrying a 404 for long is not the point here).
+  let viewer: ChromiumViewer | undefined;
+  if (USE_CHROMIUM) {
+    if (!existsSync(CHROMIUM_PATH)) throw new Error(`No Chromium at ${CHROMIUM_PATH} (apt-get install chromium), or BENCH_EGRESS_CHROMIUM=0 for the ffmpeg figure only`);
+    for (let i = 0; i < 150 && firstPlaylistMs === undefined; i++) await sleep(200);
+    if (firstPlaylistMs === undefined) throw new Error('HLS wrote no playlist within 30 s of its start (is the machine saturated? see the load average)');
+    viewer = await openChromiumViewer((name) => aws.fetch(`${store.endpoint}/${keys.bucket}/${prefix}${name}`), { width: W, height: H, bits: BITS, block: BLOCK, networkRetries: LIVE_NETWORK_RETRIES });
+    await viewer.play(PLAYER_CONFIG);
+    // The window starts once Chromium presents frames: a slow start-up does not eat it.
+    for (let i = 0; i < 150 && (await viewer.collect()).firstFrameAt === null; i++) await sleep(200);
+    const started = await viewer.collect();
+    if (started.firstFrameAt === null) {
+      // What the muxer wrote, for the diagnosis (a codec Chromium's MSE refused shows here).
+      const probe = await new Promise<string>((resolve) => {
+        const ffprobe = execFile('ffprobe', ['-hide_banner', '-loglevel', 'error', '-show_entries', 'stream=codec_name,profile,level,width,height,sample_rate,channels,extradata_size', '-of', 'compact', 'pipe:0'], (error, stdout, stderr) => resolve(`${stdout}${stderr}${error ? ` (${error.message.split('\n')[0]})` : ''}`));
+        ffprobe.stdin!.on('error', () => {});
+        void (async () => ffprobe.stdin!.end(Buffer.concat([(await get('init.mp4')) ?? Buffer.alloc(0), (await get('seg1.m4s')) ?? Buffer.alloc(0)])))();
+      });
+      throw new Error(`Chromium presented no frame within 30 s of the first playlist (hls.js errors: ${[...new Set(started.errors)].join(', ') || 'none'}; init + first segment: ${probe.trim()}; playlist: ${lastPlaylist.split('\n').slice(0, 8).join(' | ')})`);
+    }
+    phase(`Chromium playing (first frame ${Math.round(performance.now() - hlsStarted)} ms after the HLS start) with ${JSON.stringify({ ...PLAYER_CONFIG, manifestLoadPolicy: undefined })}`);
+  }
   phase(`HLS started (transcoded: ${transcoded}); measuring ${HLS_SECONDS} s`);
-  const hlsCpu = await coresOver(HLS_SECONDS, async () => [await egress.encoderPid(), await egress.hlsPid()]);
+  const machineBefore = sampleMachine();
+  const processesBefore = sampleProcesses();
+  const benchCpuBefore = process.cpuUsage();
+  const windowStart = performance.now();
+  const chromiumPids = viewer?.pids() ?? [];
+  const hlsCpu = await coresOver(HLS_SECONDS, async () => [await egress.encoderPid(), await egress.hlsPid(), ...chromiumPids]);
+  const windowSeconds = (performance.now() - windowStart) / 1000;
+  const machine = machineWindow(machineBefore, sampleMachine());
+  const busiest = busiestProcesses(processesBefore, sampleProcesses(), windowSeconds);
+  const benchCpu = process.cpuUsage(benchCpuBefore);
+  const benchCores = (benchCpu.user + benchCpu.system) / 1e6 / windowSeconds;
+  // Who is who among the busiest processes (anything else is someone else's).
+  const roles = new Map<number, string>([[process.pid, 'bench node (engine, store, page server)']]);
+  if (publisher.pid) roles.set(publisher.pid, 'publisher ffmpeg (VP8 encode)');
+  const [encoderNow, muxerNow] = [await egress.encoderPid(), await egress.hlsPid()];
+  if (encoderNow) roles.set(encoderNow, 'room encoder ffmpeg (H.264 transcode)');
+  if (muxerNow) roles.set(muxerNow, 'HLS muxer ffmpeg');
+  for (const pid of chromiumPids) roles.set(pid, 'Chromium viewer');
+  const watched = await viewer?.collect();
+  await viewer?.close();
   reading = false;
   await reader;
   await Promise.allSettled(decodes);
-  phase(`HLS measured: ${latencies.length} latency samples`);
+  const chromiumLatencies = watched ? watched.samples.filter((s) => watched.firstFrameAt !== null && s.shownAt >= watched.firstFrameAt + CHROMIUM_WARMUP_MS).map((s) => s.latencyMs).sort((a, b) => a - b) : [];
+  const hlsJsLatencies = watched ? watched.samples.map((s) => s.hlsLatency).filter((l): l is number => l !== null).sort((a, b) => a - b) : [];
+  phase(`HLS measured: ${chromiumLatencies.length} Chromium frames, ${latencies.length} ffmpeg segment samples`);
   const encoderPid = await egress.encoderPid();
 
   // RTMP: the first destination joins while HLS runs, then HLS stops; the encoder carries on.
@@ -262,16 +330,37 @@ try {
   const sorted = [...latencies].sort((a, b) => a - b);
   // Segment length as muxed (1 s asked; longer when the encoder's keyframes come late under load).
   const durations = [...lastPlaylist.matchAll(/#EXTINF:([\d.]+)/g)].map((m) => Number(m[1]));
+  const chromiumCores = hlsCpu.each.slice(2).reduce((a, b) => a + b, 0);
+  const headline = watched ? chromiumLatencies : sorted;
   const result = {
-    hls_latency_p50_ms: Math.round(percentile(sorted, 50)),
-    hls_latency_p95_ms: Math.round(percentile(sorted, 95)),
-    hls_latency_samples: sorted.length,
-    hls_latency_method: 'first frame of each new segment decoded by ffmpeg from the store, playlist polled every 200 ms (not Chromium/hls.js)',
+    hls_latency_p50_ms: Math.round(percentile(headline, 50)),
+    hls_latency_p95_ms: Math.round(percentile(headline, 95)),
+    hls_latency_samples: headline.length,
+    hls_latency_method: watched
+      ? `glass to glass: frames presented by Chromium (hls.js ${hlsJsVersion()}), barcode read from each, first ${CHROMIUM_WARMUP_MS / 1000} s of playback left out`
+      : 'first frame of each new segment decoded by ffmpeg from the store (Chromium skipped)',
+    hls_player_config: watched ? PLAYER_CONFIG : null,
+    hls_chromium_frames_presented: watched?.framesSeen ?? null,
+    hls_chromium_stalls: watched?.stalls ?? null,
+    hls_chromium_misread_frames: watched?.misread ?? null,
+    hls_chromium_errors: watched?.errors ?? null,
+    hls_hlsjs_latency_estimate_p50_s: watched ? round(percentile(hlsJsLatencies, 50), 2) : null,
+    hls_latency_ffmpeg_p50_ms: Math.round(percentile(sorted, 50)),
+    hls_latency_ffmpeg_p95_ms: Math.round(percentile(sorted, 95)),
+    hls_latency_ffmpeg_samples: sorted.length,
+    hls_latency_ffmpeg_undecodable_segments: undecodable,
+    hls_latency_ffmpeg_method: 'first frame of each new segment decoded by ffmpeg from the store, playlist polled every 200 ms: the live edge, before any player hold-back',
     hls_first_playlist_ms: Math.round(firstPlaylistMs ?? NaN),
     hls_segment_seconds_mean: round(durations.reduce((a, b) => a + b, 0) / Math.max(1, durations.length), 2),
-    hls_cpu_per_room: round(hlsCpu.total),
+    hls_cpu_per_room: round(hlsCpu.each[0]! + hlsCpu.each[1]!),
     hls_cpu_encoder: round(hlsCpu.each[0]!),
     hls_cpu_muxer: round(hlsCpu.each[1]!),
+    hls_cpu_chromium_viewer: watched ? round(chromiumCores) : null,
+    hls_cpu_bench_process: round(benchCores),
+    machine_cores: machine.cores,
+    machine_busy_cores: round(machine.busyCores, 2),
+    machine_steal_cores: round(machine.stealCores, 2),
+    machine_busiest_processes: busiest.map((p) => `${roles.get(p.pid) ?? `other ${p.comm}`}:${p.cores}`),
     rtmp_cpu_1_destination: round(one.total),
     rtmp_cpu_3_destinations: round(three.total),
     rtmp_cpu_per_extra_destination: round((three.total - one.total) / 2),
@@ -282,8 +371,10 @@ try {
     video: `${W}x${H}@${FPS} VP8 -> H.264 (veryfast, zerolatency)`,
     load_average_1m: round(loadavg()[0]!, 2),
   };
-  console.log(`HLS: first playlist in the store ${result.hls_first_playlist_ms} ms after start; latency p50 ${result.hls_latency_p50_ms} ms, p95 ${result.hls_latency_p95_ms} ms over ${sorted.length} segments (segments of ${result.hls_segment_seconds_mean} s on average)`);
-  console.log(`HLS CPU per room: ${result.hls_cpu_per_room} cores (encoder ${result.hls_cpu_encoder}, muxer ${result.hls_cpu_muxer})`);
+  if (watched) console.log(`HLS in Chromium (glass to glass): p50 ${result.hls_latency_p50_ms} ms, p95 ${result.hls_latency_p95_ms} ms over ${headline.length} frames (${watched.framesSeen} presented, ${watched.misread} misread); ${watched.stalls} stalls; hls.js's own estimate p50 ${result.hls_hlsjs_latency_estimate_p50_s} s behind the edge`);
+  console.log(`HLS at the live edge (ffmpeg decode): first playlist in the store ${result.hls_first_playlist_ms} ms after start; latency p50 ${result.hls_latency_ffmpeg_p50_ms} ms, p95 ${result.hls_latency_ffmpeg_p95_ms} ms over ${sorted.length} segments (segments of ${result.hls_segment_seconds_mean} s on average)`);
+  console.log(`Machine over the HLS window: ${result.machine_busy_cores} of ${machine.cores} cores busy, ${result.machine_steal_cores} stolen, load ${result.load_average_1m}; busiest: ${result.machine_busiest_processes.join(', ')}`);
+  console.log(`HLS CPU per room: ${result.hls_cpu_per_room} cores (encoder ${result.hls_cpu_encoder}, muxer ${result.hls_cpu_muxer}); the Chromium viewer ${result.hls_cpu_chromium_viewer ?? '-'}, the bench process (engine, store) ${result.hls_cpu_bench_process}`);
   console.log(`RTMP CPU: 1 destination ${result.rtmp_cpu_1_destination} cores, 3 destinations ${result.rtmp_cpu_3_destinations} cores -> ${result.rtmp_cpu_per_extra_destination} per extra destination (encoder ${result.rtmp_cpu_encoder_1_vs_3.join(' vs ')})`);
   console.log(JSON.stringify(result));
 } finally {

@@ -20,5 +20,5 @@ export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 /** What an endpoint may subscribe to (the test event goes only to the endpoint it was sent to). */
 export const SUBSCRIBABLE_EVENT_TYPES = WEBHOOK_EVENT_TYPES.filter((t) => t !== 'webhook.test') as Exclude<WebhookEventType, 'webhook.test'>[];
 
-/** Defined and documented for features still to come (egress); nothing sends them yet. */
-export const NOT_SENT_YET: ReadonlySet<WebhookEventType> = new Set(['egress.failed']);
+/** Defined and documented for features still to come; nothing sends them yet (none today). */
+export const NOT_SENT_YET: ReadonlySet<WebhookEventType> = new Set<WebhookEventType>();

@@ -314,6 +314,36 @@ describe('HLS egress', () => {
     expect(kept).toEqual([expect.objectContaining({ id: hlsId, source: 'hls', status: 'partial', durationMs: 1000, sizeBytes: bodies.reduce((sum, [, body]) => sum + body.length, 0) })]);
   });
 
+  it('the automatic start makes the same storage check: a full plan shows a failed run with the reason, and the node is never asked', async () => {
+    const tenant = await roomTenant('hls-auto-full');
+    await setPlan(tenant, 'professional');
+    const org = tenant.organizationId;
+    const db = new Database(config);
+    try {
+      await db.scoped({ organizationId: org }, (tx) =>
+        tx.insert(files).values({ organizationId: org, objectKey: `org/${org}/files/${crypto.randomUUID()}`, name: 'big.zip', contentType: 'application/zip', sizeBytes: 25 * 1024 ** 3 - 1024 ** 3 / 2 }),
+      );
+    } finally {
+      await db.close();
+    }
+    const node = await TestNode.register({ nodeId: unique('hls-auto-full') });
+    const created = await api('POST', `/organizations/${org}/rooms`, { token: tenant.token, body: { workspaceId: tenant.workspaceId, title: 'Auto', slug: unique('auto-full'), hlsAutoViewers: 1 } });
+    const started = await api('POST', `/organizations/${org}/rooms/${created.body.id}/start`, { token: tenant.token });
+    const room = { tenant, roomId: created.body.id as string, sessionId: started.body.session.id as string };
+    const host = await join(room, { role: 'host' });
+    await node.acceptAssignment(room.roomId);
+    await host.socket.next((m) => m.type === 'media.status' && m.state === 'ready', 8000);
+    await publishCameraAndMic(host.socket);
+    await join(room, { role: 'viewer' });
+    const refused = (await host.socket.next((m) => m.type === 'room.updated' && Boolean(m.room.hls))).room.hls;
+    expect(refused).toMatchObject({ state: 'failed', error: expect.stringMatching(/^HLS did not start: The Professional plan includes .* of storage/) });
+    expect((await api('GET', hlsPath(org, room.roomId), { token: tenant.token })).body.hls).toMatchObject({ state: 'failed' });
+    // Once a session: more viewers do not try again; the node was never asked.
+    await join(room, { role: 'viewer' });
+    await host.socket.sync();
+    expect(node.requests.some((r) => r.type === 'request' && r.method === 'hls.start')).toBe(false);
+  });
+
   it('refuses to start when less than 1 GiB of the plan storage is free (403 plan_limit storage)', async () => {
     const tenant = await roomTenant('hls-full');
     await setPlan(tenant, 'professional');

@@ -97,8 +97,11 @@ export class HlsOutput {
     const ffmpeg = spawn(
       'ffmpeg',
       [
-        // Probe one second (not 5): the encoder sends nothing before its video starts.
-        ...['-hide_banner', '-loglevel', 'warning', '-fflags', '+nobuffer', '-analyzeduration', '1000000', '-f', 'mpegts', '-i', 'pipe:0', '-map', '0', '-c', 'copy'],
+        // Probing stops as soon as every stream has its parameters (the encoder sends nothing
+        // before its video starts). Up to 3 s, not 1: on a busy machine the first AAC frame can
+        // come more than a second after the video, and a muxer without the audio's sample rate
+        // cannot write its header (seen in bench:egress at load average 8).
+        ...['-hide_banner', '-loglevel', 'warning', '-fflags', '+nobuffer', '-analyzeduration', '3000000', '-f', 'mpegts', '-i', 'pipe:0', '-map', '0', '-c', 'copy'],
         // MPEG-TS carries AAC as ADTS; MP4 wants it raw.
         ...['-bsf:a', 'aac_adtstoasc', '-f', 'hls', '-hls_time', String(HLS_SEGMENT_SECONDS), '-hls_segment_type', 'fmp4', '-hls_playlist_type', 'event'],
         ...['-hls_flags', 'independent_segments', '-start_number', '1', '-hls_fmp4_init_filename', 'init.mp4', '-hls_segment_filename', `${base}/seg%d.m4s`, '-method', 'PUT', `${base}/index.m3u8`],

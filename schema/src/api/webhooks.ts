@@ -68,10 +68,26 @@ export const WEBHOOK_EVENT_DATA = {
     recording: z.object({ id: z.uuid(), roomId: z.uuid(), sessionId: z.uuid().nullable(), durationMs: z.number().int(), sizeBytes: z.number().int(), endedAt: z.string() }),
   }),
   'recording.failed': z.object({ recording: z.object({ id: z.uuid(), roomId: z.uuid(), sessionId: z.uuid().nullable() }), reason: z.string() }),
-  // Defined and documented for the media features that will send them; nothing emits them yet.
+  // Encoder ingest (workers/src/ingest).
   'ingest.connected': z.object({ ingest: z.object({ id: z.string(), roomId: z.uuid(), protocol: z.enum(['rtmp', 'whip', 'srt']) }), at: z.string() }),
   'ingest.disconnected': z.object({ ingest: z.object({ id: z.string(), roomId: z.uuid(), protocol: z.enum(['rtmp', 'whip', 'srt']) }), at: z.string(), reason: z.string() }),
-  'egress.failed': z.object({ egress: z.object({ id: z.string(), roomId: z.uuid(), kind: z.string() }), reason: z.string() }),
+  // Egress (workers/src/egress): the room's HLS run failed (its encoder died, its node was lost), or a
+  // multistream destination was given up (`failed`: refused key, unknown host, never connected, or
+  // deleted/disabled when the room moved to another node). Retries before that send nothing.
+  'egress.failed': z.object({
+    egress: z.object({
+      /** The HLS run's id (kind hls) or the multistream destination's id (kind rtmp). */
+      id: z.string(),
+      roomId: z.uuid(),
+      sessionId: z.uuid().nullable(),
+      kind: z.enum(['hls', 'rtmp']),
+      /** A multistream destination's name and platform (youtube, twitch, facebook, custom); null for HLS. */
+      destination: z.object({ name: z.string(), platform: z.string() }).nullable(),
+    }),
+    /** Why, as the media node said it (a stream key never appears in it). */
+    reason: z.string(),
+    at: z.string(),
+  }),
   /** Sent only by "send test event" to one endpoint. */
   'webhook.test': z.object({ endpointId: z.uuid(), message: z.string() }),
 } as const satisfies Record<WebhookEventType, z.ZodType>;

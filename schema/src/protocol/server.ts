@@ -1,7 +1,7 @@
 // Room -> client: one discriminated union on `type`. The RoomDO builds frames from these types;
 // clients validate them on arrival.
 import { z } from 'zod';
-import { RoomRole as Role } from '../api/index.ts';
+import { RoomRole as Role, RtmpOutputStatus } from '../api/index.ts';
 import { AlertKind } from './client.ts';
 import { ErrorFrame, FrameId, ResponseFrame } from './envelope.ts';
 import { MediaProducer, MediaResetReason, MediaState } from './media.ts';
@@ -107,6 +107,11 @@ export const ServerMessage = z.discriminatedUnion('type', [
   frame('backstage.message', { message: BackstageMessage }),
   /** To hosts and co-hosts only: a backstage guest's latest camera thumbnail. */
   frame('backstage.preview', { identity: z.string(), image: z.string() }),
+  /**
+   * To hosts and co-hosts only: every multistream destination pushed from the room and its state
+   * (as GET .../egress answers), on every change and each status report of the node while live.
+   */
+  frame('egress.outputs', { outputs: z.array(RtmpOutputStatus) }),
   frame('room.ended', { reason: z.enum(['ended', 'empty']) }),
   // Media (see media.ts for the call sequence).
   /** Every producer in the room now: after welcome, after a reset, and on request. */

@@ -2,6 +2,7 @@
 // built from validated frames (participants, chat, alerts, room settings, what is live). The web
 // app's Solid pages subscribe to `state`, and so can any page using the SDK; everything they do
 // goes through the methods here. `on(type, ...)` hands out the room's events, typed.
+import type { RtmpOutputStatus } from '@roomcast/schema/api';
 import type { Alert, BackstageMessage, ChatMessage, ClientMessageInput, MediaSource, Participant, RoomState, ServerMessage, ServerMessageOf } from '@roomcast/schema/protocol';
 import { captureTrack, type CaptureOptions } from './capture';
 import { MediaSession, type MediaSnapshot } from './media-session';
@@ -38,6 +39,8 @@ export interface RoomViewState {
   backstage: BackstageMessage[];
   /** Backstage guests' latest camera thumbnails, by identity (hosts and co-hosts). */
   previews: Record<string, string>;
+  /** Multistream destinations and their states, as the room pushes them (hosts and co-hosts; undefined until the first). */
+  egressOutputs: RtmpOutputStatus[] | undefined;
   media: MediaSnapshot;
   /** The last problem the room reported about something we did (rate limit, slow mode...). */
   notice: string | undefined;
@@ -81,6 +84,7 @@ export class RoomClient {
       alerts: [],
       backstage: [],
       previews: {},
+      egressOutputs: undefined,
       media: { status: 'unknown', ready: false, rebuilding: false, producers: [], remote: [], local: [], error: undefined },
       notice: undefined,
     };
@@ -208,6 +212,9 @@ export class RoomClient {
         break;
       case 'backstage.preview':
         this.#update({ previews: { ...s.previews, [m.identity]: m.image } });
+        break;
+      case 'egress.outputs':
+        this.#update({ egressOutputs: m.outputs });
         break;
       case 'error':
         this.#update({ notice: m.message });

@@ -22,12 +22,11 @@ import { withOrganization } from '../tenancy/access.ts';
 import { audit } from '../tenancy/audit.ts';
 import { sealSecret } from '../webhooks/secret-box.ts';
 import { isIpLiteral, isPublicAddress } from '../webhooks/url-policy.ts';
+import { streamKeyContext } from './destination-url.ts';
 
 export const destinationRoutes = createRouter();
 const DestinationParam = orgParamWith('destination');
 
-/** What a destination's sealed key is bound to: a key copied into another row does not open. */
-export const streamKeyContext = (destinationId: string) => `egress_stream_key:${destinationId}`;
 
 type DestinationRow = typeof egressDestinations.$inferSelect;
 

@@ -4,7 +4,8 @@
 //   GET  /organizations/{org}/rooms/{room}/egress                           each destination's state
 // The stream key is opened here, per start, and handed with the destination's URL to the RoomDO,
 // which sends it to the origin node over the node's authenticated socket (rooms/media/
-// room-multistream.ts); it is never stored in the room nor returned. The node feeds every
+// room-multistream.ts); it is never stored in the room nor returned. When the room moves to
+// another node the RoomDO opens it again from Postgres (destination-url.ts). The node feeds every
 // destination (and HLS) from the room's one encoder.
 import { createRoute, z } from '@hono/zod-openapi';
 import { RoomEgressStatus, RtmpOutputStatus } from '@roomcast/schema/api';
@@ -16,8 +17,8 @@ import { findRoomWithSession } from '../rooms/live-room-lookup.ts';
 import { roomStub } from '../rooms/room-stub.ts';
 import { withOrganization } from '../tenancy/access.ts';
 import { audit } from '../tenancy/audit.ts';
-import { openSecret } from '../webhooks/secret-box.ts';
-import { findDestination, streamKeyContext } from './destination-routes.ts';
+import { findDestination } from './destination-routes.ts';
+import { destinationUrl } from './destination-url.ts';
 
 export const multistreamRoutes = createRouter();
 const RoomParam = OrgParam.extend({ room: z.string() });
@@ -48,14 +49,14 @@ multistreamRoutes.openapi(
       await audit(tx, access, 'multistream.start', { type: 'room', id: room }, { destinationId: row.id, kind: row.kind });
       return row;
     });
-    const key = await openSecret(c.var.config.webhooks.secretKeys, streamKeyContext(found.id), found.streamKeySealed);
+    const url = await destinationUrl(c.var.config, found);
     const started = await roomStub(c.env, room).multistreamStart({
       roomId: room,
       organizationId: org,
       destinationId: found.id,
       name: found.name,
       kind: found.kind,
-      url: `${found.ingestUrl}/${key}`,
+      url,
     });
     if (!started.ok) throw conflict(started.message, 'media_not_ready');
     return c.json({ output: started.output }, 202);

@@ -2,9 +2,7 @@
 // Media Source Extensions exist, the browser's own HLS otherwise (Safari on iOS). hls.js loads
 // only when a viewer needs it, so WebRTC viewers never download it.
 import { createSignal, onCleanup, onMount, Show } from 'solid-js';
-
-/** How long a player keeps asking for a playlist that is not there yet (HLS just started). */
-const MANIFEST_RETRIES = 30;
+import { LIVE_HLS_CONFIG, LIVE_NETWORK_RETRIES } from './hls-live-config';
 
 export function HlsPlayer(props: { src: string; muted: boolean }) {
   let video!: HTMLVideoElement;
@@ -19,14 +17,28 @@ export function HlsPlayer(props: { src: string; muted: boolean }) {
         video.src = props.src;
         return void video.play().catch(() => {});
       }
-      const hls = new Hls({ lowLatencyMode: true, liveSyncDurationCount: 2, manifestLoadPolicy: { default: { maxTimeToFirstByteMs: 10_000, maxLoadTimeMs: 20_000, timeoutRetry: { maxNumRetry: MANIFEST_RETRIES, retryDelayMs: 1000, maxRetryDelayMs: 2000 }, errorRetry: { maxNumRetry: MANIFEST_RETRIES, retryDelayMs: 1000, maxRetryDelayMs: 2000 } } } });
-      destroy = () => hls.destroy();
+      const hls = new Hls(LIVE_HLS_CONFIG);
+      // A live stream outlives a bad answer: one unparsable or failed playlist load (a store or CDN
+      // hiccup) is fatal to hls.js, so loading starts again a second later, a few times in a row
+      // (once the stream was found: a playlist that never came has had its own 30 retries).
+      let found = false;
+      let networkRetries = 0;
+      let retry: ReturnType<typeof setTimeout> | undefined;
+      destroy = () => (clearTimeout(retry), hls.destroy());
       hls.on(Hls.Events.ERROR, (_event, data) => {
         if (!data.fatal) return;
         if (data.type === Hls.ErrorTypes.MEDIA_ERROR) return hls.recoverMediaError();
+        if (data.type === Hls.ErrorTypes.NETWORK_ERROR && found && networkRetries++ < LIVE_NETWORK_RETRIES) {
+          retry = setTimeout(() => hls.startLoad(), 1000);
+          return;
+        }
         setProblem('The broadcast stream is not available');
       });
-      hls.on(Hls.Events.MANIFEST_PARSED, () => setProblem(undefined));
+      hls.on(Hls.Events.FRAG_LOADED, () => (networkRetries = 0));
+      hls.on(Hls.Events.MANIFEST_PARSED, () => {
+        found = true;
+        setProblem(undefined);
+      });
       hls.loadSource(props.src);
       hls.attachMedia(video);
       void video.play().catch(() => {});

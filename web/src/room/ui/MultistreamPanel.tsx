@@ -1,12 +1,13 @@
 // The studio's Multistream panel: the destinations this room can push to (added on the room's
 // dashboard page), each with Start / Stop and its live state as the media node reports it
-// (connecting, live with bitrate and uptime, retrying, failed with the reason). The state is
-// polled from the API every few seconds while the panel is open: it is the host's concern only,
-// so it does not ride on the room state every participant holds.
-import { createSignal, For, onCleanup, onMount, Show } from 'solid-js';
+// (connecting, live with bitrate and uptime, retrying, failed with the reason). The states come
+// pushed over the room socket to hosts and co-hosts only (`egress.outputs`, on every change and
+// every status report of the node), not in the room state every participant holds; the API is
+// read when the panel opens and every 15 s, for destinations added on the room's page meanwhile.
+import { createEffect, createSignal, For, onCleanup, onMount, Show } from 'solid-js';
 import { loadDestinations, loadRoomOutputs, switchDestination, type EgressDestination, type RtmpOutputStatus } from '~/egress/multistream';
 
-const POLL_MS = 3_000;
+const POLL_MS = 15_000;
 const button = 'rounded-md bg-white px-2 py-1 text-xs font-semibold text-slate-800 ring-1 ring-slate-300 hover:bg-slate-50 disabled:opacity-50';
 const TONE: Record<RtmpOutputStatus['state'], string> = {
   connecting: 'bg-amber-100 text-amber-800',
@@ -22,9 +23,13 @@ function uptime(ms: number | null): string {
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 }
 
-export function MultistreamPanel(props: { room: { organizationId: string; roomId: string } }) {
+export function MultistreamPanel(props: { room: { organizationId: string; roomId: string }; pushed?: RtmpOutputStatus[] | undefined }) {
   const [destinations, setDestinations] = createSignal<EgressDestination[]>([]);
   const [outputs, setOutputs] = createSignal<RtmpOutputStatus[]>([]);
+  // The room's push is the latest word on the states.
+  createEffect(() => {
+    if (props.pushed) setOutputs(props.pushed);
+  });
   const [problem, setProblem] = createSignal<string>();
   const [busy, setBusy] = createSignal<string>();
 

@@ -64,7 +64,7 @@ export function StudioControls(props: { state: RoomViewState; client: RoomClient
             )}
           </For>
         </div>
-        <MultistreamPanel room={props.room} />
+        <MultistreamPanel room={props.room} pushed={props.state.egressOutputs} />
         <div class="flex flex-wrap items-center gap-2">
           <button type="button" data-testid="invite-guest" class={button} onClick={() => void invite()}>
             Invite a guest

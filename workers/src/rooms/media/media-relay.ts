@@ -9,6 +9,8 @@
 import { CLOSE_CODES, type MediaState, type NodeMethod, type NodeRequestData, type NodeResult, type RequestFrame, type ServerMessage, ProtocolError } from '@roomcast/schema/protocol';
 import type { Config } from '../../config.ts';
 import type { Env } from '../../env.ts';
+import { reopenDestination } from '../../egress/destination-url.ts';
+import type { EgressFailure } from '../../egress/egress-webhooks.ts';
 import { fleetStub } from '../../fleet/fleet-do.ts';
 import { closeSocket, send, sendRaw, type Joined } from '../realtime/connection.ts';
 import type { LiveSession } from './live-session.ts';
@@ -27,6 +29,14 @@ import { RoomMultistream } from './room-multistream.ts';
 import { RoomRecorder, type RecorderResult, type RecorderTarget } from './room-recorder.ts';
 
 /** What the relay needs from the RoomDO. */
+/** What the room hears of its egress (webhooks, the room's sockets). */
+export interface EgressHooks {
+  /** An HLS run failed or a multistream destination was given up (sessionId null: the room's current). */
+  failed(failure: Omit<EgressFailure, 'roomId'>): void;
+  /** A multistream destination started, stopped or changed state. */
+  multistreamChanged(): void;
+}
+
 export interface MediaHost {
   roomId(): string | null;
   /** Joined client sockets. */
@@ -68,6 +78,7 @@ export class MediaRelay {
     onRecordingEnded: () => void = () => {},
     /** The HLS run changed state (starting, live, ended, failed). */
     onHlsChanged: () => void = () => {},
+    egress: EgressHooks = { failed: () => {}, multistreamChanged: () => {} },
   ) {
     const config = roomConfig.fleet;
     this.#store = new MediaStore(ctx.storage.sql);
@@ -108,6 +119,7 @@ export class MediaRelay {
         if (message.type === 'media.producer_added') {
           this.#recorder.maybeStart();
           this.#hls.maybeStart();
+          this.#multistream.maybeRestart();
         }
       },
       dropTransport: (id) => this.#dropTransport(id),
@@ -116,8 +128,14 @@ export class MediaRelay {
     this.#requests = new MediaRequests(services);
     this.#ingest = new IngestPublisher(services, new IngestSessions(ctx.storage.sql), whipOffersPerMinute, (ids, reason) => onIngestEnded(ids, reason, 'whip'));
     this.#recorder = new RoomRecorder(ctx, roomConfig, this.#link, this.#store, onRecordingEnded);
-    this.#hls = new RoomHls(ctx, roomConfig, this.#link, this.#store, onHlsChanged);
-    this.#multistream = new RoomMultistream(ctx, this.#link, this.#store);
+    this.#hls = new RoomHls(ctx, roomConfig, this.#link, this.#store, onHlsChanged, (run) =>
+      egress.failed({ id: run.hlsId, kind: 'hls', sessionId: run.sessionId, destination: null, reason: run.reason }),
+    );
+    this.#multistream = new RoomMultistream(ctx, this.#link, this.#store, {
+      reopen: (organizationId, destinationId) => reopenDestination(roomConfig, organizationId, host.roomId() ?? '', destinationId),
+      failed: (output) => egress.failed({ id: output.destinationId, kind: 'rtmp', sessionId: null, destination: { name: output.name, platform: output.kind }, reason: output.reason ?? 'failed' }),
+      changed: () => egress.multistreamChanged(),
+    });
     this.#rtmp = new RtmpPublisher(ctx.storage.sql, services, (ids, reason) => onIngestEnded(ids, reason, 'rtmp'));
   }
 

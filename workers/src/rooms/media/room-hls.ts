@@ -58,6 +58,8 @@ export class RoomHls {
     private readonly store: MediaStore,
     /** The run's state changed: the room state everyone holds changes with it. */
     private readonly onChanged: () => void,
+    /** The run failed (egress.failed webhook). */
+    private readonly onFailed: (run: { hlsId: string; sessionId: string | null; reason: string }) => void = () => {},
   ) {
     ctx.storage.sql.exec(
       `CREATE TABLE IF NOT EXISTS hls_auto (singleton INTEGER PRIMARY KEY CHECK (singleton = 1), session_id TEXT NOT NULL, viewers INTEGER, fired INTEGER NOT NULL DEFAULT 0)`,
@@ -119,16 +121,39 @@ export class RoomHls {
   }
 
   /**
-   * The session now has `viewers` viewers: at the automatic threshold, HLS starts (under
-   * `keyPrefixFor(hlsId)`), at most once a session. The run started, or null.
+   * The session now has `viewers` viewers: true when that reaches the automatic threshold and no
+   * run is going, at most once a session (the session's automatic run is claimed here, so a second
+   * call while the caller checks storage answers false). The caller then `begin`s or `refuse`s.
    */
-  audience(sessionId: string, viewers: number, keyPrefixFor: (hlsId: string) => string): HlsView | null {
+  claimAuto(sessionId: string, viewers: number): boolean {
     const auto = this.ctx.storage.sql
       .exec<{ session_id: string; viewers: number | null; fired: number }>(`SELECT session_id, viewers, fired FROM hls_auto`)
       .toArray()[0];
-    if (!auto || auto.session_id !== sessionId || auto.viewers === null || auto.fired === 1 || viewers < auto.viewers || this.running()) return null;
-    const hlsId = crypto.randomUUID();
-    return this.begin(hlsId, keyPrefixFor(hlsId), sessionId);
+    if (!auto || auto.session_id !== sessionId || auto.viewers === null || auto.fired === 1 || viewers < auto.viewers || this.running()) return false;
+    this.ctx.storage.sql.exec(`UPDATE hls_auto SET fired = 1`);
+    return true;
+  }
+
+  /**
+   * A run that was not started (the automatic start found the plan's storage full): it shows as
+   * `failed` with the reason in the room state and the API, and tells the webhooks, like a run
+   * that failed; nothing reaches the store, so it is no recording.
+   */
+  refuse(hlsId: string, keyPrefix: string, sessionId: string | null, reason: string): HlsView {
+    clearTimeout(this.#timer);
+    const now = new Date().toISOString();
+    this.ctx.storage.sql.exec(
+      `INSERT OR REPLACE INTO hls_run (singleton, hls_id, key_prefix, state, started_at, ended_at, error, node_id, waiting_since, session_id) VALUES (1, ?, ?, 'failed', ?, ?, ?, NULL, NULL, ?)`,
+      hlsId,
+      keyPrefix,
+      now,
+      now,
+      reason.slice(0, 500),
+      sessionId,
+    );
+    this.onChanged();
+    this.onFailed({ hlsId, sessionId, reason });
+    return this.view()!;
   }
 
   /** Something changed (origin ready, a producer added): start on the node if it can. */
@@ -209,6 +234,7 @@ export class RoomHls {
   #fail(hlsId: string, reason: string): void {
     this.#set(hlsId, { state: 'failed', ended_at: new Date().toISOString(), error: reason.slice(0, 500) });
     this.onChanged();
+    this.onFailed({ hlsId, sessionId: this.#row()?.session_id ?? null, reason });
     this.ctx.waitUntil(this.#keepAsVod(hlsId, 'partial'));
   }
 

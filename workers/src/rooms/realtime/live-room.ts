@@ -2,12 +2,15 @@
 // state: the stores their SQLite tables, the registry the sockets, the limits their windows, the
 // relay the room's media. Nothing here keeps a copy of another piece's state.
 import { loadConfig, type Config } from '../../config.ts';
+import { emitEgressFailed } from '../../egress/egress-webhooks.ts';
+import { hlsStorageRefusal } from '../../egress/hls-admission.ts';
 import { recordIngestEndedLater } from '../../ingest/ingest-state.ts';
 import type { Env } from '../../env.ts';
 import { hlsKeyPrefix } from '../../storage/object-keys.ts';
 import { ShardSockets } from '../fanout/shard-sockets.ts';
 import { LiveSession } from '../media/live-session.ts';
 import { MediaRelay } from '../media/media-relay.ts';
+import { isHostRole } from './admission.ts';
 import { AlertStore } from './alert-store.ts';
 import { ChatLimits } from './chat-limits.ts';
 import { ChatStore } from './chat-store.ts';
@@ -79,7 +82,20 @@ export class LiveRoom {
       // The recording's node was lost (room-recorder.ts completed it as partial): the REC badge goes.
       this.state.setRecording(null);
       this.sockets.broadcast({ type: 'room.updated', room: this.state.view() });
-    }, () => this.sockets.broadcast({ type: 'room.updated', room: this.state.view() }));
+    }, () => this.sockets.broadcast({ type: 'room.updated', room: this.state.view() }), {
+      failed: (failure) => {
+        // The organization's webhooks hear it (egress.failed); a failed delivery log write is logged, not fatal.
+        const { organization_id: org, room_id: room, session_id: session } = this.state.meta;
+        if (!org || !room) return;
+        ctx.waitUntil(
+          emitEgressFailed(this.config, org, { ...failure, roomId: room, sessionId: failure.sessionId ?? session ?? null }).catch((error: unknown) =>
+            console.error('egress: the egress.failed webhook could not be logged', error),
+          ),
+        );
+      },
+      // Hosts and co-hosts (the studio's Multistream panel) hear each change as it happens.
+      multistreamChanged: () => this.sockets.broadcastTo({ type: 'egress.outputs', outputs: this.media.multistream.view() }, (a) => isHostRole(a.role)),
+    });
     this.state.hlsView = () => this.media.hls.view();
   }
 
@@ -101,12 +117,34 @@ export class LiveRoom {
     this.ctx.waitUntil(this.usage.flush().catch((error: unknown) => console.error('room: usage flush failed; the alarm retries', error)));
   }
 
-  /** `viewers` (every role but hosts) are in: the session's automatic HLS starts at its threshold (room-hls.ts audience). */
+  /**
+   * `viewers` (every role but hosts) are in: the session's automatic HLS starts at its threshold
+   * (room-hls.ts claimAuto), after the storage check the manual start makes (egress/hls-admission.ts).
+   * A full plan shows as a failed run with the reason; a check that cannot run (Postgres away)
+   * does not hold the start back (the run still counts against storage once it ends).
+   */
   hlsAudience(viewers: number): void {
     const { session_id: sessionId, organization_id: org, room_id: roomId } = this.state.meta;
     if (!sessionId || !org || !roomId) return;
-    if (this.media.hls.audience(sessionId, viewers, (hlsId) => hlsKeyPrefix(org, roomId, hlsId))) {
-      this.sockets.broadcast({ type: 'room.updated', room: this.state.view() });
-    }
+    if (!this.media.hls.claimAuto(sessionId, viewers)) return;
+    this.ctx.waitUntil(
+      (async () => {
+        const refusal = await hlsStorageRefusal(this.config, org).catch((error: unknown) => {
+          console.error('hls: the storage check for the automatic start failed; starting anyway', error);
+          return null;
+        });
+        // Started by hand meanwhile: that run is the session's.
+        if (this.media.hls.running()) return;
+        const hlsId = crypto.randomUUID();
+        if (refusal) {
+          console.error('hls: the automatic start was refused', refusal);
+          this.media.hls.refuse(hlsId, hlsKeyPrefix(org, roomId, hlsId), sessionId, `HLS did not start: ${refusal}`);
+        } else {
+          this.media.hls.begin(hlsId, hlsKeyPrefix(org, roomId, hlsId), sessionId);
+          this.sockets.broadcast({ type: 'room.updated', room: this.state.view() });
+        }
+      })(),
+    );
   }
+
 }
