@@ -1,6 +1,5 @@
 // /app/{org}/recordings/{id}: plays one recording from the object store through a presigned GET
-// (fetched when the page opens, valid a few minutes) in the shared VodPlayer (speed, keyboard),
-// with a Camera / Screen switch when the recording has a screen share recorded as its own track.
+// (fetched when the page opens, valid a few minutes) in the shared VodPlayer (speed, keyboard).
 // Those who may manage recordings publish it here: it then shows on the organization's public
 // page and plays in the VOD embed, while its room is public.
 import { createAsync, useParams, useSubmission } from '@solidjs/router';
@@ -31,13 +30,7 @@ export default function RecordingPlayer() {
               <Alert tone="info">The media node was lost during this recording: it plays what had been uploaded.</Alert>
             </Show>
             <Show when={d().playbackUrl} fallback={<Alert tone="info">This recording is {d().recording.status}: there is nothing to play.</Alert>}>
-              {(url) => (
-                <VodPlayer
-                  src={url()}
-                  poster={d().posterUrl}
-                  tracks={d().tracks.flatMap((t) => (t.playbackUrl ? [{ id: t.id, kind: t.kind, offsetMs: t.offsetMs, src: t.playbackUrl }] : []))}
-                />
-              )}
+              {(url) => <VodPlayer src={url()} poster={d().posterUrl} />}
             </Show>
           </Card>
           <Show when={d().playbackUrl && ctx() && allowed(ctx(), 'recording.manage')}>
