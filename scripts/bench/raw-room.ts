@@ -4,17 +4,8 @@
 // sends every chat.send to every socket as a chat.message of the room's shape: no tokens,
 // presence, limits, history or storage. The room's numbers beside these say what the product
 // adds to what the runtime costs (each send is a write on its own socket).
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { freeTcpPort } from '../../schema/test/support/free-port.ts';
-
-const toml = readFileSync(new URL('../../wrangler.toml', import.meta.url), 'utf8');
-const compatibilityDate = toml.match(/^compatibility_date\s*=\s*"([^"]+)"/m)![1]!;
-const compatibilityFlags = [...toml.match(/^compatibility_flags\s*=\s*\[([^\]]*)\]/m)![1]!.matchAll(/"([^"]+)"/g)].map((m) => m[1]!);
-const workerdBin = (createRequire(createRequire(import.meta.url).resolve('wrangler'))('workerd') as { default: string }).default;
+import { startBareWorkerd } from '../local/bare-workerd.ts';
 
 const WORKER = `
 import { DurableObject } from 'cloudflare:workers';
@@ -43,31 +34,8 @@ export default { fetch: (request, env) => env.ROOM.get(env.ROOM.idFromName('raw'
 `;
 
 export async function startRawRoom(): Promise<{ url: string; pid: number; stop(): void }> {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-raw-room-'));
   const port = await freeTcpPort();
-  writeFileSync(join(dir, 'worker.js'), WORKER);
-  writeFileSync(
-    join(dir, 'config.capnp'),
-    `using Workerd = import "/workerd/workerd.capnp";
-const config :Workerd.Config = (
-  services = [ (name = "main", worker = .worker) ],
-  sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
-);
-const worker :Workerd.Worker = (
-  modules = [ (name = "worker.js", esModule = embed "worker.js") ],
-  compatibilityDate = "${compatibilityDate}",
-  compatibilityFlags = [${compatibilityFlags.map((f) => JSON.stringify(f)).join(', ')}],
-  durableObjectNamespaces = [ (className = "Room", uniqueKey = "bench-raw-room", enableSql = true) ],
-  durableObjectStorage = (inMemory = void),
-  bindings = [ (name = "ROOM", durableObjectNamespace = "Room") ],
-);
-`,
-  );
-  const child = spawn(workerdBin, ['serve', join(dir, 'config.capnp'), '--experimental'], { stdio: 'ignore' });
-  const stop = () => {
-    child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  };
+  const { child, stop } = startBareWorkerd(WORKER, port);
   const url = `http://127.0.0.1:${port}`;
   for (const deadline = Date.now() + 30_000; ; ) {
     const up = await fetch(url, { signal: AbortSignal.timeout(1000) }).then(
