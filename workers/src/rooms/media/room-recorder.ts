@@ -117,22 +117,17 @@ export class RoomRecorder {
     return this.ctx.storage.sql.exec<Record<string, SqlStorageValue>>(`SELECT * FROM recorder_tracks ORDER BY rowid`).toArray() as unknown as TrackRow[];
   }
 
-  #trackParts(trackId: string): RecordedPart[] {
-    return this.ctx.storage.sql
-      .exec<{ part_number: number; etag: string; size_bytes: number }>(`SELECT part_number, etag, size_bytes FROM recorder_track_parts WHERE track_id = ? ORDER BY part_number`, trackId)
-      .toArray()
-      .map((r) => ({ partNumber: r.part_number, etag: r.etag, sizeBytes: r.size_bytes }));
-  }
-
   #row(): RecorderRow | undefined {
     return this.ctx.storage.sql.exec<Record<string, SqlStorageValue>>(`SELECT * FROM recorder WHERE singleton = 1`).toArray()[0] as RecorderRow | undefined;
   }
 
-  #parts(): RecordedPart[] {
-    return this.ctx.storage.sql
-      .exec<{ part_number: number; etag: string; size_bytes: number }>(`SELECT * FROM recorder_parts ORDER BY part_number`)
-      .toArray()
-      .map((r) => ({ partNumber: r.part_number, etag: r.etag, sizeBytes: r.size_bytes }));
+  /** The parts the node reported for the main file, or for one further track. */
+  #parts(trackId?: string): RecordedPart[] {
+    const rows =
+      trackId === undefined
+        ? this.ctx.storage.sql.exec<{ part_number: number; etag: string; size_bytes: number }>(`SELECT part_number, etag, size_bytes FROM recorder_parts ORDER BY part_number`)
+        : this.ctx.storage.sql.exec<{ part_number: number; etag: string; size_bytes: number }>(`SELECT part_number, etag, size_bytes FROM recorder_track_parts WHERE track_id = ? ORDER BY part_number`, trackId);
+    return rows.toArray().map((r) => ({ partNumber: r.part_number, etag: r.etag, sizeBytes: r.size_bytes }));
   }
 
   #clear(): void {
@@ -271,57 +266,35 @@ export class RoomRecorder {
     return Promise.all(numbers.map(async (partNumber) => ({ partNumber, url: await store.presignPart(row.object_key, row.upload_id, partNumber, PART_URL_TTL_SECONDS) })));
   }
 
-  /** The origin node told us about a recording. */
+  /** The origin node told us about the recording's main file or one of its further tracks. */
   event(message: RecordingEvent): void {
     const row = this.#row();
     if (!row) return;
-    if (row.recording_id !== message.recordingId) return this.#trackEvent(message);
+    const track = row.recording_id === message.recordingId ? undefined : this.#tracks().find((t) => t.track_id === message.recordingId);
+    if (row.recording_id !== message.recordingId && !track) return;
     switch (message.type) {
       case 'recording.part': {
         const { partNumber, etag, sizeBytes } = message.part;
-        this.ctx.storage.sql.exec(`INSERT OR REPLACE INTO recorder_parts (part_number, etag, size_bytes) VALUES (?, ?, ?)`, partNumber, etag, sizeBytes);
+        if (track) this.ctx.storage.sql.exec(`INSERT OR REPLACE INTO recorder_track_parts (track_id, part_number, etag, size_bytes) VALUES (?, ?, ?, ?)`, track.track_id, partNumber, etag, sizeBytes);
+        else this.ctx.storage.sql.exec(`INSERT OR REPLACE INTO recorder_parts (part_number, etag, size_bytes) VALUES (?, ?, ?)`, partNumber, etag, sizeBytes);
         return;
       }
       case 'recording.urls_wanted': {
         const node = this.link.socket();
-        if (!node) return;
+        const upload = track ?? row;
+        // A track's upload_id is '' while its upload is still being opened.
+        if (!node || !upload.upload_id) return;
         this.ctx.waitUntil(
-          this.#presignParts(this.#objectStore(), row, message.fromPart, message.count)
-            .then((partUrls) => this.link.notify(node, 'recording.urls', { recordingId: row.recording_id, partUrls }))
-            .catch((error: unknown) => console.error('recording: presigning parts failed', error)),
+          this.#presignParts(this.#objectStore(), upload, message.fromPart, message.count)
+            .then((partUrls) => this.link.notify(node, 'recording.urls', { recordingId: message.recordingId, partUrls }))
+            .catch((error: unknown) => console.error('recording: presigning parts failed', message.recordingId, error)),
         );
         return;
       }
       case 'recording.failed':
         // What was uploaded stays; stop (or the node's loss) completes it.
-        console.error('recording: the node reported a failure', message.recordingId, message.reason);
-        this.#lastError = `the recorder failed on the media node: ${message.reason}`;
-        return;
-    }
-  }
-
-  /** A frame about one of the recording's further tracks. */
-  #trackEvent(message: RecordingEvent): void {
-    const track = this.#tracks().find((t) => t.track_id === message.recordingId);
-    if (!track) return;
-    switch (message.type) {
-      case 'recording.part': {
-        const { partNumber, etag, sizeBytes } = message.part;
-        this.ctx.storage.sql.exec(`INSERT OR REPLACE INTO recorder_track_parts (track_id, part_number, etag, size_bytes) VALUES (?, ?, ?, ?)`, track.track_id, partNumber, etag, sizeBytes);
-        return;
-      }
-      case 'recording.urls_wanted': {
-        const node = this.link.socket();
-        if (!node || !track.upload_id) return;
-        this.ctx.waitUntil(
-          this.#presignParts(this.#objectStore(), track, message.fromPart, message.count)
-            .then((partUrls) => this.link.notify(node, 'recording.urls', { recordingId: track.track_id, partUrls }))
-            .catch((error: unknown) => console.error('recording: presigning track parts failed', error)),
-        );
-        return;
-      }
-      case 'recording.failed':
-        console.error(`recording: the node reported a failure of the ${track.kind} track`, track.track_id, message.reason);
+        console.error(`recording: the node reported a failure of the ${track ? `${track.kind} track` : 'recording'}`, message.recordingId, message.reason);
+        if (!track) this.#lastError = `the recorder failed on the media node: ${message.reason}`;
         return;
     }
   }
@@ -364,7 +337,7 @@ export class RoomRecorder {
   }
 
   async #stopTrack(track: TrackRow, node: WebSocket | undefined): Promise<TrackResult> {
-    const reported = (): TrackResult => ({ trackId: track.track_id, parts: this.#trackParts(track.track_id), media: {}, outcome: 'partial' });
+    const reported = (): TrackResult => ({ trackId: track.track_id, parts: this.#parts(track.track_id), media: {}, outcome: 'partial' });
     if (track.node_id === null) return { trackId: track.track_id, parts: [], media: { failure: 'the track never started on the media node' }, outcome: 'ready' };
     if (!node || (node.deserializeAttachment() as { nodeId: string }).nodeId !== track.node_id) return reported();
     try {
@@ -384,7 +357,7 @@ export class RoomRecorder {
     const row = this.#row();
     if (!row || row.node_id !== nodeId) return;
     const parts = this.#parts();
-    const tracks = this.#tracks().map((t): TrackResult => ({ trackId: t.track_id, parts: t.node_id === nodeId ? this.#trackParts(t.track_id) : [], media: {}, outcome: 'partial' }));
+    const tracks = this.#tracks().map((t): TrackResult => ({ trackId: t.track_id, parts: t.node_id === nodeId ? this.#parts(t.track_id) : [], media: {}, outcome: 'partial' }));
     this.#clear();
     this.onEnded();
     this.ctx.waitUntil(
