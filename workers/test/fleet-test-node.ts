@@ -8,7 +8,8 @@ import type { Env } from '../src/env.ts';
 import type { FleetDO } from '../src/fleet/fleet-do.ts';
 import { signNodeToken } from '../src/fleet/fleet-token.ts';
 import { unique } from './api-client.ts';
-import { config, RoomSocket, withTimeout } from './room-client.ts';
+import { config, join, liveRoom, RoomSocket, withTimeout, type TestRoom } from './room-client.ts';
+import type { Tenant } from './api-client.ts';
 
 export const ADMIN = (env as unknown as Env).ADMIN_TOKEN!;
 
@@ -253,3 +254,12 @@ export class TestNode {
 export const nextOf = (socket: RoomSocket, type: string, timeoutMs = 8000) => socket.next(type as never, timeoutMs);
 
 export { withTimeout };
+
+/** A live room of `tenant` placed on `node`, its host joined and told the room's media is ready. */
+export async function roomOnNode(tenant: Tenant, node: TestNode): Promise<{ room: TestRoom; host: Awaited<ReturnType<typeof join>> }> {
+  const room = await liveRoom(tenant);
+  const host = await join(room, { role: 'host', name: 'Hana' });
+  await node.acceptAssignment(room.roomId);
+  await host.socket.next((m) => m.type === 'media.status' && m.state === 'ready', 8000);
+  return { room, host };
+}

@@ -16,7 +16,7 @@ import { cleanStaleRecordings } from '../src/recordings/stale-recordings.ts';
 import { ObjectStore } from '../src/storage/object-store.ts';
 import { api, setPlan, signUp, unique, type Tenant } from './api-client.ts';
 import { TestNode } from './fleet-test-node.ts';
-import { config, join, liveRoom, publishCameraAndMic, roomTenant, socketRequest, until } from './room-client.ts';
+import { config, join, liveRoom, publishCameraAndMic, roomTenant, shareScreen, socketRequest, until } from './room-client.ts';
 
 // Rooms are placed on the global FleetDO: no test may leave a node behind for the next one.
 afterEach(() => TestNode.closeAll());
@@ -245,19 +245,12 @@ describe('server recordings', () => {
     const main = await fetch(startData.partUrls[0]!.url, { method: 'PUT', body: new Uint8Array(4000).fill(7) });
     link.send({ type: 'recording.part', recordingId: id, part: { partNumber: 1, etag: main.headers.get('etag')!, sizeBytes: 4000 } });
     // The host shares a screen after the recording started: the node is asked to record it under a track id.
-    const transport = await socketRequest(host.socket, 'media.createTransport', { direction: 'send' });
-    await socketRequest(host.socket, 'media.connectTransport', { transportId: transport.id, dtlsParameters: { role: 'client', fingerprints: [{ algorithm: 'sha-256', value: 'EE:FF' }] } });
-    const screen = await socketRequest(host.socket, 'media.produce', {
-      transportId: transport.id,
-      kind: 'video',
-      source: 'screen',
-      rtpParameters: { mid: '0', codecs: [{ mimeType: 'video/VP8', payloadType: 96, clockRate: 90000 }], encodings: [{ ssrc: 3333 }] },
-    });
+    const screen = await shareScreen(host.socket, 3333);
     const trackStart = (await until('recording.start of the screen track', () =>
       node.requests.find((r) => r.type === 'request' && r.method === 'recording.start' && (r.data as { recordingId: string }).recordingId !== id),
     )) as { data: { recordingId: string; producerIds: string[]; partUrls: { partNumber: number; url: string }[]; posterUrl?: string } };
     const trackId = trackStart.data.recordingId;
-    expect(trackStart.data).toMatchObject({ producerIds: [screen.id] });
+    expect(trackStart.data).toMatchObject({ producerIds: [screen] });
     expect(trackStart.data.posterUrl).toBeUndefined();
     // Its own multipart object: its part URLs are not the recording's.
     expect(new URL(trackStart.data.partUrls[0]!.url).pathname).not.toBe(new URL(startData.partUrls[0]!.url).pathname);
@@ -304,14 +297,7 @@ describe('server recordings', () => {
     const { tenant, node, link, host, id, startData } = await recordingOnNode('rec-screen-lost');
     const main = await fetch(startData.partUrls[0]!.url, { method: 'PUT', body: new Uint8Array(3000).fill(1) });
     link.send({ type: 'recording.part', recordingId: id, part: { partNumber: 1, etag: main.headers.get('etag')!, sizeBytes: 3000 } });
-    const transport = await socketRequest(host.socket, 'media.createTransport', { direction: 'send' });
-    await socketRequest(host.socket, 'media.connectTransport', { transportId: transport.id, dtlsParameters: { role: 'client', fingerprints: [{ algorithm: 'sha-256', value: 'EE:FF' }] } });
-    await socketRequest(host.socket, 'media.produce', {
-      transportId: transport.id,
-      kind: 'video',
-      source: 'screen',
-      rtpParameters: { mid: '0', codecs: [{ mimeType: 'video/VP8', payloadType: 96, clockRate: 90000 }], encodings: [{ ssrc: 4444 }] },
-    });
+    await shareScreen(host.socket, 4444);
     const trackStart = (await until('recording.start of the screen track', () =>
       node.requests.find((r) => r.type === 'request' && r.method === 'recording.start' && (r.data as { recordingId: string }).recordingId !== id),
     )) as { data: { recordingId: string; partUrls: { url: string }[] } };

@@ -221,6 +221,13 @@ export async function socketRequest(socket: RoomSocket, method: string, data?: u
   return answer.data;
 }
 
+/** A request frame on the socket and the room's answer as it came (ok or refused), for tests of refusals. */
+export async function socketAnswer(socket: RoomSocket, method: string, data?: unknown, timeoutMs = 12_000) {
+  const id = `q${++requestSeq}`;
+  socket.send({ type: 'request', id, method, ...(data === undefined ? {} : { data }) });
+  return socket.next((m) => m.type === 'response' && m.id === id, timeoutMs);
+}
+
 /** A host publishing a camera and a microphone through the room (a scripted node plays the engine). */
 export async function publishCameraAndMic(socket: RoomSocket) {
   const transport = await socketRequest(socket, 'media.createTransport', { direction: 'send' });
@@ -238,6 +245,19 @@ export async function publishCameraAndMic(socket: RoomSocket) {
     rtpParameters: { mid: '1', codecs: [{ mimeType: 'audio/opus', payloadType: 100, clockRate: 48000, channels: 2 }], encodings: [{ ssrc: 2222 }] },
   });
   return { camera: camera.id as string, mic: mic.id as string };
+}
+
+/** A host sharing a screen through the room on a transport of its own; answers the producer's id. */
+export async function shareScreen(socket: RoomSocket, ssrc: number): Promise<string> {
+  const transport = await socketRequest(socket, 'media.createTransport', { direction: 'send' });
+  await socketRequest(socket, 'media.connectTransport', { transportId: transport.id, dtlsParameters: { role: 'client', fingerprints: [{ algorithm: 'sha-256', value: 'EE:FF' }] } });
+  const screen = await socketRequest(socket, 'media.produce', {
+    transportId: transport.id,
+    kind: 'video',
+    source: 'screen',
+    rtpParameters: { mid: '0', codecs: [{ mimeType: 'video/VP8', payloadType: 96, clockRate: 90000 }], encodings: [{ ssrc }] },
+  });
+  return screen.id as string;
 }
 
 /** Polls `check` until it answers something (every 50 ms, up to `timeoutMs`). */

@@ -14,8 +14,8 @@ import type { Env } from '../src/env.ts';
 import { fleetStub } from '../src/fleet/fleet-do.ts';
 import { CONFIRM_AFTER_MS } from '../src/rooms/media/node-liveness.ts';
 import { MEDIA_NODE_TAG, type NodeAttachment } from '../src/rooms/media/node-link.ts';
-import { TestNode } from './fleet-test-node.ts';
-import { config, join, liveRoom, roomTenant, stubFor, type RoomSocket, type TestRoom } from './room-client.ts';
+import { roomOnNode, TestNode } from './fleet-test-node.ts';
+import { config, join, liveRoom, roomTenant, socketAnswer, stubFor } from './room-client.ts';
 
 const SILENCE_MS = config.room.nodeSilenceMs;
 /** Found no earlier than its last keepalive allows, and no later than the bound, the second look and a scheduling margin. */
@@ -28,20 +28,7 @@ beforeAll(async () => {
 });
 afterEach(() => TestNode.closeAll());
 
-let seq = 0;
-async function request(socket: RoomSocket, method: string, data?: unknown, timeoutMs = 12_000) {
-  const id = `l${++seq}`;
-  socket.send({ type: 'request', id, method, ...(data === undefined ? {} : { data }) });
-  return socket.next((m) => m.type === 'response' && m.id === id, timeoutMs);
-}
 
-async function roomOnNode(node: TestNode): Promise<{ room: TestRoom; host: Awaited<ReturnType<typeof join>> }> {
-  const room = await liveRoom(tenant);
-  const host = await join(room, { role: 'host', name: 'Hana' });
-  await node.acceptAssignment(room.roomId);
-  await host.socket.next((m) => m.type === 'media.status' && m.state === 'ready', 8000);
-  return { room, host };
-}
 
 /** The room's node sockets as the room sees them (attachment, and the runtime's last keepalive). */
 const nodeSockets = (roomId: string) =>
@@ -54,7 +41,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe('media node liveness', () => {
   it('finds a hung origin by its silence within the bound and re-places the room', async () => {
     const hung = await TestNode.register({ nodeId: unique('a-hung') });
-    const { room, host } = await roomOnNode(hung);
+    const { room, host } = await roomOnNode(tenant, hung);
     const viewer = await join(room, { role: 'viewer' });
     // The keepalives are answered by the runtime itself, which records when.
     await expect.poll(() => hung.rooms.get(room.roomId)!.keepalivesAnswered, { timeout: 5000 }).toBeGreaterThan(1);
@@ -88,7 +75,7 @@ describe('media node liveness', () => {
 
   it('lets go of a hung edge alone: FleetDO releases it, the origin and its clients are untouched', async () => {
     const origin = await TestNode.register({ nodeId: unique('a-origin') });
-    const { room, host } = await roomOnNode(origin);
+    const { room, host } = await roomOnNode(tenant, origin);
     const edgeNode = await TestNode.register({ nodeId: unique('b-edge') });
     // As a full origin makes the room do (edges.ts): FleetDO assigns the room to an edge.
     const placed = await fleetStub(env as unknown as Env).placeEdge(room.roomId, undefined, []);
@@ -109,13 +96,13 @@ describe('media node liveness', () => {
     // The origin kept answering and keeps the room.
     await host.socket.sync();
     expect(host.socket.unreadOf('media.reset')).toHaveLength(0);
-    expect(await request(host.socket, 'media.capabilities')).toMatchObject({ ok: true });
+    expect(await socketAnswer(host.socket, 'media.capabilities')).toMatchObject({ ok: true });
     expect((await nodeSockets(room.roomId)).filter((s) => !s.att.closing).map((s) => s.att.nodeId)).toEqual([origin.nodeId]);
   });
 
   it('keeps watching across eviction: keepalives answered while the room is out of memory, a node that hangs later still found', async () => {
     const node = await TestNode.register({ nodeId: unique('a-evicted') });
-    const { room } = await roomOnNode(node);
+    const { room } = await roomOnNode(tenant, node);
     const viewer = await join(room, { role: 'viewer' });
     const link = node.rooms.get(room.roomId)!;
     await evictDurableObject(stubFor(room.roomId));
@@ -132,11 +119,11 @@ describe('media node liveness', () => {
 
   it('keeps a node that is slow to answer but keeps its keepalives, past the silence bound', async () => {
     const busy = await TestNode.register({ nodeId: unique('a-busy') });
-    const { room, host } = await roomOnNode(busy);
+    const { room, host } = await roomOnNode(tenant, busy);
     await host.socket.sync();
     const seenBefore = host.socket.received.length;
     busy.silent = true;
-    const asked = request(host.socket, 'media.createTransport', { direction: 'send' });
+    const asked = socketAnswer(host.socket, 'media.createTransport', { direction: 'send' });
     await sleep(SILENCE_MS + CONFIRM_AFTER_MS + 1_500);
     busy.release();
     expect(await asked).toMatchObject({ ok: true });
@@ -148,12 +135,12 @@ describe('media node liveness', () => {
 
   it('never declares an older node without keepalives lost for its silence', async () => {
     const older = await TestNode.register({ nodeId: unique('a-older'), keepalive: false });
-    const { room, host } = await roomOnNode(older);
+    const { room, host } = await roomOnNode(tenant, older);
     const [watched] = await nodeSockets(room.roomId);
     expect(watched!.att.keepaliveMs).toBeUndefined();
     await sleep(SILENCE_MS + CONFIRM_AFTER_MS + 1_500);
     await host.socket.sync();
     expect(host.socket.unreadOf('media.reset')).toHaveLength(0);
-    expect(await request(host.socket, 'media.capabilities')).toMatchObject({ ok: true });
+    expect(await socketAnswer(host.socket, 'media.capabilities')).toMatchObject({ ok: true });
   });
 });

@@ -9,7 +9,7 @@ import type { Env } from '../src/env.ts';
 import { shardName } from '../src/rooms/fanout/shard-link.ts';
 import { unique, type Tenant } from './api-client.ts';
 import { TestNode } from './fleet-test-node.ts';
-import { connect, join, liveRoom, participantRows, roomTenant, roomToken, stubFor, type Joined, type RoomSocket, type TestRoom } from './room-client.ts';
+import { connect, join, liveRoom, participantRows, roomTenant, roomToken, stubFor, socketAnswer, type Joined, type TestRoom } from './room-client.ts';
 import { waitFor } from '../../schema/test/support/wait.ts';
 
 let tenant: Tenant;
@@ -25,12 +25,6 @@ const shardStub = (roomId: string, index: number) => {
 };
 const socketsHeldBy = (stub: DurableObjectStub) => runInDurableObject(stub, (_o, state) => state.getWebSockets().length);
 
-let seq = 0;
-async function request(socket: RoomSocket, method: string, data?: unknown) {
-  const id = `r${++seq}`;
-  socket.send({ type: 'request', id, method, ...(data === undefined ? {} : { data }) });
-  return socket.next((m) => m.type === 'response' && m.id === id, 12_000);
-}
 
 /** A host and a viewer on the room (its 2 sockets), then two viewers on shard 0. */
 async function bigRoom(): Promise<{ room: TestRoom; host: Joined; shard0: [Joined, Joined] }> {
@@ -73,22 +67,22 @@ describe('a viewer on a fan-out shard', () => {
     await node.acceptAssignment(room.roomId);
     for (const j of [host, alice, bob]) await j.socket.next((m) => m.type === 'media.status' && m.state === 'ready', 8000);
 
-    const send = await request(host.socket, 'media.createTransport', { direction: 'send' });
-    await request(host.socket, 'media.connectTransport', { transportId: send.data.id, dtlsParameters });
-    const produced = await request(host.socket, 'media.produce', { transportId: send.data.id, kind: 'video', rtpParameters, source: 'camera' });
+    const send = await socketAnswer(host.socket, 'media.createTransport', { direction: 'send' });
+    await socketAnswer(host.socket, 'media.connectTransport', { transportId: send.data.id, dtlsParameters });
+    const produced = await socketAnswer(host.socket, 'media.produce', { transportId: send.data.id, kind: 'video', rtpParameters, source: 'camera' });
     const producerId = produced.data.id as string;
     expect((await alice.socket.next('media.producer_added')).producer).toMatchObject({ producerId, identity: host.identity });
 
-    const recv = await request(alice.socket, 'media.createTransport', { direction: 'recv' });
+    const recv = await socketAnswer(alice.socket, 'media.createTransport', { direction: 'recv' });
     expect(recv).toMatchObject({ ok: true, data: { id: expect.any(String), iceCandidates: [expect.any(Object)] } });
-    expect(await request(alice.socket, 'media.connectTransport', { transportId: recv.data.id, dtlsParameters })).toMatchObject({ ok: true });
-    const consumed = await request(alice.socket, 'media.consume', { transportId: recv.data.id, producerId, rtpCapabilities: { codecs: [] } });
+    expect(await socketAnswer(alice.socket, 'media.connectTransport', { transportId: recv.data.id, dtlsParameters })).toMatchObject({ ok: true });
+    const consumed = await socketAnswer(alice.socket, 'media.consume', { transportId: recv.data.id, producerId, rtpCapabilities: { codecs: [] } });
     expect(consumed).toMatchObject({ ok: true, data: { producerId, kind: 'video' } });
     const consumerId = consumed.data.id as string;
     // Ownership holds across the shard: another shard viewer cannot touch alice's transport or consumer.
-    expect(await request(bob.socket, 'media.resume', { consumerId })).toMatchObject({ ok: false, error: { code: 'not_found' } });
-    expect(await request(bob.socket, 'media.consume', { transportId: recv.data.id, producerId, rtpCapabilities: { codecs: [] } })).toMatchObject({ ok: false, error: { code: 'not_found' } });
-    expect(await request(alice.socket, 'media.setPreferredLayers', { consumerId, spatialLayer: 0 })).toMatchObject({ ok: true });
+    expect(await socketAnswer(bob.socket, 'media.resume', { consumerId })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    expect(await socketAnswer(bob.socket, 'media.consume', { transportId: recv.data.id, producerId, rtpCapabilities: { codecs: [] } })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    expect(await socketAnswer(alice.socket, 'media.setPreferredLayers', { consumerId, spatialLayer: 0 })).toMatchObject({ ok: true });
 
     // The node closes alice's consumer: she hears of it through the shard, bob does not.
     const nodeRoom = node.rooms.get(room.roomId)!;

@@ -10,7 +10,7 @@ import { signRoomNodeToken } from '../src/fleet/fleet-token.ts';
 import { PUBLISH_CHANGES } from '../src/rooms/media/media-gate.ts';
 import type { Tenant } from './api-client.ts';
 import { api, unique } from './api-client.ts';
-import { accept, dialFleet, nodeToken, TestNode } from './fleet-test-node.ts';
+import { accept, dialFleet, nodeToken, roomOnNode, TestNode } from './fleet-test-node.ts';
 import { config, connect, join, liveRoom, roomTenant, roomToken, type RoomSocket, type TestRoom } from './room-client.ts';
 
 let tenant: Tenant;
@@ -28,13 +28,6 @@ function send(socket: RoomSocket, method: string, data?: unknown): string {
 const answer = (socket: RoomSocket, id: string, timeoutMs = 12_000) => socket.next((m) => m.type === 'response' && m.id === id, timeoutMs);
 const request = (socket: RoomSocket, method: string, data?: unknown) => answer(socket, send(socket, method, data));
 
-async function roomOnNode(node: TestNode): Promise<{ room: TestRoom; host: Awaited<ReturnType<typeof join>> }> {
-  const room = await liveRoom(tenant);
-  const host = await join(room, { role: 'host', name: 'Hana' });
-  await node.acceptAssignment(room.roomId);
-  await host.socket.next((m) => m.type === 'media.status' && m.state === 'ready', 8000);
-  return { room, host };
-}
 
 const mediaNodeUrl = (roomId: string) => `http://roomcast.test/api/v1/rooms/${roomId}/media-node`;
 const dialRoomAsNode = (roomId: string, token: string) =>
@@ -43,7 +36,7 @@ const dialRoomAsNode = (roomId: string, token: string) =>
 describe('media request floods', () => {
   it('caps the transports one participant may hold on the node', async () => {
     const node = await TestNode.register({ nodeId: unique('a-sec') });
-    const { room } = await roomOnNode(node);
+    const { room } = await roomOnNode(tenant, node);
     const viewer = await join(room, { role: 'viewer' });
     const created: unknown[] = [];
     // Sequential, so the in-flight cap plays no part: only the object cap can stop this.
@@ -60,7 +53,7 @@ describe('media request floods', () => {
 
   it('caps the consumers one participant may open (the same producer again and again)', async () => {
     const node = await TestNode.register({ nodeId: unique('a-sec') });
-    const { room, host } = await roomOnNode(node);
+    const { room, host } = await roomOnNode(tenant, node);
     const send = await request(host.socket, 'media.createTransport', { direction: 'send' });
     const produced = await request(host.socket, 'media.produce', {
       transportId: send.data.id,
@@ -84,7 +77,7 @@ describe('media request floods', () => {
 
   it('answers requests beyond the in-flight cap at once with rate_limited, without asking the node', async () => {
     const node = await TestNode.register({ nodeId: unique('a-sec') });
-    const { room } = await roomOnNode(node);
+    const { room } = await roomOnNode(tenant, node);
     const viewer = await join(room, { role: 'viewer' });
     const transport = await request(viewer.socket, 'media.createTransport', { direction: 'recv' });
     node.silent = true; // every request to the node hangs until its timeout
@@ -162,7 +155,7 @@ describe('node credentials', () => {
 describe('leaving mid-request', () => {
   it('closes on the node a transport that was still being created when its owner left', async () => {
     const node = await TestNode.register({ nodeId: unique('a-sec') });
-    const { room } = await roomOnNode(node);
+    const { room } = await roomOnNode(tenant, node);
     const viewer = await join(room, { role: 'viewer' });
     node.silent = true; // holds the answer until the participant has gone
     send(viewer.socket, 'media.createTransport', { direction: 'recv' });
@@ -209,7 +202,7 @@ async function race(node: TestNode, socket: RoomSocket, method: string, fire: ()
 describe('racing media quotas', () => {
   it('holds the transport ceiling when 32 createTransport requests race', async () => {
     const node = await TestNode.register({ nodeId: unique('a-sec') });
-    const { room } = await roomOnNode(node);
+    const { room } = await roomOnNode(tenant, node);
     const viewer = await join(room, { role: 'viewer' });
     const answers = await race(node, viewer.socket, 'transport.create', () => send(viewer.socket, 'media.createTransport', { direction: 'recv' }), MAX_MEDIA_REQUESTS_IN_FLIGHT);
     expect(answers.filter((r) => r.ok)).toHaveLength(MAX_MEDIA_OBJECTS.transport);
@@ -219,7 +212,7 @@ describe('racing media quotas', () => {
 
   it('holds the producer ceiling when produce requests race', async () => {
     const node = await TestNode.register({ nodeId: unique('a-sec') });
-    const { host } = await roomOnNode(node);
+    const { host } = await roomOnNode(tenant, node);
     const transport = await request(host.socket, 'media.createTransport', { direction: 'send' });
     const answers = await race(node, host.socket, 'transport.produce', () => produce(host.socket, transport.data.id), MAX_MEDIA_OBJECTS.producer + 6);
     expect(answers.filter((r) => r.ok)).toHaveLength(MAX_MEDIA_OBJECTS.producer);
@@ -228,7 +221,7 @@ describe('racing media quotas', () => {
 
   it('holds the consumer ceiling when consume requests race', async () => {
     const node = await TestNode.register({ nodeId: unique('a-sec') });
-    const { room, host } = await roomOnNode(node);
+    const { room, host } = await roomOnNode(tenant, node);
     const sendTransport = await request(host.socket, 'media.createTransport', { direction: 'send' });
     const producerId = (await answer(host.socket, produce(host.socket, sendTransport.data.id))).data.id as string;
     const viewer = await join(room, { role: 'viewer' });
@@ -243,7 +236,7 @@ describe('racing media quotas', () => {
 
   it('counts requests in flight per participant: reconnecting does not open a fresh allowance', async () => {
     const node = await TestNode.register({ nodeId: unique('a-sec') });
-    const { room } = await roomOnNode(node);
+    const { room } = await roomOnNode(tenant, node);
     const first = await join(room, { role: 'viewer' });
     const transport = await request(first.socket, 'media.createTransport', { direction: 'recv' });
     node.silent = true;
@@ -258,7 +251,7 @@ describe('racing media quotas', () => {
 
   it('closes on the node what a create that timed out made when its answer comes late, and frees the slot', async () => {
     const node = await TestNode.register({ nodeId: unique('a-sec') });
-    const { room } = await roomOnNode(node);
+    const { room } = await roomOnNode(tenant, node);
     const viewer = await join(room, { role: 'viewer' });
     node.silent = true;
     const id = send(viewer.socket, 'media.createTransport', { direction: 'recv' });
@@ -365,7 +358,7 @@ describe('media without a live session', () => {
 describe('media fan-out', () => {
   it('sends nothing to the room for pausing a paused producer or resuming a playing one', async () => {
     const node = await TestNode.register({ nodeId: unique('a-sec') });
-    const { room, host } = await roomOnNode(node);
+    const { room, host } = await roomOnNode(tenant, node);
     const transport = await request(host.socket, 'media.createTransport', { direction: 'send' });
     const producerId = (await answer(host.socket, produce(host.socket, transport.data.id))).data.id as string;
     const viewer = await join(room, { role: 'viewer' });
@@ -378,7 +371,7 @@ describe('media fan-out', () => {
 
   it('caps how often a publisher can make the room announce producer changes', async () => {
     const node = await TestNode.register({ nodeId: unique('a-sec') });
-    const { room, host } = await roomOnNode(node);
+    const { room, host } = await roomOnNode(tenant, node);
     const transport = await request(host.socket, 'media.createTransport', { direction: 'send' });
     const producerId = (await answer(host.socket, produce(host.socket, transport.data.id))).data.id as string;
     const viewer = await join(room, { role: 'viewer' });

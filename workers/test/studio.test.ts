@@ -9,7 +9,7 @@ import { STAGE_LIMIT, type StudioState } from '@roomcast/schema/protocol';
 import { addMember, api, setPlan, signUp, type Tenant } from './api-client.ts';
 import { unique } from './api-client.ts';
 import { TestNode } from './fleet-test-node.ts';
-import { config, connect, join, upgrade, liveRoom, participantRows, roomTenant, type RoomSocket, type TestRoom } from './room-client.ts';
+import { config, connect, join, upgrade, liveRoom, participantRows, roomTenant, socketAnswer, type TestRoom } from './room-client.ts';
 import { signGuestInvite } from '../src/rooms/studio/guest-invite.ts';
 
 let tenant: Tenant;
@@ -18,12 +18,6 @@ beforeAll(async () => {
 });
 afterEach(() => TestNode.closeAll());
 
-let seq = 0;
-async function request(socket: RoomSocket, method: string, data?: unknown) {
-  const id = `s${++seq}`;
-  socket.send({ type: 'request', id, method, ...(data === undefined ? {} : { data }) });
-  return socket.next((m) => m.type === 'response' && m.id === id, 12_000);
-}
 
 const rtpParameters = { mid: '0', codecs: [{ mimeType: 'video/VP8', payloadType: 96, clockRate: 90000 }], encodings: [{ ssrc: 2222 }] };
 const dtlsParameters = { role: 'client', fingerprints: [{ algorithm: 'sha-256', value: 'CC:DD' }] };
@@ -129,10 +123,10 @@ describe('the stage', () => {
     // The host is on stage from joining; the guest is not.
     expect(studioOf(guest.welcome).stage).toEqual([host.identity]);
 
-    const send = await request(guest.socket, 'media.createTransport', { direction: 'send' });
+    const send = await socketAnswer(guest.socket, 'media.createTransport', { direction: 'send' });
     expect(send.ok).toBe(true);
-    await request(guest.socket, 'media.connectTransport', { transportId: send.data.id, dtlsParameters });
-    const produce = () => request(guest.socket, 'media.produce', { transportId: send.data.id, kind: 'video', rtpParameters, source: 'camera' });
+    await socketAnswer(guest.socket, 'media.connectTransport', { transportId: send.data.id, dtlsParameters });
+    const produce = () => socketAnswer(guest.socket, 'media.produce', { transportId: send.data.id, kind: 'video', rtpParameters, source: 'camera' });
     expect(await produce()).toMatchObject({ ok: false, error: { code: 'forbidden', message: expect.stringContaining('backstage') } });
 
     host.socket.send({ type: 'stage.move', identity: guest.identity, to: 'stage' });
@@ -141,7 +135,7 @@ describe('the stage', () => {
     const produced = await produce();
     expect(produced).toMatchObject({ ok: true });
     // The program is what recordings carry: only the host or a co-host publishes it, not a guest on stage.
-    const program = await request(guest.socket, 'media.produce', { transportId: send.data.id, kind: 'video', rtpParameters, source: 'program' });
+    const program = await socketAnswer(guest.socket, 'media.produce', { transportId: send.data.id, kind: 'video', rtpParameters, source: 'program' });
     expect(program).toMatchObject({ ok: false, error: { code: 'forbidden', message: expect.stringContaining('program') } });
     expect(await viewer.socket.next((m) => m.type === 'media.producer_added' && m.producer.identity === guest.identity)).toBeTruthy();
 
@@ -149,7 +143,7 @@ describe('the stage', () => {
     expect(await viewer.socket.next((m) => m.type === 'media.producer_closed' && m.producerId === produced.data.id)).toBeTruthy();
     expect(studioOf(await viewer.socket.next('room.updated')).stage).toEqual([host.identity]);
     expect(await produce()).toMatchObject({ ok: false, error: { code: 'forbidden' } });
-    const listed = await request(viewer.socket, 'media.producers');
+    const listed = await socketAnswer(viewer.socket, 'media.producers');
     expect(listed.data.producers.filter((p: { identity: string }) => p.identity === guest.identity)).toEqual([]);
 
     // Postgres bills the guest as a guest.
