@@ -28,7 +28,6 @@ import { RoomHls } from './room-hls.ts';
 import { RoomMultistream } from './room-multistream.ts';
 import { RoomRecorder, type RecorderResult, type RecorderTarget } from './room-recorder.ts';
 
-/** What the relay needs from the RoomDO. */
 /** What the room hears of its egress (webhooks, the room's sockets). */
 export interface EgressHooks {
   /** An HLS run failed or a multistream destination was given up (sessionId null: the room's current). */
@@ -37,6 +36,7 @@ export interface EgressHooks {
   multistreamChanged(): void;
 }
 
+/** What the relay needs from the RoomDO. */
 export interface MediaHost {
   roomId(): string | null;
   /** Joined client sockets. */
