@@ -37,6 +37,7 @@
 //   AUTH_RATE_LIMIT_PER_IP, AUTH_RATE_LIMIT_PER_EMAIL, SIGNUP_RATE_LIMIT_PER_IP_PER_HOUR,
 //   API_RATE_LIMIT_PER_ANONYMOUS_CLIENT, API_RATE_LIMIT_PER_USER, API_RATE_LIMIT_PER_KEY,
 //   ROOM_SHARD_AFTER_SOCKETS, ROOM_SHARD_SOCKETS   passed to the Worker (local defaults for the secrets)
+//   ROOM_NODE_SILENCE_MS  how long a node may stay silent before its room treats it as lost (local default 10000)
 //   MEDIA_*               the media node's settings (media-node/src/config.ts); its fleet URL and
 //                         credential are set here (node id MEDIA_NODE_ID, default media-local)
 import { existsSync, mkdirSync } from 'node:fs';
@@ -289,6 +290,11 @@ const services: Service<Context>[] = [
         WEB_URL: env.WEB_URL || `http://127.0.0.1:${config.webPort}`,
         // The RTMP URL the ingest settings show: the local node's listener.
         INGEST_RTMP_URL: env.INGEST_RTMP_URL || `rtmp://127.0.0.1:${config.mediaRtmpPort}/live`,
+        // A hung node is found by its silence (3 s in production). Here the browsers, the node and the
+        // runtime share a few cores: in an e2e run at load average 11-13 a node whose keepalives left
+        // at most 2 s apart was heard 3.3 s apart by the room, which then reset every viewer. So the
+        // local stack waits 10 s; a node that dies still closes its socket and is replaced at once.
+        ROOM_NODE_SILENCE_MS: env.ROOM_NODE_SILENCE_MS || '10000',
         ...Object.fromEntries(config.passThrough.flatMap((k) => (env[k] ? [[k, env[k]]] : []))),
         ...(ctx.turn ? { TURN_SECRET: ctx.turn.secret, TURN_URLS: ctx.turn.urls.join(',') } : {}),
         ...(env.TURN_URLS ? { TURN_URLS: env.TURN_URLS, TURN_SECRET: config.turnSecret } : {}),

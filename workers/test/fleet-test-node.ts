@@ -127,6 +127,12 @@ export class TestNode {
     this.silent = true;
   }
 
+  /** What SIGCONT does: keepalives again on the sockets still open, and the held requests answered. */
+  resume(): void {
+    this.#hung = false;
+    this.release();
+  }
+
   static async register(o: TestNodeOptions): Promise<TestNode> {
     const region = o.region ?? 'local';
     const fleet = accept(await dialFleet(await nodeToken(o.nodeId, region), o.target));
@@ -193,7 +199,8 @@ export class TestNode {
   /** Stops being silent and answers every request held meanwhile, in order. */
   release(): void {
     this.silent = false;
-    for (const { room, frame } of this.#held.splice(0)) this.#reply(room, frame);
+    // Sockets the room closed meanwhile (it gave up on the node) get nothing.
+    for (const { room, frame } of this.#held.splice(0)) if (room.ws.readyState === WebSocket.OPEN) this.#reply(room, frame);
   }
 
   #reply(room: Peer, frame: Extract<RoomToNode, { type: 'request' }>): void {

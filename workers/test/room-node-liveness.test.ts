@@ -73,6 +73,27 @@ describe('media node liveness', () => {
     expect(host.socket.received.filter((m) => m.type === 'media.reset')).toEqual([{ type: 'media.reset', reason: 'node_lost' }]);
   });
 
+  it('places the room again on the node it lost for silence when no other node can take it, once that node reports again', async () => {
+    // Only this node in the fleet (each test closes its nodes): a stall past the bound loses it.
+    const stalled = await TestNode.register({ nodeId: unique('a-stalled') });
+    const { room, host } = await roomOnNode(tenant, stalled);
+    await expect.poll(() => stalled.rooms.get(room.roomId)!.keepalivesAnswered, { timeout: 5000 }).toBeGreaterThan(1);
+    stalled.hang();
+    expect(await host.socket.next('media.reset', LATEST_MS + 2000)).toMatchObject({ reason: 'node_lost' });
+    await stalled.rooms.get(room.roomId)!.closed;
+    // The re-placement right after the loss avoids the node and finds no other.
+    expect(await host.socket.next((m) => m.type === 'media.status' && m.state === 'unavailable', 5000)).toMatchObject({ error: 'no_media_capacity' });
+    // The stall ends and the node reports to the fleet again; the next attempt (a client's
+    // request here, the room's sweep otherwise) places the room on it.
+    stalled.resume();
+    stalled.load({});
+    await expect.poll(async () => (await fleetStub(env as unknown as Env).listNodes()).find((n) => n.nodeId === stalled.nodeId)?.healthy).toBe(true);
+    const asked = socketAnswer(host.socket, 'media.capabilities');
+    await stalled.acceptAssignment(room.roomId);
+    expect(await asked).toMatchObject({ ok: true });
+    expect(await host.socket.next((m) => m.type === 'media.status' && m.state === 'ready', 8000)).toBeTruthy();
+  });
+
   it('lets go of a hung edge alone: FleetDO releases it, the origin and its clients are untouched', async () => {
     const origin = await TestNode.register({ nodeId: unique('a-origin') });
     const { room, host } = await roomOnNode(tenant, origin);

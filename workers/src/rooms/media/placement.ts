@@ -94,7 +94,14 @@ export class Placement {
       console.error('media: FleetDO unreachable', error);
       result = { error: 'fleet_unreachable' as const };
     }
-    if ('error' in result) return this.#failed(result.error);
+    if ('error' in result) {
+      // The node lost last is avoided only while another node can take the room. With none, the
+      // next attempt may choose it again: FleetDO offers it only once it is connected and reports
+      // load again (a node that stalled and recovered; a dead one is gone from the fleet). Without
+      // this a room whose only node stalled once stayed without media for good.
+      if (result.error === 'no_media_capacity') this.#lostNode = undefined;
+      return this.#failed(result.error);
+    }
     // FleetDO told the node; it dials in and says node.ready (nodeReady ends the placement).
     clearTimeout(this.#placingTimer);
     this.#placingTimer = setTimeout(() => {
