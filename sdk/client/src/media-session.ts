@@ -8,6 +8,7 @@ import { Device, type types } from 'mediasoup-client';
 import { isProgramSource } from '@roomcast/schema/protocol';
 import type { MediaMethod, MediaProducer, MediaRequestInput, MediaResult, MediaSource, MediaState, ServerMessage } from '@roomcast/schema/protocol';
 import { mark, RequestError } from './signaling';
+import { TRANSPORT_CONNECT_DEADLINE_MS, TransportWatchdog } from './transport-watchdog';
 
 export type Requester = <M extends MediaMethod>(method: M, data: MediaRequestInput<M>) => Promise<MediaResult<M>>;
 
@@ -297,11 +298,21 @@ export class MediaSession {
   }
 
   #wire(transport: types.Transport, generation: number) {
+    const watchdog = new TransportWatchdog(transport, (state) => {
+      if (generation !== this.#generation || this.#closed) return;
+      console.warn(`[media] ${transport.direction} transport still ${state} ${TRANSPORT_CONNECT_DEADLINE_MS} ms on; building the media again`);
+      // Both transports go on the node too, with what they carry (viewers see those producers close).
+      for (const t of [this.#send, this.#recv]) if (t) void this.#o.request('media.closeTransport', { transportId: t.id }).catch(() => {});
+      this.rebuild();
+    });
     transport.on('connect', ({ dtlsParameters }, callback, errback) => {
+      watchdog.arm();
       this.#o.request('media.connectTransport', { transportId: transport.id, dtlsParameters: dtlsParameters as never }).then(() => callback(), errback);
     });
+    transport.observer.on('close', () => watchdog.disarm());
     transport.on('connectionstatechange', (state) => {
       mark(`media:${transport.direction}-${state}`);
+      watchdog.stateChanged(state);
       if (generation !== this.#generation) return;
       if (state === 'disconnected' || state === 'failed') {
         this.#o

@@ -69,7 +69,9 @@ async function mediaReport(page: Page) {
       }),
     );
     const local = m.local.map((l) => `${l.source}: ${l.producerId ? 'produced' : 'not produced'}${l.paused ? ' (paused)' : ''}, track ${l.track.readyState}`);
-    return { status: m.status, producers: m.producers.map((p) => `${p.identity}/${p.source}${p.paused ? ' (paused)' : ''}`), remote, local };
+    // The transports' connection states as they changed (media-session.ts marks each one).
+    const transports = performance.getEntriesByType('mark').filter((e) => /^media:(send|recv)-/.test(e.name)).map((e) => `${e.name.slice(6)} @${Math.round(e.startTime)}`);
+    return { status: m.status, producers: m.producers.map((p) => `${p.identity}/${p.source}${p.paused ? ' (paused)' : ''}`), remote, local, transports };
   });
 }
 
