@@ -28,7 +28,9 @@ beforeAll(async () => {
   const noise = join(noiseDir, 'noise.y4m');
   // One second of 640x360 noise at 30 fps (about 10 MB); Chromium loops it.
   await run('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'nullsrc=s=640x360:r=30,geq=lum=random(1)*255:cb=128:cr=128', '-t', '1', '-pix_fmt', 'yuv420p', '-y', noise]);
-  chromium = await launchBrowser({}, [`--use-file-for-fake-video-capture=${noise}`]);
+  // The noise at its own 30 fps (the e2e browsers' fake cameras run at 10 fps to spare the CPU,
+  // which would leave the program a third of the noise to encode and the first part far off).
+  chromium = await launchBrowser({}, [`--use-file-for-fake-video-capture=${noise}`, '--use-fake-device-for-media-stream=fps=30']);
 });
 afterAll(async () => {
   await chromium?.close();
