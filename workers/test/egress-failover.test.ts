@@ -11,7 +11,7 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { waitFor } from '../../schema/test/support/wait.ts';
 import type { Env } from '../src/env.ts';
 import { fleetStub } from '../src/fleet/fleet-do.ts';
-import { api, unique, type Tenant } from './api-client.ts';
+import { api, setPlan, unique, type Tenant } from './api-client.ts';
 import { TestNode } from './fleet-test-node.ts';
 import { join, liveRoom, publishCameraAndMic, roomTenant, until } from './room-client.ts';
 
@@ -46,6 +46,38 @@ async function egressEndpoint(tenant: Tenant) {
 const rtmpStarts = (node: TestNode) => node.requests.filter((r) => r.type === 'request' && r.method === 'rtmp.start') as unknown as { data: { destinationId: string; producerIds: string[]; url: string } }[];
 
 describe('multistream across the loss of the origin node', () => {
+  it('does not restart a destination once the plan no longer includes multistream: it fails saying so', async () => {
+    const tenant = await roomTenant('ms-downgrade');
+    const org = tenant.organizationId;
+    const first = await TestNode.register({ nodeId: unique('a-ms-first') });
+    const second = await TestNode.register({ nodeId: unique('z-ms-second') });
+    // Loaded, so the room goes to the first node, as in the test below.
+    second.load({ consumers: 400 });
+    second.load({ consumers: 400 });
+    const loadOf = async (nodeId: string) => (await fleetStub(env as unknown as Env).listNodes()).find((n) => n.nodeId === nodeId)?.load?.consumers;
+    await expect.poll(() => loadOf(second.nodeId)).toBe(400);
+    const room = await liveRoom(tenant);
+    const destination = (await api('POST', destinationsPath(org), { token: tenant.token, body: { kind: 'twitch', name: 'Twitch', streamKey: `tw-${crypto.randomUUID()}` } })).body.destination as { id: string };
+    const host = await join(room, { role: 'host' });
+    await first.acceptAssignment(room.roomId);
+    await host.socket.next((m) => m.type === 'media.status' && m.state === 'ready', 8000);
+    await publishCameraAndMic(host.socket);
+    expect((await api('POST', outputPath(org, room.roomId, destination.id, 'start'), { token: tenant.token })).status).toBe(202);
+    await until('rtmp.start on the first node', () => rtmpStarts(first)[0]);
+
+    // The subscription drops to Starter while the room is live; then the origin dies.
+    await setPlan(tenant, 'starter');
+    first.close();
+    await second.acceptAssignment(room.roomId);
+    await host.socket.next((m) => m.type === 'media.status' && m.state === 'ready', 8000);
+    await publishCameraAndMic(host.socket);
+    // Told over the room socket (the API's egress read is itself closed to Starter now).
+    const failedNow = (m: Record<string, any>) => m.type === 'egress.outputs' && m.outputs.some((o: { destinationId: string; state: string }) => o.destinationId === destination.id && o.state === 'failed');
+    const pushed = await host.socket.next(failedNow, 10_000);
+    expect(pushed.outputs.find((o: { destinationId: string }) => o.destinationId === destination.id)).toMatchObject({ state: 'failed', reason: 'the Starter plan does not include multistream' });
+    expect(rtmpStarts(second)).toEqual([]);
+  });
+
   it('restarts each destination on the next node with the key opened again; one disabled meanwhile fails and reaches the webhook', async () => {
     const tenant = await roomTenant('ms-failover');
     const org = tenant.organizationId;

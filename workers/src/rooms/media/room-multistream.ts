@@ -9,12 +9,12 @@
 //
 // When the origin node is lost (or the room moves to another node) the destinations it pushed
 // are `retrying` ("the media node was lost") and start again on the room's next origin node once
-// it has something published, each re-read from Postgres: one deleted or disabled meanwhile is
-// `failed` instead. A destination given up (`failed`) tells the organization's webhooks
+// it has something published, each re-read from Postgres: one deleted or disabled meanwhile, or
+// of an organization whose plan no longer includes multistream, is `failed` instead. A destination given up (`failed`) tells the organization's webhooks
 // (egress.failed) once. Ending the room removes them all.
 import { ProtocolError, type NodeToRoom, type RtmpState } from '@roomcast/schema/protocol';
 import type { DestinationKind, RtmpOutputStatus } from '@roomcast/schema/api';
-import type { OpenedDestination } from '../../egress/destination-url.ts';
+import type { ReopenedDestination } from '../../egress/destination-url.ts';
 import type { MediaStore } from './media-store.ts';
 import type { NodeLink } from './node-link.ts';
 import { chooseOutputProducers, outputTracks } from './output-producers.ts';
@@ -46,7 +46,7 @@ const RESTART_REASON = 'the media node was lost; restarting on the next node';
 
 export interface MultistreamHooks {
   /** The destination as it is now in Postgres, its key opened; null when deleted or disabled. */
-  reopen(organizationId: string, destinationId: string): Promise<OpenedDestination | null>;
+  reopen(organizationId: string, destinationId: string): Promise<ReopenedDestination>;
   /** A destination was given up (state `failed`, once per failure). */
   failed(output: RtmpOutputStatus): void;
   /** A destination started, stopped or changed (the hosts' sockets hear it). */
@@ -224,17 +224,17 @@ export class RoomMultistream {
   }
 
   async #restart(node: WebSocket, nodeId: string, row: OutputRow, producerIds: string[]): Promise<void> {
-    let opened: OpenedDestination | null;
+    let reopened: ReopenedDestination;
     try {
-      opened = await this.hooks.reopen(row.organization_id!, row.destination_id);
+      reopened = await this.hooks.reopen(row.organization_id!, row.destination_id);
     } catch (error) {
       console.error('multistream: reading the destination for a restart failed', row.destination_id, error);
       if (this.#row(row.destination_id)?.node_id === nodeId) this.#update(row.destination_id, { state: 'failed', reason: 'the destination could not be read to restart it', bitrate_kbps: 0, live_since: null });
       return;
     }
     if (this.#row(row.destination_id)?.node_id !== nodeId) return; // stopped or moved on meanwhile
-    if (!opened) return this.#update(row.destination_id, { state: 'failed', reason: 'the destination was deleted or disabled', bitrate_kbps: 0, live_since: null });
-    await this.#push(node, nodeId, row.destination_id, producerIds, opened.url);
+    if (!reopened.ok) return this.#update(row.destination_id, { state: 'failed', reason: reopened.reason, bitrate_kbps: 0, live_since: null });
+    await this.#push(node, nodeId, row.destination_id, producerIds, reopened.destination.url);
   }
 
   /** The room ended: the node closed everything with its router. */
