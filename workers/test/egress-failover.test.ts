@@ -45,17 +45,22 @@ async function egressEndpoint(tenant: Tenant) {
 
 const rtmpStarts = (node: TestNode) => node.requests.filter((r) => r.type === 'request' && r.method === 'rtmp.start') as unknown as { data: { destinationId: string; producerIds: string[]; url: string } }[];
 
+/** Two scripted nodes, the second loaded so the room goes to the first (placement: least loaded), as room-media.test.ts does. */
+async function twoNodes() {
+  const first = await TestNode.register({ nodeId: unique('a-ms-first') });
+  const second = await TestNode.register({ nodeId: unique('z-ms-second') });
+  second.load({ consumers: 400 });
+  second.load({ consumers: 400 });
+  const loadOf = async (nodeId: string) => (await fleetStub(env as unknown as Env).listNodes()).find((n) => n.nodeId === nodeId)?.load?.consumers;
+  await expect.poll(() => loadOf(second.nodeId)).toBe(400);
+  return { first, second };
+}
+
 describe('multistream across the loss of the origin node', () => {
   it('does not restart a destination once the plan no longer includes multistream: it fails saying so', async () => {
     const tenant = await roomTenant('ms-downgrade');
     const org = tenant.organizationId;
-    const first = await TestNode.register({ nodeId: unique('a-ms-first') });
-    const second = await TestNode.register({ nodeId: unique('z-ms-second') });
-    // Loaded, so the room goes to the first node, as in the test below.
-    second.load({ consumers: 400 });
-    second.load({ consumers: 400 });
-    const loadOf = async (nodeId: string) => (await fleetStub(env as unknown as Env).listNodes()).find((n) => n.nodeId === nodeId)?.load?.consumers;
-    await expect.poll(() => loadOf(second.nodeId)).toBe(400);
+    const { first, second } = await twoNodes();
     const room = await liveRoom(tenant);
     const destination = (await api('POST', destinationsPath(org), { token: tenant.token, body: { kind: 'twitch', name: 'Twitch', streamKey: `tw-${crypto.randomUUID()}` } })).body.destination as { id: string };
     const host = await join(room, { role: 'host' });
@@ -82,13 +87,7 @@ describe('multistream across the loss of the origin node', () => {
     const tenant = await roomTenant('ms-failover');
     const org = tenant.organizationId;
     const hook = await egressEndpoint(tenant);
-    const first = await TestNode.register({ nodeId: unique('a-ms-first') });
-    const second = await TestNode.register({ nodeId: unique('z-ms-second') });
-    // Loaded, so the room goes to the first node (placement: least loaded), as room-media.test.ts does.
-    second.load({ consumers: 400 });
-    second.load({ consumers: 400 });
-    const loadOf = async (nodeId: string) => (await fleetStub(env as unknown as Env).listNodes()).find((n) => n.nodeId === nodeId)?.load?.consumers;
-    await expect.poll(() => loadOf(second.nodeId)).toBe(400);
+    const { first, second } = await twoNodes();
 
     const room = await liveRoom(tenant);
     const add = async (body: object) => (await api('POST', destinationsPath(org), { token: tenant.token, body })).body.destination as { id: string };
