@@ -2,9 +2,10 @@
 // exist on the node, so the room lists them and every viewer waits for packets that never come
 // (an e2e run at load average 13 had a guest whose camera and microphone were "produced" while
 // nobody received a packet of them; most likely so). ICE restarts recover a path that broke; they
-// cannot finish a DTLS handshake that never completed. So each transport gets a deadline once it starts connecting (its
-// DTLS parameters went to the node) and again whenever it goes `disconnected` or `failed`: not
-// `connected` by then, and the media session builds everything again on fresh transports.
+// cannot finish a DTLS handshake that never completed. So each transport gets a deadline once it
+// starts connecting (its DTLS parameters went to the node) and again whenever it goes
+// `disconnected` or `failed`: not `connected` by then, and the media session builds everything
+// again on fresh transports.
 
 /** What the watchdog needs of a mediasoup-client transport. */
 export interface WatchedTransport {

@@ -237,8 +237,8 @@ describe('the studio', () => {
     const status = host.getByTestId('program-status');
     console.log(`[e2e] program: ${await status.getAttribute('data-fps')} fps, ${await status.getAttribute('data-ms-per-frame')} ms per frame drawn, audio ${await status.getAttribute('data-audio')} (shared, loaded machine)`);
     // ffmpeg on the node writes nothing until it has a keyframe and has probed both streams: a few
-    // seconds, and up to ~10 s while a loaded machine composes the program slowly (a CI run's
-    // 8 s wait once stopped a recording that held nothing yet).
+    // seconds, more while a loaded machine composes the program at 1-3 fps. (The recording that
+    // failed here in a CI run held nothing because a false node loss aborted it, since fixed.)
     await new Promise((r) => setTimeout(r, 12_000));
     const stopped = await callApi(`/organizations/${orgId}/recordings/${recording.body.recording.id}/stop`, { method: 'POST', token });
     expect(stopped.status).toBe(200);
