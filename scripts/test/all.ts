@@ -20,7 +20,8 @@ const VITEST = join(ROOT, 'node_modules/vitest/vitest.mjs');
 
 /** Browser tests that publish no live media: light enough to run beside the Worker tests. */
 const E2E_WITHOUT_MEDIA = ['accounts-email', 'accounts-sso', 'dashboard-auth', 'dashboard-ingest', 'dashboard-webhooks', 'dashboard', 'files', 'web-security'].map((n) => `web/test/e2e/${n}.test.ts`);
-const E2E_ALL = readdirSync(join(ROOT, 'web/test/e2e')).filter((f) => f.endsWith('.test.ts')).map((f) => `web/test/e2e/${f}`);
+// Recursive, as the e2e project's include (web/test/e2e/**/*.test.ts): a file in a subfolder runs too.
+const E2E_ALL = readdirSync(join(ROOT, 'web/test/e2e'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.test.ts')).map((f) => `web/test/e2e/${f}`);
 const E2E_WITH_MEDIA = E2E_ALL.filter((f) => !E2E_WITHOUT_MEDIA.includes(f));
 
 interface Run {
