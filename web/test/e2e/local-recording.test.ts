@@ -85,8 +85,10 @@ describe('local recording in the studio', () => {
     await host.route(isPartPut, (route) => (route.request().method() === 'PUT' ? route.fulfill({ status: 503, headers: { 'access-control-allow-origin': '*' }, body: 'down' }) : route.continue()));
     const stopAt = Date.now();
     await host.getByTestId('local-record-stop').click();
-    // Each pending part exhausts its retries first: 30 s ran out once at load average 12.
-    await host.locator('[data-testid="local-recording"][data-state="failed"]').waitFor({ timeout: 60_000 });
+    // Each pending part exhausts its retries first (every refused 5 MiB PUT passes through the
+    // test's route): 30 s ran out once at load average 12, 60 s once in a CI run.
+    await host.locator('[data-testid="local-recording"][data-state="failed"]').waitFor({ timeout: 120_000 });
+    console.log(`[e2e] local recording: failed ${Date.now() - stopAt} ms after stop with the store down`);
     expect(await host.getByTestId('local-recording-error').textContent()).toContain('Retry upload');
     await host.unroute(isPartPut);
     const retryAt = Date.now();
