@@ -46,6 +46,12 @@ const configSchema = z
      * not keep the room live. Browser participants are not timed out here (they ICE-restart).
      */
     ingestDisconnectSeconds: z.coerce.number().min(0.1).max(600).default(15),
+    /**
+     * A fleet or room socket that carried nothing (not even the answer to a keepalive) for this
+     * long is taken for dead: the node redials the fleet, or closes the room (which its RoomDO
+     * re-placed after ROOM_NODE_SILENCE_MS already). Both peers answer a keepalive every 1-2 s.
+     */
+    peerSilenceSeconds: z.coerce.number().min(1).max(600).default(10),
     rtmp: z
       .object({
         host: z.string().min(1).default('0.0.0.0'),
@@ -104,6 +110,7 @@ export function loadConfig(env: Env): MediaNodeConfig {
     metrics: { host: env.MEDIA_METRICS_HOST, port: env.MEDIA_METRICS_PORT },
     drainTimeoutSeconds: env.MEDIA_DRAIN_TIMEOUT_SECONDS,
     ingestDisconnectSeconds: env.MEDIA_INGEST_DISCONNECT_SECONDS,
+    peerSilenceSeconds: env.MEDIA_PEER_SILENCE_SECONDS,
     rtmp: env.MEDIA_RTMP_PORT
       ? { host: env.MEDIA_RTMP_HOST, port: env.MEDIA_RTMP_PORT, graceSeconds: env.MEDIA_RTMP_GRACE_SECONDS, maxConnections: env.MEDIA_RTMP_MAX_CONNECTIONS }
       : undefined,

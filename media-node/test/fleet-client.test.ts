@@ -13,9 +13,11 @@ let rooms: Server;
 let node: MediaNode;
 let client: FleetClient;
 let standIns: NodeWithStandIns;
+/** The node's peer-silence bound in this file (10 s by default). */
+const SILENCE_MS = 2500;
 
 beforeAll(async () => {
-  standIns = await startNodeWithStandIns({ nodeId: 'node-t1', rtcMinPort: 41080, env: { MEDIA_MAX_CONSUMERS_PER_WORKER: '250' } });
+  standIns = await startNodeWithStandIns({ nodeId: 'node-t1', rtcMinPort: 41080, env: { MEDIA_MAX_CONSUMERS_PER_WORKER: '250', MEDIA_PEER_SILENCE_SECONDS: String(SILENCE_MS / 1000) } });
   ({ fleet, rooms, node, client } = standIns);
 });
 
@@ -130,5 +132,41 @@ describe('media node fleet client', () => {
     const again = await fleet.accept(5000);
     expect(await again.next('node.register')).toMatchObject({ nodeId: 'node-t1', rooms: ['room-3'] });
     room.ws.close();
+    fleetConn = again;
+  });
+
+  it('closes a room whose socket carries nothing back (a vanished RoomDO) and tells the fleet', async () => {
+    fleetConn.send({ type: 'room.assign', roomId: 'room-mute', roomUrl: `${rooms.url}/api/v1/rooms/room-mute/media-node`, token: 't' });
+    const room = await rooms.accept();
+    await room.next('node.ready');
+    // Answered keepalives keep it open past the bound.
+    await new Promise((r) => setTimeout(r, SILENCE_MS + 1000));
+    expect(room.ws.readyState).toBe(room.ws.OPEN);
+    room.answersKeepalives = false;
+    const mutedAt = Date.now();
+    await once(room.ws, 'close');
+    const closedAfter = Date.now() - mutedAt;
+    // The last answer came up to one keepalive interval before the mute; a check runs every interval.
+    expect(closedAfter).toBeGreaterThan(SILENCE_MS - NODE_KEEPALIVE_INTERVAL_MS);
+    expect(closedAfter).toBeLessThan(SILENCE_MS + 2 * NODE_KEEPALIVE_INTERVAL_MS);
+    console.log(`[fleet-client] silent room socket closed ${closedAfter} ms after the room went quiet (bound ${SILENCE_MS} ms)`);
+    expect(await fleetConn.next((m) => m.type === 'room.released' && m.roomId === 'room-mute')).toBeTruthy();
+  });
+
+  it('sends keepalives on its fleet socket once the fleet says it answers them, and redials a fleet socket that went silent', async () => {
+    fleetConn.send({ type: 'node.registered', protocol: 1, heartbeatMs: 200, keepaliveMs: 200 });
+    await fleetConn.next('node.keepalive', 1000);
+    await fleetConn.next('node.keepalive', 1000);
+    // Answered: no redial past the bound.
+    await expect(fleet.accept(SILENCE_MS + 1000)).rejects.toThrow('no connection');
+    fleetConn.answersKeepalives = false;
+    const mutedAt = Date.now();
+    const redialed = await fleet.accept(SILENCE_MS + 5000);
+    const redialedAfter = Date.now() - mutedAt;
+    // The silence bound, then the first redial's backoff (500 ms).
+    expect(redialedAfter).toBeGreaterThan(SILENCE_MS - 200);
+    expect(redialedAfter).toBeLessThan(SILENCE_MS + 2000);
+    expect(await redialed.next('node.register')).toMatchObject({ nodeId: 'node-t1' });
+    console.log(`[fleet-client] silent fleet socket redialed ${redialedAfter} ms after the fleet went quiet (bound ${SILENCE_MS} ms, then a 500 ms backoff)`);
   });
 });

@@ -9,6 +9,7 @@ import { signRoomNodeToken, verifyRoomNodeToken } from '../src/fleet/fleet-token
 import { api, unique } from './api-client.ts';
 import { accept, ADMIN, dialFleet, nodeToken, ownFleet, TestNode } from './fleet-test-node.ts';
 import { config } from './room-client.ts';
+import { FLEET_KEEPALIVE_INTERVAL_MS, NODE_KEEPALIVE } from '@roomcast/schema/protocol';
 
 const ns = () => (env as unknown as Env).FLEET;
 afterEach(() => TestNode.closeAll());
@@ -60,6 +61,23 @@ describe('fleet connect: node credentials', () => {
     node.load({ routers: 2, consumers: 7 });
     await expect.poll(async () => (await fleet.listNodes())[0]?.load?.consumers).toBe(7);
     node.close();
+  });
+});
+
+describe('fleet socket liveness', () => {
+  it('announces in node.registered that it answers keepalives, and answers each one', async () => {
+    const fleet = ownFleet();
+    const peer = accept(await dialFleet(await nodeToken('ka-node', 'local'), fleet));
+    peer.send({ type: 'node.register', protocol: 1, nodeId: 'ka-node', region: 'local', announcedAddress: '127.0.0.1', engine: 'embedded', workers: 1, capacity: { maxConsumers: 10, maxRouters: 10 } });
+    expect(await peer.next('node.registered')).toMatchObject({ keepaliveMs: FLEET_KEEPALIVE_INTERVAL_MS });
+    peer.ws.send(NODE_KEEPALIVE);
+    await expect.poll(() => peer.keepalivesAnswered).toBe(1);
+    peer.ws.send(NODE_KEEPALIVE);
+    peer.ws.send(NODE_KEEPALIVE);
+    await expect.poll(() => peer.keepalivesAnswered).toBe(3);
+    // Nothing else comes back: no error frame, no other answer.
+    expect(peer.received.filter((m) => m.type !== 'node.registered')).toEqual([]);
+    peer.close();
   });
 });
 

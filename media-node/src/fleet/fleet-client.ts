@@ -10,11 +10,12 @@
 // draining for SIGTERM then exits; one drained by the operator stays up, idle, until undrained.
 import os from 'node:os';
 import WebSocket from 'ws';
-import { decodeFrame, FLEET_PROTOCOL_VERSION, FleetToNode, MAX_NODE_FRAME_BYTES, type NodeLoad, type NodeToFleet, type RoomNodeRole } from '@roomcast/schema/protocol';
+import { decodeFrame, FLEET_PROTOCOL_VERSION, FleetToNode, MAX_NODE_FRAME_BYTES, NODE_KEEPALIVE, type NodeLoad, type NodeToFleet, type RoomNodeRole } from '@roomcast/schema/protocol';
 import type { MediaNodeConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { MediaNode } from '../node.ts';
 import type { IngestFleetLink } from '../ingest/rtmp-ingest.ts';
+import { PeerSilence } from './peer-silence.ts';
 import { RoomSession } from './room-session.ts';
 
 type IngestAnswer = Extract<FleetToNode, { type: 'ingest.rtmp.answer' }>;
@@ -35,6 +36,8 @@ export class FleetClient {
   readonly #opening = new Set<string>();
   #socket: WebSocket | undefined;
   #loadTimer: NodeJS.Timeout | undefined;
+  /** The fleet socket's keepalive (once the fleet said it answers them). */
+  #silence: PeerSilence | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
   #backoff = BACKOFF_MIN_MS;
   #draining = false;
@@ -97,6 +100,7 @@ export class FleetClient {
     clearTimeout(this.#drainTimer);
     clearTimeout(this.#retryTimer);
     clearInterval(this.#loadTimer);
+    this.#silence?.stop();
     for (const room of this.#rooms.values()) room.close('node stopping');
     this.#socket?.close(1000, 'node stopping');
   }
@@ -172,14 +176,20 @@ export class FleetClient {
         rooms: [...this.#rooms.keys()],
       });
     });
-    socket.on('message', (data) => this.#onMessage(data.toString()));
+    socket.on('message', (data) => {
+      if (this.#socket === socket) this.#silence?.heard();
+      this.#onMessage(data.toString());
+    });
     socket.on('unexpected-response', (_req, res) => {
       this.log.error('fleet refused the node', { status: res.statusCode });
       socket.terminate();
     });
     socket.on('error', (error) => this.log.warn('fleet socket error', { error: String(error) }));
     socket.on('close', (code, reason) => {
-      clearInterval(this.#loadTimer);
+      if (this.#socket === socket) {
+        clearInterval(this.#loadTimer);
+        this.#silence?.stop();
+      }
       for (const [id, pending] of this.#ingestRequests) {
         clearTimeout(pending.timer);
         pending.reject(new Error('the fleet connection closed'));
@@ -190,6 +200,26 @@ export class FleetClient {
       this.log.warn('fleet disconnected; redialing', { code, reason: reason.toString(), inMs: this.#backoff });
       this.#retryTimer = setTimeout(() => this.#connect(), this.#backoff);
       this.#backoff = Math.min(this.#backoff * 2, BACKOFF_MAX_MS);
+    });
+  }
+
+  /** Keepalives on the fleet socket, and a redial when it goes silent (a fleet that announced it answers them). */
+  #watchSilence(keepaliveMs: number | undefined): void {
+    this.#silence?.stop();
+    this.#silence = undefined;
+    const socket = this.#socket;
+    if (!keepaliveMs || !socket) return;
+    this.#silence = new PeerSilence({
+      everyMs: Math.max(keepaliveMs, 100),
+      silentAfterMs: this.config.peerSilenceSeconds * 1000,
+      sendKeepalive: () => {
+        if (socket.readyState === WebSocket.OPEN) socket.send(NODE_KEEPALIVE);
+      },
+      onSilent: (silentForMs) => {
+        this.log.warn('the fleet socket went silent; redialing', { silentForMs });
+        // No close handshake with a peer that is not there: 'close' follows at once and redials.
+        socket.terminate();
+      },
     });
   }
 
@@ -204,6 +234,7 @@ export class FleetClient {
         clearInterval(this.#loadTimer);
         void this.#reportLoad();
         this.#loadTimer = setInterval(() => void this.#reportLoad(), loadEveryMs(message.heartbeatMs));
+        this.#watchSilence(message.keepaliveMs);
         this.log.info('registered with the fleet', { nodeId: this.config.nodeId, region: this.config.region });
         return;
       case 'room.assign':
@@ -224,6 +255,8 @@ export class FleetClient {
       }
       case 'ingest.rtmp.close':
         return this.onRtmpClose(message.connectionId, message.reason);
+      case 'fleet.keepalive':
+        return;
       case 'error':
         return this.log.error('fleet reported an error', { code: message.code, message: message.message });
     }
@@ -250,6 +283,7 @@ export class FleetClient {
         spread: { workers: () => this.#workersByLoad(), viewersPerRouter: Math.max(1, Math.floor(this.config.limits.maxConsumersPerWorker / 2)) },
         log: this.log.child('room'),
         ingestDisconnectMs: this.config.ingestDisconnectSeconds * 1000,
+        silentAfterMs: this.config.peerSilenceSeconds * 1000,
         recording: this.config.recording,
         onClosed: (s) => {
           if (this.#rooms.get(roomId) !== s) return;

@@ -8,6 +8,7 @@ import type { Consumer, EngineWorker, PipeTransport, PlainTransport, Producer, R
 import type { Logger } from '../log.ts';
 import { RoomEgress } from '../egress/room-egress.ts';
 import { RoomRecordings, type RecordingSettings } from '../recording/room-recordings.ts';
+import { PeerSilence } from './peer-silence.ts';
 import { RouterSpread } from './router-spread.ts';
 
 /**
@@ -77,8 +78,11 @@ export class RoomSession {
   /** HLS and multistream destinations (and their one encoder) of this room, when the room asked for them. */
   readonly #egress: RoomEgress;
   #scoreTimer: NodeJS.Timeout | undefined;
-  /** Tells the room this node is alive; a timer of its own, so only a stalled process goes quiet. */
-  #keepaliveTimer: NodeJS.Timeout | undefined;
+  /**
+   * Tells the room this node is alive (a timer of its own, so only a stalled process goes quiet),
+   * and closes the room when its socket carries nothing back for the peer-silence bound.
+   */
+  #silence: PeerSilence | undefined;
   #closed = false;
 
   private constructor(
@@ -113,6 +117,8 @@ export class RoomSession {
     log: Logger;
     /** A WHIP encoder's transport not connected for this long is closed (default 15 s). */
     ingestDisconnectMs?: number;
+    /** The room socket carried nothing for this long: the room is closed (default 10 s). */
+    silentAfterMs?: number;
     onClosed: (session: RoomSession) => void;
     recording: RecordingSettings;
   }): Promise<RoomSession> {
@@ -131,12 +137,24 @@ export class RoomSession {
       throw error;
     }
     const session = new RoomSession(roomId, worker, router, options.listen, socket, log, options.onClosed, options.spread, options.ingestDisconnectMs ?? 15_000, options.recording);
-    socket.on('message', (data) => session.#onMessage(data.toString()));
+    socket.on('message', (data) => {
+      session.#silence?.heard();
+      void session.#onMessage(data.toString());
+    });
     socket.on('close', () => session.close('room socket closed'));
     socket.on('error', (error) => log.warn('room socket error', { roomId, error: String(error) }));
     router.on('workerclose', () => session.close('engine worker closed'));
     session.#send({ type: 'node.ready', protocol: FLEET_PROTOCOL_VERSION, nodeId, rtpCapabilities: router.rtpCapabilities as RtpCapabilitiesWire, keepaliveMs: NODE_KEEPALIVE_INTERVAL_MS });
-    session.#keepaliveTimer = setInterval(() => session.#sendKeepalive(), NODE_KEEPALIVE_INTERVAL_MS);
+    session.#silence = new PeerSilence({
+      everyMs: NODE_KEEPALIVE_INTERVAL_MS,
+      silentAfterMs: options.silentAfterMs ?? 10_000,
+      sendKeepalive: () => session.#sendKeepalive(),
+      onSilent: (silentForMs) => {
+        log.warn('the room socket went silent; closing the room', { roomId, silentForMs });
+        socket.terminate();
+        session.close('room socket silent');
+      },
+    });
     session.#scoreTimer = setInterval(() => session.#flushScores(), SCORES_EVERY_MS);
     log.info('room opened', { roomId, routerId: router.id });
     return session;
@@ -165,7 +183,7 @@ export class RoomSession {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#scoreTimer);
-    clearInterval(this.#keepaliveTimer);
+    this.#silence?.stop();
     // The room is gone (or the node is leaving): what was uploaded stays in the store, and the
     // Worker completes it as a partial recording when it sees the node go.
     this.#recordings.close();

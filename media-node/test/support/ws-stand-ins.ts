@@ -3,6 +3,7 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { FLEET_KEEPALIVE, NODE_KEEPALIVE, ROOM_KEEPALIVE } from '@roomcast/schema/protocol';
 import { loadConfig } from '../../src/config.ts';
 import { FleetClient } from '../../src/fleet/fleet-client.ts';
 import { type Logger, silentLogger } from '../../src/log.ts';
@@ -14,12 +15,17 @@ export type Frame = Record<string, any>;
 export class Conn {
   readonly #unread: Frame[] = [];
   readonly #waiters: { match: (m: Frame) => boolean; resolve: (m: Frame) => void }[] = [];
+  /** Whether NODE_KEEPALIVE gets the server's answer, as the Durable Object's runtime gives it (false: a peer gone silent). */
+  answersKeepalives = true;
   constructor(
     readonly ws: WebSocket,
     readonly authorization: string | undefined,
+    keepaliveAnswer?: string,
   ) {
     ws.on('message', (d) => {
-      const m = JSON.parse(d.toString()) as Frame;
+      const text = d.toString();
+      if (keepaliveAnswer && this.answersKeepalives && text === NODE_KEEPALIVE) ws.send(keepaliveAnswer);
+      const m = JSON.parse(text) as Frame;
       const i = this.#waiters.findIndex((w) => w.match(m));
       if (i >= 0) this.#waiters.splice(i, 1)[0]!.resolve(m);
       else this.#unread.push(m);
@@ -39,14 +45,17 @@ export class Conn {
   }
 }
 
-/** A WebSocket server handing out each accepted connection in order. */
+/**
+ * A WebSocket server handing out each accepted connection in order; with `keepaliveAnswer`, its
+ * connections answer the node's keepalives with it (ROOM_KEEPALIVE, FLEET_KEEPALIVE).
+ */
 export class Server {
   readonly wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   readonly #accepted: Conn[] = [];
   readonly #waiting: ((c: Conn) => void)[] = [];
-  constructor() {
+  constructor(keepaliveAnswer?: string) {
     this.wss.on('connection', (ws, req) => {
-      const conn = new Conn(ws, req.headers.authorization);
+      const conn = new Conn(ws, req.headers.authorization, keepaliveAnswer);
       const w = this.#waiting.shift();
       if (w) w(conn);
       else this.#accepted.push(conn);
@@ -59,8 +68,13 @@ export class Server {
     const c = this.#accepted.shift();
     if (c) return Promise.resolve(c);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no connection')), timeoutMs);
-      this.#waiting.push((conn) => (clearTimeout(timer), resolve(conn)));
+      const waiter = (conn: Conn) => (clearTimeout(timer), resolve(conn));
+      // A wait that timed out leaves the queue: the next connection goes to the next accept().
+      const timer = setTimeout(() => {
+        this.#waiting.splice(this.#waiting.indexOf(waiter), 1);
+        reject(new Error('no connection'));
+      }, timeoutMs);
+      this.#waiting.push(waiter);
     });
   }
 }
@@ -75,8 +89,8 @@ export interface NodeWithStandIns {
 }
 
 export async function startNodeWithStandIns(options: { nodeId: string; rtcMinPort: number; logger?: Logger; env?: Record<string, string> }): Promise<NodeWithStandIns> {
-  const fleet = new Server();
-  const rooms = new Server();
+  const fleet = new Server(FLEET_KEEPALIVE);
+  const rooms = new Server(ROOM_KEEPALIVE);
   await Promise.all([once(fleet.wss, 'listening'), once(rooms.wss, 'listening')]);
   const config = loadConfig({
     MEDIA_NODE_ID: options.nodeId,

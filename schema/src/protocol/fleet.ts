@@ -2,7 +2,8 @@
 //
 //   node -> FleetDO  (GET /api/v1/fleet/connect, Authorization: Bearer <node JWT>, aud roomcast-fleet)
 //     node: node.register (first frame, names the protocol), then node.load every few seconds.
-//     fleet: room.assign (dial this room), room.release (close that room's router), node.drain.
+//     fleet: room.assign (dial this room), room.release (close that room's router), node.drain;
+//            FLEET_KEEPALIVE answers each NODE_KEEPALIVE (sent by the runtime, see below).
 //   node -> RoomDO   (GET /api/v1/rooms/{room}/media-node, Authorization: Bearer <room-node JWT>)
 //     node: node.ready (first frame: protocol, router capabilities), then responses and events,
 //           and NODE_KEEPALIVE every NODE_KEEPALIVE_INTERVAL_MS from its own timer.
@@ -80,6 +81,8 @@ export type RtmpIngestTarget = z.infer<typeof RtmpIngestTarget>;
 export const NodeToFleet = z.discriminatedUnion('type', [
   NodeRegister,
   frame('node.load', NodeLoad.shape),
+  /** Answered by FleetDO's runtime without waking it; delivered only where that is not set up. */
+  frame('node.keepalive', {}),
   /**
    * The node stopped hosting a room on its own (router closed, room socket gone for good), in the
    * role it was assigned: a late release of an edge must not end the same node's newer origin.
@@ -99,7 +102,12 @@ export const NodeToFleet = z.discriminatedUnion('type', [
 export type NodeToFleet = z.infer<typeof NodeToFleet>;
 
 export const FleetToNode = z.discriminatedUnion('type', [
-  frame('node.registered', { protocol: z.number().int(), heartbeatMs: z.number().int() }),
+  /**
+   * `keepaliveMs`: the fleet answers NODE_KEEPALIVE with FLEET_KEEPALIVE, so the node sends one
+   * that often and redials a fleet socket that stays silent (absent from fleets before that).
+   */
+  frame('node.registered', { protocol: z.number().int(), heartbeatMs: z.number().int(), keepaliveMs: z.number().int().min(100).optional() }),
+  frame('fleet.keepalive', {}),
   /** Dial `roomUrl` (ws/wss) with `Authorization: Bearer <token>` and create the room's router, as its origin or an edge. */
   frame('room.assign', { roomId: Id, roomUrl: z.string().min(1), token: z.string().min(1), role: RoomNodeRole.optional() }),
   /** Close the room's router and its socket. */
@@ -283,6 +291,13 @@ export const NODE_KEEPALIVE = '{"type":"node.keepalive"}';
 export const ROOM_KEEPALIVE = '{"type":"room.keepalive"}';
 /** How often a node sends NODE_KEEPALIVE on each room socket (announced in node.ready). */
 export const NODE_KEEPALIVE_INTERVAL_MS = 1_000;
+/**
+ * The same liveness on the node's fleet socket, seen from the node: it sends NODE_KEEPALIVE this
+ * often, FleetDO's runtime answers FLEET_KEEPALIVE, and a silent fleet socket is redialed. (FleetDO
+ * judges the node by its load reports.)
+ */
+export const FLEET_KEEPALIVE = '{"type":"fleet.keepalive"}';
+export const FLEET_KEEPALIVE_INTERVAL_MS = 2_000;
 
 export const RoomToNode = z.discriminatedUnion('type', [
   frame('room.keepalive', {}),

@@ -7,8 +7,11 @@
 import {
   CLOSE_CODES,
   decodeFrame,
+  FLEET_KEEPALIVE,
+  FLEET_KEEPALIVE_INTERVAL_MS,
   FLEET_PROTOCOL_VERSION,
   MAX_NODE_FRAME_BYTES,
+  NODE_KEEPALIVE,
   NodeToFleet,
   type FleetToNode,
   type NodeLoad,
@@ -81,6 +84,9 @@ export class FleetDO extends GuardedDurableObject<Env> implements FleetApi {
     this.#rtmp = new RtmpBroker(env, this.#config, (connectionId, reason) => void this.closeRtmp(connectionId, reason));
     this.alarmRetryMs = this.#config.fleet.staleAfterMs / 2;
     this.#nodes = new NodeStore(ctx.storage.sql);
+    // Nodes' keepalives are answered by the runtime without waking the fleet: a node that hears
+    // nothing on its fleet socket for a while redials it (media-node/src/fleet/peer-silence.ts).
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(NODE_KEEPALIVE, FLEET_KEEPALIVE));
   }
 
   /** The Worker forwards `GET /api/v1/fleet/connect` here; the credential is checked again. */
@@ -123,7 +129,7 @@ export class FleetDO extends GuardedDurableObject<Env> implements FleetApi {
       }
       this.#nodes.register(message, now);
       ws.serializeAttachment({ ...att, registered: true } satisfies NodeAttachment);
-      sendTo(ws, { type: 'node.registered', protocol: FLEET_PROTOCOL_VERSION, heartbeatMs: this.#config.fleet.heartbeatMs });
+      sendTo(ws, { type: 'node.registered', protocol: FLEET_PROTOCOL_VERSION, heartbeatMs: this.#config.fleet.heartbeatMs, keepaliveMs: FLEET_KEEPALIVE_INTERVAL_MS });
       if (this.#nodes.get(att.nodeId)?.drained === 1) sendTo(ws, { type: 'node.drain', draining: true });
       for (const roomId of this.#nodes.foreignRooms(att.nodeId, message.rooms)) sendTo(ws, { type: 'room.release', roomId });
       return;
@@ -131,6 +137,9 @@ export class FleetDO extends GuardedDurableObject<Env> implements FleetApi {
     switch (message.type) {
       case 'node.register':
         return sendTo(ws, { type: 'error', code: 'already_joined', message: 'This connection has already registered' });
+      case 'node.keepalive':
+        // Only where the runtime did not answer it itself.
+        return ws.send(FLEET_KEEPALIVE);
       case 'node.load': {
         const { type: _type, ...load } = message;
         return this.#nodes.reportLoad(att.nodeId, load, now);
