@@ -1,18 +1,24 @@
-// A media node killed mid-recording, with every part real: the Worker under wrangler dev (RoomDO,
-// FleetDO), Postgres, Redis, the local S3 server, a media node process on the embedded engine
-// recording with ffmpeg, and WebRTC bots publishing a camera and a screen share. The recording
-// runs a few seconds (parts go up while live), the node is SIGKILLed, and the recording must
-// become `partial`: its main file and its screen track each completed from the parts already
-// uploaded, and each still plays (ffprobe reads video packets spanning seconds).
+// Outputs of a room whose media node is killed mid-run, with every part real: the Worker under
+// wrangler dev (RoomDO, FleetDO), Postgres, Redis, the local S3 server, media node processes on
+// the embedded engine (ffmpeg recording and muxing HLS), and WebRTC bots publishing.
+// - Recording: a camera and a screen share record a few seconds (parts go up while live), the node
+//   is SIGKILLed, and the recording must become `partial`: its main file and its screen track each
+//   completed from the parts already uploaded, and each still plays (ffprobe reads seconds of video).
+// - HLS: the run goes on when the room is placed on the next node, as its next leg: the playlist at
+//   the same URL gains a discontinuity and the new node's segments, and the stopped run is one VOD
+//   that ffmpeg decodes from end to end, across the discontinuity.
+import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeFile } from '../media-node/src/recording/recorder.ts';
 import { Publisher, RoomSignal } from './support/media-peer.ts';
 import { liveRoom, rest, setPlan, startFleetStack, waitUntil, type FleetStack } from './support/stack.ts';
 
 const verbose = process.env.FLEET_IT_VERBOSE === '1';
+const run = promisify(execFile);
 /** Small parts, so a few seconds of the bots' video make several while live (R2 would need 5 MiB). */
 const PART_BYTES = 64 * 1024;
 
@@ -27,7 +33,7 @@ afterAll(async () => {
   if (workdir) await rm(workdir, { recursive: true, force: true });
 });
 
-describe('fleet: recording through a media node killed mid-recording', () => {
+describe('fleet: outputs through a media node killed mid-run', () => {
   it('leaves a partial recording (camera file and screen track) that plays what was uploaded', async () => {
     const node = await stack.startNode('it-rec-node', 0, { RECORDING_PART_BYTES: String(PART_BYTES), MEDIA_RECORDING_DIR: join(workdir, 'node') });
     const room = await liveRoom(stack.url, 'Recorded');
@@ -82,4 +88,51 @@ describe('fleet: recording through a media node killed mid-recording', () => {
     camera.close();
     screen.close();
   }, 120_000);
+
+  it('carries an HLS run on across the loss of its node: one playlist with a discontinuity, and the whole run decodes', async () => {
+    const first = await stack.startNode('it-hls-first', 1);
+    const room = await liveRoom(stack.url, 'HLS legs');
+    await setPlan(room.organizationId, 'professional');
+    const host = await RoomSignal.join(room.hostJoin.signalingUrl, room.hostJoin.token);
+    const publisher = new Publisher(host.signal);
+    await publisher.start();
+    const hlsPath = `/organizations/${room.organizationId}/rooms/${room.roomId}/hls`;
+    const started = await rest(stack.url, 'POST', hlsPath, undefined, room.ownerToken);
+    const hlsId = started.hls.id as string;
+    const playlistUrl = started.playlistUrl as string;
+    const playlist = async () => {
+      const res = await fetch(playlistUrl);
+      return res.ok ? (await res.text()).split('\n') : [];
+    };
+    const segments = (lines: string[], leg: string) => lines.filter((l) => new RegExp(`^${hlsId}/${leg}seg\\d+\\.m4s$`).test(l)).length;
+    await waitUntil('three segments of the first node in the playlist', 45_000, async () => segments(await playlist(), '') >= 3 || undefined);
+
+    const second = await stack.startNode('it-hls-second', 2);
+    const killedAt = performance.now();
+    await first.kill();
+    const resumed = await waitUntil('the run going on from the second node', 60_000, async () => {
+      const lines = await playlist();
+      return lines.includes('#EXT-X-DISCONTINUITY') && segments(lines, 'l2-') >= 2 ? lines : undefined;
+    });
+    const resumedMs = Math.round(performance.now() - killedAt);
+    expect(second.lines.some((l) => l.includes('room opened'))).toBe(true);
+    expect(resumed).not.toContain('#EXT-X-ENDLIST');
+    expect(resumed.indexOf(`#EXT-X-MAP:URI="${hlsId}/l2-init.mp4"`)).toBeGreaterThan(resumed.indexOf('#EXT-X-DISCONTINUITY'));
+    expect((await rest(stack.url, 'GET', hlsPath, undefined, room.ownerToken)).hls).toMatchObject({ id: hlsId, state: 'live', error: null });
+
+    const stopped = await rest(stack.url, 'DELETE', hlsPath, undefined, room.ownerToken);
+    expect(stopped.hls).toMatchObject({ id: hlsId, state: 'ended' });
+    const { recording, playbackUrl } = await rest(stack.url, 'GET', `/organizations/${room.organizationId}/recordings/${hlsId}`, undefined, room.ownerToken);
+    expect(recording).toMatchObject({ source: 'hls', status: 'ready' });
+    const final = (await (await fetch(playbackUrl)).text()).split('\n');
+    expect(final.at(-2)).toBe('#EXT-X-ENDLIST');
+    // ffmpeg reads the whole run, both legs, through the Worker: every segment decodes.
+    const { stderr } = await run('ffmpeg', ['-v', 'error', '-i', playbackUrl, '-map', '0:v', '-f', 'null', '-']);
+    expect(stderr.trim()).toBe('');
+    const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', playbackUrl]);
+    console.log(`fleet HLS, node killed: the run went on from the second node ${resumedMs} ms after the kill; ${segments(final, '')} + ${segments(final, 'l2-')} segments, ${recording.durationMs} ms in the library, ffprobe ${stdout.trim()} s`);
+    expect(recording.durationMs).toBeGreaterThan(4000);
+    expect(host.signal.refused).toEqual([]);
+    publisher.close();
+  }, 180_000);
 });

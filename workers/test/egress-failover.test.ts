@@ -5,14 +5,11 @@
 // an HLS run that fails each reach the organization's endpoint once as `egress.failed`, checked
 // with the `standardwebhooks` library, the stream key nowhere in them. Hosts hear every change over
 // the room socket (egress.outputs); viewers do not.
-import { env } from 'cloudflare:workers';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { waitFor } from '../../schema/test/support/wait.ts';
-import type { Env } from '../src/env.ts';
-import { fleetStub } from '../src/fleet/fleet-do.ts';
 import { api, setPlan, unique, type Tenant } from './api-client.ts';
-import { TestNode } from './fleet-test-node.ts';
+import { TestNode, twoNodes } from './fleet-test-node.ts';
 import { join, liveRoom, publishCameraAndMic, roomTenant, until } from './room-client.ts';
 
 afterEach(() => TestNode.closeAll());
@@ -45,22 +42,11 @@ async function egressEndpoint(tenant: Tenant) {
 
 const rtmpStarts = (node: TestNode) => node.requests.filter((r) => r.type === 'request' && r.method === 'rtmp.start') as unknown as { data: { destinationId: string; producerIds: string[]; url: string } }[];
 
-/** Two scripted nodes, the second loaded so the room goes to the first (placement: least loaded), as room-media.test.ts does. */
-async function twoNodes() {
-  const first = await TestNode.register({ nodeId: unique('a-ms-first') });
-  const second = await TestNode.register({ nodeId: unique('z-ms-second') });
-  second.load({ consumers: 400 });
-  second.load({ consumers: 400 });
-  const loadOf = async (nodeId: string) => (await fleetStub(env as unknown as Env).listNodes()).find((n) => n.nodeId === nodeId)?.load?.consumers;
-  await expect.poll(() => loadOf(second.nodeId)).toBe(400);
-  return { first, second };
-}
-
 describe('multistream across the loss of the origin node', () => {
   it('does not restart a destination once the plan no longer includes multistream: it fails saying so', async () => {
     const tenant = await roomTenant('ms-downgrade');
     const org = tenant.organizationId;
-    const { first, second } = await twoNodes();
+    const { first, second } = await twoNodes('ms');
     const room = await liveRoom(tenant);
     const destination = (await api('POST', destinationsPath(org), { token: tenant.token, body: { kind: 'twitch', name: 'Twitch', streamKey: `tw-${crypto.randomUUID()}` } })).body.destination as { id: string };
     const host = await join(room, { role: 'host' });
@@ -87,7 +73,7 @@ describe('multistream across the loss of the origin node', () => {
     const tenant = await roomTenant('ms-failover');
     const org = tenant.organizationId;
     const hook = await egressEndpoint(tenant);
-    const { first, second } = await twoNodes();
+    const { first, second } = await twoNodes('ms');
 
     const room = await liveRoom(tenant);
     const add = async (body: object) => (await api('POST', destinationsPath(org), { token: tenant.token, body })).body.destination as { id: string };

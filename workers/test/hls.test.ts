@@ -13,7 +13,7 @@ import { files } from '@roomcast/schema/db';
 import { Database } from '../src/db/database.ts';
 import { ObjectStore } from '../src/storage/object-store.ts';
 import { api, setPlan, signUp, unique } from './api-client.ts';
-import { TestNode } from './fleet-test-node.ts';
+import { TestNode, twoNodes } from './fleet-test-node.ts';
 import { config, join, liveRoom, publishCameraAndMic, roomTenant, until } from './room-client.ts';
 
 afterEach(() => TestNode.closeAll());
@@ -281,6 +281,74 @@ describe('HLS egress', () => {
     });
     expect(kept).toEqual([expect.objectContaining({ id: second, source: 'hls', status: 'ready', sizeBytes: secondBytes, durationMs: 1500 })]);
     expect(await storageUsed(tenant)).toBe(secondBytes);
+  });
+
+  it('carries a run on after its node is lost: the next node writes its next leg, one playlist joins them at a discontinuity, and the run is one VOD', async () => {
+    const tenant = await roomTenant('hls-legs');
+    const org = tenant.organizationId;
+    const { first, second } = await twoNodes('hls-legs');
+    const room = await liveRoom(tenant);
+    const host = await join(room, { role: 'host' });
+    type Start = { data: { hlsId: string; playlistUrl: string; initUrl: string; segmentUrls: { segment: number; url: string }[] } };
+    const hlsStart = (node: TestNode) => node.requests.find((r) => r.type === 'request' && r.method === 'hls.start') as unknown as Start | undefined;
+    /** What a node uploads for its leg: init, one 1 s segment, its playlist (not ended: the first is cut off, the second stopped). */
+    const upload = async ({ data }: Start, fill: number) => {
+      const bodies = [[data.initUrl, new Uint8Array(700).fill(fill)], [data.segmentUrls[0]!.url, new Uint8Array(9_000).fill(fill)], [data.playlistUrl, new TextEncoder().encode(PLAYLIST)]] as const;
+      for (const [url, body] of bodies) expect((await fetch(url, { method: 'PUT', body })).status).toBe(200);
+      return bodies.reduce((sum, [, body]) => sum + body.length, 0);
+    };
+
+    const { room: firstLink } = await first.acceptAssignment(room.roomId);
+    await host.socket.next((m) => m.type === 'media.status' && m.state === 'ready', 8000);
+    await publishCameraAndMic(host.socket);
+    const started = await api('POST', hlsPath(org, room.roomId), { token: tenant.token });
+    const hlsId = started.body.hls.id as string;
+    const playlistPath = new URL(started.body.playlistUrl as string).pathname;
+    const leg1 = await until('hls.start at the first node', () => hlsStart(first));
+    const leg1Bytes = await upload(leg1, 1);
+    firstLink.send({ type: 'hls.live', hlsId });
+    await host.socket.next((m) => m.type === 'room.updated' && m.room.hls?.state === 'live');
+
+    // The origin dies: the run is not failed; it waits for the next node, and players keep what they have.
+    first.close();
+    expect((await host.socket.next((m) => m.type === 'room.updated' && m.room.hls?.state === 'starting', 8000)).room.hls).toMatchObject({ id: hlsId, error: null });
+    const waiting = await (await get(playlistPath)).text();
+    expect(waiting.split('\n')).toContain(`${hlsId}/seg1.m4s`);
+    expect(waiting).not.toContain('#EXT-X-ENDLIST');
+
+    // The room moves; once the host publishes there, the same run goes on there as leg 2.
+    const { room: secondLink } = await second.acceptAssignment(room.roomId);
+    await host.socket.next((m) => m.type === 'media.status' && m.state === 'ready', 8000);
+    const { camera, mic } = await publishCameraAndMic(host.socket);
+    const leg2 = await until('hls.start at the second node', () => hlsStart(second));
+    expect(leg2.data).toMatchObject({ hlsId, producerIds: [camera, mic] });
+    for (const url of [leg2.data.playlistUrl, leg2.data.initUrl, leg2.data.segmentUrls[0]!.url]) expect(new URL(url).pathname).toMatch(new RegExp(`/${hlsId}/l2-(index\\.m3u8|init\\.mp4|seg1\\.m4s)$`));
+    const leg2Bytes = await upload(leg2, 2);
+    secondLink.send({ type: 'hls.live', hlsId });
+    await host.socket.next((m) => m.type === 'room.updated' && m.room.hls?.state === 'live');
+
+    // One playlist at the same URL: leg 1, a discontinuity, leg 2 with its own init segment.
+    const joined = (await (await get(playlistPath)).text()).split('\n');
+    const at = (line: string) => joined.indexOf(line);
+    expect(at(`${hlsId}/seg1.m4s`)).toBeGreaterThan(-1);
+    expect(at('#EXT-X-DISCONTINUITY')).toBeGreaterThan(at(`${hlsId}/seg1.m4s`));
+    expect(at(`#EXT-X-MAP:URI="${hlsId}/l2-init.mp4"`)).toBeGreaterThan(at('#EXT-X-DISCONTINUITY'));
+    expect(at(`${hlsId}/l2-seg1.m4s`)).toBeGreaterThan(at(`#EXT-X-MAP:URI="${hlsId}/l2-init.mp4"`));
+    expect(joined.filter((l) => l.startsWith('#EXTM3U'))).toHaveLength(1);
+    expect(joined).not.toContain('#EXT-X-ENDLIST');
+    const base = playlistPath.replace(/index\.m3u8$/, '');
+    const segment = await get(`${base}${hlsId}/l2-seg1.m4s`);
+    expect(segment.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(new Uint8Array(await segment.arrayBuffer())).toEqual(new Uint8Array(9_000).fill(2));
+
+    // Stopped: one recording of both legs, 2 s long, ended (the joined playlist ends it), every file counted.
+    expect((await api('DELETE', hlsPath(org, room.roomId), { token: tenant.token })).body.hls).toMatchObject({ id: hlsId, state: 'ended' });
+    const one = await api('GET', `/organizations/${org}/recordings/${hlsId}`, { token: tenant.token });
+    expect(one.body.recording).toMatchObject({ source: 'hls', status: 'ready', durationMs: 2000 });
+    expect(one.body.recording.sizeBytes).toBeGreaterThan(leg1Bytes + leg2Bytes);
+    const vod = (await (await get(new URL(one.body.playbackUrl as string).pathname)).text()).split('\n');
+    expect(vod).toEqual(expect.arrayContaining([`${hlsId}/seg1.m4s`, '#EXT-X-DISCONTINUITY', `${hlsId}/l2-seg1.m4s`, '#EXT-X-ENDLIST']));
+    expect((await get(playlistPath)).headers.get('cache-control')).toBe('public, max-age=30');
   });
 
   it('keeps a run that failed after its playlist was written as partial, and nothing of a run that never wrote one', async () => {

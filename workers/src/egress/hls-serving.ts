@@ -3,13 +3,15 @@
 // the object store. `{run}.m3u8` is one run's playlist, whatever runs now: an HLS recording (hls-vod.ts).
 // The room's playlist is its current (or last) run's, with each URI rewritten to name the run, so
 // every segment URL is unique to its bytes and cacheable forever, while the playlist itself is
-// cached for at most a second while live. A public room's HLS is public; any other room's needs a
+// cached for at most a second while live. A run that outlived its node is its legs joined
+// (hls-legs.ts), whose files carry an `lN-` prefix. A public room's HLS is public; any other room's needs a
 // play token for that room (play-token.ts); without one it does not exist (404), like the room.
 import { Hono, type Context } from 'hono';
 import { sql } from 'drizzle-orm';
 import { isUuid } from '../auth/tokens.ts';
 import type { AppEnv } from '../http.ts';
 import { roomStub } from '../rooms/room-stub.ts';
+import { HLS_JOINED_PLAYLIST_FILE, readRunPlaylist } from './hls-legs.ts';
 import { HLS_PLAYLIST_FILE } from './hls-vod.ts';
 import { hlsKeyPrefix } from '../storage/object-keys.ts';
 import { ObjectStore } from '../storage/object-store.ts';
@@ -22,7 +24,7 @@ export const LIVE_PLAYLIST_CACHE = 'public, max-age=1';
 /** An ended run's playlist is final, but a new run may start under the same room URL. */
 export const ENDED_PLAYLIST_CACHE = 'public, max-age=30';
 export const SEGMENT_CACHE = 'public, max-age=31536000, immutable';
-const SEGMENT_FILE = /^(init\.mp4|seg\d{1,7}\.m4s)$/;
+const SEGMENT_FILE = /^(l\d{1,2}-)?(init\.mp4|seg\d{1,7}\.m4s)$/;
 const RUN_PLAYLIST = /^([0-9a-f-]{36})\.m3u8$/;
 
 interface RoomRow {
@@ -60,11 +62,11 @@ async function playlist(c: Context<AppEnv>, roomId: string, token: string | unde
   if (!c.var.config.storage) return refuse(c, 503, 'storage_unavailable', 'Object storage is not configured');
   const info = await roomStub(c.env, roomId).hlsInfo();
   if (!info) return refuse(c, 404, 'not_found', 'No HLS for this room');
-  const object = await new ObjectStore(c.var.config.storage).get(`${info.keyPrefix}${HLS_PLAYLIST_FILE}`);
-  // Started, but the first segment is not in the store yet: players retry.
-  if (!object) return refuse(c, 404, 'not_found', 'The HLS playlist is not ready yet');
   const live = info.hls.state === 'starting' || info.hls.state === 'live';
-  return c.body(rewritePlaylist(new TextDecoder().decode(await object.arrayBuffer()), info.hls.id), 200, {
+  const text = await readRunPlaylist(new ObjectStore(c.var.config.storage), info.keyPrefix, info.legs, { ended: !live && info.legs > 1 });
+  // Started, but the first segment is not in the store yet: players retry.
+  if (text === null) return refuse(c, 404, 'not_found', 'The HLS playlist is not ready yet');
+  return c.body(rewritePlaylist(text, info.hls.id), 200, {
     'content-type': 'application/vnd.apple.mpegurl',
     'cache-control': live ? LIVE_PLAYLIST_CACHE : ENDED_PLAYLIST_CACHE,
     'access-control-allow-origin': '*',
@@ -78,7 +80,10 @@ async function runPlaylist(c: Context<AppEnv>, roomId: string, file: string, tok
   const room = await authorize(c, roomId, token);
   if (!room) return refuse(c, 404, 'not_found', 'No HLS for this room');
   if (!c.var.config.storage) return refuse(c, 503, 'storage_unavailable', 'Object storage is not configured');
-  const object = await new ObjectStore(c.var.config.storage).get(`${hlsKeyPrefix(room.organization_id, roomId, hlsId)}${HLS_PLAYLIST_FILE}`);
+  const store = new ObjectStore(c.var.config.storage);
+  const prefix = hlsKeyPrefix(room.organization_id, roomId, hlsId);
+  // A run of several legs has their joined playlist once it ended.
+  const object = (await store.get(`${prefix}${HLS_JOINED_PLAYLIST_FILE}`)) ?? (await store.get(`${prefix}${HLS_PLAYLIST_FILE}`));
   if (!object) return refuse(c, 404, 'not_found', 'No such HLS run');
   const text = new TextDecoder().decode(await object.arrayBuffer());
   return c.body(rewritePlaylist(text, hlsId), 200, {

@@ -22,6 +22,8 @@ export interface EndedHlsRun {
   endedAt: string;
   /** `partial`: the run failed (node lost, encoder died) after some of it reached the store. */
   outcome: 'ready' | 'partial';
+  /** The playlist the recording plays: the run's own, or its legs joined (hls-legs.ts). */
+  playlistFile?: string;
 }
 
 /** The playlist's length: the sum of its segments' EXTINF durations, in milliseconds. */
@@ -39,7 +41,7 @@ export async function keepHlsRunAsVod(config: Config, run: EndedHlsRun): Promise
   const owner = hlsRunOfKey(run.keyPrefix);
   if (!owner || owner.hlsId !== run.hlsId || !config.storage) return null;
   const store = new ObjectStore(config.storage);
-  const playlistKey = `${run.keyPrefix}${HLS_PLAYLIST_FILE}`;
+  const playlistKey = `${run.keyPrefix}${run.playlistFile ?? HLS_PLAYLIST_FILE}`;
   const playlist = await store.get(playlistKey);
   if (!playlist) return null;
   const durationMs = playlistDurationMs(new TextDecoder().decode(await playlist.arrayBuffer()));

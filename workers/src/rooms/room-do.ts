@@ -214,10 +214,10 @@ export class RoomDO extends GuardedDurableObject<Env> {
   }
 
   /** Called by the /hls serving route: which run's files to serve. */
-  async hlsInfo(): Promise<{ hls: HlsView; keyPrefix: string } | null> {
+  async hlsInfo(): Promise<{ hls: HlsView; keyPrefix: string; legs: number } | null> {
     const hls = this.#room.media.hls.view();
-    const keyPrefix = this.#room.media.hls.keyPrefix();
-    return hls && keyPrefix ? { hls, keyPrefix } : null;
+    const files = this.#room.media.hls.files();
+    return hls && files ? { hls, ...files } : null;
   }
 
   /** Called by the room file routes (file and author already checked): the chat message, or null when the author is not in the room. */

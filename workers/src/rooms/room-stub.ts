@@ -42,7 +42,7 @@ export interface RoomRpc {
   /** The session's automatic HLS: it starts once `viewers` viewers are in (null: only on demand). */
   hlsAuto(input: { roomId: string; organizationId: string; roomSessionId: string; viewers: number | null }): Promise<void>;
   /** The current or last run and where its files are (the /hls serving route). */
-  hlsInfo(): Promise<{ hls: HlsView; keyPrefix: string } | null>;
+  hlsInfo(): Promise<{ hls: HlsView; keyPrefix: string; legs: number } | null>;
   /** Multistream (egress/multistream-routes.ts): push to one destination, stop it, every destination's state. */
   multistreamStart(input: DestinationStartInput & { roomId: string; organizationId: string }): Promise<{ ok: true; output: RtmpOutputStatus } | { ok: false; message: string }>;
   multistreamStop(destinationId: string): Promise<boolean>;

@@ -118,6 +118,13 @@ export class ObjectStore {
     }
   }
 
+  /** Writes a small object in one PUT (a playlist the Worker itself writes). */
+  async put(key: string, body: string | Uint8Array, contentType: string): Promise<void> {
+    const res = await this.#aws.fetch(this.objectUrl(key), { method: 'PUT', body, headers: { 'content-type': contentType } });
+    if (!res.ok) throw new ObjectStoreError('PUT', res.status, await res.text());
+    await res.body?.cancel();
+  }
+
   async delete(key: string): Promise<void> {
     const res = await this.#aws.fetch(this.objectUrl(key), { method: 'DELETE' });
     // S3 answers 204 whether or not the key existed.

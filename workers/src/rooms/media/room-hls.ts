@@ -6,9 +6,12 @@
 // HLS by itself once enough viewers are in (the room's hlsAutoViewers): once per session, so a
 // host who stops it keeps it stopped. A run that ends (stopped, or failed once it had a playlist)
 // goes into the recordings library as a VOD (egress/hls-vod.ts), from here and nowhere else.
+// A run whose node is lost carries on when the room has a node again, as the run's next leg
+// (egress/hls-legs.ts): same run, same URL, a discontinuity where the new node's files begin.
 import { HLS_STOP_TIMEOUT_MS, ProtocolError, type HlsSegmentUrl, type NodeToRoom } from '@roomcast/schema/protocol';
 import type { Config } from '../../config.ts';
-import { keepHlsRunAsVod } from '../../egress/hls-vod.ts';
+import { HLS_JOINED_PLAYLIST_FILE, legFile, MAX_HLS_LEGS, readRunPlaylist } from '../../egress/hls-legs.ts';
+import { HLS_PLAYLIST_FILE, keepHlsRunAsVod } from '../../egress/hls-vod.ts';
 import { ObjectStore } from '../../storage/object-store.ts';
 import type { MediaStore } from './media-store.ts';
 import type { NodeLink } from './node-link.ts';
@@ -44,6 +47,8 @@ interface HlsRow {
   node_id: string | null;
   waiting_since: number | null;
   session_id: string | null;
+  /** Which node's part of the run is being written: 1, then one more after each node lost. */
+  leg: number;
 }
 
 export class RoomHls {
@@ -70,13 +75,15 @@ export class RoomHls {
     // Objects created before runs were kept as VODs: the run's session goes on its recording row.
     const columns = ctx.storage.sql.exec<{ name: string }>(`PRAGMA table_info(hls_run)`).toArray();
     if (!columns.some((c) => c.name === 'session_id')) ctx.storage.sql.exec(`ALTER TABLE hls_run ADD COLUMN session_id TEXT`);
+    // And before runs outlived their node.
+    if (!columns.some((c) => c.name === 'leg')) ctx.storage.sql.exec(`ALTER TABLE hls_run ADD COLUMN leg INTEGER NOT NULL DEFAULT 1`);
   }
 
   #row(): HlsRow | undefined {
     return this.ctx.storage.sql.exec<Record<string, SqlStorageValue>>(`SELECT * FROM hls_run WHERE singleton = 1`).toArray()[0] as HlsRow | undefined;
   }
 
-  #set(hlsId: string, changes: Partial<Pick<HlsRow, 'state' | 'ended_at' | 'error' | 'node_id' | 'waiting_since'>>): void {
+  #set(hlsId: string, changes: Partial<Pick<HlsRow, 'state' | 'ended_at' | 'error' | 'node_id' | 'waiting_since' | 'leg'>>): void {
     for (const [column, value] of Object.entries(changes)) this.ctx.storage.sql.exec(`UPDATE hls_run SET ${column} = ? WHERE singleton = 1 AND hls_id = ?`, value, hlsId);
   }
 
@@ -86,9 +93,10 @@ export class RoomHls {
     return row ? { id: row.hls_id, state: row.state, startedAt: row.started_at, endedAt: row.ended_at, error: row.error } : null;
   }
 
-  /** Where the current or last run's files are in the store. */
-  keyPrefix(): string | null {
-    return this.#row()?.key_prefix ?? null;
+  /** Where the current or last run's files are in the store, and how many legs it has. */
+  files(): { keyPrefix: string; legs: number } | null {
+    const row = this.#row();
+    return row ? { keyPrefix: row.key_prefix, legs: row.leg } : null;
   }
 
   running(): boolean {
@@ -103,7 +111,7 @@ export class RoomHls {
     this.ctx.storage.sql.exec(`UPDATE hls_auto SET fired = 1`);
     this.#failedStarts = 0;
     this.ctx.storage.sql.exec(
-      `INSERT OR REPLACE INTO hls_run (singleton, hls_id, key_prefix, state, started_at, ended_at, error, node_id, waiting_since, session_id) VALUES (1, ?, ?, 'starting', ?, NULL, NULL, NULL, NULL, ?)`,
+      `INSERT OR REPLACE INTO hls_run (singleton, hls_id, key_prefix, state, started_at, ended_at, error, node_id, waiting_since, session_id, leg) VALUES (1, ?, ?, 'starting', ?, NULL, NULL, NULL, NULL, ?, 1)`,
       hlsId,
       keyPrefix,
       new Date().toISOString(),
@@ -143,7 +151,7 @@ export class RoomHls {
     clearTimeout(this.#timer);
     const now = new Date().toISOString();
     this.ctx.storage.sql.exec(
-      `INSERT OR REPLACE INTO hls_run (singleton, hls_id, key_prefix, state, started_at, ended_at, error, node_id, waiting_since, session_id) VALUES (1, ?, ?, 'failed', ?, ?, ?, NULL, NULL, ?)`,
+      `INSERT OR REPLACE INTO hls_run (singleton, hls_id, key_prefix, state, started_at, ended_at, error, node_id, waiting_since, session_id, leg) VALUES (1, ?, ?, 'failed', ?, ?, ?, NULL, NULL, ?, 1)`,
       hlsId,
       keyPrefix,
       now,
@@ -190,8 +198,8 @@ export class RoomHls {
   async #start(node: WebSocket, row: HlsRow, producerIds: string[]): Promise<void> {
     const store = this.#objectStore();
     const [playlistUrl, initUrl, segmentUrls] = await Promise.all([
-      store.presign('PUT', `${row.key_prefix}index.m3u8`, { expiresIn: URL_TTL_SECONDS }),
-      store.presign('PUT', `${row.key_prefix}init.mp4`, { expiresIn: URL_TTL_SECONDS }),
+      store.presign('PUT', `${row.key_prefix}${legFile(row.leg, HLS_PLAYLIST_FILE)}`, { expiresIn: URL_TTL_SECONDS }),
+      store.presign('PUT', `${row.key_prefix}${legFile(row.leg, 'init.mp4')}`, { expiresIn: URL_TTL_SECONDS }),
       this.#presignSegments(store, row, 1, FIRST_URLS),
     ]);
     const att = node.deserializeAttachment() as { nodeId: string };
@@ -201,7 +209,7 @@ export class RoomHls {
 
   #presignSegments(store: ObjectStore, row: HlsRow, from: number, count: number): Promise<HlsSegmentUrl[]> {
     const numbers = Array.from({ length: count }, (_, i) => from + i);
-    return Promise.all(numbers.map(async (segment) => ({ segment, url: await store.presign('PUT', segmentKey(row.key_prefix, segment), { expiresIn: URL_TTL_SECONDS }) })));
+    return Promise.all(numbers.map(async (segment) => ({ segment, url: await store.presign('PUT', segmentKey(row.key_prefix, segment, row.leg), { expiresIn: URL_TTL_SECONDS }) })));
   }
 
   event(message: HlsEvent): void {
@@ -245,7 +253,10 @@ export class RoomHls {
     const run = { hlsId, keyPrefix: row.key_prefix, sessionId: row.session_id, startedAt: row.started_at, endedAt: row.ended_at, outcome };
     for (let attempt = 0; ; attempt++) {
       try {
-        await keepHlsRunAsVod(this.config, run);
+        // A run of several legs is kept as their joined playlist, ended (its last leg may have been cut short).
+        const joined = row.leg > 1 ? await readRunPlaylist(this.#objectStore(), row.key_prefix, row.leg, { ended: true }) : null;
+        if (joined) await this.#objectStore().put(`${row.key_prefix}${HLS_JOINED_PLAYLIST_FILE}`, joined, 'application/vnd.apple.mpegurl');
+        await keepHlsRunAsVod(this.config, { ...run, playlistFile: joined ? HLS_JOINED_PLAYLIST_FILE : HLS_PLAYLIST_FILE });
         return;
       } catch (error) {
         if (attempt >= VOD_RETRY_MS.length) return console.error('hls: the run could not be kept as a VOD', hlsId, error);
@@ -274,12 +285,20 @@ export class RoomHls {
     return this.view();
   }
 
-  /** The origin node was lost: the run ends where its files stopped. */
+  /**
+   * The origin node was lost: what it wrote stays as the run's leg so far, and the run goes on as
+   * its next leg once the room has a node and its producers again (maybeStart). Players keep the
+   * same playlist; they wait at its end meanwhile. A room that keeps losing nodes ends the run.
+   */
   nodeLost(nodeId: string): void {
     const row = this.#row();
     if (!row || row.node_id !== nodeId || (row.state !== 'starting' && row.state !== 'live')) return;
-    this.#fail(row.hls_id, 'the media node was lost');
+    if (row.leg >= MAX_HLS_LEGS) return this.#fail(row.hls_id, `the media node was lost (${row.leg} times in this run)`);
+    clearTimeout(this.#timer);
+    this.#failedStarts = 0;
+    this.#set(row.hls_id, { state: 'starting', node_id: null, waiting_since: null, leg: row.leg + 1 });
+    this.onChanged();
   }
 }
 
-export const segmentKey = (prefix: string, segment: number) => `${prefix}seg${segment}.m4s`;
+export const segmentKey = (prefix: string, segment: number, leg = 1) => `${prefix}${legFile(leg, `seg${segment}.m4s`)}`;
