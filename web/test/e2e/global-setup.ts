@@ -1,6 +1,8 @@
 // Starts the whole local stack once per e2e run by spawning `scripts/dev.ts` (the same code as
 // `npm run dev`) with the e2e ports and a freshly recreated database. The web app is rebuilt once
-// per run (WEB_BUILD=always) so tests never see a stale build. URLs reach tests via inject().
+// per run (WEB_BUILD=always) so tests never see a stale build, except where `npm test` runs the
+// e2e files in two runs: the second reuses the first's build (E2E_REUSE_WEB_BUILD). URLs reach
+// tests via inject().
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -43,7 +45,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
       NEON_PROXY_PORT: String(e2eStack.neonProxyPort),
       UPSTASH_ADAPTER_PORT: String(e2eStack.upstashPort),
       WEB_PORT: String(e2eStack.webPort),
-      WEB_BUILD: 'always',
+      // `npm test`'s second e2e run reuses the first one's build unless web/ changed since (scripts/test/all.ts).
+      WEB_BUILD: process.env.E2E_REUSE_WEB_BUILD === '1' ? 'if-stale' : 'always',
       // Apart from a running `npm run dev`: its own Durable Object state and media ports.
       WRANGLER_STATE_DIR: E2E_STATE_DIR,
       MEDIA_RTC_MIN_PORT: String(e2eStack.mediaRtcMinPort),
