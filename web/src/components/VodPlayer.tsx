@@ -25,7 +25,13 @@ const isHls = (src: string) => new URL(src, 'http://x').pathname.endsWith('.m3u8
 export function VodPlayer(props: { src: string; poster?: string | null; class?: string; speedClass?: string }) {
   let video: HTMLVideoElement | undefined;
   onMount(() => {
-    if (!isHls(props.src)) return;
+    if (!isHls(props.src)) {
+      // Chromium refuses a src set while the element was not yet in a page with a window ("Media
+      // load rejected by URL safety check", no source selected; seen once in an e2e run), and does
+      // not try again by itself. In the page now: select the source again if none was.
+      if (video && video.currentSrc === '') video.load();
+      return;
+    }
     let destroy = () => {};
     onCleanup(() => destroy());
     void (async () => {
