@@ -82,10 +82,15 @@ async function runPlaylist(c: Context<AppEnv>, roomId: string, file: string, tok
   if (!c.var.config.storage) return refuse(c, 503, 'storage_unavailable', 'Object storage is not configured');
   const store = new ObjectStore(c.var.config.storage);
   const prefix = hlsKeyPrefix(room.organization_id, roomId, hlsId);
-  // A run of several legs has their joined playlist once it ended.
-  const object = (await store.get(`${prefix}${HLS_JOINED_PLAYLIST_FILE}`)) ?? (await store.get(`${prefix}${HLS_PLAYLIST_FILE}`));
-  if (!object) return refuse(c, 404, 'not_found', 'No such HLS run');
-  const text = new TextDecoder().decode(await object.arrayBuffer());
+  const read = async (file: string) => {
+    const object = await store.get(`${prefix}${file}`);
+    return object ? new TextDecoder().decode(await object.arrayBuffer()) : null;
+  };
+  // The run's own playlist, ended, is the common case: one read. A playlist left without an end
+  // may be a first leg cut off by a lost node, whose run then has its legs joined (hls-legs.ts).
+  const own = await read(HLS_PLAYLIST_FILE);
+  const text = own?.includes('#EXT-X-ENDLIST') ? own : ((await read(HLS_JOINED_PLAYLIST_FILE)) ?? own);
+  if (text === null) return refuse(c, 404, 'not_found', 'No such HLS run');
   return c.body(rewritePlaylist(text, hlsId), 200, {
     'content-type': 'application/vnd.apple.mpegurl',
     'cache-control': text.includes('#EXT-X-ENDLIST') ? ENDED_PLAYLIST_CACHE : LIVE_PLAYLIST_CACHE,
