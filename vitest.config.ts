@@ -1,6 +1,8 @@
 import { defineConfig } from 'vitest/config';
+import { LoadSensitiveLast } from './scripts/test/sequencer.ts';
 import { projects } from './vitest.workspace.ts';
 
 // teardownTimeout: how long a finished run waits for handles left open (the e2e stack's pipes)
 // before it exits anyway; the default 10 s was spent at the end of every run.
-export default defineConfig({ test: { projects, teardownTimeout: 3_000 } });
+// sequence.sequencer: the load-sensitive browser tests last in their run (scripts/test/sequencer.ts).
+export default defineConfig({ test: { projects, teardownTimeout: 3_000, sequence: { sequencer: LoadSensitiveLast } } });

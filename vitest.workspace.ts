@@ -77,6 +77,9 @@ export const projects: TestProjectInlineConfiguration[] = [
     test: {
       name: 'node',
       include: ['schema/test/**/*.test.ts', 'scripts/test/**/*.test.ts', 'web/test/unit/**/*.test.ts', 'sdk/client/test/**/*.test.ts'],
+      // Fuzzers (10,000 frames), cloud-init and promtool runs: 3-7 s on a machine shared with
+      // the browser tests, past vitest's default 5 s. None of these is a speed check.
+      testTimeout: 30_000,
       globalSetup: ['scripts/test/global-setup.ts'],
     },
   }),
@@ -100,6 +103,10 @@ export const projects: TestProjectInlineConfiguration[] = [
       include: ['integration/**/*.test.ts'],
       // Each file starts its own stack on the same ports: one file at a time.
       fileParallelism: false,
+      // Real-time media across several processes, beside the Worker tests on 2 cores: a timing
+      // wait that runs out under load is tried once more (vitest reports the retry; a test that
+      // fails twice fails the run). A retry's startNode replaces the first try's node of that id.
+      retry: 1,
       testTimeout: 120_000,
       hookTimeout: 180_000,
     },

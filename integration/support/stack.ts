@@ -131,6 +131,9 @@ export async function startFleetStack(log: (line: string) => void = () => {}, ex
       },
       stop,
       async startNode(nodeId, index, extraEnv = {}) {
+        // A retried test starts its nodes again: the first try's node of this id (and ports) goes.
+        const earlier = nodes.findIndex((n) => n.nodeId === nodeId);
+        if (earlier !== -1) await nodes.splice(earlier, 1)[0]!.stop();
         const token = await signNodeToken(SECRETS.FLEET_SECRET, { nodeId, region: 'local' }, 3600);
         const lines: string[] = [];
         const port = PORTS.rtcBase + index * 10;

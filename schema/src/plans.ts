@@ -37,6 +37,14 @@ export const DEFAULT_PLAN: PlanId = 'starter';
 export const STAGE_LIMITS: Readonly<Record<PlanId, number>> = { starter: 4, professional: 6, business: 10, enterprise: 10 };
 export const stageLimitFor = (planId: string): number => STAGE_LIMITS[planId as PlanId] ?? STAGE_LIMITS[DEFAULT_PLAN];
 
+/**
+ * The most an ingest encoder (RTMP) may send, in kbps, per plan: above it the encoder gets a
+ * `bitrate_too_high` warning in the room page and the ingest state. Every viewer receives what the
+ * encoder sends (ingest has no simulcast layers over RTMP), so the cap is the viewers' downlink.
+ */
+export const INGEST_BITRATE_CAPS_KBPS: Readonly<Record<PlanId, number>> = { starter: 4_000, professional: 6_000, business: 8_000, enterprise: 12_000 };
+export const ingestBitrateCapFor = (planId: string): number => INGEST_BITRATE_CAPS_KBPS[planId as PlanId] ?? INGEST_BITRATE_CAPS_KBPS[DEFAULT_PLAN];
+
 /** The countable limits the API enforces, by the name used in `plan_limit` errors. */
 export const LIMIT_COLUMNS = {
   workspaces: 'maxWorkspaces',

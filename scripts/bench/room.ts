@@ -26,6 +26,11 @@
 //                         compression as deployed, and it declines deflate); wrangler: under
 //                         `wrangler dev`, whose proxies negotiate deflate themselves and hold ~4
 //                         file descriptors per socket.
+//   BENCH_ROOM_STATE_DIR  where stacks started here keep Durable Object state (default
+//                         .wrangler/bench-<port>, on disk). Locally each chat message's SQLite
+//                         commit is a disk sync, and the runtime's output gate holds the room's
+//                         sends until it is done: a folder on tmpfs (e.g. /dev/shm/roomcast-bench)
+//                         takes that local cost out (README "Big rooms: signaling").
 //   BENCH_ROOM_CLIENT_PROCS  client processes the sockets are spread over (default 2)
 //   BENCH_ROOM_BUDGET_S   stop starting new steps after this many seconds (default 300)
 import { fork, type ChildProcess } from 'node:child_process';
@@ -47,6 +52,7 @@ const SHARD_SOCKETS = process.env.BENCH_ROOM_SHARD_SOCKETS ?? '250';
 const RUNTIME = process.env.BENCH_ROOM_RUNTIME ?? 'bare';
 if (RUNTIME !== 'bare' && RUNTIME !== 'wrangler') throw new Error(`BENCH_ROOM_RUNTIME: bare or wrangler, not ${RUNTIME}`);
 const CLIENT_PROCS = Math.max(1, Number(process.env.BENCH_ROOM_CLIENT_PROCS ?? 2));
+const STATE_DIR = process.env.BENCH_ROOM_STATE_DIR ?? '.wrangler';
 /** The issue's delivery targets: p99 under 100 ms up to 1,000 sockets, under 250 ms at 5,000. */
 const targetP99Ms = (sockets: number) => (sockets > 1000 ? 250 : 100);
 const PHASE_MS = 2500;
@@ -206,6 +212,9 @@ async function benchSockets(target: Target, n: number, mode: Mode) {
     sockets: n,
     mode,
     runtime: mode === 'raw' ? 'raw workerd' : RUNTIME,
+    // Where the room's Durable Object state was: null for the raw baseline (it keeps none) and for
+    // a stack given by URL (whoever started it chose).
+    state_dir: mode === 'raw' || process.env[mode.startsWith('shards') ? 'BENCH_ROOM_SHARDED_URL' : 'BENCH_ROOM_URL'] ? null : STATE_DIR,
     extensions,
     join_per_s: join.perSecond,
     join_p99_ms: join.p99,
@@ -223,7 +232,7 @@ const stackEnv = (port: number, extra: Record<string, string>) => ({
   NEON_PROXY_PORT: String(port + 1),
   UPSTASH_ADAPTER_PORT: String(port + 2),
   WEB_PORT: String(port + 3),
-  WRANGLER_STATE_DIR: `.wrangler/bench-${port}`,
+  WRANGLER_STATE_DIR: `${STATE_DIR}/bench-${port}`,
   MEDIA_NODE_ID: `media-bench-${port}`,
   MEDIA_RTC_MIN_PORT: String(40000 + (port % 100) * 100),
   MEDIA_RTC_MAX_PORT: String(40000 + (port % 100) * 100 + 99),

@@ -61,6 +61,17 @@ export const bindingsWith = (changes: Partial<Env>): Env => ({ ...(env as unknow
 const rand = () => Math.floor(Math.random() * 250) + 1;
 export const unique = (label: string) => `${label}-${crypto.randomUUID().slice(0, 8)}`;
 
+/**
+ * Rate limits count in windows aligned to the epoch, and their sliding estimate weighs the previous
+ * window down as the current one goes on, so a burst that straddles a boundary may get one request
+ * more than the limit (platform/rate-limit.ts). A test that must hit a limit exactly waits, when
+ * fewer than `seconds` are left in the current window, for the next one.
+ */
+export async function withinOneRateWindow(seconds = 15, windowSeconds = 60): Promise<void> {
+  const left = windowSeconds - ((Date.now() / 1000) % windowSeconds);
+  if (left < seconds) await new Promise((resolve) => setTimeout(resolve, left * 1000 + 100));
+}
+
 export interface Tenant {
   token: string;
   userId: string;

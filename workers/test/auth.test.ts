@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { api, signUp, unique } from './api-client.ts';
+import { api, signUp, unique, withinOneRateWindow } from './api-client.ts';
 
 const password = 'correct horse battery';
 
@@ -116,6 +116,7 @@ describe('auth rate limits', () => {
   it('limits login attempts per IP', async () => {
     const ip = `192.0.2.${Math.floor(Math.random() * 250) + 1}`;
     const statuses: number[] = [];
+    await withinOneRateWindow();
     for (let i = 0; i < 32; i++) {
       const res = await api('POST', '/auth/login', { ip, body: { email: `${unique('rl')}@example.test`, password: 'x' } });
       statuses.push(res.status);
@@ -127,6 +128,7 @@ describe('auth rate limits', () => {
   it('counts login attempts from any address of one IPv6 /64 against one budget', async () => {
     const network = `2001:db8:${Math.floor(Math.random() * 0xffff).toString(16)}:${Math.floor(Math.random() * 0xffff).toString(16)}`;
     const statuses: number[] = [];
+    await withinOneRateWindow();
     for (let i = 0; i < 31; i++) {
       const ip = `${network}:${(i + 1).toString(16)}::${(i * 7 + 3).toString(16)}`;
       statuses.push((await api('POST', '/auth/login', { ip, body: { email: `${unique('rl6')}@example.test`, password: 'x' } })).status);
@@ -141,6 +143,7 @@ describe('auth rate limits', () => {
   it('limits login attempts per email across IPs', async () => {
     const email = `${unique('rl-email')}@example.test`;
     const statuses: number[] = [];
+    await withinOneRateWindow();
     for (let i = 0; i < 11; i++) statuses.push((await api('POST', '/auth/login', { body: { email, password: 'x' } })).status);
     expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true);
     const last = await api('POST', '/auth/login', { body: { email, password: 'x' } });

@@ -28,7 +28,9 @@ describe('Checkout and portal (Stripe mode)', () => {
 
     const customer = await customerOf(owner);
     expect(customer).toMatch(/^cus_/);
-    const creates = (await fakeRequests('/v1/customers')).filter((r) => r.body.metadata?.organization_id === owner.organizationId);
+    // Only this organization's customer creations: other files' tests use the same fake Stripe at the same time.
+    const customerCreates = async () => (await fakeRequests('/v1/customers')).filter((r) => r.body.metadata?.organization_id === owner.organizationId);
+    const creates = await customerCreates();
     expect(creates.length).toBeGreaterThanOrEqual(1);
     expect(new Set(creates.map((r) => r.response.id))).toEqual(new Set([customer]));
     expect(creates.every((r) => r.idempotencyKey === `customer-${owner.organizationId}`)).toBe(true);
@@ -46,9 +48,9 @@ describe('Checkout and portal (Stripe mode)', () => {
       expect(s.body.success_url).toContain(`/app/${owner.organizationId}/billing?checkout=success`);
     }
     // A later checkout reuses the stored customer without asking Stripe again.
-    const before = (await fakeRequests('/v1/customers')).length;
+    const before = (await customerCreates()).length;
     expect((await api('POST', '/subscriptions', { token: owner.token, body: { organizationId: owner.organizationId, plan: 'professional' } })).status).toBe(200);
-    expect((await fakeRequests('/v1/customers')).length).toBe(before);
+    expect((await customerCreates()).length).toBe(before);
   });
 
   it('lets owners and admins start checkout, not hosts; other tenants get 404', async () => {

@@ -11,6 +11,7 @@ import { exports } from 'cloudflare:workers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { files } from '@roomcast/schema/db';
 import { Database } from '../src/db/database.ts';
+import { signRoomNodeToken } from '../src/fleet/fleet-token.ts';
 import { ObjectStore } from '../src/storage/object-store.ts';
 import { api, setPlan, signUp, unique } from './api-client.ts';
 import { TestNode, twoNodes } from './fleet-test-node.ts';
@@ -24,6 +25,10 @@ async function get(path: string): Promise<Response> {
 }
 
 const hlsPath = (org: string, room: string) => `/organizations/${org}/rooms/${room}/hls`;
+/** What the room asks a node to start HLS with. */
+type HlsStart = { data: { hlsId: string; producerIds: string[]; playlistUrl: string; initUrl: string; segmentUrls: { segment: number; url: string }[] } };
+/** The hls.start requests a scripted node was sent, oldest first. */
+const hlsStarts = (node: TestNode) => node.requests.filter((r) => r.type === 'request' && r.method === 'hls.start') as unknown as HlsStart[];
 const storageUsed = async (tenant: { organizationId: string; token: string }) =>
   (await api('GET', `/organizations/${tenant.organizationId}/limits`, { token: tenant.token })).body.limits.find((l: { limit: string }) => l.limit === 'storage').current as number;
 
@@ -72,8 +77,7 @@ describe('HLS egress', () => {
     expect(await api('POST', hlsPath(org, room.roomId), { token: tenant.token })).toMatchObject({ status: 409, body: { error: { code: 'hls_active' } } });
     expect((await host.socket.next((m) => m.type === 'room.updated' && m.room.hls?.id === hlsId)).room.hls.state).toBe('starting');
 
-    const start = await until('hls.start at the node', () => node.requests.find((r) => r.type === 'request' && r.method === 'hls.start'));
-    const data = (start as { data: { hlsId: string; producerIds: string[]; playlistUrl: string; initUrl: string; segmentUrls: { segment: number; url: string }[] } }).data;
+    const { data } = await until('hls.start at the node', () => hlsStarts(node)[0]);
     expect(data).toMatchObject({ hlsId, producerIds: [camera, mic] });
     expect(data.segmentUrls.map((s) => s.segment).slice(0, 3)).toEqual([1, 2, 3]);
     expect(JSON.stringify(data)).not.toContain(config.storage!.secretAccessKey);
@@ -159,7 +163,6 @@ describe('HLS egress', () => {
     await node.acceptAssignment(room.roomId);
     await host.socket.next((m) => m.type === 'media.status' && m.state === 'ready', 8000);
     await publishCameraAndMic(host.socket);
-    const hlsStarts = () => node.requests.filter((r) => r.type === 'request' && r.method === 'hls.start').length;
 
     // Hosts do not count; one viewer is not enough.
     await join(room, { role: 'host', identity: unique('cohost') });
@@ -170,14 +173,14 @@ describe('HLS egress', () => {
     // The second viewer: the run starts, everyone hears, the node encodes.
     await join(room, { role: 'viewer' });
     expect((await host.socket.next((m) => m.type === 'room.updated' && Boolean(m.room.hls))).room.hls.state).toBe('starting');
-    await until('hls.start at the node', () => hlsStarts() === 1 || undefined);
+    await until('hls.start at the node', () => hlsStarts(node).length === 1 || undefined);
 
     // Stopped by the host, it stays stopped however many more come.
     expect((await api('DELETE', hlsPath(org, room.roomId), { token: tenant.token })).body.hls.state).toBe('ended');
     await join(room, { role: 'viewer' });
     await host.socket.sync();
     expect((await api('GET', hlsPath(org, room.roomId), { token: tenant.token })).body.hls.state).toBe('ended');
-    expect(hlsStarts()).toBe(1);
+    expect(hlsStarts(node)).toHaveLength(1);
 
     // Set while live on a room already that full: it starts at once.
     const other = await liveRoom(tenant);
@@ -188,7 +191,7 @@ describe('HLS egress', () => {
     await join(other, { role: 'viewer' });
     expect(await api('PATCH', `${roomsPath}/${other.roomId}`, { token: tenant.token, body: { hlsAutoViewers: 1 } })).toMatchObject({ status: 200, body: { hlsAutoViewers: 1 } });
     expect((await otherHost.socket.next((m) => m.type === 'room.updated' && Boolean(m.room.hls))).room.hls.state).toBe('starting');
-    await until('hls.start at the node for the second room', () => hlsStarts() === 2 || undefined);
+    await until('hls.start at the node for the second room', () => hlsStarts(node).length === 2 || undefined);
 
     // Turning it on is the recording plan feature; turning it off never needs it.
     const starter = await signUp('hls-auto-starter');
@@ -208,11 +211,10 @@ describe('HLS egress', () => {
     const { room: link } = await node.acceptAssignment(room.roomId);
     await host.socket.next((m) => m.type === 'media.status' && m.state === 'ready', 8000);
     await publishCameraAndMic(host.socket);
-    const hlsStarts = () => node.requests.filter((r) => r.type === 'request' && r.method === 'hls.start') as unknown as { data: { hlsId: string; playlistUrl: string; initUrl: string; segmentUrls: { url: string }[] } }[];
 
     /** What the node uploads for a run: init, two segments (1 s and 0.5 s), the ended playlist. */
     async function runFiles(hlsId: string): Promise<number> {
-      const { data } = await until('hls.start at the node', () => hlsStarts().find((r) => r.data.hlsId === hlsId));
+      const { data } = await until('hls.start at the node', () => hlsStarts(node).find((r) => r.data.hlsId === hlsId));
       const playlist = PLAYLIST.replace('seg1.m4s\n', 'seg1.m4s\n#EXTINF:0.500000,\nseg2.m4s\n#EXT-X-ENDLIST\n');
       const bodies = [[data.initUrl, new Uint8Array(1200).fill(7)], [data.segmentUrls[0]!.url, new Uint8Array(30_000).fill(1)], [data.segmentUrls[1]!.url, new Uint8Array(12_345).fill(2)], [data.playlistUrl, new TextEncoder().encode(playlist)]] as const;
       for (const [url, body] of bodies) expect((await fetch(url, { method: 'PUT', body })).status).toBe(200);
@@ -289,10 +291,8 @@ describe('HLS egress', () => {
     const { first, second } = await twoNodes('hls-legs');
     const room = await liveRoom(tenant);
     const host = await join(room, { role: 'host' });
-    type Start = { data: { hlsId: string; playlistUrl: string; initUrl: string; segmentUrls: { segment: number; url: string }[] } };
-    const hlsStart = (node: TestNode) => node.requests.find((r) => r.type === 'request' && r.method === 'hls.start') as unknown as Start | undefined;
     /** What a node uploads for its leg: init, one 1 s segment, its playlist (not ended: the first is cut off, the second stopped). */
-    const upload = async ({ data }: Start, fill: number) => {
+    const upload = async ({ data }: HlsStart, fill: number) => {
       const bodies = [[data.initUrl, new Uint8Array(700).fill(fill)], [data.segmentUrls[0]!.url, new Uint8Array(9_000).fill(fill)], [data.playlistUrl, new TextEncoder().encode(PLAYLIST)]] as const;
       for (const [url, body] of bodies) expect((await fetch(url, { method: 'PUT', body })).status).toBe(200);
       return bodies.reduce((sum, [, body]) => sum + body.length, 0);
@@ -304,7 +304,7 @@ describe('HLS egress', () => {
     const started = await api('POST', hlsPath(org, room.roomId), { token: tenant.token });
     const hlsId = started.body.hls.id as string;
     const playlistPath = new URL(started.body.playlistUrl as string).pathname;
-    const leg1 = await until('hls.start at the first node', () => hlsStart(first));
+    const leg1 = await until('hls.start at the first node', () => hlsStarts(first)[0]);
     const leg1Bytes = await upload(leg1, 1);
     firstLink.send({ type: 'hls.live', hlsId });
     await host.socket.next((m) => m.type === 'room.updated' && m.room.hls?.state === 'live');
@@ -320,7 +320,7 @@ describe('HLS egress', () => {
     const { room: secondLink } = await second.acceptAssignment(room.roomId);
     await host.socket.next((m) => m.type === 'media.status' && m.state === 'ready', 8000);
     const { camera, mic } = await publishCameraAndMic(host.socket);
-    const leg2 = await until('hls.start at the second node', () => hlsStart(second));
+    const leg2 = await until('hls.start at the second node', () => hlsStarts(second)[0]);
     expect(leg2.data).toMatchObject({ hlsId, producerIds: [camera, mic] });
     for (const url of [leg2.data.playlistUrl, leg2.data.initUrl, leg2.data.segmentUrls[0]!.url]) expect(new URL(url).pathname).toMatch(new RegExp(`/${hlsId}/l2-(index\\.m3u8|init\\.mp4|seg1\\.m4s)$`));
     const leg2Bytes = await upload(leg2, 2);
@@ -351,6 +351,31 @@ describe('HLS egress', () => {
     expect((await get(playlistPath)).headers.get('cache-control')).toBe('public, max-age=30');
   });
 
+  it("carries a run on as its next leg when the room's node socket is replaced without a loss (a new router)", async () => {
+    const tenant = await roomTenant('hls-reassign');
+    const node = await TestNode.register({ nodeId: unique('hls-reassign') });
+    const room = await liveRoom(tenant);
+    const host = await join(room, { role: 'host' });
+    const { room: firstLink } = await node.acceptAssignment(room.roomId);
+    await host.socket.next((m) => m.type === 'media.status' && m.state === 'ready', 8000);
+    await publishCameraAndMic(host.socket);
+    const hlsId = (await api('POST', hlsPath(tenant.organizationId, room.roomId), { token: tenant.token })).body.hls.id as string;
+    await until('hls.start', () => hlsStarts(node)[0]);
+    firstLink.send({ type: 'hls.live', hlsId });
+    await host.socket.next((m) => m.type === 'room.updated' && m.room.hls?.state === 'live');
+
+    // The node dials the room again (its router restarted) before the first socket closed: the
+    // room rebuilds on the new router, and the run must not stay tied to the old one.
+    await node.dialRoom(room.roomId, await signRoomNodeToken(config.fleet.secret, { nodeId: node.nodeId, roomId: room.roomId, role: 'origin' }));
+    expect((await host.socket.next((m) => m.type === 'room.updated' && m.room.hls?.state === 'starting', 8000)).room.hls).toMatchObject({ id: hlsId, error: null });
+    await host.socket.next((m) => m.type === 'media.reset', 8000);
+    await host.socket.next((m) => m.type === 'media.status' && m.state === 'ready', 8000);
+    await publishCameraAndMic(host.socket);
+    const leg2 = await until('hls.start on the new router', () => hlsStarts(node)[1]);
+    expect(leg2.data.hlsId).toBe(hlsId);
+    expect(new URL(leg2.data.playlistUrl).pathname).toMatch(new RegExp(`/${hlsId}/l2-index\\.m3u8$`));
+  });
+
   it('keeps a run that failed after its playlist was written as partial, and nothing of a run that never wrote one', async () => {
     const tenant = await roomTenant('hls-vod-failed');
     const org = tenant.organizationId;
@@ -364,15 +389,14 @@ describe('HLS egress', () => {
 
     // Stopped before the node wrote anything: no recording.
     const empty = await api('POST', hlsPath(org, room.roomId), { token: tenant.token });
-    await until('hls.start at the node', () => node.requests.find((r) => r.type === 'request' && r.method === 'hls.start'));
+    await until('hls.start at the node', () => hlsStarts(node)[0]);
     expect((await api('DELETE', hlsPath(org, room.roomId), { token: tenant.token })).body.hls).toMatchObject({ id: empty.body.hls.id, state: 'ended' });
     expect(await library()).toEqual([]);
 
     // Live with one segment, then the node reports a failure: what reached the store is kept, partial.
     const started = await api('POST', hlsPath(org, room.roomId), { token: tenant.token });
     const hlsId = started.body.hls.id as string;
-    const start = await until('the second hls.start', () => node.requests.find((r) => r.type === 'request' && r.method === 'hls.start' && (r as { data: { hlsId: string } }).data.hlsId === hlsId));
-    const data = (start as unknown as { data: { playlistUrl: string; initUrl: string; segmentUrls: { url: string }[] } }).data;
+    const { data } = await until('the second hls.start', () => hlsStarts(node).find((r) => r.data.hlsId === hlsId));
     const bodies = [[data.initUrl, new Uint8Array(800)], [data.segmentUrls[0]!.url, new Uint8Array(5_000)], [data.playlistUrl, new TextEncoder().encode(PLAYLIST)]] as const;
     for (const [url, body] of bodies) expect((await fetch(url, { method: 'PUT', body })).status).toBe(200);
     link.send({ type: 'hls.live', hlsId });
@@ -409,7 +433,7 @@ describe('HLS egress', () => {
     // Once a session: more viewers do not try again; the node was never asked.
     await join(room, { role: 'viewer' });
     await host.socket.sync();
-    expect(node.requests.some((r) => r.type === 'request' && r.method === 'hls.start')).toBe(false);
+    expect(hlsStarts(node)).toEqual([]);
   });
 
   it('refuses to start when less than 1 GiB of the plan storage is free (403 plan_limit storage)', async () => {

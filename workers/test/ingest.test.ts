@@ -1,8 +1,11 @@
 // Ingest settings (stream keys per room) and the WHIP endpoint's protocol surface: every answer
 // RFC 9725 asks for that does not need a media node. Publishing through a real node, a real WHIP
 // client and a viewer decoding is integration/ingest-whip.test.ts.
-import { exports } from 'cloudflare:workers';
+import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.ts';
+import type { Env } from '../src/env.ts';
+import { RtmpBroker } from '../src/ingest/rtmp-broker.ts';
 import { addMember, api, setPlan, signUp, type Tenant } from './api-client.ts';
 
 const WHIP = 'http://roomcast.test/api/v1/ingest/whip';
@@ -164,5 +167,29 @@ describe('WHIP endpoint (RFC 9725)', () => {
     const options = await whip('OPTIONS', url);
     expect(options.status).toBe(204);
     expect(options.headers.get('accept-patch')).toBe('application/trickle-ice-sdpfrag');
+  });
+});
+
+describe('RTMP ingest, the Worker side (what a node holding an encoder asks over the fleet socket)', () => {
+  const broker = () => new RtmpBroker(env as unknown as Env, loadConfig(env as unknown as Env), () => {});
+  const authorize = (streamKey: string) => broker().handle('node-rtmp-test', { type: 'ingest.rtmp.authorize', requestId: crypto.randomUUID(), streamKey });
+
+  it("authorizes a room's key with its plan's bitrate cap, and refuses wrong keys and plans without ingest", async () => {
+    const { owner, streamKey } = await roomWithIngest('rtmp-authorize');
+    expect(await authorize(streamKey)).toMatchObject({ ok: true, maxBitrateKbps: 6_000 });
+    await setPlan(owner, 'business');
+    expect(await authorize(streamKey)).toMatchObject({ ok: true, maxBitrateKbps: 8_000 });
+
+    expect(await authorize(`${streamKey.slice(0, -1)}${streamKey.endsWith('x') ? 'y' : 'x'}`)).toMatchObject({ ok: false, error: { code: 'invalid_stream_key' } });
+    await setPlan(owner, 'starter');
+    expect(await authorize(streamKey)).toMatchObject({ ok: false, error: { code: 'plan_limit' } });
+  });
+
+  it("shows an encoder's problem as the ingest state's last error", async () => {
+    const { owner, roomId, streamKey } = await roomWithIngest('rtmp-problem');
+    const message = 'The encoder sends 9000 kbps; the limit is 6000 kbps';
+    await broker().handle('node-rtmp-test', { type: 'ingest.rtmp.problem', streamKey, code: 'bitrate_too_high', message });
+    const shown = await api('GET', `/organizations/${owner.organizationId}/rooms/${roomId}/ingest`, { token: owner.token });
+    expect(shown.body).toMatchObject({ lastError: message, lastErrorCode: 'bitrate_too_high' });
   });
 });

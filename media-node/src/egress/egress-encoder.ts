@@ -112,9 +112,10 @@ export class EgressEncoder {
       }),
     );
     ffmpeg.once('error', (error) => log.error('egress encoder could not start', { id, error: String(error) }));
-    // A transcode starts only at a keyframe and ffmpeg probes its input for a few seconds first:
-    // keep asking for one through that window, or the stream may start many seconds late.
-    await input.resumeWhenListening(ffmpeg, () => this.#stderr, 10_000, 8);
+    // A transcode starts only at a keyframe and ffmpeg probes its input for a few seconds first
+    // (many more on a loaded machine): keep asking for one until the video flows, or no output
+    // ever starts (a CI run saw every destination stay `connecting` for a minute).
+    await input.resumeWhenListening(ffmpeg, () => this.#stderr, () => this.#flowing || this.#stopping);
     log.info('egress encoder started', { id, transcoded: this.transcoded, streams: input.streams.map((s) => s.consumer.kind) });
   }
 

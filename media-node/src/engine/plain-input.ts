@@ -60,14 +60,16 @@ export class PlainInput {
 
   /**
    * Waits until `reader` is bound to the last stream's port (it binds them in order), then resumes
-   * the video and asks for a keyframe to start from, `keyframeRequests` times a second apart (one
-   * may be lost, or arrive while the reader still probes its input). The audio follows once the
-   * first video packet (a keyframe) went out, or after VIDEO_FIRST_WAIT_MS: ffmpeg ends probing
-   * once it has seen its probe time of any stream, and a video it has no keyframe of by then has
-   * no size, which WebM and MP4 refuse; a muted microphone sends nothing and must not hold it up.
+   * the video and asks for a keyframe to start from, then again every second until `videoStarted`
+   * says the reader's video started: one request may be lost or arrive while the reader still
+   * probes, a loaded machine can keep ffmpeg probing past any fixed count, and a browser's VP8
+   * sends no keyframe unasked. The audio follows once the first video packet (a keyframe) went
+   * out, or after VIDEO_FIRST_WAIT_MS: ffmpeg ends probing once it has seen its probe time of any
+   * stream, and a video it has no keyframe of by then has no size, which WebM and MP4 refuse; a
+   * muted microphone sends nothing and must not hold it up.
    */
-  async resumeWhenListening(reader: ChildProcess, readerLog: () => string, timeoutMs = 10_000, keyframeRequests = 2): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
+  async resumeWhenListening(reader: ChildProcess, readerLog: () => string, videoStarted: () => boolean): Promise<void> {
+    const deadline = Date.now() + 10_000;
     while (!(await portTaken(this.streams.at(-1)!.port))) {
       if (reader.exitCode !== null || Date.now() > deadline) throw new Error(`ffmpeg did not start listening: ${readerLog().slice(-300)}`);
       await new Promise((r) => setTimeout(r, 50));
@@ -79,16 +81,15 @@ export class PlainInput {
     }
     await video.consumer.resume();
     await video.consumer.requestKeyFrame();
-    this.#keepAskingForKeyframes(video, keyframeRequests - 1);
+    this.#keepAskingForKeyframes(video, videoStarted);
     const videoDeadline = Date.now() + VIDEO_FIRST_WAIT_MS;
     while (Date.now() < videoDeadline && !(await sentAny(video.consumer))) await new Promise((r) => setTimeout(r, 20));
     for (const s of this.streams) if (s !== video) await s.consumer.resume();
   }
 
-  #keepAskingForKeyframes(video: PlainStream, times: number): void {
-    let left = times;
+  #keepAskingForKeyframes(video: PlainStream, done: () => boolean): void {
     const again = () => {
-      if (left-- <= 0) return;
+      if (done()) return;
       this.#keyframeTimer = setTimeout(() => {
         void video.consumer.requestKeyFrame().catch(() => {});
         again();

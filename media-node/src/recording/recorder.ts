@@ -51,6 +51,8 @@ export class Recorder {
   /** Appends of ffmpeg's output, in order. */
   #writes: Promise<void> = Promise.resolve();
   #bytes = 0;
+  /** ffmpeg wrote its first output (set as it arrives; #bytes counts what was appended). */
+  #writing = false;
   #upload: ChunkedUpload | undefined;
   #stopping = false;
   readonly #workdir: string;
@@ -84,6 +86,7 @@ export class Recorder {
 
   async #start(): Promise<void> {
     const { router, producers, log, recordingId } = this.options;
+    const startAt = performance.now();
     await mkdir(this.#workdir, { recursive: true });
     const input = await PlainInput.open(router, producers, { recording: recordingId });
     this.#input = input;
@@ -117,6 +120,10 @@ export class Recorder {
       this.#stderr = (this.#stderr + d.toString()).slice(-4000);
     });
     ffmpeg.stdout.on('data', (chunk: Buffer) => {
+      // ffmpeg writes nothing until it knows every stream (the video's size from a keyframe): how
+      // long that took is how much of the room's start the file misses.
+      if (!this.#writing) log.info('recording writing', { recordingId, msSinceStart: Math.round(performance.now() - startAt) });
+      this.#writing = true;
       this.#writes = this.#writes.then(async () => {
         await this.#file!.write(chunk);
         this.#bytes += chunk.length;
@@ -134,8 +141,10 @@ export class Recorder {
     );
     ffmpeg.once('error', (error) => log.error('recording ffmpeg could not start', { recordingId, error: String(error) }));
 
-    await input.resumeWhenListening(ffmpeg, () => this.#stderr);
-    log.info('recording started', { recordingId, container: this.container, streams: input.streams.map((s) => s.consumer.kind) });
+    // Keyframes are asked for until ffmpeg writes: a loaded machine can keep it probing past any
+    // fixed number of requests, and a browser's VP8 sends none unasked.
+    await input.resumeWhenListening(ffmpeg, () => this.#stderr, () => this.#writing || this.#stopping);
+    log.info('recording started', { recordingId, container: this.container, streams: input.streams.map((s) => s.consumer.kind), msSinceStart: Math.round(performance.now() - startAt) });
   }
 
   /** Stops ffmpeg, uploads the rest, probes, uploads the poster; answers the report. */

@@ -58,6 +58,12 @@ export function IngestCard(props: { organizationId: string; orgSlug: string; roo
                     <li>Under Output use H.264 video (keyframe interval 2 s, no B-frames) and Opus audio: the room forwards them as they are.</li>
                     <li>Press Start Streaming: the room goes live and viewers see the encoder.</li>
                   </ol>
+                  <Show when={s().rtmpUrl}>
+                    <p class="text-sm text-slate-700">
+                      Over RTMP instead (older OBS, vMix, hardware encoders): Service Custom, the RTMP URL as Server and the stream key as Stream Key; H.264 without B-frames, a keyframe at
+                      least every 4 s, AAC audio. Reconnecting within 10 s keeps viewers watching.
+                    </p>
+                  </Show>
                 </>
               )}
             </Show>

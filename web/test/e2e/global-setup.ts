@@ -1,10 +1,9 @@
 // Starts the whole local stack once per e2e run by spawning `scripts/dev.ts` (the same code as
 // `npm run dev`) with the e2e ports and a freshly recreated database. The web app is rebuilt once
-// per run (WEB_BUILD=always) so tests never see a stale build, except where `npm test` runs the
-// e2e files in two runs: the second reuses the first's build (E2E_REUSE_WEB_BUILD). URLs reach
-// tests via inject().
+// per run (WEB_BUILD=always) so tests never see a stale build, except under `npm test`, which
+// builds it once up front for its two e2e runs (E2E_REUSE_WEB_BUILD). URLs reach tests via inject().
 import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
@@ -12,7 +11,8 @@ import { recreateDatabase } from '../../../scripts/local/postgres.ts';
 import { e2eStack } from './stack.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const E2E_STATE_DIR = '.wrangler/e2e-state';
+/** Each stack's own Durable Object state: `npm test` runs two e2e stacks side by side. */
+const E2E_STATE_DIR = `.wrangler/e2e-state-${e2eStack.apiPort}`;
 // A loaded machine (the web build alone takes minutes on 2 busy cores) may need more: E2E_READY_TIMEOUT_SECONDS.
 const READY_TIMEOUT_MS = Number(process.env.E2E_READY_TIMEOUT_SECONDS || 300) * 1000;
 
@@ -45,7 +45,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       NEON_PROXY_PORT: String(e2eStack.neonProxyPort),
       UPSTASH_ADAPTER_PORT: String(e2eStack.upstashPort),
       WEB_PORT: String(e2eStack.webPort),
-      // `npm test`'s second e2e run reuses the first one's build unless web/ changed since (scripts/test/all.ts).
+      // Under `npm test` both e2e runs start on the build it made up front, unless web/ changed since (scripts/test/all.ts).
       WEB_BUILD: process.env.E2E_REUSE_WEB_BUILD === '1' ? 'if-stale' : 'always',
       // Apart from a running `npm run dev`: its own Durable Object state and media ports.
       WRANGLER_STATE_DIR: E2E_STATE_DIR,
@@ -64,8 +64,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
+  // The stack's whole log (Worker, media node, web server) for a failure's post-mortem.
+  mkdirSync(join(ROOT, 'test-output'), { recursive: true });
+  const logFile = createWriteStream(join(ROOT, `test-output/e2e-stack-${e2eStack.apiPort}.log`));
   let output = '';
   const keep = (chunk: Buffer) => {
+    logFile.write(chunk);
     output = (output + chunk.toString()).slice(-20_000);
     if (process.env.E2E_STACK_LOG) process.stdout.write(chunk);
   };
@@ -73,7 +77,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   child.stderr?.on('data', keep);
 
   const stop = async () => {
-    if (child.exitCode !== null || child.pid === undefined) return;
+    if (child.exitCode !== null || child.pid === undefined) return void logFile.end();
     const stopping = Date.now();
     const exited = new Promise((r) => child.once('exit', r));
     try {
@@ -91,6 +95,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     child.stdout?.destroy();
     child.stderr?.destroy();
     child.unref();
+    logFile.end();
     console.log(`[e2e] stack stopped in ${((Date.now() - stopping) / 1000).toFixed(1)}s`);
   };
 

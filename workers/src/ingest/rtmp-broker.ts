@@ -5,6 +5,7 @@
 // state and webhooks are written here.
 import { eq } from 'drizzle-orm';
 import { ingestKeys } from '@roomcast/schema/db';
+import { ingestBitrateCapFor } from '@roomcast/schema';
 import type { FleetToNode, NodeToFleet } from '@roomcast/schema/protocol';
 import type { Config } from '../config.ts';
 import { Database } from '../db/database.ts';
@@ -23,9 +24,6 @@ import { verifyStreamKey, type StreamKeyOwner } from './stream-key.ts';
 type RtmpFrame = Extract<NodeToFleet, { type: `ingest.rtmp.${string}` }>;
 type Answer = Extract<FleetToNode, { type: 'ingest.rtmp.answer' }>;
 
-/** Where the bitrate cap comes from until plans carry one: the same cap the nodes put on a studio publisher. */
-const DEFAULT_MAX_BITRATE_KBPS = 6_000;
-
 export class RtmpBroker {
   constructor(
     private readonly env: Env,
@@ -43,8 +41,8 @@ export class RtmpBroker {
           const key = await this.#key(db, frame.streamKey);
           if (!key) return refuse(frame.requestId, 'invalid_stream_key', 'Unknown or revoked stream key');
           const allowed = await this.#mayPublish(db, key);
-          if (allowed !== true) return refuse(frame.requestId, allowed.code, allowed.message);
-          return { type: 'ingest.rtmp.answer', requestId: frame.requestId, ok: true, roomId: key.roomId, maxBitrateKbps: DEFAULT_MAX_BITRATE_KBPS };
+          if ('code' in allowed) return refuse(frame.requestId, allowed.code, allowed.message);
+          return { type: 'ingest.rtmp.answer', requestId: frame.requestId, ok: true, roomId: key.roomId, maxBitrateKbps: ingestBitrateCapFor(allowed.planId) };
         }
         case 'ingest.rtmp.start':
           return await this.#start(db, nodeId, frame);
@@ -77,13 +75,15 @@ export class RtmpBroker {
     return verifyStreamKey(db, streamKey);
   }
 
-  async #mayPublish(db: Database, key: StreamKeyOwner): Promise<true | { code: string; message: string }> {
+  /** The plan the encoder publishes under, or why it may not. */
+  async #mayPublish(db: Database, key: StreamKeyOwner): Promise<{ planId: string } | { code: string; message: string }> {
     try {
-      await db.scoped({ organizationId: key.organizationId }, async (tx) => {
+      return await db.scoped({ organizationId: key.organizationId }, async (tx) => {
         await assertTrialActive(tx, key.organizationId);
-        assertFeature(await effectivePlan(tx, key.organizationId), 'apiAccess');
+        const plan = await effectivePlan(tx, key.organizationId);
+        assertFeature(plan, 'apiAccess');
+        return { planId: plan.id };
       });
-      return true;
     } catch (error) {
       if (error instanceof ApiError) return { code: error.code, message: error.message };
       throw error;

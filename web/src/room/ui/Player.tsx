@@ -2,12 +2,14 @@
 // (StageView), the room's audio behind an explicit unmute (browsers refuse to autoplay sound),
 // fullscreen, and the waiting / live / reconnecting / ended states over the picture. It falls
 // back to the room's HLS (HlsPlayer) when WebRTC fails (no video arrives, or media reports an
-// error) while HLS is live, when the room is full (a broadcast to more viewers than WebRTC seats),
-// or when asked (`?playback=hls`); a badge says which mode the viewer is in.
+// error) while HLS is live (and stays on that run across a node loss: playback-mode.ts), when the
+// room is full (a broadcast to more viewers than WebRTC seats), or when asked (`?playback=hls`);
+// a badge says which mode the viewer is in.
 import { createEffect, createSignal, onCleanup, onMount, Show } from 'solid-js';
 import type { RoomClient, RoomViewState } from '@roomcast/client';
 import type { Brand } from '@roomcast/schema/api';
 import { HlsPlayer } from './HlsPlayer';
+import { fellBackTo, playbackMode } from './playback-mode';
 import { StageView, stageTiles } from './StageView';
 import { RecBadge, RoomBadge } from './RoomBadge';
 
@@ -31,12 +33,10 @@ export function Player(props: { state: RoomViewState; client: RoomClient; title:
     const timer = setTimeout(() => setStalled(true), WEBRTC_STALL_MS);
     onCleanup(() => clearTimeout(timer));
   });
-  const hlsLive = () => props.state.room?.hls?.state === 'live';
-  const mode = (): 'hls' | 'webrtc' => {
-    if (!props.hlsUrl) return 'webrtc';
-    if (props.forceHls || props.state.closed?.code === 'room_full') return 'hls';
-    return hlsLive() && (stalled() || Boolean(props.state.media.error)) ? 'hls' : 'webrtc';
-  };
+  const [fallback, setFallback] = createSignal<string>();
+  createEffect(() => setFallback((current) => fellBackTo(props.state.room?.hls, stalled() || Boolean(props.state.media.error), current)));
+  const mode = () =>
+    playbackMode({ hlsUrl: Boolean(props.hlsUrl), forced: Boolean(props.forceHls) || props.state.closed?.code === 'room_full', run: props.state.room?.hls, fellBackTo: fallback() });
   const [fullscreen, setFullscreen] = createSignal(false);
   let frame!: HTMLDivElement;
   let audio!: HTMLAudioElement;

@@ -262,7 +262,7 @@ export function Studio(props: { room: PublicRoom }) {
             data-ms-per-frame={program.rate()?.msPerFrame.toFixed(1)}
             data-audio={program.audio()}
           >
-            Program out: {PROGRAM_SIZE.width}×{PROGRAM_SIZE.height} at {PROGRAM_FPS} fps, composed here with the stage's sound
+            Program out: {PROGRAM_SIZE.width}×{PROGRAM_SIZE.height} at up to {PROGRAM_FPS} fps, composed here with the stage's sound
             {published('program') ? ' · publishing (recordings carry it)' : ' · starting…'}
             {program.audio() === 'suspended' ? ' · sound waits for a click on the page' : ''}
           </p>

@@ -1,10 +1,13 @@
-// The host's studio controls: multistream destinations (MultistreamPanel), invite a guest (a link for this room only), the backstage list (with
-// each guest's live camera thumbnail) and chat, the stage (bring on, send back, mute, remove), the layout switch, and the on-screen banner (a
+// The host's studio controls: multistream destinations (MultistreamPanel), the room's stream key
+// for OBS and encoders (IngestCard), invite a guest (a link for this room only), the backstage list
+// (with each guest's live camera thumbnail) and chat, the stage (bring on, send back, mute, remove), the layout switch, and the on-screen banner (a
 // chat message or an alert). Every action is a frame the room checks; the room's answer (a new
 // room.updated, or an error such as a full stage) is what the page shows.
+import { useParams } from '@solidjs/router';
 import { createSignal, For, onMount, Show } from 'solid-js';
 import type { RoomClient, RoomViewState } from '@roomcast/client';
 import { LAYOUTS, type Layout } from '@roomcast/schema/protocol';
+import { IngestCard } from '~/dashboard/IngestCard';
 import { createGuestInvite, listGuestInvites, revokeGuestInvite, type GuestInviteSummary } from '../queries';
 import { BackstageChat } from './BackstageChat';
 import { MultistreamPanel } from './MultistreamPanel';
@@ -13,6 +16,7 @@ import { LAYOUT_LABELS } from './StageView';
 const button = 'rounded-md bg-white px-2 py-1 text-xs font-semibold text-slate-800 ring-1 ring-slate-300 hover:bg-slate-50 disabled:opacity-50';
 
 export function StudioControls(props: { state: RoomViewState; client: RoomClient; room: { organizationId: string; roomId: string } }) {
+  const params = useParams();
   const [link, setLink] = createSignal<string>();
   const [problem, setProblem] = createSignal<string>();
   const studio = () => props.state.room?.studio;
@@ -65,6 +69,12 @@ export function StudioControls(props: { state: RoomViewState; client: RoomClient
           </For>
         </div>
         <MultistreamPanel room={props.room} pushed={props.state.egressOutputs} />
+        <details data-testid="studio-ingest">
+          <summary class="cursor-pointer font-semibold text-slate-900">Stream key for OBS and encoders</summary>
+          <div class="mt-2">
+            <IngestCard organizationId={props.room.organizationId} orgSlug={params.orgSlug!} roomId={props.room.roomId} />
+          </div>
+        </details>
         <div class="flex flex-wrap items-center gap-2">
           <button type="button" data-testid="invite-guest" class={button} onClick={() => void invite()}>
             Invite a guest

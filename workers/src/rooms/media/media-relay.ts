@@ -116,11 +116,7 @@ export class MediaRelay {
       broadcast: (message) => {
         this.#broadcast(message);
         // A publisher's track appeared (browser or WHIP): a recording waiting for media can start.
-        if (message.type === 'media.producer_added') {
-          this.#recorder.maybeStart();
-          this.#hls.maybeStart();
-          this.#multistream.maybeRestart();
-        }
+        if (message.type === 'media.producer_added') this.#startWaitingOutputs();
       },
       dropTransport: (id) => this.#dropTransport(id),
       dropProducer: (id) => this.#dropProducer(id),
@@ -268,6 +264,23 @@ export class MediaRelay {
     if (!origin && this.#occupied() && !this.#placement.placing && this.host.session.mayBeLive()) {
       this.#placement.start('placement retry');
     }
+    // An output's short start wait is an in-memory timer, gone if the object was evicted during
+    // it: the sweep picks waiting outputs up again.
+    this.#startWaitingOutputs();
+  }
+
+  /** Recording, HLS and destinations waiting for a node or a track start if they now can (no-op otherwise). */
+  #startWaitingOutputs(): void {
+    this.#recorder.maybeStart();
+    this.#hls.maybeStart();
+    this.#multistream.maybeRestart();
+  }
+
+  /** The outputs on that node's router are gone: a recording ends partial, HLS waits for its next leg, destinations for a restart. */
+  #outputsLost(nodeId: string): void {
+    this.#recorder.nodeLost(nodeId);
+    this.#hls.nodeLost(nodeId);
+    this.#multistream.nodeLost(nodeId);
   }
 
   /** Asks a node something cheap; one that does not answer in time is lost (origin or edge). */
@@ -319,9 +332,7 @@ export class MediaRelay {
     const att = this.#link.lose(ws);
     if (!att) return;
     if (att.role === 'edge') return this.#edges.lost(att.nodeId);
-    this.#recorder.nodeLost(att.nodeId);
-    this.#hls.nodeLost(att.nodeId);
-    this.#multistream.nodeLost(att.nodeId);
+    this.#outputsLost(att.nodeId);
     this.#edges.dropAll();
     this.#ingest.dropAll('node_lost');
     this.#rtmp.dropAll('node_lost');
@@ -353,6 +364,9 @@ export class MediaRelay {
     // Every node socket comes with a fresh router: whatever the room still lists belonged to a
     // socket that was replaced without being lost (a reassignment), so clients rebuild.
     if (this.#store.hasObjects()) {
+      // The outputs ran on the replaced router too: they go on here as after a loss.
+      const replaced = this.#store.node.node_id;
+      for (const id of new Set([replaced, nodeId])) if (id !== null) this.#outputsLost(id);
       this.#edges.dropAll();
       this.#store.clearNode();
       this.#broadcast({ type: 'media.reset', reason: 'node_changed' });

@@ -1,7 +1,8 @@
 // Program out, composited in the host's studio: the stage (layout, banner, clip) drawn into a
-// canvas at a fixed size and rate, and the stage's audio mixed with WebAudio. The two tracks are
-// published as the `program` and `program_audio` producers, which server recording (and egress)
-// carry; viewers keep laying out the individual tracks themselves.
+// canvas at a fixed size, at its sources' rate (at most PROGRAM_FPS), and the stage's audio mixed
+// with WebAudio. The two tracks are published as the `program` and `program_audio` producers,
+// which server recording (and egress) carry; viewers keep laying out the individual tracks
+// themselves.
 //
 // Why here and not on the media node: the host's browser already decodes every stage track and
 // renders the layout, so compositing costs one more encode in one browser and no transcode on the
@@ -31,6 +32,11 @@ const TILE_BACKGROUND = '#0f172a';
 const TILE_OVER_BACKGROUND = 'rgba(0, 0, 0, 0.4)';
 const BANNER_BACKGROUND = 'rgba(67, 56, 202, 0.95)';
 const NAME_TAG_BACKGROUND = 'rgba(0, 0, 0, 0.6)';
+/**
+ * With nothing new to show, a frame is still drawn this often: a recorder or encoder that joins
+ * asks for a keyframe, which the next frame answers.
+ */
+const IDLE_FRAME_MS = 500;
 
 export class ProgramCompositor {
   readonly video: MediaStreamTrack;
@@ -49,6 +55,10 @@ export class ProgramCompositor {
   #failing = false;
   #frames = 0;
   #drawMs = 0;
+  /** What the last frame showed: the scene's key, each player's frame count, and when. */
+  #shown = { key: '', at: 0, frames: new Map<HTMLVideoElement, number>() };
+  /** A brand image finished loading since the last frame. */
+  #imageLoaded = false;
 
   constructor(scene: () => ProgramScene) {
     this.#scene = scene;
@@ -65,7 +75,7 @@ export class ProgramCompositor {
     this.#audioContext = new AudioContext();
     this.#mix = this.#audioContext.createMediaStreamDestination();
     this.audio = this.#mix.stream.getAudioTracks()[0]!;
-    this.#draw();
+    this.#draw(scene());
     this.#stopTicker = startTicker(PROGRAM_FPS, () => this.#frame());
   }
 
@@ -100,6 +110,7 @@ export class ProgramCompositor {
     if (!image) {
       image = new Image();
       image.crossOrigin = 'anonymous';
+      image.onload = () => (this.#imageLoaded = true);
       image.src = url;
       this.#images.set(url, image);
     }
@@ -146,11 +157,36 @@ export class ProgramCompositor {
     return { frames: this.#frames, drawMs: this.#drawMs };
   }
 
+  /**
+   * Something new to show: a source's new frame, another scene (layout, banner, tiles, brand), or
+   * the idle interval passed. Redrawing an unchanged picture would only make the encoder (and every
+   * recorder and transcoder downstream) work on duplicates: the program runs at its sources' rate,
+   * at most PROGRAM_FPS. A player that does not count its frames, or a hidden tab (whose videos
+   * may stop counting), draws every tick.
+   */
+  #changed(scene: ProgramScene): boolean {
+    const now = performance.now();
+    const key = JSON.stringify(scene, (_k, v: unknown) => (v instanceof MediaStreamTrack ? `${v.id}:${v.readyState}` : v));
+    let changed = key !== this.#shown.key || this.#imageLoaded || now - this.#shown.at >= IDLE_FRAME_MS || document.hidden;
+    const frames = new Map<HTMLVideoElement, number>();
+    for (const player of this.#players.values()) {
+      const count = player.getVideoPlaybackQuality?.().totalVideoFrames;
+      // 0: no frame yet, or a browser that does not count a stream's frames (never trusted idle).
+      if (!count || count !== this.#shown.frames.get(player)) changed = true;
+      if (count !== undefined) frames.set(player, count);
+    }
+    if (changed) this.#shown = { key, at: now, frames };
+    return changed;
+  }
+
   /** One frame; a frame that fails is reported once, and the next frames try again. */
   #frame(): void {
     try {
+      const scene = this.#scene();
+      if (!this.#changed(scene)) return;
+      this.#imageLoaded = false;
       const started = performance.now();
-      this.#draw();
+      this.#draw(scene);
       this.#drawMs += performance.now() - started;
       this.#frames += 1;
       this.#failing = false;
@@ -160,8 +196,7 @@ export class ProgramCompositor {
     }
   }
 
-  #draw(): void {
-    const scene = this.#scene();
+  #draw(scene: ProgramScene): void {
     const ctx = this.#ctx;
     const { width: W, height: H } = PROGRAM_SIZE;
     ctx.fillStyle = '#000';

@@ -4,7 +4,7 @@
 import type { Layout } from '@roomcast/schema/protocol';
 import type { StageTile } from '../StageView';
 
-/** The program's fixed size and rate: what recordings (and egress) carry. */
+/** The program's fixed size and top rate (it follows its sources below that): what recordings (and egress) carry. */
 export const PROGRAM_SIZE = { width: 1280, height: 720 } as const;
 export const PROGRAM_FPS = 30;
 
