@@ -133,9 +133,13 @@ describe('studio clips', () => {
     const after = await tileTime();
     expect(after.width).toBeGreaterThan(0);
     expect(after.time).toBeGreaterThan(before.time);
-    // ...and hears it: audio bytes arrive and carry energy (a tone, not silence).
+    // ...and hears it: audio bytes arrive and carry energy (a tone, not silence). The energy counts
+    // what the viewer's page plays out, which starts after the bytes: a CI run at load average 17
+    // had bytes growing and no energy yet after 2.5 s, so it is polled.
     expect(second.audio.bytes).toBeGreaterThan(first.audio.bytes);
-    expect(second.audio.audioEnergy).toBeGreaterThan(first.audio.audioEnergy);
+    await expect
+      .poll(async () => (await clipReceived(viewer)).audio.audioEnergy, { timeout: 20_000, interval: 500, message: 'the clip\'s tone plays out on the viewer' })
+      .toBeGreaterThan(first.audio.audioEnergy);
     console.log(`[e2e] viewer with the clip: ${await screenshot(viewer, 'studio-clip-viewer')}`);
     console.log(`[e2e] host studio with the clip deck: ${await screenshot(host, 'studio-clip-host')}`);
 
