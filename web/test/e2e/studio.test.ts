@@ -102,7 +102,7 @@ async function selfIdentity(page: Page): Promise<string> {
 }
 
 describe('the studio', () => {
-  it('guests wait backstage, two go on stage, the viewer sees exactly them in each layout, and a banner', { timeout: 360_000, retry: 1 }, async () => {
+  it('guests wait backstage, two go on stage, the viewer sees exactly them in each layout, and a banner', { timeout: 360_000 }, async () => {
     onTestFailed(() => console.log(`[e2e] page logs:\n${logs.slice(-40).join('\n')}`));
     // The host: signs up, creates a public room through the API, goes live in the studio.
     const hostContext = await chromium.newContext({ permissions: ['camera', 'microphone'] });
