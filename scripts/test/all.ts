@@ -46,7 +46,7 @@ interface Run {
   /** Only these files (exact paths), else the projects' own lists. */
   files?: string[];
   /** More vitest options for this run. */
-  options?: string[];
+  options?: readonly string[];
   env?: Record<string, string>;
   /** Waits for the web build started with the typecheck. */
   needsWebBuild?: boolean;
