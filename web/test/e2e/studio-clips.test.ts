@@ -19,10 +19,13 @@ const run = promisify(execFile);
 
 let chromium: TestBrowser;
 let dir: string;
+let clips: { long: Uint8Array; short: Uint8Array };
 beforeAll(async () => {
   chromium = await launchBrowser();
   dir = mkdtempSync(join(tmpdir(), 'roomcast-clips-e2e-'));
-});
+  const [long, short] = await Promise.all([makeClip('opening.webm', { seconds: 20, size: '640x360', hz: 440 }), makeClip('sting.webm', { seconds: 3, size: '320x180', hz: 880 })]);
+  clips = { long, short };
+}, 120_000);
 afterAll(async () => {
   await chromium?.close();
   rmSync(dir, { recursive: true, force: true });
@@ -83,13 +86,9 @@ describe('studio clips', () => {
     // Recording needs a plan that has it: a few seconds of the show become a clip in the library.
     const room = await hostGoesLive(chromium, 'clips', { plan: 'professional' });
     const host = watch(room.host, 'host');
-    const recordingStarted = Date.now();
-    const recording = await callApi(`/organizations/${room.orgId}/rooms/${room.roomId}/recordings`, { method: 'POST', token: room.token });
-    expect(recording.status).toBe(201);
     const hostIdentity = await host.evaluate(() => window.__roomcast!.state().self!.identity);
-    const [long, short] = await Promise.all([makeClip('opening.webm', { seconds: 20, size: '640x360', hz: 440 }), makeClip('sting.webm', { seconds: 3, size: '320x180', hz: 880 })]);
-    const longId = await uploadFile(room, 'Opening bell.webm', 'video/webm', long);
-    const shortId = await uploadFile(room, 'Sting.webm', 'video/webm', short);
+    const longId = await uploadFile(room, 'Opening bell.webm', 'video/webm', clips.long);
+    const shortId = await uploadFile(room, 'Sting.webm', 'video/webm', clips.short);
 
     const viewerContext = await chromium.newContext();
     const viewer = watch(await viewerContext.newPage(), 'viewer');
@@ -97,7 +96,13 @@ describe('studio clips', () => {
     await viewer.locator(`[data-testid=player] [data-testid=stage-tile][data-identity="${hostIdentity}"] video`).waitFor({ timeout: 30_000 });
     // Sound starts muted for a viewer (autoplay rules): they press Unmute, as a person would.
     await viewer.getByTestId('unmute').click();
-    // ffmpeg on the node writes nothing until it has probed both streams (a few seconds on a loaded machine).
+    // Recorded last, so it stays short: it is played to its end below, and a recording started
+    // before the uploads and the viewer's join ran 73 s in a loaded CI run (2026-12-02), past
+    // that wait. ffmpeg on the node writes nothing until it has probed both streams (a few seconds
+    // on a loaded machine), hence 8 s.
+    const recordingStarted = Date.now();
+    const recording = await callApi(`/organizations/${room.orgId}/rooms/${room.roomId}/recordings`, { method: 'POST', token: room.token });
+    expect(recording.status).toBe(201);
     await new Promise((r) => setTimeout(r, Math.max(0, recordingStarted + 8_000 - Date.now())));
     const stopped = await callApi(`/organizations/${room.orgId}/recordings/${recording.body.recording.id}/stop`, { method: 'POST', token: room.token });
     expect(stopped.body.recording).toMatchObject({ status: 'ready' });
@@ -187,7 +192,7 @@ describe('studio clips', () => {
     // Play again: it starts over, and when it ends the queue has run out and the clip leaves the air.
     await host.getByTestId('clip-play').click();
     await clipTile.waitFor({ timeout: 20_000 });
-    // The recording is ~8 s long; a loaded machine may play it slower than real time.
+    // The recording is 8-12 s long; a loaded machine may play it slower than real time.
     await host.getByTestId('clip-queue').waitFor({ state: 'detached', timeout: 60_000 }).catch(async (error: unknown) => {
       const element = await host.evaluate(() => {
         const v = document.querySelector<HTMLVideoElement>('[data-testid=clip-element][data-on-air]');
