@@ -1,8 +1,9 @@
 // Chat: ordering under concurrent senders, history pages, de-duplication, rate and size limits,
 // slow mode, chat off, mute and deletes.
+import { evictDurableObject } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Tenant } from './api-client.ts';
-import { join, liveRoom, roomTenant } from './room-client.ts';
+import { join, liveRoom, roomTenant, stubFor } from './room-client.ts';
 
 let tenant: Tenant;
 beforeAll(async () => {
@@ -135,6 +136,12 @@ describe('room chat', () => {
     await mod.socket.error('not_found');
     const late = await join(room);
     expect(late.welcome.chat.messages.map((m: { text: string }) => m.text)).toEqual([]);
+    // The next message after the newest was deleted gets a new id, also once the room's object was
+    // evicted: ids are never reused, so a history cursor or a delete never means two messages.
+    await evictDurableObject(stubFor(room.roomId));
+    late.socket.send({ type: 'chat.send', text: 'after' });
+    const after = await mod.socket.next((m) => m.type === 'chat.message' && m.text === 'after');
+    expect(after.id).toBeGreaterThan(spam.id);
   });
 
   it('posts, pins and unpins validated alerts; pinned ones arrive in the welcome', async () => {
