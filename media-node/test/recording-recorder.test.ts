@@ -286,4 +286,31 @@ describe('recording a room on the node', () => {
     expect(report.durationMs).toBeGreaterThan(wallMs - 1500);
     console.info(`recorder, muted microphone: ${report.durationMs} ms recorded of ${Math.round(wallMs)} ms, ${report.sizeBytes} bytes`);
   }, 30_000);
+
+  it('keeps a recording stopped while ffmpeg is still probing: the stop waits for its first output instead of ending empty', async () => {
+    const upload = await multipart();
+    const recorder = await Recorder.start({
+      recordingId: crypto.randomUUID(),
+      router,
+      producers: [video, audio],
+      dir: join(workdir, 'rec-early-stop'),
+      partBytes: 5 * 1024 * 1024,
+      partUrl: upload.sign,
+      posterUrl: await upload.signPoster(),
+      onPart: () => {},
+      onFailed: (reason) => expect.fail(reason),
+      log,
+    });
+    // Stopped as soon as ffmpeg listens: it has written nothing yet (it probes for a second).
+    const stopAt = performance.now();
+    const report = await recorder.stop();
+    const stopMs = performance.now() - stopAt;
+    expect(report.problem).toBeUndefined();
+    expect(report).toMatchObject({ videoCodec: 'vp8', audioCodec: 'opus', container: 'webm' });
+    expect(report.sizeBytes).toBeGreaterThan(0);
+    const file = join(workdir, 'early-stop.webm');
+    await writeFile(file, await upload.complete(report.parts));
+    expect((await ffprobe(file)).streams.map((s) => s.codec_name).sort()).toEqual(['opus', 'vp8']);
+    console.info(`recorder, stopped while probing: ${report.durationMs} ms recorded, ${report.sizeBytes} bytes, stop took ${Math.round(stopMs)} ms`);
+  }, 30_000);
 });

@@ -41,6 +41,13 @@ export interface RecorderOptions {
 
 /** How long the header (EBML, SeekHead, Info) may be: the duration patch reads this much. */
 const HEADER_BYTES = 64 * 1024;
+/**
+ * A stop that comes before ffmpeg's first output waits up to this long for it, so a short
+ * recording on a loaded node is kept, a little past its stop, rather than ending empty. In a CI
+ * run at load average 17 ffmpeg listened 7.4 s after the start request, the stop came 0.9 s
+ * later, and the recording failed with "ffmpeg wrote nothing (sent video 5 packets)".
+ */
+const FIRST_OUTPUT_GRACE_MS = 5_000;
 
 export class Recorder {
   #input: PlainInput | undefined;
@@ -53,6 +60,8 @@ export class Recorder {
   #bytes = 0;
   /** ffmpeg wrote its first output (set as it arrives; #bytes counts what was appended). */
   #writing = false;
+  #wroteFirst: () => void = () => {};
+  readonly #firstOutput = new Promise<void>((resolve) => (this.#wroteFirst = resolve));
   #upload: ChunkedUpload | undefined;
   #stopping = false;
   readonly #workdir: string;
@@ -124,6 +133,7 @@ export class Recorder {
       // long that took is how much of the room's start the file misses.
       if (!this.#writing) log.info('recording writing', { recordingId, msSinceStart: Math.round(performance.now() - startAt) });
       this.#writing = true;
+      this.#wroteFirst();
       this.#writes = this.#writes.then(async () => {
         await this.#file!.write(chunk);
         this.#bytes += chunk.length;
@@ -150,10 +160,18 @@ export class Recorder {
   /** Stops ffmpeg, uploads the rest, probes, uploads the poster; answers the report. */
   async stop(): Promise<RecordingReport> {
     const { recordingId, log } = this.options;
-    this.#stopping = true;
     const stopAt = performance.now();
     const ffmpeg = this.#ffmpeg;
-    if (ffmpeg && ffmpeg.exitCode === null && ffmpeg.signalCode === null) {
+    const running = () => ffmpeg !== undefined && ffmpeg.exitCode === null && ffmpeg.signalCode === null;
+    if (!this.#writing && running()) {
+      // Still probing: keyframes are still asked for (#stopping is not set yet) until it writes.
+      let grace: NodeJS.Timeout | undefined;
+      await Promise.race([this.#firstOutput, this.#ffmpegExit, new Promise((r) => (grace = setTimeout(r, FIRST_OUTPUT_GRACE_MS)))]);
+      clearTimeout(grace);
+      log.info('recording stop waited for the first output', { recordingId, waitedMs: Math.round(performance.now() - stopAt), writing: this.#writing });
+    }
+    this.#stopping = true;
+    if (ffmpeg && running()) {
       // SIGINT: ffmpeg writes out what it buffered and ends its output cleanly.
       ffmpeg.kill('SIGINT');
       const killer = setTimeout(() => ffmpeg.kill('SIGKILL'), 5000);
