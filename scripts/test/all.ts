@@ -33,11 +33,11 @@ const E2E_WITH_MEDIA = E2E_ALL.filter((f) => !E2E_WITHOUT_MEDIA.includes(f));
 
 /**
  * The e2e stacks start on the build made at the start (rebuilt only if web/ changed since). A
- * browser test that fails is tried once more here (vitest reports the retry; failing twice fails
- * the run): under `npm test` the two lanes' browsers share two cores at load average 13-19, and
- * CI runs of 2026-12-02 lost a different timing wait each time (a clip's sound not yet played out
- * after 2.5 s, a recording's first keyframe, a 5 MiB upload through the test's route). Run alone
- * (`npm run test:e2e`) they are not retried.
+ * browser test that fails is tried once more here (the run's "Tried again" list names it and its
+ * first error; failing twice fails the run): under `npm test` the two lanes' browsers share two
+ * cores at load average 13-19, and CI runs of 2026-12-02 lost a different timing wait each time
+ * (a clip's sound not yet played out after 2.5 s, a recording's first keyframe, a 5 MiB upload
+ * through the test's route). Run alone (`npm run test:e2e`) they are not retried.
  */
 const ON_THE_BUILD = { needsWebBuild: true, options: ['--retry=1'], env: { E2E_REUSE_WEB_BUILD: '1' } } as const;
 
