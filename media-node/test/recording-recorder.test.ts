@@ -133,6 +133,22 @@ describe('recording a room on the node', () => {
     worker?.close();
   });
 
+  /** Records `producers` into `upload` in one 5 MiB part: for tests that look at the whole file, not its parts. */
+  async function recordInOnePart(upload: Awaited<ReturnType<typeof multipart>>, producers: Producer[], dir: string): Promise<Recorder> {
+    return Recorder.start({
+      recordingId: crypto.randomUUID(),
+      router,
+      producers,
+      dir: join(workdir, dir),
+      partBytes: 5 * 1024 * 1024,
+      partUrl: upload.sign,
+      posterUrl: await upload.signPoster(),
+      onPart: () => {},
+      onFailed: (reason) => expect.fail(reason),
+      log,
+    });
+  }
+
   it('records VP8 + Opus into a WebM uploaded in parts while live; the completed file has both streams and its duration', async () => {
     const upload = await multipart();
     const liveParts: RecordedPart[] = [];
@@ -263,18 +279,7 @@ describe('recording a room on the node', () => {
     const silent = await router.createPlainTransport({ listenInfo: { ip: '127.0.0.1' }, comedia: true });
     const muted = await silent.produce({ kind: 'audio', rtpParameters: { codecs: [OPUS], encodings: [{ ssrc: 0x7003 }] } });
     const upload = await multipart();
-    const recorder = await Recorder.start({
-      recordingId: crypto.randomUUID(),
-      router,
-      producers: [video, muted],
-      dir: join(workdir, 'rec-muted'),
-      partBytes: 5 * 1024 * 1024,
-      partUrl: upload.sign,
-      posterUrl: await upload.signPoster(),
-      onPart: () => {},
-      onFailed: (reason) => expect.fail(reason),
-      log,
-    });
+    const recorder = await recordInOnePart(upload, [video, muted], 'rec-muted');
     const startedAt = performance.now();
     await new Promise((r) => setTimeout(r, 3000));
     const wallMs = performance.now() - startedAt;
@@ -289,18 +294,7 @@ describe('recording a room on the node', () => {
 
   it('keeps a recording stopped while ffmpeg is still probing: the stop waits for its first output instead of ending empty', async () => {
     const upload = await multipart();
-    const recorder = await Recorder.start({
-      recordingId: crypto.randomUUID(),
-      router,
-      producers: [video, audio],
-      dir: join(workdir, 'rec-early-stop'),
-      partBytes: 5 * 1024 * 1024,
-      partUrl: upload.sign,
-      posterUrl: await upload.signPoster(),
-      onPart: () => {},
-      onFailed: (reason) => expect.fail(reason),
-      log,
-    });
+    const recorder = await recordInOnePart(upload, [video, audio], 'rec-early-stop');
     // Stopped as soon as ffmpeg listens: it has written nothing yet (it probes for a second).
     const stopAt = performance.now();
     const report = await recorder.stop();

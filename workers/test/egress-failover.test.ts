@@ -9,7 +9,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { waitFor } from '../../schema/test/support/wait.ts';
 import { api, setPlan, unique, type Tenant } from './api-client.ts';
-import { TestNode, twoNodes } from './fleet-test-node.ts';
+import { roomOnNode, TestNode, twoNodes } from './fleet-test-node.ts';
 import { join, liveRoom, publishCameraAndMic, roomTenant, until } from './room-client.ts';
 
 afterEach(() => TestNode.closeAll());
@@ -162,10 +162,7 @@ describe('multistream across the loss of the origin node', () => {
     const org = tenant.organizationId;
     const hook = await egressEndpoint(tenant);
     const node = await TestNode.register({ nodeId: unique('hls-failed-hook') });
-    const room = await liveRoom(tenant);
-    const host = await join(room, { role: 'host' });
-    const { room: link } = await node.acceptAssignment(room.roomId);
-    await host.socket.next((m) => m.type === 'media.status' && m.state === 'ready', 8000);
+    const { room, host, link } = await roomOnNode(tenant, node);
     await publishCameraAndMic(host.socket);
     const started = await api('POST', `/organizations/${org}/rooms/${room.roomId}/hls`, { token: tenant.token });
     expect(started.status).toBe(201);

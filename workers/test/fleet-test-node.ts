@@ -263,12 +263,12 @@ export const nextOf = (socket: RoomSocket, type: string, timeoutMs = 8000) => so
 export { withTimeout };
 
 /** A live room of `tenant` placed on `node`, its host joined and told the room's media is ready. */
-export async function roomOnNode(tenant: Tenant, node: TestNode): Promise<{ room: TestRoom; host: Awaited<ReturnType<typeof join>> }> {
+export async function roomOnNode(tenant: Tenant, node: TestNode): Promise<{ room: TestRoom; host: Awaited<ReturnType<typeof join>>; link: Peer }> {
   const room = await liveRoom(tenant);
   const host = await join(room, { role: 'host', name: 'Hana' });
-  await node.acceptAssignment(room.roomId);
+  const { room: link } = await node.acceptAssignment(room.roomId);
   await host.socket.next((m) => m.type === 'media.status' && m.state === 'ready', 8000);
-  return { room, host };
+  return { room, host, link };
 }
 
 /**

@@ -14,7 +14,7 @@ import { Database } from '../src/db/database.ts';
 import { signRoomNodeToken } from '../src/fleet/fleet-token.ts';
 import { ObjectStore } from '../src/storage/object-store.ts';
 import { api, setPlan, signUp, unique } from './api-client.ts';
-import { TestNode, twoNodes } from './fleet-test-node.ts';
+import { roomOnNode, TestNode, twoNodes } from './fleet-test-node.ts';
 import { config, join, liveRoom, publishCameraAndMic, roomTenant, until } from './room-client.ts';
 
 afterEach(() => TestNode.closeAll());
@@ -62,10 +62,7 @@ describe('HLS egress', () => {
     const tenant = await roomTenant('hls-node');
     const org = tenant.organizationId;
     const node = await TestNode.register({ nodeId: unique('hls-node') });
-    const room = await liveRoom(tenant);
-    const host = await join(room, { role: 'host', name: 'Hana' });
-    const { room: link } = await node.acceptAssignment(room.roomId);
-    await host.socket.next((m) => m.type === 'media.status' && m.state === 'ready', 8000);
+    const { room, host, link } = await roomOnNode(tenant, node);
     const { camera, mic } = await publishCameraAndMic(host.socket);
 
     const started = await api('POST', hlsPath(org, room.roomId), { token: tenant.token });
@@ -206,10 +203,7 @@ describe('HLS egress', () => {
     const tenant = await roomTenant('hls-vod');
     const org = tenant.organizationId;
     const node = await TestNode.register({ nodeId: unique('hls-vod') });
-    const room = await liveRoom(tenant);
-    const host = await join(room, { role: 'host' });
-    const { room: link } = await node.acceptAssignment(room.roomId);
-    await host.socket.next((m) => m.type === 'media.status' && m.state === 'ready', 8000);
+    const { room, host, link } = await roomOnNode(tenant, node);
     await publishCameraAndMic(host.socket);
 
     /** What the node uploads for a run: init, two segments (1 s and 0.5 s), the ended playlist. */
@@ -354,10 +348,7 @@ describe('HLS egress', () => {
   it("carries a run on as its next leg when the room's node socket is replaced without a loss (a new router)", async () => {
     const tenant = await roomTenant('hls-reassign');
     const node = await TestNode.register({ nodeId: unique('hls-reassign') });
-    const room = await liveRoom(tenant);
-    const host = await join(room, { role: 'host' });
-    const { room: firstLink } = await node.acceptAssignment(room.roomId);
-    await host.socket.next((m) => m.type === 'media.status' && m.state === 'ready', 8000);
+    const { room, host, link: firstLink } = await roomOnNode(tenant, node);
     await publishCameraAndMic(host.socket);
     const hlsId = (await api('POST', hlsPath(tenant.organizationId, room.roomId), { token: tenant.token })).body.hls.id as string;
     await until('hls.start', () => hlsStarts(node)[0]);
@@ -380,10 +371,7 @@ describe('HLS egress', () => {
     const tenant = await roomTenant('hls-vod-failed');
     const org = tenant.organizationId;
     const node = await TestNode.register({ nodeId: unique('hls-vod-failed') });
-    const room = await liveRoom(tenant);
-    const host = await join(room, { role: 'host' });
-    const { room: link } = await node.acceptAssignment(room.roomId);
-    await host.socket.next((m) => m.type === 'media.status' && m.state === 'ready', 8000);
+    const { room, host, link } = await roomOnNode(tenant, node);
     await publishCameraAndMic(host.socket);
     const library = async () => (await api('GET', `/organizations/${org}/recordings?roomId=${room.roomId}`, { token: tenant.token })).body.recordings as { id: string }[];
 

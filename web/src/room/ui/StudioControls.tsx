@@ -1,8 +1,9 @@
 // The host's studio controls: multistream destinations (MultistreamPanel), the room's stream key
 // for OBS and encoders (IngestCard), invite a guest (a link for this room only), the backstage list
-// (with each guest's live camera thumbnail) and chat, the stage (bring on, send back, mute, remove), the layout switch, and the on-screen banner (a
-// chat message or an alert). Every action is a frame the room checks; the room's answer (a new
-// room.updated, or an error such as a full stage) is what the page shows.
+// (with each guest's live camera thumbnail) and chat, the stage (bring on, send back, mute,
+// remove), the layout switch, and the on-screen banner (a chat message or an alert). Every action
+// is a frame the room checks; the room's answer (a new room.updated, or an error such as a full
+// stage) is what the page shows.
 import { useParams } from '@solidjs/router';
 import { createSignal, For, onMount, Show } from 'solid-js';
 import type { RoomClient, RoomViewState } from '@roomcast/client';
