@@ -42,12 +42,14 @@ export interface RecorderOptions {
 /** How long the header (EBML, SeekHead, Info) may be: the duration patch reads this much. */
 const HEADER_BYTES = 64 * 1024;
 /**
- * A stop that comes before ffmpeg's first output waits up to this long for it, so a short
- * recording on a loaded node is kept, a little past its stop, rather than ending empty. In a CI
- * run at load average 17 ffmpeg listened 7.4 s after the start request, the stop came 0.9 s
- * later, and the recording failed with "ffmpeg wrote nothing (sent video 5 packets)".
+ * A stop that comes before ffmpeg has written any media waits up to this long for its first
+ * cluster (WebM) or fragment (MP4), so a short recording on a loaded node is kept, a little past
+ * its stop, rather than ending empty. In a CI run at load average 17 ffmpeg listened 7.4 s after
+ * the start request, the stop came 0.9 s later, and the recording failed with "ffmpeg wrote
+ * nothing (sent video 5 packets)". Its header alone is not enough: stopped then, ffmpeg drops
+ * what it buffered and leaves a file of 479 bytes that nothing can play.
  */
-const FIRST_OUTPUT_GRACE_MS = 5_000;
+const FIRST_MEDIA_GRACE_MS = 8_000;
 
 export class Recorder {
   #input: PlainInput | undefined;
@@ -58,10 +60,13 @@ export class Recorder {
   /** Appends of ffmpeg's output, in order. */
   #writes: Promise<void> = Promise.resolve();
   #bytes = 0;
-  /** ffmpeg wrote its first output (set as it arrives; #bytes counts what was appended). */
-  #writing = false;
-  #wroteFirst: () => void = () => {};
-  readonly #firstOutput = new Promise<void>((resolve) => (this.#wroteFirst = resolve));
+  /**
+   * ffmpeg's writes so far, counted as they arrive (#bytes counts what was appended): the first is
+   * its header (as soon as it has probed), media follows.
+   */
+  #outputs = 0;
+  #wroteMedia: () => void = () => {};
+  readonly #mediaWritten = new Promise<void>((resolve) => (this.#wroteMedia = resolve));
   #upload: ChunkedUpload | undefined;
   #stopping = false;
   readonly #workdir: string;
@@ -131,9 +136,8 @@ export class Recorder {
     ffmpeg.stdout.on('data', (chunk: Buffer) => {
       // ffmpeg writes nothing until it knows every stream (the video's size from a keyframe): how
       // long that took is how much of the room's start the file misses.
-      if (!this.#writing) log.info('recording writing', { recordingId, msSinceStart: Math.round(performance.now() - startAt) });
-      this.#writing = true;
-      this.#wroteFirst();
+      if (this.#outputs === 0) log.info('recording writing', { recordingId, msSinceStart: Math.round(performance.now() - startAt) });
+      if (++this.#outputs === 2) this.#wroteMedia();
       this.#writes = this.#writes.then(async () => {
         await this.#file!.write(chunk);
         this.#bytes += chunk.length;
@@ -153,7 +157,7 @@ export class Recorder {
 
     // Keyframes are asked for until ffmpeg writes: a loaded machine can keep it probing past any
     // fixed number of requests, and a browser's VP8 sends none unasked.
-    await input.resumeWhenListening(ffmpeg, () => this.#stderr, () => this.#writing || this.#stopping);
+    await input.resumeWhenListening(ffmpeg, () => this.#stderr, () => this.#outputs > 0 || this.#stopping);
     log.info('recording started', { recordingId, container: this.container, streams: input.streams.map((s) => s.consumer.kind), msSinceStart: Math.round(performance.now() - startAt) });
   }
 
@@ -163,12 +167,12 @@ export class Recorder {
     const stopAt = performance.now();
     const ffmpeg = this.#ffmpeg;
     const running = () => ffmpeg !== undefined && ffmpeg.exitCode === null && ffmpeg.signalCode === null;
-    if (!this.#writing && running()) {
-      // Still probing: keyframes are still asked for (#stopping is not set yet) until it writes.
+    if (this.#outputs < 2 && running()) {
+      // Still probing (keyframes are asked for until it writes), or only its header is out.
       let grace: NodeJS.Timeout | undefined;
-      await Promise.race([this.#firstOutput, this.#ffmpegExit, new Promise((r) => (grace = setTimeout(r, FIRST_OUTPUT_GRACE_MS)))]);
+      await Promise.race([this.#mediaWritten, this.#ffmpegExit, new Promise((r) => (grace = setTimeout(r, FIRST_MEDIA_GRACE_MS)))]);
       clearTimeout(grace);
-      log.info('recording stop waited for the first output', { recordingId, waitedMs: Math.round(performance.now() - stopAt), writing: this.#writing });
+      log.info('recording stop waited for the first media', { recordingId, waitedMs: Math.round(performance.now() - stopAt), outputs: this.#outputs });
     }
     this.#stopping = true;
     if (ffmpeg && running()) {
