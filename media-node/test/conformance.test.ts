@@ -2,6 +2,7 @@
 // real WebRTC bots (mediasoup-client over libwebrtc) on loopback.
 import dgram from 'node:dgram';
 import net from 'node:net';
+import { availableParallelism, loadavg } from 'node:os';
 import { RtpPacket } from 'werift';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isVp8KeyframeStart } from '../src/engine/embedded/keyframe.ts';
@@ -71,14 +72,18 @@ for (const { name, engine, reason } of engines) {
     });
 
     it('feeds back enough for the publisher to ramp up to its top layer within seconds', async () => {
+      // 10 s on an idle machine. Beside the Worker tests in CI (load average above the cores) it
+      // took 23.3 s once (2026-12-02): the publisher bot is starved too. The bound follows the
+      // load, as the e2e recording test's does, and a failure says which it used.
+      const boundMs = loadavg()[0]! / availableParallelism() > 1 ? 30_000 : 10_000;
       // Top layer capped at 1.5 Mbps: more than 700 kbps of it means the estimate has ramped up.
       await waitFor('the top layer above 700 kbps', async () => {
         const top = (await publisher.videoProducer.getStats()).find((s) => s.rid === 'r2');
         return (top?.bitrate ?? 0) > 700_000;
-      }, { timeoutMs: 10_000, intervalMs: 100 });
+      }, { timeoutMs: boundMs, intervalMs: 100 });
       const rampUpMs = performance.now() - publishedAt;
       console.info(`${name}: top simulcast layer above 700 kbps ${Math.round(rampUpMs)} ms after publishing`);
-      expect(rampUpMs).toBeLessThan(10_000);
+      expect(rampUpMs, `${Math.round(rampUpMs)} ms (bound ${boundMs} ms at load average ${loadavg()[0]!.toFixed(1)})`).toBeLessThan(boundMs);
     });
 
     it('reports producer scores per simulcast layer', async () => {
