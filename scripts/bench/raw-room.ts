@@ -3,7 +3,9 @@
 // compatibility date and flags, that accepts hibernatable sockets, answers hello with welcome and
 // sends every chat.send to every socket as a chat.message of the room's shape: no tokens,
 // presence, limits, history or storage. The room's numbers beside these say what the product
-// adds to what the runtime costs (each send is a write on its own socket).
+// adds to what the runtime costs (each send is a write on its own socket). With `storageDir`
+// (mode raw-sql) it also writes each message as a row of its SQLite, on disk, before the fan-out,
+// as the room keeps its history: the runtime's floor for a room that stores its chat.
 import { freeTcpPort } from '../../schema/test/support/free-port.ts';
 import { startBareWorkerd } from '../local/bare-workerd.ts';
 
@@ -12,6 +14,10 @@ import { DurableObject } from 'cloudflare:workers';
 export class Room extends DurableObject {
   sockets = undefined;
   nextId = 1;
+  constructor(ctx, env) {
+    super(ctx, env);
+    if (PERSIST) ctx.storage.sql.exec('CREATE TABLE IF NOT EXISTS chat (id INTEGER PRIMARY KEY AUTOINCREMENT, text TEXT NOT NULL, sent_at INTEGER NOT NULL)');
+  }
   live() { return (this.sockets ??= new Set(this.ctx.getWebSockets())); }
   async fetch() {
     const { 0: client, 1: server } = new WebSocketPair();
@@ -24,7 +30,8 @@ export class Room extends DurableObject {
     if (m.type === 'hello') ws.send(JSON.stringify({ type: 'welcome', participants: [] }));
     else if (m.type === 'ping') ws.send('{"type":"pong"}');
     else if (m.type === 'chat.send') {
-      const frame = JSON.stringify({ type: 'chat.message', id: this.nextId++, author: { identity: 'bench-raw-0000', name: 'Viewer 0000' }, role: 'viewer', text: m.text, sentAt: new Date().toISOString() });
+      const id = PERSIST ? this.ctx.storage.sql.exec('INSERT INTO chat (text, sent_at) VALUES (?, ?) RETURNING id', m.text, Date.now()).one().id : this.nextId++;
+      const frame = JSON.stringify({ type: 'chat.message', id, author: { identity: 'bench-raw-0000', name: 'Viewer 0000' }, role: 'viewer', text: m.text, sentAt: new Date().toISOString() });
       for (const s of this.live()) try { s.send(frame); } catch {}
     }
   }
@@ -33,9 +40,9 @@ export class Room extends DurableObject {
 export default { fetch: (request, env) => env.ROOM.get(env.ROOM.idFromName('raw')).fetch(request) };
 `;
 
-export async function startRawRoom(): Promise<{ url: string; pid: number; stop(): void }> {
+export async function startRawRoom(storageDir?: string): Promise<{ url: string; pid: number; stop(): void }> {
   const port = await freeTcpPort();
-  const { child, stop } = startBareWorkerd(WORKER, port);
+  const { child, stop } = startBareWorkerd(`const PERSIST = ${storageDir !== undefined};\n${WORKER}`, port, undefined, storageDir);
   const url = `http://127.0.0.1:${port}`;
   for (const deadline = Date.now() + 30_000; ; ) {
     const up = await fetch(url, { signal: AbortSignal.timeout(1000) }).then(

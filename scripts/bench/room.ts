@@ -14,9 +14,17 @@
 //                         browsers do), plain (it does not), shards (deflate offered, on a second
 //                         stack whose rooms put viewers on fan-out shards), shards-plain (the same,
 //                         deflate not offered), raw (deflate offered, to the raw baseline:
-//                         raw-room.ts, the runtime's own cost of the same fan-out)
+//                         raw-room.ts, the runtime's own cost of the same fan-out), raw-sql (the
+//                         raw baseline writing each message as a SQLite row on disk first, in
+//                         BENCH_ROOM_STATE_DIR, as the room keeps its history)
 //                         (default raw,deflate,plain,shards).
 //                         deflate and plain run on a stack whose rooms never shard.
+//   BENCH_ROOM_PHASE_S    seconds each chat rate is sent for (default 2.5)
+//   BENCH_ROOM_ARRIVALS   even (default: messages evenly spaced) or poisson (independent senders:
+//                         exponential gaps with the same mean rate, so some messages come in bursts)
+//   BENCH_ROOM_REPEATS    run every socket count and mode this many times, the modes alternating
+//                         (default 1); the summary gives each mode's p99 per repeat and their median,
+//                         since one p99 on this shared machine varies by 2x from run to run
 //   BENCH_ROOM_SHARDED_URL  the sharded stack, already running (default: start one on port 8827 with
 //                         ROOM_SHARD_AFTER_SOCKETS=BENCH_ROOM_SHARD_AFTER (100) and
 //                         ROOM_SHARD_SOCKETS=BENCH_ROOM_SHARD_SOCKETS (250))
@@ -43,7 +51,8 @@ import { startRawRoom } from './raw-room.ts';
 import type { FromClients, ToClients } from './room-clients.ts';
 import { apiCall as call, ensureStack, percentile, round, runConcurrent } from './stack.ts';
 
-type Mode = 'deflate' | 'plain' | 'shards' | 'shards-plain' | 'raw';
+const ALL_MODES = ['deflate', 'plain', 'shards', 'shards-plain', 'raw', 'raw-sql'] as const;
+type Mode = (typeof ALL_MODES)[number];
 const SOCKET_COUNTS = (process.env.BENCH_ROOM_SOCKETS ?? '100,500,1000').split(',').map(Number);
 const RATES = (process.env.BENCH_ROOM_RATES ?? '20,50,100,200,400').split(',').map(Number);
 const MODES = (process.env.BENCH_ROOM_MODES ?? 'raw,deflate,plain,shards').split(',') as Mode[];
@@ -53,15 +62,21 @@ const RUNTIME = process.env.BENCH_ROOM_RUNTIME ?? 'bare';
 if (RUNTIME !== 'bare' && RUNTIME !== 'wrangler') throw new Error(`BENCH_ROOM_RUNTIME: bare or wrangler, not ${RUNTIME}`);
 const CLIENT_PROCS = Math.max(1, Number(process.env.BENCH_ROOM_CLIENT_PROCS ?? 2));
 const STATE_DIR = process.env.BENCH_ROOM_STATE_DIR ?? '.wrangler';
+const RAW_SQL_DIR = `${STATE_DIR}/bench-raw-sql`;
 /** The issue's delivery targets: p99 under 100 ms up to 1,000 sockets, under 250 ms at 5,000. */
 const targetP99Ms = (sockets: number) => (sockets > 1000 ? 250 : 100);
-const PHASE_MS = 2500;
+const PHASE_MS = Number(process.env.BENCH_ROOM_PHASE_S ?? 2.5) * 1000;
+const REPEATS = Math.max(1, Number(process.env.BENCH_ROOM_REPEATS ?? 1));
+const ARRIVALS = process.env.BENCH_ROOM_ARRIVALS ?? 'even';
+if (ARRIVALS !== 'even' && ARRIVALS !== 'poisson') throw new Error(`BENCH_ROOM_ARRIVALS: even or poisson, not ${ARRIVALS}`);
+const POISSON = ARRIVALS === 'poisson';
 const DRAIN_MS = 3000;
 const BUDGET_MS = Number(process.env.BENCH_ROOM_BUDGET_S ?? 300) * 1000;
 const adminUrl = process.env.DATABASE_ADMIN_URL ?? DEFAULT_ADMIN_DATABASE_URL;
 const started = Date.now();
 const CLIENT_SCRIPT = fileURLToPath(new URL('./room-clients.ts', import.meta.url));
-for (const mode of MODES) if (!['deflate', 'plain', 'shards', 'shards-plain', 'raw'].includes(mode)) throw new Error(`BENCH_ROOM_MODES: unknown mode ${mode}`);
+for (const mode of MODES) if (!(ALL_MODES as readonly string[]).includes(mode)) throw new Error(`BENCH_ROOM_MODES: unknown mode ${mode}`);
+const offersDeflate = (mode: Mode) => mode !== 'plain' && mode !== 'shards-plain';
 
 /** One forked client process and a way to wait for its next answer of a kind. */
 class ClientProcess {
@@ -96,7 +111,7 @@ interface Target {
 
 /** A room of the product, started on a stack, with n viewers' tokens minted through the API. */
 async function roomTarget(url: string, owner: { token: string; org: string; workspace: string; apiKey: string }, n: number, mode: Mode): Promise<Target> {
-  const room = await call(url, 'POST', `/organizations/${owner.org}/rooms`, { workspaceId: owner.workspace, title: `Bench ${n} ${mode}`, visibility: 'public' }, owner.token);
+  const room = await call(url, 'POST', `/organizations/${owner.org}/rooms`, { workspaceId: owner.workspace, title: `Bench ${n} ${mode} ${crypto.randomUUID().slice(0, 6)}`, visibility: 'public' }, owner.token);
   await call(url, 'POST', `/organizations/${owner.org}/rooms/${room.id}/start`, undefined, owner.token);
   const joins: { token: string; signalingUrl: string }[] = new Array(n);
   await runConcurrent(n, 20, async (i) => {
@@ -109,9 +124,9 @@ async function roomTarget(url: string, owner: { token: string; org: string; work
   };
 }
 
-function rawTarget(raw: { url: string; pid: number }, n: number): Target {
+function rawTarget(raw: { url: string; pid: number }, n: number, mode: Mode): Target {
   const signalingUrl = `${raw.url.replace(/^http/, 'ws')}/room`;
-  return { joins: Array.from({ length: n }, () => ({ token: 'raw', signalingUrl })), processes: [{ pid: raw.pid, name: 'workerd raw room' }], end: async () => {} };
+  return { joins: Array.from({ length: n }, () => ({ token: 'raw', signalingUrl })), processes: [{ pid: raw.pid, name: `workerd ${mode} room` }], end: async () => {} };
 }
 
 async function benchSockets(target: Target, n: number, mode: Mode) {
@@ -123,7 +138,7 @@ async function benchSockets(target: Target, n: number, mode: Mode) {
   const opened = await Promise.all(
     procs.map((p, k) => {
       const reply = p.next('opened');
-      p.send({ op: 'open', joins: joins.filter((_, i) => i % procs.length === k), deflate: mode !== 'plain' && mode !== 'shards-plain', concurrency: Math.max(1, Math.floor(16 / procs.length)) });
+      p.send({ op: 'open', joins: joins.filter((_, i) => i % procs.length === k), deflate: offersDeflate(mode), concurrency: Math.max(1, Math.floor(16 / procs.length)) });
       return reply;
     }),
   );
@@ -134,12 +149,22 @@ async function benchSockets(target: Target, n: number, mode: Mode) {
   // What the stack accepted of the client's offer (under `wrangler dev`, its proxy negotiates it).
   const extensions = [...new Set(opened.flatMap((o) => (o.op === 'opened' ? o.extensions : [])))].join(' / ');
   const join = { perSecond: round(n / joinSeconds), p50: round(percentile(welcome, 50)), p99: round(percentile(welcome, 99)) };
-  console.log(`${n} sockets, ${mode}, ${mode === 'raw' ? 'raw workerd' : `${RUNTIME} runtime`} (${procs.length} client processes): joined at ${join.perSecond}/s (welcome p50 ${join.p50} ms, p99 ${join.p99} ms), extensions: ${extensions}`);
+  console.log(`${n} sockets, ${mode}, ${mode.startsWith('raw') ? 'raw workerd' : `${RUNTIME} runtime`} (${procs.length} client processes): joined at ${join.perSecond}/s (welcome p50 ${join.p50} ms, p99 ${join.p99} ms), extensions: ${extensions}`);
   const joined = joinCpu();
   console.log(`  while joining, stack processes (% of one core): ${Object.entries(joined.share).map(([k, v]) => `${k} ${v}%`).join(', ')}`);
   console.log(`  CPU ms per join: ${Object.entries(joined.cpuMs).map(([k, v]) => `${k} ${round(v / n)}`).join(', ')}`);
 
-  const runs: { rate: number; sent: number; expected: number; delivered: number; p50: number; p99: number; sustained: boolean; cpu: Record<string, number>; cpuPerK: Record<string, number> }[] = [];
+  const runs: {
+    rate: number;
+    sent: number;
+    expected: number;
+    delivered: number;
+    p50: number;
+    p99: number;
+    sustained: boolean;
+    cpu: Record<string, number>;
+    cpuPerK: Record<string, number>;
+  }[] = [];
   let sender = 0;
   for (const rate of RATES) {
     // Each socket may send about one message a second under the room's default chat limit.
@@ -152,8 +177,10 @@ async function benchSockets(target: Target, n: number, mode: Mode) {
     const total = Math.round((rate * PHASE_MS) / 1000);
     const stackCpu = measureCpu(target.processes);
     const t0 = performance.now();
+    let due = t0;
     for (let k = 0; k < total; k++) {
-      const due = t0 + (k * 1000) / rate;
+      // Evenly spaced, or (poisson) independent senders: exponential gaps of the same mean.
+      if (k > 0) due += ((POISSON ? -Math.log(1 - Math.random()) : 1) * 1000) / rate;
       const wait = due - performance.now();
       if (wait > 1) await new Promise((r) => setTimeout(r, wait));
       const g = sender++ % n;
@@ -211,10 +238,10 @@ async function benchSockets(target: Target, n: number, mode: Mode) {
   return {
     sockets: n,
     mode,
-    runtime: mode === 'raw' ? 'raw workerd' : RUNTIME,
+    runtime: mode.startsWith('raw') ? 'raw workerd' : RUNTIME,
     // Where the room's Durable Object state was: null for the raw baseline (it keeps none) and for
     // a stack given by URL (whoever started it chose).
-    state_dir: mode === 'raw' || process.env[mode.startsWith('shards') ? 'BENCH_ROOM_SHARDED_URL' : 'BENCH_ROOM_URL'] ? null : STATE_DIR,
+    state_dir: mode === 'raw' ? null : mode === 'raw-sql' ? RAW_SQL_DIR : process.env[mode.startsWith('shards') ? 'BENCH_ROOM_SHARDED_URL' : 'BENCH_ROOM_URL'] ? null : STATE_DIR,
     extensions,
     join_per_s: join.perSecond,
     join_p99_ms: join.p99,
@@ -256,6 +283,21 @@ async function tenantOn(url: string) {
   return { token: signup.token as string, org, workspace: workspaces.workspaces[0].id as string, apiKey: key.secret as string };
 }
 
+/**
+ * Waits (up to 60 s) for the machine to be quiet for 2 s after the stacks started: what they still
+ * do once ready (the media node, the dev proxies, the JIT) made the first measured step of a run
+ * slower than the same step repeated.
+ */
+async function settle(): Promise<void> {
+  const until = Date.now() + 60_000;
+  for (;;) {
+    const cpu = measureCpu([]);
+    await new Promise((r) => setTimeout(r, 2000));
+    const busy = cpu().share['machine busy'] ?? 0;
+    if (busy < 25 || Date.now() > until) return console.log(`machine ${busy}% busy before the first step`);
+  }
+}
+
 async function main() {
   const needsPlain = MODES.some((m) => m === 'deflate' || m === 'plain');
   const stacks = [];
@@ -273,24 +315,39 @@ async function main() {
     if (sharded) stacks.push(sharded);
     const raw = MODES.includes('raw') ? await startRawRoom() : undefined;
     if (raw) stacks.push({ url: raw.url, stop: async () => raw.stop() });
+    const rawSql = MODES.includes('raw-sql') ? await startRawRoom(RAW_SQL_DIR) : undefined;
+    if (rawSql) stacks.push({ url: rawSql.url, stop: async () => rawSql.stop() });
     const owners = new Map<string, Awaited<ReturnType<typeof tenantOn>>>();
     for (const stack of [plain, sharded]) if (stack) owners.set(stack.url, await tenantOn(stack.url));
     if (sharded) console.log(`shards mode: rooms at ${sharded.url} keep ${SHARD_AFTER} sockets (if started here) and put later viewers on shards of ${SHARD_SOCKETS}`);
-    const results = [];
-    for (const n of SOCKET_COUNTS) {
-      for (const mode of MODES) {
-        if (Date.now() - started > BUDGET_MS) {
-          console.log(`time budget spent: skipping ${n} sockets (${mode})`);
-          continue;
+    await settle();
+    const results: ({ repeat: number } & Awaited<ReturnType<typeof benchSockets>>)[] = [];
+    for (let repeat = 1; repeat <= REPEATS; repeat++) {
+      for (const n of SOCKET_COUNTS) {
+        for (const mode of MODES) {
+          if (Date.now() - started > BUDGET_MS) {
+            console.log(`time budget spent: skipping ${n} sockets (${mode}, repeat ${repeat})`);
+            continue;
+          }
+          if (REPEATS > 1) console.log(`repeat ${repeat} of ${REPEATS}:`);
+          const stack = mode.startsWith('shards') ? sharded : plain;
+          const target = mode === 'raw' ? rawTarget(raw!, n, mode) : mode === 'raw-sql' ? rawTarget(rawSql!, n, mode) : await roomTarget(stack!.url, owners.get(stack!.url)!, n, mode);
+          results.push({ repeat, ...(await benchSockets(target, n, mode)) });
         }
-        const stack = mode.startsWith('shards') ? sharded : plain;
-        const target = mode === 'raw' ? rawTarget(raw!, n) : await roomTarget(stack!.url, owners.get(stack!.url)!, n, mode);
-        results.push(await benchSockets(target, n, mode));
       }
     }
+    // Per socket count and mode: the p99 of each repeat and their median, the figure to compare.
+    const repeated = [...new Set(results.map((r) => `${r.sockets} ${r.mode}`))].map((key) => {
+      const of = results.filter((r) => `${r.sockets} ${r.mode}` === key);
+      const p99s = of.map((r) => r.delivery_p99_ms).filter((p): p is number => p !== null);
+      const median = round(percentile([...p99s].sort((a, b) => a - b), 50));
+      const met = p99s.filter((p) => p < targetP99Ms(of[0]!.sockets)).length;
+      console.log(`${key}: p99 per repeat ${p99s.join(', ')} ms; median ${median} ms; under the target in ${met} of ${p99s.length}`);
+      return { sockets: of[0]!.sockets, mode: of[0]!.mode, p99_per_repeat_ms: p99s, p99_median_ms: median, target_met: met, repeats: p99s.length };
+    });
     const last = results.at(-1)!;
     const { runs: _runs, ...summary } = last;
-    console.log(JSON.stringify({ ...summary, by_sockets: results.map(({ runs: _r, ...r }) => r) }));
+    console.log(JSON.stringify({ ...summary, by_sockets: results.map(({ runs: _r, ...r }) => r), repeated }));
   } finally {
     for (const stack of stacks) await stack.stop();
   }

@@ -3,10 +3,10 @@
 // unless told otherwise, its flags: what the runtime itself does. Used by the WebSocket
 // compression test and by bench:room's raw baseline.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 const toml = readFileSync(new URL('../../wrangler.toml', import.meta.url), 'utf8');
 export const compatibilityDate = toml.match(/^compatibility_date\s*=\s*"([^"]+)"/m)![1]!;
@@ -19,15 +19,19 @@ export interface BareWorkerd {
   stop(): void;
 }
 
-/** Serves `workerJs` (an ES module exporting `Room` and a default fetch) on 127.0.0.1:port. */
-export function startBareWorkerd(workerJs: string, port: number, flags: string[] = compatibilityFlags): BareWorkerd {
+/**
+ * Serves `workerJs` (an ES module exporting `Room` and a default fetch) on 127.0.0.1:port. The
+ * objects' storage is in memory, or in `storageDir` on disk (as `wrangler dev` keeps it).
+ */
+export function startBareWorkerd(workerJs: string, port: number, flags: string[] = compatibilityFlags, storageDir?: string): BareWorkerd {
   const dir = mkdtempSync(join(tmpdir(), 'bare-workerd-'));
+  if (storageDir) mkdirSync(storageDir, { recursive: true });
   writeFileSync(join(dir, 'worker.js'), workerJs);
   writeFileSync(
     join(dir, 'config.capnp'),
     `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
-  services = [ (name = "main", worker = .worker) ],
+  services = [ (name = "main", worker = .worker)${storageDir ? `, (name = "storage", disk = (path = ${JSON.stringify(resolve(storageDir))}, writable = true))` : ''} ],
   sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
 );
 const worker :Workerd.Worker = (
@@ -35,7 +39,7 @@ const worker :Workerd.Worker = (
   compatibilityDate = "${compatibilityDate}",
   compatibilityFlags = [${flags.map((f) => JSON.stringify(f)).join(', ')}],
   durableObjectNamespaces = [ (className = "Room", uniqueKey = "room", enableSql = true) ],
-  durableObjectStorage = (inMemory = void),
+  durableObjectStorage = ${storageDir ? '(localDisk = "storage")' : '(inMemory = void)'},
   bindings = [ (name = "ROOM", durableObjectNamespace = "Room") ],
 );
 `,
