@@ -278,7 +278,8 @@ export class RoomDO extends GuardedDurableObject<Env> {
   }
 
   protected async onMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
-    if (this.#room.media.isNodeSocket(ws)) return this.#room.media.onNodeMessage(ws, data);
+    // A client's socket is in the registry: only other frames pay for reading the attachment.
+    if (!this.#room.sockets.live().has(ws) && this.#room.media.isNodeSocket(ws)) return this.#room.media.onNodeMessage(ws, data);
     await receiveClientFrame(this.#room, ws, data);
   }
 

@@ -14,12 +14,13 @@ export function chatSend(room: LiveRoom, ws: WebSocket, att: Joined, message: Me
     if (earlier) return send(ws, { type: 'chat.message', ...earlier });
   }
   const moderator = hasGrant(att.role, 'moderate');
-  const state = room.state.view();
+  // The two settings chat needs, not the whole room view (recording, HLS, studio): this runs per message.
+  const { chat_enabled: chatEnabled, slow_mode_seconds: slowModeSeconds } = room.state.meta;
   if (!moderator) {
-    if (!state.chatEnabled) throw new ProtocolError('chat_disabled', 'Chat is turned off in this room');
+    if (chatEnabled !== 1) throw new ProtocolError('chat_disabled', 'Chat is turned off in this room');
     if (room.presence.get(att.identity)?.muted === 1) throw new ProtocolError('muted', 'A moderator has muted you');
   }
-  room.chatLimits.check(att.identity, now, moderator ? 0 : state.slowModeSeconds);
+  room.chatLimits.check(att.identity, now, moderator ? 0 : slowModeSeconds);
   const stored = room.chat.add(att, message.text, message.clientId, now);
   room.sockets.broadcast({ type: 'chat.message', ...stored });
 }
