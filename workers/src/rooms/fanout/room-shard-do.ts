@@ -17,8 +17,6 @@ import { SHARD_HEADER, type ShardOp } from './shard-link.ts';
 
 /** How many heartbeat intervals a socket may stay silent before the shard drops it (as the room does). */
 const STALE_AFTER_HEARTBEATS = 3;
-/** Attachments are rewritten at most this often per socket just to record activity. */
-const LAST_SEEN_PERSIST_MS = 5_000;
 
 type ShardAttachment =
   | { phase: 'pending'; id: string; connectedAt: number; lastSeen: number; clientFp?: string | undefined }
@@ -204,7 +202,8 @@ export class RoomShardDO extends GuardedDurableObject<Env> {
 
   #persistLastSeen(ws: WebSocket, att: ShardAttachment): void {
     const persisted = this.#persistedAt.get(ws) ?? att.connectedAt;
-    if (att.lastSeen - persisted > LAST_SEEN_PERSIST_MS) {
+    // At most once per heartbeat, as the room does (SocketRegistry.persistLastSeen).
+    if (att.lastSeen - persisted > this.#config.room.heartbeatMs) {
       ws.serializeAttachment(att);
       this.#persistedAt.set(ws, att.lastSeen);
     }

@@ -64,7 +64,7 @@ export class LiveRoom {
     this.apiKeys = new ApiKeyCache(this.config);
     this.chatLimits = new ChatLimits(this.config.room.chatRatePer10s);
     this.shards = new ShardSockets(sql, env.ROOM_SHARD, () => this.state.meta.room_id);
-    this.sockets = new SocketRegistry(ctx, this.shards);
+    this.sockets = new SocketRegistry(ctx, this.shards, this.config.room.heartbeatMs);
     this.presenceBroadcast = new PresenceBroadcast(this.sockets, this.presence, () => this.shards.inUse());
     this.media = new MediaRelay(ctx, env, this.config, {
       roomId: () => this.state.meta.room_id,

@@ -9,9 +9,6 @@ import { asWebSocket, isShardSocket, type ShardSockets } from '../fanout/shard-s
 import { isNodeAttachment } from '../media/node-link.ts';
 import { closeSocket, sendRaw, type Attachment, type Joined } from './connection.ts';
 
-/** Attachments are rewritten at most this often per socket just to record activity. */
-const LAST_SEEN_PERSIST_MS = 5_000;
-
 export class SocketRegistry {
   #sockets: Map<WebSocket, Attachment> | undefined;
   readonly #byIdentity = new Map<string, Set<WebSocket>>();
@@ -20,6 +17,12 @@ export class SocketRegistry {
   constructor(
     private readonly ctx: DurableObjectState,
     private readonly shards: ShardSockets,
+    /**
+     * Attachments are rewritten at most this often per socket just to record activity: once per
+     * heartbeat keeps the stored time within two heartbeats of the truth, well inside the reaper's
+     * three, and costs a busy room one attachment write per socket every third ping, not every one.
+     */
+    private readonly lastSeenPersistMs: number,
   ) {}
 
   /** Live client sockets (pending or joined) and their attachments. */
@@ -87,7 +90,7 @@ export class SocketRegistry {
   /** Writes the activity time into the attachment now and then, so the reaper survives a wake. */
   persistLastSeen(ws: WebSocket, att: Attachment): void {
     const persisted = this.#persistedAt.get(ws) ?? att.connectedAt;
-    if (att.lastSeen - persisted > LAST_SEEN_PERSIST_MS) {
+    if (att.lastSeen - persisted > this.lastSeenPersistMs) {
       ws.serializeAttachment(att);
       this.#persistedAt.set(ws, att.lastSeen);
     }
