@@ -30,6 +30,8 @@ export type FromClients =
     };
 
 const now = () => performance.timeOrigin + performance.now();
+/** The product's client pings every half heartbeat (ROOM_HEARTBEAT_SECONDS, 15 s by default). */
+const PING_EVERY_MS = 7_500;
 const reply = (m: FromClients) => process.send!(m);
 
 let sockets: WebSocket[] = [];
@@ -77,11 +79,6 @@ function onChat(text: string, at: number): void {
 async function openAll(joins: { signalingUrl: string; token: string }[], deflate: boolean, concurrency: number): Promise<void> {
   const welcomeMs: number[] = [];
   sockets = new Array(joins.length);
-  // Keep every socket alive past the room's stale-socket reaper from the start: joining thousands
-  // takes longer than the reaper's three silent heartbeats.
-  setInterval(() => {
-    for (const ws of sockets) if (ws && ws.readyState === ws.OPEN) ws.send('{"type":"ping"}');
-  }, 10_000).unref();
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(concurrency, joins.length) }, async () => {
@@ -89,6 +86,11 @@ async function openAll(joins: { signalingUrl: string; token: string }[], deflate
         const i = next++;
         const { ws, ms } = await open(joins[i]!, deflate);
         sockets[i] = ws;
+        // Each socket pings on its own clock from its welcome, as the product's client does (every
+        // half heartbeat: 7.5 s by default), not all at once: a burst of every socket's ping
+        // every few seconds is a load no room of browsers makes.
+        const heartbeat = setInterval(() => (ws.readyState === ws.OPEN ? ws.send(`{"type":"ping","ts":${Date.now()}}`) : clearInterval(heartbeat)), PING_EVERY_MS);
+        heartbeat.unref();
         welcomeMs.push(ms);
       }
     }),

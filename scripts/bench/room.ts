@@ -20,6 +20,8 @@
 //                         (default raw,deflate,plain,shards).
 //                         deflate and plain run on a stack whose rooms never shard.
 //   BENCH_ROOM_PHASE_S    seconds each chat rate is sent for (default 2.5)
+//   BENCH_ROOM_WARMUP     0 skips the warm-up: by default the first socket count and mode run once,
+//                         not counted, before the measured steps
 //   BENCH_ROOM_ARRIVALS   even (default: messages evenly spaced) or poisson (independent senders:
 //                         exponential gaps with the same mean rate, so some messages come in bursts)
 //   BENCH_ROOM_REPEATS    run every socket count and mode this many times, the modes alternating
@@ -70,6 +72,7 @@ const REPEATS = Math.max(1, Number(process.env.BENCH_ROOM_REPEATS ?? 1));
 const ARRIVALS = process.env.BENCH_ROOM_ARRIVALS ?? 'even';
 if (ARRIVALS !== 'even' && ARRIVALS !== 'poisson') throw new Error(`BENCH_ROOM_ARRIVALS: even or poisson, not ${ARRIVALS}`);
 const POISSON = ARRIVALS === 'poisson';
+const WARMUP = process.env.BENCH_ROOM_WARMUP !== '0';
 const DRAIN_MS = 3000;
 const BUDGET_MS = Number(process.env.BENCH_ROOM_BUDGET_S ?? 300) * 1000;
 const adminUrl = process.env.DATABASE_ADMIN_URL ?? DEFAULT_ADMIN_DATABASE_URL;
@@ -153,6 +156,17 @@ async function benchSockets(target: Target, n: number, mode: Mode) {
   const joined = joinCpu();
   console.log(`  while joining, stack processes (% of one core): ${Object.entries(joined.share).map(([k, v]) => `${k} ${v}%`).join(', ')}`);
   console.log(`  CPU ms per join: ${Object.entries(joined.cpuMs).map(([k, v]) => `${k} ${round(v / n)}`).join(', ')}`);
+  // The room goes on working after the last welcome (the joins' usage rows and webhook events to
+  // Postgres, in batches): chat is measured once that is done, as in a room whose viewers came in
+  // over minutes, and the time and CPU it took are the joins' cost, shown here.
+  const afterJoins = measureCpu(target.processes);
+  const quietAfter = await untilQuiet(target.processes);
+  const trailing = afterJoins();
+  console.log(
+    `  after the last welcome: ${quietAfter} s until the stack was quiet; CPU ms per join with that work: ${Object.entries(joined.cpuMs)
+      .map(([k, v]) => `${k} ${round((v + (trailing.cpuMs[k] ?? 0)) / n)}`)
+      .join(', ')}`,
+  );
 
   const runs: {
     rate: number;
@@ -219,6 +233,13 @@ async function benchSockets(target: Target, n: number, mode: Mode) {
     const firsts = [...firstLast.values()].map(([f]) => f).sort((a, b) => a - b);
     const spreads = [...firstLast.values()].map(([f, l]) => l - f).sort((a, b) => a - b);
     console.log(`    first socket p50 ${round(percentile(firsts, 50))} ms, first-to-last spread p50 ${round(percentile(spreads, 50))} ms, p99 ${round(percentile(spreads, 99))} ms`);
+    // When the slowest messages were sent (seconds into the phase; texts are <tag>-<k>-<sent at>)
+    // tells a periodic stall from a slow start or a steady backlog.
+    const worst = [...firstLast]
+      .sort((a, b) => b[1][1] - a[1][1])
+      .slice(0, 5)
+      .map(([text, [, last]]) => `${round(Number(text.split('-')[1]) / rate)} s: ${round(last)} ms`);
+    console.log(`    slowest messages' last delivery (sent at): ${worst.join(', ')}`);
     console.log(`    client processes (% of one core): ${clientCpu.join(', ')}`);
     console.log(`    stack processes (% of one core): ${Object.entries(cpu).map(([k, v]) => `${k} ${v}%`).join(', ') || 'not measured (no /proc or not a wrangler dev stack)'}`);
     // CPU per delivered frame: what each process costs per message and socket, however busy the machine.
@@ -298,6 +319,18 @@ async function settle(): Promise<void> {
   }
 }
 
+/** Seconds until the processes used under 15 % of a core for a whole second (at most 30 s). */
+async function untilQuiet(processes: StackProcess[]): Promise<number> {
+  const t0 = Date.now();
+  for (;;) {
+    const cpu = measureCpu(processes);
+    await new Promise((r) => setTimeout(r, 1000));
+    const { share } = cpu();
+    const busiest = Math.max(0, ...processes.map((p) => share[p.name] ?? 0));
+    if (busiest < 15 || Date.now() - t0 > 30_000) return round((Date.now() - t0) / 1000);
+  }
+}
+
 async function main() {
   const needsPlain = MODES.some((m) => m === 'deflate' || m === 'plain');
   const stacks = [];
@@ -321,6 +354,16 @@ async function main() {
     for (const stack of [plain, sharded]) if (stack) owners.set(stack.url, await tenantOn(stack.url));
     if (sharded) console.log(`shards mode: rooms at ${sharded.url} keep ${SHARD_AFTER} sockets (if started here) and put later viewers on shards of ${SHARD_SOCKETS}`);
     await settle();
+    const targetFor = async (n: number, mode: Mode) => {
+      const stack = mode.startsWith('shards') ? sharded : plain;
+      return mode === 'raw' ? rawTarget(raw!, n, mode) : mode === 'raw-sql' ? rawTarget(rawSql!, n, mode) : await roomTarget(stack!.url, owners.get(stack!.url)!, n, mode);
+    };
+    if (WARMUP) {
+      // The first step of a run was slower than the same step repeated (3 runs of 3 on 2026-12-02:
+      // the raw baseline's p50 100-312 ms against 21-37 ms after), whatever ran first.
+      console.log('warm-up step (not counted):');
+      await benchSockets(await targetFor(SOCKET_COUNTS[0]!, MODES[0]!), SOCKET_COUNTS[0]!, MODES[0]!);
+    }
     const results: ({ repeat: number } & Awaited<ReturnType<typeof benchSockets>>)[] = [];
     for (let repeat = 1; repeat <= REPEATS; repeat++) {
       for (const n of SOCKET_COUNTS) {
@@ -330,9 +373,7 @@ async function main() {
             continue;
           }
           if (REPEATS > 1) console.log(`repeat ${repeat} of ${REPEATS}:`);
-          const stack = mode.startsWith('shards') ? sharded : plain;
-          const target = mode === 'raw' ? rawTarget(raw!, n, mode) : mode === 'raw-sql' ? rawTarget(rawSql!, n, mode) : await roomTarget(stack!.url, owners.get(stack!.url)!, n, mode);
-          results.push({ repeat, ...(await benchSockets(target, n, mode)) });
+          results.push({ repeat, ...(await benchSockets(await targetFor(n, mode), n, mode)) });
         }
       }
     }
