@@ -1,9 +1,10 @@
-// `npm test`: the typecheck first, with the web app's build started beside it (only the browser
-// runs need the build, and they wait for it), then every vitest project in two lanes side by
-// side, so a 2-core machine fits CI's 30 minutes:
-// - `api`: the Worker and Node projects (workerd against Postgres and Redis: mostly waiting on
-//   I/O, so two files at a time), then the browser tests without live media (dashboard, accounts,
-//   security) on a second e2e stack (own ports, database and state);
+// `npm test`: every vitest project in two lanes side by side, with the web app's build started
+// beside them (only the browser runs need the build, and they wait for it), so a 2-core machine
+// fits CI's 30 minutes:
+// - `api`: the typecheck (its failure fails the run, which still runs every test), the Worker and
+//   Node projects (workerd against Postgres and Redis: mostly waiting on I/O, so two files at a
+//   time), then the browser tests without live media (dashboard, accounts, security) on a second
+//   e2e stack (own ports, database and state);
 // - `media`: the media node's and the fleet's projects (one file at a time: real-time media),
 //   then the browser tests with live media.
 // Measured on 2026-12-02: the Worker projects one file at a time took 1,000 s of wall time at
@@ -12,7 +13,9 @@
 // both browser runs with live media side by side (three files failed at load average 33), and
 // three lanes at once (Worker, media and the browser tests without media: real-time media tests
 // and two Worker tests failed on timing). Each lane's output is prefixed; every run goes on after
-// a failure, so one run shows every failing file. Arguments go to every vitest run (e.g.
+// a failure, so one run shows every failing file. The typecheck ran alone before the lanes until
+// 2026-12-02, when the media lane (the longer by ~360 s) made a CI run 1,787 s of npm test; in the
+// api lane it costs the run's length nothing. Arguments go to every vitest run (e.g.
 // `npm test -- --reporter=verbose`).
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -42,6 +45,8 @@ const E2E_WITH_MEDIA = E2E_ALL.filter((f) => !E2E_WITHOUT_MEDIA.includes(f));
 const ON_THE_BUILD = { needsWebBuild: true, options: ['--retry=1'], env: { E2E_REUSE_WEB_BUILD: '1' } } as const;
 
 interface Run {
+  /** `typecheck`: `npm run typecheck` instead of vitest. */
+  command?: 'typecheck';
   projects: string[];
   /** Only these files (exact paths), else the projects' own lists. */
   files?: string[];
@@ -64,7 +69,7 @@ const STAGES: { label: string; runs: Run[] }[][] = [
   [
     // Two Worker files at a time: each vitest worker has its own workerd runtime; tenants, emails
     // and IPs are unique per test, so files share only Postgres and Redis.
-    { label: 'api', runs: [{ projects: ['workers', 'workers-stripe', 'workers-shards', 'node'], options: ['--maxWorkers=2'] }, { projects: ['e2e'], files: E2E_WITHOUT_MEDIA, ...ON_THE_BUILD, env: { ...ON_THE_BUILD.env, ...SECOND_E2E_STACK } }] },
+    { label: 'api', runs: [{ command: 'typecheck', projects: [] }, { projects: ['workers', 'workers-stripe', 'workers-shards', 'node'], options: ['--maxWorkers=2'] }, { projects: ['e2e'], files: E2E_WITHOUT_MEDIA, ...ON_THE_BUILD, env: { ...ON_THE_BUILD.env, ...SECOND_E2E_STACK } }] },
     { label: 'media', runs: [{ projects: ['media', 'fleet'] }, { projects: ['e2e'], files: E2E_WITH_MEDIA, ...ON_THE_BUILD }] },
   ],
 ];
@@ -85,9 +90,12 @@ if (missing.length || unknown.length) {
   process.exit(2);
 }
 
-function vitestRun(label: string, run: Run, prefix: boolean): Promise<number> {
-  const args = [VITEST, 'run', ...run.projects.flatMap((p) => ['--project', p]), ...(run.files ?? []), ...(run.options ?? []), ...process.argv.slice(2)];
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...run.env }, stdio: ['ignore', prefix ? 'pipe' : 'inherit', prefix ? 'pipe' : 'inherit'] });
+function runOf(label: string, run: Run, prefix: boolean): Promise<number> {
+  const [command, args] =
+    run.command === 'typecheck'
+      ? ['npm', ['run', '--silent', 'typecheck']]
+      : [process.execPath, [VITEST, 'run', ...run.projects.flatMap((p) => ['--project', p]), ...(run.files ?? []), ...(run.options ?? []), ...process.argv.slice(2)]];
+  const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...run.env }, stdio: ['ignore', prefix ? 'pipe' : 'inherit', prefix ? 'pipe' : 'inherit'] });
   if (prefix) {
     for (const [stream, out] of [[child.stdout!, process.stdout], [child.stderr!, process.stderr]] as const) {
       createInterface({ input: stream }).on('line', (line) => out.write(`[${label}] ${line}\n`));
@@ -101,7 +109,10 @@ async function lane(label: string, runs: Run[], prefix: boolean): Promise<string
   const failedRuns: string[] = [];
   for (const run of runs) {
     if (run.needsWebBuild) await webBuild;
-    if ((await vitestRun(label, run, prefix)) !== 0) failedRuns.push(`${label}: ${run.projects.join('+')}${run.files ? ` (${run.files.length} files)` : ''}`);
+    const t0 = Date.now();
+    const code = await runOf(label, run, prefix);
+    if (run.command) console.log(`[${label}] npm test: ${run.command} ${code === 0 ? 'passed' : 'FAILED'} in ${Math.round((Date.now() - t0) / 1000)} s`);
+    if (code !== 0) failedRuns.push(`${label}: ${run.command ?? run.projects.join('+')}${run.files ? ` (${run.files.length} files)` : ''}`);
   }
   return failedRuns;
 }
@@ -109,24 +120,13 @@ async function lane(label: string, runs: Run[], prefix: boolean): Promise<string
 const started = Date.now();
 const failed: string[] = [];
 
-/** `npm run typecheck`, its output as it is. */
-function typecheck(): Promise<number> {
-  const child = spawn('npm', ['run', '--silent', 'typecheck'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
-  return new Promise((done) => child.on('close', (code, signal) => done(code ?? (signal ? 1 : 0))));
-}
-console.log('npm test: typecheck (the web build starts beside it)');
+console.log('npm test: the web build starts beside the lanes');
 const webBuild = buildWeb((line) => console.log(`[web build] ${line}`)).then(
   () => console.log(`npm test: web build ready in ${Math.round((Date.now() - started) / 1000)} s`),
   // The browser runs then build it themselves and say why it fails there.
   (error: unknown) => console.error(`[web build] ${String(error)}`),
 );
-if ((await typecheck()) !== 0) {
-  await webBuild;
-  console.log(`\nnpm test: FAILED (typecheck) in ${Math.round((Date.now() - started) / 1000)} s`);
-  process.exit(1);
-}
-console.log(`npm test: typecheck passed in ${Math.round((Date.now() - started) / 1000)} s`);
-STAGES.forEach((stage, i) => console.log(`npm test: stage ${i + 1}: ${stage.map((l) => `${l.label} [${l.runs.map((r) => `${r.projects.join('+')}${r.files ? ` ${r.files.length} files` : ''}`).join(' then ')}]`).join(' beside ')}`));
+STAGES.forEach((stage, i) => console.log(`npm test: stage ${i + 1}: ${stage.map((l) => `${l.label} [${l.runs.map((r) => `${r.command ?? r.projects.join('+')}${r.files ? ` ${r.files.length} files` : ''}`).join(' then ')}]`).join(' beside ')}`));
 for (const stage of STAGES) {
   for (const lost of await Promise.all(stage.map((l) => lane(l.label, l.runs, stage.length > 1)))) failed.push(...lost);
 }
