@@ -122,3 +122,18 @@ function machineTicks(): { total: number; idle: number; steal: number } | undefi
     return undefined;
   }
 }
+
+/**
+ * Waits until the processes (none: the whole machine) were under `underPct` % busy for one whole
+ * `windowMs`, or `maxMs` passed. Answers the seconds waited and the last window's busiest share.
+ */
+export async function untilQuiet(options: { processes: StackProcess[]; underPct: number; windowMs: number; maxMs: number }): Promise<{ seconds: number; busiestPct: number }> {
+  const t0 = Date.now();
+  for (;;) {
+    const cpu = measureCpu(options.processes);
+    await new Promise((r) => setTimeout(r, options.windowMs));
+    const { share } = cpu();
+    const busiestPct = options.processes.length ? Math.max(0, ...options.processes.map((p) => share[p.name] ?? 0)) : (share['machine busy'] ?? 0);
+    if (busiestPct < options.underPct || Date.now() - t0 > options.maxMs) return { seconds: Math.round((Date.now() - t0) / 100) / 10, busiestPct };
+  }
+}

@@ -48,7 +48,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { DEFAULT_ADMIN_DATABASE_URL } from '../db/migrate.ts';
-import { measureCpu, stackProcesses, type StackProcess } from './process-cpu.ts';
+import { measureCpu, stackProcesses, untilQuiet, type StackProcess } from './process-cpu.ts';
 import { startRawRoom } from './raw-room.ts';
 import type { FromClients, ToClients } from './room-clients.ts';
 import { apiCall as call, ensureStack, percentile, round, runConcurrent } from './stack.ts';
@@ -160,7 +160,7 @@ async function benchSockets(target: Target, n: number, mode: Mode) {
   // Postgres, in batches): chat is measured once that is done, as in a room whose viewers came in
   // over minutes, and the time and CPU it took are the joins' cost, shown here.
   const afterJoins = measureCpu(target.processes);
-  const quietAfter = await untilQuiet(target.processes);
+  const { seconds: quietAfter } = await untilQuiet({ processes: target.processes, underPct: 15, windowMs: 1000, maxMs: 30_000 });
   const trailing = afterJoins();
   console.log(
     `  after the last welcome: ${quietAfter} s until the stack was quiet; CPU ms per join with that work: ${Object.entries(joined.cpuMs)
@@ -304,33 +304,6 @@ async function tenantOn(url: string) {
   return { token: signup.token as string, org, workspace: workspaces.workspaces[0].id as string, apiKey: key.secret as string };
 }
 
-/**
- * Waits (up to 60 s) for the machine to be quiet for 2 s after the stacks started: what they still
- * do once ready (the media node, the dev proxies, the JIT) made the first measured step of a run
- * slower than the same step repeated.
- */
-async function settle(): Promise<void> {
-  const until = Date.now() + 60_000;
-  for (;;) {
-    const cpu = measureCpu([]);
-    await new Promise((r) => setTimeout(r, 2000));
-    const busy = cpu().share['machine busy'] ?? 0;
-    if (busy < 25 || Date.now() > until) return console.log(`machine ${busy}% busy before the first step`);
-  }
-}
-
-/** Seconds until the processes used under 15 % of a core for a whole second (at most 30 s). */
-async function untilQuiet(processes: StackProcess[]): Promise<number> {
-  const t0 = Date.now();
-  for (;;) {
-    const cpu = measureCpu(processes);
-    await new Promise((r) => setTimeout(r, 1000));
-    const { share } = cpu();
-    const busiest = Math.max(0, ...processes.map((p) => share[p.name] ?? 0));
-    if (busiest < 15 || Date.now() - t0 > 30_000) return round((Date.now() - t0) / 1000);
-  }
-}
-
 async function main() {
   const needsPlain = MODES.some((m) => m === 'deflate' || m === 'plain');
   const stacks = [];
@@ -353,7 +326,10 @@ async function main() {
     const owners = new Map<string, Awaited<ReturnType<typeof tenantOn>>>();
     for (const stack of [plain, sharded]) if (stack) owners.set(stack.url, await tenantOn(stack.url));
     if (sharded) console.log(`shards mode: rooms at ${sharded.url} keep ${SHARD_AFTER} sockets (if started here) and put later viewers on shards of ${SHARD_SOCKETS}`);
-    await settle();
+    // What the stacks still do once ready (the media node, the dev proxies, the JIT) made the first
+    // measured step of a run slower than the same step repeated: wait for a quiet machine first.
+    const machine = await untilQuiet({ processes: [], underPct: 25, windowMs: 2000, maxMs: 60_000 });
+    console.log(`machine ${machine.busiestPct}% busy before the first step`);
     const targetFor = async (n: number, mode: Mode) => {
       const stack = mode.startsWith('shards') ? sharded : plain;
       return mode === 'raw' ? rawTarget(raw!, n, mode) : mode === 'raw-sql' ? rawTarget(rawSql!, n, mode) : await roomTarget(stack!.url, owners.get(stack!.url)!, n, mode);
