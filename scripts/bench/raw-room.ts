@@ -7,7 +7,7 @@
 // (mode raw-sql) it also writes each message as a row of its SQLite, on disk, before the fan-out,
 // as the room keeps its history: the runtime's floor for a room that stores its chat.
 import { freeTcpPort } from '../../schema/test/support/free-port.ts';
-import { startBareWorkerd } from '../local/bare-workerd.ts';
+import { startBareWorkerd, type BareWorkerdOptions } from '../local/bare-workerd.ts';
 
 const WORKER = `
 import { DurableObject } from 'cloudflare:workers';
@@ -40,9 +40,9 @@ export class Room extends DurableObject {
 export default { fetch: (request, env) => env.ROOM.get(env.ROOM.idFromName('raw')).fetch(request) };
 `;
 
-export async function startRawRoom(storageDir?: string): Promise<{ url: string; pid: number; stop(): void }> {
+export async function startRawRoom(storageDir?: string, options?: BareWorkerdOptions): Promise<{ url: string; pid: number; stop(): void }> {
   const port = await freeTcpPort();
-  const { child, stop } = startBareWorkerd(`const PERSIST = ${storageDir !== undefined};\n${WORKER}`, port, undefined, storageDir);
+  const { child, stop } = startBareWorkerd(`const PERSIST = ${storageDir !== undefined};\n${WORKER}`, port, undefined, storageDir, options);
   const url = `http://127.0.0.1:${port}`;
   for (const deadline = Date.now() + 30_000; ; ) {
     const up = await fetch(url, { signal: AbortSignal.timeout(1000) }).then(

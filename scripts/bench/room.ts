@@ -43,12 +43,16 @@
 //                         takes that local cost out (README "Big rooms: signaling").
 //   BENCH_ROOM_CLIENT_PROCS  client processes the sockets are spread over (default 2)
 //   BENCH_ROOM_BUDGET_S   stop starting new steps after this many seconds (default 300)
+//   BENCH_ROOM_GC         1: the workerd processes started here run with V8's --trace-gc, and each
+//                         step prints the collections during its phase (full ones with their pauses
+//                         and when, as seconds into the phase like the slowest messages)
 import { fork, type ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { DEFAULT_ADMIN_DATABASE_URL } from '../db/migrate.ts';
 import { measureCpu, stackProcesses, untilQuiet, type StackProcess } from './process-cpu.ts';
+import { GcLog, LINE_BUFFERED, TRACE_GC_FLAG } from './v8-gc.ts';
 import { startRawRoom } from './raw-room.ts';
 import type { FromClients, ToClients } from './room-clients.ts';
 import { apiCall as call, ensureStack, percentile, round, runConcurrent } from './stack.ts';
@@ -73,6 +77,7 @@ const ARRIVALS = process.env.BENCH_ROOM_ARRIVALS ?? 'even';
 if (ARRIVALS !== 'even' && ARRIVALS !== 'poisson') throw new Error(`BENCH_ROOM_ARRIVALS: even or poisson, not ${ARRIVALS}`);
 const POISSON = ARRIVALS === 'poisson';
 const WARMUP = process.env.BENCH_ROOM_WARMUP !== '0';
+const TRACE_GC = process.env.BENCH_ROOM_GC === '1';
 const DRAIN_MS = 3000;
 const BUDGET_MS = Number(process.env.BENCH_ROOM_BUDGET_S ?? 300) * 1000;
 const adminUrl = process.env.DATABASE_ADMIN_URL ?? DEFAULT_ADMIN_DATABASE_URL;
@@ -109,11 +114,13 @@ class ClientProcess {
 interface Target {
   joins: { token: string; signalingUrl: string }[];
   processes: StackProcess[];
+  /** V8's collections in the process serving the room (BENCH_ROOM_GC, stacks started here). */
+  gc?: GcLog;
   end(): Promise<void>;
 }
 
 /** A room of the product, started on a stack, with n viewers' tokens minted through the API. */
-async function roomTarget(url: string, owner: { token: string; org: string; workspace: string; apiKey: string }, n: number, mode: Mode): Promise<Target> {
+async function roomTarget(url: string, owner: { token: string; org: string; workspace: string; apiKey: string }, n: number, mode: Mode, gc?: GcLog): Promise<Target> {
   const room = await call(url, 'POST', `/organizations/${owner.org}/rooms`, { workspaceId: owner.workspace, title: `Bench ${n} ${mode} ${crypto.randomUUID().slice(0, 6)}`, visibility: 'public' }, owner.token);
   await call(url, 'POST', `/organizations/${owner.org}/rooms/${room.id}/start`, undefined, owner.token);
   const joins: { token: string; signalingUrl: string }[] = new Array(n);
@@ -123,13 +130,14 @@ async function roomTarget(url: string, owner: { token: string; org: string; work
   return {
     joins,
     processes: stackProcesses(Number(new URL(url).port)),
+    gc,
     end: () => call(url, 'POST', `/organizations/${owner.org}/rooms/${room.id}/end`, undefined, owner.token).catch(() => {}),
   };
 }
 
-function rawTarget(raw: { url: string; pid: number }, n: number, mode: Mode): Target {
+function rawTarget(raw: { url: string; pid: number; gc?: GcLog }, n: number, mode: Mode): Target {
   const signalingUrl = `${raw.url.replace(/^http/, 'ws')}/room`;
-  return { joins: Array.from({ length: n }, () => ({ token: 'raw', signalingUrl })), processes: [{ pid: raw.pid, name: `workerd ${mode} room` }], end: async () => {} };
+  return { joins: Array.from({ length: n }, () => ({ token: 'raw', signalingUrl })), processes: [{ pid: raw.pid, name: `workerd ${mode} room` }], gc: raw.gc, end: async () => {} };
 }
 
 async function benchSockets(target: Target, n: number, mode: Mode) {
@@ -178,6 +186,7 @@ async function benchSockets(target: Target, n: number, mode: Mode) {
     sustained: boolean;
     cpu: Record<string, number>;
     cpuPerK: Record<string, number>;
+    gc_full_pauses_ms?: number[];
   }[] = [];
   let sender = 0;
   for (const rate of RATES) {
@@ -204,6 +213,7 @@ async function benchSockets(target: Target, n: number, mode: Mode) {
     const drainUntil = performance.now() + DRAIN_MS;
     while (procs.reduce((s, p) => s + p.delivered, 0) < expected && performance.now() < drainUntil) await new Promise((r) => setTimeout(r, 20));
     const { share: cpu, cpuMs } = stackCpu();
+    const phaseEnd = performance.now();
     const collected = await Promise.all(
       procs.map((p) => {
         const reply = p.next('collected');
@@ -240,13 +250,15 @@ async function benchSockets(target: Target, n: number, mode: Mode) {
       .slice(0, 5)
       .map(([text, [, last]]) => `${round(Number(text.split('-')[1]) / rate)} s: ${round(last)} ms`);
     console.log(`    slowest messages' last delivery (sent at): ${worst.join(', ')}`);
+    if (target.gc) console.log(`    V8 collections in the stack's workerd during the phase: ${target.gc.summary(t0, phaseEnd)}`);
     console.log(`    client processes (% of one core): ${clientCpu.join(', ')}`);
     console.log(`    stack processes (% of one core): ${Object.entries(cpu).map(([k, v]) => `${k} ${v}%`).join(', ') || 'not measured (no /proc or not a wrangler dev stack)'}`);
     // CPU per delivered frame: what each process costs per message and socket, however busy the machine.
     const perK = (ms: number) => round((ms / Math.max(1, latencies.length)) * 1000);
     const cpuPerK = { clients: perK(clientCpuMs), ...Object.fromEntries(Object.entries(cpuMs).map(([k, v]) => [k, perK(v)])) };
     console.log(`    CPU ms per 1,000 deliveries: ${Object.entries(cpuPerK).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-    runs.push({ rate, sent: total, expected, delivered: latencies.length, p50, p99, sustained, cpu, cpuPerK });
+    const gcFullPausesMs = target.gc?.collections.filter((c) => c.kind === 'full' && c.at >= t0 && c.at <= phaseEnd).map((c) => c.pauseMs);
+    runs.push({ rate, sent: total, expected, delivered: latencies.length, p50, p99, sustained, cpu, cpuPerK, ...(gcFullPausesMs ? { gc_full_pauses_ms: gcFullPausesMs } : {}) });
     if (!sustained) break;
     // Let every socket's 10-second chat window clear before the next, faster, phase.
     await new Promise((r) => setTimeout(r, 1000));
@@ -285,6 +297,8 @@ const stackEnv = (port: number, extra: Record<string, string>) => ({
   MEDIA_RTC_MIN_PORT: String(40000 + (port % 100) * 100),
   MEDIA_RTC_MAX_PORT: String(40000 + (port % 100) * 100 + 99),
   WORKER_RUNTIME: RUNTIME,
+  // miniflare passes these to the workerd it starts (with BENCH_ROOM_GC).
+  ...(TRACE_GC ? { MINIFLARE_WORKERD_V8_FLAGS: TRACE_GC_FLAG } : {}),
   ...extra,
 });
 
@@ -304,24 +318,42 @@ async function tenantOn(url: string) {
   return { token: signup.token as string, org, workspace: workspaces.workspaces[0].id as string, apiKey: key.secret as string };
 }
 
+/** With BENCH_ROOM_GC: a stack started with V8's --trace-gc, its output read into a GcLog. */
+function traced(logs: Map<string, GcLog>, name: string) {
+  if (!TRACE_GC) return {};
+  const gc = new GcLog();
+  logs.set(name, gc);
+  return { onOutput: (d: Buffer) => gc.feed(d), spawnPrefix: LINE_BUFFERED };
+}
+
+/** The same for a raw baseline's workerd. */
+function tracedRaw(logs: Map<string, GcLog>, name: string) {
+  if (!TRACE_GC) return undefined;
+  const gc = new GcLog();
+  logs.set(name, gc);
+  return { v8Flags: [TRACE_GC_FLAG], onStdout: (d: Buffer) => gc.feed(d), spawnPrefix: LINE_BUFFERED };
+}
+
 async function main() {
+  const gcLogs = new Map<string, GcLog>();
   const needsPlain = MODES.some((m) => m === 'deflate' || m === 'plain');
   const stacks = [];
   try {
     // Rooms on this stack never shard: deflate and plain measure one RoomDO holding every socket.
-    const plain = needsPlain ? await ensureStack({ url: process.env.BENCH_ROOM_URL, port: 8807, env: stackEnv(8807, { ROOM_SHARD_AFTER_SOCKETS: '1000000' }) }) : undefined;
+    const plain = needsPlain ? await ensureStack({ url: process.env.BENCH_ROOM_URL, port: 8807, env: stackEnv(8807, { ROOM_SHARD_AFTER_SOCKETS: '1000000' }), ...traced(gcLogs, 'plain') }) : undefined;
     if (plain) stacks.push(plain);
     const sharded = MODES.some((m) => m.startsWith('shards'))
       ? await ensureStack({
           url: process.env.BENCH_ROOM_SHARDED_URL,
           port: 8827,
           env: stackEnv(8827, { ROOM_SHARD_AFTER_SOCKETS: SHARD_AFTER, ROOM_SHARD_SOCKETS: SHARD_SOCKETS }),
+          ...traced(gcLogs, 'sharded'),
         })
       : undefined;
     if (sharded) stacks.push(sharded);
-    const raw = MODES.includes('raw') ? await startRawRoom() : undefined;
+    const raw = MODES.includes('raw') ? await startRawRoom(undefined, tracedRaw(gcLogs, 'raw')) : undefined;
     if (raw) stacks.push({ url: raw.url, stop: async () => raw.stop() });
-    const rawSql = MODES.includes('raw-sql') ? await startRawRoom(RAW_SQL_DIR) : undefined;
+    const rawSql = MODES.includes('raw-sql') ? await startRawRoom(RAW_SQL_DIR, tracedRaw(gcLogs, 'raw-sql')) : undefined;
     if (rawSql) stacks.push({ url: rawSql.url, stop: async () => rawSql.stop() });
     const owners = new Map<string, Awaited<ReturnType<typeof tenantOn>>>();
     for (const stack of [plain, sharded]) if (stack) owners.set(stack.url, await tenantOn(stack.url));
@@ -332,7 +364,11 @@ async function main() {
     console.log(`machine ${machine.busiestPct}% busy before the first step`);
     const targetFor = async (n: number, mode: Mode) => {
       const stack = mode.startsWith('shards') ? sharded : plain;
-      return mode === 'raw' ? rawTarget(raw!, n, mode) : mode === 'raw-sql' ? rawTarget(rawSql!, n, mode) : await roomTarget(stack!.url, owners.get(stack!.url)!, n, mode);
+      if (mode === 'raw') return rawTarget({ ...raw!, gc: gcLogs.get('raw') }, n, mode);
+      if (mode === 'raw-sql') return rawTarget({ ...rawSql!, gc: gcLogs.get('raw-sql') }, n, mode);
+      // A stack given by URL was started elsewhere: its collections are not seen here.
+      const startedHere = stack === plain ? !process.env.BENCH_ROOM_URL : !process.env.BENCH_ROOM_SHARDED_URL;
+      return await roomTarget(stack!.url, owners.get(stack!.url)!, n, mode, startedHere ? gcLogs.get(stack === plain ? 'plain' : 'sharded') : undefined);
     };
     if (WARMUP) {
       // The first step of a run was slower than the same step repeated (3 runs of 3 on 2026-12-02:

@@ -39,14 +39,19 @@ export async function apiCall(url: string, method: string, path: string, body?: 
   return json;
 }
 
-export async function ensureStack(options: { url?: string; port: number; env?: Record<string, string> }): Promise<Stack> {
+/**
+ * A stack at `url`, or one started here (`npm run dev` on `port` with `env`). `onOutput` gets the
+ * started stack's output as it comes; `spawnPrefix` goes before its command (e.g. line-buffering).
+ */
+export async function ensureStack(options: { url?: string; port: number; env?: Record<string, string>; onOutput?: (chunk: Buffer) => void; spawnPrefix?: string[] }): Promise<Stack> {
   const url = options.url ?? `http://127.0.0.1:${options.port}`;
   if (await healthy(url)) {
     console.log(`using the stack already running at ${url}`);
     return { url, stop: async () => {} };
   }
   console.log(`starting the local stack on port ${options.port} (npm run dev)...`);
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'scripts/dev.ts'], {
+  const [command, ...args] = [...(options.spawnPrefix ?? []), process.execPath, '--import', 'tsx', 'scripts/dev.ts'];
+  const child: ChildProcess = spawn(command!, args, {
     cwd: ROOT,
     env: { ...process.env, PORT: String(options.port), ...BENCH_LIMITS, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -57,6 +62,7 @@ export async function ensureStack(options: { url?: string; port: number; env?: R
   // not while it still loads the machine.
   let ready = false;
   const collect = (d: Buffer) => {
+    options.onOutput?.(d);
     output = (output + d.toString()).slice(-8000);
     ready ||= /\[dev\]\s+ready:/.test(output);
   };

@@ -19,11 +19,19 @@ export interface BareWorkerd {
   stop(): void;
 }
 
+export interface BareWorkerdOptions {
+  /** V8 flags for the process (workerd's `v8Flags`), e.g. --trace-gc. */
+  v8Flags?: string[];
+  /** The process's standard output, when given (else ignored); `spawnPrefix` e.g. line-buffers it. */
+  onStdout?: (chunk: Buffer) => void;
+  spawnPrefix?: string[];
+}
+
 /**
  * Serves `workerJs` (an ES module exporting `Room` and a default fetch) on 127.0.0.1:port. The
  * objects' storage is in memory, or in `storageDir` on disk (as `wrangler dev` keeps it).
  */
-export function startBareWorkerd(workerJs: string, port: number, flags: string[] = compatibilityFlags, storageDir?: string): BareWorkerd {
+export function startBareWorkerd(workerJs: string, port: number, flags: string[] = compatibilityFlags, storageDir?: string, options: BareWorkerdOptions = {}): BareWorkerd {
   const dir = mkdtempSync(join(tmpdir(), 'bare-workerd-'));
   if (storageDir) mkdirSync(storageDir, { recursive: true });
   writeFileSync(join(dir, 'worker.js'), workerJs);
@@ -31,6 +39,7 @@ export function startBareWorkerd(workerJs: string, port: number, flags: string[]
     join(dir, 'config.capnp'),
     `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
+  v8Flags = [${(options.v8Flags ?? []).map((f) => JSON.stringify(f)).join(', ')}],
   services = [ (name = "main", worker = .worker)${storageDir ? `, (name = "storage", disk = (path = ${JSON.stringify(resolve(storageDir))}, writable = true))` : ''} ],
   sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
 );
@@ -44,7 +53,9 @@ const worker :Workerd.Worker = (
 );
 `,
   );
-  const child = spawn(workerdBin, ['serve', join(dir, 'config.capnp'), '--experimental'], { stdio: 'ignore' });
+  const [command, ...args] = [...(options.spawnPrefix ?? []), workerdBin, 'serve', join(dir, 'config.capnp'), '--experimental'];
+  const child = spawn(command!, args, { stdio: ['ignore', options.onStdout ? 'pipe' : 'ignore', 'ignore'] });
+  if (options.onStdout) child.stdout!.on('data', options.onStdout);
   return {
     child,
     stop: () => {
