@@ -16,13 +16,20 @@ const SHARD_TESTS = ['workers/test/room-shards*.test.ts'];
  */
 const SHARED_RUNTIME = { isolate: false } as const;
 
+/**
+ * Deployed, the fan-out shards run in a Worker of their own (wrangler.shards.toml); in the tests
+ * they run beside the room in the Worker under test, which still exports the class, so the tests
+ * can reach both objects' internals. The code is the same; only the isolate differs.
+ */
+const LOCAL_SHARDS = { ROOM_SHARD: { className: 'RoomShardDO', useSQLite: true } };
+
 export const projects: TestProjectInlineConfiguration[] = [
   // The Worker and its Durable Objects, inside workerd, against real Postgres and Redis.
   defineProject({
     plugins: [
       cloudflareTest({
         wrangler: { configPath: './wrangler.toml' },
-        miniflare: { bindings: testServices.workerBindings },
+        miniflare: { bindings: testServices.workerBindings, durableObjects: LOCAL_SHARDS },
       }),
     ],
     test: {
@@ -42,7 +49,7 @@ export const projects: TestProjectInlineConfiguration[] = [
     plugins: [
       cloudflareTest({
         wrangler: { configPath: './wrangler.toml' },
-        miniflare: { bindings: { ...testServices.workerBindings, ...testServices.stripeBindings } },
+        miniflare: { bindings: { ...testServices.workerBindings, ...testServices.stripeBindings }, durableObjects: LOCAL_SHARDS },
       }),
     ],
     test: {
@@ -60,7 +67,7 @@ export const projects: TestProjectInlineConfiguration[] = [
     plugins: [
       cloudflareTest({
         wrangler: { configPath: './wrangler.toml' },
-        miniflare: { bindings: { ...testServices.workerBindings, ROOM_SHARD_AFTER_SOCKETS: '2', ROOM_SHARD_SOCKETS: '2' } },
+        miniflare: { bindings: { ...testServices.workerBindings, ROOM_SHARD_AFTER_SOCKETS: '2', ROOM_SHARD_SOCKETS: '2' }, durableObjects: LOCAL_SHARDS },
       }),
     ],
     test: {

@@ -53,6 +53,7 @@ import { startLocalMail } from './local/mail-server.ts';
 import { LOCAL_OIDC_CLIENT, LOCAL_OIDC_USERS, startLocalOidc } from './local/oidc-provider.ts';
 import { signNodeToken } from '../workers/src/fleet/fleet-token.ts';
 import { DEV_FLEET_SECRET } from './fleet/node-token.ts';
+import { shardsDevConfig } from './local/shards-dev-config.ts';
 import { assertPortFree, childProcess, killChildGroups, logger, shutdown, withPortHint, type Running, type Service } from './local/processes.ts';
 import { buildWeb, webBuildIsStale } from './local/web-build.ts';
 
@@ -309,7 +310,10 @@ const services: Service<Context>[] = [
         ...(ctx.mail ? { EMAIL_API_URL: ctx.mail.url, EMAIL_API_KEY: ctx.mail.token } : {}),
         ...(env.EMAIL_API_URL ? { EMAIL_API_URL: env.EMAIL_API_URL, EMAIL_API_KEY: env.EMAIL_API_KEY ?? '' } : {}),
       };
-      const args = ['dev', '--ip', '127.0.0.1', '--port', String(config.workerPort), '--show-interactive-dev-session=false'];
+      // Both Workers in one `wrangler dev`: the main one first (it serves the port), then the fan-out
+      // shards' (wrangler.shards.toml), which the main one binds by name. `--var` reaches only the
+      // first, so the shards get theirs in a copy of their config made for this run.
+      const args = ['dev', '--config', 'wrangler.toml', '--config', shardsDevConfig(vars, resolve(ROOT, env.WRANGLER_STATE_DIR || '.wrangler/state')), '--ip', '127.0.0.1', '--port', String(config.workerPort), '--show-interactive-dev-session=false'];
       // Two wrangler instances on one state directory contend on the Durable Objects' SQLite (SQLITE_BUSY).
       if (env.WRANGLER_STATE_DIR) args.push('--persist-to', env.WRANGLER_STATE_DIR);
       for (const [key, value] of Object.entries(vars)) args.push('--var', `${key}:${value}`);

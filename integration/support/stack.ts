@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { migrate } from '../../scripts/db/migrate.ts';
 import { startNeonWsProxy } from '../../scripts/local/neon-ws-proxy.ts';
 import { startObjectStore } from '../../scripts/local/object-store.ts';
+import { shardsDevConfig } from '../../scripts/local/shards-dev-config.ts';
 import { appDatabaseUrl, recreateDatabase } from '../../scripts/local/postgres.ts';
 import { startUpstashAdapter } from '../../scripts/local/upstash-adapter.ts';
 import { markEmailsVerified } from '../../scripts/local/verified-email-fixture.ts';
@@ -111,7 +112,8 @@ export async function startFleetStack(log: (line: string) => void = () => {}, ex
       STORAGE_SECRET_ACCESS_KEY: storeKeys.secretAccessKey,
       ...extraVars,
     };
-    const args = ['dev', '--ip', '127.0.0.1', '--port', String(PORTS.api), '--inspector-port', String(PORTS.inspector), '--persist-to', state, '--show-interactive-dev-session=false'];
+    // Both Workers, as deployed: the main one and the fan-out shards' (scripts/local/shards-dev-config.ts).
+    const args = ['dev', '--config', join(ROOT, 'wrangler.toml'), '--config', shardsDevConfig(vars, state), '--ip', '127.0.0.1', '--port', String(PORTS.api), '--inspector-port', String(PORTS.inspector), '--persist-to', state, '--show-interactive-dev-session=false'];
     for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`);
     const worker = spawnGroup(join(ROOT, 'node_modules/.bin/wrangler'), args, {}, (l) => log(`[worker] ${l}`));
     cleanup.push(() => worker.stop());

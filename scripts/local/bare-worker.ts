@@ -4,7 +4,8 @@
 // `npm run dev` uses it when WORKER_RUNTIME=bare (scripts/dev.ts); benchmarks of the signaling
 // path use it because `wrangler dev`'s proxies change what they measure: they negotiate
 // permessage-deflate with clients whatever the Worker's `no_web_socket_compression` flag says, and
-// hold ~4 file descriptors per WebSocket (README "Big rooms: signaling").
+// hold ~4 file descriptors per WebSocket (README "Big rooms: signaling"). It runs both Workers:
+// the main one (wrangler.toml) and the fan-out shards' (wrangler.shards.toml), each its own isolate.
 //
 // Usage (the subset of `wrangler dev`'s arguments dev.ts passes):
 //   tsx scripts/local/bare-worker.ts --port N [--ip 127.0.0.1] [--persist-to DIR] [--var KEY:VALUE ...]
@@ -46,26 +47,33 @@ function parseArgs(argv: string[]) {
 const args = parseArgs(process.argv.slice(2));
 const outdir = join(ROOT, `.wrangler/bare-worker-${args.port}`);
 rmSync(outdir, { recursive: true, force: true });
-mkdirSync(outdir, { recursive: true });
 
-// The same bundle `wrangler deploy` uploads (wrangler.toml's rules: wasm modules, text assets).
-const wrangler = join(ROOT, 'node_modules/.bin/wrangler');
-const built = spawnSync(wrangler, ['deploy', '--dry-run', '--outdir', outdir, '--config', join(ROOT, 'wrangler.toml')], { cwd: ROOT, encoding: 'utf8' });
-if (built.status !== 0) {
-  process.stderr.write(built.stdout + built.stderr);
-  throw new Error('bundling the Worker failed');
+/**
+ * The same bundle `wrangler deploy` uploads (the config's rules: wasm modules, text assets), and the
+ * Worker's options. `entry` is the bundle's main module: wrangler names it after the config's `main`.
+ */
+function bundle(config: string, into: string, entry: string) {
+  mkdirSync(into, { recursive: true });
+  const wrangler = join(ROOT, 'node_modules/.bin/wrangler');
+  const built = spawnSync(wrangler, ['deploy', '--dry-run', '--outdir', into, '--config', join(ROOT, config)], { cwd: ROOT, encoding: 'utf8' });
+  if (built.status !== 0) {
+    process.stderr.write(built.stdout + built.stderr);
+    throw new Error(`bundling the Worker of ${config} failed`);
+  }
+  const modules = readdirSync(into).flatMap((file): { type: 'ESModule' | 'CompiledWasm' | 'Text'; path: string }[] => {
+    const path = join(into, file);
+    if (file === entry) return [{ type: 'ESModule', path }];
+    if (file.endsWith('.wasm')) return [{ type: 'CompiledWasm', path }];
+    if (file.endsWith('.js') || file.endsWith('.css')) return [{ type: 'Text', path }];
+    return []; // the source map and wrangler's README
+  });
+  // The entry first: miniflare takes the first module as the Worker's entry point.
+  modules.sort((a, b) => Number(b.type === 'ESModule') - Number(a.type === 'ESModule'));
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, config));
+  const options = workerOptions as { name?: string; bindings?: Record<string, unknown> };
+  // Both Workers get the vars dev.ts passes (the shards read only theirs), as `wrangler dev` does.
+  return { ...options, modulesRoot: into, modules, bindings: { ...(options.bindings ?? {}), ...args.vars } };
 }
-const modules = readdirSync(outdir).flatMap((file): { type: 'ESModule' | 'CompiledWasm' | 'Text'; path: string }[] => {
-  const path = join(outdir, file);
-  if (file === 'index.js') return [{ type: 'ESModule', path }];
-  if (file.endsWith('.wasm')) return [{ type: 'CompiledWasm', path }];
-  if (file.endsWith('.js') || file.endsWith('.css')) return [{ type: 'Text', path }];
-  return []; // the source map and wrangler's README
-});
-// index.js first: miniflare takes the first module as the Worker's entry point.
-modules.sort((a, b) => Number(b.type === 'ESModule') - Number(a.type === 'ESModule'));
-
-const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, 'wrangler.toml'));
 // wrangler describes a Worker in miniflare's v4 option shape and converts it the same way.
 const mf = new Miniflare(convertV4MiniflareOptions({
   host: '127.0.0.1',
@@ -75,14 +83,9 @@ const mf = new Miniflare(convertV4MiniflareOptions({
   r2Persist: join(args.persistTo, 'v3/r2'),
   cachePersist: join(args.persistTo, 'v3/cache'),
   workers: [
-    {
-      ...(workerOptions as object),
-      name: 'roomcast',
-      modulesRoot: outdir,
-      modules,
-      bindings: { ...((workerOptions as { bindings?: Record<string, unknown> }).bindings ?? {}), ...args.vars },
-      unsafeDirectSockets: [{ host: args.ip, port: args.port }],
-    },
+    // The first is the entry; the two bind each other's objects by name (script_name).
+    { ...bundle('wrangler.toml', outdir, 'index.js'), name: 'roomcast', unsafeDirectSockets: [{ host: args.ip, port: args.port }] },
+    { ...bundle('wrangler.shards.toml', join(outdir, 'shards'), 'shard-worker.js'), name: 'roomcast-shards' },
   ],
 } as Parameters<typeof convertV4MiniflareOptions>[0]));
 await mf.ready;

@@ -12,6 +12,19 @@ describe('deploy defaults', () => {
     expect(vars.match(/^APP_ENV\s*=\s*"([^"]*)"/m)?.[1]).toBe('production');
   });
 
+  it('the fan-out shards\' Worker deploys as the main one does, and each binds the other by name', () => {
+    const main = read('wrangler.toml');
+    const shards = read('wrangler.shards.toml');
+    const one = (text: string, key: string) => text.match(new RegExp(`^${key}\\s*=\\s*(.+)$`, 'm'))?.[1];
+    expect(one(shards, 'compatibility_date')).toBe(one(main, 'compatibility_date'));
+    expect(one(shards, 'compatibility_flags')).toBe(one(main, 'compatibility_flags'));
+    expect(one(shards, 'APP_ENV')).toBe('"production"');
+    const binding = (text: string, name: string) => text.match(new RegExp(`name = "${name}"\\nclass_name = "(\\w+)"(?:\\nscript_name = "([\\w-]+)")?`))?.slice(1);
+    expect(binding(main, 'ROOM_SHARD')).toEqual(['RoomShardDO', one(shards, 'name')!.replaceAll('"', '')]);
+    expect(binding(shards, 'ROOM')).toEqual(['RoomDO', one(main, 'name')!.replaceAll('"', '')]);
+    expect(binding(shards, 'ROOM_SHARD')).toEqual(['RoomShardDO', undefined]);
+  });
+
   it('every local runner of the Worker names its APP_ENV itself', () => {
     expect(read('scripts/dev.ts')).toMatch(/APP_ENV: 'development'/);
     expect(read('integration/support/stack.ts')).toMatch(/APP_ENV: 'development'/);

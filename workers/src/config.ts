@@ -283,6 +283,28 @@ export interface RoomConfig {
   shardSockets: number;
 }
 
+/** What a fan-out shard reads: it runs in a Worker of its own (wrangler.shards.toml), which needs no other setting. */
+export interface ShardConfig {
+  roomTokenSecret: Uint8Array;
+  room: { heartbeatMs: number };
+}
+
+const ShardConfigSchema = ConfigSchema.pick({ APP_ENV: true, ROOM_TOKEN_SECRET: true, ROOM_HEARTBEAT_SECONDS: true });
+
+export function loadShardConfig(env: Env): ShardConfig {
+  const parsed = ShardConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`Invalid shard Worker configuration: ${problems}`);
+  }
+  const v = parsed.data;
+  // The room computes the same client fingerprint with it: both Workers must hold one secret.
+  if (v.APP_ENV === 'production' && v.ROOM_TOKEN_SECRET.startsWith('dev-only-')) {
+    throw new Error('Invalid shard Worker configuration: ROOM_TOKEN_SECRET still holds the published local dev value');
+  }
+  return { roomTokenSecret: new TextEncoder().encode(v.ROOM_TOKEN_SECRET), room: { heartbeatMs: v.ROOM_HEARTBEAT_SECONDS * 1000 } };
+}
+
 let cached: { env: Env; config: Config } | undefined;
 
 export function loadConfig(env: Env): Config {

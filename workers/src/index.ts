@@ -7,6 +7,8 @@ import { cleanStaleUploads } from './storage/stale-uploads.ts';
 import { wakeDueWebhookDeliveries } from './webhooks/wake.ts';
 
 export { RoomDO } from './rooms/room-do.ts';
+// Deployed, the shards run in their own Worker (wrangler.shards.toml); exported here too for the
+// tests, which run them beside the room (vitest.workspace.ts), and for migration v4's namespace.
 export { RoomShardDO } from './rooms/fanout/room-shard-do.ts';
 export { FleetDO } from './fleet/fleet-do.ts';
 export { WebhookDeliveryDO } from './webhooks/delivery-do.ts';

@@ -5,7 +5,7 @@
 // frames as the room, reaps silent sockets, and forwards every other frame, in order (one stub,
 // E-order), to the room, which answers through deliver().
 import { CLOSE_CODES, ProtocolError } from '@roomcast/schema/protocol';
-import { loadConfig, type Config } from '../../config.ts';
+import { loadShardConfig, type ShardConfig } from '../../config.ts';
 import type { Env } from '../../env.ts';
 import { GuardedDurableObject } from '../../platform/guarded-durable-object.ts';
 import { clientFingerprint } from '../client-fingerprint.ts';
@@ -24,7 +24,7 @@ type ShardAttachment =
   | { phase: 'closed'; id: string; connectedAt: number; lastSeen: number };
 
 export class RoomShardDO extends GuardedDurableObject<Env> {
-  readonly #config: Config;
+  readonly #config: ShardConfig;
   /** The shard's sockets by id; rebuilt from the runtime after a wake. */
   #sockets: Map<string, { ws: WebSocket; att: ShardAttachment }> | undefined;
   readonly #persistedAt = new WeakMap<WebSocket, number>();
@@ -33,7 +33,7 @@ export class RoomShardDO extends GuardedDurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.#config = loadConfig(env);
+    this.#config = loadShardConfig(env);
     this.alarmRetryMs = this.#config.room.heartbeatMs;
     ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS shard_meta (room_id TEXT NOT NULL, shard INTEGER NOT NULL)`);
   }
