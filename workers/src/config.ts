@@ -47,8 +47,11 @@ const ConfigSchema = z.object({
   ROOM_NODE_SILENCE_MS: z.coerce.number().int().min(500).default(3_000),
   // Fan-out shards (rooms/fanout/): a room keeps every socket itself up to this many; past it new
   // viewers' sockets attach to shard Durable Objects of up to ROOM_SHARD_SOCKETS each.
-  ROOM_SHARD_AFTER_SOCKETS: intFrom(500),
-  ROOM_SHARD_SOCKETS: intFrom(1000),
+  // Early and small: the room's own sends leave garbage in the main Worker's isolate, whose full
+  // collections pause every object in it for 60-130 ms; the shards' Worker pauses 15-50 ms (README
+  // "Big rooms: signaling", run 8). A room event costs RoomDO one call per shard.
+  ROOM_SHARD_AFTER_SOCKETS: intFrom(100),
+  ROOM_SHARD_SOCKETS: intFrom(250),
   // Billing. Without STRIPE_SECRET_KEY billing runs in local mode (refused in production).
   STRIPE_SECRET_KEY: z.string().min(1).optional(),
   STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
