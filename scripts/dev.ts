@@ -72,6 +72,8 @@ function portFrom(name: string, fallback: number): number {
 }
 
 const config = {
+  /** Durable Object, R2 and object-store state, and the shards' dev config (WRANGLER_STATE_DIR). */
+  stateDir: resolve(ROOT, env.WRANGLER_STATE_DIR || '.wrangler/state'),
   databaseUrl: env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/roomcast',
   adminDatabaseUrl: env.DATABASE_ADMIN_URL || undefined,
   redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
@@ -234,7 +236,7 @@ const services: Service<Context>[] = [
         };
         return { url: `${env.STORAGE_ENDPOINT} (STORAGE_ENDPOINT is set: the local store is not started)`, stop: async () => {} };
       }
-      const directory = join(env.WRANGLER_STATE_DIR ? resolve(env.WRANGLER_STATE_DIR) : join(ROOT, '.wrangler/state'), 'object-store');
+      const directory = join(config.stateDir, 'object-store');
       mkdirSync(directory, { recursive: true });
       const store = await withPortHint(
         startObjectStore({ port: config.objectStorePort, directory, ...config.objectStore }),
@@ -313,7 +315,7 @@ const services: Service<Context>[] = [
       // Both Workers in one `wrangler dev`: the main one first (it serves the port), then the fan-out
       // shards' (wrangler.shards.toml), which the main one binds by name. `--var` reaches only the
       // first, so the shards get theirs in a copy of their config made for this run.
-      const args = ['dev', '--config', 'wrangler.toml', '--config', shardsDevConfig(vars, resolve(ROOT, env.WRANGLER_STATE_DIR || '.wrangler/state')), '--ip', '127.0.0.1', '--port', String(config.workerPort), '--show-interactive-dev-session=false'];
+      const args = ['dev', '--config', 'wrangler.toml', '--config', shardsDevConfig(vars, config.stateDir), '--ip', '127.0.0.1', '--port', String(config.workerPort), '--show-interactive-dev-session=false'];
       // Two wrangler instances on one state directory contend on the Durable Objects' SQLite (SQLITE_BUSY).
       if (env.WRANGLER_STATE_DIR) args.push('--persist-to', env.WRANGLER_STATE_DIR);
       for (const [key, value] of Object.entries(vars)) args.push('--var', `${key}:${value}`);

@@ -52,7 +52,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { DEFAULT_ADMIN_DATABASE_URL } from '../db/migrate.ts';
 import { measureCpu, stackProcesses, untilQuiet, type StackProcess } from './process-cpu.ts';
-import { GcLog, LINE_BUFFERED, TRACE_GC_FLAG } from './v8-gc.ts';
+import { GcLog, TRACE_GC_FLAG } from './v8-gc.ts';
 import { startRawRoom } from './raw-room.ts';
 import type { FromClients, ToClients } from './room-clients.ts';
 import { apiCall as call, ensureStack, percentile, round, runConcurrent } from './stack.ts';
@@ -186,7 +186,6 @@ async function benchSockets(target: Target, n: number, mode: Mode) {
     sustained: boolean;
     cpu: Record<string, number>;
     cpuPerK: Record<string, number>;
-    gc_full_pauses_ms?: number[];
   }[] = [];
   let sender = 0;
   for (const rate of RATES) {
@@ -257,8 +256,7 @@ async function benchSockets(target: Target, n: number, mode: Mode) {
     const perK = (ms: number) => round((ms / Math.max(1, latencies.length)) * 1000);
     const cpuPerK = { clients: perK(clientCpuMs), ...Object.fromEntries(Object.entries(cpuMs).map(([k, v]) => [k, perK(v)])) };
     console.log(`    CPU ms per 1,000 deliveries: ${Object.entries(cpuPerK).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-    const gcFullPausesMs = target.gc?.collections.filter((c) => c.kind === 'full' && c.at >= t0 && c.at <= phaseEnd).map((c) => c.pauseMs);
-    runs.push({ rate, sent: total, expected, delivered: latencies.length, p50, p99, sustained, cpu, cpuPerK, ...(gcFullPausesMs ? { gc_full_pauses_ms: gcFullPausesMs } : {}) });
+    runs.push({ rate, sent: total, expected, delivered: latencies.length, p50, p99, sustained, cpu, cpuPerK });
     if (!sustained) break;
     // Let every socket's 10-second chat window clear before the next, faster, phase.
     await new Promise((r) => setTimeout(r, 1000));
@@ -318,42 +316,34 @@ async function tenantOn(url: string) {
   return { token: signup.token as string, org, workspace: workspaces.workspaces[0].id as string, apiKey: key.secret as string };
 }
 
-/** With BENCH_ROOM_GC: a stack started with V8's --trace-gc, its output read into a GcLog. */
-function traced(logs: Map<string, GcLog>, name: string) {
-  if (!TRACE_GC) return {};
-  const gc = new GcLog();
-  logs.set(name, gc);
-  return { onOutput: (d: Buffer) => gc.feed(d), spawnPrefix: LINE_BUFFERED };
-}
-
-/** The same for a raw baseline's workerd. */
-function tracedRaw(logs: Map<string, GcLog>, name: string) {
-  if (!TRACE_GC) return undefined;
-  const gc = new GcLog();
-  logs.set(name, gc);
-  return { v8Flags: [TRACE_GC_FLAG], onStdout: (d: Buffer) => gc.feed(d), spawnPrefix: LINE_BUFFERED };
-}
+/** With BENCH_ROOM_GC, a log of V8's collections for a workerd started here (a stack given by URL: none, it is not seen). */
+const gcLogUnless = (givenUrl?: string) => (TRACE_GC && !givenUrl ? new GcLog() : undefined);
 
 async function main() {
-  const gcLogs = new Map<string, GcLog>();
+  const gc = {
+    plain: gcLogUnless(process.env.BENCH_ROOM_URL),
+    sharded: gcLogUnless(process.env.BENCH_ROOM_SHARDED_URL),
+    raw: gcLogUnless(),
+    rawSql: gcLogUnless(),
+  };
   const needsPlain = MODES.some((m) => m === 'deflate' || m === 'plain');
   const stacks = [];
   try {
     // Rooms on this stack never shard: deflate and plain measure one RoomDO holding every socket.
-    const plain = needsPlain ? await ensureStack({ url: process.env.BENCH_ROOM_URL, port: 8807, env: stackEnv(8807, { ROOM_SHARD_AFTER_SOCKETS: '1000000' }), ...traced(gcLogs, 'plain') }) : undefined;
+    const plain = needsPlain ? await ensureStack({ url: process.env.BENCH_ROOM_URL, port: 8807, env: stackEnv(8807, { ROOM_SHARD_AFTER_SOCKETS: '1000000' }), ...gc.plain?.forStack() }) : undefined;
     if (plain) stacks.push(plain);
     const sharded = MODES.some((m) => m.startsWith('shards'))
       ? await ensureStack({
           url: process.env.BENCH_ROOM_SHARDED_URL,
           port: 8827,
           env: stackEnv(8827, { ROOM_SHARD_AFTER_SOCKETS: SHARD_AFTER, ROOM_SHARD_SOCKETS: SHARD_SOCKETS }),
-          ...traced(gcLogs, 'sharded'),
+          ...gc.sharded?.forStack(),
         })
       : undefined;
     if (sharded) stacks.push(sharded);
-    const raw = MODES.includes('raw') ? await startRawRoom(undefined, tracedRaw(gcLogs, 'raw')) : undefined;
+    const raw = MODES.includes('raw') ? await startRawRoom(undefined, gc.raw?.forWorkerd()) : undefined;
     if (raw) stacks.push({ url: raw.url, stop: async () => raw.stop() });
-    const rawSql = MODES.includes('raw-sql') ? await startRawRoom(RAW_SQL_DIR, tracedRaw(gcLogs, 'raw-sql')) : undefined;
+    const rawSql = MODES.includes('raw-sql') ? await startRawRoom(RAW_SQL_DIR, gc.rawSql?.forWorkerd()) : undefined;
     if (rawSql) stacks.push({ url: rawSql.url, stop: async () => rawSql.stop() });
     const owners = new Map<string, Awaited<ReturnType<typeof tenantOn>>>();
     for (const stack of [plain, sharded]) if (stack) owners.set(stack.url, await tenantOn(stack.url));
@@ -364,11 +354,9 @@ async function main() {
     console.log(`machine ${machine.busiestPct}% busy before the first step`);
     const targetFor = async (n: number, mode: Mode) => {
       const stack = mode.startsWith('shards') ? sharded : plain;
-      if (mode === 'raw') return rawTarget({ ...raw!, gc: gcLogs.get('raw') }, n, mode);
-      if (mode === 'raw-sql') return rawTarget({ ...rawSql!, gc: gcLogs.get('raw-sql') }, n, mode);
-      // A stack given by URL was started elsewhere: its collections are not seen here.
-      const startedHere = stack === plain ? !process.env.BENCH_ROOM_URL : !process.env.BENCH_ROOM_SHARDED_URL;
-      return await roomTarget(stack!.url, owners.get(stack!.url)!, n, mode, startedHere ? gcLogs.get(stack === plain ? 'plain' : 'sharded') : undefined);
+      if (mode === 'raw') return rawTarget({ ...raw!, gc: gc.raw }, n, mode);
+      if (mode === 'raw-sql') return rawTarget({ ...rawSql!, gc: gc.rawSql }, n, mode);
+      return await roomTarget(stack!.url, owners.get(stack!.url)!, n, mode, stack === plain ? gc.plain : gc.sharded);
     };
     if (WARMUP) {
       // The first step of a run was slower than the same step repeated (3 runs of 3 on 2026-12-02:

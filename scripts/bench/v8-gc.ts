@@ -41,7 +41,17 @@ export class GcLog {
     }
   }
 
-  /** One line on the collections from `from` to `to` (performance.now()), times as seconds after `from`. */
+  /** Options for a stack started by ensureStack (scripts/bench/stack.ts) whose output feeds this log; its env must carry MINIFLARE_WORKERD_V8_FLAGS. */
+  forStack() {
+    return { onOutput: (d: Buffer) => this.feed(d), spawnPrefix: LINE_BUFFERED };
+  }
+
+  /** Options for a bare workerd (scripts/local/bare-workerd.ts) traced into this log. */
+  forWorkerd() {
+    return { v8Flags: [TRACE_GC_FLAG], onStdout: (d: Buffer) => this.feed(d), spawnPrefix: LINE_BUFFERED };
+  }
+
+  /** One line on the collections whose lines arrived from `from` to `to` (performance.now()), times as seconds after `from`. */
   summary(from: number, to: number): string {
     const within = this.collections.filter((c) => c.at >= from && c.at <= to);
     const full = within.filter((c) => c.kind === 'full');

@@ -294,13 +294,16 @@ export interface ShardConfig {
 
 const ShardConfigSchema = ConfigSchema.pick({ APP_ENV: true, ROOM_TOKEN_SECRET: true, ROOM_HEARTBEAT_SECONDS: true });
 
+/** The env parsed by `schema`, or an error naming every problem. */
+function parseEnv<S extends z.ZodType>(schema: S, env: Env, what: string): z.output<S> {
+  const parsed = schema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+  throw new Error(`Invalid ${what} configuration: ${problems}`);
+}
+
 export function loadShardConfig(env: Env): ShardConfig {
-  const parsed = ShardConfigSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`Invalid shard Worker configuration: ${problems}`);
-  }
-  const v = parsed.data;
+  const v = parseEnv(ShardConfigSchema, env, 'shard Worker');
   // The room computes the same client fingerprint with it: both Workers must hold one secret.
   if (v.APP_ENV === 'production' && v.ROOM_TOKEN_SECRET.startsWith('dev-only-')) {
     throw new Error('Invalid shard Worker configuration: ROOM_TOKEN_SECRET still holds the published local dev value');
@@ -312,12 +315,7 @@ let cached: { env: Env; config: Config } | undefined;
 
 export function loadConfig(env: Env): Config {
   if (cached?.env === env) return cached.config;
-  const parsed = ConfigSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`Invalid Worker configuration: ${problems}`);
-  }
-  const v = parsed.data;
+  const v = parseEnv(ConfigSchema, env, 'Worker');
   if (v.APP_ENV === 'production' && !v.STRIPE_SECRET_KEY) {
     throw new Error('Invalid Worker configuration: STRIPE_SECRET_KEY is required in production (billing local mode is for local runs only)');
   }
